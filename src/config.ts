@@ -1,0 +1,85 @@
+import path from 'node:path';
+import { AppError } from './errors.ts';
+
+/** Everything the service and the CLI read from the environment, validated once and frozen. */
+export interface Config {
+  readonly env: 'development' | 'production' | 'test';
+  readonly host: string;
+  readonly port: number;
+  /** Public base URL; a tenant's issuer is `${publicUrl}/t/<id>`. No trailing slash. */
+  readonly publicUrl: string;
+  /** External cluster for the platform database; undefined ⇒ embedded PostgreSQL under dataDir. */
+  readonly databaseUrl: string | undefined;
+  readonly dataDir: string;
+  readonly embeddedPort: number;
+  /** 32-byte AES key, base64 in the environment; undefined ⇒ generated into dataDir (not in production). */
+  readonly masterKey: Buffer | undefined;
+  readonly logLevel: string;
+  readonly tenantCacheSize: number;
+  readonly tenantPoolMax: number;
+  /** Serve tenants at `<id>.<baseDomain>` as well as under `/t/<id>`. */
+  readonly baseDomain: string | undefined;
+  /** Proxies whose `X-Tansu-Tenant` and `X-Forwarded-*` headers are believed. */
+  readonly trustedProxies: readonly string[];
+  readonly pgBinDir: string | undefined;
+  readonly workers: number;
+}
+
+type Env = Record<string, string | undefined>;
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new AppError('invalid_config', `${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+function masterKeyFrom(env: Env): Buffer | undefined {
+  const raw = env.TANSU_MASTER_KEY;
+  if (!raw) return undefined;
+  const key = Buffer.from(raw, 'base64');
+  if (key.length !== 32) {
+    throw new AppError('invalid_config', 'TANSU_MASTER_KEY must be 32 bytes, base64-encoded (openssl rand -base64 32)');
+  }
+  return key;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const nodeEnv = env.NODE_ENV === 'production' ? 'production' : env.NODE_ENV === 'test' ? 'test' : 'development';
+  const port = integer(env, 'PORT', 8080, 0, 65535);
+  const host = env.HOST || '127.0.0.1';
+  const publicUrl = (env.PUBLIC_URL || `http://localhost:${port}`).replace(/\/+$/, '');
+  try {
+    new URL(publicUrl);
+  } catch {
+    throw new AppError('invalid_config', `PUBLIC_URL is not a URL: "${publicUrl}"`);
+  }
+  const masterKey = masterKeyFrom(env);
+  if (nodeEnv === 'production' && !masterKey) {
+    throw new AppError('invalid_config', 'TANSU_MASTER_KEY is required when NODE_ENV=production');
+  }
+  const databaseUrl = env.DATABASE_URL || undefined;
+  if (nodeEnv === 'production' && !databaseUrl) {
+    throw new AppError('invalid_config', 'DATABASE_URL is required when NODE_ENV=production');
+  }
+  return Object.freeze({
+    env: nodeEnv,
+    host,
+    port,
+    publicUrl,
+    databaseUrl,
+    dataDir: path.resolve(env.TANSU_DATA_DIR || '.tansu'),
+    embeddedPort: integer(env, 'TANSU_EMBEDDED_PG_PORT', 54329, 1024, 65535),
+    masterKey,
+    logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'silent' : 'info'),
+    tenantCacheSize: integer(env, 'TENANT_CACHE_SIZE', 1000, 1, 1_000_000),
+    tenantPoolMax: integer(env, 'TENANT_POOL_MAX', 3, 1, 100),
+    baseDomain: env.BASE_DOMAIN || undefined,
+    trustedProxies: Object.freeze((env.TRUSTED_PROXIES || '').split(',').map((s) => s.trim()).filter(Boolean)),
+    pgBinDir: env.PG_BIN_DIR || undefined,
+    workers: integer(env, 'WORKERS', 1, 1, 256),
+  });
+}

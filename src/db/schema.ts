@@ -1,0 +1,167 @@
+import type { ColumnType, Generated } from 'kysely';
+
+/** Row types for both kinds of database; the migrations are the source of truth. */
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+type Json<T = unknown> = ColumnType<T, string, string>;
+
+export type TenantStatus = 'provisioning' | 'active' | 'suspended' | 'deleting' | 'failed';
+
+export interface PlatformDatabase {
+  clusters: {
+    name: string;
+    url_encrypted: string | null;
+    created_at: Generated<Date>;
+  };
+  tenants: {
+    id: string;
+    display_name: string;
+    status: TenantStatus;
+    cluster: string;
+    database_name: string;
+    failure_reason: string | null;
+    created_at: Generated<Date>;
+    updated_at: Timestamp;
+  };
+  platform_admins: {
+    id: Generated<string>;
+    email: string;
+    password_hash: string;
+    created_at: Generated<Date>;
+  };
+  platform_audit_events: {
+    id: Generated<string>;
+    occurred_at: Generated<Date>;
+    actor: string;
+    action: string;
+    tenant_id: string | null;
+    details: Json<Record<string, unknown>>;
+  };
+}
+
+export interface TenantDatabase {
+  settings: {
+    key: string;
+    value: Json;
+    updated_at: Timestamp;
+  };
+  users: {
+    id: Generated<string>;
+    email: string;
+    email_verified: Generated<boolean>;
+    name: string | null;
+    given_name: string | null;
+    family_name: string | null;
+    password_hash: string | null;
+    status: Generated<'active' | 'disabled'>;
+    failed_login_count: Generated<number>;
+    locked_until: NullableTimestamp;
+    last_login_at: NullableTimestamp;
+    created_at: Timestamp;
+    updated_at: Timestamp;
+  };
+  roles: {
+    id: Generated<string>;
+    name: string;
+    description: string | null;
+    created_at: Timestamp;
+  };
+  user_roles: {
+    user_id: string;
+    role_id: string;
+    granted_at: Timestamp;
+  };
+  api_resources: {
+    id: Generated<string>;
+    identifier: string;
+    name: string;
+    scopes: ColumnType<string[], string[] | undefined, string[]>;
+    access_token_ttl: Generated<number>;
+    is_default: Generated<boolean>;
+    created_at: Timestamp;
+  };
+  clients: {
+    client_id: string;
+    name: string;
+    type: 'public' | 'confidential';
+    secret_hash: string | null;
+    token_endpoint_auth_method: string;
+    redirect_uris: ColumnType<string[], string[] | undefined, string[]>;
+    post_logout_redirect_uris: ColumnType<string[], string[] | undefined, string[]>;
+    grant_types: ColumnType<string[], string[], string[]>;
+    scopes: ColumnType<string[], string[] | undefined, string[]>;
+    resources: ColumnType<string[], string[] | undefined, string[]>;
+    jwks: Json<{ keys: Record<string, unknown>[] } | null> | null;
+    jwks_uri: string | null;
+    first_party: Generated<boolean>;
+    metadata: ColumnType<Record<string, unknown>, string | undefined, string>;
+    created_at: Timestamp;
+    updated_at: Timestamp;
+  };
+  oidc_payloads: {
+    model: string;
+    id: string;
+    payload: Json<Record<string, unknown>>;
+    expires_at: NullableTimestamp;
+    consumed_at: NullableTimestamp;
+  };
+  signing_keys: {
+    kid: string;
+    alg: string;
+    state: 'next' | 'active' | 'retired';
+    public_jwk: Json<Record<string, unknown>>;
+    private_jwk_encrypted: string;
+    created_at: Timestamp;
+    activated_at: NullableTimestamp;
+    retired_at: NullableTimestamp;
+    unpublish_at: NullableTimestamp;
+  };
+  identity_providers: {
+    id: Generated<string>;
+    slug: string;
+    kind: 'oidc' | 'oauth2' | 'saml';
+    display_name: string;
+    issuer: string | null;
+    client_id: string;
+    client_secret_encrypted: string | null;
+    scopes: ColumnType<string[], string[] | undefined, string[]>;
+    settings: ColumnType<Record<string, unknown>, string | undefined, string>;
+    enabled: Generated<boolean>;
+    created_at: Timestamp;
+  };
+  user_identities: {
+    provider_id: string;
+    subject: string;
+    user_id: string;
+    linked_at: Timestamp;
+  };
+  invitations: {
+    id: Generated<string>;
+    email: string;
+    token_hash: string;
+    role_names: ColumnType<string[], string[] | undefined, string[]>;
+    invited_by: string | null;
+    expires_at: Timestamp;
+    accepted_at: NullableTimestamp;
+    created_at: Timestamp;
+  };
+  login_attempts: {
+    id: Generated<string>;
+    user_id: string | null;
+    identifier_hash: string;
+    ip: string;
+    succeeded: boolean;
+    reason: string | null;
+    occurred_at: Timestamp;
+  };
+  audit_events: {
+    id: Generated<string>;
+    occurred_at: Timestamp;
+    actor: string;
+    action: string;
+    target: string | null;
+    ip: string | null;
+    details: ColumnType<Record<string, unknown>, string | undefined, string>;
+  };
+}

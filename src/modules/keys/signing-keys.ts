@@ -1,0 +1,50 @@
+import crypto from 'node:crypto';
+import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import type { Selectable } from 'kysely';
+import type { TenantDatabase } from '../../db/schema.ts';
+import type { TenantDb } from '../../db/tenant-database.ts';
+import type { SecretBox } from '../../crypto/secret-box.ts';
+
+export type SigningAlg = 'RS256' | 'ES256';
+export type SigningKeyRow = Selectable<TenantDatabase['signing_keys']>;
+export type KeyState = SigningKeyRow['state'];
+
+const keyContext = (tenantId: string, kid: string) => `tenant:${tenantId}:signing-key:${kid}`;
+
+export interface GeneratedKey {
+  kid: string;
+  alg: SigningAlg;
+  publicJwk: JWK;
+  sealedPrivateJwk: string;
+}
+
+/** A fresh key pair; the private JWK leaves this function only sealed under the master key. */
+export async function generateSigningKey(tenantId: string, alg: SigningAlg, secrets: SecretBox): Promise<GeneratedKey> {
+  const { publicKey, privateKey } = await generateKeyPair(alg, { extractable: true, ...(alg === 'RS256' ? { modulusLength: 2048 } : {}) });
+  const kid = crypto.randomBytes(12).toString('base64url');
+  const publicJwk: JWK = { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' };
+  const privateJwk: JWK = { ...(await exportJWK(privateKey)), kid, alg, use: 'sig' };
+  return { kid, alg, publicJwk, sealedPrivateJwk: secrets.seal(JSON.stringify(privateJwk), keyContext(tenantId, kid)) };
+}
+
+export async function insertSigningKey(db: TenantDb, key: GeneratedKey, state: KeyState): Promise<void> {
+  await db
+    .insertInto('signing_keys')
+    .values({
+      kid: key.kid,
+      alg: key.alg,
+      state,
+      public_jwk: JSON.stringify(key.publicJwk),
+      private_jwk_encrypted: key.sealedPrivateJwk,
+      activated_at: state === 'active' ? new Date() : null,
+    })
+    .execute();
+}
+
+export function listSigningKeys(db: TenantDb): Promise<SigningKeyRow[]> {
+  return db.selectFrom('signing_keys').selectAll().orderBy('created_at', 'desc').execute();
+}
+
+export function openPrivateJwk(tenantId: string, row: Pick<SigningKeyRow, 'kid' | 'private_jwk_encrypted'>, secrets: SecretBox): JWK {
+  return JSON.parse(secrets.open(row.private_jwk_encrypted, keyContext(tenantId, row.kid))) as JWK;
+}

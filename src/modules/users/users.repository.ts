@@ -1,0 +1,67 @@
+import { sql, type Selectable } from 'kysely';
+import type { TenantDatabase } from '../../db/schema.ts';
+import type { TenantDb } from '../../db/tenant-database.ts';
+
+export type UserRow = Selectable<TenantDatabase['users']>;
+
+export const TENANT_ADMIN_ROLE = 'TenantAdmin';
+
+export interface NewUser {
+  email: string;
+  passwordHash: string | null;
+  name?: string | null;
+  emailVerified?: boolean;
+}
+
+export function insertUser(db: TenantDb, user: NewUser): Promise<UserRow> {
+  return db
+    .insertInto('users')
+    .values({ email: user.email, password_hash: user.passwordHash, name: user.name ?? null, email_verified: user.emailVerified ?? false })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export function findUserByEmail(db: TenantDb, email: string): Promise<UserRow | undefined> {
+  return db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
+}
+
+export function findUserById(db: TenantDb, id: string): Promise<UserRow | undefined> {
+  if (!/^[0-9a-f-]{36}$/i.test(id)) return Promise.resolve(undefined);
+  return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export function listUsers(db: TenantDb): Promise<UserRow[]> {
+  return db.selectFrom('users').selectAll().orderBy('email').execute();
+}
+
+/** Creates the named roles if missing. */
+export async function ensureRoles(db: TenantDb, names: string[]): Promise<void> {
+  if (names.length === 0) return;
+  await db
+    .insertInto('roles')
+    .values(names.map((name) => ({ name })))
+    .onConflict((oc) => oc.column('name').doNothing())
+    .execute();
+}
+
+export async function grantRoles(db: TenantDb, userId: string, roleNames: string[]): Promise<void> {
+  if (roleNames.length === 0) return;
+  await ensureRoles(db, roleNames);
+  await db
+    .insertInto('user_roles')
+    .columns(['user_id', 'role_id'])
+    .expression((eb) => eb.selectFrom('roles').select([sql<string>`${userId}::uuid`.as('user_id'), 'id']).where('name', 'in', roleNames))
+    .onConflict((oc) => oc.doNothing())
+    .execute();
+}
+
+export async function rolesOf(db: TenantDb, userId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('user_roles')
+    .innerJoin('roles', 'roles.id', 'user_roles.role_id')
+    .select('roles.name')
+    .where('user_roles.user_id', '=', userId)
+    .orderBy('roles.name')
+    .execute();
+  return rows.map((r) => r.name);
+}

@@ -1,0 +1,79 @@
+import type { Kysely } from 'kysely';
+import type pg from 'pg';
+import type { Config } from '../config.ts';
+import type { Logger } from '../logger.ts';
+import type { PlatformDatabase } from '../db/schema.ts';
+import { createKysely, createPool, databaseExists, databaseUrl, withMaintenanceSession, createDatabase } from '../db/postgres.ts';
+import { startEmbeddedPostgres, type EmbeddedCluster } from '../db/embedded.ts';
+import { migrateToLatest } from '../db/migrator.ts';
+import { resolveMasterKey } from '../crypto/master-key.ts';
+import { createSecretBox, type SecretBox } from '../crypto/secret-box.ts';
+import { ClusterDirectory } from './clusters.ts';
+import { pgCode } from '../errors.ts';
+import path from 'node:path';
+
+export const DEFAULT_PLATFORM_DATABASE = 'tansu_identity';
+
+/** What the service and the CLI share: the platform database, the clusters, the master key. */
+export interface Platform {
+  readonly config: Config;
+  readonly log: Logger;
+  readonly db: Kysely<PlatformDatabase>;
+  /** Direct URL of the platform database (for LISTEN). */
+  readonly platformUrl: string;
+  readonly secrets: SecretBox;
+  readonly clusters: ClusterDirectory;
+  close(): Promise<void>;
+}
+
+/** Where the platform lives: DATABASE_URL (its path names the platform database) or the embedded cluster. */
+async function locateCluster(config: Config, log: Logger): Promise<{ clusterUrl: string; platformDatabase: string; embedded?: EmbeddedCluster }> {
+  if (config.databaseUrl) {
+    const name = decodeURIComponent(new URL(config.databaseUrl).pathname.slice(1));
+    return { clusterUrl: databaseUrl(config.databaseUrl, 'postgres'), platformDatabase: name || DEFAULT_PLATFORM_DATABASE };
+  }
+  const embedded = await startEmbeddedPostgres({
+    dataDir: config.dataDir,
+    port: config.embeddedPort,
+    log: (line) => log.debug({ postgres: line }),
+  });
+  if (embedded.owned) log.info({ dataDir: path.join(config.dataDir, 'pg'), port: config.embeddedPort }, 'embedded PostgreSQL started');
+  return { clusterUrl: embedded.url, platformDatabase: DEFAULT_PLATFORM_DATABASE, embedded };
+}
+
+export async function openPlatform(config: Config, log: Logger, options: { poolMax?: number } = {}): Promise<Platform> {
+  const secrets = createSecretBox(resolveMasterKey(config));
+  const { clusterUrl, platformDatabase, embedded } = await locateCluster(config, log);
+  let pool: pg.Pool | undefined;
+  try {
+    await withMaintenanceSession(clusterUrl, async (client) => {
+      if (await databaseExists(client, platformDatabase)) return;
+      try {
+        await createDatabase(client, platformDatabase);
+      } catch (error) {
+        if (pgCode(error) !== '42P04') throw error; // created meanwhile by another node
+      }
+    });
+    const platformUrl = databaseUrl(clusterUrl, platformDatabase);
+    pool = createPool(platformUrl, { max: options.poolMax ?? 10, applicationName: 'tansu-platform' });
+    const db = createKysely<PlatformDatabase>(pool);
+    await migrateToLatest(db, 'platform');
+    const clusters = new ClusterDirectory(db, secrets, clusterUrl);
+    return {
+      config,
+      log,
+      db,
+      platformUrl,
+      secrets,
+      clusters,
+      async close() {
+        await db.destroy();
+        await embedded?.stop();
+      },
+    };
+  } catch (error) {
+    await pool?.end().catch(() => {});
+    await embedded?.stop();
+    throw error;
+  }
+}

@@ -1,0 +1,155 @@
+import type { Platform } from '../platform/platform.ts';
+import { AppError, isAppError, tenantExists, tenantNotFound } from '../errors.ts';
+import { parseTenantId, tenantDatabaseName, type TenantId } from '../tenancy/tenant-id.ts';
+import {
+  claimUnfinishedTenant, deleteTenantRow, findTenant, insertProvisioningTenant, recordPlatformEvent, setTenantStatus,
+  type TenantRow,
+} from '../platform/tenants.repository.ts';
+import { cloneDatabase, dropDatabase, withMaintenanceSession } from '../db/postgres.ts';
+import { openTenantDatabase } from '../db/tenant-database.ts';
+import { ensureTenantTemplate, TEMPLATE_DATABASE, withTemplateReadLock } from './template.ts';
+import { publishTenantChange } from '../platform/notifications.ts';
+import { generatePassword, hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../crypto/passwords.ts';
+import { generateSigningKey, insertSigningKey } from '../modules/keys/signing-keys.ts';
+import { grantRoles, insertUser, TENANT_ADMIN_ROLE } from '../modules/users/users.repository.ts';
+import { normalizeEmail } from '../modules/users/email.ts';
+import { recordAuditEvent } from '../modules/audit/audit.repository.ts';
+
+export interface CreateTenantInput {
+  id: string;
+  displayName?: string;
+  adminEmail?: string;
+  adminPassword?: string;
+  cluster?: string;
+}
+
+export interface CreatedTenant {
+  tenant: TenantRow;
+  issuer: string;
+  admin: {
+    email: string;
+    /** Only when generated: shown once, stored only as an argon2id hash. */
+    generatedPassword?: string;
+  };
+}
+
+/** Test seams for fault injection; never set in production code paths. */
+export interface ProvisioningHooks {
+  afterDatabaseCreated?: (tenantId: TenantId) => Promise<void> | void;
+}
+
+/** A tenant stuck in `provisioning` this long is assumed dead and may be taken over by a retry. */
+const STALE_PROVISIONING_SECONDS = 120;
+
+export function issuerOf(platform: Platform, tenantId: string): string {
+  return `${platform.config.publicUrl}/t/${tenantId}`;
+}
+
+function validateInput(input: CreateTenantInput) {
+  const id = parseTenantId(input.id);
+  const displayName = (input.displayName ?? id).trim();
+  if (displayName.length === 0 || displayName.length > 200) {
+    throw new AppError('invalid_name', 'the display name must be 1 to 200 characters');
+  }
+  const adminEmail = normalizeEmail(input.adminEmail ?? `admin@${id}.localhost`);
+  if (input.adminPassword !== undefined && (input.adminPassword.length < MIN_PASSWORD_LENGTH || input.adminPassword.length > MAX_PASSWORD_LENGTH)) {
+    throw new AppError('weak_password', `the admin password must be ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters`);
+  }
+  return { id, displayName, adminEmail, adminPassword: input.adminPassword };
+}
+
+/**
+ * DESIGN §4: registry row → clone of the migrated template → admin, roles and signing key →
+ * active. Any failure drops what was created and leaves the row `failed` with the reason; running
+ * it again takes the failed row over and finishes.
+ */
+export async function createTenant(platform: Platform, input: CreateTenantInput, hooks: ProvisioningHooks = {}): Promise<CreatedTenant> {
+  const { id, displayName, adminEmail, adminPassword } = validateInput(input);
+  const cluster = input.cluster ?? (await platform.clusters.leastLoaded());
+  const clusterUrl = await platform.clusters.urlOf(cluster);
+  const databaseName = tenantDatabaseName(id);
+  const started = performance.now();
+
+  const tenant =
+    (await insertProvisioningTenant(platform.db, { id, displayName, cluster, databaseName })) ??
+    (await claimUnfinishedTenant(platform.db, { id, displayName, cluster }, STALE_PROVISIONING_SECONDS));
+  if (!tenant) throw tenantExists(id);
+
+  const password = adminPassword ?? generatePassword();
+  // Hashing and key generation run on the libuv pool while the database is cloned.
+  const secretsReady = Promise.all([hashPassword(password), generateSigningKey(id, 'RS256', platform.secrets)]);
+  secretsReady.catch(() => {});
+
+  try {
+    await ensureTenantTemplate(clusterUrl);
+    await withMaintenanceSession(clusterUrl, async (client) => {
+      // A retry after a crash may find the previous attempt's database: start clean.
+      await dropDatabase(client, databaseName);
+      await withTemplateReadLock(client, () => cloneDatabase(client, databaseName, TEMPLATE_DATABASE));
+    });
+    await hooks.afterDatabaseCreated?.(id);
+
+    const [passwordHash, signingKey] = await secretsReady;
+    const db = openTenantDatabase(clusterUrl, databaseName, 1, 'tansu-provisioning');
+    try {
+      await db.transaction().execute(async (trx) => {
+        const admin = await insertUser(trx, { email: adminEmail, passwordHash, name: 'Tenant admin', emailVerified: true });
+        await grantRoles(trx, admin.id, [TENANT_ADMIN_ROLE]);
+        await insertSigningKey(trx, signingKey, 'active');
+        await recordAuditEvent(trx, { actor: 'platform', action: 'tenant.created', target: id, details: { displayName } });
+      });
+    } finally {
+      await db.destroy();
+    }
+
+    const active = await setTenantStatus(platform.db, id, 'active', { from: ['provisioning'] });
+    if (!active) throw new AppError('provisioning_conflict', `tenant "${id}" changed state while it was being created`, 409);
+    await recordPlatformEvent(platform.db, { actor: 'platform', action: 'tenant.created', tenantId: id, details: { cluster } });
+    platform.log.info({ tenant: id, cluster, ms: Math.round(performance.now() - started) }, 'tenant created');
+    return {
+      tenant: active,
+      issuer: issuerOf(platform, id),
+      admin: { email: adminEmail, ...(adminPassword === undefined ? { generatedPassword: password } : {}) },
+    };
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    platform.log.error({ tenant: id, err: reason }, 'tenant creation failed; cleaning up');
+    await withMaintenanceSession(clusterUrl, (client) => dropDatabase(client, databaseName)).catch((dropError: Error) =>
+      platform.log.error({ tenant: id, err: dropError.message }, 'could not drop the half-created database'),
+    );
+    await setTenantStatus(platform.db, id, 'failed', { from: ['provisioning'], failureReason: reason });
+    if (isAppError(error) && error.code !== 'migration_failed') throw error;
+    throw new AppError('provisioning_failed', `creating tenant "${id}" failed: ${reason}`, 500);
+  }
+}
+
+/** Marks `deleting`, tells every node to drop the tenant, drops its database (even with open connections), removes the row. */
+export async function deleteTenant(platform: Platform, rawId: string): Promise<void> {
+  const id = parseTenantId(rawId);
+  const existing = await findTenant(platform.db, id);
+  if (!existing) throw tenantNotFound(id);
+  const tenant = await setTenantStatus(platform.db, id, 'deleting', { from: ['active', 'suspended', 'failed', 'deleting'] });
+  if (!tenant) {
+    throw new AppError('tenant_busy', `tenant "${id}" is ${existing.status}; try again when that finishes`, 409);
+  }
+  await publishTenantChange(platform.db, { tenant: id, kind: 'deleted' });
+  const clusterUrl = await platform.clusters.urlOf(tenant.cluster);
+  await withMaintenanceSession(clusterUrl, (client) => dropDatabase(client, tenant.database_name));
+  await deleteTenantRow(platform.db, id);
+  await recordPlatformEvent(platform.db, { actor: 'platform', action: 'tenant.deleted', tenantId: id });
+  platform.log.info({ tenant: id }, 'tenant deleted');
+}
+
+export async function setTenantSuspended(platform: Platform, rawId: string, suspended: boolean): Promise<TenantRow> {
+  const id = parseTenantId(rawId);
+  const tenant = suspended
+    ? await setTenantStatus(platform.db, id, 'suspended', { from: ['active', 'suspended'] })
+    : await setTenantStatus(platform.db, id, 'active', { from: ['active', 'suspended'] });
+  if (!tenant) {
+    if (!(await findTenant(platform.db, id))) throw tenantNotFound(id);
+    throw new AppError('tenant_busy', `tenant "${id}" cannot be ${suspended ? 'suspended' : 'resumed'} in its current state`, 409);
+  }
+  await publishTenantChange(platform.db, { tenant: id, kind: suspended ? 'suspended' : 'updated' });
+  await recordPlatformEvent(platform.db, { actor: 'platform', action: suspended ? 'tenant.suspended' : 'tenant.resumed', tenantId: id });
+  return tenant;
+}

@@ -1,0 +1,52 @@
+import { invalidTenantId } from '../errors.ts';
+
+/**
+ * The one place tenant ids are judged. A valid id maps one-to-one onto a database name
+ * (`-` → `_`; ids never contain `_`) that stays inside PostgreSQL's 63-byte identifier limit.
+ */
+const TENANT_ID = /^[a-z][a-z0-9-]{1,38}[a-z0-9]$/;
+
+/** Words that name platform routes, infrastructure or our own databases. */
+export const RESERVED_TENANT_IDS: ReadonlySet<string> = new Set([
+  'admin', 'api', 'app', 'auth', 'default', 'identity', 'internal', 'login', 'metrics', 'oauth',
+  'oidc', 'platform', 'postgres', 'public', 'root', 'static', 'system', 'tansu', 'template',
+  'template0', 'template1', 'tenant', 'tenants', 'www',
+]);
+
+export type TenantId = string & { readonly __brand: 'TenantId' };
+
+export const TENANT_DATABASE_PREFIX = 'tansu_tenant_';
+
+export function parseTenantId(input: unknown): TenantId {
+  if (typeof input !== 'string' || input.length === 0) {
+    throw invalidTenantId('a tenant id is required');
+  }
+  // `--` is refused too: DNS reserves it in label positions 3–4 (xn--), and ids become subdomains.
+  if (!TENANT_ID.test(input) || input.includes('--')) {
+    throw invalidTenantId(
+      `"${printable(input)}" is not a valid tenant id: use 3 to 40 lowercase letters, digits and single hyphens, starting with a letter and not ending with a hyphen`,
+    );
+  }
+  if (RESERVED_TENANT_IDS.has(input)) {
+    throw invalidTenantId(`"${input}" is reserved`);
+  }
+  return input as TenantId;
+}
+
+export function isTenantId(input: unknown): input is TenantId {
+  try {
+    parseTenantId(input);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function tenantDatabaseName(id: TenantId): string {
+  return TENANT_DATABASE_PREFIX + id.replaceAll('-', '_');
+}
+
+function printable(input: string): string {
+  const clipped = input.length > 64 ? `${input.slice(0, 64)}…` : input;
+  return clipped.replace(/[^\x20-\x7e]/g, '?');
+}
