@@ -1,0 +1,56 @@
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import cookie from '@fastify/cookie';
+import { sql } from 'kysely';
+import type { Platform } from './platform/platform.ts';
+import { isAppError } from './errors.ts';
+import { tenancyPlugin } from './tenancy/tenancy.plugin.ts';
+
+export interface AppOptions {
+  platform: Platform;
+}
+
+/** The whole HTTP service; `main.ts` listens with it and the tests inject into it. */
+export async function buildApp({ platform }: AppOptions): Promise<FastifyInstance> {
+  const { config } = platform;
+  const app = Fastify({
+    loggerInstance: platform.log as FastifyBaseLogger,
+    trustProxy: config.trustedProxies.length > 0 ? [...config.trustedProxies] : false,
+    disableRequestLogging: false,
+    bodyLimit: 64 * 1024,
+    forceCloseConnections: 'idle',
+  });
+  app.decorate('platform', platform);
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (isAppError(error)) {
+      if (error.status >= 500) request.log.error({ err: error }, error.message);
+      return reply.status(error.status).send({ error: error.code, error_description: error.message });
+    }
+    if (error.validation) {
+      return reply.status(400).send({ error: 'invalid_request', error_description: error.message });
+    }
+    const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
+    if (status >= 500) {
+      request.log.error({ err: error }, 'request failed');
+      return reply.status(status).send({ error: 'server_error', error_description: 'internal server error' });
+    }
+    return reply.status(status).send({ error: error.code ? error.code.toLowerCase() : 'invalid_request', error_description: error.message });
+  });
+  app.setNotFoundHandler((request, reply) => {
+    reply.status(404).send({ error: 'not_found', error_description: `no route for ${request.method} ${request.url.split('?')[0]}` });
+  });
+
+  await app.register(cookie);
+  await app.register(tenancyPlugin, { platform });
+
+  app.get('/healthz', async (_request, reply) => {
+    try {
+      await sql`SELECT 1`.execute(platform.db);
+      return { status: 'ok' };
+    } catch {
+      return reply.status(503).send({ status: 'unavailable', error: 'database_unreachable' });
+    }
+  });
+
+  return app;
+}

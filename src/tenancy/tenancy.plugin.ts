@@ -1,0 +1,52 @@
+import fp from 'fastify-plugin';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Platform } from '../platform/platform.ts';
+import { TenantCache } from './tenant-cache.ts';
+import { buildTenantContext, type TenantContext } from './tenant-context.ts';
+import { listenForTenantChanges, type ChangeListener } from '../platform/notifications.ts';
+import { AppError } from '../errors.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    platform: Platform;
+    tenants: TenantCache<TenantContext>;
+    tenantChanges: ChangeListener;
+  }
+  interface FastifyRequest {
+    tenant: TenantContext | undefined;
+  }
+}
+
+/**
+ * The tenant context cache, kept fresh by change notifications from every node, and
+ * `requireTenant(request)` for routes under `/t/:tenant`.
+ */
+export const tenancyPlugin = fp(async (app: FastifyInstance, options: { platform: Platform }) => {
+  const { platform } = options;
+  const cache = new TenantCache<TenantContext>(platform.config.tenantCacheSize, (id) => buildTenantContext(platform, id));
+  const listener = listenForTenantChanges(
+    platform.platformUrl,
+    (change) => {
+      app.log.debug({ change }, 'tenant changed');
+      cache.invalidate(change.tenant);
+    },
+    () => cache.invalidateAll(),
+    platform.log,
+  );
+  app.decorate('tenants', cache);
+  app.decorate('tenantChanges', listener);
+  app.decorateRequest('tenant', undefined);
+  app.addHook('onClose', async () => {
+    await listener.close();
+    await cache.closeAll();
+  });
+});
+
+/** The tenant a request is for, from the `/t/:tenant` path; 404/403 JSON when it cannot serve. */
+export async function resolveTenant(app: FastifyInstance, request: FastifyRequest): Promise<TenantContext> {
+  const id = (request.params as { tenant?: string }).tenant;
+  if (!id) throw new AppError('tenant_not_found', 'no tenant in the request', 404);
+  const context = await app.tenants.get(id);
+  request.tenant = context;
+  return context;
+}

@@ -1,0 +1,51 @@
+import type { Platform } from '../platform/platform.ts';
+import type { TenantDb } from '../db/tenant-database.ts';
+import { openTenantDatabase } from '../db/tenant-database.ts';
+import { findTenant, type TenantRow } from '../platform/tenants.repository.ts';
+import { AppError, tenantNotFound } from '../errors.ts';
+import { parseTenantId, type TenantId } from './tenant-id.ts';
+import { issuerOf } from '../provisioning/tenants.service.ts';
+import type { Disposable } from './tenant-cache.ts';
+
+/** Everything a request needs to serve one tenant; built once per node and cached (DESIGN §3). */
+export interface TenantContext extends Disposable {
+  readonly id: TenantId;
+  readonly row: TenantRow;
+  readonly issuer: string;
+  readonly clusterUrl: string;
+  /** Kysely over the tenant's own small pool: nothing here reaches another tenant's database. */
+  readonly db: TenantDb;
+}
+
+export const tenantSuspended = (id: string) => new AppError('tenant_suspended', `tenant "${id}" is suspended`, 403);
+
+/** Loads the registry row and refuses tenants that cannot serve requests. */
+export async function loadServableTenant(platform: Platform, rawId: string): Promise<TenantRow> {
+  let id: TenantId;
+  try {
+    id = parseTenantId(rawId);
+  } catch {
+    // A malformed id names no tenant; say so the same way as for an unknown one.
+    throw tenantNotFound(rawId.slice(0, 64));
+  }
+  const row = await findTenant(platform.db, id);
+  if (!row || row.status === 'deleting' || row.status === 'failed' || row.status === 'provisioning') throw tenantNotFound(id);
+  if (row.status === 'suspended') throw tenantSuspended(id);
+  return row;
+}
+
+export async function buildTenantContext(platform: Platform, rawId: string): Promise<TenantContext> {
+  const row = await loadServableTenant(platform, rawId);
+  const clusterUrl = await platform.clusters.urlOf(row.cluster);
+  const db = openTenantDatabase(clusterUrl, row.database_name, platform.config.tenantPoolMax);
+  return {
+    id: row.id as TenantId,
+    row,
+    issuer: issuerOf(platform, row.id),
+    clusterUrl,
+    db,
+    async close() {
+      await db.destroy();
+    },
+  };
+}

@@ -1,0 +1,44 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { startEmbeddedPostgres } from '../../src/db/embedded.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** Superuser URL of the PostgreSQL cluster the whole suite runs against. */
+    clusterUrl: string;
+  }
+}
+
+/**
+ * One real PostgreSQL for the suite: TEST_DATABASE_URL when set, a testcontainers PostgreSQL when
+ * TESTCONTAINERS=1 (needs Docker), otherwise a throwaway embedded cluster.
+ */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  if (process.env.TEST_DATABASE_URL) {
+    project.provide('clusterUrl', process.env.TEST_DATABASE_URL);
+    return async () => {};
+  }
+  if (process.env.TESTCONTAINERS === '1') {
+    const { PostgreSqlContainer } = await import('@testcontainers/postgresql');
+    const container = await new PostgreSqlContainer('postgres:17').withDatabase('postgres').start();
+    project.provide('clusterUrl', container.getConnectionUri());
+    return async () => {
+      await container.stop();
+    };
+  }
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tansu-test-'));
+  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  const cluster = await startEmbeddedPostgres({
+    dataDir,
+    port,
+    ephemeral: true,
+    settings: { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off', max_connections: '800' },
+  });
+  project.provide('clusterUrl', cluster.url);
+  return async () => {
+    await cluster.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  };
+}
