@@ -48,3 +48,20 @@ export function listSigningKeys(db: TenantDb): Promise<SigningKeyRow[]> {
 export function openPrivateJwk(tenantId: string, row: Pick<SigningKeyRow, 'kid' | 'private_jwk_encrypted'>, secrets: SecretBox): JWK {
   return JSON.parse(secrets.open(row.private_jwk_encrypted, keyContext(tenantId, row.kid))) as JWK;
 }
+
+const STATE_ORDER: Record<KeyState, number> = { active: 0, next: 1, retired: 2 };
+
+/**
+ * The private JWKs a tenant's provider is built with: every key still published (active, next,
+ * retired within its grace period), active first, because oidc-provider signs with the first
+ * key that matches the algorithm.
+ */
+export async function loadPublishedPrivateJwks(db: TenantDb, tenantId: string, secrets: SecretBox): Promise<JWK[]> {
+  const rows = await db
+    .selectFrom('signing_keys')
+    .select(['kid', 'alg', 'state', 'private_jwk_encrypted', 'created_at'])
+    .where((eb) => eb.or([eb('unpublish_at', 'is', null), eb('unpublish_at', '>', new Date())]))
+    .execute();
+  rows.sort((a, b) => STATE_ORDER[a.state] - STATE_ORDER[b.state] || b.created_at.getTime() - a.created_at.getTime());
+  return rows.map((row) => openPrivateJwk(tenantId, row, secrets));
+}
