@@ -23,7 +23,9 @@ export async function buildApp({ platform }: AppOptions): Promise<FastifyInstanc
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (isAppError(error)) {
-      if (error.status >= 500) request.log.error({ err: error }, error.message);
+      if (error.status >= 500 && error.status !== 503) request.log.error({ err: error }, error.message);
+      const retryAfter = error.details?.retryAfterSeconds;
+      if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
       return reply.status(error.status).send({ error: error.code, error_description: error.message });
     }
     if (error.validation) {

@@ -10,6 +10,11 @@ export interface Config {
   readonly publicUrl: string;
   /** External cluster for the platform database; undefined ⇒ embedded PostgreSQL under dataDir. */
   readonly databaseUrl: string | undefined;
+  /**
+   * The same cluster without a pooler, for what a transaction-mode pooler cannot carry: LISTEN,
+   * CREATE/DROP DATABASE, session advisory locks, pg_dump. Defaults to databaseUrl.
+   */
+  readonly databaseDirectUrl: string | undefined;
   readonly dataDir: string;
   readonly embeddedPort: number;
   /** 32-byte AES key, base64 in the environment; undefined ⇒ generated into dataDir (not in production). */
@@ -71,6 +76,7 @@ export function loadConfig(env: Env = process.env): Config {
     port,
     publicUrl,
     databaseUrl,
+    databaseDirectUrl: (databaseUrl && env.DATABASE_DIRECT_URL) || databaseUrl,
     dataDir: path.resolve(env.TANSU_DATA_DIR || '.tansu'),
     embeddedPort: integer(env, 'TANSU_EMBEDDED_PG_PORT', 54329, 1024, 65535),
     masterKey,

@@ -101,3 +101,26 @@ export async function cloneDatabase(client: pg.Client, name: string, template: s
     }
   }
 }
+
+export async function renameDatabase(client: pg.Client, from: string, to: string): Promise<void> {
+  await run(client, sql`ALTER DATABASE ${databaseIdentifier(from)} RENAME TO ${databaseIdentifier(to)}`);
+}
+
+/** Stops new sessions (superusers included) from connecting; existing ones stay until terminated. */
+export async function setConnectionsAllowed(client: pg.Client, name: string, allowed: boolean): Promise<void> {
+  await run(client, sql`ALTER DATABASE ${databaseIdentifier(name)} WITH ALLOW_CONNECTIONS ${sql.raw(allowed ? 'true' : 'false')}`);
+}
+
+/** New sessions on the database start read-only (a guard for nodes that have not yet heard of a move). */
+export async function setDatabaseReadOnly(client: pg.Client, name: string, readOnly: boolean): Promise<void> {
+  await run(
+    client,
+    readOnly
+      ? sql`ALTER DATABASE ${databaseIdentifier(name)} SET default_transaction_read_only = on`
+      : sql`ALTER DATABASE ${databaseIdentifier(name)} RESET default_transaction_read_only`,
+  );
+}
+
+export async function terminateConnections(client: pg.Client, name: string): Promise<void> {
+  await client.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [name]);
+}

@@ -6,12 +6,15 @@ type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 type Json<T = unknown> = ColumnType<T, string, string>;
 
-export type TenantStatus = 'provisioning' | 'active' | 'suspended' | 'deleting' | 'failed';
+/** `maintenance`: its database is being swapped (move, restore); requests get 503 + Retry-After. */
+export type TenantStatus = 'provisioning' | 'active' | 'suspended' | 'deleting' | 'failed' | 'maintenance';
 
 export interface PlatformDatabase {
   clusters: {
     name: string;
     url_encrypted: string | null;
+    /** Through a transaction-mode pooler, for requests; NULL ⇒ requests use the direct URL. */
+    pooled_url_encrypted: ColumnType<string | null, string | null | undefined, string | null>;
     created_at: Generated<Date>;
   };
   tenants: {

@@ -11,60 +11,79 @@ const CLUSTER_NAME = /^[a-z][a-z0-9-]{0,30}$/;
 export interface ClusterInfo {
   name: string;
   url: string;
+  /** Requests reach this cluster through a pooler (redacted URL), or undefined when direct. */
+  pooledUrl: string | undefined;
   tenants: number;
+}
+
+/** How to reach one cluster: directly (admin work) and for requests (maybe through a pooler). */
+export interface ClusterUrls {
+  direct: string;
+  serving: string;
 }
 
 /**
  * The registry of PostgreSQL clusters tenants can live on. `main` is the platform's own cluster;
- * the others are stored with their URL encrypted under the master key.
+ * the others are stored with their URLs encrypted under the master key.
  */
 export class ClusterDirectory {
   readonly #db: Kysely<PlatformDatabase>;
   readonly #secrets: SecretBox;
-  readonly #mainUrl: string;
-  readonly #urls = new Map<string, string>();
+  readonly #main: ClusterUrls;
+  readonly #urls = new Map<string, ClusterUrls>();
 
-  constructor(db: Kysely<PlatformDatabase>, secrets: SecretBox, mainUrl: string) {
+  constructor(db: Kysely<PlatformDatabase>, secrets: SecretBox, main: ClusterUrls) {
     this.#db = db;
     this.#secrets = secrets;
-    this.#mainUrl = mainUrl;
+    this.#main = main;
   }
 
-  /** Connection URL of a cluster (its `postgres` maintenance database). */
+  /** URL for serving requests (its `postgres` database): through the cluster's pooler when it has one. */
   async urlOf(name: string): Promise<string> {
-    if (name === MAIN_CLUSTER) return this.#mainUrl;
+    return (await this.#lookup(name)).serving;
+  }
+
+  /** Direct URL (no pooler) for CREATE/DROP DATABASE, dumps, restores and session locks. */
+  async adminUrlOf(name: string): Promise<string> {
+    return (await this.#lookup(name)).direct;
+  }
+
+  async #lookup(name: string): Promise<ClusterUrls> {
+    if (name === MAIN_CLUSTER) return this.#main;
     const cached = this.#urls.get(name);
     if (cached) return cached;
     const row = await this.#db.selectFrom('clusters').selectAll().where('name', '=', name).executeTakeFirst();
     if (!row) throw notFound('cluster', name);
-    const url = row.url_encrypted ? this.#secrets.open(row.url_encrypted, `cluster:${name}`) : this.#mainUrl;
-    this.#urls.set(name, url);
-    return url;
+    const direct = row.url_encrypted ? this.#secrets.open(row.url_encrypted, `cluster:${name}`) : this.#main.direct;
+    const serving = row.pooled_url_encrypted ? this.#secrets.open(row.pooled_url_encrypted, `cluster:${name}:pooled`) : direct;
+    const urls = { direct, serving };
+    this.#urls.set(name, urls);
+    return urls;
   }
 
-  async add(name: string, url: string): Promise<void> {
+  /** Registers a cluster after connecting to it; `pooledUrl` is optional (a pooler in front of it). */
+  async add(name: string, url: string, pooledUrl?: string): Promise<void> {
     if (!CLUSTER_NAME.test(name)) {
       throw new AppError('invalid_cluster_name', `"${name}" is not a valid cluster name (lowercase letters, digits, hyphens)`);
     }
-    let parsed: URL;
-    try {
-      parsed = new URL(url);
-    } catch {
-      throw new AppError('invalid_cluster_url', 'the cluster URL is not a URL');
-    }
-    if (!/^postgres(ql)?:$/.test(parsed.protocol)) {
-      throw new AppError('invalid_cluster_url', 'the cluster URL must start with postgres://');
-    }
-    const maintenanceUrl = databaseUrl(url, 'postgres');
-    try {
-      await withMaintenanceSession(maintenanceUrl, (client) => client.query('SELECT 1'));
-    } catch (error) {
-      throw new AppError('cluster_unreachable', `cannot connect to ${redactUrl(maintenanceUrl)}: ${(error as Error).message}`);
+    const maintenanceUrl = databaseUrl(postgresUrl(url), 'postgres');
+    const pooledMaintenanceUrl = pooledUrl === undefined ? undefined : databaseUrl(postgresUrl(pooledUrl), 'postgres');
+    for (const candidate of [maintenanceUrl, pooledMaintenanceUrl]) {
+      if (!candidate) continue;
+      try {
+        await withMaintenanceSession(candidate, (client) => client.query('SELECT 1'));
+      } catch (error) {
+        throw new AppError('cluster_unreachable', `cannot connect to ${redactUrl(candidate)}: ${(error as Error).message}`);
+      }
     }
     try {
       await this.#db
         .insertInto('clusters')
-        .values({ name, url_encrypted: this.#secrets.seal(maintenanceUrl, `cluster:${name}`) })
+        .values({
+          name,
+          url_encrypted: this.#secrets.seal(maintenanceUrl, `cluster:${name}`),
+          pooled_url_encrypted: pooledMaintenanceUrl ? this.#secrets.seal(pooledMaintenanceUrl, `cluster:${name}:pooled`) : null,
+        })
         .execute();
     } catch (error) {
       if (pgCode(error) === '23505') throw new AppError('cluster_exists', `cluster "${name}" already exists`, 409);
@@ -75,7 +94,17 @@ export class ClusterDirectory {
   async list(): Promise<ClusterInfo[]> {
     const counts = await countTenantsByCluster(this.#db);
     const names = [...counts.keys()].sort();
-    return Promise.all(names.map(async (name) => ({ name, url: redactUrl(await this.urlOf(name)), tenants: counts.get(name) ?? 0 })));
+    return Promise.all(
+      names.map(async (name) => {
+        const urls = await this.#lookup(name);
+        return {
+          name,
+          url: redactUrl(urls.direct),
+          pooledUrl: urls.serving === urls.direct ? undefined : redactUrl(urls.serving),
+          tenants: counts.get(name) ?? 0,
+        };
+      }),
+    );
   }
 
   /** Default placement: the cluster holding the fewest tenants (ties: `main` first, then by name). */
@@ -87,4 +116,17 @@ export class ClusterDirectory {
     }
     return best;
   }
+}
+
+function postgresUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new AppError('invalid_cluster_url', 'the cluster URL is not a URL');
+  }
+  if (!/^postgres(ql)?:$/.test(parsed.protocol)) {
+    throw new AppError('invalid_cluster_url', 'the cluster URL must start with postgres://');
+  }
+  return url;
 }

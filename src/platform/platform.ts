@@ -19,7 +19,7 @@ export interface Platform {
   readonly config: Config;
   readonly log: Logger;
   readonly db: Kysely<PlatformDatabase>;
-  /** Direct URL of the platform database (for LISTEN). */
+  /** Direct URL of the platform database (LISTEN cannot pass a transaction-mode pooler). */
   readonly platformUrl: string;
   readonly secrets: SecretBox;
   readonly clusters: ClusterDirectory;
@@ -27,10 +27,17 @@ export interface Platform {
 }
 
 /** Where the platform lives: DATABASE_URL (its path names the platform database) or the embedded cluster. */
-async function locateCluster(config: Config, log: Logger): Promise<{ clusterUrl: string; platformDatabase: string; embedded?: EmbeddedCluster }> {
+async function locateCluster(
+  config: Config,
+  log: Logger,
+): Promise<{ clusterUrl: string; servingClusterUrl: string; platformDatabase: string; embedded?: EmbeddedCluster }> {
   if (config.databaseUrl) {
     const name = decodeURIComponent(new URL(config.databaseUrl).pathname.slice(1));
-    return { clusterUrl: databaseUrl(config.databaseUrl, 'postgres'), platformDatabase: name || DEFAULT_PLATFORM_DATABASE };
+    return {
+      clusterUrl: databaseUrl(config.databaseDirectUrl ?? config.databaseUrl, 'postgres'),
+      servingClusterUrl: databaseUrl(config.databaseUrl, 'postgres'),
+      platformDatabase: name || DEFAULT_PLATFORM_DATABASE,
+    };
   }
   const embedded = await startEmbeddedPostgres({
     dataDir: config.dataDir,
@@ -38,12 +45,12 @@ async function locateCluster(config: Config, log: Logger): Promise<{ clusterUrl:
     log: (line) => log.debug({ postgres: line }),
   });
   if (embedded.owned) log.info({ dataDir: path.join(config.dataDir, 'pg'), port: config.embeddedPort }, 'embedded PostgreSQL started');
-  return { clusterUrl: embedded.url, platformDatabase: DEFAULT_PLATFORM_DATABASE, embedded };
+  return { clusterUrl: embedded.url, servingClusterUrl: embedded.url, platformDatabase: DEFAULT_PLATFORM_DATABASE, embedded };
 }
 
 export async function openPlatform(config: Config, log: Logger, options: { poolMax?: number } = {}): Promise<Platform> {
   const secrets = createSecretBox(resolveMasterKey(config));
-  const { clusterUrl, platformDatabase, embedded } = await locateCluster(config, log);
+  const { clusterUrl, servingClusterUrl, platformDatabase, embedded } = await locateCluster(config, log);
   let pool: pg.Pool | undefined;
   try {
     await withMaintenanceSession(clusterUrl, async (client) => {
@@ -55,10 +62,10 @@ export async function openPlatform(config: Config, log: Logger, options: { poolM
       }
     });
     const platformUrl = databaseUrl(clusterUrl, platformDatabase);
-    pool = createPool(platformUrl, { max: options.poolMax ?? 10, applicationName: 'tansu-platform' });
+    pool = createPool(databaseUrl(servingClusterUrl, platformDatabase), { max: options.poolMax ?? 10, applicationName: 'tansu-platform' });
     const db = createKysely<PlatformDatabase>(pool);
     await migrateToLatest(db, 'platform');
-    const clusters = new ClusterDirectory(db, secrets, clusterUrl);
+    const clusters = new ClusterDirectory(db, secrets, { direct: clusterUrl, serving: servingClusterUrl });
     return {
       config,
       log,

@@ -66,7 +66,8 @@ function validateInput(input: CreateTenantInput) {
 export async function createTenant(platform: Platform, input: CreateTenantInput, hooks: ProvisioningHooks = {}): Promise<CreatedTenant> {
   const { id, displayName, adminEmail, adminPassword } = validateInput(input);
   const cluster = input.cluster ?? (await platform.clusters.leastLoaded());
-  const clusterUrl = await platform.clusters.urlOf(cluster);
+  // Direct, not through a pooler: CREATE DATABASE and the template's advisory locks need a session.
+  const clusterUrl = await platform.clusters.adminUrlOf(cluster);
   const databaseName = tenantDatabaseName(id);
   const started = performance.now();
 
@@ -76,8 +77,13 @@ export async function createTenant(platform: Platform, input: CreateTenantInput,
   if (!tenant) throw tenantExists(id);
 
   const password = adminPassword ?? generatePassword();
-  // Hashing and key generation run on the libuv pool while the database is cloned.
-  const secretsReady = Promise.all([hashPassword(password), generateSigningKey(id, 'RS256', platform.secrets)]);
+  // Hashing and key generation run on the libuv pool while the database is cloned. Two keys:
+  // the active one signs, the next one is published ahead of the first rotation.
+  const secretsReady = Promise.all([
+    hashPassword(password),
+    generateSigningKey(id, 'RS256', platform.secrets),
+    generateSigningKey(id, 'RS256', platform.secrets),
+  ]);
   secretsReady.catch(() => {});
 
   try {
@@ -89,13 +95,14 @@ export async function createTenant(platform: Platform, input: CreateTenantInput,
     });
     await hooks.afterDatabaseCreated?.(id);
 
-    const [passwordHash, signingKey] = await secretsReady;
+    const [passwordHash, activeKey, nextKey] = await secretsReady;
     const db = openTenantDatabase(clusterUrl, databaseName, 1, 'tansu-provisioning');
     try {
       await db.transaction().execute(async (trx) => {
         const admin = await insertUser(trx, { email: adminEmail, passwordHash, name: 'Tenant admin', emailVerified: true });
         await grantRoles(trx, admin.id, [TENANT_ADMIN_ROLE]);
-        await insertSigningKey(trx, signingKey, 'active');
+        await insertSigningKey(trx, activeKey, 'active');
+        await insertSigningKey(trx, nextKey, 'next');
         await recordAuditEvent(trx, { actor: 'platform', action: 'tenant.created', target: id, details: { displayName } });
       });
     } finally {
@@ -133,7 +140,7 @@ export async function deleteTenant(platform: Platform, rawId: string): Promise<v
     throw new AppError('tenant_busy', `tenant "${id}" is ${existing.status}; try again when that finishes`, 409);
   }
   await publishTenantChange(platform.db, { tenant: id, kind: 'deleted' });
-  const clusterUrl = await platform.clusters.urlOf(tenant.cluster);
+  const clusterUrl = await platform.clusters.adminUrlOf(tenant.cluster);
   await withMaintenanceSession(clusterUrl, (client) => dropDatabase(client, tenant.database_name));
   await deleteTenantRow(platform.db, id);
   await recordPlatformEvent(platform.db, { actor: 'platform', action: 'tenant.deleted', tenantId: id });

@@ -18,6 +18,9 @@ export interface TenantContext extends Disposable {
 }
 
 export const tenantSuspended = (id: string) => new AppError('tenant_suspended', `tenant "${id}" is suspended`, 403);
+/** While a move or restore swaps the tenant's database; the error handler sends Retry-After. */
+export const tenantInMaintenance = (id: string) =>
+  new AppError('tenant_unavailable', `tenant "${id}" is being moved or restored; retry shortly`, 503, { retryAfterSeconds: 2 });
 
 /** Loads the registry row and refuses tenants that cannot serve requests. */
 export async function loadServableTenant(platform: Platform, rawId: string): Promise<TenantRow> {
@@ -31,6 +34,7 @@ export async function loadServableTenant(platform: Platform, rawId: string): Pro
   const row = await findTenant(platform.db, id);
   if (!row || row.status === 'deleting' || row.status === 'failed' || row.status === 'provisioning') throw tenantNotFound(id);
   if (row.status === 'suspended') throw tenantSuspended(id);
+  if (row.status === 'maintenance') throw tenantInMaintenance(id);
   return row;
 }
 

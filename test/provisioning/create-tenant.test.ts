@@ -34,7 +34,7 @@ describe('createTenant', () => {
       expect(admin.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,p=1,t=2\$/);
       expect(await verifyPassword(admin.password_hash!, created.admin.generatedPassword!)).toBe(true);
       expect(await rolesOf(db, admin.id)).toEqual(['TenantAdmin']);
-      const key = await db.selectFrom('signing_keys').selectAll().executeTakeFirstOrThrow();
+      const key = await db.selectFrom('signing_keys').selectAll().where('state', '=', 'active').executeTakeFirstOrThrow();
       expect(key).toMatchObject({ alg: 'RS256', state: 'active' });
       expect(key.private_jwk_encrypted).toMatch(/^v1\./);
       expect(key.private_jwk_encrypted).not.toContain('"d"');

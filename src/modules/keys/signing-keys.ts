@@ -65,3 +65,22 @@ export async function loadPublishedPrivateJwks(db: TenantDb, tenantId: string, s
   rows.sort((a, b) => STATE_ORDER[a.state] - STATE_ORDER[b.state] || b.created_at.getTime() - a.created_at.getTime());
   return rows.map((row) => openPrivateJwk(tenantId, row, secrets));
 }
+
+/**
+ * Re-seals every private key for another tenant id (a backup restored with `--as`): the sealed
+ * form is bound to the tenant id, so without this the copy could not open its own keys. Opening
+ * each key also proves the backup was sealed under this platform's master key.
+ */
+export async function resealSigningKeys(db: TenantDb, fromTenant: string, toTenant: string, secrets: SecretBox): Promise<number> {
+  const rows = await db.selectFrom('signing_keys').select(['kid', 'private_jwk_encrypted']).execute();
+  for (const row of rows) {
+    const plain = secrets.open(row.private_jwk_encrypted, keyContext(fromTenant, row.kid));
+    if (fromTenant === toTenant) continue;
+    await db
+      .updateTable('signing_keys')
+      .set({ private_jwk_encrypted: secrets.seal(plain, keyContext(toTenant, row.kid)) })
+      .where('kid', '=', row.kid)
+      .execute();
+  }
+  return rows.length;
+}

@@ -1,0 +1,66 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Platform } from '../platform/platform.ts';
+import { AppError, tenantNotFound } from '../errors.ts';
+import { parseTenantId } from '../tenancy/tenant-id.ts';
+import { findTenant, recordPlatformEvent } from '../platform/tenants.repository.ts';
+import { writeBackupFile, type WrittenBackup } from './backup-file.ts';
+import { dumpDatabase } from './database-copy.ts';
+
+export type Progress = (step: string) => void;
+
+export interface BackupOptions {
+  /** Where to write; default `backups/<id>-<UTC timestamp>.tansu-backup` under the working directory. */
+  out?: string;
+  progress?: Progress;
+}
+
+export interface TenantBackup extends WrittenBackup {
+  tenant: string;
+}
+
+/** One file holding the tenant's whole database (pg_dump custom format) and its registry entry. */
+export async function backupTenant(platform: Platform, rawId: string, options: BackupOptions = {}): Promise<TenantBackup> {
+  const id = parseTenantId(rawId);
+  const progress = options.progress ?? (() => {});
+  const tenant = await findTenant(platform.db, id);
+  if (!tenant) throw tenantNotFound(id);
+  if (tenant.status !== 'active' && tenant.status !== 'suspended') {
+    throw new AppError('tenant_busy', `tenant "${id}" is ${tenant.status}; only active or suspended tenants can be backed up`, 409);
+  }
+  const out = path.resolve(options.out ?? path.join('backups', `${id}-${new Date().toISOString().replace(/[-:]|\.\d+/g, '')}.tansu-backup`));
+  await fs.promises.mkdir(path.dirname(out), { recursive: true });
+  if (fs.existsSync(out)) throw new AppError('backup_exists', `${out} already exists; choose another --out`, 409);
+
+  const archive = `${out}.archive-${crypto.randomBytes(4).toString('hex')}`;
+  try {
+    progress(`dumping ${tenant.database_name}`);
+    const clusterUrl = await platform.clusters.adminUrlOf(tenant.cluster);
+    const { serverVersionNum } = await dumpDatabase(clusterUrl, tenant.database_name, archive, platform.config.pgBinDir);
+    progress('writing the backup file');
+    const written = await writeBackupFile(
+      out,
+      {
+        format: 'tansu-tenant-backup',
+        version: 1,
+        createdAt: new Date().toISOString(),
+        tenant: {
+          id,
+          displayName: tenant.display_name,
+          status: tenant.status,
+          cluster: tenant.cluster,
+          databaseName: tenant.database_name,
+          createdAt: tenant.created_at.toISOString(),
+        },
+        serverVersionNum,
+      },
+      archive,
+    );
+    await recordPlatformEvent(platform.db, { actor: 'platform', action: 'tenant.backed_up', tenantId: id, details: { bytes: written.bytes, sha256: written.sha256 } });
+    platform.log.info({ tenant: id, path: written.path, bytes: written.bytes, sha256: written.sha256 }, 'tenant backed up');
+    return { tenant: id, ...written };
+  } finally {
+    await fs.promises.rm(archive, { force: true });
+  }
+}

@@ -1,0 +1,113 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import type pg from 'pg';
+import { AppError, pgCode } from '../errors.ts';
+import {
+  createDatabase, databaseExists, databaseUrl, dropDatabase, renameDatabase, setConnectionsAllowed, terminateConnections,
+  withMaintenanceSession,
+} from '../db/postgres.ts';
+import { findPgTool, runPgTool, serverMajorVersion } from './pg-tools.ts';
+
+/**
+ * The moving parts shared by backup, restore and move: dump a database to a pg_dump archive,
+ * restore an archive into a scratch database, and swap a scratch database into place. Every
+ * restore lands in a scratch database first, so a failure never touches the live one.
+ */
+
+export interface DumpResult {
+  serverVersionNum: number;
+}
+
+/** pg_dump (custom format) of one database into `file`. */
+export async function dumpDatabase(clusterUrl: string, database: string, file: string, pgBinDir: string | undefined): Promise<DumpResult> {
+  const serverVersionNum = await withMaintenanceSession(clusterUrl, async (client) => {
+    const result = await client.query<{ server_version_num: string }>('SHOW server_version_num');
+    return Number(result.rows[0]!.server_version_num);
+  });
+  const pgDump = await findPgTool('pg_dump', Math.floor(serverVersionNum / 10_000), pgBinDir);
+  const dump = runPgTool(pgDump, ['--format=custom', '--no-owner', '--no-privileges', `--file=${file}`], databaseUrl(clusterUrl, database), 'backup_failed');
+  dump.stdin.end();
+  await dump.done;
+  return { serverVersionNum };
+}
+
+export interface ArchiveSource {
+  file: string;
+  /** Byte range inside `file` (inclusive end); the whole file when absent. */
+  start?: number;
+  end?: number;
+}
+
+/** A fresh database named `tansu_restore_<random>` holding the archive; dropped again on failure. */
+export async function restoreIntoScratchDatabase(clusterUrl: string, source: ArchiveSource, pgBinDir: string | undefined): Promise<string> {
+  const scratch = `tansu_restore_${crypto.randomBytes(6).toString('hex')}`;
+  const pgRestore = await withMaintenanceSession(clusterUrl, async (client) => {
+    const tool = await findPgTool('pg_restore', await serverMajorVersion(client), pgBinDir);
+    await createDatabase(client, scratch, 'template0');
+    return tool;
+  });
+  try {
+    const restore = runPgTool(
+      pgRestore,
+      ['--no-owner', '--no-privileges', '--exit-on-error', '--single-transaction', `--dbname=${scratch}`],
+      databaseUrl(clusterUrl, scratch),
+      'restore_failed',
+    );
+    // If pg_restore rejects the archive it exits and closes stdin; its own error is the one to report.
+    const feeding = pipeline(fs.createReadStream(source.file, { start: source.start, end: source.end }), restore.stdin).catch(() => {});
+    await Promise.all([restore.done, feeding]);
+    return scratch;
+  } catch (error) {
+    await withMaintenanceSession(clusterUrl, (client) => dropDatabase(client, scratch)).catch(() => {});
+    throw error;
+  }
+}
+
+/**
+ * Gives `scratch` the name `target`. An existing `target` is first renamed aside (its sessions
+ * ended, new ones refused) and returned, so the caller drops it once the swap is committed — or
+ * puts it back with `undoSwap` if something later fails.
+ */
+export async function swapIntoPlace(client: pg.Client, scratch: string, target: string): Promise<string | undefined> {
+  let aside: string | undefined;
+  if (await databaseExists(client, target)) {
+    aside = `tansu_old_${crypto.randomBytes(6).toString('hex')}`;
+    await setConnectionsAllowed(client, target, false);
+    await renameWhenIdle(client, target, aside);
+  }
+  try {
+    await renameDatabase(client, scratch, target);
+  } catch (error) {
+    if (aside) await undoSwap(client, { scratch, target, aside }).catch(() => {});
+    throw error;
+  }
+  return aside;
+}
+
+/** Reverses `swapIntoPlace`: the old database gets its name back and accepts sessions again. */
+export async function undoSwap(client: pg.Client, names: { scratch: string; target: string; aside: string | undefined }): Promise<void> {
+  if (await databaseExists(client, names.target)) {
+    await setConnectionsAllowed(client, names.target, false);
+    await renameWhenIdle(client, names.target, names.scratch);
+  }
+  if (names.aside) {
+    await renameDatabase(client, names.aside, names.target);
+    await setConnectionsAllowed(client, names.target, true);
+  }
+}
+
+/** ALTER DATABASE … RENAME needs the database idle: end its sessions and retry while pools let go. */
+async function renameWhenIdle(client: pg.Client, from: string, to: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    await terminateConnections(client, from);
+    try {
+      return await renameDatabase(client, from, to);
+    } catch (error) {
+      if (pgCode(error) !== '55006' || attempt >= 50) {
+        throw new AppError('database_busy', `cannot rename database ${from}: ${(error as Error).message}`, 500);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
