@@ -1,0 +1,156 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
+import type { FastifyInstance } from 'fastify';
+import { openTestPlatform, uniqueTenantId, clusterUrl, type TestPlatform } from '../support/platform.ts';
+import { startEmbeddedPostgres, type EmbeddedCluster } from '../../src/db/embedded.ts';
+import { buildApp } from '../../src/app.ts';
+import { createTenant } from '../../src/provisioning/tenants.service.ts';
+import { moveTenant } from '../../src/provisioning/move.ts';
+import { findTenant } from '../../src/platform/tenants.repository.ts';
+import { insertUser } from '../../src/modules/users/users.repository.ts';
+import { databaseExists, databaseUrl, dropDatabase, withMaintenanceSession } from '../../src/db/postgres.ts';
+import { openTenantDatabase } from '../../src/db/tenant-database.ts';
+import { TEMPLATE_DATABASE } from '../../src/provisioning/template.ts';
+
+let platform: TestPlatform;
+let second: EmbeddedCluster;
+let app: FastifyInstance;
+const secondDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tansu-c2-'));
+const secondPort = 40_000 + Math.floor(Math.random() * 20_000);
+
+beforeAll(async () => {
+  second = await startEmbeddedPostgres({
+    dataDir: secondDir,
+    port: secondPort,
+    ephemeral: true,
+    settings: { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off' },
+  });
+  platform = await openTestPlatform();
+  app = await buildApp({ platform });
+  // A tenant-scoped route that reads the tenant's database through the cached TenantContext.
+  app.get('/t/:tenant/probe', async (request) => {
+    const { db } = await app.tenants.get((request.params as { tenant: string }).tenant);
+    const { rows } = await sql<{ port: number; users: string }>`SELECT inet_server_port() AS port, (SELECT count(*) FROM users) AS users`.execute(db);
+    return { port: rows[0]!.port, users: Number(rows[0]!.users) };
+  });
+  await app.ready();
+  await app.tenantChanges.ready;
+});
+afterAll(async () => {
+  await app?.close();
+  // Tenants left on the second cluster die with it; the platform's own cleanup covers the main one.
+  await withMaintenanceSession(second.url, async (client) => {
+    const { rows } = await client.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE 'tansu_%'");
+    for (const row of rows) await dropDatabase(client, row.datname);
+  });
+  await platform.destroy().catch(() => {});
+  await second.stop();
+  fs.rmSync(secondDir, { recursive: true, force: true });
+});
+
+const mainPort = () => Number(new URL(clusterUrl()).port);
+const probe = (id: string) => app.inject({ method: 'GET', url: `/t/${id}/probe` });
+const existsOn = (url: string, database: string) => withMaintenanceSession(url, (client) => databaseExists(client, database));
+
+async function addUser(url: string, database: string, email: string): Promise<void> {
+  const db = openTenantDatabase(url, database, 1);
+  try {
+    await insertUser(db, { email, passwordHash: null });
+  } finally {
+    await db.destroy();
+  }
+}
+
+describe('several clusters', () => {
+  it('registers a cluster with its URL encrypted, lists it, and places new tenants on the least loaded one', async () => {
+    await platform.clusters.add('c2', databaseUrl(second.url, 'postgres'));
+    const stored = await platform.db.selectFrom('clusters').selectAll().where('name', '=', 'c2').executeTakeFirstOrThrow();
+    expect(stored.url_encrypted).toMatch(/^v1\./);
+    expect(stored.url_encrypted).not.toContain(String(secondPort));
+
+    await expect(platform.clusters.add('c2', second.url)).rejects.toMatchObject({ code: 'cluster_exists' });
+    await expect(platform.clusters.add('Bad Name', second.url)).rejects.toMatchObject({ code: 'invalid_cluster_name' });
+    await expect(platform.clusters.add('c3', 'mysql://x')).rejects.toMatchObject({ code: 'invalid_cluster_url' });
+    await expect(platform.clusters.add('c3', 'postgres://postgres:wrong@127.0.0.1:1/postgres')).rejects.toMatchObject({ code: 'cluster_unreachable' });
+
+    await createTenant(platform, { id: uniqueTenantId('onmain'), cluster: 'main' });
+    const placed = await createTenant(platform, { id: uniqueTenantId('placed') });
+    expect(placed.tenant.cluster).toBe('c2');
+    expect(await existsOn(second.url, placed.tenant.database_name)).toBe(true);
+    expect(await existsOn(second.url, TEMPLATE_DATABASE)).toBe(true);
+
+    const list = await platform.clusters.list();
+    expect(list.map((c) => [c.name, c.tenants])).toEqual([['c2', 1], ['main', 1]]);
+    expect(list.find((c) => c.name === 'c2')!.url).toContain('***');
+  });
+
+  it('moves a tenant: 503 + Retry-After and a read-only source during the copy, then served from the target, source dropped', async () => {
+    const id = uniqueTenantId('mv');
+    const { tenant } = await createTenant(platform, { id, cluster: 'main' });
+    await addUser(clusterUrl(), tenant.database_name, 'before@mv.test');
+    expect((await probe(id)).json()).toEqual({ port: mainPort(), users: 2 });
+
+    let during: { status: number; retryAfter: unknown; writeError: string | undefined } | undefined;
+    const moved = await moveTenant(platform, id, {
+      to: 'c2',
+      beforeSwitch: async () => {
+        let response = await probe(id);
+        for (let i = 0; i < 50 && response.statusCode !== 503; i++) {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          response = await probe(id);
+        }
+        const writeError = await addUser(clusterUrl(), tenant.database_name, 'lost@mv.test').then(() => undefined, (error: Error) => error.message);
+        during = { status: response.statusCode, retryAfter: response.headers['retry-after'], writeError };
+        expect(response.json()).toMatchObject({ error: 'tenant_unavailable' });
+      },
+    });
+    expect(during).toEqual({ status: 503, retryAfter: '2', writeError: expect.stringMatching(/read-only transaction/) });
+    expect(moved).toMatchObject({ from: 'main', to: 'c2', sourceDropped: true, tenant: { cluster: 'c2', status: 'active' } });
+    expect(moved.unavailableMs).toBeGreaterThan(0);
+
+    let after = await probe(id);
+    for (let i = 0; i < 50 && after.statusCode !== 200; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      after = await probe(id);
+    }
+    expect(after.json()).toEqual({ port: secondPort, users: 2 });
+    expect(await existsOn(clusterUrl(), tenant.database_name)).toBe(false);
+    expect(await existsOn(second.url, tenant.database_name)).toBe(true);
+  });
+
+  it('a failed move leaves the tenant serving, writable, from its source, and no copy on the target', async () => {
+    const id = uniqueTenantId('mvfail');
+    const { tenant } = await createTenant(platform, { id, cluster: 'c2' });
+    expect((await probe(id)).json()).toEqual({ port: secondPort, users: 1 });
+    await expect(
+      moveTenant(platform, id, {
+        to: 'main',
+        beforeSwitch: () => {
+          throw new Error('injected failure before the switch');
+        },
+      }),
+    ).rejects.toMatchObject({ code: 'move_failed', message: /injected failure/ });
+
+    expect(await findTenant(platform.db, id)).toMatchObject({ cluster: 'c2', status: 'active' });
+    expect(await existsOn(clusterUrl(), tenant.database_name)).toBe(false);
+    await addUser(second.url, tenant.database_name, 'still-writable@mv.test');
+    let response = await probe(id);
+    for (let i = 0; i < 50 && response.statusCode !== 200; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      response = await probe(id);
+    }
+    expect(response.json()).toEqual({ port: secondPort, users: 2 });
+  });
+
+  it('refuses moves that cannot work before taking the tenant offline', async () => {
+    const id = uniqueTenantId('mvbad');
+    await createTenant(platform, { id, cluster: 'main' });
+    await expect(moveTenant(platform, id, { to: 'nowhere' })).rejects.toMatchObject({ code: 'cluster_not_found' });
+    await expect(moveTenant(platform, id, { to: 'main' })).rejects.toMatchObject({ code: 'same_cluster' });
+    await expect(moveTenant(platform, uniqueTenantId('ghost'), { to: 'c2' })).rejects.toMatchObject({ code: 'tenant_not_found' });
+    expect((await findTenant(platform.db, id))!.status).toBe('active');
+  });
+});
