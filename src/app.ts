@@ -4,6 +4,8 @@ import { sql } from 'kysely';
 import type { Platform } from './platform/platform.ts';
 import { isAppError } from './errors.ts';
 import { tenancyPlugin } from './tenancy/tenancy.plugin.ts';
+import { oidcRoutes } from './oidc/oidc.routes.ts';
+import { interactionRoutes } from './oidc/interactions/interaction.routes.ts';
 
 export interface AppOptions {
   platform: Platform;
@@ -43,6 +45,8 @@ export async function buildApp({ platform }: AppOptions): Promise<FastifyInstanc
   });
 
   await app.register(cookie);
+  await app.register(oidcRoutes);
+  await app.register(interactionRoutes);
   await app.register(tenancyPlugin, { platform });
 
   app.get('/healthz', async (_request, reply) => {

@@ -6,6 +6,8 @@ import { AppError, tenantNotFound } from '../errors.ts';
 import { parseTenantId, type TenantId } from './tenant-id.ts';
 import { issuerOf } from '../provisioning/tenants.service.ts';
 import type { Disposable } from './tenant-cache.ts';
+import type Provider from 'oidc-provider';
+import { createTenantProvider } from '../oidc/provider.ts';
 
 /** Everything a request needs to serve one tenant; built once per node and cached (DESIGN §3). */
 export interface TenantContext extends Disposable {
@@ -15,6 +17,8 @@ export interface TenantContext extends Disposable {
   readonly clusterUrl: string;
   /** Kysely over the tenant's own small pool: nothing here reaches another tenant's database. */
   readonly db: TenantDb;
+  /** The tenant's own oidc-provider: its keys, its adapter, its users (src/oidc/provider.ts). */
+  readonly provider: Provider;
 }
 
 export const tenantSuspended = (id: string) => new AppError('tenant_suspended', `tenant "${id}" is suspended`, 403);
@@ -42,12 +46,21 @@ export async function buildTenantContext(platform: Platform, rawId: string): Pro
   const row = await loadServableTenant(platform, rawId);
   const clusterUrl = await platform.clusters.urlOf(row.cluster);
   const db = openTenantDatabase(clusterUrl, row.database_name, platform.config.tenantPoolMax);
+  const issuer = issuerOf(platform, row.id);
+  let provider: Provider;
+  try {
+    provider = await createTenantProvider(platform, { id: row.id, displayName: row.display_name, issuer, db });
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
   return {
     id: row.id as TenantId,
     row,
-    issuer: issuerOf(platform, row.id),
+    issuer,
     clusterUrl,
     db,
+    provider,
     async close() {
       await db.destroy();
     },

@@ -1,0 +1,195 @@
+import { errors, type Configuration, type JWK, type KoaContextWithOIDC, type Grant } from 'oidc-provider';
+import type { TenantDb } from '../db/tenant-database.ts';
+import type { TenantCatalog } from './tenant-catalog.ts';
+import type { ApiRow } from '../modules/apis/apis.repository.ts';
+import { createAdapterFactory } from './adapter.ts';
+import { CLAIMS_BY_SCOPE, createFindAccount } from './account.ts';
+import { ALLOWED_RESOURCES, FIRST_PARTY } from './client-metadata.ts';
+import { messagePage, page, escapeHtml } from './interactions/pages.ts';
+
+export interface ProviderDependencies {
+  tenantId: string;
+  tenantName: string;
+  issuer: string;
+  db: TenantDb;
+  /** Private JWKs, active first (oidc-provider signs with the first match). */
+  jwks: JWK[];
+  /** Cookie signing keys derived for this tenant; newest first. */
+  cookieKeys: string[];
+  catalog: TenantCatalog;
+}
+
+/** Scopes every tenant knows; API scopes come from the tenant's API resources. */
+export const OIDC_SCOPES = ['openid', 'offline_access', 'profile', 'email', 'roles'] as const;
+
+/** Signing algorithms without a shared secret: we store only hashes of client secrets. */
+const ASYMMETRIC_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const;
+
+export const TTL = Object.freeze({
+  AccessToken: 60 * 60,
+  AuthorizationCode: 60,
+  ClientCredentials: 60 * 60,
+  IdToken: 60 * 60,
+  Interaction: 60 * 60,
+  Session: 14 * 24 * 60 * 60,
+  Grant: 14 * 24 * 60 * 60,
+  /** Absolute lifetime of a refresh-token chain: rotation never extends it. */
+  RefreshToken: 14 * 24 * 60 * 60,
+});
+
+function mayUseApi(client: { [key: string]: unknown }, api: ApiRow): boolean {
+  const allowed = client[ALLOWED_RESOURCES];
+  return !Array.isArray(allowed) || allowed.length === 0 || allowed.includes(api.identifier);
+}
+
+export function isFirstParty(client: { [key: string]: unknown } | undefined): boolean {
+  return client?.[FIRST_PARTY] === true;
+}
+
+function requestedScopes(ctx: KoaContextWithOIDC): Set<string> {
+  const scope = ctx.oidc.params?.scope;
+  return new Set(typeof scope === 'string' ? scope.split(' ') : []);
+}
+
+export function interactionPath(issuer: string, uid: string): string {
+  return `${new URL(issuer).pathname}/interaction/${uid}`;
+}
+
+export function providerConfiguration(deps: ProviderDependencies): Configuration {
+  const { catalog, tenantId, issuer } = deps;
+  const basePath = new URL(issuer).pathname;
+
+  /**
+   * The tenant's default API applies when no `resource` is given: always for client
+   * credentials, and for user flows only when API scopes are asked for, so that a plain
+   * sign-in keeps an access token the userinfo endpoint accepts.
+   */
+  async function defaultResource(ctx: KoaContextWithOIDC, client: { [key: string]: unknown }, oneOf?: string | string[]) {
+    if (oneOf) return oneOf;
+    const api = await catalog.defaultApi();
+    if (!api || !mayUseApi(client, api)) return undefined;
+    if (ctx.oidc.route === 'token' && ctx.oidc.params?.grant_type === 'client_credentials') return api.identifier;
+    const scopes = requestedScopes(ctx);
+    return api.scopes.some((scope) => scopes.has(scope)) ? api.identifier : undefined;
+  }
+
+  async function getResourceServerInfo(_ctx: KoaContextWithOIDC, identifier: string, client: { [key: string]: unknown }) {
+    const api = await catalog.api(identifier);
+    if (!api || !mayUseApi(client, api)) throw new errors.InvalidTarget();
+    return {
+      scope: api.scopes.join(' '),
+      audience: api.identifier,
+      accessTokenTTL: api.access_token_ttl,
+      accessTokenFormat: 'jwt' as const,
+      jwt: { sign: { alg: 'RS256' as const } },
+    };
+  }
+
+  /** First-party clients get their grant without a consent page (DESIGN: consent skipped). */
+  async function loadExistingGrant(ctx: KoaContextWithOIDC): Promise<Grant | undefined> {
+    const { client, session, provider } = ctx.oidc;
+    if (!client || !session) return undefined;
+    const grantId = ctx.oidc.result?.consent?.grantId || session.grantIdFor(client.clientId);
+    const existing = grantId ? await provider.Grant.find(grantId) : undefined;
+    if (!isFirstParty(client as never) || !session.accountId) return existing;
+    const grant = existing ?? new provider.Grant({ clientId: client.clientId, accountId: session.accountId });
+    grant.addOIDCScope([...ctx.oidc.requestParamOIDCScopes].join(' '));
+    const claims = ctx.oidc.claims;
+    const requestedClaims = [...Object.keys(claims?.id_token ?? {}), ...Object.keys(claims?.userinfo ?? {})];
+    if (requestedClaims.length > 0) grant.addOIDCClaims(requestedClaims);
+    for (const [identifier, server] of Object.entries(ctx.oidc.resourceServers ?? {})) {
+      const scopes = [...requestedScopes(ctx)].filter((scope) => server.scopes.has(scope));
+      grant.addResourceScope(identifier, scopes.join(' '));
+    }
+    await grant.save();
+    return grant;
+  }
+
+  return {
+    adapter: createAdapterFactory(deps.db, (clientId) => catalog.client(clientId)),
+    findAccount: createFindAccount(deps.db),
+    jwks: { keys: deps.jwks },
+    claims: CLAIMS_BY_SCOPE as unknown as Configuration['claims'],
+    scopes: [...OIDC_SCOPES],
+    // Claims for the granted scopes go into the ID token too, not only to userinfo.
+    conformIdTokenClaims: false,
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
+    enabledJWA: {
+      clientAuthSigningAlgValues: [...ASYMMETRIC_ALGS],
+      requestObjectSigningAlgValues: [...ASYMMETRIC_ALGS],
+      idTokenSigningAlgValues: ['RS256', 'ES256'],
+      userinfoSigningAlgValues: ['RS256', 'ES256'],
+      introspectionSigningAlgValues: ['RS256', 'ES256'],
+      authorizationSigningAlgValues: ['RS256', 'ES256'],
+    },
+    extraClientMetadata: { properties: [FIRST_PARTY, ALLOWED_RESOURCES] },
+    pkce: { required: () => true },
+    rotateRefreshToken: true,
+    ttl: {
+      ...TTL,
+      AccessToken: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? TTL.AccessToken,
+      ClientCredentials: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? TTL.ClientCredentials,
+      // A rotated refresh token inherits what is left of the chain's lifetime.
+      RefreshToken: (ctx) => ctx?.oidc?.entities.RotatedRefreshToken?.remainingTTL ?? TTL.RefreshToken,
+    },
+    cookies: {
+      names: { session: `tansu.${tenantId}.session`, interaction: `tansu.${tenantId}.interaction`, resume: `tansu.${tenantId}.resume` },
+      // Without a tenant path every tenant's session cookie would land on `/` and overwrite the others.
+      long: { path: `${basePath}/`, httpOnly: true, sameSite: 'lax', signed: true },
+      short: { httpOnly: true, sameSite: 'lax', signed: true },
+      keys: deps.cookieKeys,
+    },
+    loadExistingGrant,
+    interactions: {
+      url: (_ctx, interaction) => interactionPath(issuer, interaction.uid),
+    },
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      introspection: {
+        enabled: true,
+        // Confidential clients (resource servers) may introspect any token of the tenant; public ones only their own.
+        allowedPolicy: async (ctx, client, token) => client.clientAuthMethod !== 'none' || token.clientId === ctx.oidc.client?.clientId,
+      },
+      revocation: {
+        enabled: true,
+        allowedPolicy: async (_ctx, client, token) => {
+          if (token.clientId === client.clientId) return true;
+          if (client.clientAuthMethod === 'none') return false;
+          throw new errors.InvalidRequest('client is not authorized to revoke the presented token');
+        },
+      },
+      userinfo: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: async (ctx, form) => {
+          ctx.type = 'html';
+          ctx.body = page(
+            `Sign out – ${deps.tenantName}`,
+            `<h1>Sign out of ${escapeHtml(deps.tenantName)}?</h1>
+${form}
+<div class="actions">
+<button autofocus type="submit" form="op.logoutForm" value="yes" name="logout">Yes, sign me out</button>
+<button type="submit" form="op.logoutForm" class="secondary">No, stay signed in</button>
+</div>`,
+          );
+        },
+        postLogoutSuccessSource: async (ctx) => {
+          ctx.type = 'html';
+          ctx.body = messagePage('Signed out', `You are signed out of ${deps.tenantName}.`);
+        },
+      },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: defaultResource as never,
+        getResourceServerInfo: getResourceServerInfo as never,
+        // A grant that names an API yields access tokens for that API.
+        useGrantedResource: async () => true,
+      },
+    },
+    renderError: async (ctx, out) => {
+      ctx.type = 'html';
+      ctx.body = messagePage('Sign-in failed', out.error_description ? `${out.error}: ${out.error_description}` : out.error);
+    },
+  };
+}

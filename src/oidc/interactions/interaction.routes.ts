@@ -1,0 +1,200 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Interaction, InteractionResults } from 'oidc-provider';
+import { resolveTenant } from '../../tenancy/tenancy.plugin.ts';
+import type { TenantContext } from '../../tenancy/tenant-context.ts';
+import { authenticatePassword } from '../../modules/users/authenticate.ts';
+import { tenantCookieKeys } from '../cookie-keys.ts';
+import { csrfTokenFor, csrfTokenValid } from './csrf.ts';
+import { consentPage, loginPage, messagePage } from './pages.ts';
+
+type Form = Record<string, string | undefined>;
+
+const SCOPE_DESCRIPTIONS: Record<string, string> = {
+  openid: 'Know who you are',
+  profile: 'See your name',
+  email: 'See your email address',
+  roles: 'See your roles',
+  offline_access: 'Stay signed in while you are away',
+};
+
+/** Pages must not be cached, framed or allowed to load anything but their inline style. */
+function sendPage(reply: FastifyReply, status: number, html: string): FastifyReply {
+  return reply
+    .status(status)
+    .header('cache-control', 'no-store')
+    .header('x-frame-options', 'DENY')
+    .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'")
+    .type('text/html; charset=utf-8')
+    .send(html);
+}
+
+class InteractionRefused extends Error {
+  readonly status: number;
+  constructor(status: number, message: string) {
+    super(message);
+    this.status = status;
+  }
+}
+
+interface LoadedInteraction {
+  tenant: TenantContext;
+  details: Interaction;
+  csrfKey: string;
+  basePath: string;
+}
+
+/**
+ * The tenant, and the interaction of this browser's signed cookie, which must be the one the URL
+ * names. oidc-provider errors (expired interaction, no cookie) become a page, never a stack trace.
+ */
+async function loadInteraction(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply): Promise<LoadedInteraction> {
+  const tenant = await resolveTenant(app, request);
+  const { uid } = request.params as { uid: string };
+  let details: Interaction;
+  try {
+    details = await tenant.provider.interactionDetails(request.raw, reply.raw);
+  } catch (error) {
+    const providerError = error as { statusCode?: number; expose?: boolean };
+    if (typeof providerError.statusCode === 'number' && providerError.expose) {
+      throw new InteractionRefused(providerError.statusCode, 'This sign-in has expired or was started in another browser.');
+    }
+    throw error;
+  }
+  if (details.uid !== uid) throw new InteractionRefused(400, 'This sign-in page does not belong to the current sign-in.');
+  const basePath = `${new URL(tenant.issuer).pathname}/interaction/${details.uid}`;
+  return { tenant, details, csrfKey: tenantCookieKeys(app.platform.config, tenant.id)[0]!, basePath };
+}
+
+function clientNameOf(details: Interaction, fallback: string): string {
+  const params = details.params as { client_id?: string };
+  return fallback || params.client_id || 'the application';
+}
+
+async function clientName(tenant: TenantContext, details: Interaction): Promise<string> {
+  const clientId = (details.params as { client_id?: string }).client_id;
+  const client = clientId ? await tenant.provider.Client.find(clientId) : undefined;
+  return clientNameOf(details, client?.clientName ?? '');
+}
+
+function loginHtml(loaded: LoadedInteraction, name: string, email: string | undefined, error?: string): string {
+  return loginPage({
+    tenantName: loaded.tenant.row.display_name,
+    clientName: name,
+    action: `${loaded.basePath}/login`,
+    abortAction: `${loaded.basePath}/abort`,
+    csrfToken: csrfTokenFor(loaded.csrfKey, loaded.details.uid),
+    email,
+    error,
+  });
+}
+
+function consentLines(details: Interaction): string[] {
+  const prompt = details.prompt.details as {
+    missingOIDCScope?: string[];
+    missingOIDCClaims?: string[];
+    missingResourceScopes?: Record<string, string[]>;
+  };
+  const lines = (prompt.missingOIDCScope ?? []).map((scope) => SCOPE_DESCRIPTIONS[scope] ?? `Use the "${scope}" scope`);
+  if (prompt.missingOIDCClaims?.length) lines.push(`See these details: ${prompt.missingOIDCClaims.join(', ')}`);
+  for (const [api, scopes] of Object.entries(prompt.missingResourceScopes ?? {})) {
+    lines.push(scopes.length > 0 ? `Call ${api} with: ${scopes.join(', ')}` : `Call ${api}`);
+  }
+  return lines.length > 0 ? lines : ['Sign you in'];
+}
+
+/** Hands the result to the provider, which redirects the browser back into the authorization flow. */
+async function finish(request: FastifyRequest, reply: FastifyReply, loaded: LoadedInteraction, result: InteractionResults, merge: boolean) {
+  reply.hijack();
+  await loaded.tenant.provider.interactionFinished(request.raw, reply.raw, result, { mergeWithLastSubmission: merge });
+}
+
+function requireCsrf(loaded: LoadedInteraction, form: Form): void {
+  if (!csrfTokenValid(loaded.csrfKey, loaded.details.uid, form.csrf)) {
+    throw new InteractionRefused(403, 'The form expired or did not come from this site. Go back and try again.');
+  }
+}
+
+/**
+ * Login and consent pages for every tenant: `/t/<id>/interaction/<uid>` (DESIGN §8). Passwords
+ * are checked here, with the shared throttling; the provider only hears the outcome.
+ */
+export async function interactionRoutes(app: FastifyInstance): Promise<void> {
+  await app.register(async (scope) => {
+    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16 * 1024 }, (_request, body, done) => {
+      done(null, Object.fromEntries(new URLSearchParams(body as string)));
+    });
+
+    scope.setErrorHandler((error, _request, reply) => {
+      if (error instanceof InteractionRefused) return sendPage(reply, error.status, messagePage('This sign-in cannot continue', error.message));
+      throw error;
+    });
+
+    scope.get('/t/:tenant/interaction/:uid', async (request, reply) => {
+      const loaded = await loadInteraction(app, request, reply);
+      const { details } = loaded;
+      const name = await clientName(loaded.tenant, details);
+      if (details.prompt.name === 'login') {
+        const hint = (details.params as { login_hint?: string }).login_hint;
+        return sendPage(reply, 200, loginHtml(loaded, name, typeof hint === 'string' ? hint : undefined));
+      }
+      if (details.prompt.name === 'consent') {
+        return sendPage(
+          reply,
+          200,
+          consentPage({ clientName: name, action: `${loaded.basePath}/consent`, csrfToken: csrfTokenFor(loaded.csrfKey, details.uid), requests: consentLines(details) }),
+        );
+      }
+      throw new InteractionRefused(400, 'This sign-in asks for a step this server does not offer.');
+    });
+
+    scope.post('/t/:tenant/interaction/:uid/login', async (request, reply) => {
+      const loaded = await loadInteraction(app, request, reply);
+      const form = (request.body ?? {}) as Form;
+      requireCsrf(loaded, form);
+      if (loaded.details.prompt.name !== 'login') throw new InteractionRefused(400, 'You are already signed in for this request.');
+      const email = (form.email ?? '').slice(0, 320);
+      const outcome = await authenticatePassword(loaded.tenant.db, loaded.tenant.id, { email, password: form.password ?? '', ip: request.ip });
+      if (!outcome.ok) {
+        const name = await clientName(loaded.tenant, loaded.details);
+        if (outcome.reason === 'throttled') {
+          const minutes = Math.ceil(outcome.retryAfterSeconds / 60);
+          reply.header('retry-after', String(outcome.retryAfterSeconds));
+          return sendPage(reply, 429, loginHtml(loaded, name, email, `Too many attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`));
+        }
+        return sendPage(reply, 401, loginHtml(loaded, name, email, 'The email or password is not correct.'));
+      }
+      await finish(request, reply, loaded, { login: { accountId: outcome.user.id, amr: ['pwd'] } }, false);
+    });
+
+    scope.post('/t/:tenant/interaction/:uid/consent', async (request, reply) => {
+      const loaded = await loadInteraction(app, request, reply);
+      const form = (request.body ?? {}) as Form;
+      requireCsrf(loaded, form);
+      const { details } = loaded;
+      if (details.prompt.name !== 'consent') throw new InteractionRefused(400, 'There is nothing to allow for this request.');
+      if (form.decision !== 'allow') {
+        return finish(request, reply, loaded, { error: 'access_denied', error_description: 'the user denied the request' }, false);
+      }
+      const { Grant } = loaded.tenant.provider;
+      const accountId = details.session?.accountId;
+      const clientId = (details.params as { client_id: string }).client_id;
+      const grant = (details.grantId ? await Grant.find(details.grantId) : undefined) ?? new Grant({ accountId, clientId });
+      const prompt = details.prompt.details as {
+        missingOIDCScope?: string[];
+        missingOIDCClaims?: string[];
+        missingResourceScopes?: Record<string, string[]>;
+      };
+      if (prompt.missingOIDCScope) grant.addOIDCScope(prompt.missingOIDCScope.join(' '));
+      if (prompt.missingOIDCClaims) grant.addOIDCClaims(prompt.missingOIDCClaims);
+      for (const [indicator, scopes] of Object.entries(prompt.missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
+      const grantId = await grant.save();
+      await finish(request, reply, loaded, { consent: { grantId } }, true);
+    });
+
+    scope.post('/t/:tenant/interaction/:uid/abort', async (request, reply) => {
+      const loaded = await loadInteraction(app, request, reply);
+      requireCsrf(loaded, (request.body ?? {}) as Form);
+      await finish(request, reply, loaded, { error: 'access_denied', error_description: 'the user cancelled the sign-in' }, false);
+    });
+  });
+}

@@ -1,0 +1,106 @@
+/**
+ * Server-rendered pages: plain HTML with labelled fields and one inline stylesheet, usable with
+ * no JavaScript and with a screen reader. Every interpolated value goes through `escapeHtml`.
+ */
+export function escapeHtml(value: unknown): string {
+  return String(value ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+const STYLE = `
+*{box-sizing:border-box}
+body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;background:#f4f5f7;color:#1d2330}
+main{max-width:26rem;margin:3rem auto;padding:2rem;background:#fff;border-radius:.5rem;box-shadow:0 1px 3px rgba(0,0,0,.15)}
+h1{font-size:1.4rem;margin:0 0 1rem}
+label{display:block;font-weight:600;margin:1rem 0 .25rem}
+input[type=email],input[type=password]{width:100%;padding:.6rem;border:1px solid #8a93a6;border-radius:.3rem;font:inherit}
+input:focus,button:focus{outline:3px solid #2b6cb0;outline-offset:2px}
+button{font:inherit;padding:.6rem 1rem;border-radius:.3rem;border:1px solid #1f4f85;background:#2b6cb0;color:#fff;cursor:pointer}
+button.secondary{background:#fff;color:#1f4f85}
+.actions{display:flex;gap:.75rem;margin-top:1.5rem;flex-wrap:wrap}
+.error{background:#fdecea;border:1px solid #b42318;color:#7a1a12;padding:.75rem;border-radius:.3rem}
+ul{padding-left:1.25rem}
+.muted{color:#4a5468;font-size:.9rem}
+`;
+
+export function page(title: string, body: string): string {
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>${escapeHtml(title)}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<main>
+${body}
+</main>
+</body>
+</html>`;
+}
+
+function errorBlock(message: string | undefined): string {
+  return message ? `<p class="error" role="alert" id="form-error">${escapeHtml(message)}</p>` : '';
+}
+
+export interface LoginPageInput {
+  tenantName: string;
+  clientName: string;
+  action: string;
+  abortAction: string;
+  csrfToken: string;
+  email?: string;
+  error?: string;
+}
+
+export function loginPage(input: LoginPageInput): string {
+  const described = input.error ? ' aria-describedby="form-error"' : '';
+  return page(
+    `Sign in – ${input.tenantName}`,
+    `<h1>Sign in to ${escapeHtml(input.clientName)}</h1>
+<p class="muted">with your ${escapeHtml(input.tenantName)} account</p>
+${errorBlock(input.error)}
+<form method="post" action="${escapeHtml(input.action)}">
+<input type="hidden" name="csrf" value="${escapeHtml(input.csrfToken)}">
+<label for="email">Email</label>
+<input id="email" name="email" type="email" autocomplete="username" required autofocus value="${escapeHtml(input.email ?? '')}"${described}>
+<label for="password">Password</label>
+<input id="password" name="password" type="password" autocomplete="current-password" required${described}>
+<div class="actions"><button type="submit">Sign in</button></div>
+</form>
+<form method="post" action="${escapeHtml(input.abortAction)}">
+<input type="hidden" name="csrf" value="${escapeHtml(input.csrfToken)}">
+<div class="actions"><button type="submit" class="secondary">Cancel</button></div>
+</form>`,
+  );
+}
+
+export interface ConsentPageInput {
+  clientName: string;
+  action: string;
+  csrfToken: string;
+  /** Human-readable lines: what the application asks for. */
+  requests: string[];
+}
+
+export function consentPage(input: ConsentPageInput): string {
+  const items = input.requests.map((line) => `<li>${escapeHtml(line)}</li>`).join('');
+  return page(
+    `Allow access – ${input.clientName}`,
+    `<h1>${escapeHtml(input.clientName)} asks for access</h1>
+<p>If you allow it, the application can:</p>
+<ul>${items}</ul>
+<form method="post" action="${escapeHtml(input.action)}">
+<input type="hidden" name="csrf" value="${escapeHtml(input.csrfToken)}">
+<div class="actions">
+<button type="submit" name="decision" value="allow">Allow</button>
+<button type="submit" name="decision" value="deny" class="secondary">Deny</button>
+</div>
+</form>`,
+  );
+}
+
+export function messagePage(title: string, message: string): string {
+  return page(title, `<h1>${escapeHtml(title)}</h1>\n<p>${escapeHtml(message)}</p>`);
+}

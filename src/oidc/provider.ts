@@ -1,0 +1,49 @@
+import Provider from 'oidc-provider';
+import type { Platform } from '../platform/platform.ts';
+import type { TenantDb } from '../db/tenant-database.ts';
+import { loadPublishedPrivateJwks } from '../modules/keys/signing-keys.ts';
+import { clientSecretMatches } from '../modules/clients/client-secret.ts';
+import { providerConfiguration } from './configuration.ts';
+import { createTenantCatalog } from './tenant-catalog.ts';
+import { tenantCookieKeys } from './cookie-keys.ts';
+
+export interface TenantProviderInput {
+  id: string;
+  displayName: string;
+  issuer: string;
+  db: TenantDb;
+}
+
+/**
+ * One oidc-provider per tenant (DESIGN §3), built from the tenant's published keys. The key set
+ * is fixed here: a rotation drops the tenant's context, and the next request builds a new one.
+ */
+export async function createTenantProvider(platform: Platform, tenant: TenantProviderInput): Promise<Provider> {
+  const jwks = await loadPublishedPrivateJwks(tenant.db, tenant.id, platform.secrets);
+  const provider = new Provider(
+    tenant.issuer,
+    providerConfiguration({
+      tenantId: tenant.id,
+      tenantName: tenant.displayName,
+      issuer: tenant.issuer,
+      db: tenant.db,
+      jwks,
+      cookieKeys: tenantCookieKeys(platform.config, tenant.id),
+      catalog: createTenantCatalog(tenant.db),
+    }),
+  );
+  // Koa does not see Fastify's trustProxy; behind our proxies it must read X-Forwarded-*.
+  provider.proxy = platform.config.trustedProxies.length > 0;
+  useHashedClientSecrets(provider);
+
+  const log = platform.log.child({ tenant: tenant.id });
+  provider.on('server_error', (_ctx, error) => log.error({ err: error }, 'oidc-provider server error'));
+  return provider;
+}
+
+/** The stored `client_secret` is a SHA-256 of the real one (see client-metadata.ts). */
+function useHashedClientSecrets(provider: Provider): void {
+  provider.Client.prototype.compareClientSecret = function compareHashed(this: { clientSecret?: string }, actual: string) {
+    return typeof this.clientSecret === 'string' && typeof actual === 'string' && clientSecretMatches(this.clientSecret, actual);
+  };
+}

@@ -1,0 +1,127 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRemoteJWKSet, jwtVerify, decodeJwt, decodeProtectedHeader } from 'jose';
+import * as oidc from 'openid-client';
+import { uniqueTenantId } from '../support/platform.ts';
+import { createTestTenant, startOidcTestBed, type OidcTestBed, type TestTenant } from './support.ts';
+import { createClient } from '../../src/modules/clients/clients.service.ts';
+import { createApi } from '../../src/modules/apis/apis.service.ts';
+
+let bed: OidcTestBed;
+let acme: TestTenant;
+let globex: TestTenant;
+
+beforeAll(async () => {
+  bed = await startOidcTestBed();
+  acme = await createTestTenant(bed, uniqueTenantId('acme'));
+  globex = await createTestTenant(bed, uniqueTenantId('globex'));
+});
+afterAll(async () => {
+  await bed?.close();
+});
+
+const discover = (tenant: TestTenant, clientId: string, auth?: oidc.ClientAuth, metadata?: Partial<oidc.ClientMetadata>) =>
+  oidc.discovery(new URL(tenant.issuer), clientId, metadata, auth, { execute: [oidc.allowInsecureRequests] });
+
+describe('discovery and keys', () => {
+  it('serves discovery with tenant-scoped endpoints and cache headers', async () => {
+    const response = await fetch(`${acme.issuer}/.well-known/openid-configuration`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('cache-control')).toBe('public, max-age=300');
+    const metadata = (await response.json()) as Record<string, unknown>;
+    expect(metadata.issuer).toBe(acme.issuer);
+    expect(metadata.token_endpoint).toBe(`${acme.issuer}/token`);
+    expect(metadata.jwks_uri).toBe(`${acme.issuer}/jwks`);
+    expect(metadata.code_challenge_methods_supported).toEqual(['S256']);
+    expect(metadata.token_endpoint_auth_methods_supported).not.toContain('client_secret_jwt');
+  });
+
+  it('serves RFC 8414 metadata and the jwks.json alias', async () => {
+    const rfc8414 = await fetch(`${bed.publicUrl}/.well-known/oauth-authorization-server/t/${acme.id}`);
+    expect(rfc8414.status).toBe(200);
+    expect(((await rfc8414.json()) as { issuer: string }).issuer).toBe(acme.issuer);
+
+    const [jwks, alias] = await Promise.all([fetch(`${acme.issuer}/jwks`), fetch(`${acme.issuer}/.well-known/jwks.json`)]);
+    expect(alias.status).toBe(200);
+    expect(alias.headers.get('cache-control')).toBe('public, max-age=300');
+    const keys = ((await alias.json()) as { keys: Record<string, unknown>[] }).keys;
+    expect(keys).toEqual(((await jwks.json()) as { keys: unknown[] }).keys);
+    expect(keys.length).toBeGreaterThanOrEqual(1);
+    for (const key of keys) {
+      expect(key).toMatchObject({ kty: 'RSA', alg: 'RS256', use: 'sig' });
+      for (const privateMember of ['d', 'p', 'q', 'dp', 'dq', 'qi']) expect(key).not.toHaveProperty(privateMember);
+    }
+  });
+
+  it('answers 404 tenant_not_found JSON for unknown tenants, discovery included', async () => {
+    for (const path of ['/t/nosuch-tenant/.well-known/openid-configuration', '/t/nosuch-tenant/token', '/.well-known/oauth-authorization-server/t/nosuch-tenant', '/t/BAD_ID/jwks']) {
+      const response = await fetch(`${bed.publicUrl}${path}`, { method: path.endsWith('token') ? 'POST' : 'GET' });
+      expect(response.status, path).toBe(404);
+      expect(((await response.json()) as { error: string }).error).toBe('tenant_not_found');
+    }
+  });
+});
+
+describe('client credentials with API resources', () => {
+  it('issues RFC 9068 JWT access tokens for an API, verifiable with the tenant JWKS only', async () => {
+    await createApi(bed.platform, acme, { identifier: 'https://api.acme.test', scopes: ['orders:read', 'orders:write'] });
+    const { client, clientSecret } = await createClient(bed.platform, acme, { name: 'backend', type: 'confidential', grantTypes: ['client_credentials'] });
+    const config = await discover(acme, client.client_id, oidc.ClientSecretBasic(clientSecret!));
+    const tokens = await oidc.clientCredentialsGrant(config, { resource: 'https://api.acme.test', scope: 'orders:read' });
+    expect(tokens.token_type.toLowerCase()).toBe('bearer');
+    expect(tokens.scope).toBe('orders:read');
+
+    const { payload, protectedHeader } = await jwtVerify(tokens.access_token, createRemoteJWKSet(new URL(`${acme.issuer}/.well-known/jwks.json`)), {
+      issuer: acme.issuer,
+      audience: 'https://api.acme.test',
+      typ: 'at+jwt',
+    });
+    expect(protectedHeader.alg).toBe('RS256');
+    // Signed with the active key, which the provider lists first.
+    const published = ((await (await fetch(`${acme.issuer}/jwks`)).json()) as { keys: { kid: string }[] }).keys;
+    expect(protectedHeader.kid).toBe(published[0]!.kid);
+    expect(payload).toMatchObject({ client_id: client.client_id, sub: client.client_id, scope: 'orders:read' });
+
+    // Tenant isolation: globex's keys do not verify acme's token.
+    await expect(jwtVerify(tokens.access_token, createRemoteJWKSet(new URL(`${globex.issuer}/jwks`)))).rejects.toThrow();
+  });
+
+  it('accepts client_secret_post and refuses a wrong secret with 401 invalid_client', async () => {
+    const { client, clientSecret } = await createClient(bed.platform, acme, { name: 'poster', type: 'confidential', authMethod: 'client_secret_post', grantTypes: ['client_credentials'] });
+    const config = await discover(acme, client.client_id, oidc.ClientSecretPost(clientSecret!));
+    const tokens = await oidc.clientCredentialsGrant(config, { resource: 'https://api.acme.test' });
+    expect(decodeJwt(tokens.access_token).aud).toBe('https://api.acme.test');
+
+    const wrong = await fetch(`${acme.issuer}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: client.client_id, client_secret: `${clientSecret!.slice(0, -1)}x` }),
+    });
+    expect(wrong.status).toBe(401);
+    expect(((await wrong.json()) as { error: string }).error).toBe('invalid_client');
+  });
+
+  it('uses the default API when the client names no resource', async () => {
+    const tenant = await createTestTenant(bed, uniqueTenantId('dflt'));
+    await createApi(bed.platform, tenant, { identifier: 'https://api.default.test', scopes: ['read'], isDefault: true });
+    const { client, clientSecret } = await createClient(bed.platform, tenant, { name: 'svc', type: 'confidential' });
+    const config = await discover(tenant, client.client_id, oidc.ClientSecretBasic(clientSecret!));
+    const tokens = await oidc.clientCredentialsGrant(config, { scope: 'read' });
+    const header = decodeProtectedHeader(tokens.access_token);
+    expect(header.typ).toBe('at+jwt');
+    expect(decodeJwt(tokens.access_token)).toMatchObject({ aud: 'https://api.default.test', scope: 'read', iss: tenant.issuer });
+  });
+
+  it('knows a client of one tenant nowhere else', async () => {
+    const { client, clientSecret } = await createClient(bed.platform, acme, { name: 'acme-only', type: 'confidential', grantTypes: ['client_credentials'] });
+    const response = await fetch(`${globex.issuer}/token`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`${client.client_id}:${clientSecret}`).toString('base64')}`,
+      },
+      body: new URLSearchParams({ grant_type: 'client_credentials' }),
+    });
+    expect(response.status).toBe(401);
+    expect(((await response.json()) as { error: string }).error).toBe('invalid_client');
+  });
+});

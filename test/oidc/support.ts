@@ -1,0 +1,88 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/app.ts';
+import { openTestPlatform, testConfig, type TestPlatform } from '../support/platform.ts';
+import type { Platform } from '../../src/platform/platform.ts';
+import { openPlatform } from '../../src/platform/platform.ts';
+import { createLogger } from '../../src/logger.ts';
+import { createTenant } from '../../src/provisioning/tenants.service.ts';
+import { openTenantDatabase, type TenantDb } from '../../src/db/tenant-database.ts';
+import { clusterUrl } from '../support/platform.ts';
+
+export interface TestNode {
+  /** Where this node listens (differs per node; the issuer is the first node's URL). */
+  url: string;
+  app: FastifyInstance;
+}
+
+export interface OidcTestBed {
+  platform: TestPlatform;
+  /** Every node serves every tenant from the same platform database, like nodes behind a balancer. */
+  nodes: TestNode[];
+  publicUrl: string;
+  /** Tenant databases opened by the test, closed before the platform is dropped. */
+  tenantDbs: TenantDb[];
+  close(): Promise<void>;
+}
+
+async function listenOnFreePort(): Promise<http.Server> {
+  const server = http.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return server;
+}
+
+/**
+ * Real HTTP: each node is a raw http.Server bound to a free port first, so PUBLIC_URL can name the
+ * port before buildApp reads the config; the server then hands requests to Fastify's router.
+ */
+export async function startOidcTestBed(nodeCount = 1): Promise<OidcTestBed> {
+  const servers = await Promise.all(Array.from({ length: nodeCount }, listenOnFreePort));
+  const urlOf = (server: http.Server) => `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const publicUrl = urlOf(servers[0]!);
+  const config = testConfig({ PUBLIC_URL: publicUrl });
+  const platform = await openTestPlatform(config);
+  const extraPlatforms: Platform[] = [];
+  const nodes: TestNode[] = [];
+  for (const [index, server] of servers.entries()) {
+    const nodePlatform = index === 0 ? platform : await openPlatform(config, createLogger(config), { poolMax: 2 });
+    if (index > 0) extraPlatforms.push(nodePlatform);
+    const app = await buildApp({ platform: nodePlatform });
+    await app.ready();
+    await app.tenantChanges.ready;
+    server.on('request', (req, res) => app.routing(req, res));
+    nodes.push({ url: urlOf(server), app });
+  }
+  return {
+    platform,
+    nodes,
+    publicUrl,
+    tenantDbs: [],
+    async close() {
+      for (const db of this.tenantDbs) await db.destroy();
+      for (const [index, node] of nodes.entries()) {
+        servers[index]!.closeAllConnections();
+        await new Promise<void>((resolve) => servers[index]!.close(() => resolve()));
+        await node.app.close();
+      }
+      for (const extra of extraPlatforms) await extra.close();
+      await platform.destroy();
+    },
+  };
+}
+
+export interface TestTenant {
+  id: string;
+  issuer: string;
+  adminEmail: string;
+  adminPassword: string;
+  db: TenantDb;
+}
+
+export async function createTestTenant(bed: OidcTestBed, id: string, adminEmail = `admin@${id}.test`): Promise<TestTenant> {
+  const adminPassword = `pw-${id}-Secret123`;
+  const created = await createTenant(bed.platform, { id, adminEmail, adminPassword });
+  const db = openTenantDatabase(clusterUrl(), created.tenant.database_name, 2);
+  bed.tenantDbs.push(db);
+  return { id, issuer: created.issuer, adminEmail, adminPassword, db };
+}
