@@ -27,6 +27,8 @@ export interface Config {
   /** Proxies whose `X-Tansu-Tenant` and `X-Forwarded-*` headers are believed. */
   readonly trustedProxies: readonly string[];
   readonly pgBinDir: string | undefined;
+  /** How often a node checks which tenants' signing keys are due for rotation; 0 disables. */
+  readonly keyRotationCheckSeconds: number;
   readonly workers: number;
 }
 
@@ -86,6 +88,7 @@ export function loadConfig(env: Env = process.env): Config {
     baseDomain: env.BASE_DOMAIN || undefined,
     trustedProxies: Object.freeze((env.TRUSTED_PROXIES || '').split(',').map((s) => s.trim()).filter(Boolean)),
     pgBinDir: env.PG_BIN_DIR || undefined,
+    keyRotationCheckSeconds: integer(env, 'KEY_ROTATION_CHECK_SECONDS', nodeEnv === 'test' ? 0 : 3600, 0, 31_536_000),
     workers: integer(env, 'WORKERS', 1, 1, 256),
   });
 }

@@ -15,6 +15,8 @@ import type { Progress } from './backup.ts';
 
 export interface RestoreOptions {
   from: string;
+  /** The tenant the caller expects inside the backup; refused when the file holds another one. */
+  tenant?: string;
   /** Restore under another tenant id (a copy); default: the id in the backup. */
   as?: string;
   /** Replace an existing tenant of that id. */
@@ -41,6 +43,9 @@ export async function restoreTenant(platform: Platform, options: RestoreOptions)
   progress(`verifying ${options.from}`);
   const { header, archive } = await verifyBackupFile(options.from);
   const sourceId = parseTenantId(header.tenant.id);
+  if (options.tenant !== undefined && parseTenantId(options.tenant) !== sourceId) {
+    throw new AppError('backup_tenant_mismatch', `${options.from} holds tenant "${sourceId}", not "${options.tenant}" (use --as to restore it under another id)`, 400);
+  }
   const id = parseTenantId(options.as ?? sourceId);
   const databaseName = tenantDatabaseName(id);
 

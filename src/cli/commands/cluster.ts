@@ -1,0 +1,27 @@
+import { stringOption, type CommandSpec } from '../command.ts';
+
+export const clusterAddCommand: CommandSpec = {
+  path: ['cluster', 'add'],
+  args: ['<name>'],
+  summary: 'Register a PostgreSQL cluster tenants can be placed on (its URL is stored encrypted)',
+  options: [
+    { name: 'url', description: 'direct superuser URL, postgres://user:password@host:port/postgres', required: true },
+    { name: 'pooled-url', description: 'URL of a transaction-mode pooler in front of it, used for requests' },
+  ],
+  async run(context) {
+    const [name] = context.args;
+    await context.platform.clusters.add(name!, stringOption(context.options, 'url')!, stringOption(context.options, 'pooled-url'));
+    const info = (await context.platform.clusters.list()).find((c) => c.name === name)!;
+    return { data: info, text: `cluster ${info.name} added (${info.url})` };
+  },
+};
+
+export const clusterListCommand: CommandSpec = {
+  path: ['cluster', 'list'],
+  summary: 'List clusters with their (password-redacted) URLs and tenant counts',
+  async run(context) {
+    const clusters = await context.platform.clusters.list();
+    const rows = clusters.map((c) => `${c.name.padEnd(16)} ${String(c.tenants).padStart(7)}  ${c.url}${c.pooledUrl ? `  (requests via ${c.pooledUrl})` : ''}`);
+    return { data: clusters, text: [`${'NAME'.padEnd(16)} ${'TENANTS'.padStart(7)}  URL`, ...rows].join('\n') };
+  },
+};

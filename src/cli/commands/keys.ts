@@ -1,0 +1,67 @@
+import { UsageError, stringOption, type CommandSpec, type ParsedOptions } from '../command.ts';
+import { listTenantKeys, rotateTenantKeys, withTenantDatabase } from '../../modules/keys/key-rotation.schedule.ts';
+import { writeRotationPolicy } from '../../modules/keys/key-rotation.ts';
+import { publishTenantChange } from '../../platform/notifications.ts';
+
+function days(options: ParsedOptions, name: string): number | undefined {
+  const raw = stringOption(options, name);
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0) throw new UsageError(`--${name} must be a number of days, got "${raw}"`);
+  return value;
+}
+
+const date = (d: Date | null) => (d ? d.toISOString().replace(/\.\d+Z$/, 'Z') : '-');
+
+export const keysListCommand: CommandSpec = {
+  path: ['keys', 'list'],
+  args: ['<tenant>'],
+  summary: "List a tenant's signing keys (kid, alg, state, dates) and its rotation policy",
+  async run(context) {
+    const listing = await listTenantKeys(context.platform, context.args[0]!);
+    const header = `${'KID'.padEnd(18)} ${'ALG'.padEnd(6)} ${'STATE'.padEnd(8)} ${'CREATED'.padEnd(20)} ${'ACTIVATED'.padEnd(20)} ${'RETIRED'.padEnd(20)} UNPUBLISH`;
+    const rows = listing.keys.map((k) =>
+      `${k.kid.padEnd(18)} ${k.alg.padEnd(6)} ${k.state.padEnd(8)} ${date(k.created_at).padEnd(20)} ${date(k.activated_at).padEnd(20)} ${date(k.retired_at).padEnd(20)} ${date(k.unpublish_at)}`,
+    );
+    const policy = `rotate every ${listing.policy.rotateEveryDays} days, retired keys stay published ${listing.policy.graceDays} days`;
+    return { data: listing, text: [header, ...rows, '', policy].join('\n') };
+  },
+};
+
+export const keysRotateCommand: CommandSpec = {
+  path: ['keys', 'rotate'],
+  args: ['<tenant>'],
+  summary: 'Rotate now: next key signs, active key retires (published through the grace period), a new next key is published',
+  options: [{ name: 'grace-days', description: "how long the retired key stays published (default: the tenant's policy, 7)" }],
+  async run(context) {
+    const graceDays = days(context.options, 'grace-days');
+    const outcome = await rotateTenantKeys(context.platform, context.args[0]!, {
+      graceSeconds: graceDays === undefined ? undefined : graceDays * 86_400,
+      actor: 'cli',
+    });
+    return {
+      data: outcome,
+      text: `active ${outcome.activated}; next ${outcome.next}` + (outcome.retired ? `; retired ${outcome.retired} (published until ${date(outcome.unpublishAt ?? null)})` : ''),
+    };
+  },
+};
+
+export const keysPolicyCommand: CommandSpec = {
+  path: ['keys', 'policy'],
+  args: ['<tenant>'],
+  summary: "Set a tenant's automatic rotation schedule",
+  options: [
+    { name: 'rotate-every-days', description: 'rotate when the active key is this old (default 30)' },
+    { name: 'grace-days', description: 'keep retired keys published this long (default 7)' },
+  ],
+  async run(context) {
+    const [tenant] = context.args;
+    const change = { rotateEveryDays: days(context.options, 'rotate-every-days'), graceDays: days(context.options, 'grace-days') };
+    if (change.rotateEveryDays === undefined && change.graceDays === undefined) {
+      throw new UsageError('give --rotate-every-days and/or --grace-days');
+    }
+    const policy = await withTenantDatabase(context.platform, tenant!, (db) => writeRotationPolicy(db, change));
+    await publishTenantChange(context.platform.db, { tenant: tenant!, kind: 'keys' });
+    return { data: policy, text: `rotate every ${policy.rotateEveryDays} days, retired keys stay published ${policy.graceDays} days` };
+  },
+};

@@ -1,0 +1,23 @@
+import { stringOption, type CommandSpec } from '../command.ts';
+import { stepReporter } from '../progress.ts';
+import { moveTenant } from '../../provisioning/move.ts';
+
+export const tenantMoveCommand: CommandSpec = {
+  path: ['tenant', 'move'],
+  args: ['<id>'],
+  summary: 'Move a tenant to another cluster (dump, restore, switch, drop the source); 503 only during the copy',
+  options: [{ name: 'to', description: 'target cluster name (see `tansu cluster list`)', required: true }],
+  async run(context) {
+    const [id] = context.args;
+    const moved = await moveTenant(context.platform, id!, {
+      to: stringOption(context.options, 'to')!,
+      progress: stepReporter(context, { tenant: id, operation: 'move' }),
+    });
+    return {
+      data: { tenant: moved.tenant.id, from: moved.from, to: moved.to, unavailableMs: moved.unavailableMs, sourceDropped: moved.sourceDropped },
+      text:
+        `moved ${moved.tenant.id} from ${moved.from} to ${moved.to} (unavailable ${moved.unavailableMs} ms)` +
+        (moved.sourceDropped ? '' : `\nwarning: the old database on ${moved.from} could not be dropped; drop ${moved.tenant.database_name} there by hand`),
+    };
+  },
+};

@@ -1,0 +1,130 @@
+import { sql } from 'kysely';
+import type { Platform } from '../../platform/platform.ts';
+import type { TenantDb } from '../../db/tenant-database.ts';
+import { openTenantDatabase } from '../../db/tenant-database.ts';
+import { AppError, tenantNotFound } from '../../errors.ts';
+import { parseTenantId } from '../../tenancy/tenant-id.ts';
+import { findTenant, listTenants } from '../../platform/tenants.repository.ts';
+import { publishTenantChange } from '../../platform/notifications.ts';
+import { readRotationPolicy, removeUnpublishedKeys, rotateSigningKeys, type RotateOptions, type RotationOutcome, type RotationPolicy } from './key-rotation.ts';
+import { listSigningKeys, type SigningKeyRow } from './signing-keys.ts';
+
+/** Runs `work` on a short-lived one-connection pool to a tenant's database. */
+export async function withTenantDatabase<T>(platform: Platform, rawId: string, work: (db: TenantDb) => Promise<T>): Promise<T> {
+  const id = parseTenantId(rawId);
+  const tenant = await findTenant(platform.db, id);
+  if (!tenant) throw tenantNotFound(id);
+  if (tenant.status !== 'active' && tenant.status !== 'suspended') {
+    throw new AppError('tenant_busy', `tenant "${id}" is ${tenant.status}`, 409);
+  }
+  const db = openTenantDatabase(await platform.clusters.urlOf(tenant.cluster), tenant.database_name, 1, 'tansu-keys');
+  try {
+    return await work(db);
+  } finally {
+    await db.destroy();
+  }
+}
+
+/** `tansu keys rotate`: rotate now and tell every node to rebuild the tenant's provider. */
+export async function rotateTenantKeys(platform: Platform, id: string, options: RotateOptions = {}): Promise<RotationOutcome> {
+  const outcome = await withTenantDatabase(platform, id, (db) => rotateSigningKeys(db, id, platform.secrets, options));
+  await publishTenantChange(platform.db, { tenant: id, kind: 'keys' });
+  platform.log.info({ tenant: id, activated: outcome!.activated, retired: outcome!.retired, next: outcome!.next }, 'signing keys rotated');
+  return outcome!;
+}
+
+export interface KeyListing {
+  policy: RotationPolicy;
+  keys: Array<Pick<SigningKeyRow, 'kid' | 'alg' | 'state' | 'created_at' | 'activated_at' | 'retired_at' | 'unpublish_at'> & { published: boolean }>;
+}
+
+export async function listTenantKeys(platform: Platform, id: string): Promise<KeyListing> {
+  return withTenantDatabase(platform, id, async (db) => {
+    const now = Date.now();
+    const rows = await listSigningKeys(db);
+    return {
+      policy: await readRotationPolicy(db),
+      keys: rows.map(({ kid, alg, state, created_at, activated_at, retired_at, unpublish_at }) => ({
+        kid, alg, state, created_at, activated_at, retired_at, unpublish_at,
+        published: unpublish_at === null || unpublish_at.getTime() > now,
+      })),
+    };
+  });
+}
+
+export interface SweepResult {
+  /** False when another node held the sweep lock. */
+  ran: boolean;
+  rotated: string[];
+  pruned: string[];
+  failed: Array<{ tenant: string; error: string }>;
+}
+
+// Only one node sweeps at a time: a transaction-level try-lock on the platform database, held
+// while the sweep runs (works through a transaction-mode pooler, unlike a session lock).
+const SWEEP_LOCK_CLASS = 7_411_002;
+const SWEEP_LOCK = 2;
+
+/**
+ * One pass over every active tenant: rotate keys that are due under the tenant's policy and drop
+ * retired keys past their grace period, then notify nodes for each tenant that changed.
+ */
+export async function sweepKeyRotations(platform: Platform, options: { concurrency?: number } = {}): Promise<SweepResult> {
+  const result: SweepResult = { ran: false, rotated: [], pruned: [], failed: [] };
+  await platform.db.transaction().execute(async (trx) => {
+    const { rows } = await sql<{ locked: boolean }>`SELECT pg_try_advisory_xact_lock(${SWEEP_LOCK_CLASS}, ${SWEEP_LOCK}) AS locked`.execute(trx);
+    if (!rows[0]?.locked) return;
+    result.ran = true;
+    const tenants = await listTenants(platform.db, { statuses: ['active', 'suspended'] });
+    let index = 0;
+    const worker = async () => {
+      while (index < tenants.length) {
+        const tenant = tenants[index++]!;
+        try {
+          const changed = await withTenantDatabase(platform, tenant.id, async (db) => {
+            const rotated = await rotateSigningKeys(db, tenant.id, platform.secrets, { onlyIfDue: true, actor: 'schedule' });
+            if (rotated) return 'rotated';
+            return (await removeUnpublishedKeys(db)).length > 0 ? 'pruned' : undefined;
+          });
+          if (!changed) continue;
+          result[changed].push(tenant.id);
+          await publishTenantChange(platform.db, { tenant: tenant.id, kind: 'keys' });
+        } catch (error) {
+          result.failed.push({ tenant: tenant.id, error: (error as Error).message });
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 4, tenants.length) }, worker));
+  });
+  if (result.ran) platform.log.info({ rotated: result.rotated.length, pruned: result.pruned.length, failed: result.failed }, 'key rotation sweep done');
+  return result;
+}
+
+export interface KeyRotationSchedule {
+  stop(): Promise<void>;
+}
+
+/** Sweeps every `intervalSeconds` (first one after a random part of a minute, so nodes spread out). */
+export function startKeyRotationSchedule(platform: Platform, intervalSeconds: number): KeyRotationSchedule {
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<unknown> = Promise.resolve();
+  let stopped = false;
+  const schedule = (delayMs: number) => {
+    timer = setTimeout(() => {
+      running = sweepKeyRotations(platform)
+        .catch((error: Error) => platform.log.error({ err: error.message }, 'key rotation sweep failed'))
+        .finally(() => {
+          if (!stopped) schedule(intervalSeconds * 1000);
+        });
+    }, delayMs);
+    timer.unref();
+  };
+  schedule(10_000 + Math.random() * 50_000);
+  return {
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await running;
+    },
+  };
+}

@@ -1,0 +1,129 @@
+import { sql } from 'kysely';
+import type { TenantDb } from '../../db/tenant-database.ts';
+import type { SecretBox } from '../../crypto/secret-box.ts';
+import { AppError } from '../../errors.ts';
+import { recordAuditEvent } from '../audit/audit.repository.ts';
+import { generateSigningKey, insertSigningKey, type GeneratedKey, type SigningAlg } from './signing-keys.ts';
+
+/**
+ * Key life cycle (DESIGN §5): next (published, not signing) → active (signs) → retired (still
+ * published until `unpublish_at`, so tokens it signed keep verifying) → removed (row deleted).
+ * A rotation does three things at once: next becomes active, the active key retires, a fresh
+ * next key is published.
+ */
+export interface RotationPolicy {
+  /** Rotate automatically when the active key is this old. */
+  rotateEveryDays: number;
+  /** How long a retired key stays published. */
+  graceDays: number;
+}
+
+export const DEFAULT_ROTATION_POLICY: Readonly<RotationPolicy> = Object.freeze({ rotateEveryDays: 30, graceDays: 7 });
+export const ROTATION_POLICY_SETTING = 'signing_keys.rotation';
+const DAY_MS = 86_400_000;
+
+// Serialises rotations of one tenant (manual and scheduled) inside its own database; a
+// transaction-level lock, so it also holds through a transaction-mode pooler.
+const LOCK_CLASS = 7_411_002;
+const ROTATION_LOCK = 1;
+
+export async function readRotationPolicy(db: TenantDb): Promise<RotationPolicy> {
+  const row = await db.selectFrom('settings').select('value').where('key', '=', ROTATION_POLICY_SETTING).executeTakeFirst();
+  const stored = (row?.value ?? {}) as Partial<RotationPolicy>;
+  return {
+    rotateEveryDays: typeof stored.rotateEveryDays === 'number' ? stored.rotateEveryDays : DEFAULT_ROTATION_POLICY.rotateEveryDays,
+    graceDays: typeof stored.graceDays === 'number' ? stored.graceDays : DEFAULT_ROTATION_POLICY.graceDays,
+  };
+}
+
+export async function writeRotationPolicy(db: TenantDb, change: Partial<RotationPolicy>): Promise<RotationPolicy> {
+  for (const [name, value] of Object.entries(change)) {
+    if (value !== undefined && (!Number.isFinite(value) || value < 0 || value > 3650)) {
+      throw new AppError('invalid_rotation_policy', `${name} must be a number of days from 0 to 3650`);
+    }
+  }
+  if (change.rotateEveryDays !== undefined && change.rotateEveryDays < 1) {
+    throw new AppError('invalid_rotation_policy', 'rotateEveryDays must be at least 1');
+  }
+  const policy = { ...(await readRotationPolicy(db)), ...Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined)) };
+  await db
+    .insertInto('settings')
+    .values({ key: ROTATION_POLICY_SETTING, value: JSON.stringify(policy) })
+    .onConflict((oc) => oc.column('key').doUpdateSet({ value: JSON.stringify(policy), updated_at: new Date() }))
+    .execute();
+  return policy;
+}
+
+export interface RotationOutcome {
+  activated: string;
+  retired: string | undefined;
+  next: string;
+  unpublishAt: Date | undefined;
+  /** Retired keys past their grace period that were removed. */
+  removed: string[];
+}
+
+export interface RotateOptions {
+  alg?: SigningAlg;
+  /** Overrides the tenant's grace period for the key retired now. */
+  graceSeconds?: number;
+  /** Scheduled rotation: only rotate when the active key is older than the policy allows. */
+  onlyIfDue?: boolean;
+  actor?: string;
+}
+
+/** Rotates one tenant's keys; undefined when `onlyIfDue` and nothing was due. */
+export async function rotateSigningKeys(db: TenantDb, tenantId: string, secrets: SecretBox, options: RotateOptions = {}): Promise<RotationOutcome | undefined> {
+  const alg = options.alg ?? 'RS256';
+  // Key generation (tens of ms for RSA) happens outside the transaction and its lock.
+  let fresh: Promise<GeneratedKey> | undefined;
+  const freshKey = () => (fresh ??= generateSigningKey(tenantId, alg, secrets));
+  if (!options.onlyIfDue) void freshKey().catch(() => {});
+
+  return db.transaction().execute(async (trx) => {
+    await sql`SELECT pg_advisory_xact_lock(${LOCK_CLASS}, ${ROTATION_LOCK})`.execute(trx);
+    const now = new Date();
+    const policy = await readRotationPolicy(trx);
+    const keys = await trx.selectFrom('signing_keys').selectAll().where('alg', '=', alg).orderBy('created_at').execute();
+    const active = keys.find((k) => k.state === 'active');
+    if (options.onlyIfDue && active?.activated_at && now.getTime() - active.activated_at.getTime() < policy.rotateEveryDays * DAY_MS) {
+      return undefined;
+    }
+
+    // Normally the oldest `next` key, published since the previous rotation; a tenant that has
+    // none (created before key rotation existed) activates a fresh key at once.
+    let promoted = keys.find((k) => k.state === 'next')?.kid;
+    if (!promoted) {
+      const immediate = await generateSigningKey(tenantId, alg, secrets);
+      await insertSigningKey(trx, immediate, 'next');
+      promoted = immediate.kid;
+    }
+    const graceMs = options.graceSeconds !== undefined ? options.graceSeconds * 1000 : policy.graceDays * DAY_MS;
+    const unpublishAt = active ? new Date(now.getTime() + graceMs) : undefined;
+    if (active) {
+      await trx.updateTable('signing_keys').set({ state: 'retired', retired_at: now, unpublish_at: unpublishAt }).where('kid', '=', active.kid).execute();
+    }
+    await trx.updateTable('signing_keys').set({ state: 'active', activated_at: now }).where('kid', '=', promoted).execute();
+    const next = await freshKey();
+    await insertSigningKey(trx, next, 'next');
+    const removed = await removeUnpublishedKeys(trx, now);
+    await recordAuditEvent(trx, {
+      actor: options.actor ?? 'platform',
+      action: 'signing_keys.rotated',
+      target: promoted,
+      details: { retired: active?.kid ?? null, next: next.kid, unpublishAt: unpublishAt?.toISOString() ?? null, removed },
+    });
+    return { activated: promoted, retired: active?.kid, next: next.kid, unpublishAt, removed };
+  });
+}
+
+/** Deletes retired keys whose grace period is over; returns their kids. */
+export async function removeUnpublishedKeys(db: TenantDb, now = new Date()): Promise<string[]> {
+  const rows = await db
+    .deleteFrom('signing_keys')
+    .where('state', '=', 'retired')
+    .where('unpublish_at', '<=', now)
+    .returning('kid')
+    .execute();
+  return rows.map((r) => r.kid);
+}
