@@ -1,24 +1,16 @@
-import crypto from 'node:crypto';
 import { sql } from 'kysely';
 import type { TenantDb } from '../../db/tenant-database.ts';
-import { decoyPasswordHash, hashPassword, passwordNeedsRehash, verifyPassword } from '../../crypto/passwords.ts';
+import { decoyPasswordHash, hashPassword, MAX_PASSWORD_LENGTH, passwordNeedsRehash, verifyPassword } from '../../crypto/passwords.ts';
 import { findUserByEmail, type UserRow } from './users.repository.ts';
+import {
+  failuresForIdentifier, failuresFromIp, identifierHash, latest, recordAttempt, secondsUntil, settleAttempt,
+} from './login-throttle.ts';
 
 /**
- * Password sign-in shared by the login page, the signup API and the legacy password grant.
- * Failures are counted per identifier (even for unknown emails, so probing says nothing) and per
- * IP; past the limits further attempts are refused for a while. Every refusal looks the same
- * to the caller: `invalid_credentials`, or `throttled` with a retry time.
+ * Password sign-in shared by the login page and the legacy password grant. Every refusal looks
+ * the same to the caller: `invalid_credentials` (unknown email, wrong password, disabled account
+ * alike), or `throttled` with a retry time once the limits of login-throttle.ts are reached.
  */
-export const THROTTLE = Object.freeze({
-  windowSeconds: 15 * 60,
-  /** Failures for one email within the window before it is locked. */
-  maxFailuresPerIdentifier: 5,
-  /** Failures from one IP within the window before it is refused. */
-  maxFailuresPerIp: 30,
-  lockSeconds: 15 * 60,
-});
-
 export type AuthenticationResult =
   | { ok: true; user: UserRow }
   | { ok: false; reason: 'invalid_credentials' }
@@ -30,72 +22,51 @@ export interface PasswordAttempt {
   ip: string;
 }
 
-/** A keyed hash, so the login_attempts table does not become a list of probed emails. */
-function identifierHash(tenantId: string, email: string): string {
-  return crypto.createHash('sha256').update(`${tenantId}\0${email.trim().toLowerCase()}`).digest('hex');
-}
-
-async function recentFailures(db: TenantDb, column: 'identifier_hash' | 'ip', value: string): Promise<{ count: number; oldest: Date | null }> {
-  const row = await db
-    .selectFrom('login_attempts')
-    .select([(eb) => eb.fn.countAll<string>().as('count'), (eb) => eb.fn.min('occurred_at').as('oldest')])
-    .where(column, '=', value)
-    .where('succeeded', '=', false)
-    .where('occurred_at', '>', sql<Date>`now() - make_interval(secs => ${THROTTLE.windowSeconds})`)
-    .executeTakeFirstOrThrow();
-  return { count: Number(row.count), oldest: row.oldest ? new Date(row.oldest as unknown as string) : null };
-}
-
-function secondsUntil(date: Date): number {
-  return Math.max(1, Math.ceil((date.getTime() - Date.now()) / 1000));
-}
-
 export async function authenticatePassword(db: TenantDb, tenantId: string, attempt: PasswordAttempt): Promise<AuthenticationResult> {
   const email = attempt.email.trim().toLowerCase();
-  const idHash = identifierHash(tenantId, email);
+  const hash = identifierHash(tenantId, email);
+  // Recorded before anything is checked, so concurrent guesses count against each other.
+  const attemptId = await recordAttempt(db, { identifierHash: hash, ip: attempt.ip, reason: 'pending' });
 
-  const [byIdentifier, byIp, user] = await Promise.all([
-    recentFailures(db, 'identifier_hash', idHash),
-    recentFailures(db, 'ip', attempt.ip),
+  const [ipLimit, identifierLimit, user] = await Promise.all([
+    failuresFromIp(db, attempt.ip, attemptId),
+    failuresForIdentifier(db, hash, attemptId),
     email.length > 0 && email.length <= 254 ? findUserByEmail(db, email) : Promise.resolve(undefined),
   ]);
-
-  if (byIp.count >= THROTTLE.maxFailuresPerIp && byIp.oldest) {
-    return { ok: false, reason: 'throttled', retryAfterSeconds: secondsUntil(new Date(byIp.oldest.getTime() + THROTTLE.windowSeconds * 1000)) };
-  }
-  if (user?.locked_until && user.locked_until > new Date()) {
-    return { ok: false, reason: 'throttled', retryAfterSeconds: secondsUntil(user.locked_until) };
-  }
-  if (byIdentifier.count >= THROTTLE.maxFailuresPerIdentifier && byIdentifier.oldest) {
-    return { ok: false, reason: 'throttled', retryAfterSeconds: secondsUntil(new Date(byIdentifier.oldest.getTime() + THROTTLE.windowSeconds * 1000)) };
+  const until = latest(ipLimit, identifierLimit);
+  if (until) {
+    await settleAttempt(db, attemptId, 'throttled', user?.id);
+    return { ok: false, reason: 'throttled', retryAfterSeconds: secondsUntil(until) };
   }
 
   // Always pay for one argon2 verify, so a missing account answers as slowly as a wrong password.
-  const hash = user?.password_hash ?? (await decoyPasswordHash());
-  const passwordOk = attempt.password.length <= 1024 && (await verifyPassword(hash, attempt.password));
+  const storedHash = user?.password_hash ?? (await decoyPasswordHash());
+  const passwordOk = attempt.password.length <= MAX_PASSWORD_LENGTH && (await verifyPassword(storedHash, attempt.password));
   const ok = passwordOk && user !== undefined && user.password_hash !== null && user.status === 'active';
 
-  await db
-    .insertInto('login_attempts')
-    .values({ user_id: user?.id ?? null, identifier_hash: idHash, ip: attempt.ip, succeeded: ok, reason: ok ? null : 'invalid_credentials' })
-    .execute();
-
   if (!ok) {
-    if (user && byIdentifier.count + 1 >= THROTTLE.maxFailuresPerIdentifier) {
-      await db
-        .updateTable('users')
-        .set({ locked_until: new Date(Date.now() + THROTTLE.lockSeconds * 1000), failed_login_count: sql<number>`failed_login_count + 1` })
-        .where('id', '=', user.id)
-        .execute();
-    }
+    await settleAttempt(db, attemptId, 'invalid_credentials', user?.id);
+    if (user) await noteFailure(db, user, hash);
     return { ok: false, reason: 'invalid_credentials' };
   }
 
+  await settleAttempt(db, attemptId, 'signed_in', user.id);
+  // Parameters raised since this hash was made: store a fresh one while the password is at hand.
   const rehash = passwordNeedsRehash(user.password_hash!) ? await hashPassword(attempt.password) : undefined;
   await db
     .updateTable('users')
-    .set({ last_login_at: new Date(), failed_login_count: 0, locked_until: null, ...(rehash ? { password_hash: rehash } : {}) })
+    .set({ last_login_at: new Date(), failed_login_count: 0, locked_until: null, ...(rehash ? { password_hash: rehash, updated_at: new Date() } : {}) })
     .where('id', '=', user.id)
     .execute();
   return { ok: true, user };
+}
+
+/** Keeps the account's counters in step, so admins see a locked account in `tansu user list`. */
+async function noteFailure(db: TenantDb, user: UserRow, hash: string): Promise<void> {
+  const lockedUntil = (await failuresForIdentifier(db, hash)) ?? null;
+  await db
+    .updateTable('users')
+    .set({ failed_login_count: sql<number>`failed_login_count + 1`, locked_until: lockedUntil })
+    .where('id', '=', user.id)
+    .execute();
 }

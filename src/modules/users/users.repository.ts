@@ -21,6 +21,16 @@ export function insertUser(db: TenantDb, user: NewUser): Promise<UserRow> {
     .executeTakeFirstOrThrow();
 }
 
+/** Inserts unless the email is taken (citext, so case-insensitively); undefined when it was. */
+export function insertUserIfNew(db: TenantDb, user: NewUser): Promise<UserRow | undefined> {
+  return db
+    .insertInto('users')
+    .values({ email: user.email, password_hash: user.passwordHash, name: user.name ?? null, email_verified: user.emailVerified ?? false })
+    .onConflict((oc) => oc.column('email').doNothing())
+    .returningAll()
+    .executeTakeFirst();
+}
+
 export function findUserByEmail(db: TenantDb, email: string): Promise<UserRow | undefined> {
   return db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
 }
@@ -30,8 +40,23 @@ export function findUserById(db: TenantDb, id: string): Promise<UserRow | undefi
   return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-export function listUsers(db: TenantDb): Promise<UserRow[]> {
-  return db.selectFrom('users').selectAll().orderBy('email').execute();
+export type UserWithRoles = UserRow & { roles: string[] };
+
+/** Every user with their role names, in one query. */
+export function listUsers(db: TenantDb): Promise<UserWithRoles[]> {
+  return db
+    .selectFrom('users')
+    .selectAll('users')
+    .select((eb) =>
+      eb
+        .selectFrom('user_roles')
+        .innerJoin('roles', 'roles.id', 'user_roles.role_id')
+        .select(sql<string[]>`coalesce(array_agg(roles.name ORDER BY roles.name), '{}')`.as('roles'))
+        .whereRef('user_roles.user_id', '=', 'users.id')
+        .as('roles'),
+    )
+    .orderBy('users.email')
+    .execute() as Promise<UserWithRoles[]>;
 }
 
 /** Creates the named roles if missing. */

@@ -1,0 +1,23 @@
+import { UsageError, stringOption, type CommandSpec } from '../command.ts';
+import { withTenantDatabase } from '../../modules/keys/key-rotation.schedule.ts';
+import { SIGNUP_MODES, parseSignupMode, readTenantSettings, updateTenantSettings } from '../../modules/settings/settings.service.ts';
+
+export const tenantSettingsCommand: CommandSpec = {
+  path: ['tenant', 'settings'],
+  args: ['<tenant>'],
+  summary: "Show a tenant's settings, or change them (self-service signup: open, invite or disabled)",
+  options: [{ name: 'signup', description: `who may sign up through /t/<id>/api/auth/signup: ${SIGNUP_MODES.join(' | ')}` }],
+  async run(context) {
+    const rawSignup = stringOption(context.options, 'signup');
+    let signup;
+    try {
+      signup = rawSignup === undefined ? undefined : parseSignupMode(rawSignup);
+    } catch {
+      throw new UsageError(`--signup must be one of ${SIGNUP_MODES.join(', ')}, got "${rawSignup}"`);
+    }
+    const settings = await withTenantDatabase(context.platform, context.args[0]!, (db) =>
+      signup === undefined ? readTenantSettings(db) : updateTenantSettings(db, { signup }, 'cli'),
+    );
+    return { data: settings, text: `signup  ${settings.signup}` };
+  },
+};

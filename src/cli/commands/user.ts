@@ -1,0 +1,51 @@
+import { listOption, stringOption, type CommandSpec } from '../command.ts';
+import { withTenantDatabase } from '../../modules/keys/key-rotation.schedule.ts';
+import { createUser, listUsers, type UserSummary } from '../../modules/users/users.service.ts';
+
+export const userCreateCommand: CommandSpec = {
+  path: ['user', 'create'],
+  args: ['<tenant>'],
+  summary: 'Create a user (argon2id password); without --password one is generated and printed once',
+  options: [
+    { name: 'email', description: 'sign-in email, unique within the tenant', required: true },
+    { name: 'password', description: 'at least 10 characters (default: a generated one, printed once)' },
+    { name: 'name', description: 'display name' },
+    { name: 'role', description: 'role name to grant (repeatable or comma-separated)', type: 'list' },
+    { name: 'verified', description: 'mark the email as verified', type: 'boolean' },
+  ],
+  async run(context) {
+    const created = await withTenantDatabase(context.platform, context.args[0]!, (db) =>
+      createUser(
+        db,
+        {
+          email: stringOption(context.options, 'email')!,
+          password: stringOption(context.options, 'password'),
+          name: stringOption(context.options, 'name'),
+          roles: listOption(context.options, 'role'),
+          emailVerified: context.options.verified === true,
+        },
+        'cli',
+      ),
+    );
+    const lines = [`created user ${created.user.email} (${created.user.id})`];
+    if (created.user.roles.length > 0) lines.push(`  roles     ${created.user.roles.join(', ')}`);
+    if (created.generatedPassword) lines.push(`  password  ${created.generatedPassword}   (shown once; only its hash is stored)`);
+    return { data: created, text: lines.join('\n') };
+  },
+};
+
+function row(user: UserSummary): string {
+  const state = user.status === 'disabled' ? 'disabled' : user.lockedUntil ? `locked until ${user.lockedUntil}` : 'active';
+  return `${user.email.padEnd(32)} ${user.id}  ${state.padEnd(8)}  ${user.roles.join(',') || '-'}`;
+}
+
+export const userListCommand: CommandSpec = {
+  path: ['user', 'list'],
+  args: ['<tenant>'],
+  summary: "List a tenant's users with their roles and state",
+  async run(context) {
+    const users = await withTenantDatabase(context.platform, context.args[0]!, (db) => listUsers(db));
+    const header = `${'EMAIL'.padEnd(32)} ${'ID'.padEnd(36)}  ${'STATE'.padEnd(8)}  ROLES`;
+    return { data: users, text: [header, ...users.map(row)].join('\n') };
+  },
+};

@@ -1,0 +1,77 @@
+import crypto from 'node:crypto';
+import type { TenantDb } from '../../db/tenant-database.ts';
+import { AppError } from '../../errors.ts';
+import { recordAuditEvent } from '../audit/audit.repository.ts';
+import { normalizeEmail } from './email.ts';
+import { findUserByEmail } from './users.repository.ts';
+import { checkRoleNames } from './users.service.ts';
+import { consumeInvitation, insertInvitation, listPendingInvitations, type InvitationRow } from './invitations.repository.ts';
+
+export const INVITATION_TTL_DAYS = Object.freeze({ default: 7, max: 30 });
+
+export interface InvitationSummary {
+  id: string;
+  email: string;
+  roles: string[];
+  expiresAt: string;
+  createdAt: string;
+}
+
+export interface CreatedInvitation {
+  invitation: InvitationSummary;
+  /** Shown once; only its SHA-256 is stored. The invitee passes it to the signup API. */
+  token: string;
+}
+
+/** 32 random bytes: far beyond guessing, so a fast hash suffices (as for client secrets). */
+export function hashInvitationToken(token: string): string {
+  return crypto.createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+function summarize(row: InvitationRow): InvitationSummary {
+  return {
+    id: row.id,
+    email: row.email,
+    roles: row.role_names,
+    expiresAt: new Date(row.expires_at).toISOString(),
+    createdAt: new Date(row.created_at).toISOString(),
+  };
+}
+
+export async function createInvitation(
+  db: TenantDb,
+  input: { email: string; roles?: string[]; expiresInDays?: number },
+  actor: string,
+): Promise<CreatedInvitation> {
+  const email = normalizeEmail(input.email);
+  const roles = checkRoleNames(input.roles ?? []);
+  const days = input.expiresInDays ?? INVITATION_TTL_DAYS.default;
+  if (!Number.isInteger(days) || days < 1 || days > INVITATION_TTL_DAYS.max) {
+    throw new AppError('invalid_expiry', `an invitation expires in 1 to ${INVITATION_TTL_DAYS.max} days`);
+  }
+  // The admin may know this; the signup API never tells.
+  if (await findUserByEmail(db, email)) throw new AppError('user_exists', `a user with email "${email}" already exists`, 409);
+
+  const token = crypto.randomBytes(32).toString('base64url');
+  const row = await db.transaction().execute(async (trx) => {
+    const created = await insertInvitation(trx, {
+      email,
+      tokenHash: hashInvitationToken(token),
+      roleNames: roles,
+      expiresAt: new Date(Date.now() + days * 24 * 60 * 60 * 1000),
+    });
+    await recordAuditEvent(trx, { actor, action: 'invitation.created', target: created.id, details: { roles, expiresInDays: days } });
+    return created;
+  });
+  return { invitation: summarize(row), token };
+}
+
+/** The invitation for this token and email, now used; undefined if unknown, used, expired or for another email. */
+export function redeemInvitation(db: TenantDb, token: string, email: string): Promise<InvitationRow | undefined> {
+  if (token.length === 0 || token.length > 128) return Promise.resolve(undefined);
+  return consumeInvitation(db, hashInvitationToken(token), email);
+}
+
+export async function listInvitations(db: TenantDb): Promise<InvitationSummary[]> {
+  return (await listPendingInvitations(db)).map(summarize);
+}

@@ -1,0 +1,76 @@
+import type { TenantDb } from '../../db/tenant-database.ts';
+import { AppError } from '../../errors.ts';
+import { hashPassword } from '../../crypto/passwords.ts';
+import { recordAuditEvent } from '../audit/audit.repository.ts';
+import { readTenantSettings } from '../settings/settings.service.ts';
+import { normalizeEmail } from './email.ts';
+import { grantRoles, insertUserIfNew } from './users.repository.ts';
+import { checkDisplayName, checkPassword } from './users.service.ts';
+import { redeemInvitation } from './invitations.service.ts';
+import { failuresFromIp, identifierHash, latest, recordAttempt, secondsUntil, settleAttempt, signupsFromIp } from './login-throttle.ts';
+
+export interface SignupRequest {
+  email: unknown;
+  password: unknown;
+  name?: unknown;
+  invitation?: unknown;
+  ip: string;
+}
+
+export const signupDisabled = () => new AppError('signup_disabled', 'self-service signup is disabled for this tenant', 403);
+const invalidInvitation = () => new AppError('invalid_invitation', 'the invitation is unknown, used, expired or for another email address', 400);
+
+/**
+ * Self-service signup, as the tenant's `signup` setting allows. It never says whether the email
+ * already has an account: a new address gets its account, a taken one is left untouched (and the
+ * attempt audited), and both get the same answer after the same argon2 work. The caller then
+ * signs in; only the account's owner knows a password that works.
+ */
+export async function signUp(db: TenantDb, tenantId: string, request: SignupRequest): Promise<void> {
+  const { signup } = await readTenantSettings(db);
+  if (signup === 'disabled') throw signupDisabled();
+
+  const email = normalizeEmail(request.email);
+  const password = checkPassword(request.password, email);
+  const name = checkDisplayName(request.name);
+  if (request.invitation !== undefined && typeof request.invitation !== 'string') {
+    throw new AppError('invalid_request', 'invitation must be a string');
+  }
+  const invitation = request.invitation;
+  if (signup === 'invite' && !invitation) throw new AppError('invitation_required', 'signing up at this tenant needs an invitation', 400);
+
+  const attemptId = await recordAttempt(db, { identifierHash: identifierHash(tenantId, email), ip: request.ip, reason: 'signup' });
+  const until = latest(await signupsFromIp(db, request.ip, attemptId), await failuresFromIp(db, request.ip, attemptId));
+  if (until) {
+    await settleAttempt(db, attemptId, 'throttled');
+    const retryAfterSeconds = secondsUntil(until);
+    throw new AppError('throttled', `too many attempts; retry in ${retryAfterSeconds} seconds`, 429, { retryAfterSeconds });
+  }
+
+  const passwordHash = await hashPassword(password);
+  let userId: string | undefined;
+  try {
+    userId = await db.transaction().execute(async (trx) => {
+      const redeemed = invitation ? await redeemInvitation(trx, invitation, email) : undefined;
+      if (invitation && !redeemed) throw invalidInvitation();
+      const user = await insertUserIfNew(trx, { email, passwordHash, name, emailVerified: redeemed !== undefined });
+      if (!user) {
+        await recordAuditEvent(trx, { actor: 'signup', action: 'user.signup_for_existing_email', ip: request.ip });
+        return undefined;
+      }
+      await grantRoles(trx, user.id, redeemed?.role_names ?? []);
+      await recordAuditEvent(trx, {
+        actor: 'signup',
+        action: 'user.signed_up',
+        target: user.id,
+        ip: request.ip,
+        details: { invitation: redeemed?.id ?? null },
+      });
+      return user.id;
+    });
+  } catch (error) {
+    await settleAttempt(db, attemptId, 'signup_rejected');
+    throw error;
+  }
+  if (userId) await settleAttempt(db, attemptId, 'signup', userId);
+}
