@@ -53,13 +53,14 @@ export async function startOidcTestBed(nodeCount = 1): Promise<OidcTestBed> {
     server.on('request', (req, res) => app.routing(req, res));
     nodes.push({ url: urlOf(server), app });
   }
+  const tenantDbs: TenantDb[] = [];
   return {
     platform,
     nodes,
     publicUrl,
-    tenantDbs: [],
+    tenantDbs,
     async close() {
-      for (const db of this.tenantDbs) await db.destroy();
+      for (const db of tenantDbs) await db.destroy();
       for (const [index, node] of nodes.entries()) {
         servers[index]!.closeAllConnections();
         await new Promise<void>((resolve) => servers[index]!.close(() => resolve()));

@@ -4,6 +4,7 @@ import { resolveTenant } from '../../tenancy/tenancy.plugin.ts';
 import type { TenantContext } from '../../tenancy/tenant-context.ts';
 import { authenticatePassword } from '../../modules/users/authenticate.ts';
 import { tenantCookieKeys } from '../cookie-keys.ts';
+import { isFirstParty } from '../configuration.ts';
 import { csrfTokenFor, csrfTokenValid } from './csrf.ts';
 import { consentPage, loginPage, messagePage } from './pages.ts';
 
@@ -65,15 +66,14 @@ async function loadInteraction(app: FastifyInstance, request: FastifyRequest, re
   return { tenant, details, csrfKey: tenantCookieKeys(app.platform.config, tenant.id)[0]!, basePath };
 }
 
-function clientNameOf(details: Interaction, fallback: string): string {
-  const params = details.params as { client_id?: string };
-  return fallback || params.client_id || 'the application';
+async function clientOf(tenant: TenantContext, details: Interaction) {
+  const clientId = (details.params as { client_id?: string }).client_id;
+  return clientId ? tenant.provider.Client.find(clientId) : undefined;
 }
 
 async function clientName(tenant: TenantContext, details: Interaction): Promise<string> {
-  const clientId = (details.params as { client_id?: string }).client_id;
-  const client = clientId ? await tenant.provider.Client.find(clientId) : undefined;
-  return clientNameOf(details, client?.clientName ?? '');
+  const client = await clientOf(tenant, details);
+  return client?.clientName || (details.params as { client_id?: string }).client_id || 'the application';
 }
 
 function loginHtml(loaded: LoadedInteraction, name: string, email: string | undefined, error?: string): string {
@@ -100,6 +100,24 @@ function consentLines(details: Interaction): string[] {
     lines.push(scopes.length > 0 ? `Call ${api} with: ${scopes.join(', ')}` : `Call ${api}`);
   }
   return lines.length > 0 ? lines : ['Sign you in'];
+}
+
+/** Records what the consent prompt asked for in the user's grant for this client. */
+async function saveConsent(loaded: LoadedInteraction): Promise<string> {
+  const { details } = loaded;
+  const { Grant } = loaded.tenant.provider;
+  const accountId = details.session?.accountId;
+  const clientId = (details.params as { client_id: string }).client_id;
+  const grant = (details.grantId ? await Grant.find(details.grantId) : undefined) ?? new Grant({ accountId, clientId });
+  const prompt = details.prompt.details as {
+    missingOIDCScope?: string[];
+    missingOIDCClaims?: string[];
+    missingResourceScopes?: Record<string, string[]>;
+  };
+  if (prompt.missingOIDCScope) grant.addOIDCScope(prompt.missingOIDCScope.join(' '));
+  if (prompt.missingOIDCClaims) grant.addOIDCClaims(prompt.missingOIDCClaims);
+  for (const [indicator, scopes] of Object.entries(prompt.missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
+  return grant.save();
 }
 
 /** Hands the result to the provider, which redirects the browser back into the authorization flow. */
@@ -132,7 +150,12 @@ export async function interactionRoutes(app: FastifyInstance): Promise<void> {
     scope.get('/t/:tenant/interaction/:uid', async (request, reply) => {
       const loaded = await loadInteraction(app, request, reply);
       const { details } = loaded;
-      const name = await clientName(loaded.tenant, details);
+      const client = await clientOf(loaded.tenant, details);
+      if (details.prompt.name === 'consent' && isFirstParty(client as never)) {
+        // Also reached with prompt=consent (which OIDC requires for offline_access): first-party apps are not asked.
+        return finish(request, reply, loaded, { consent: { grantId: await saveConsent(loaded) } }, true);
+      }
+      const name = client?.clientName || (details.params as { client_id: string }).client_id;
       if (details.prompt.name === 'login') {
         const hint = (details.params as { login_hint?: string }).login_hint;
         return sendPage(reply, 200, loginHtml(loaded, name, typeof hint === 'string' ? hint : undefined));
@@ -175,19 +198,7 @@ export async function interactionRoutes(app: FastifyInstance): Promise<void> {
       if (form.decision !== 'allow') {
         return finish(request, reply, loaded, { error: 'access_denied', error_description: 'the user denied the request' }, false);
       }
-      const { Grant } = loaded.tenant.provider;
-      const accountId = details.session?.accountId;
-      const clientId = (details.params as { client_id: string }).client_id;
-      const grant = (details.grantId ? await Grant.find(details.grantId) : undefined) ?? new Grant({ accountId, clientId });
-      const prompt = details.prompt.details as {
-        missingOIDCScope?: string[];
-        missingOIDCClaims?: string[];
-        missingResourceScopes?: Record<string, string[]>;
-      };
-      if (prompt.missingOIDCScope) grant.addOIDCScope(prompt.missingOIDCScope.join(' '));
-      if (prompt.missingOIDCClaims) grant.addOIDCClaims(prompt.missingOIDCClaims);
-      for (const [indicator, scopes] of Object.entries(prompt.missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
-      const grantId = await grant.save();
+      const grantId = await saveConsent(loaded);
       await finish(request, reply, loaded, { consent: { grantId } }, true);
     });
 

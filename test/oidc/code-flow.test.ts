@@ -1,0 +1,183 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
+import * as oidc from 'openid-client';
+import { uniqueTenantId } from '../support/platform.ts';
+import { createTestTenant, startOidcTestBed, type OidcTestBed, type TestTenant } from './support.ts';
+import { signIn, TestBrowser, formsOf } from './browser.ts';
+import { createClient } from '../../src/modules/clients/clients.service.ts';
+import { createApi } from '../../src/modules/apis/apis.service.ts';
+
+const REDIRECT_URI = 'http://127.0.0.1:9/callback';
+const POST_LOGOUT_URI = 'http://127.0.0.1:9/signed-out';
+
+let bed: OidcTestBed;
+let acme: TestTenant;
+let spa: oidc.Configuration;
+let resourceServer: oidc.Configuration;
+
+beforeAll(async () => {
+  bed = await startOidcTestBed();
+  acme = await createTestTenant(bed, uniqueTenantId('code'));
+  await createApi(bed.platform, acme, { identifier: 'https://api.code.test', scopes: ['notes:read'] });
+  const { client } = await createClient(bed.platform, acme, {
+    name: 'Notes SPA',
+    type: 'public',
+    redirectUris: [REDIRECT_URI],
+    postLogoutRedirectUris: [POST_LOGOUT_URI],
+  });
+  const rs = await createClient(bed.platform, acme, { name: 'notes-api', type: 'confidential', grantTypes: ['client_credentials'] });
+  spa = await discover(client.client_id, oidc.None());
+  resourceServer = await discover(rs.client.client_id, oidc.ClientSecretBasic(rs.clientSecret!));
+});
+afterAll(async () => {
+  await bed?.close();
+});
+
+function discover(clientId: string, auth: oidc.ClientAuth) {
+  return oidc.discovery(new URL(acme.issuer), clientId, undefined, auth, { execute: [oidc.allowInsecureRequests] });
+}
+
+interface Started {
+  url: URL;
+  verifier: string;
+  state: string;
+  nonce: string;
+}
+
+async function startAuthorization(config: oidc.Configuration, extra: Record<string, string> = {}): Promise<Started> {
+  const verifier = oidc.randomPKCECodeVerifier();
+  const state = oidc.randomState();
+  const nonce = oidc.randomNonce();
+  const url = oidc.buildAuthorizationUrl(config, {
+    redirect_uri: REDIRECT_URI,
+    scope: 'openid email profile roles offline_access',
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    state,
+    nonce,
+    ...extra,
+  });
+  return { url, verifier, state, nonce };
+}
+
+async function completeFlow(browser: TestBrowser, config: oidc.Configuration, extra: Record<string, string> = {}) {
+  const started = await startAuthorization(config, extra);
+  const trace = await signIn(browser, started.url, { email: acme.adminEmail, password: acme.adminPassword, redirectUri: REDIRECT_URI });
+  const tokens = await oidc.authorizationCodeGrant(config, trace.callback, {
+    pkceCodeVerifier: started.verifier,
+    expectedState: started.state,
+    expectedNonce: started.nonce,
+  });
+  return { tokens, trace };
+}
+
+describe('authorization code flow with PKCE through the login page', () => {
+  const browser = new TestBrowser();
+  let tokens: Awaited<ReturnType<typeof completeFlow>>['tokens'];
+
+  it('signs in, asks consent for a third-party client, and returns ID token claims and roles', async () => {
+    // OIDC Core §11: offline_access (a refresh token) is only granted with prompt=consent.
+    const result = await completeFlow(browser, spa, { prompt: 'consent' });
+    tokens = result.tokens;
+    expect(result.trace.sawLoginPage).toBe(true);
+    expect(result.trace.sawConsentPage).toBe(true);
+    const claims = tokens.claims()!;
+    expect(claims.iss).toBe(acme.issuer);
+    expect(claims).toMatchObject({ email: acme.adminEmail, email_verified: true, name: 'Tenant admin', roles: ['TenantAdmin'] });
+    expect(tokens.refresh_token).toBeTruthy();
+
+    const userinfo = await oidc.fetchUserInfo(spa, tokens.access_token, claims.sub);
+    expect(userinfo).toMatchObject({ sub: claims.sub, email: acme.adminEmail, roles: ['TenantAdmin'] });
+  });
+
+  it('keeps the session: a second authorization needs neither login nor consent', async () => {
+    const again = await completeFlow(browser, spa);
+    expect(again.trace.sawLoginPage).toBe(false);
+    expect(again.trace.sawConsentPage).toBe(false);
+    expect(again.tokens.refresh_token).toBeUndefined();
+  });
+
+  it('asks for the password again with prompt=login and with max_age=0', async () => {
+    expect((await completeFlow(browser, spa, { prompt: 'login' })).trace.sawLoginPage).toBe(true);
+    expect((await completeFlow(browser, spa, { max_age: '0' })).trace.sawLoginPage).toBe(true);
+  });
+
+  it('prefills the email from login_hint', async () => {
+    const started = await startAuthorization(spa, { login_hint: 'someone@example.test', prompt: 'login' });
+    let response = await browser.request(started.url);
+    while (response.status === 303 || response.status === 302) response = await browser.request(new URL(response.headers.get('location')!, started.url));
+    const html = await response.text();
+    expect(html).toContain('value="someone@example.test"');
+    expect(html).toContain('<label for="password">');
+  });
+
+  it('rotates refresh tokens and revokes the grant when a rotated one is replayed', async () => {
+    const { tokens: fresh } = await completeFlow(browser, spa, { prompt: 'consent' });
+    const first = fresh.refresh_token!;
+    const rotated = await oidc.refreshTokenGrant(spa, first);
+    expect(rotated.refresh_token).toBeTruthy();
+    expect(rotated.refresh_token).not.toBe(first);
+    expect(rotated.claims()?.sub).toBe(fresh.claims()?.sub);
+
+    await expect(oidc.refreshTokenGrant(spa, first)).rejects.toMatchObject({ error: 'invalid_grant' });
+    // The replay revoked the whole grant: the newest refresh token and its access token are dead too.
+    await expect(oidc.refreshTokenGrant(spa, rotated.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    expect((await oidc.tokenIntrospection(resourceServer, rotated.access_token)).active).toBe(false);
+  });
+
+  it('revokes an access token; introspection then reports it inactive', async () => {
+    const { tokens: fresh } = await completeFlow(browser, spa);
+    const before = await oidc.tokenIntrospection(resourceServer, fresh.access_token);
+    expect(before).toMatchObject({ active: true, client_id: spa.clientMetadata().client_id, sub: fresh.claims()?.sub });
+    await oidc.tokenRevocation(spa, fresh.access_token);
+    expect((await oidc.tokenIntrospection(resourceServer, fresh.access_token)).active).toBe(false);
+    await expect(oidc.fetchUserInfo(spa, fresh.access_token, fresh.claims()!.sub)).rejects.toThrow();
+  });
+
+  it('issues a JWT access token for an API when its scopes are requested', async () => {
+    const { tokens: apiTokens } = await completeFlow(browser, spa, { scope: 'openid notes:read', resource: 'https://api.code.test' });
+    const { payload } = await jwtVerify(apiTokens.access_token, createRemoteJWKSet(new URL(`${acme.issuer}/jwks`)), {
+      issuer: acme.issuer,
+      audience: 'https://api.code.test',
+      typ: 'at+jwt',
+    });
+    expect(payload).toMatchObject({ scope: 'notes:read', sub: apiTokens.claims()?.sub, client_id: spa.clientMetadata().client_id });
+  });
+
+  it('signs out through end_session to a registered post-logout URI, ending the session', async () => {
+    const { tokens: fresh } = await completeFlow(browser, spa);
+    const state = oidc.randomState();
+    const logoutUrl = oidc.buildEndSessionUrl(spa, { id_token_hint: fresh.id_token!, post_logout_redirect_uri: POST_LOGOUT_URI, state });
+    const confirm = await browser.request(logoutUrl);
+    expect(confirm.status).toBe(200);
+    const [form] = formsOf(await confirm.text(), logoutUrl.href);
+    const done = await browser.request(form!.action, { form: { ...form!.fields, logout: 'yes' } });
+    expect(done.status).toBe(303);
+    const back = new URL(done.headers.get('location')!);
+    expect(back.origin + back.pathname).toBe(POST_LOGOUT_URI);
+    expect(back.searchParams.get('state')).toBe(state);
+
+    const afterLogout = await completeFlow(browser, spa);
+    expect(afterLogout.trace.sawLoginPage).toBe(true);
+  });
+
+  it('refuses an unregistered post-logout redirect URI', async () => {
+    const { tokens: fresh } = await completeFlow(browser, spa);
+    const logoutUrl = oidc.buildEndSessionUrl(spa, { id_token_hint: fresh.id_token!, post_logout_redirect_uri: 'http://127.0.0.1:9/elsewhere' });
+    const response = await browser.request(logoutUrl);
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain('post_logout_redirect_uri not registered');
+  });
+});
+
+describe('first-party clients', () => {
+  it('skip the consent page', async () => {
+    const { client } = await createClient(bed.platform, acme, { name: 'Acme Portal', type: 'public', redirectUris: [REDIRECT_URI], firstParty: true });
+    const portal = await discover(client.client_id, oidc.None());
+    const { tokens, trace } = await completeFlow(new TestBrowser(), portal, { prompt: 'consent' });
+    expect(trace.sawLoginPage).toBe(true);
+    expect(trace.sawConsentPage).toBe(false);
+    expect(tokens.claims()?.email).toBe(acme.adminEmail);
+    expect(tokens.refresh_token).toBeTruthy();
+  });
+});
