@@ -6,6 +6,7 @@ import { isAppError } from './errors.ts';
 import { tenancyPlugin } from './tenancy/tenancy.plugin.ts';
 import { oidcRoutes } from './oidc/oidc.routes.ts';
 import { interactionRoutes } from './oidc/interactions/interaction.routes.ts';
+import { authApiRoutes } from './modules/users/auth-api.routes.ts';
 
 export interface AppOptions {
   platform: Platform;
@@ -48,6 +49,7 @@ export async function buildApp({ platform }: AppOptions): Promise<FastifyInstanc
   await app.register(oidcRoutes);
   await app.register(interactionRoutes);
   await app.register(tenancyPlugin, { platform });
+  await app.register(authApiRoutes);
 
   app.get('/healthz', async (_request, reply) => {
     try {
