@@ -39,9 +39,11 @@ async function serveWithProvider(
     request.tenant = tenant;
     served.add(tenant.id);
     const raw = request.raw as IncomingMessage & { baseUrl?: string; originalUrl?: string };
-    // urlFor() takes the mount path from `baseUrl` (originalUrl would be ambiguous for ids like "token").
+    // oidc-provider builds endpoint URLs as `new URL(baseUrl + route, requestUrl)`. An absolute
+    // base (the issuer) makes every advertised URL the configured public one, whatever the Host
+    // header says, and avoids originalUrl, whose prefix is ambiguous for ids such as "token".
     delete raw.originalUrl;
-    raw.baseUrl = new URL(tenant.issuer).pathname;
+    raw.baseUrl = tenant.issuer;
     raw.url = providerPath;
     reply.hijack();
     const res = reply.raw;

@@ -125,3 +125,22 @@ describe('client credentials with API resources', () => {
     expect(((await response.json()) as { error: string }).error).toBe('invalid_client');
   });
 });
+
+describe('advertised URLs', () => {
+  it('come from PUBLIC_URL, never from the Host header', async () => {
+    const { request } = await import('node:http');
+    const body = await new Promise<string>((resolve, reject) => {
+      const url = new URL(`${acme.issuer}/.well-known/openid-configuration`);
+      const req = request({ host: url.hostname, port: url.port, path: url.pathname, headers: { host: 'evil.example' } }, (res) => {
+        let data = '';
+        res.on('data', (chunk) => (data += chunk));
+        res.on('end', () => resolve(data));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    const metadata = JSON.parse(body) as Record<string, string>;
+    expect(metadata.token_endpoint).toBe(`${acme.issuer}/token`);
+    expect(metadata.authorization_endpoint).toBe(`${acme.issuer}/auth`);
+  });
+});
