@@ -144,3 +144,26 @@ describe('advertised URLs', () => {
     expect(metadata.authorization_endpoint).toBe(`${acme.issuer}/auth`);
   });
 });
+
+describe('client changes reach running providers', () => {
+  it('serves a client created after the provider was built and forgets a deleted one', async () => {
+    const { deleteTenantClient } = await import('../../src/modules/clients/clients.service.ts');
+    const tenant = await createTestTenant(bed, uniqueTenantId('chg'));
+    await createApi(bed.platform, tenant, { identifier: 'https://api.chg.test', scopes: ['x'] });
+    // Build (and cache) the tenant's provider first.
+    expect((await fetch(`${tenant.issuer}/jwks`)).status).toBe(200);
+    const { client, clientSecret } = await createClient(bed.platform, tenant, { name: 'late', type: 'confidential' });
+    const grant = () =>
+      fetch(`${tenant.issuer}/token`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: `Basic ${Buffer.from(`${client.client_id}:${clientSecret}`).toString('base64')}`,
+        },
+        body: new URLSearchParams({ grant_type: 'client_credentials', resource: 'https://api.chg.test' }),
+      });
+    expect((await grant()).status).toBe(200);
+    await deleteTenantClient(bed.platform, tenant, client.client_id);
+    await expect.poll(async () => (await grant()).status, { timeout: 5000 }).toBe(401);
+  });
+});
