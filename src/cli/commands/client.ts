@@ -1,0 +1,95 @@
+import fs from 'node:fs';
+import { UsageError, listOption, stringOption, type CommandSpec } from '../command.ts';
+import { renderTable, shortTime } from '../table.ts';
+import { withTenantDatabase } from '../../modules/keys/key-rotation.schedule.ts';
+import {
+  createClient, deleteTenantClient, describeClient, listTenantClients, type ClientAuthMethod, type ClientType,
+} from '../../modules/clients/clients.service.ts';
+
+function readJwksFile(path: string | undefined): { keys: Record<string, unknown>[] } | undefined {
+  if (path === undefined) return undefined;
+  try {
+    return JSON.parse(fs.readFileSync(path, 'utf8')) as { keys: Record<string, unknown>[] };
+  } catch (error) {
+    throw new UsageError(`--jwks-file: cannot read a JSON JWKS from "${path}": ${(error as Error).message}`);
+  }
+}
+
+export const clientCreateCommand: CommandSpec = {
+  path: ['client', 'create'],
+  args: ['<tenant>'],
+  summary: 'Register an OAuth client; a confidential client secret is printed once and stored as SHA-256',
+  options: [
+    { name: 'name', description: 'display name shown on the consent page', required: true },
+    { name: 'type', description: 'public (browser/mobile apps, PKCE) or confidential (servers)', required: true },
+    { name: 'redirect-uri', description: 'allowed redirect URI, matched exactly (repeatable)', type: 'list' },
+    { name: 'post-logout-redirect-uri', description: 'allowed post-logout redirect URI (repeatable)', type: 'list' },
+    { name: 'grant', description: 'authorization_code, refresh_token, client_credentials (default: from the type and redirect URIs)', type: 'list' },
+    { name: 'resource', description: 'API identifier the client may get tokens for (repeatable; default: every API)', type: 'list' },
+    { name: 'auth-method', description: 'client_secret_basic (default), client_secret_post or private_key_jwt' },
+    { name: 'jwks-file', description: 'JSON file with the public JWKS for private_key_jwt' },
+    { name: 'first-party', description: "the tenant's own app: no consent page", type: 'boolean' },
+  ],
+  validate({ options }) {
+    const type = stringOption(options, 'type');
+    if (type !== 'public' && type !== 'confidential') throw new UsageError('--type must be "public" or "confidential"');
+  },
+  async run(context) {
+    const { options } = context;
+    const tenantId = context.args[0]!;
+    const jwks = readJwksFile(stringOption(options, 'jwks-file'));
+    const created = await withTenantDatabase(context.platform, tenantId, (db) =>
+      createClient(context.platform, { id: tenantId, db }, {
+        name: stringOption(options, 'name')!,
+        type: stringOption(options, 'type') as ClientType,
+        redirectUris: listOption(options, 'redirect-uri'),
+        postLogoutRedirectUris: listOption(options, 'post-logout-redirect-uri'),
+        grantTypes: listOption(options, 'grant'),
+        resources: listOption(options, 'resource'),
+        authMethod: stringOption(options, 'auth-method') as ClientAuthMethod | undefined,
+        jwks,
+        firstParty: options['first-party'] === true,
+      }),
+    );
+    const client = describeClient(created.client);
+    const lines = [
+      `created ${client.type} client "${client.name}"`,
+      `  client_id     ${client.client_id}`,
+      `  auth method   ${client.token_endpoint_auth_method}`,
+      `  grants        ${client.grant_types.join(', ')}`,
+    ];
+    if (created.clientSecret) lines.push(`  client_secret ${created.clientSecret}   (shown once; only its SHA-256 is stored)`);
+    return { data: { ...client, ...(created.clientSecret ? { client_secret: created.clientSecret } : {}) }, text: lines.join('\n') };
+  },
+};
+
+export const clientListCommand: CommandSpec = {
+  path: ['client', 'list'],
+  args: ['<tenant>'],
+  summary: "List a tenant's clients",
+  async run(context) {
+    const tenantId = context.args[0]!;
+    const clients = (await withTenantDatabase(context.platform, tenantId, (db) => listTenantClients({ id: tenantId, db }))).map(describeClient);
+    const text = renderTable(clients, [
+      { header: 'CLIENT_ID', value: (c) => c.client_id },
+      { header: 'NAME', value: (c) => c.name },
+      { header: 'TYPE', value: (c) => c.type },
+      { header: 'AUTH', value: (c) => c.token_endpoint_auth_method },
+      { header: 'GRANTS', value: (c) => c.grant_types.join(',') },
+      { header: 'FIRST_PARTY', value: (c) => (c.first_party ? 'yes' : 'no') },
+      { header: 'CREATED', value: (c) => shortTime(c.created_at) },
+    ]);
+    return { data: clients, text };
+  },
+};
+
+export const clientDeleteCommand: CommandSpec = {
+  path: ['client', 'delete'],
+  args: ['<tenant>', '<client-id>'],
+  summary: 'Delete a client; its tokens stop being accepted at once',
+  async run(context) {
+    const [tenantId, clientId] = context.args as [string, string];
+    await withTenantDatabase(context.platform, tenantId, (db) => deleteTenantClient(context.platform, { id: tenantId, db }, clientId));
+    return { data: { deleted: clientId }, text: `deleted client ${clientId}` };
+  },
+};
