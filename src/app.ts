@@ -4,6 +4,7 @@ import { sql } from 'kysely';
 import type { Platform } from './platform/platform.ts';
 import { isAppError } from './errors.ts';
 import { tenancyPlugin } from './tenancy/tenancy.plugin.ts';
+import { opsPlugin } from './ops/ops.plugin.ts';
 import { oidcRoutes } from './oidc/oidc.routes.ts';
 import { interactionRoutes } from './oidc/interactions/interaction.routes.ts';
 import { authApiRoutes } from './modules/users/auth-api.routes.ts';
@@ -49,6 +50,8 @@ export async function buildApp({ platform }: AppOptions): Promise<FastifyInstanc
   await app.register(oidcRoutes);
   await app.register(interactionRoutes);
   await app.register(tenancyPlugin, { platform });
+  // Before the routes: its request hook must see every route, the hijacked provider ones included.
+  await app.register(opsPlugin, { platform });
   await app.register(authApiRoutes);
 
   app.get('/healthz', async (_request, reply) => {

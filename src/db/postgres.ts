@@ -39,7 +39,42 @@ export function createPool(connectionString: string, options: PoolOptions): pg.P
   });
   // An idle client that loses its server (restart, DROP DATABASE … FORCE) must not crash the process.
   pool.on('error', () => {});
+  trackPool(pool, options.applicationName ?? 'tansu');
   return pool;
+}
+
+export interface PoolUsage {
+  /** The pools' application_name: tansu-platform, tansu-tenant, … */
+  name: string;
+  pools: number;
+  total: number;
+  idle: number;
+  waiting: number;
+}
+
+const livePools = new Map<pg.Pool, string>();
+
+function trackPool(pool: pg.Pool, name: string): void {
+  livePools.set(pool, name);
+  const end = pool.end.bind(pool);
+  pool.end = ((callback?: () => void) => {
+    livePools.delete(pool);
+    return callback ? end(callback) : end();
+  }) as typeof pool.end;
+}
+
+/** Connections of every open pool in this process, summed per kind (for /metrics). */
+export function poolUsage(): PoolUsage[] {
+  const usage = new Map<string, PoolUsage>();
+  for (const [pool, name] of livePools) {
+    const entry = usage.get(name) ?? { name, pools: 0, total: 0, idle: 0, waiting: 0 };
+    entry.pools++;
+    entry.total += pool.totalCount;
+    entry.idle += pool.idleCount;
+    entry.waiting += pool.waitingCount;
+    usage.set(name, entry);
+  }
+  return [...usage.values()];
 }
 
 export function createKysely<DB>(pool: pg.Pool): Kysely<DB> {

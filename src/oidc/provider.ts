@@ -6,6 +6,7 @@ import { clientSecretMatches } from '../modules/clients/client-secret.ts';
 import { providerConfiguration } from './configuration.ts';
 import { createTenantCatalog } from './tenant-catalog.ts';
 import { tenantCookieKeys } from './cookie-keys.ts';
+import { countIssuedTokens } from '../ops/metrics.ts';
 
 export interface TenantProviderInput {
   id: string;
@@ -38,6 +39,7 @@ export async function createTenantProvider(platform: Platform, tenant: TenantPro
 
   const log = platform.log.child({ tenant: tenant.id });
   provider.on('server_error', (_ctx, error) => log.error({ err: error }, 'oidc-provider server error'));
+  countIssuedTokens(provider, tenant.id);
   return provider;
 }
 

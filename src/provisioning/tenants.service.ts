@@ -14,6 +14,7 @@ import { generateSigningKey, insertSigningKey } from '../modules/keys/signing-ke
 import { grantRoles, insertUser, TENANT_ADMIN_ROLE } from '../modules/users/users.repository.ts';
 import { normalizeEmail } from '../modules/users/email.ts';
 import { recordAuditEvent } from '../modules/audit/audit.repository.ts';
+import { provisioningDuration } from '../ops/metrics.ts';
 
 export interface CreateTenantInput {
   id: string;
@@ -112,6 +113,7 @@ export async function createTenant(platform: Platform, input: CreateTenantInput,
     const active = await setTenantStatus(platform.db, id, 'active', { from: ['provisioning'] });
     if (!active) throw new AppError('provisioning_conflict', `tenant "${id}" changed state while it was being created`, 409);
     await recordPlatformEvent(platform.db, { actor: 'platform', action: 'tenant.created', tenantId: id, details: { cluster } });
+    provisioningDuration.observe({ outcome: 'created' }, (performance.now() - started) / 1000);
     platform.log.info({ tenant: id, cluster, ms: Math.round(performance.now() - started) }, 'tenant created');
     return {
       tenant: active,
@@ -120,6 +122,7 @@ export async function createTenant(platform: Platform, input: CreateTenantInput,
     };
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
+    provisioningDuration.observe({ outcome: 'failed' }, (performance.now() - started) / 1000);
     platform.log.error({ tenant: id, err: reason }, 'tenant creation failed; cleaning up');
     await withMaintenanceSession(clusterUrl, (client) => dropDatabase(client, databaseName)).catch((dropError: Error) =>
       platform.log.error({ tenant: id, err: dropError.message }, 'could not drop the half-created database'),

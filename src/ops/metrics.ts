@@ -1,0 +1,114 @@
+import client from 'prom-client';
+import type Provider from 'oidc-provider';
+import { poolUsage } from '../db/postgres.ts';
+import type { TenantCacheStats } from '../tenancy/tenant-cache.ts';
+
+/**
+ * Prometheus metrics of this process (one registry; with WORKERS > 1 every worker is scraped as
+ * its own target through its own port, or summed by the scraper). Tenant ids appear as labels
+ * only on token issuance, whose cardinality is the number of active tenants.
+ */
+export const metricsRegistry = new client.Registry();
+client.collectDefaultMetrics({ register: metricsRegistry, prefix: 'tansu_' });
+
+export const httpRequests = new client.Counter({
+  name: 'tansu_http_requests_total',
+  help: 'HTTP requests by method, route and status code',
+  labelNames: ['method', 'route', 'status'] as const,
+  registers: [metricsRegistry],
+});
+
+export const httpRequestDuration = new client.Histogram({
+  name: 'tansu_http_request_duration_seconds',
+  help: 'HTTP request duration by route',
+  labelNames: ['method', 'route'] as const,
+  buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+  registers: [metricsRegistry],
+});
+
+export const tokensIssued = new client.Counter({
+  name: 'tansu_tokens_issued_total',
+  help: 'Tokens issued by tenant and type (access_token, client_credentials, refresh_token)',
+  labelNames: ['tenant', 'type'] as const,
+  registers: [metricsRegistry],
+});
+
+export const provisioningDuration = new client.Histogram({
+  name: 'tansu_tenant_provisioning_seconds',
+  help: 'Time to create a tenant, by outcome',
+  labelNames: ['outcome'] as const,
+  buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
+  registers: [metricsRegistry],
+});
+
+/** The tenant caches of this process (one per app; tests build several). */
+const caches = new Set<TenantCacheStats>();
+
+export function observeTenantCache(stats: TenantCacheStats): () => void {
+  caches.add(stats);
+  return () => caches.delete(stats);
+}
+
+const sum = (pick: (stats: TenantCacheStats) => number) => [...caches].reduce((total, stats) => total + pick(stats), 0);
+
+new client.Gauge({
+  name: 'tansu_tenant_cache_size',
+  help: 'Tenant contexts currently cached',
+  registers: [metricsRegistry],
+  collect() {
+    this.set(sum((s) => s.size));
+  },
+});
+
+for (const [name, help, pick] of [
+  ['tansu_tenant_cache_hits_total', 'Tenant context cache hits', (s: TenantCacheStats) => s.hits],
+  ['tansu_tenant_cache_misses_total', 'Tenant context cache misses (contexts built)', (s: TenantCacheStats) => s.misses],
+  ['tansu_tenant_cache_evictions_total', 'Tenant contexts evicted to respect TENANT_CACHE_SIZE', (s: TenantCacheStats) => s.evictions],
+] as const) {
+  new client.Counter({
+    name,
+    help,
+    registers: [metricsRegistry],
+    collect() {
+      // The cache keeps the running totals; the counter mirrors them at scrape time.
+      this.reset();
+      this.inc(sum(pick));
+    },
+  });
+}
+
+new client.Gauge({
+  name: 'tansu_db_pool_connections',
+  help: 'PostgreSQL connections held by this process, by pool kind and state',
+  labelNames: ['pool', 'state'] as const,
+  registers: [metricsRegistry],
+  collect() {
+    this.reset();
+    for (const usage of poolUsage()) {
+      this.set({ pool: usage.name, state: 'total' }, usage.total);
+      this.set({ pool: usage.name, state: 'idle' }, usage.idle);
+      this.set({ pool: usage.name, state: 'waiting' }, usage.waiting);
+    }
+  },
+});
+
+new client.Gauge({
+  name: 'tansu_db_pools',
+  help: 'Open connection pools by kind (one per cached tenant, plus the platform)',
+  labelNames: ['pool'] as const,
+  registers: [metricsRegistry],
+  collect() {
+    this.reset();
+    for (const usage of poolUsage()) this.set({ pool: usage.name }, usage.pools);
+  },
+});
+
+/** Counts the tokens a tenant's provider issues (opaque ones are `saved`, JWTs `issued`). */
+export function countIssuedTokens(provider: Provider, tenantId: string): void {
+  const count = (type: string) => () => tokensIssued.inc({ tenant: tenantId, type });
+  provider.on('access_token.saved', count('access_token'));
+  provider.on('access_token.issued', count('access_token'));
+  provider.on('client_credentials.saved', count('client_credentials'));
+  provider.on('client_credentials.issued', count('client_credentials'));
+  provider.on('refresh_token.saved', count('refresh_token'));
+}

@@ -1,0 +1,80 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
+import { uniqueTenantId } from '../support/platform.ts';
+import { createTestTenant, startOidcTestBed, type OidcTestBed, type TestTenant } from '../oidc/support.ts';
+import { createClient } from '../../src/modules/clients/clients.service.ts';
+import { createApi } from '../../src/modules/apis/apis.service.ts';
+import { rotateTenantKeys, sweepKeyRotations } from '../../src/modules/keys/key-rotation.schedule.ts';
+
+let bed: OidcTestBed;
+let tenant: TestTenant;
+let credentials: string;
+const api = 'https://api.rotation.test';
+
+beforeAll(async () => {
+  bed = await startOidcTestBed(2);
+  tenant = await createTestTenant(bed, uniqueTenantId('rote2e'));
+  await createApi(bed.platform, tenant, { identifier: api, scopes: ['read'] });
+  const { client, clientSecret } = await createClient(bed.platform, tenant, { name: 'svc', type: 'confidential', grantTypes: ['client_credentials'] });
+  credentials = Buffer.from(`${client.client_id}:${clientSecret}`).toString('base64');
+});
+afterAll(async () => {
+  await bed?.close();
+});
+
+/** A token from one node's token endpoint (the issuer names node 0; any node serves the tenant). */
+async function tokenFrom(nodeUrl: string): Promise<string> {
+  const response = await fetch(`${nodeUrl}/t/${tenant.id}/token`, {
+    method: 'POST',
+    headers: { authorization: `Basic ${credentials}`, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'client_credentials', resource: api, scope: 'read' }),
+  });
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { access_token: string }).access_token;
+}
+
+const jwksFrom = async (nodeUrl: string) => (await (await fetch(`${nodeUrl}/t/${tenant.id}/jwks`)).json()) as JSONWebKeySet;
+const kids = async (nodeUrl: string) => (await jwksFrom(nodeUrl)).keys.map((k) => k.kid).sort();
+
+async function verifiesWith(nodeUrl: string, token: string): Promise<boolean> {
+  const keys = createLocalJWKSet(await jwksFrom(nodeUrl));
+  return jwtVerify(token, keys, { issuer: tenant.issuer, audience: api }).then(() => true, () => false);
+}
+
+/** Every node must see the change within seconds, without a restart. */
+async function eventually(check: () => Promise<boolean>, seconds = 5): Promise<void> {
+  const deadline = Date.now() + seconds * 1000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('not within the deadline');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('signing key rotation through the token endpoint and JWKS, on two nodes', () => {
+  it('publishes next before it signs, keeps old tokens verifying through the grace period, then drops them', async () => {
+    const [node0, node1] = bed.nodes.map((n) => n.url) as [string, string];
+    const before = await kids(node1);
+    expect(before).toHaveLength(2); // active + next, both published
+    const oldToken = await tokenFrom(node0);
+    const oldKid = decodeProtectedHeader(oldToken).kid!;
+    expect(await tokenFrom(node1).then((t) => decodeProtectedHeader(t).kid)).toBe(oldKid);
+
+    const rotation = await rotateTenantKeys(bed.platform, tenant.id);
+    expect(before).toContain(rotation.activated); // the new signing key was already published
+    for (const node of [node0, node1]) await eventually(async () => (await kids(node)).includes(rotation.next));
+
+    for (const node of [node0, node1]) {
+      const newToken = await tokenFrom(node);
+      expect(decodeProtectedHeader(newToken).kid).toBe(rotation.activated);
+      expect(await verifiesWith(node, newToken)).toBe(true);
+      expect(await verifiesWith(node, oldToken)).toBe(true);
+    }
+
+    // Grace over: the sweep removes the retired key and every node rebuilds its provider.
+    await tenant.db.updateTable('signing_keys').set({ unpublish_at: new Date(Date.now() - 1000) }).where('kid', '=', oldKid).execute();
+    expect((await sweepKeyRotations(bed.platform)).pruned).toContain(tenant.id);
+    for (const node of [node0, node1]) await eventually(async () => !(await kids(node)).includes(oldKid));
+    expect(await verifiesWith(node1, oldToken)).toBe(false);
+    expect(await verifiesWith(node1, await tokenFrom(node1))).toBe(true);
+  });
+});
