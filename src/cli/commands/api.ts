@@ -9,7 +9,7 @@ export const apiCreateCommand: CommandSpec = {
   summary: 'Register an API (resource server): its access tokens are JWTs with aud = the identifier',
   options: [
     { name: 'identifier', description: 'absolute URI, e.g. https://api.acme.test (the resource indicator and token audience)', required: true },
-    { name: 'scopes', description: 'scopes of the API, comma-separated or repeated', type: 'list' },
+    { name: 'scopes', description: 'scopes of the API', type: 'list' },
     { name: 'name', description: 'display name (default: the identifier)' },
     { name: 'ttl', description: 'access token lifetime in seconds (default 3600)' },
     { name: 'default', description: 'use this API when a client names no resource', type: 'boolean' },
@@ -66,3 +66,5 @@ export const apiDeleteCommand: CommandSpec = {
     return { data: { deleted: identifier }, text: `deleted API ${identifier}` };
   },
 };
+
+export const apiCommands: CommandSpec[] = [apiCreateCommand, apiListCommand, apiDeleteCommand];

@@ -22,10 +22,10 @@ export const clientCreateCommand: CommandSpec = {
   options: [
     { name: 'name', description: 'display name shown on the consent page', required: true },
     { name: 'type', description: 'public (browser/mobile apps, PKCE) or confidential (servers)', required: true },
-    { name: 'redirect-uri', description: 'allowed redirect URI, matched exactly (repeatable)', type: 'list' },
-    { name: 'post-logout-redirect-uri', description: 'allowed post-logout redirect URI (repeatable)', type: 'list' },
+    { name: 'redirect-uri', description: 'allowed redirect URI, matched exactly', type: 'list' },
+    { name: 'post-logout-redirect-uri', description: 'allowed post-logout redirect URI', type: 'list' },
     { name: 'grant', description: 'authorization_code, refresh_token, client_credentials (default: from the type and redirect URIs)', type: 'list' },
-    { name: 'resource', description: 'API identifier the client may get tokens for (repeatable; default: every API)', type: 'list' },
+    { name: 'resource', description: 'API identifier the client may get tokens for (default: every API)', type: 'list' },
     { name: 'auth-method', description: 'client_secret_basic (default), client_secret_post or private_key_jwt' },
     { name: 'jwks-file', description: 'JSON file with the public JWKS for private_key_jwt' },
     { name: 'first-party', description: "the tenant's own app: no consent page", type: 'boolean' },
@@ -93,3 +93,5 @@ export const clientDeleteCommand: CommandSpec = {
     return { data: { deleted: clientId }, text: `deleted client ${clientId}` };
   },
 };
+
+export const clientCommands: CommandSpec[] = [clientCreateCommand, clientListCommand, clientDeleteCommand];
