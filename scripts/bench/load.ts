@@ -40,14 +40,14 @@ function run(spec: LoadSpec, durationSeconds: number): Promise<LoadResult> {
         duration: durationSeconds,
         requests: [
           {
-            setupRequest: (request: Record<string, unknown>) => {
+            setupRequest: (request: autocannon.Request) => {
               const target = targets[Math.floor(Math.random() * targets.length)]!;
               return { ...request, method: target.method, path: target.path, headers: { ...target.headers }, body: target.body };
             },
           },
         ],
       },
-      (error: Error | null, result: any) => {
+      (error: Error | null, result: autocannon.Result) => {
         if (error) return reject(error);
         resolve({
           requestsPerSecond: Math.round(result.requests.total / (result.duration || durationSeconds)),
