@@ -1,0 +1,134 @@
+/**
+ * Load generator for password logins, run as its own process: virtual browsers that each repeat a
+ * whole authorization-code login with PKCE — /auth, the login page, the form post, the redirect
+ * back with a code, the code exchanged at /token — for a bounded time. Reads a JSON spec
+ * (argv[2]); prints one JSON line: logins/s and p50/p99 of a whole login.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+
+export interface LoginLoadSpec {
+  url: string;
+  tenant: string;
+  clientId: string;
+  redirectUri: string;
+  users: { email: string; password: string }[];
+  concurrency: number;
+  durationSeconds: number;
+  warmupSeconds?: number;
+}
+
+export interface LoginLoadResult {
+  loginsPerSecond: number;
+  logins: number;
+  p50: number;
+  p99: number;
+  failures: number;
+  firstFailure?: string;
+}
+
+class Browser {
+  readonly #cookies = new Map<string, string>();
+
+  async request(url: string, init: RequestInit = {}): Promise<Response> {
+    const headers = new Headers(init.headers);
+    if (this.#cookies.size > 0) headers.set('cookie', [...this.#cookies].map(([n, v]) => `${n}=${v}`).join('; '));
+    const response = await fetch(url, { ...init, headers, redirect: 'manual' });
+    for (const line of response.headers.getSetCookie()) {
+      const [pair] = line.split(';');
+      const eq = pair!.indexOf('=');
+      const name = pair!.slice(0, eq).trim();
+      const value = pair!.slice(eq + 1).trim();
+      if (/expires=Thu, 01 Jan 1970/i.test(line) || value === '') this.#cookies.delete(name);
+      else this.#cookies.set(name, value);
+    }
+    return response;
+  }
+}
+
+function expectRedirect(response: Response, step: string): string {
+  const location = response.headers.get('location');
+  if (response.status < 300 || response.status >= 400 || !location) throw new Error(`${step}: expected a redirect, got ${response.status}`);
+  return location;
+}
+
+async function login(spec: LoginLoadSpec, user: { email: string; password: string }): Promise<void> {
+  const browser = new Browser();
+  const verifier = crypto.randomBytes(32).toString('base64url');
+  const challenge = crypto.createHash('sha256').update(verifier).digest('base64url');
+  const base = `${spec.url}/t/${spec.tenant}`;
+  const query = new URLSearchParams({
+    client_id: spec.clientId,
+    response_type: 'code',
+    redirect_uri: spec.redirectUri,
+    scope: 'openid email',
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+    state: crypto.randomBytes(8).toString('base64url'),
+  });
+  let response = await browser.request(`${base}/auth?${query}`);
+  await response.arrayBuffer();
+  const interaction = new URL(expectRedirect(response, 'auth'), spec.url).toString();
+
+  response = await browser.request(interaction);
+  const page = await response.text();
+  const action = /<form method="post" action="([^"]+\/login)"/.exec(page)?.[1];
+  const csrf = /name="csrf" value="([^"]+)"/.exec(page)?.[1];
+  if (!response.ok || !action || !csrf) throw new Error(`login page: ${response.status}`);
+
+  response = await browser.request(new URL(action.replaceAll('&amp;', '&'), spec.url).toString(), {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ csrf, email: user.email, password: user.password }).toString(),
+  });
+  await response.arrayBuffer();
+  let next = new URL(expectRedirect(response, 'login form'), spec.url).toString();
+  // Back through /auth/<uid> until the client's redirect URI (first-party: no consent page).
+  for (let hops = 0; !next.startsWith(spec.redirectUri); hops++) {
+    if (hops > 3) throw new Error(`no code after ${hops} redirects, at ${new URL(next).pathname}`);
+    response = await browser.request(next);
+    await response.arrayBuffer();
+    next = new URL(expectRedirect(response, 'resume'), spec.url).toString();
+  }
+  const code = new URL(next).searchParams.get('code');
+  if (!code) throw new Error(`no code in the redirect: ${new URL(next).search.slice(0, 200)}`);
+
+  response = await fetch(`${base}/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: spec.redirectUri, client_id: spec.clientId, code_verifier: verifier }).toString(),
+  });
+  const tokens = (await response.json()) as { id_token?: string };
+  if (!response.ok || !tokens.id_token) throw new Error(`token: ${response.status}`);
+}
+
+async function run(spec: LoginLoadSpec, seconds: number): Promise<LoginLoadResult> {
+  const until = performance.now() + seconds * 1000;
+  const times: number[] = [];
+  let failures = 0;
+  let firstFailure: string | undefined;
+  let next = 0;
+  const started = performance.now();
+  const browserLoop = async () => {
+    while (performance.now() < until) {
+      const user = spec.users[next++ % spec.users.length]!;
+      const t0 = performance.now();
+      try {
+        await login(spec, user);
+        times.push(performance.now() - t0);
+      } catch (error) {
+        failures++;
+        firstFailure ??= (error as Error).message;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: spec.concurrency }, browserLoop));
+  const elapsed = (performance.now() - started) / 1000;
+  times.sort((a, b) => a - b);
+  const at = (p: number) => Math.round(times[Math.min(times.length - 1, Math.ceil((p / 100) * times.length) - 1)] ?? NaN);
+  return { loginsPerSecond: Math.round((times.length / elapsed) * 10) / 10, logins: times.length, p50: at(50), p99: at(99), failures, ...(firstFailure ? { firstFailure } : {}) };
+}
+
+const spec = JSON.parse(fs.readFileSync(process.argv[2]!, 'utf8')) as LoginLoadSpec;
+if (spec.warmupSeconds) await run(spec, spec.warmupSeconds);
+process.stdout.write(`${JSON.stringify(await run(spec, spec.durationSeconds))}\n`);

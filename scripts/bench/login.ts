@@ -1,0 +1,78 @@
+/**
+ * Benchmark 3 — password logins: whole authorization-code logins/s through the login form (see
+ * login-load.ts) against the bare argon2id verify rate with the same parameters on the same
+ * machine, each in its own process.
+ *
+ *   npm run bench:login                      # BENCH_DURATION=15 BENCH_CONCURRENCY=16 BENCH_USERS=32
+ */
+import { spawn } from 'node:child_process';
+import os from 'node:os';
+import { withBenchCluster } from './support/cluster.ts';
+import { runLoadProcess } from './support/load.ts';
+import { printTable, round, saveResults } from './support/report.ts';
+import { ROOT, startTansu } from './support/server.ts';
+import { benchTenantId, ensureBenchTenants, mapConcurrent, openBenchPlatform } from './support/tenants.ts';
+import { envInt } from './support/env.ts';
+import { findTenant } from '../../src/platform/tenants.repository.ts';
+import { openTenantDatabase } from '../../src/db/tenant-database.ts';
+import { insertUserIfNew } from '../../src/modules/users/users.repository.ts';
+import { hashPassword } from '../../src/crypto/passwords.ts';
+import { createClient } from '../../src/modules/clients/clients.service.ts';
+import type { LoginLoadResult, LoginLoadSpec } from './login-load.ts';
+
+const DURATION = envInt('BENCH_DURATION', 15);
+const CONCURRENCY = envInt('BENCH_CONCURRENCY', 16);
+const USERS = envInt('BENCH_USERS', 32);
+const WORKERS = envInt('WORKERS', 0) || os.availableParallelism();
+const REDIRECT_URI = 'http://127.0.0.1:9/callback';
+const PASSWORD = 'bench-user-password-1';
+
+function bareArgon2(seconds: number): Promise<{ verifiesPerSecond: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['scripts/bench/argon2-rate.ts', String(seconds)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim())) : reject(new Error(`argon2-rate exited with ${code}`))));
+  });
+}
+
+const bare = await bareArgon2(DURATION);
+
+const logins = await withBenchCluster(async (cluster) => {
+  const platform = await openBenchPlatform(cluster);
+  const tenantId = benchTenantId(1);
+  let clientId: string;
+  const users = Array.from({ length: USERS }, (_, i) => ({ email: `user${i}@bench.test`, password: PASSWORD }));
+  try {
+    await ensureBenchTenants(platform, 1);
+    const row = (await findTenant(platform.db, tenantId))!;
+    const db = openTenantDatabase(await platform.clusters.urlOf(row.cluster), row.database_name, 2, 'tansu-bench');
+    try {
+      const tenant = { id: tenantId, db };
+      const created = await createClient(platform, tenant, { name: 'bench web', type: 'public', redirectUris: [REDIRECT_URI], firstParty: true });
+      clientId = created.client.client_id;
+      await mapConcurrent(users, 4, async (user) => {
+        await insertUserIfNew(db, { email: user.email, passwordHash: await hashPassword(user.password), emailVerified: true });
+      });
+    } finally {
+      await db.destroy();
+    }
+  } finally {
+    await platform.close();
+  }
+  const server = await startTansu(cluster, { workers: WORKERS });
+  try {
+    const spec: LoginLoadSpec = { url: server.url, tenant: tenantId, clientId, redirectUri: REDIRECT_URI, users, concurrency: CONCURRENCY, durationSeconds: DURATION, warmupSeconds: 3 };
+    return await runLoadProcess<LoginLoadResult>('scripts/bench/login-load.ts', spec);
+  } finally {
+    await server.stop();
+  }
+});
+
+if (logins.failures > 0) process.stderr.write(`login failures: ${logins.failures} (first: ${logins.firstFailure})\n`);
+const ratio = round(logins.loginsPerSecond / bare.verifiesPerSecond, 2);
+printTable(`Password logins (${WORKERS} workers, ${CONCURRENCY} browsers, ${DURATION} s) vs bare argon2id verify (m=19 MiB, t=2, p=1)`, [
+  { measure: 'bare argon2id verify, all cores', 'per second': bare.verifiesPerSecond, 'p50 ms': '', 'p99 ms': '', ratio: '1×', failures: 0 },
+  { measure: 'full authorization-code logins', 'per second': logins.loginsPerSecond, 'p50 ms': logins.p50, 'p99 ms': logins.p99, ratio: `${ratio}×`, failures: logins.failures },
+]);
+saveResults('login', { workers: WORKERS, concurrency: CONCURRENCY, durationSeconds: DURATION, users: USERS, bareArgon2: bare, logins, ratio });

@@ -1,0 +1,93 @@
+/**
+ * Benchmark tenants, provisioned through the services themselves (createTenant, createApi,
+ * createClient) with bounded concurrency and a progress line. Idempotent: a tenant or API that
+ * already exists (an earlier benchmark of the same suite run) is reused and gets a fresh client,
+ * since a client secret is only ever shown once.
+ */
+import { loadConfig } from '../../../src/config.ts';
+import { createLogger } from '../../../src/logger.ts';
+import { openPlatform, type Platform } from '../../../src/platform/platform.ts';
+import { createTenant } from '../../../src/provisioning/tenants.service.ts';
+import { findTenant } from '../../../src/platform/tenants.repository.ts';
+import { openTenantDatabase } from '../../../src/db/tenant-database.ts';
+import { createApi } from '../../../src/modules/apis/apis.service.ts';
+import { createClient } from '../../../src/modules/clients/clients.service.ts';
+import { isAppError } from '../../../src/errors.ts';
+import type { BenchCluster } from './cluster.ts';
+import { progress } from './report.ts';
+
+export const BENCH_API = 'https://api.bench.test';
+
+export interface BenchTenant {
+  id: string;
+  clientId: string;
+  clientSecret: string;
+}
+
+export function openBenchPlatform(cluster: BenchCluster): Promise<Platform> {
+  const config = loadConfig({ ...process.env, DATABASE_URL: cluster.databaseUrl, TANSU_MASTER_KEY: cluster.masterKey, LOG_LEVEL: 'warn' });
+  return openPlatform(config, createLogger(config), { poolMax: 4 });
+}
+
+export const benchTenantId = (index: number) => `bench-${String(index).padStart(5, '0')}`;
+
+async function ensureTenant(platform: Platform, id: string): Promise<void> {
+  try {
+    await createTenant(platform, { id, adminPassword: 'bench-admin-password-1' });
+  } catch (error) {
+    if (!isAppError(error) || error.code !== 'tenant_exists') throw error;
+  }
+}
+
+/** A confidential client-credentials client for the tenant's default API. */
+export async function benchClient(platform: Platform, id: string): Promise<BenchTenant> {
+  const row = await findTenant(platform.db, id);
+  if (!row) throw new Error(`tenant ${id} is missing`);
+  const db = openTenantDatabase(await platform.clusters.urlOf(row.cluster), row.database_name, 1, 'tansu-bench');
+  try {
+    const tenant = { id, db };
+    try {
+      await createApi(platform, tenant, { identifier: BENCH_API, scopes: ['read', 'write'], isDefault: true });
+    } catch (error) {
+      if (!isAppError(error) || error.code !== 'api_exists') throw error;
+    }
+    const created = await createClient(platform, tenant, { name: 'bench', type: 'confidential', grantTypes: ['client_credentials'] });
+    return { id, clientId: created.client.client_id, clientSecret: created.clientSecret! };
+  } finally {
+    await db.destroy();
+  }
+}
+
+/** Runs `work` over items with at most `concurrency` at a time, in order of the items. */
+export async function mapConcurrent<T, R>(items: readonly T[], concurrency: number, work: (item: T, index: number) => Promise<R>, onDone?: (done: number) => void): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  let done = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index]!, index);
+      onDone?.(++done);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, lane));
+  return results;
+}
+
+/** Tenants bench-00001 … bench-<count>, each with a client for the default API. */
+export async function ensureBenchTenants(platform: Platform, count: number, concurrency = 4): Promise<BenchTenant[]> {
+  const ids = Array.from({ length: count }, (_, i) => benchTenantId(i + 1));
+  return mapConcurrent(
+    ids,
+    concurrency,
+    async (id) => {
+      await ensureTenant(platform, id);
+      return benchClient(platform, id);
+    },
+    progress(`provisioning ${count} bench tenants`, count),
+  );
+}
+
+export function basicAuth(tenant: BenchTenant): string {
+  return `Basic ${Buffer.from(`${encodeURIComponent(tenant.clientId)}:${encodeURIComponent(tenant.clientSecret)}`).toString('base64')}`;
+}

@@ -1,0 +1,110 @@
+/**
+ * Benchmark 1 — the token endpoint side by side: client credentials with JWT access tokens from
+ * (a) a bare single-tenant oidc-provider (one process, in-memory adapter) and Tansu with
+ * (b) one tenant and (c) many tenants (default 1,000) receiving requests in random order.
+ *
+ *   npm run bench:token                      # BENCH_TENANTS=1000 BENCH_DURATION=15 BENCH_CONNECTIONS=32
+ */
+import { withBenchCluster, type BenchCluster } from './support/cluster.ts';
+import { runLoad, type LoadResult, type LoadSpec } from './support/load.ts';
+import { printTable, round, saveResults } from './support/report.ts';
+import { startBareProvider, startTansu } from './support/server.ts';
+import { basicAuth, ensureBenchTenants, openBenchPlatform, type BenchTenant } from './support/tenants.ts';
+import { envInt } from './support/env.ts';
+
+const TENANTS = envInt('BENCH_TENANTS', 1000);
+const DURATION = envInt('BENCH_DURATION', 15);
+const CONNECTIONS = envInt('BENCH_CONNECTIONS', 32);
+const WORKERS = envInt('WORKERS', 0) || undefined;
+
+const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
+const BODY = 'grant_type=client_credentials';
+
+function tokenSpec(url: string, targets: LoadSpec['targets'], warmupSeconds: number): LoadSpec {
+  return { url, targets, connections: CONNECTIONS, durationSeconds: DURATION, warmupSeconds };
+}
+
+function tenantTargets(tenants: BenchTenant[]): LoadSpec['targets'] {
+  return tenants.map((tenant) => ({ method: 'POST', path: `/t/${tenant.id}/token`, headers: { ...FORM, authorization: basicAuth(tenant) }, body: BODY }));
+}
+
+/** One request by hand first: a benchmark of error responses would be worthless. */
+async function assertIssuesJwt(url: string, target: LoadSpec['targets'][number], alg: string): Promise<void> {
+  const response = await fetch(`${url}${target.path}`, { method: 'POST', headers: target.headers, body: target.body });
+  const body = (await response.json()) as { access_token?: string; error?: string };
+  if (!response.ok || !body.access_token) throw new Error(`token request failed: ${response.status} ${JSON.stringify(body)}`);
+  const header = JSON.parse(Buffer.from(body.access_token.split('.')[0]!, 'base64url').toString()) as { alg: string; typ: string };
+  if (header.alg !== alg || header.typ !== 'at+jwt') throw new Error(`expected an ${alg} at+jwt, got ${JSON.stringify(header)}`);
+}
+
+async function measureBare(alg: 'RS256' | 'ES256'): Promise<LoadResult> {
+  const server = await startBareProvider(alg);
+  try {
+    const target = {
+      method: 'POST' as const,
+      path: '/token',
+      headers: { ...FORM, authorization: `Basic ${Buffer.from('bench:bench-secret-0123456789').toString('base64')}` },
+      body: BODY,
+    };
+    await assertIssuesJwt(server.url, target, alg);
+    return await runLoad(tokenSpec(server.url, [target], 3));
+  } finally {
+    await server.stop();
+  }
+}
+
+async function measureTansu(cluster: BenchCluster, tenants: BenchTenant[], alg: string): Promise<{ one: LoadResult; many: LoadResult; workers: number }> {
+  const workers = WORKERS ?? (await import('node:os')).availableParallelism();
+  const server = await startTansu(cluster, { workers, tenantCacheSize: Math.max(1000, tenants.length + 100) });
+  try {
+    const targets = tenantTargets(tenants);
+    await assertIssuesJwt(server.url, targets[0]!, alg);
+    const one = await runLoad(tokenSpec(server.url, [targets[0]!], 3));
+    // Warm-up long enough that every worker has built every tenant before the measured run.
+    const many = await runLoad(tokenSpec(server.url, targets, Math.max(5, Math.ceil(tenants.length / 100))));
+    return { one, many, workers };
+  } finally {
+    await server.stop();
+  }
+}
+
+const row = (name: string, result: LoadResult, baseline: LoadResult) => ({
+  server: name,
+  'grants/s': result.requestsPerSecond,
+  'p50 ms': result.p50,
+  'p99 ms': result.p99,
+  'vs bare': `${round(result.requestsPerSecond / baseline.requestsPerSecond, 2)}×`,
+  'non-2xx': result.non2xx + result.errors,
+});
+
+async function main(): Promise<void> {
+  const bareRs = await measureBare('RS256');
+  const bareEs = await measureBare('ES256');
+  const tansu = await withBenchCluster(async (cluster) => {
+    const platform = await openBenchPlatform(cluster);
+    let tenants: BenchTenant[];
+    try {
+      tenants = await ensureBenchTenants(platform, TENANTS);
+    } finally {
+      await platform.close();
+    }
+    return measureTansu(cluster, tenants, 'RS256');
+  });
+  printTable(`Token endpoint, client credentials, RS256 JWT access tokens (${CONNECTIONS} connections, ${DURATION} s each)`, [
+    row('bare oidc-provider, 1 process', bareRs, bareRs),
+    row(`tansu, ${tansu.workers} workers, 1 tenant`, tansu.one, bareRs),
+    row(`tansu, ${tansu.workers} workers, ${TENANTS} tenants random`, tansu.many, bareRs),
+    row('bare oidc-provider ES256', bareEs, bareRs),
+  ]);
+  saveResults('token', {
+    connections: CONNECTIONS,
+    durationSeconds: DURATION,
+    tenants: TENANTS,
+    workers: tansu.workers,
+    bare: { RS256: bareRs, ES256: bareEs },
+    tansu: { RS256: { oneTenant: tansu.one, manyTenants: tansu.many } },
+    ratioManyToBare: round(tansu.many.requestsPerSecond / bareRs.requestsPerSecond, 2),
+  });
+}
+
+await main();
