@@ -1,0 +1,121 @@
+import crypto from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import pg from 'pg';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeProtectedHeader } from 'jose';
+import { clusterUrl, openTestPlatform, testConfig, uniqueTenantId, type TestPlatform } from '../support/platform.ts';
+import { startPgBouncer, type RunningPgBouncer } from './support/pgbouncer.ts';
+import { buildApp } from '../../src/app.ts';
+import { databaseUrl } from '../../src/db/postgres.ts';
+import { createTenant } from '../../src/provisioning/tenants.service.ts';
+import { openTenantDatabase, type TenantDb } from '../../src/db/tenant-database.ts';
+import { createClient } from '../../src/modules/clients/clients.service.ts';
+import { createApi } from '../../src/modules/apis/apis.service.ts';
+import { rotateTenantKeys } from '../../src/modules/keys/key-rotation.schedule.ts';
+
+/**
+ * The service behind PgBouncer in transaction mode (DESIGN §6): requests reach the platform and
+ * every tenant database only through the pooler; LISTEN, CREATE DATABASE and template locks use
+ * DATABASE_DIRECT_URL.
+ */
+let bouncer: RunningPgBouncer;
+let platform: TestPlatform;
+let app: FastifyInstance;
+let server: http.Server;
+let publicUrl: string;
+const tenantDbs: TenantDb[] = [];
+
+beforeAll(async () => {
+  bouncer = await startPgBouncer(clusterUrl());
+  server = http.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  publicUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const platformDatabase = `tansu_test_pgb_${crypto.randomBytes(4).toString('hex')}`;
+  platform = await openTestPlatform(
+    testConfig({
+      PUBLIC_URL: publicUrl,
+      DATABASE_URL: databaseUrl(bouncer.url, platformDatabase),
+      DATABASE_DIRECT_URL: databaseUrl(clusterUrl(), platformDatabase),
+    }),
+  );
+  app = await buildApp({ platform });
+  await app.ready();
+  await app.tenantChanges.ready;
+  server.on('request', (req, res) => app.routing(req, res));
+});
+afterAll(async () => {
+  for (const db of tenantDbs) await db.destroy();
+  server?.closeAllConnections();
+  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  await app?.close();
+  await platform?.destroy();
+  await bouncer?.stop();
+});
+
+/** PgBouncer's admin console: which databases it pooled, and how many transactions each. */
+async function pgbouncerStats(): Promise<Map<string, number>> {
+  const admin = new pg.Client({ connectionString: databaseUrl(bouncer.url, 'pgbouncer') });
+  await admin.connect();
+  try {
+    const { rows } = await admin.query<{ database: string; total_xact_count: string }>('SHOW STATS');
+    return new Map(rows.map((r) => [r.database, Number(r.total_xact_count)]));
+  } finally {
+    await admin.end();
+  }
+}
+
+async function tenantWithClient(prefix: string) {
+  const id = uniqueTenantId(prefix);
+  const { tenant } = await createTenant(platform, { id });
+  const db = openTenantDatabase(bouncer.url, tenant.database_name, 2);
+  tenantDbs.push(db);
+  await createApi(platform, { id, db }, { identifier: `https://api.${prefix}.test`, scopes: ['read'] });
+  const { client, clientSecret } = await createClient(platform, { id, db }, { name: 'svc', type: 'confidential', grantTypes: ['client_credentials'] });
+  return { id, database: tenant.database_name, api: `https://api.${prefix}.test`, basic: Buffer.from(`${client.client_id}:${clientSecret}`).toString('base64') };
+}
+
+type Tenant = Awaited<ReturnType<typeof tenantWithClient>>;
+
+async function token(tenant: Tenant): Promise<string> {
+  const response = await fetch(`${publicUrl}/t/${tenant.id}/token`, {
+    method: 'POST',
+    headers: { authorization: `Basic ${tenant.basic}`, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'client_credentials', resource: tenant.api, scope: 'read' }),
+  });
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { access_token: string }).access_token;
+}
+
+describe('through PgBouncer in transaction mode', () => {
+  let tenants: Tenant[];
+
+  it('migrates the platform, provisions tenants, writes clients and issues tokens concurrently for several tenants', async () => {
+    tenants = await Promise.all(['pga', 'pgb', 'pgc'].map(tenantWithClient));
+    const tokens = await Promise.all(Array.from({ length: 30 }, (_, i) => token(tenants[i % 3]!)));
+    expect(new Set(tokens).size).toBe(30);
+
+    const stats = await pgbouncerStats();
+    expect(stats.get(new URL(platform.config.databaseUrl!).pathname.slice(1))).toBeGreaterThan(0);
+    for (const tenant of tenants) expect(stats.get(tenant.database)).toBeGreaterThan(0);
+  });
+
+  it('key rotations still reach the node (LISTEN on the direct URL)', async () => {
+    const tenant = tenants[1]!;
+    const before = decodeProtectedHeader(await token(tenant)).kid;
+    const rotation = await rotateTenantKeys(platform, tenant.id);
+    let kid = before;
+    for (let i = 0; i < 100 && kid !== rotation.activated; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      kid = decodeProtectedHeader(await token(tenant)).kid;
+    }
+    expect(kid).toBe(rotation.activated);
+    expect(kid).not.toBe(before);
+  });
+
+  it('readyz checks migrations through the pooler', async () => {
+    const response = await fetch(`${publicUrl}/readyz`);
+    expect(response.status).toBe(200);
+  });
+});

@@ -1,0 +1,110 @@
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
+
+export interface RunningPgBouncer {
+  /** The cluster URL with host/port swapped for PgBouncer's (same user and password). */
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/**
+ * PgBouncer in transaction mode in front of a cluster, with the wildcard entry that pools any
+ * database name (DESIGN §8), so every tenant database goes through it without configuration.
+ */
+export async function startPgBouncer(clusterUrl: string): Promise<RunningPgBouncer> {
+  const cluster = new URL(clusterUrl);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tansu-pgbouncer-'));
+  const port = await freePort();
+  const user = decodeURIComponent(cluster.username);
+  const password = decodeURIComponent(cluster.password);
+  fs.writeFileSync(path.join(dir, 'userlist.txt'), `"${user}" "${password.replaceAll('"', '""')}"\n`, { mode: 0o600 });
+  fs.writeFileSync(
+    path.join(dir, 'pgbouncer.ini'),
+    [
+      '[databases]',
+      `* = host=${cluster.hostname} port=${cluster.port}`,
+      '[pgbouncer]',
+      'listen_addr = 127.0.0.1',
+      `listen_port = ${port}`,
+      'unix_socket_dir =',
+      'auth_type = scram-sha-256',
+      `auth_file = ${path.join(dir, 'userlist.txt')}`,
+      `admin_users = ${user}`,
+      'pool_mode = transaction',
+      'default_pool_size = 4',
+      'max_client_conn = 1000',
+      'autodb_idle_timeout = 60',
+      `logfile = ${path.join(dir, 'pgbouncer.log')}`,
+      `pidfile = ${path.join(dir, 'pgbouncer.pid')}`,
+      '',
+    ].join('\n'),
+  );
+  // PgBouncer refuses to run as root; drop to the unprivileged postgres user then.
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) {
+    fs.chmodSync(dir, 0o755);
+    for (const file of fs.readdirSync(dir)) fs.chownSync(path.join(dir, file), uidOf('postgres'), -1);
+    fs.chownSync(dir, uidOf('postgres'), -1);
+  }
+  const binary = ['/usr/sbin/pgbouncer', '/usr/bin/pgbouncer'].find((file) => fs.existsSync(file)) ?? 'pgbouncer';
+  const child: ChildProcess = spawn(binary, [...(asRoot ? ['-u', 'postgres'] : []), path.join(dir, 'pgbouncer.ini')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (chunk) => (stderr += String(chunk)));
+  await waitForPort(port, () => child.exitCode !== null, () => `${stderr}${readLog(dir)}`);
+  const url = new URL(clusterUrl);
+  url.port = String(port);
+  return {
+    url: url.toString(),
+    port,
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function uidOf(user: string): number {
+  const line = fs.readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith(`${user}:`));
+  if (!line) throw new Error(`no ${user} user to run PgBouncer as`);
+  return Number(line.split(':')[2]);
+}
+
+function readLog(dir: string): string {
+  try {
+    return fs.readFileSync(path.join(dir, 'pgbouncer.log'), 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+async function waitForPort(port: number, exited: () => boolean, why: () => string): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    if (exited()) throw new Error(`pgbouncer exited: ${why()}`);
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1', () => {
+        socket.end();
+        resolve(true);
+      });
+      socket.on('error', () => resolve(false));
+    });
+    if (open) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`pgbouncer did not listen on ${port}: ${why()}`);
+}
