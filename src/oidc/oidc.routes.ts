@@ -24,7 +24,7 @@ const PUBLIC_METADATA_MAX_AGE = 300;
 /**
  * Hands the raw request to the tenant's provider as if it were mounted at `/t/<id>`. The tenant
  * context stays open until the response is done, so an eviction cannot close its pool mid-request.
- * Fastify hooks do not run after `hijack()`: the response is logged on `finish`.
+ * Fastify's onResponse hooks do not run after `hijack()` (its own request log still does).
  */
 async function serveWithProvider(
   app: FastifyInstance,
@@ -48,15 +48,10 @@ async function serveWithProvider(
     reply.hijack();
     const res = reply.raw;
     if (options.cacheable) res.setHeader('cache-control', `public, max-age=${PUBLIC_METADATA_MAX_AGE}`);
-    const started = performance.now();
     await new Promise<void>((resolve) => {
       res.once('close', resolve);
       handlerOf(tenant.provider)(raw, res);
     });
-    request.log.info(
-      { tenant: tenantId, statusCode: res.statusCode, responseTime: Math.round(performance.now() - started) },
-      'oidc request completed',
-    );
   });
 }
 
