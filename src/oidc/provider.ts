@@ -6,6 +6,7 @@ import { clientSecretMatches } from '../modules/clients/client-secret.ts';
 import { providerConfiguration } from './configuration.ts';
 import { createTenantCatalog } from './tenant-catalog.ts';
 import { tenantCookieKeys } from './cookie-keys.ts';
+import { registerPasswordGrant } from './password-grant.ts';
 import { countIssuedTokens } from '../ops/metrics.ts';
 
 export interface TenantProviderInput {
@@ -21,21 +22,20 @@ export interface TenantProviderInput {
  */
 export async function createTenantProvider(platform: Platform, tenant: TenantProviderInput): Promise<Provider> {
   const jwks = await loadPublishedPrivateJwks(tenant.db, tenant.id, platform.secrets);
-  const provider = new Provider(
-    tenant.issuer,
-    providerConfiguration({
-      tenantId: tenant.id,
-      tenantName: tenant.displayName,
-      issuer: tenant.issuer,
-      db: tenant.db,
-      jwks,
-      cookieKeys: tenantCookieKeys(platform.config, tenant.id),
-      catalog: createTenantCatalog(tenant.db),
-    }),
-  );
+  const configuration = providerConfiguration({
+    tenantId: tenant.id,
+    tenantName: tenant.displayName,
+    issuer: tenant.issuer,
+    db: tenant.db,
+    jwks,
+    cookieKeys: tenantCookieKeys(platform.config, tenant.id),
+    catalog: createTenantCatalog(tenant.db),
+  });
+  const provider = new Provider(tenant.issuer, configuration);
   // Koa does not see Fastify's trustProxy; behind our proxies it must read X-Forwarded-*.
   provider.proxy = platform.config.trustedProxies.length > 0;
   useHashedClientSecrets(provider);
+  registerPasswordGrant(provider, { tenantId: tenant.id, db: tenant.db, resourceIndicators: configuration.features!.resourceIndicators! });
 
   const log = platform.log.child({ tenant: tenant.id });
   provider.on('server_error', (_ctx, error) => log.error({ err: error }, 'oidc-provider server error'));
