@@ -64,8 +64,9 @@ export function providerConfiguration(deps: ProviderDependencies): Configuration
    * credentials, and for user flows only when API scopes are asked for, so that a plain
    * sign-in keeps an access token the userinfo endpoint accepts.
    */
-  async function defaultResource(ctx: KoaContextWithOIDC, client: { [key: string]: unknown }, oneOf?: string | string[]) {
-    if (oneOf) return oneOf;
+  async function defaultResource(ctx: KoaContextWithOIDC, client: { [key: string]: unknown }, oneOf?: string[]) {
+    // Several APIs granted and none named: one is unambiguous, more must be chosen by the client.
+    if (oneOf) return oneOf.length === 1 ? oneOf[0] : oneOf;
     const api = await catalog.defaultApi();
     if (!api || !mayUseApi(client, api)) return undefined;
     if (ctx.oidc.route === 'token' && ctx.oidc.params?.grant_type === 'client_credentials') return api.identifier;

@@ -71,9 +71,19 @@ async function clientOf(tenant: TenantContext, details: Interaction) {
   return clientId ? tenant.provider.Client.find(clientId) : undefined;
 }
 
-async function clientName(tenant: TenantContext, details: Interaction): Promise<string> {
-  const client = await clientOf(tenant, details);
+function displayNameOf(client: Awaited<ReturnType<typeof clientOf>>, details: Interaction): string {
   return client?.clientName || (details.params as { client_id?: string }).client_id || 'the application';
+}
+
+async function clientName(tenant: TenantContext, details: Interaction): Promise<string> {
+  return displayNameOf(await clientOf(tenant, details), details);
+}
+
+/** What a consent prompt lists as not yet granted. */
+interface ConsentDetails {
+  missingOIDCScope?: string[];
+  missingOIDCClaims?: string[];
+  missingResourceScopes?: Record<string, string[]>;
 }
 
 function loginHtml(loaded: LoadedInteraction, name: string, email: string | undefined, error?: string): string {
@@ -89,11 +99,7 @@ function loginHtml(loaded: LoadedInteraction, name: string, email: string | unde
 }
 
 function consentLines(details: Interaction): string[] {
-  const prompt = details.prompt.details as {
-    missingOIDCScope?: string[];
-    missingOIDCClaims?: string[];
-    missingResourceScopes?: Record<string, string[]>;
-  };
+  const prompt = details.prompt.details as ConsentDetails;
   const lines = (prompt.missingOIDCScope ?? []).map((scope) => SCOPE_DESCRIPTIONS[scope] ?? `Use the "${scope}" scope`);
   if (prompt.missingOIDCClaims?.length) lines.push(`See these details: ${prompt.missingOIDCClaims.join(', ')}`);
   for (const [api, scopes] of Object.entries(prompt.missingResourceScopes ?? {})) {
@@ -109,11 +115,7 @@ async function saveConsent(loaded: LoadedInteraction): Promise<string> {
   const accountId = details.session?.accountId;
   const clientId = (details.params as { client_id: string }).client_id;
   const grant = (details.grantId ? await Grant.find(details.grantId) : undefined) ?? new Grant({ accountId, clientId });
-  const prompt = details.prompt.details as {
-    missingOIDCScope?: string[];
-    missingOIDCClaims?: string[];
-    missingResourceScopes?: Record<string, string[]>;
-  };
+  const prompt = details.prompt.details as ConsentDetails;
   if (prompt.missingOIDCScope) grant.addOIDCScope(prompt.missingOIDCScope.join(' '));
   if (prompt.missingOIDCClaims) grant.addOIDCClaims(prompt.missingOIDCClaims);
   for (const [indicator, scopes] of Object.entries(prompt.missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
@@ -155,7 +157,7 @@ export async function interactionRoutes(app: FastifyInstance): Promise<void> {
         // Also reached with prompt=consent (which OIDC requires for offline_access): first-party apps are not asked.
         return finish(request, reply, loaded, { consent: { grantId: await saveConsent(loaded) } }, true);
       }
-      const name = client?.clientName || (details.params as { client_id: string }).client_id;
+      const name = displayNameOf(client, details);
       if (details.prompt.name === 'login') {
         const hint = (details.params as { login_hint?: string }).login_hint;
         return sendPage(reply, 200, loginHtml(loaded, name, typeof hint === 'string' ? hint : undefined));
