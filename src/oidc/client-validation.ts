@@ -4,6 +4,7 @@ import { AppError } from '../errors.ts';
 import type { TenantDb } from '../db/tenant-database.ts';
 import { providerConfiguration } from './configuration.ts';
 import { createTenantCatalog } from './tenant-catalog.ts';
+import { registerPasswordGrant } from './password-grant.ts';
 
 let validator: Promise<Provider> | undefined;
 
@@ -16,18 +17,20 @@ function validatorProvider(): Promise<Provider> {
     const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
     const jwk = { ...privateKey.export({ format: 'jwk' }), kid: 'validator', alg: 'RS256', use: 'sig' };
     const unusedDb = undefined as unknown as TenantDb;
-    return new Provider(
-      'https://client-validation.tansu.invalid/t/validation',
-      providerConfiguration({
-        tenantId: 'validation',
-        tenantName: 'validation',
-        issuer: 'https://client-validation.tansu.invalid/t/validation',
-        db: unusedDb,
-        jwks: [jwk],
-        cookieKeys: [crypto.randomBytes(32).toString('base64url')],
-        catalog: createTenantCatalog(unusedDb),
-      }),
-    );
+    const issuer = 'https://client-validation.tansu.invalid/t/validation';
+    const configuration = providerConfiguration({
+      tenantId: 'validation',
+      tenantName: 'validation',
+      issuer,
+      db: unusedDb,
+      jwks: [jwk],
+      cookieKeys: [crypto.randomBytes(32).toString('base64url')],
+      catalog: createTenantCatalog(unusedDb),
+    });
+    const provider = new Provider(issuer, configuration);
+    // The same grant types as a tenant's provider (see provider.ts), so the schema accepts them.
+    registerPasswordGrant(provider, { tenantId: 'validation', db: unusedDb, resourceIndicators: configuration.features!.resourceIndicators! });
+    return provider;
   })();
   return validator;
 }

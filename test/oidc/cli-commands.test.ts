@@ -58,6 +58,22 @@ describe('tansu client / api commands', () => {
     await expect(run(clientDeleteCommand, [tenant.id, client.client_id])).rejects.toMatchObject({ code: 'client_not_found' });
   });
 
+  it('register a client for the opt-in password grant', async () => {
+    const created = await run(clientCreateCommand, [tenant.id], { name: 'legacy', type: 'confidential', grant: ['password'] });
+    const client = created.data as { client_id: string; client_secret: string; grant_types: string[] };
+    expect(client.grant_types).toEqual(['password']);
+    const response = await fetch(`${tenant.issuer}/token`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}`,
+      },
+      body: new URLSearchParams({ grant_type: 'password', username: tenant.adminEmail, password: tenant.adminPassword, scope: 'openid' }),
+    });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toHaveProperty('id_token');
+  });
+
   it('refuse bad input with clear errors', async () => {
     await expect(run(clientCreateCommand, [tenant.id], { name: 'x', type: 'secret' })).rejects.toMatchObject({ code: 'usage' });
     await expect(run(clientCreateCommand, [tenant.id], { name: 'spa', type: 'public' })).rejects.toMatchObject({ code: 'invalid_redirect_uri' });

@@ -24,7 +24,7 @@ export const clientCreateCommand: CommandSpec = {
     { name: 'type', description: 'public (browser/mobile apps, PKCE) or confidential (servers)', required: true },
     { name: 'redirect-uri', description: 'allowed redirect URI, matched exactly', type: 'list' },
     { name: 'post-logout-redirect-uri', description: 'allowed post-logout redirect URI', type: 'list' },
-    { name: 'grant', description: 'authorization_code, refresh_token, client_credentials (default: from the type and redirect URIs)', type: 'list' },
+    { name: 'grant', description: 'authorization_code, refresh_token, client_credentials, password (legacy, opt-in); default: from the type and redirect URIs', type: 'list' },
     { name: 'resource', description: 'API identifier the client may get tokens for (default: every API)', type: 'list' },
     { name: 'auth-method', description: 'client_secret_basic (default), client_secret_post or private_key_jwt' },
     { name: 'jwks-file', description: 'JSON file with the public JWKS for private_key_jwt' },

@@ -3,6 +3,7 @@ import type { Platform } from '../../platform/platform.ts';
 import { AppError, notFound } from '../../errors.ts';
 import { clientMetadataOf } from '../../oidc/client-metadata.ts';
 import { assertValidClientMetadata } from '../../oidc/client-validation.ts';
+import { PASSWORD_GRANT } from '../../oidc/password-grant.ts';
 import { findApi } from '../apis/apis.repository.ts';
 import { parseResourceIdentifier, publishCatalogChange, type TenantHandle } from '../apis/apis.service.ts';
 import { deleteClient, insertClient, listClients, type ClientRow, type NewClientRow } from './clients.repository.ts';
@@ -12,8 +13,8 @@ export type ClientType = 'public' | 'confidential';
 export type SecretAuthMethod = 'client_secret_basic' | 'client_secret_post';
 export type ClientAuthMethod = SecretAuthMethod | 'private_key_jwt' | 'none';
 
-/** Grants a client may be registered for. */
-export const SUPPORTED_GRANT_TYPES: ReadonlySet<string> = new Set(['authorization_code', 'refresh_token', 'client_credentials']);
+/** Grants a client may be registered for; `password` is the opt-in legacy grant (src/oidc/password-grant.ts). */
+export const SUPPORTED_GRANT_TYPES: ReadonlySet<string> = new Set(['authorization_code', 'refresh_token', 'client_credentials', PASSWORD_GRANT]);
 
 const DEFAULT_SCOPES = ['openid', 'profile', 'email', 'roles', 'offline_access'];
 
