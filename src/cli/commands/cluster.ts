@@ -1,4 +1,5 @@
 import { stringOption, type CommandSpec } from '../command.ts';
+import { renderTable } from '../table.ts';
 
 export const clusterAddCommand: CommandSpec = {
   path: ['cluster', 'add'],
@@ -21,7 +22,12 @@ export const clusterListCommand: CommandSpec = {
   summary: 'List clusters with their (password-redacted) URLs and tenant counts',
   async run(context) {
     const clusters = await context.platform.clusters.list();
-    const rows = clusters.map((c) => `${c.name.padEnd(16)} ${String(c.tenants).padStart(7)}  ${c.url}${c.pooledUrl ? `  (requests via ${c.pooledUrl})` : ''}`);
-    return { data: clusters, text: [`${'NAME'.padEnd(16)} ${'TENANTS'.padStart(7)}  URL`, ...rows].join('\n') };
+    const text = renderTable(clusters, [
+      { header: 'NAME', value: (c) => c.name },
+      { header: 'TENANTS', value: (c) => c.tenants, align: 'right' },
+      { header: 'URL', value: (c) => c.url },
+      { header: 'REQUESTS VIA', value: (c) => c.pooledUrl },
+    ]);
+    return { data: clusters, text };
   },
 };

@@ -1,4 +1,5 @@
 import { UsageError, stringOption, type CommandSpec, type ParsedOptions } from '../command.ts';
+import { renderTable, shortTime } from '../table.ts';
 import { listTenantKeys, rotateTenantKeys, withTenantDatabase } from '../../modules/keys/key-rotation.schedule.ts';
 import { writeRotationPolicy } from '../../modules/keys/key-rotation.ts';
 import { publishTenantChange } from '../../platform/notifications.ts';
@@ -11,20 +12,23 @@ function days(options: ParsedOptions, name: string): number | undefined {
   return value;
 }
 
-const date = (d: Date | null) => (d ? d.toISOString().replace(/\.\d+Z$/, 'Z') : '-');
-
 export const keysListCommand: CommandSpec = {
   path: ['keys', 'list'],
   args: ['<tenant>'],
   summary: "List a tenant's signing keys (kid, alg, state, dates) and its rotation policy",
   async run(context) {
     const listing = await listTenantKeys(context.platform, context.args[0]!);
-    const header = `${'KID'.padEnd(18)} ${'ALG'.padEnd(6)} ${'STATE'.padEnd(8)} ${'CREATED'.padEnd(20)} ${'ACTIVATED'.padEnd(20)} ${'RETIRED'.padEnd(20)} UNPUBLISH`;
-    const rows = listing.keys.map((k) =>
-      `${k.kid.padEnd(18)} ${k.alg.padEnd(6)} ${k.state.padEnd(8)} ${date(k.created_at).padEnd(20)} ${date(k.activated_at).padEnd(20)} ${date(k.retired_at).padEnd(20)} ${date(k.unpublish_at)}`,
-    );
+    const table = renderTable(listing.keys, [
+      { header: 'KID', value: (k) => k.kid },
+      { header: 'ALG', value: (k) => k.alg },
+      { header: 'STATE', value: (k) => (k.state === 'retired' && !k.published ? 'retired (unpublished)' : k.state) },
+      { header: 'CREATED', value: (k) => shortTime(k.created_at) },
+      { header: 'ACTIVATED', value: (k) => shortTime(k.activated_at) },
+      { header: 'RETIRED', value: (k) => shortTime(k.retired_at) },
+      { header: 'UNPUBLISH', value: (k) => shortTime(k.unpublish_at) },
+    ]);
     const policy = `rotate every ${listing.policy.rotateEveryDays} days, retired keys stay published ${listing.policy.graceDays} days`;
-    return { data: listing, text: [header, ...rows, '', policy].join('\n') };
+    return { data: listing, text: `${table}\n\n${policy}` };
   },
 };
 
@@ -41,7 +45,7 @@ export const keysRotateCommand: CommandSpec = {
     });
     return {
       data: outcome,
-      text: `active ${outcome.activated}; next ${outcome.next}` + (outcome.retired ? `; retired ${outcome.retired} (published until ${date(outcome.unpublishAt ?? null)})` : ''),
+      text: `active ${outcome.activated}; next ${outcome.next}` + (outcome.retired ? `; retired ${outcome.retired} (published until ${shortTime(outcome.unpublishAt)})` : ''),
     };
   },
 };
