@@ -21,6 +21,11 @@ export interface CommandSpec {
   args?: string[];
   summary: string;
   options?: OptionSpec[];
+  /**
+   * Optional checks of args and options that need no database: throw a UsageError (or an AppError
+   * with status 400) and the command exits 2 before the platform is opened.
+   */
+  validate?(input: { args: string[]; options: ParsedOptions }): void;
   run(context: CommandContext): Promise<CommandResult>;
 }
 

@@ -13,18 +13,25 @@ const TEMPLATE_LOCK = 1;
 
 const readyClusters = new Map<string, Promise<string[]>>();
 
+export interface TemplateOptions {
+  /** Migrate again even if this process already did (fleet migrations). */
+  force?: boolean;
+  /** Another folder of tenant migrations (tests add one). */
+  migrationsFolder?: string;
+}
+
 /** Creates and migrates the template once per process per cluster (again with `force`). Returns applied migrations. */
-export function ensureTenantTemplate(clusterUrl: string, options: { force?: boolean } = {}): Promise<string[]> {
+export function ensureTenantTemplate(clusterUrl: string, options: TemplateOptions = {}): Promise<string[]> {
   let ready = readyClusters.get(clusterUrl);
   if (!ready || options.force) {
-    ready = migrateTemplate(clusterUrl);
+    ready = migrateTemplate(clusterUrl, options.migrationsFolder);
     readyClusters.set(clusterUrl, ready);
     ready.catch(() => readyClusters.delete(clusterUrl));
   }
   return ready;
 }
 
-async function migrateTemplate(clusterUrl: string): Promise<string[]> {
+async function migrateTemplate(clusterUrl: string, migrationsFolder: string | undefined): Promise<string[]> {
   return withMaintenanceSession(clusterUrl, async (client) => {
     await client.query('SELECT pg_advisory_lock($1, $2)', [LOCK_CLASS, TEMPLATE_LOCK]);
     try {
@@ -33,7 +40,7 @@ async function migrateTemplate(clusterUrl: string): Promise<string[]> {
       }
       const db = createKysely(createPool(databaseUrl(clusterUrl, TEMPLATE_DATABASE), { max: 1, applicationName: 'tansu-template' }));
       try {
-        return (await migrateToLatest(db, 'tenant')).applied;
+        return (await migrateToLatest(db, 'tenant', migrationsFolder)).applied;
       } finally {
         await db.destroy();
       }

@@ -1,0 +1,33 @@
+import type { CommandSpec } from '../command.ts';
+import { tenantCommands } from './tenant.ts';
+import { migrateCommand } from './migrate.ts';
+import { tenantBackupCommand, tenantRestoreCommand } from './tenant-backup.ts';
+import { tenantMoveCommand } from './tenant-move.ts';
+import { tenantSettingsCommand } from './tenant-settings.ts';
+import { clusterAddCommand, clusterListCommand } from './cluster.ts';
+import { keysListCommand, keysPolicyCommand, keysRotateCommand } from './keys.ts';
+import { userCreateCommand, userListCommand } from './user.ts';
+import { inviteCreateCommand, inviteListCommand } from './invite.ts';
+import { clientCommands } from './client.ts';
+import { apiCommands } from './api.ts';
+
+/** Every `tansu` command; the runner and `--help` read this list. One line per command file. */
+export const allCommands: CommandSpec[] = [
+  ...tenantCommands,
+  migrateCommand,
+  tenantBackupCommand,
+  tenantRestoreCommand,
+  tenantMoveCommand,
+  tenantSettingsCommand,
+  clusterAddCommand,
+  clusterListCommand,
+  keysListCommand,
+  keysRotateCommand,
+  keysPolicyCommand,
+  userCreateCommand,
+  userListCommand,
+  inviteCreateCommand,
+  inviteListCommand,
+  ...clientCommands,
+  ...apiCommands,
+];

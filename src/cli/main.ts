@@ -1,0 +1,78 @@
+import pino from 'pino';
+import { loadConfig } from '../config.ts';
+import { createLogger } from '../logger.ts';
+import { openPlatform, type Platform } from '../platform/platform.ts';
+import { AppError, isAppError } from '../errors.ts';
+import { UsageError, type CommandResult } from './command.ts';
+import { parseInvocation } from './parse.ts';
+import { commandHelp, groupHelp } from './help.ts';
+import { allCommands } from './commands/index.ts';
+
+/**
+ * The `tansu` runner: parse → validate (no database yet) → open the platform → run → print.
+ * stdout carries only the result; help for a mistake, errors, progress and logs go to stderr.
+ */
+async function runCli(argv: readonly string[]): Promise<number> {
+  let json = argv.includes('--json');
+  try {
+    const invocation = parseInvocation(argv, allCommands);
+    json = invocation.json;
+    if (invocation.kind === 'group') {
+      if (invocation.help) return write(process.stdout, groupHelp(invocation.prefix, allCommands), 0);
+      return write(process.stderr, groupHelp(invocation.prefix, allCommands), 2);
+    }
+    const { command, args, options } = invocation;
+    if (invocation.help) return write(process.stdout, commandHelp(command), 0);
+    command.validate?.({ args, options });
+
+    const interactive = Boolean(process.stderr.isTTY);
+    // On a terminal the command draws its own progress and tables; elsewhere pino lines go to stderr.
+    const config = loadConfig({ LOG_LEVEL: interactive ? 'silent' : 'info', ...process.env });
+    const log = createLogger(config, pino.destination({ fd: 2, sync: true }));
+    const platform = await openPlatformForCli(config, log);
+    let result: CommandResult;
+    try {
+      result = await command.run({ platform, args, options, json, interactive, stderr: process.stderr });
+    } finally {
+      await platform.close();
+    }
+    const output = json ? JSON.stringify(result.data, null, 2) : (result.text ?? JSON.stringify(result.data, null, 2));
+    return write(process.stdout, output, result.exitCode ?? 0);
+  } catch (error) {
+    return reportError(error, json);
+  }
+}
+
+async function openPlatformForCli(...args: Parameters<typeof openPlatform>): Promise<Platform> {
+  try {
+    return await openPlatform(...args);
+  } catch (error) {
+    if (isAppError(error)) throw error;
+    throw new AppError('database_unreachable', `cannot open the platform database: ${(error as Error).message}`, 503);
+  }
+}
+
+/** Usage mistakes and invalid input exit 2; everything else that fails exits 1. */
+function exitCodeFor(error: unknown): number {
+  if (error instanceof UsageError) return 2;
+  if (isAppError(error) && (error.status === 400 || error.status === 422)) return 2;
+  return 1;
+}
+
+function reportError(error: unknown, json: boolean): Promise<number> {
+  const code = isAppError(error) ? error.code : 'internal_error';
+  // Expected errors are AppErrors with a message written for people; anything else is shown by its
+  // message too, never as a stack trace.
+  const message = error instanceof Error ? error.message : String(error);
+  const text = json ? JSON.stringify({ error: code, error_description: message }) : `tansu: ${message} (${code})`;
+  return write(process.stderr, text, exitCodeFor(error));
+}
+
+function write(stream: NodeJS.WriteStream, text: string, exitCode: number): Promise<number> {
+  return new Promise((resolve) => stream.write(`${text}\n`, () => resolve(exitCode)));
+}
+
+runCli(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  () => process.exit(1),
+);
