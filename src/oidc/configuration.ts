@@ -141,6 +141,10 @@ export function providerConfiguration(deps: ProviderDependencies): Configuration
       keys: deps.cookieKeys,
     },
     loadExistingGrant,
+    // Browser apps may call the provider from the origins of their redirect URIs; servers need no CORS.
+    clientBasedCORS: (ctx, origin, client) =>
+      (client.clientAuthMethod === 'none' || ctx.oidc.route === 'userinfo') &&
+      (client.redirectUris ?? []).some((uri) => URL.parse(uri)?.origin === origin),
     interactions: {
       url: (_ctx, interaction) => interactionPath(issuer, interaction.uid),
     },

@@ -170,6 +170,32 @@ describe('authorization code flow with PKCE through the login page', () => {
   });
 });
 
+describe('consent and CORS', () => {
+  it('returns access_denied to the client when the user denies consent', async () => {
+    const started = await startAuthorization(spa);
+    const { callback, sawConsentPage } = await signIn(new TestBrowser(), started.url, {
+      email: acme.adminEmail,
+      password: acme.adminPassword,
+      redirectUri: REDIRECT_URI,
+      consent: 'deny',
+    });
+    expect(sawConsentPage).toBe(true);
+    expect(callback.searchParams.get('error')).toBe('access_denied');
+    expect(callback.searchParams.get('state')).toBe(started.state);
+    expect(callback.searchParams.get('code')).toBeNull();
+  });
+
+  it('allows the token endpoint from a public client redirect origin only', async () => {
+    const preflight = (origin: string) =>
+      fetch(`${acme.issuer}/token`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST' } });
+    const body = new URLSearchParams({ grant_type: 'authorization_code', code: 'x', client_id: spa.clientMetadata().client_id, redirect_uri: REDIRECT_URI, code_verifier: 'x'.repeat(43) });
+    const from = (origin: string) => fetch(`${acme.issuer}/token`, { method: 'POST', headers: { origin, 'content-type': 'application/x-www-form-urlencoded' }, body });
+    expect((await preflight('http://127.0.0.1:9')).status).toBe(204);
+    expect((await from('http://127.0.0.1:9')).headers.get('access-control-allow-origin')).toBe('http://127.0.0.1:9');
+    expect((await from('https://evil.example')).headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
+
 describe('first-party clients', () => {
   it('skip the consent page', async () => {
     const { client } = await createClient(bed.platform, acme, { name: 'Acme Portal', type: 'public', redirectUris: [REDIRECT_URI], firstParty: true });

@@ -36,7 +36,12 @@ async function listenOnFreePort(): Promise<http.Server> {
  * Real HTTP: each node is a raw http.Server bound to a free port first, so PUBLIC_URL can name the
  * port before buildApp reads the config; the server then hands requests to Fastify's router.
  */
-export async function startOidcTestBed(nodeCount = 1): Promise<OidcTestBed> {
+export interface TestBedOptions {
+  /** Collects every log line of the nodes, at trace level (for tests about what gets logged). */
+  logLines?: string[];
+}
+
+export async function startOidcTestBed(nodeCount = 1, options: TestBedOptions = {}): Promise<OidcTestBed> {
   const servers = await Promise.all(Array.from({ length: nodeCount }, listenOnFreePort));
   const urlOf = (server: http.Server) => `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const publicUrl = urlOf(servers[0]!);
@@ -47,7 +52,9 @@ export async function startOidcTestBed(nodeCount = 1): Promise<OidcTestBed> {
   for (const [index, server] of servers.entries()) {
     const nodePlatform = index === 0 ? platform : await openPlatform(config, createLogger(config), { poolMax: 2 });
     if (index > 0) extraPlatforms.push(nodePlatform);
-    const app = await buildApp({ platform: nodePlatform });
+    const { logLines } = options;
+    const log = logLines ? createLogger({ logLevel: 'trace' }, { write: (line: string) => void logLines.push(line) }) : nodePlatform.log;
+    const app = await buildApp({ platform: { ...nodePlatform, log } });
     await app.ready();
     await app.tenantChanges.ready;
     server.on('request', (req, res) => app.routing(req, res));

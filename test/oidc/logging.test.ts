@@ -1,0 +1,54 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as oidc from 'openid-client';
+import { uniqueTenantId } from '../support/platform.ts';
+import { createTestTenant, startOidcTestBed, type OidcTestBed, type TestTenant } from './support.ts';
+import { signIn, TestBrowser } from './browser.ts';
+import { createClient } from '../../src/modules/clients/clients.service.ts';
+import { createApi } from '../../src/modules/apis/apis.service.ts';
+
+const REDIRECT_URI = 'http://127.0.0.1:9/callback';
+const logLines: string[] = [];
+let bed: OidcTestBed;
+let tenant: TestTenant;
+
+beforeAll(async () => {
+  bed = await startOidcTestBed(1, { logLines });
+  tenant = await createTestTenant(bed, uniqueTenantId('logs'));
+});
+afterAll(async () => {
+  await bed?.close();
+});
+
+describe('logs', () => {
+  it('carry no password, client secret, code or token, even at trace level', async () => {
+    await createApi(bed.platform, tenant, { identifier: 'https://api.logs.test', scopes: ['x'] });
+    const machine = await createClient(bed.platform, tenant, { name: 'm', type: 'confidential', authMethod: 'client_secret_post' });
+    const app = await createClient(bed.platform, tenant, { name: 'app', type: 'public', redirectUris: [REDIRECT_URI], firstParty: true });
+    const secrets: string[] = [machine.clientSecret!, tenant.adminPassword];
+
+    const machineConfig = await oidc.discovery(new URL(tenant.issuer), machine.client.client_id, undefined, oidc.ClientSecretPost(machine.clientSecret!), {
+      execute: [oidc.allowInsecureRequests],
+    });
+    secrets.push((await oidc.clientCredentialsGrant(machineConfig, { resource: 'https://api.logs.test' })).access_token);
+
+    const config = await oidc.discovery(new URL(tenant.issuer), app.client.client_id, undefined, oidc.None(), { execute: [oidc.allowInsecureRequests] });
+    const verifier = oidc.randomPKCECodeVerifier();
+    const url = oidc.buildAuthorizationUrl(config, {
+      redirect_uri: REDIRECT_URI,
+      scope: 'openid offline_access',
+      prompt: 'consent',
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+    });
+    const { callback } = await signIn(new TestBrowser(), url, { email: tenant.adminEmail, password: tenant.adminPassword, redirectUri: REDIRECT_URI });
+    secrets.push(callback.searchParams.get('code')!);
+    const tokens = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: oidc.skipStateCheck });
+    secrets.push(tokens.access_token, tokens.refresh_token!, tokens.id_token!);
+    const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token!);
+    secrets.push(refreshed.refresh_token!);
+
+    expect(logLines.length).toBeGreaterThan(10);
+    const all = logLines.join('\n');
+    for (const secret of secrets) expect(all).not.toContain(secret);
+  });
+});
