@@ -132,6 +132,21 @@ describe('grant_type=password (legacy, opt-in)', () => {
     expect(unknownApi.json().error).toBe('invalid_target');
   });
 
+  it('works for a public first-party client that enabled it (no secret), without a refresh token unless it may refresh', async () => {
+    const id = `mobile-${Math.random().toString(36).slice(2, 10)}`;
+    await insertClient(acme.db, { client_id: id, name: 'mobile', type: 'public', secret_hash: null, token_endpoint_auth_method: 'none', grant_types: ['password'] });
+    const response = await bed.app.inject({
+      method: 'POST',
+      url: `/t/${acme.id}/token`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({ grant_type: 'password', client_id: id, username: 'alice@example.test', password: 'alice password 1', scope: 'openid offline_access' }).toString(),
+      remoteAddress: freshIp(),
+    });
+    expect(response.statusCode, response.body).toBe(200);
+    expect(response.json()).toMatchObject({ id_token: expect.any(String), scope: 'openid' });
+    expect(response.json().refresh_token).toBeUndefined();
+  });
+
   it('issues no ID token without openid and no refresh token without offline_access', async () => {
     const response = await token(acme.id, legacy, { grant_type: 'password', username: 'alice@example.test', password: 'alice password 1', scope: 'email' });
     expect(response.statusCode, response.body).toBe(200);
