@@ -3,6 +3,7 @@ import type { TenantDb } from '../db/tenant-database.ts';
 import type { TenantCatalog } from './tenant-catalog.ts';
 import type { ApiRow } from '../modules/apis/apis.repository.ts';
 import { createAdapterFactory } from './adapter.ts';
+import { EXTERNAL_SIGNING_FEATURE, nativeSigningKeys } from './native-signing-keys.ts';
 import { CLAIMS_BY_SCOPE, createFindAccount } from './account.ts';
 import { ALLOWED_RESOURCES, FIRST_PARTY } from './client-metadata.ts';
 import { messagePage, page, escapeHtml } from './interactions/pages.ts';
@@ -58,6 +59,8 @@ export function interactionPath(issuer: string, uid: string): string {
 export function providerConfiguration(deps: ProviderDependencies): Configuration {
   const { catalog, tenantId, issuer } = deps;
   const basePath = new URL(issuer).pathname;
+  // API access tokens are signed with the active key's algorithm (the first key, see signing-keys.ts).
+  const accessTokenAlg = (deps.jwks[0]?.alg ?? 'RS256') as 'RS256' | 'ES256';
 
   /**
    * The tenant's default API applies when no `resource` is given: always for client
@@ -82,7 +85,7 @@ export function providerConfiguration(deps: ProviderDependencies): Configuration
       audience: api.identifier,
       accessTokenTTL: api.access_token_ttl,
       accessTokenFormat: 'jwt' as const,
-      jwt: { sign: { alg: 'RS256' as const } },
+      jwt: { sign: { alg: accessTokenAlg } },
     };
   }
 
@@ -109,7 +112,7 @@ export function providerConfiguration(deps: ProviderDependencies): Configuration
   return {
     adapter: createAdapterFactory(deps.db, (clientId) => catalog.client(clientId)),
     findAccount: createFindAccount(deps.db),
-    jwks: { keys: deps.jwks },
+    jwks: { keys: nativeSigningKeys(deps.jwks) },
     claims: CLAIMS_BY_SCOPE as unknown as Configuration['claims'],
     scopes: [...OIDC_SCOPES],
     // Claims for the granted scopes go into the ID token too, not only to userinfo.
@@ -150,6 +153,7 @@ export function providerConfiguration(deps: ProviderDependencies): Configuration
     },
     features: {
       devInteractions: { enabled: false },
+      externalSigningSupport: EXTERNAL_SIGNING_FEATURE,
       clientCredentials: { enabled: true },
       introspection: {
         enabled: true,
