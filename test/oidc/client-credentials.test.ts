@@ -167,3 +167,31 @@ describe('client changes reach running providers', () => {
     await expect.poll(async () => (await grant()).status, { timeout: 5000 }).toBe(401);
   });
 });
+
+describe('malformed token requests', () => {
+  it('answer RFC 6749 errors, never a 5xx', async () => {
+    const { request } = await import('node:http');
+    const post = (headers: Record<string, string>, body: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const url = new URL(`${acme.issuer}/token`);
+        const req = request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers }, (res) => {
+          let data = '';
+          res.on('data', (chunk) => (data += chunk));
+          res.on('end', () => resolve({ status: res.statusCode!, body: data }));
+        });
+        req.on('error', reject);
+        req.end(body);
+      });
+    for (const [headers, body] of [
+      [{}, 'grant_type=client_credentials'],
+      [{ 'content-type': 'application/json' }, '{"grant_type":"client_credentials"}'],
+      [{ 'content-type': 'application/x-www-form-urlencoded' }, '%%%'],
+      [{ 'content-type': 'application/x-www-form-urlencoded' }, 'grant_type=unknown_grant&client_id=x'],
+    ] as const) {
+      const response = await post(headers, body);
+      expect(response.status, JSON.stringify(headers) + body).toBeGreaterThanOrEqual(400);
+      expect(response.status, JSON.stringify(headers) + body).toBeLessThan(500);
+      expect(JSON.parse(response.body)).toHaveProperty('error');
+    }
+  });
+});
