@@ -8,6 +8,7 @@ import { opsPlugin } from './ops/ops.plugin.ts';
 import { oidcRoutes } from './oidc/oidc.routes.ts';
 import { interactionRoutes } from './oidc/interactions/interaction.routes.ts';
 import { authApiRoutes } from './modules/users/auth-api.routes.ts';
+import { platformTenantRoutes } from './admin/tenants.routes.ts';
 
 export interface AppOptions {
   platform: Platform;
@@ -53,6 +54,7 @@ export async function buildApp({ platform }: AppOptions): Promise<FastifyInstanc
   // Before the routes: its request hook must see every route, the hijacked provider ones included.
   await app.register(opsPlugin, { platform });
   await app.register(authApiRoutes);
+  await app.register(platformTenantRoutes);
 
   app.get('/healthz', async (_request, reply) => {
     try {

@@ -30,6 +30,8 @@ export interface Config {
   /** How often a node checks which tenants' signing keys are due for rotation; 0 disables. */
   readonly keyRotationCheckSeconds: number;
   readonly workers: number;
+  /** Bearer token of the platform admin API (/admin); undefined ⇒ that API is switched off (404). */
+  readonly adminToken: string | undefined;
 }
 
 type Env = Record<string, string | undefined>;
@@ -52,6 +54,15 @@ function masterKeyFrom(env: Env): Buffer | undefined {
     throw new AppError('invalid_config', 'TANSU_MASTER_KEY must be 32 bytes, base64-encoded (openssl rand -base64 32)');
   }
   return key;
+}
+
+function adminTokenFrom(env: Env): string | undefined {
+  const token = env.TANSU_ADMIN_TOKEN;
+  if (!token) return undefined;
+  if (token.length < 32) {
+    throw new AppError('invalid_config', 'TANSU_ADMIN_TOKEN must be at least 32 characters (openssl rand -base64 32)');
+  }
+  return token;
 }
 
 export function loadConfig(env: Env = process.env): Config {
@@ -90,5 +101,6 @@ export function loadConfig(env: Env = process.env): Config {
     pgBinDir: env.PG_BIN_DIR || undefined,
     keyRotationCheckSeconds: integer(env, 'KEY_ROTATION_CHECK_SECONDS', nodeEnv === 'test' ? 0 : 3600, 0, 31_536_000),
     workers: integer(env, 'WORKERS', 1, 1, 256),
+    adminToken: adminTokenFrom(env),
   });
 }
