@@ -6,6 +6,7 @@ import { tenantMoveCommand } from './tenant-move.ts';
 import { tenantSettingsCommand } from './tenant-settings.ts';
 import { clusterAddCommand, clusterListCommand } from './cluster.ts';
 import { keysListCommand, keysPolicyCommand, keysRotateCommand } from './keys.ts';
+import { pgcatConfigCommand } from './pgcat-config.ts';
 import { userCreateCommand, userListCommand } from './user.ts';
 import { inviteCreateCommand, inviteListCommand } from './invite.ts';
 import { clientCommands } from './client.ts';
@@ -24,6 +25,7 @@ export const allCommands: CommandSpec[] = [
   keysListCommand,
   keysRotateCommand,
   keysPolicyCommand,
+  pgcatConfigCommand,
   userCreateCommand,
   userListCommand,
   inviteCreateCommand,

@@ -1,0 +1,90 @@
+import { UsageError, stringOption, type CommandContext, type CommandSpec, type ParsedOptions } from '../command.ts';
+import { DEFAULT_PGCAT_OPTIONS, reloadPgcat, renderPgcatConfig, writePgcatConfig, type PgcatOptions } from '../../ops/pgcat-config.ts';
+import { listenForTenantChanges } from '../../platform/notifications.ts';
+
+function positiveInteger(options: ParsedOptions, name: string, fallback: number): number {
+  const raw = stringOption(options, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > 65535) throw new UsageError(`--${name} must be a positive integer, got "${raw}"`);
+  return Number(raw);
+}
+
+function pgcatOptions(options: ParsedOptions): PgcatOptions {
+  return {
+    port: positiveInteger(options, 'port', DEFAULT_PGCAT_OPTIONS.port),
+    adminUsername: stringOption(options, 'admin-user') ?? DEFAULT_PGCAT_OPTIONS.adminUsername,
+    adminPassword: stringOption(options, 'admin-password')!,
+    tenantPoolSize: positiveInteger(options, 'pool-size', DEFAULT_PGCAT_OPTIONS.tenantPoolSize),
+    platformPoolSize: DEFAULT_PGCAT_OPTIONS.platformPoolSize,
+  };
+}
+
+/** Regenerates, writes when changed, and asks PgCat to reload; returns whether anything changed. */
+async function sync(context: CommandContext, file: string, options: PgcatOptions): Promise<boolean> {
+  const changed = await writePgcatConfig(file, await renderPgcatConfig(context.platform, options));
+  const reloadUrl = stringOption(context.options, 'reload-url');
+  if (changed && reloadUrl) await reloadPgcat(reloadUrl);
+  return changed;
+}
+
+/** `--watch`: follow tenant changes (NOTIFY) and resync every minute, until SIGTERM/SIGINT. */
+async function watch(context: CommandContext, file: string, options: PgcatOptions): Promise<void> {
+  const { platform } = context;
+  let pending: NodeJS.Timeout | undefined;
+  let running = Promise.resolve();
+  const resync = () => {
+    running = running.then(() =>
+      sync(context, file, options).then(
+        (changed) => changed && platform.log.info({ file }, 'pgcat.toml regenerated'),
+        (error: Error) => platform.log.error({ err: error.message }, 'pgcat.toml sync failed'),
+      ),
+    ) as Promise<void>;
+  };
+  const soon = () => {
+    if (pending) clearTimeout(pending);
+    pending = setTimeout(resync, 300);
+  };
+  resync();
+  const listener = listenForTenantChanges(platform.platformUrl, soon, soon, platform.log);
+  const timer = setInterval(resync, 60_000);
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', resolve);
+    process.once('SIGINT', resolve);
+  });
+  clearInterval(timer);
+  if (pending) clearTimeout(pending);
+  await listener.close();
+  await running;
+}
+
+export const pgcatConfigCommand: CommandSpec = {
+  path: ['pgcat-config'],
+  summary: 'Generate pgcat.toml with one pool per database in the registry (PgCat has no wildcard pool)',
+  options: [
+    { name: 'out', description: 'file to write (default: print to stdout)' },
+    { name: 'admin-password', description: "password of PgCat's admin database", required: true },
+    { name: 'admin-user', description: `admin user (default ${DEFAULT_PGCAT_OPTIONS.adminUsername})` },
+    { name: 'port', description: `PgCat's listen port (default ${DEFAULT_PGCAT_OPTIONS.port})` },
+    { name: 'pool-size', description: `server connections per tenant database (default ${DEFAULT_PGCAT_OPTIONS.tenantPoolSize})` },
+    { name: 'reload-url', description: "PgCat admin URL (postgres://admin:pw@pgcat:6432/pgcat): send RELOAD after a change" },
+    { name: 'watch', description: 'keep running: regenerate on every tenant change (needs --out)', type: 'boolean' },
+  ],
+  validate({ options }) {
+    pgcatOptions(options);
+    if (options.watch === true && !stringOption(options, 'out')) throw new UsageError('--watch needs --out');
+  },
+  async run(context) {
+    const options = pgcatOptions(context.options);
+    const out = stringOption(context.options, 'out');
+    if (!out) {
+      const content = await renderPgcatConfig(context.platform, options);
+      return { data: { content }, text: content.trimEnd() };
+    }
+    if (context.options.watch === true) {
+      await watch(context, out, options);
+      return { data: { file: out, watched: true }, text: `stopped watching; ${out} is current` };
+    }
+    const changed = await sync(context, out, options);
+    return { data: { file: out, changed }, text: changed ? `wrote ${out}` : `${out} is already current` };
+  },
+};

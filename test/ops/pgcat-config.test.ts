@@ -1,0 +1,63 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'smol-toml';
+import { clusterUrl, openTestPlatform, uniqueTenantId, type TestPlatform } from '../support/platform.ts';
+import { createTenant } from '../../src/provisioning/tenants.service.ts';
+import { setTenantStatus } from '../../src/platform/tenants.repository.ts';
+import { renderPgcatConfig, writePgcatConfig } from '../../src/ops/pgcat-config.ts';
+
+let platform: TestPlatform;
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tansu-pgcat-'));
+const options = { port: 6432, adminUsername: 'pgcat', adminPassword: 'admin-secret', tenantPoolSize: 4, platformPoolSize: 20 };
+
+beforeAll(async () => {
+  platform = await openTestPlatform();
+  // A second registered cluster, reached under another host name, so its pools are told apart.
+  const other = new URL(clusterUrl());
+  other.hostname = 'localhost';
+  await platform.clusters.add('c2', other.toString());
+});
+afterAll(async () => {
+  await platform.destroy();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+interface PgcatPool {
+  pool_mode: string;
+  users: Record<string, { username: string; password: string; pool_size: number }>;
+  shards: Record<string, { servers: [string, number, string][]; database: string }>;
+}
+
+describe('tansu pgcat-config', () => {
+  it('renders one transaction-mode pool per live database, on the server of its cluster', async () => {
+    const onMain = await createTenant(platform, { id: uniqueTenantId('pgcm'), cluster: 'main' });
+    const onC2 = await createTenant(platform, { id: uniqueTenantId('pgcc'), cluster: 'c2' });
+    const failed = await createTenant(platform, { id: uniqueTenantId('pgcf'), cluster: 'main' });
+    await setTenantStatus(platform.db, failed.tenant.id, 'failed');
+
+    const config = parse(await renderPgcatConfig(platform, options)) as { general: Record<string, unknown>; pools: Record<string, PgcatPool> };
+    expect(config.general).toMatchObject({ port: 6432, admin_username: 'pgcat', admin_password: 'admin-secret', autoreload: 15000 });
+    const main = new URL(clusterUrl());
+    const platformDatabase = new URL(platform.platformUrl).pathname.slice(1);
+    expect(Object.keys(config.pools).sort()).toEqual([platformDatabase, onMain.tenant.database_name, onC2.tenant.database_name].sort());
+
+    const mainPool = config.pools[onMain.tenant.database_name]!;
+    expect(mainPool.pool_mode).toBe('transaction');
+    expect(mainPool.shards['0']).toEqual({ servers: [['127.0.0.1', Number(main.port), 'primary']], database: onMain.tenant.database_name });
+    expect(mainPool.users['0']).toEqual({ username: 'postgres', password: decodeURIComponent(main.password), pool_size: 4, min_pool_size: 0 });
+    expect(config.pools[onC2.tenant.database_name]!.shards['0']!.servers).toEqual([['localhost', Number(main.port), 'primary']]);
+    expect(config.pools[platformDatabase]!.users['0']!.pool_size).toBe(20);
+  });
+
+  it('writes the file 0600 and only when it changed', async () => {
+    const file = path.join(dir, 'pgcat.toml');
+    expect(await writePgcatConfig(file, await renderPgcatConfig(platform, options))).toBe(true);
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    expect(await writePgcatConfig(file, await renderPgcatConfig(platform, options))).toBe(false);
+    const added = await createTenant(platform, { id: uniqueTenantId('pgcn') });
+    expect(await writePgcatConfig(file, await renderPgcatConfig(platform, options))).toBe(true);
+    expect(fs.readFileSync(file, 'utf8')).toContain(`[pools.${added.tenant.database_name}]`);
+  });
+});
