@@ -3,7 +3,7 @@ import type { Interaction, InteractionResults } from 'oidc-provider';
 import { resolveTenant } from '../../tenancy/tenancy.plugin.ts';
 import type { TenantContext } from '../../tenancy/tenant-context.ts';
 import { authenticatePassword } from '../../modules/users/authenticate.ts';
-import { tenantCookieKeys } from '../cookie-keys.ts';
+import { tenantCsrfKey } from '../cookie-keys.ts';
 import { isFirstParty } from '../configuration.ts';
 import { csrfTokenFor, csrfTokenValid } from './csrf.ts';
 import { consentPage, loginPage, messagePage } from './pages.ts';
@@ -63,7 +63,7 @@ async function loadInteraction(app: FastifyInstance, request: FastifyRequest, re
   }
   if (details.uid !== uid) throw new InteractionRefused(400, 'This sign-in page does not belong to the current sign-in.');
   const basePath = `${new URL(tenant.issuer).pathname}/interaction/${details.uid}`;
-  return { tenant, details, csrfKey: tenantCookieKeys(app.platform.config, tenant.id)[0]!, basePath };
+  return { tenant, details, csrfKey: tenantCsrfKey(app.platform.config, tenant.id), basePath };
 }
 
 async function clientOf(tenant: TenantContext, details: Interaction) {
