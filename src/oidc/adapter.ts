@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { Adapter, AdapterFactory, AdapterPayload } from 'oidc-provider';
 import type { TenantDb } from '../db/tenant-database.ts';
 
@@ -17,27 +17,26 @@ class PayloadAdapter implements Adapter {
   }
 
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
-    // Some models (Grant with no TTL, ReplayDetection…) may come without an expiry.
+    // oidc-provider may save a model without a lifetime; such a row never expires by itself.
     const expiresAt = typeof expiresIn === 'number' ? new Date(Date.now() + expiresIn * 1000) : null;
+    const json = JSON.stringify(payload);
     await this.#db
       .insertInto('oidc_payloads')
-      .values({ model: this.#model, id, payload: JSON.stringify(payload), expires_at: expiresAt })
-      .onConflict((oc) =>
-        oc.columns(['model', 'id']).doUpdateSet({ payload: JSON.stringify(payload), expires_at: expiresAt, consumed_at: null }),
-      )
+      .values({ model: this.#model, id, payload: json, expires_at: expiresAt })
+      .onConflict((oc) => oc.columns(['model', 'id']).doUpdateSet({ payload: json, expires_at: expiresAt, consumed_at: null }))
       .execute();
   }
 
   find(id: string): Promise<AdapterPayload | undefined> {
-    return this.#findWhere(sql`id = ${id}`);
+    return this.#findWhere(sql<boolean>`id = ${id}`);
   }
 
   findByUid(uid: string): Promise<AdapterPayload | undefined> {
-    return this.#findWhere(sql`payload ? 'uid' AND payload->>'uid' = ${uid}`);
+    return this.#findWhere(sql<boolean>`payload ? 'uid' AND payload->>'uid' = ${uid}`);
   }
 
   findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
-    return this.#findWhere(sql`payload ? 'userCode' AND payload->>'userCode' = ${userCode}`);
+    return this.#findWhere(sql<boolean>`payload ? 'userCode' AND payload->>'userCode' = ${userCode}`);
   }
 
   async consume(id: string): Promise<void> {
@@ -61,12 +60,12 @@ class PayloadAdapter implements Adapter {
       .execute();
   }
 
-  async #findWhere(condition: ReturnType<typeof sql>): Promise<AdapterPayload | undefined> {
+  async #findWhere(condition: RawBuilder<boolean>): Promise<AdapterPayload | undefined> {
     const row = await this.#db
       .selectFrom('oidc_payloads')
       .select(['payload', 'consumed_at'])
       .where('model', '=', this.#model)
-      .where(condition as never)
+      .where(condition)
       // Expired rows stay until the cleanup runs, but they are already gone for the provider.
       .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', sql<Date>`now()`)]))
       .executeTakeFirst();
