@@ -39,13 +39,15 @@ async function listenOnFreePort(): Promise<http.Server> {
 export interface TestBedOptions {
   /** Collects every log line of the nodes, at trace level (for tests about what gets logged). */
   logLines?: string[];
+  /** Extra environment for the nodes' config, e.g. TRUSTED_PROXIES. */
+  env?: Record<string, string>;
 }
 
 export async function startOidcTestBed(nodeCount = 1, options: TestBedOptions = {}): Promise<OidcTestBed> {
   const servers = await Promise.all(Array.from({ length: nodeCount }, listenOnFreePort));
   const urlOf = (server: http.Server) => `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const publicUrl = urlOf(servers[0]!);
-  const config = testConfig({ PUBLIC_URL: publicUrl });
+  const config = testConfig({ PUBLIC_URL: publicUrl, ...options.env });
   const platform = await openTestPlatform(config);
   const extraPlatforms: Platform[] = [];
   const nodes: TestNode[] = [];
