@@ -21,10 +21,12 @@ async function interactionCookie(tenant: TestTenant, clientId: string, headers: 
   return response.headers.getSetCookie().find((cookie) => cookie.startsWith(`tansu.${tenant.id}.interaction=`))!;
 }
 
-describe.each([
+const cases: { trusted: boolean; env: Record<string, string> }[] = [
   { trusted: true, env: { TRUSTED_PROXIES: '127.0.0.1' } },
   { trusted: false, env: {} },
-])('behind a proxy (trusted: $trusted)', ({ trusted, env }) => {
+];
+
+describe.each(cases)('behind a proxy (trusted: $trusted)', ({ trusted, env }) => {
   let bed: OidcTestBed;
   let tenant: TestTenant;
   let clientId: string;
