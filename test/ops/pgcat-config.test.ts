@@ -6,7 +6,7 @@ import { parse } from 'smol-toml';
 import { clusterUrl, openTestPlatform, uniqueTenantId, type TestPlatform } from '../support/platform.ts';
 import { createTenant } from '../../src/provisioning/tenants.service.ts';
 import { setTenantStatus } from '../../src/platform/tenants.repository.ts';
-import { renderPgcatConfig, writePgcatConfig } from '../../src/ops/pgcat-config.ts';
+import { DEFAULT_PGCAT_OPTIONS, renderPgcatConfig, writePgcatConfig } from '../../src/ops/pgcat-config.ts';
 
 let platform: TestPlatform;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tansu-pgcat-'));
@@ -59,5 +59,23 @@ describe('tansu pgcat-config', () => {
     const added = await createTenant(platform, { id: uniqueTenantId('pgcn') });
     expect(await writePgcatConfig(file, await renderPgcatConfig(platform, options))).toBe(true);
     expect(fs.readFileSync(file, 'utf8')).toContain(`[pools.${added.tenant.database_name}]`);
+  });
+});
+
+describe('pgcat/pgcat.toml', () => {
+  it('is what the generator writes for docker-compose with .env.example and an empty registry', async () => {
+    const empty = await openTestPlatform();
+    try {
+      const composeUrl = 'postgres://tansu:change-me-postgres@postgres:5432';
+      const asInCompose = {
+        ...empty,
+        platformUrl: `${composeUrl}/tansu_identity`,
+        clusters: { adminUrlOf: async () => `${composeUrl}/postgres` },
+      } as unknown as TestPlatform;
+      const generated = await renderPgcatConfig(asInCompose, { ...DEFAULT_PGCAT_OPTIONS, adminPassword: 'change-me-pgcat' });
+      expect(fs.readFileSync(path.join(import.meta.dirname, '../../pgcat/pgcat.toml'), 'utf8')).toBe(generated);
+    } finally {
+      await empty.destroy();
+    }
   });
 });
