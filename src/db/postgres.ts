@@ -4,6 +4,7 @@ import {
 } from 'kysely';
 import { databaseIdentifier } from './identifiers.ts';
 import { pgCode } from '../errors.ts';
+import type { ConnectionBudget } from './connection-budget.ts';
 
 /** The same cluster, another database: only the path of the connection URL changes. */
 export function databaseUrl(clusterUrl: string, database: string): string {
@@ -27,6 +28,8 @@ export interface PoolOptions {
   max: number;
   idleTimeoutMillis?: number;
   applicationName?: string;
+  /** A process-wide cap shared with other pools (tenant pools). */
+  budget?: ConnectionBudget;
 }
 
 export function createPool(connectionString: string, options: PoolOptions): pg.Pool {
@@ -36,10 +39,20 @@ export function createPool(connectionString: string, options: PoolOptions): pg.P
     idleTimeoutMillis: options.idleTimeoutMillis ?? 30_000,
     connectionTimeoutMillis: 10_000,
     application_name: options.applicationName ?? 'tansu',
+    ...(options.budget ? { Client: options.budget.Client } : {}),
   });
   // An idle client that loses its server (restart, DROP DATABASE … FORCE) must not crash the process.
   pool.on('error', () => {});
   trackPool(pool, options.applicationName ?? 'tansu');
+  if (options.budget) {
+    const budget = options.budget;
+    budget.register(pool);
+    const end = pool.end.bind(pool);
+    pool.end = ((callback?: () => void) => {
+      budget.unregister(pool);
+      return callback ? end(callback) : end();
+    }) as typeof pool.end;
+  }
   return pool;
 }
 

@@ -8,6 +8,7 @@ import { issuerOf } from '../provisioning/tenants.service.ts';
 import type { Disposable } from './tenant-cache.ts';
 import type Provider from 'oidc-provider';
 import { createTenantProvider } from '../oidc/provider.ts';
+import { tenantConnectionBudget } from './tenant-connections.ts';
 
 /** Everything a request needs to serve one tenant; built once per node and cached (DESIGN §3). */
 export interface TenantContext extends Disposable {
@@ -45,7 +46,7 @@ export async function loadServableTenant(platform: Platform, rawId: string): Pro
 export async function buildTenantContext(platform: Platform, rawId: string): Promise<TenantContext> {
   const row = await loadServableTenant(platform, rawId);
   const clusterUrl = await platform.clusters.urlOf(row.cluster);
-  const db = openTenantDatabase(clusterUrl, row.database_name, platform.config.tenantPoolMax);
+  const db = openTenantDatabase(clusterUrl, row.database_name, platform.config.tenantPoolMax, 'tansu-tenant', tenantConnectionBudget(platform));
   const issuer = issuerOf(platform, row.id);
   let provider: Provider;
   try {
