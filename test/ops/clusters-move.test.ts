@@ -90,6 +90,8 @@ describe('several clusters', () => {
   it('moves a tenant: 503 + Retry-After and a read-only source during the copy, then served from the target, source dropped', async () => {
     const id = uniqueTenantId('mv');
     const { tenant } = await createTenant(platform, { id, cluster: 'main' });
+    const bystander = uniqueTenantId('stay');
+    await createTenant(platform, { id: bystander, cluster: 'main' });
     await addUser(clusterUrl(), tenant.database_name, 'before@mv.test');
     expect((await probe(id)).json()).toEqual({ port: mainPort(), users: 2 });
 
@@ -104,6 +106,8 @@ describe('several clusters', () => {
         }
         const writeError = await addUser(clusterUrl(), tenant.database_name, 'lost@mv.test').then(() => undefined, (error: Error) => error.message);
         during = { status: response.statusCode, retryAfter: response.headers['retry-after'], writeError };
+        // Isolation: another tenant on the same cluster serves normally meanwhile.
+        expect((await probe(bystander)).json()).toEqual({ port: mainPort(), users: 1 });
         expect(response.json()).toMatchObject({ error: 'tenant_unavailable' });
       },
     });

@@ -37,7 +37,7 @@ describe('tansu pgcat-config', () => {
     const failed = await createTenant(platform, { id: uniqueTenantId('pgcf'), cluster: 'main' });
     await setTenantStatus(platform.db, failed.tenant.id, 'failed');
 
-    const config = parse(await renderPgcatConfig(platform, options)) as { general: Record<string, unknown>; pools: Record<string, PgcatPool> };
+    const config = parse(await renderPgcatConfig(platform, options)) as unknown as { general: Record<string, unknown>; pools: Record<string, PgcatPool> };
     expect(config.general).toMatchObject({ port: 6432, admin_username: 'pgcat', admin_password: 'admin-secret', autoreload: 15000 });
     const main = new URL(clusterUrl());
     const platformDatabase = new URL(platform.platformUrl).pathname.slice(1);
