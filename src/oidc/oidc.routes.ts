@@ -4,6 +4,7 @@ import type Provider from 'oidc-provider';
 import { tenantNotFound } from '../errors.ts';
 import type { TenantContext } from '../tenancy/tenant-context.ts';
 import { deleteExpiredPayloads } from './adapter.ts';
+import { CLIENT_IP } from './client-ip.ts';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -38,7 +39,10 @@ async function serveWithProvider(
   await app.tenants.use(tenantId, async (tenant: TenantContext) => {
     request.tenant = tenant;
     served.add(tenant.id);
-    const raw = request.raw as IncomingMessage & { baseUrl?: string; originalUrl?: string };
+    const raw = request.raw as IncomingMessage & { baseUrl?: string; originalUrl?: string; [CLIENT_IP]?: string };
+    // Koa's ctx.ip believes any X-Forwarded-For once proxy = true; Fastify's request.ip honours
+    // only the configured trusted proxies, so throttling inside the provider uses this one.
+    raw[CLIENT_IP] = request.ip;
     // oidc-provider builds endpoint URLs as `new URL(baseUrl + route, requestUrl)`. An absolute
     // base (the issuer) makes every advertised URL the configured public one, whatever the Host
     // header says, and avoids originalUrl, whose prefix is ambiguous for ids such as "token".

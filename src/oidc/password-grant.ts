@@ -3,6 +3,7 @@ import type Provider from 'oidc-provider';
 import type { TenantDb } from '../db/tenant-database.ts';
 import { authenticatePassword } from '../modules/users/authenticate.ts';
 import { createFindAccount } from './account.ts';
+import { clientIpOf } from './client-ip.ts';
 import { OIDC_SCOPES } from './configuration.ts';
 
 /**
@@ -74,7 +75,7 @@ async function passwordGrant(
   const requested = requestedScopes(params, client);
   const resourceServer = await resolveResource(provider, deps, ctx, client, params);
 
-  const outcome = await authenticatePassword(deps.db, deps.tenantId, { email: username, password, ip: ctx.ip });
+  const outcome = await authenticatePassword(deps.db, deps.tenantId, { email: username, password, ip: clientIpOf(ctx.req) ?? ctx.ip });
   if (!outcome.ok) {
     if (outcome.reason === 'throttled') {
       ctx.set('Retry-After', String(outcome.retryAfterSeconds));

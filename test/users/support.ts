@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.ts';
 import { createTenant } from '../../src/provisioning/tenants.service.ts';
 import { openTenantDatabase, type TenantDb } from '../../src/db/tenant-database.ts';
-import { clusterUrl, openTestPlatform, uniqueTenantId, type TestPlatform } from '../support/platform.ts';
+import { clusterUrl, openTestPlatform, testConfig, uniqueTenantId, type TestPlatform } from '../support/platform.ts';
 
 export interface UsersTestBed {
   platform: TestPlatform;
@@ -12,8 +12,8 @@ export interface UsersTestBed {
   close(): Promise<void>;
 }
 
-export async function startUsersTestBed(): Promise<UsersTestBed> {
-  const platform = await openTestPlatform();
+export async function startUsersTestBed(env: Record<string, string> = {}): Promise<UsersTestBed> {
+  const platform = await openTestPlatform(testConfig(env));
   const app = await buildApp({ platform });
   await app.ready();
   const dbs: TenantDb[] = [];
