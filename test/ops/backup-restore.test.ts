@@ -9,6 +9,7 @@ import { createTenant } from '../../src/provisioning/tenants.service.ts';
 import { backupTenant } from '../../src/provisioning/backup.ts';
 import { restoreTenant } from '../../src/provisioning/restore.ts';
 import { writeBackupFile } from '../../src/provisioning/backup-file.ts';
+import { findPgTool } from '../../src/provisioning/pg-tools.ts';
 import { findTenant } from '../../src/platform/tenants.repository.ts';
 import { openTenantDatabase, type TenantDb } from '../../src/db/tenant-database.ts';
 import { insertUser } from '../../src/modules/users/users.repository.ts';
@@ -168,5 +169,29 @@ describe('tenant backup and restore', () => {
     } finally {
       await other.destroy();
     }
+  });
+});
+
+describe('pg_dump / pg_restore lookup', () => {
+  it('names what is missing, and refuses tools older than the server', async () => {
+    await expect(findPgTool('pg_dump', 15, '/nonexistent/bin')).rejects.toMatchObject({
+      code: 'pg_tools_missing',
+      message: expect.stringMatching(/pg_dump for PostgreSQL 15 not found in PG_BIN_DIR=\/nonexistent\/bin.*postgresql-client-15/),
+    });
+    await expect(findPgTool('pg_restore', 99, undefined)).rejects.toMatchObject({
+      code: 'pg_tools_too_old',
+      message: expect.stringMatching(/pg_restore must be version 99 or newer.*\(15\)/),
+    });
+    expect(await findPgTool('pg_dump', 15, undefined)).toMatch(/pg_dump$/);
+  });
+
+  it('a backup with PG_BIN_DIR pointing nowhere fails clearly and leaves no file', async () => {
+    const config = { ...platform.config, pgBinDir: '/nonexistent/bin' };
+    const misconfigured = { ...platform, config } as TestPlatform;
+    const id = uniqueTenantId('nobin');
+    await createTenant(platform, { id });
+    const out = path.join(dir, 'nobin', 'x.tansu-backup');
+    await expect(backupTenant(misconfigured, id, { out })).rejects.toMatchObject({ code: 'pg_tools_missing' });
+    expect(fs.readdirSync(path.dirname(out))).toEqual([]);
   });
 });
