@@ -5,6 +5,7 @@ import { tenantNotFound } from '../errors.ts';
 import type { TenantContext } from '../tenancy/tenant-context.ts';
 import { deleteExpiredPayloads } from './adapter.ts';
 import { CLIENT_IP } from './client-ip.ts';
+import { deleteOldLoginAttempts } from '../modules/users/login-throttle.ts';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -105,7 +106,8 @@ const CLEANUP_INTERVAL_MS = 10 * 60 * 1000;
 
 /**
  * Expired provider rows are invisible at once (the adapter filters them) and deleted here, every
- * few minutes, for the tenants whose provider this node has served since the last round.
+ * few minutes, for the tenants whose provider this node has served since the last round; so is
+ * sign-in activity past its retention.
  */
 function scheduleExpiredPayloadCleanup(app: FastifyInstance): Set<string> {
   const served = new Set<string>();
@@ -116,8 +118,10 @@ function scheduleExpiredPayloadCleanup(app: FastifyInstance): Set<string> {
       for (const id of ids) {
         if (!app.tenants.has(id)) continue;
         try {
-          const deleted = await app.tenants.use(id, (tenant) => deleteExpiredPayloads(tenant.db));
-          if (deleted > 0) app.log.debug({ tenant: id, deleted }, 'expired oidc payloads deleted');
+          const [payloads, attempts] = await app.tenants.use(id, (tenant) =>
+            Promise.all([deleteExpiredPayloads(tenant.db), deleteOldLoginAttempts(tenant.db)]),
+          );
+          if (payloads + attempts > 0) app.log.debug({ tenant: id, payloads, attempts }, 'expired rows deleted');
         } catch (error) {
           app.log.warn({ tenant: id, err: (error as Error).message }, 'expired oidc payload cleanup failed');
         }

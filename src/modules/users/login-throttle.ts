@@ -122,3 +122,14 @@ export function latest(...dates: (Date | undefined)[]): Date | undefined {
 export function secondsUntil(date: Date): number {
   return Math.max(1, Math.ceil((date.getTime() - Date.now()) / 1000));
 }
+
+/** Sign-in activity is kept for admins this long; throttling itself looks back only THROTTLE.windowSeconds. */
+export const LOGIN_ACTIVITY_RETENTION_DAYS = 7;
+
+export async function deleteOldLoginAttempts(db: TenantDb): Promise<number> {
+  const result = await db
+    .deleteFrom('login_attempts')
+    .where('occurred_at', '<', sql<Date>`now() - make_interval(days => ${LOGIN_ACTIVITY_RETENTION_DAYS})`)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
