@@ -14,20 +14,11 @@ import { printTable } from './support/report.ts';
 import { startTansu } from './support/server.ts';
 import { basicAuth, ensureBenchTenants, openBenchPlatform } from './support/tenants.ts';
 import { envInt } from './support/env.ts';
+import { summarizeProfile } from './support/profile-summary.ts';
 
 const TENANTS = envInt('BENCH_TENANTS', 50);
 const DURATION = envInt('BENCH_DURATION', 10);
 const dir = process.env.BENCH_PROFILE_DIR || fs.mkdtempSync(path.join(os.tmpdir(), 'tansu-prof-'));
-
-interface ProfileNode {
-  id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
-  children?: number[];
-}
-interface CpuProfile {
-  nodes: ProfileNode[];
-  samples: number[];
-}
 
 await withBenchCluster(async (cluster) => {
   const platform = await openBenchPlatform(cluster);
@@ -54,13 +45,6 @@ await withBenchCluster(async (cluster) => {
 
 const file = fs.readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).map((f) => path.join(dir, f))[0];
 if (!file) throw new Error(`no profile in ${dir}`);
-const profile = JSON.parse(fs.readFileSync(file, 'utf8')) as CpuProfile;
-const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-const self = new Map<string, number>();
-for (const id of profile.samples) {
-  const frame = byId.get(id)!.callFrame;
-  const key = `${frame.functionName || '(anonymous)'} ${frame.url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/main\//, '')}:${frame.lineNumber + 1}`;
-  self.set(key, (self.get(key) ?? 0) + 1);
-}
-const total = profile.samples.length;
-printTable(`Hottest functions by self time (${file})`, [...self].sort((a, b) => b[1] - a[1]).slice(0, 30).map(([fn, n]) => ({ function: fn, 'self %': ((n / total) * 100).toFixed(1) })));
+const summary = summarizeProfile(file);
+printTable(`Self time by package (${file})`, summary.packages.slice(0, 15));
+printTable('Hottest functions', summary.functions);

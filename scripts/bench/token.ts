@@ -3,7 +3,10 @@
  * (a) a bare single-tenant oidc-provider (one process, in-memory adapter) and Tansu with
  * (b) one tenant and (c) many tenants (default 1,000) receiving requests in random order.
  *
- *   npm run bench:token                      # BENCH_TENANTS=1000 BENCH_DURATION=15 BENCH_CONNECTIONS=32
+ * ES256 is measured the same way on tenants whose active key is ES256 (fewer of them: provisioning
+ * is the slow part of the run).
+ *
+ *   npm run bench:token   # BENCH_TENANTS=1000 BENCH_ES256_TENANTS=100 BENCH_DURATION=15 BENCH_CONNECTIONS=32
  */
 import { withBenchCluster, type BenchCluster } from './support/cluster.ts';
 import { runLoad, type LoadResult, type LoadSpec } from './support/load.ts';
@@ -13,6 +16,7 @@ import { basicAuth, ensureBenchTenants, openBenchPlatform, type BenchTenant } fr
 import { envInt } from './support/env.ts';
 
 const TENANTS = envInt('BENCH_TENANTS', 1000);
+const ES_TENANTS = envInt('BENCH_ES256_TENANTS', 100);
 const DURATION = envInt('BENCH_DURATION', 15);
 const CONNECTIONS = envInt('BENCH_CONNECTIONS', 32);
 const WORKERS = envInt('WORKERS', 0) || undefined;
@@ -37,8 +41,8 @@ async function assertIssuesJwt(url: string, target: LoadSpec['targets'][number],
   if (header.alg !== alg || header.typ !== 'at+jwt') throw new Error(`expected an ${alg} at+jwt, got ${JSON.stringify(header)}`);
 }
 
-async function measureBare(alg: 'RS256' | 'ES256'): Promise<LoadResult> {
-  const server = await startBareProvider(alg);
+async function measureBare(alg: 'RS256' | 'ES256', pinned = false): Promise<LoadResult> {
+  const server = await startBareProvider(alg, pinned);
   try {
     const target = {
       method: 'POST' as const,
@@ -79,31 +83,42 @@ const row = (name: string, result: LoadResult, baseline: LoadResult) => ({
 
 async function main(): Promise<void> {
   const bareRs = await measureBare('RS256');
+  const bareRsOneCore = await measureBare('RS256', true);
   const bareEs = await measureBare('ES256');
-  const tansu = await withBenchCluster(async (cluster) => {
+  const { tansu, tansuEs } = await withBenchCluster(async (cluster) => {
     const platform = await openBenchPlatform(cluster);
     let tenants: BenchTenant[];
+    let esTenants: BenchTenant[];
     try {
       tenants = await ensureBenchTenants(platform, TENANTS);
+      esTenants = await ensureBenchTenants(platform, ES_TENANTS, 'ES256');
     } finally {
       await platform.close();
     }
-    return measureTansu(cluster, tenants, 'RS256');
+    return { tansu: await measureTansu(cluster, tenants, 'RS256'), tansuEs: await measureTansu(cluster, esTenants, 'ES256') };
   });
   printTable(`Token endpoint, client credentials, RS256 JWT access tokens (${CONNECTIONS} connections, ${DURATION} s each)`, [
     row('bare oidc-provider, 1 process', bareRs, bareRs),
+    row('bare oidc-provider, pinned to 1 core', bareRsOneCore, bareRs),
     row(`tansu, ${tansu.workers} workers, 1 tenant`, tansu.one, bareRs),
     row(`tansu, ${tansu.workers} workers, ${TENANTS} tenants random`, tansu.many, bareRs),
-    row('bare oidc-provider ES256', bareEs, bareRs),
+  ]);
+  printTable('The same with ES256 access tokens', [
+    row('bare oidc-provider, 1 process', bareEs, bareEs),
+    row(`tansu, ${tansuEs.workers} workers, 1 tenant`, tansuEs.one, bareEs),
+    row(`tansu, ${tansuEs.workers} workers, ${ES_TENANTS} tenants random`, tansuEs.many, bareEs),
   ]);
   saveResults('token', {
     connections: CONNECTIONS,
     durationSeconds: DURATION,
     tenants: TENANTS,
     workers: tansu.workers,
-    bare: { RS256: bareRs, ES256: bareEs },
-    tansu: { RS256: { oneTenant: tansu.one, manyTenants: tansu.many } },
+    bare: { RS256: bareRs, RS256OneCore: bareRsOneCore, ES256: bareEs },
+    es256Tenants: ES_TENANTS,
+    tansu: { RS256: { oneTenant: tansu.one, manyTenants: tansu.many }, ES256: { oneTenant: tansuEs.one, manyTenants: tansuEs.many } },
     ratioManyToBare: round(tansu.many.requestsPerSecond / bareRs.requestsPerSecond, 2),
+    ratioManyToBareOneCore: round(tansu.many.requestsPerSecond / bareRsOneCore.requestsPerSecond, 2),
+    ratioManyToBareES256: round(tansuEs.many.requestsPerSecond / bareEs.requestsPerSecond, 2),
   });
 }
 

@@ -62,8 +62,9 @@ export function publicUrlOf(port: number): string {
 export async function startTansu(cluster: BenchCluster, options: TansuOptions): Promise<RunningServer> {
   const port = await freePort();
   const url = publicUrlOf(port);
+  // BENCH_TANSU_ROOT runs another checkout (a `git worktree` of an earlier commit) for before/after figures.
   const child = spawn(process.execPath, [...(options.nodeFlags ?? []), 'src/main.ts'], {
-    cwd: ROOT,
+    cwd: process.env.BENCH_TANSU_ROOT || ROOT,
     stdio: ['ignore', 'ignore', 'pipe'],
     env: {
       ...process.env,
@@ -98,9 +99,14 @@ export async function startTansu(cluster: BenchCluster, options: TansuOptions): 
   return { url, pid: child.pid!, stop };
 }
 
-/** The baseline: scripts/bench/bare-provider.ts, which prints `listening <port>`. */
-export async function startBareProvider(alg: 'RS256' | 'ES256'): Promise<RunningServer> {
-  const child = spawn(process.execPath, ['scripts/bench/bare-provider.ts'], {
+/**
+ * The baseline: scripts/bench/bare-provider.ts, which prints `listening <port>`. One process is
+ * not one core: WebCrypto signs on the libuv pool, so `pinned` runs it under `taskset -c 0` for
+ * the one-core figure the targets were set against.
+ */
+export async function startBareProvider(alg: 'RS256' | 'ES256', pinned = false): Promise<RunningServer> {
+  const command = pinned ? ['taskset', '-c', '0', process.execPath] : [process.execPath];
+  const child = spawn(command[0]!, [...command.slice(1), 'scripts/bench/bare-provider.ts'], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, BENCH_ALG: alg },

@@ -13,6 +13,7 @@ import { openTenantDatabase } from '../../../src/db/tenant-database.ts';
 import { createApi } from '../../../src/modules/apis/apis.service.ts';
 import { createClient } from '../../../src/modules/clients/clients.service.ts';
 import { isAppError } from '../../../src/errors.ts';
+import { generateSigningKey, insertSigningKey } from '../../../src/modules/keys/signing-keys.ts';
 import type { BenchCluster } from './cluster.ts';
 import { progress } from './report.ts';
 
@@ -29,13 +30,29 @@ export function openBenchPlatform(cluster: BenchCluster): Promise<Platform> {
   return openPlatform(config, createLogger(config), { poolMax: 4 });
 }
 
-export const benchTenantId = (index: number) => `bench-${String(index).padStart(5, '0')}`;
+export type BenchAlg = 'RS256' | 'ES256';
 
-async function ensureTenant(platform: Platform, id: string): Promise<void> {
+/** RS256 tenants are bench-00001…, ES256 ones bench-es-00001… (their active key is ES256). */
+export const benchTenantId = (index: number, alg: BenchAlg = 'RS256') => `bench-${alg === 'ES256' ? 'es-' : ''}${String(index).padStart(5, '0')}`;
+
+async function ensureTenant(platform: Platform, id: string, alg: BenchAlg): Promise<void> {
   try {
     await createTenant(platform, { id, adminPassword: 'bench-admin-password-1' });
   } catch (error) {
     if (!isAppError(error) || error.code !== 'tenant_exists') throw error;
+    return;
+  }
+  if (alg === 'ES256') await addActiveEs256Key(platform, id);
+}
+
+/** A newer active key comes first in the provider's key set, so it signs the access tokens. */
+async function addActiveEs256Key(platform: Platform, id: string): Promise<void> {
+  const row = (await findTenant(platform.db, id))!;
+  const db = openTenantDatabase(await platform.clusters.urlOf(row.cluster), row.database_name, 1, 'tansu-bench');
+  try {
+    await insertSigningKey(db, await generateSigningKey(id, 'ES256', platform.secrets), 'active');
+  } finally {
+    await db.destroy();
   }
 }
 
@@ -74,17 +91,17 @@ export async function mapConcurrent<T, R>(items: readonly T[], concurrency: numb
   return results;
 }
 
-/** Tenants bench-00001 … bench-<count>, each with a client for the default API. */
-export async function ensureBenchTenants(platform: Platform, count: number, concurrency = 4): Promise<BenchTenant[]> {
-  const ids = Array.from({ length: count }, (_, i) => benchTenantId(i + 1));
+/** Tenants bench-00001 … bench-<count> (or bench-es-…), each with a client for the default API. */
+export async function ensureBenchTenants(platform: Platform, count: number, alg: BenchAlg = 'RS256', concurrency = 4): Promise<BenchTenant[]> {
+  const ids = Array.from({ length: count }, (_, i) => benchTenantId(i + 1, alg));
   return mapConcurrent(
     ids,
     concurrency,
     async (id) => {
-      await ensureTenant(platform, id);
+      await ensureTenant(platform, id, alg);
       return benchClient(platform, id);
     },
-    progress(`provisioning ${count} bench tenants`, count),
+    progress(`provisioning ${count} ${alg} bench tenants`, count),
   );
 }
 
