@@ -1,7 +1,3 @@
-import crypto from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { Platform } from '../platform/platform.ts';
 import { AppError, isAppError, tenantNotFound } from '../errors.ts';
 import { parseTenantId } from '../tenancy/tenant-id.ts';
@@ -9,7 +5,7 @@ import { findTenant, recordPlatformEvent, setTenantStatus, type TenantRow } from
 import { databaseExists, dropDatabase, setDatabaseReadOnly, terminateConnections, withMaintenanceSession } from '../db/postgres.ts';
 import { publishTenantChange } from '../platform/notifications.ts';
 import { findPgTool, serverMajorVersion } from './pg-tools.ts';
-import { dumpDatabase, restoreIntoScratchDatabase, swapIntoPlace } from './database-copy.ts';
+import { restoreIntoScratchDatabase, swapIntoPlace } from './database-copy.ts';
 import type { Progress } from './backup.ts';
 
 export interface MoveOptions {
@@ -30,7 +26,7 @@ export interface MovedTenant {
 }
 
 /**
- * DESIGN §1: dump → restore on the target → switch the registry → notify nodes → drop the source.
+ * DESIGN §1: dump → restore on the target (piped, no file in between) → switch the registry → notify nodes → drop the source.
  * During the copy the tenant answers 503 + Retry-After and its source database only accepts
  * read-only sessions, so nothing written can be lost; any failure before the switch removes the
  * copy and the tenant keeps serving from its source.
@@ -57,7 +53,6 @@ export async function moveTenant(platform: Platform, rawId: string, options: Mov
     }
   });
 
-  const archive = path.join(os.tmpdir(), `tansu-move-${id}-${crypto.randomBytes(4).toString('hex')}.archive`);
   const unavailableFrom = performance.now();
   if (!(await setTenantStatus(platform.db, id, 'maintenance', { from: [tenant.status] }))) {
     throw new AppError('tenant_busy', `tenant "${id}" changed state; try again`, 409);
@@ -71,10 +66,8 @@ export async function moveTenant(platform: Platform, rawId: string, options: Mov
       await setDatabaseReadOnly(client, database, true);
       await terminateConnections(client, database);
     });
-    progress('dumping');
-    await dumpDatabase(sourceUrl, database, archive, platform.config.pgBinDir);
-    progress(`restoring on cluster ${options.to}`);
-    const restored = await restoreIntoScratchDatabase(targetUrl, { file: archive }, platform.config.pgBinDir);
+    progress(`copying to cluster ${options.to}`);
+    const restored = await restoreIntoScratchDatabase(targetUrl, { clusterUrl: sourceUrl, database }, platform.config.pgBinDir);
     scratch = restored;
     await withMaintenanceSession(targetUrl, (client) => swapIntoPlace(client, restored, database));
     copied = true;
@@ -112,7 +105,5 @@ export async function moveTenant(platform: Platform, rawId: string, options: Mov
     await publishTenantChange(platform.db, { tenant: id, kind: 'updated' });
     if (isAppError(error)) throw error;
     throw new AppError('move_failed', `moving tenant "${id}" failed: ${(error as Error).message}`, 500);
-  } finally {
-    await fs.promises.rm(archive, { force: true });
   }
 }

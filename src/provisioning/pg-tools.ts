@@ -103,14 +103,16 @@ export interface ToolRun {
   /** Resolves when the tool exits 0; rejects with its stderr otherwise. */
   done: Promise<void>;
   stdin: NodeJS.WritableStream;
+  /** The tool's output, when asked for (pg_dump piped straight into pg_restore). */
+  stdout: NodeJS.ReadableStream | null;
 }
 
 /** Runs a pg tool against a database; `errorCode` names the failure (`backup_failed`, `restore_failed`). */
-export function runPgTool(binary: string, args: string[], connectionUrl: string, errorCode: string): ToolRun {
-  const child = spawn(binary, args, { env: libpqEnvironment(connectionUrl), stdio: ['pipe', 'ignore', 'pipe'] });
+export function runPgTool(binary: string, args: string[], connectionUrl: string, errorCode: string, options: { stdout?: boolean } = {}): ToolRun {
+  const child = spawn(binary, args, { env: libpqEnvironment(connectionUrl), stdio: ['pipe', options.stdout ? 'pipe' : 'ignore', 'pipe'] });
   let stderr = '';
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (chunk: string) => {
+  child.stderr!.setEncoding('utf8');
+  child.stderr!.on('data', (chunk: string) => {
     if (stderr.length < 8_000) stderr += chunk;
   });
   const done = new Promise<void>((resolve, reject) => {
@@ -122,6 +124,6 @@ export function runPgTool(binary: string, args: string[], connectionUrl: string,
     });
   });
   // A tool that dies early closes its stdin; the write error is reported through `done`.
-  child.stdin.on('error', () => {});
-  return { done, stdin: child.stdin };
+  child.stdin!.on('error', () => {});
+  return { done, stdin: child.stdin!, stdout: child.stdout };
 }
