@@ -5,9 +5,8 @@ import { openTestPlatform, uniqueTenantId, type TestPlatform } from '../support/
 import { createTenant } from '../../src/provisioning/tenants.service.ts';
 import { loadPublishedPrivateJwks, openPrivateJwk } from '../../src/modules/keys/signing-keys.ts';
 import { writeRotationPolicy } from '../../src/modules/keys/key-rotation.ts';
-import {
-  listTenantKeys, rotateTenantKeys, sweepKeyRotations, withTenantDatabase,
-} from '../../src/modules/keys/key-rotation.schedule.ts';
+import { listTenantKeys, rotateTenantKeys, sweepKeyRotations } from '../../src/modules/keys/key-rotation.schedule.ts';
+import { withTenantDatabase } from '../../src/platform/tenant-access.ts';
 import { listenForTenantChanges, type TenantChange } from '../../src/platform/notifications.ts';
 
 let platform: TestPlatform;

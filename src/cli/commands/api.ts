@@ -1,6 +1,6 @@
 import { UsageError, listOption, stringOption, type CommandSpec } from '../command.ts';
 import { renderTable, shortTime } from '../table.ts';
-import { withTenantDatabase } from '../../modules/keys/key-rotation.schedule.ts';
+import { withTenantDatabase } from '../../platform/tenant-access.ts';
 import { createApi, deleteTenantApi, listTenantApis } from '../../modules/apis/apis.service.ts';
 
 export const apiCreateCommand: CommandSpec = {

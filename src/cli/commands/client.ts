@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { UsageError, listOption, stringOption, type CommandSpec } from '../command.ts';
 import { renderTable, shortTime } from '../table.ts';
-import { withTenantDatabase } from '../../modules/keys/key-rotation.schedule.ts';
+import { withTenantDatabase } from '../../platform/tenant-access.ts';
 import {
   createClient, deleteTenantClient, describeClient, listTenantClients, type ClientAuthMethod, type ClientType,
 } from '../../modules/clients/clients.service.ts';

@@ -1,5 +1,5 @@
 import { UsageError, listOption, stringOption, type CommandSpec } from '../command.ts';
-import { withTenantDatabase } from '../../modules/keys/key-rotation.schedule.ts';
+import { withTenantDatabase } from '../../platform/tenant-access.ts';
 import { createInvitation, INVITATION_TTL_DAYS, listInvitations } from '../../modules/users/invitations.service.ts';
 
 export const inviteCreateCommand: CommandSpec = {

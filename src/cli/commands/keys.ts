@@ -1,6 +1,7 @@
 import { UsageError, stringOption, type CommandSpec, type ParsedOptions } from '../command.ts';
 import { renderTable, shortTime } from '../table.ts';
-import { listTenantKeys, rotateTenantKeys, withTenantDatabase } from '../../modules/keys/key-rotation.schedule.ts';
+import { listTenantKeys, rotateTenantKeys } from '../../modules/keys/key-rotation.schedule.ts';
+import { withTenantDatabase } from '../../platform/tenant-access.ts';
 import { writeRotationPolicy } from '../../modules/keys/key-rotation.ts';
 import { publishTenantChange } from '../../platform/notifications.ts';
 

@@ -1,5 +1,5 @@
 import { UsageError, stringOption, type CommandSpec } from '../command.ts';
-import { withTenantDatabase } from '../../modules/keys/key-rotation.schedule.ts';
+import { withTenantDatabase } from '../../platform/tenant-access.ts';
 import { SIGNUP_MODES, parseSignupMode, readTenantSettings, updateTenantSettings } from '../../modules/settings/settings.service.ts';
 
 export const tenantSettingsCommand: CommandSpec = {

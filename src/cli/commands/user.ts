@@ -1,5 +1,5 @@
 import { listOption, stringOption, type CommandSpec } from '../command.ts';
-import { withTenantDatabase } from '../../modules/keys/key-rotation.schedule.ts';
+import { withTenantDatabase } from '../../platform/tenant-access.ts';
 import { createUser, listUsers, type UserSummary } from '../../modules/users/users.service.ts';
 
 export const userCreateCommand: CommandSpec = {

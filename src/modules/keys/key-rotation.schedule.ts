@@ -1,29 +1,10 @@
 import { sql } from 'kysely';
 import type { Platform } from '../../platform/platform.ts';
-import type { TenantDb } from '../../db/tenant-database.ts';
-import { openTenantDatabase } from '../../db/tenant-database.ts';
-import { AppError, tenantNotFound } from '../../errors.ts';
-import { parseTenantId } from '../../tenancy/tenant-id.ts';
-import { findTenant, listTenants } from '../../platform/tenants.repository.ts';
+import { listTenants } from '../../platform/tenants.repository.ts';
+import { withTenantDatabase } from '../../platform/tenant-access.ts';
 import { publishTenantChange } from '../../platform/notifications.ts';
 import { readRotationPolicy, removeUnpublishedKeys, rotateSigningKeys, type RotateOptions, type RotationOutcome, type RotationPolicy } from './key-rotation.ts';
 import { listSigningKeys, type SigningKeyRow } from './signing-keys.ts';
-
-/** Runs `work` on a short-lived one-connection pool to a tenant's database. */
-export async function withTenantDatabase<T>(platform: Platform, rawId: string, work: (db: TenantDb) => Promise<T>): Promise<T> {
-  const id = parseTenantId(rawId);
-  const tenant = await findTenant(platform.db, id);
-  if (!tenant) throw tenantNotFound(id);
-  if (tenant.status !== 'active' && tenant.status !== 'suspended') {
-    throw new AppError('tenant_busy', `tenant "${id}" is ${tenant.status}`, 409);
-  }
-  const db = openTenantDatabase(await platform.clusters.urlOf(tenant.cluster), tenant.database_name, 1, 'tansu-keys');
-  try {
-    return await work(db);
-  } finally {
-    await db.destroy();
-  }
-}
 
 /** `tansu keys rotate`: rotate now and tell every node to rebuild the tenant's provider. */
 export async function rotateTenantKeys(platform: Platform, id: string, options: RotateOptions = {}): Promise<RotationOutcome> {
