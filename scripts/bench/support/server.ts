@@ -52,6 +52,8 @@ export interface TansuOptions {
   /** Extra node flags, e.g. --cpu-prof. */
   nodeFlags?: string[];
   env?: Record<string, string>;
+  /** Another checkout to run (before/after comparisons); BENCH_TANSU_ROOT sets it for a whole run. */
+  root?: string;
 }
 
 export function publicUrlOf(port: number): string {
@@ -62,9 +64,8 @@ export function publicUrlOf(port: number): string {
 export async function startTansu(cluster: BenchCluster, options: TansuOptions): Promise<RunningServer> {
   const port = await freePort();
   const url = publicUrlOf(port);
-  // BENCH_TANSU_ROOT runs another checkout (a `git worktree` of an earlier commit) for before/after figures.
   const child = spawn(process.execPath, [...(options.nodeFlags ?? []), 'src/main.ts'], {
-    cwd: process.env.BENCH_TANSU_ROOT || ROOT,
+    cwd: options.root || process.env.BENCH_TANSU_ROOT || ROOT,
     stdio: ['ignore', 'ignore', 'pipe'],
     env: {
       ...process.env,
