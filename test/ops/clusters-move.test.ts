@@ -9,9 +9,10 @@ import { startEmbeddedPostgres, type EmbeddedCluster } from '../../src/db/embedd
 import { buildApp } from '../../src/app.ts';
 import { createTenant } from '../../src/provisioning/tenants.service.ts';
 import { moveTenant } from '../../src/provisioning/move.ts';
-import { findTenant } from '../../src/platform/tenants.repository.ts';
+import { recoverTenant } from '../../src/provisioning/recover.ts';
+import { findTenant, setTenantStatus } from '../../src/platform/tenants.repository.ts';
 import { insertUser } from '../../src/modules/users/users.repository.ts';
-import { databaseExists, databaseUrl, dropDatabase, withMaintenanceSession } from '../../src/db/postgres.ts';
+import { databaseExists, databaseUrl, dropDatabase, setDatabaseReadOnly, withMaintenanceSession } from '../../src/db/postgres.ts';
 import { openTenantDatabase } from '../../src/db/tenant-database.ts';
 import { TEMPLATE_DATABASE } from '../../src/provisioning/template.ts';
 
@@ -106,6 +107,9 @@ describe('several clusters', () => {
         }
         const writeError = await addUser(clusterUrl(), tenant.database_name, 'lost@mv.test').then(() => undefined, (error: Error) => error.message);
         during = { status: response.statusCode, retryAfter: response.headers['retry-after'], writeError };
+        // The provider's own routes answer the same way (the context is refused before hijacking).
+        const discovery = await app.inject({ method: 'GET', url: `/t/${id}/.well-known/openid-configuration` });
+        expect([discovery.statusCode, discovery.headers['retry-after']]).toEqual([503, '2']);
         // Isolation: another tenant on the same cluster serves normally meanwhile.
         expect((await probe(bystander)).json()).toEqual({ port: mainPort(), users: 1 });
         expect(response.json()).toMatchObject({ error: 'tenant_unavailable' });
@@ -156,5 +160,26 @@ describe('several clusters', () => {
     await expect(moveTenant(platform, id, { to: 'main' })).rejects.toMatchObject({ code: 'same_cluster' });
     await expect(moveTenant(platform, uniqueTenantId('ghost'), { to: 'c2' })).rejects.toMatchObject({ code: 'tenant_not_found' });
     expect((await findTenant(platform.db, id))!.status).toBe('active');
+  });
+
+  it('recovers a tenant whose move died mid-copy: serving and writable again from its source', async () => {
+    const id = uniqueTenantId('mvdead');
+    const { tenant } = await createTenant(platform, { id, cluster: 'main' });
+    await expect(recoverTenant(platform, id)).rejects.toMatchObject({ code: 'tenant_not_in_maintenance' });
+    // What a move leaves behind when its process is killed during the copy.
+    await setTenantStatus(platform.db, id, 'maintenance');
+    await withMaintenanceSession(clusterUrl(), (client) => setDatabaseReadOnly(client, tenant.database_name, true));
+    app.tenants.invalidate(id);
+    expect((await probe(id)).statusCode).toBe(503);
+
+    const { tenant: recovered } = await recoverTenant(platform, id);
+    expect(recovered.status).toBe('active');
+    await addUser(clusterUrl(), tenant.database_name, 'after-recovery@mv.test');
+    let response = await probe(id);
+    for (let i = 0; i < 50 && response.statusCode !== 200; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      response = await probe(id);
+    }
+    expect(response.json()).toEqual({ port: mainPort(), users: 2 });
   });
 });

@@ -2,7 +2,7 @@ import type { CommandSpec } from '../command.ts';
 import { tenantCommands } from './tenant.ts';
 import { migrateCommand } from './migrate.ts';
 import { tenantBackupCommand, tenantRestoreCommand } from './tenant-backup.ts';
-import { tenantMoveCommand } from './tenant-move.ts';
+import { tenantMoveCommand, tenantRecoverCommand } from './tenant-move.ts';
 import { tenantSettingsCommand } from './tenant-settings.ts';
 import { clusterAddCommand, clusterListCommand } from './cluster.ts';
 import { keysListCommand, keysPolicyCommand, keysRotateCommand } from './keys.ts';
@@ -19,6 +19,7 @@ export const allCommands: CommandSpec[] = [
   tenantBackupCommand,
   tenantRestoreCommand,
   tenantMoveCommand,
+  tenantRecoverCommand,
   tenantSettingsCommand,
   clusterAddCommand,
   clusterListCommand,

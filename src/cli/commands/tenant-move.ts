@@ -1,6 +1,7 @@
 import { stringOption, type CommandSpec } from '../command.ts';
 import { stepReporter } from '../progress.ts';
 import { moveTenant } from '../../provisioning/move.ts';
+import { recoverTenant } from '../../provisioning/recover.ts';
 
 export const tenantMoveCommand: CommandSpec = {
   path: ['tenant', 'move'],
@@ -18,6 +19,21 @@ export const tenantMoveCommand: CommandSpec = {
       text:
         `moved ${moved.tenant.id} from ${moved.from} to ${moved.to} (unavailable ${moved.unavailableMs} ms)` +
         (moved.sourceDropped ? '' : `\nwarning: the old database on ${moved.from} could not be dropped; drop ${moved.tenant.database_name} there by hand`),
+    };
+  },
+};
+
+export const tenantRecoverCommand: CommandSpec = {
+  path: ['tenant', 'recover'],
+  args: ['<id>'],
+  summary: 'Bring back a tenant left in maintenance by an interrupted move or restore (serving from its registered database)',
+  async run(context) {
+    const { tenant, leftovers } = await recoverTenant(context.platform, context.args[0]!);
+    return {
+      data: { tenant: tenant.id, cluster: tenant.cluster, status: tenant.status, leftovers },
+      text:
+        `tenant ${tenant.id} serves again from ${tenant.database_name} on ${tenant.cluster}` +
+        (leftovers.length ? `\nleftover databases on ${tenant.cluster} (inspect, then drop): ${leftovers.join(', ')}` : ''),
     };
   },
 };
