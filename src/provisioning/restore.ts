@@ -61,6 +61,8 @@ export async function restoreTenant(platform: Platform, options: RestoreOptions)
   if (!existing) {
     const claimed = await insertProvisioningTenant(platform.db, { id, displayName: header.tenant.displayName, cluster, databaseName });
     if (!claimed) throw tenantExists(id);
+    // Not left in `provisioning`: a long restore must not look like a dead creation to take over.
+    await setTenantStatus(platform.db, id, 'maintenance', { from: ['provisioning'] });
   }
 
   let scratch: string | undefined;
@@ -72,7 +74,9 @@ export async function restoreTenant(platform: Platform, options: RestoreOptions)
 
     progress('swapping the restored database in');
     if (existing) {
-      await setTenantStatus(platform.db, id, 'maintenance', { from: [existing.status] });
+      if (!(await setTenantStatus(platform.db, id, 'maintenance', { from: [existing.status] }))) {
+        throw new AppError('tenant_busy', `tenant "${id}" changed state during the restore`, 409);
+      }
       await publishTenantChange(platform.db, { tenant: id, kind: 'updated' });
     }
     const restoredScratch = scratch;

@@ -118,6 +118,16 @@ describe('signing key rotation', () => {
     expect((await sweepKeyRotations(platform)).rotated).not.toContain(due);
   });
 
+  it('the schedule publishes a next key for a tenant that has none (created before rotation existed)', async () => {
+    const id = uniqueTenantId('legacy');
+    await createTenant(platform, { id });
+    await withTenantDatabase(platform, id, (db) => db.deleteFrom('signing_keys').where('state', '=', 'next').execute());
+    const sweep = await sweepKeyRotations(platform);
+    expect(sweep.nextAdded).toContain(id);
+    expect((await listTenantKeys(platform, id)).keys.map((k) => k.state).sort()).toEqual(['active', 'next']);
+    expect((await sweepKeyRotations(platform)).nextAdded).not.toContain(id);
+  });
+
   it('only one node sweeps at a time', async () => {
     const results = await platform.db.transaction().execute(async (trx) => {
       await sql`SELECT pg_advisory_xact_lock(7411002, 2)`.execute(trx);

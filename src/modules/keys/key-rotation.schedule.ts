@@ -3,7 +3,7 @@ import type { Platform } from '../../platform/platform.ts';
 import { listTenants } from '../../platform/tenants.repository.ts';
 import { withTenantDatabase } from '../../platform/tenant-access.ts';
 import { publishTenantChange } from '../../platform/notifications.ts';
-import { readRotationPolicy, removeUnpublishedKeys, rotateSigningKeys, type RotateOptions, type RotationOutcome, type RotationPolicy } from './key-rotation.ts';
+import { ensureNextKey, readRotationPolicy, removeUnpublishedKeys, rotateSigningKeys, type RotateOptions, type RotationOutcome, type RotationPolicy } from './key-rotation.ts';
 import { listSigningKeys, type SigningKeyRow } from './signing-keys.ts';
 
 /** `tansu keys rotate`: rotate now and tell every node to rebuild the tenant's provider. */
@@ -38,6 +38,8 @@ export interface SweepResult {
   ran: boolean;
   rotated: string[];
   pruned: string[];
+  /** Tenants that had no `next` key and got one. */
+  nextAdded: string[];
   failed: Array<{ tenant: string; error: string }>;
 }
 
@@ -51,7 +53,7 @@ const SWEEP_LOCK = 2;
  * retired keys past their grace period, then notify nodes for each tenant that changed.
  */
 export async function sweepKeyRotations(platform: Platform, options: { concurrency?: number } = {}): Promise<SweepResult> {
-  const result: SweepResult = { ran: false, rotated: [], pruned: [], failed: [] };
+  const result: SweepResult = { ran: false, rotated: [], pruned: [], nextAdded: [], failed: [] };
   await platform.db.transaction().execute(async (trx) => {
     const { rows } = await sql<{ locked: boolean }>`SELECT pg_try_advisory_xact_lock(${SWEEP_LOCK_CLASS}, ${SWEEP_LOCK}) AS locked`.execute(trx);
     if (!rows[0]?.locked) return;
@@ -62,13 +64,15 @@ export async function sweepKeyRotations(platform: Platform, options: { concurren
       while (index < tenants.length) {
         const tenant = tenants[index++]!;
         try {
-          const changed = await withTenantDatabase(platform, tenant.id, async (db) => {
+          const changes = await withTenantDatabase(platform, tenant.id, async (db) => {
             const rotated = await rotateSigningKeys(db, tenant.id, platform.secrets, { onlyIfDue: true, actor: 'schedule' });
-            if (rotated) return 'rotated';
-            return (await removeUnpublishedKeys(db)).length > 0 ? 'pruned' : undefined;
+            if (rotated) return ['rotated'] as const;
+            const added = await ensureNextKey(db, tenant.id, platform.secrets);
+            const pruned = await removeUnpublishedKeys(db);
+            return [...(added ? (['nextAdded'] as const) : []), ...(pruned.length > 0 ? (['pruned'] as const) : [])];
           });
-          if (!changed) continue;
-          result[changed].push(tenant.id);
+          if (changes.length === 0) continue;
+          for (const change of changes) result[change].push(tenant.id);
           await publishTenantChange(platform.db, { tenant: tenant.id, kind: 'keys' });
         } catch (error) {
           result.failed.push({ tenant: tenant.id, error: (error as Error).message });
@@ -77,7 +81,9 @@ export async function sweepKeyRotations(platform: Platform, options: { concurren
     };
     await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 4, tenants.length) }, worker));
   });
-  if (result.ran) platform.log.info({ rotated: result.rotated.length, pruned: result.pruned.length, failed: result.failed }, 'key rotation sweep done');
+  if (result.ran) {
+    platform.log.info({ rotated: result.rotated.length, pruned: result.pruned.length, nextAdded: result.nextAdded.length, failed: result.failed }, 'key rotation sweep done');
+  }
   return result;
 }
 

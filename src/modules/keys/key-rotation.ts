@@ -117,6 +117,23 @@ export async function rotateSigningKeys(db: TenantDb, tenantId: string, secrets:
   });
 }
 
+/**
+ * Publishes a `next` key when a tenant has none (tenants created before key rotation existed), so
+ * resource servers learn it before it signs. Returns its kid, or undefined when one existed.
+ */
+export async function ensureNextKey(db: TenantDb, tenantId: string, secrets: SecretBox, alg: SigningAlg = 'RS256'): Promise<string | undefined> {
+  const hasNext = async (q: TenantDb) =>
+    (await q.selectFrom('signing_keys').select('kid').where('state', '=', 'next').where('alg', '=', alg).executeTakeFirst()) !== undefined;
+  if (await hasNext(db)) return undefined;
+  const key = await generateSigningKey(tenantId, alg, secrets);
+  return db.transaction().execute(async (trx) => {
+    await sql`SELECT pg_advisory_xact_lock(${LOCK_CLASS}, ${ROTATION_LOCK})`.execute(trx);
+    if (await hasNext(trx)) return undefined;
+    await insertSigningKey(trx, key, 'next');
+    return key.kid;
+  });
+}
+
 /** Deletes retired keys whose grace period is over; returns their kids. */
 export async function removeUnpublishedKeys(db: TenantDb, now = new Date()): Promise<string[]> {
   const rows = await db
