@@ -31,6 +31,8 @@ export interface Config {
   readonly pgBinDir: string | undefined;
   /** How often a node checks which tenants' signing keys are due for rotation; 0 disables. */
   readonly keyRotationCheckSeconds: number;
+  /** When set, `/metrics` answers only `Authorization: Bearer <token>`. */
+  readonly metricsToken: string | undefined;
   readonly workers: number;
   /** Bearer token of the platform admin API (/admin); undefined ⇒ that API is switched off (404). */
   readonly adminToken: string | undefined;
@@ -103,6 +105,7 @@ export function loadConfig(env: Env = process.env): Config {
     trustedProxies: Object.freeze((env.TRUSTED_PROXIES || '').split(',').map((s) => s.trim()).filter(Boolean)),
     pgBinDir: env.PG_BIN_DIR || undefined,
     keyRotationCheckSeconds: integer(env, 'KEY_ROTATION_CHECK_SECONDS', nodeEnv === 'test' ? 0 : 3600, 0, 31_536_000),
+    metricsToken: env.METRICS_TOKEN || undefined,
     workers: integer(env, 'WORKERS', 1, 1, 256),
     adminToken: adminTokenFrom(env),
   });

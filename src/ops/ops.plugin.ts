@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { sql } from 'kysely';
@@ -65,8 +66,18 @@ export const opsPlugin = fp(async (app: FastifyInstance, options: { platform: Pl
     return { status: 'ready' };
   });
 
-  app.get('/metrics', async (_request, reply) => {
+  const metricsToken = platform.config.metricsToken;
+  app.get('/metrics', async (request, reply) => {
+    if (metricsToken && !bearerMatches(request.headers.authorization, metricsToken)) {
+      return reply.status(401).header('www-authenticate', 'Bearer').send({ error: 'unauthorized', error_description: 'a valid metrics token is required' });
+    }
     reply.header('content-type', metricsRegistry.contentType);
     return metricsRegistry.metrics();
   });
 });
+
+function bearerMatches(header: string | undefined, token: string): boolean {
+  const presented = /^Bearer (.+)$/i.exec(header ?? '')?.[1] ?? '';
+  const digest = (value: string) => crypto.createHash('sha256').update(value).digest();
+  return crypto.timingSafeEqual(digest(presented), digest(token));
+}

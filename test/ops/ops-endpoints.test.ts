@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { uniqueTenantId, openTestPlatform } from '../support/platform.ts';
+import { uniqueTenantId, openTestPlatform, testConfig } from '../support/platform.ts';
 import { createTestTenant, startOidcTestBed, type OidcTestBed, type TestTenant } from '../oidc/support.ts';
 import { createClient } from '../../src/modules/clients/clients.service.ts';
 import { createApi } from '../../src/modules/apis/apis.service.ts';
@@ -85,6 +85,23 @@ describe('/metrics', () => {
     expect(metricValue(text, 'tansu_db_pool_connections{pool="tansu-platform",state="total"}')).toBeGreaterThanOrEqual(1);
     expect(metricValue(text, 'tansu_tenant_provisioning_seconds_count{outcome="created"}')).toBeGreaterThanOrEqual(1);
     expect(text).toContain('tansu_process_resident_memory_bytes');
+  });
+});
+
+describe('/metrics with METRICS_TOKEN', () => {
+  it('answers only a matching bearer token', async () => {
+    const platform = await openTestPlatform(testConfig({ METRICS_TOKEN: 'scrape-secret' }));
+    const app = await buildApp({ platform });
+    try {
+      expect((await app.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(401);
+      expect((await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: 'Bearer wrong' } })).statusCode).toBe(401);
+      const ok = await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: 'Bearer scrape-secret' } });
+      expect(ok.statusCode).toBe(200);
+      expect(ok.body).toContain('tansu_http_requests_total');
+    } finally {
+      await app.close();
+      await platform.destroy();
+    }
   });
 });
 
