@@ -1,8 +1,9 @@
 /**
- * Provisioning time: creates N tenants one after another through createTenant (the template
- * path: clone, seed admin and roles, two RSA-2048 keys) and prints p50/p95; then, in the same run
- * and on the same cluster, compares the database step alone: a template clone versus CREATE
- * DATABASE followed by every tenant migration. Everything it creates is removed at the end.
+ * Provisioning time: creates N tenants one at a time through createTenant (copy of the template,
+ * admin and roles, two RSA-2048 keys) and prints p50/p95 — spaced, so the spare copy refilled
+ * after each creation is ready for the next, and back to back, so it may not be. Then, in the
+ * same run on the same cluster, the database step alone: a template clone versus CREATE DATABASE
+ * followed by every tenant migration. Everything it creates is removed at the end.
  *
  *   npm run bench:provision                     # 50 tenants
  *   npm run bench:provision -- --count 200
@@ -16,7 +17,7 @@ import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
 import { openPlatform } from '../../src/platform/platform.ts';
 import { createTenant, deleteTenant } from '../../src/provisioning/tenants.service.ts';
-import { ensureTenantTemplate, TEMPLATE_DATABASE, withTemplateReadLock } from '../../src/provisioning/template.ts';
+import { ensureTenantTemplate, refillSpareDatabases, TEMPLATE_DATABASE, withTemplateReadLock } from '../../src/provisioning/template.ts';
 import { cloneDatabase, createDatabase, databaseUrl, dropDatabase, withMaintenanceSession } from '../../src/db/postgres.ts';
 import { openTenantDatabase } from '../../src/db/tenant-database.ts';
 import { migrateToLatest } from '../../src/db/migrator.ts';
@@ -68,13 +69,24 @@ await withBenchCluster(async (cluster) => {
   try {
     const templateMs = await timed(() => ensureTenantTemplate(clusterUrl));
 
-    const createMs: number[] = [];
-    const tick = progress('createTenant (template clone)', COUNT);
+    // Back to back: the spare refilled after one creation may not be ready for the next.
+    const backToBackMs: number[] = [];
+    const tick = progress('createTenant, back to back', COUNT);
     for (let i = 0; i < COUNT; i++) {
-      const id = `bench-${run}-${i}`;
+      const id = `bench-${run}-b${i}`;
       tenantIds.push(id);
-      createMs.push(await timed(() => createTenant(platform, { id })));
+      backToBackMs.push(await timed(() => createTenant(platform, { id })));
       tick(i + 1);
+    }
+    // Spaced: creations arrive further apart than one template copy, so a spare is always ready.
+    const spacedMs: number[] = [];
+    const tickSpaced = progress('createTenant, spaced', COUNT);
+    for (let i = 0; i < COUNT; i++) {
+      await refillSpareDatabases(clusterUrl);
+      const id = `bench-${run}-s${i}`;
+      tenantIds.push(id);
+      spacedMs.push(await timed(() => createTenant(platform, { id })));
+      tickSpaced(i + 1);
     }
 
     // The database step alone, interleaved so both see the same cluster state.
@@ -104,16 +116,18 @@ await withBenchCluster(async (cluster) => {
     }
 
     const rows = [
-      summarize('createTenant (whole: clone + admin + 2 RSA keys)', createMs),
+      summarize('createTenant, spaced (spare ready)', spacedMs),
+      summarize('createTenant, back to back', backToBackMs),
       summarize('database step: clone template', cloneMs),
       summarize('database step: CREATE DATABASE + migrate', migrateMs),
     ];
-    printTable(`Provisioning, ${COUNT} tenants one after another (template prepared once in ${round(templateMs)} ms)`, rows);
+    printTable(`Provisioning ${COUNT} tenants one at a time (template prepared once in ${round(templateMs)} ms)`, rows);
     const p50 = (samples: number[]) => percentile([...samples].sort((a, b) => a - b), 50);
     const speedup = p50(migrateMs) / p50(cloneMs);
+    const verdict = (samples: number[]) => `${round(p50(samples))} ms (${p50(samples) < 300 ? 'met' : 'missed'})`;
     process.stdout.write(
       `\ntemplate clone is ${round(speedup)}x faster than create+migrate at p50; ` +
-        `createTenant p50 ${round(p50(createMs))} ms (target < 300 ms: ${p50(createMs) < 300 ? 'met' : 'missed'})\n`,
+        `createTenant p50 vs the 300 ms target: spaced ${verdict(spacedMs)}, back to back ${verdict(backToBackMs)}\n`,
     );
     saveResults('provision', { count: COUNT, templateMs: round(templateMs), rows, cloneSpeedupAtP50: round(speedup) });
   } finally {
@@ -125,6 +139,7 @@ await withBenchCluster(async (cluster) => {
     await withMaintenanceSession(clusterUrl, async (client) => {
       for (const name of scratchDatabases) await dropDatabase(client, name);
     });
+    await refillSpareDatabases(clusterUrl).catch(() => {}); // let a background copy finish first
     await platform.close();
     await withMaintenanceSession(databaseUrl(cluster.databaseUrl, 'postgres'), (client) => dropDatabase(client, platformDatabase));
   }

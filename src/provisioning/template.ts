@@ -1,10 +1,14 @@
-import { databaseExists, createDatabase, withMaintenanceSession, createKysely, createPool, databaseUrl } from '../db/postgres.ts';
+import crypto from 'node:crypto';
+import {
+  databaseExists, cloneDatabase, createDatabase, dropDatabase, renameDatabase, withMaintenanceSession, createKysely, createPool, databaseUrl,
+} from '../db/postgres.ts';
 import { migrateToLatest } from '../db/migrator.ts';
+import { pgCode } from '../errors.ts';
 import type pg from 'pg';
 
 /**
  * Each cluster keeps `tansu_tenant_template` migrated to the latest tenant schema, so a new tenant
- * is one file copy away. Migrating the template takes an exclusive advisory lock; cloning it takes
+ * is one copy away (or one rename, with a spare copy made ahead). Migrating the template takes an exclusive advisory lock; cloning it takes
  * the shared one, so a clone never sees a half-migrated template.
  */
 export const TEMPLATE_DATABASE = 'tansu_tenant_template';
@@ -39,11 +43,15 @@ async function migrateTemplate(clusterUrl: string, migrationsFolder: string | un
         await createDatabase(client, TEMPLATE_DATABASE);
       }
       const db = createKysely(createPool(databaseUrl(clusterUrl, TEMPLATE_DATABASE), { max: 1, applicationName: 'tansu-template' }));
+      let applied: string[];
       try {
-        return (await migrateToLatest(db, 'tenant', migrationsFolder)).applied;
+        applied = (await migrateToLatest(db, 'tenant', migrationsFolder)).applied;
       } finally {
         await db.destroy();
       }
+      // Spares are copies of the template as it was: a new schema makes them unusable.
+      if (applied.length > 0) await dropSpareDatabases(client);
+      return applied;
     } finally {
       await client.query('SELECT pg_advisory_unlock($1, $2)', [LOCK_CLASS, TEMPLATE_LOCK]);
     }
@@ -58,4 +66,79 @@ export async function withTemplateReadLock<T>(client: pg.Client, work: () => Pro
   } finally {
     await client.query('SELECT pg_advisory_unlock_shared($1, $2)', [LOCK_CLASS, TEMPLATE_LOCK]);
   }
+}
+
+/*
+ * Spare databases: copies of the template made ahead of time, so creating a tenant renames one (a
+ * catalog update) instead of copying ~8 MB while the caller waits. Claims and refills hold the
+ * template's shared lock and a migration drops the spares under the exclusive one, so no spare
+ * outlives the template version it was copied from.
+ */
+const SPARE_PREFIX = 'tansu_spare_';
+export const SPARES_PER_CLUSTER = 2;
+
+async function listSpares(client: pg.Client): Promise<string[]> {
+  const { rows } = await client.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE 'tansu\\_spare\\_%' ORDER BY datname");
+  return rows.map((r) => r.datname);
+}
+
+async function dropSpareDatabases(client: pg.Client): Promise<void> {
+  for (const spare of await listSpares(client)) await dropDatabase(client, spare);
+}
+
+/** The spare each cluster's refill is copying right now, in this process. */
+const sparesBeingCopied = new Map<string, Promise<void>>();
+
+/**
+ * Gives `name` a fresh copy of the template: a ready spare renamed; else, when this process is
+ * already copying one, that spare as soon as it is done (sooner than a second copy competing for
+ * the same disk); else a clone of its own.
+ */
+export async function createFromTemplate(client: pg.Client, clusterUrl: string, name: string): Promise<'spare' | 'clone'> {
+  return withTemplateReadLock(client, async () => {
+    if (await claimSpare(client, name)) return 'spare';
+    const inFlight = sparesBeingCopied.get(clusterUrl);
+    if (inFlight && (await inFlight.then(() => claimSpare(client, name), () => false))) return 'spare';
+    await cloneDatabase(client, name, TEMPLATE_DATABASE);
+    return 'clone';
+  });
+}
+
+async function claimSpare(client: pg.Client, name: string): Promise<boolean> {
+  for (const spare of await listSpares(client)) {
+    try {
+      await renameDatabase(client, spare, name);
+      return true;
+    } catch (error) {
+      // Another creation renamed this one first: try the next.
+      if (pgCode(error) !== '3D000') throw error;
+    }
+  }
+  return false;
+}
+
+const refills = new Map<string, Promise<void>>();
+
+/**
+ * Tops the cluster's spares up to SPARES_PER_CLUSTER, one copy at a time; one refill per cluster
+ * per process. Callers run it in the background: without spares, creation simply clones.
+ */
+export function refillSpareDatabases(clusterUrl: string): Promise<void> {
+  let refill = refills.get(clusterUrl);
+  if (!refill) {
+    refill = withMaintenanceSession(clusterUrl, async (client) => {
+      while ((await listSpares(client)).length < SPARES_PER_CLUSTER) {
+        const spare = SPARE_PREFIX + crypto.randomBytes(6).toString('hex');
+        const copy = withTemplateReadLock(client, () => cloneDatabase(client, spare, TEMPLATE_DATABASE));
+        sparesBeingCopied.set(clusterUrl, copy);
+        try {
+          await copy;
+        } finally {
+          sparesBeingCopied.delete(clusterUrl);
+        }
+      }
+    }).finally(() => refills.delete(clusterUrl));
+    refills.set(clusterUrl, refill);
+  }
+  return refill;
 }

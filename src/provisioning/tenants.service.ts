@@ -5,9 +5,9 @@ import {
   claimUnfinishedTenant, deleteTenantRow, findTenant, insertProvisioningTenant, recordPlatformEvent, setTenantStatus,
   type TenantRow,
 } from '../platform/tenants.repository.ts';
-import { cloneDatabase, dropDatabase, withMaintenanceSession } from '../db/postgres.ts';
+import { dropDatabase, withMaintenanceSession } from '../db/postgres.ts';
 import { openTenantDatabase } from '../db/tenant-database.ts';
-import { ensureTenantTemplate, TEMPLATE_DATABASE, withTemplateReadLock } from './template.ts';
+import { createFromTemplate, ensureTenantTemplate, refillSpareDatabases } from './template.ts';
 import { publishTenantChange } from '../platform/notifications.ts';
 import { generatePassword, hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../crypto/passwords.ts';
 import { generateSigningKey, insertSigningKey } from '../modules/keys/signing-keys.ts';
@@ -60,9 +60,9 @@ function validateInput(input: CreateTenantInput) {
 }
 
 /**
- * DESIGN §4: registry row → clone of the migrated template → admin, roles and signing key →
- * active. Any failure drops what was created and leaves the row `failed` with the reason; running
- * it again takes the failed row over and finishes.
+ * DESIGN §4: registry row → copy of the migrated template (a spare made ahead, else a clone) →
+ * admin, roles and signing keys → active. Any failure drops what was created and leaves the row
+ * `failed` with the reason; running it again takes the failed row over and finishes.
  */
 export async function createTenant(platform: Platform, input: CreateTenantInput, hooks: ProvisioningHooks = {}): Promise<CreatedTenant> {
   const { id, displayName, adminEmail, adminPassword } = validateInput(input);
@@ -89,10 +89,10 @@ export async function createTenant(platform: Platform, input: CreateTenantInput,
 
   try {
     await ensureTenantTemplate(clusterUrl);
-    await withMaintenanceSession(clusterUrl, async (client) => {
+    const copy = await withMaintenanceSession(clusterUrl, async (client) => {
       // A retry after a crash may find the previous attempt's database: start clean.
       await dropDatabase(client, databaseName);
-      await withTemplateReadLock(client, () => cloneDatabase(client, databaseName, TEMPLATE_DATABASE));
+      return createFromTemplate(client, clusterUrl, databaseName);
     });
     await hooks.afterDatabaseCreated?.(id);
 
@@ -114,7 +114,9 @@ export async function createTenant(platform: Platform, input: CreateTenantInput,
     if (!active) throw new AppError('provisioning_conflict', `tenant "${id}" changed state while it was being created`, 409);
     await recordPlatformEvent(platform.db, { actor: 'platform', action: 'tenant.created', tenantId: id, details: { cluster } });
     provisioningDuration.observe({ outcome: 'created' }, (performance.now() - started) / 1000);
-    platform.log.info({ tenant: id, cluster, ms: Math.round(performance.now() - started) }, 'tenant created');
+    platform.log.info({ tenant: id, cluster, copy, ms: Math.round(performance.now() - started) }, 'tenant created');
+    // The next creation on this cluster finds a spare ready; the caller does not wait for it.
+    refillSpareDatabases(clusterUrl).catch((error: Error) => platform.log.warn({ cluster, err: error.message }, 'could not refill spare databases'));
     return {
       tenant: active,
       issuer: issuerOf(platform, id),

@@ -10,7 +10,7 @@ import { databaseUrl, dropDatabase, withMaintenanceSession } from '../../src/db/
 import { openTenantDatabase } from '../../src/db/tenant-database.ts';
 import { createTenant } from '../../src/provisioning/tenants.service.ts';
 import { migrateFleet, type TenantMigrationResult } from '../../src/provisioning/migrate-fleet.ts';
-import { TEMPLATE_DATABASE } from '../../src/provisioning/template.ts';
+import { refillSpareDatabases, SPARES_PER_CLUSTER, TEMPLATE_DATABASE } from '../../src/provisioning/template.ts';
 import { openTestPlatform, testConfig, uniqueTenantId, type TestPlatform } from '../support/platform.ts';
 
 /**
@@ -48,6 +48,13 @@ afterAll(async () => {
   fs.rmSync(migrationsDir, { recursive: true, force: true });
 });
 
+async function spares(): Promise<string[]> {
+  return withMaintenanceSession(cluster.url, async (client) => {
+    const { rows } = await client.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE 'tansu\\_spare\\_%'");
+    return rows.map((r) => r.datname);
+  });
+}
+
 async function hasProbeTable(database: string): Promise<boolean> {
   const db = openTenantDatabase(cluster.url, database, 1);
   try {
@@ -65,6 +72,10 @@ describe('migrateFleet', () => {
     for (const id of ids) tenants.push((await createTenant(platform, { id })).tenant);
     const [broken, ...healthy] = tenants;
     await withMaintenanceSession(cluster.url, (client) => dropDatabase(client, broken!.database_name));
+    // Spares copied from the template before the new migration must not become tenants after it.
+    await refillSpareDatabases(cluster.url);
+    const staleSpares = await spares();
+    expect(staleSpares).toHaveLength(SPARES_PER_CLUSTER);
 
     // Count overlapping tenant migrations through the one lookup each makes before connecting.
     let inFlight = 0;
@@ -102,10 +113,18 @@ describe('migrateFleet', () => {
     }
     expect(await hasProbeTable(TEMPLATE_DATABASE)).toBe(true);
 
+    expect((await spares()).filter((name) => staleSpares.includes(name))).toEqual([]);
+    // Tenants created from now on, from a clone or a fresh spare, are born with the new migration.
+    for (let i = 0; i < 2; i++) {
+      const { tenant } = await createTenant(platform, { id: uniqueTenantId('after') });
+      expect(await hasProbeTable(tenant.database_name)).toBe(true);
+      await refillSpareDatabases(cluster.url);
+    }
+
     // A second run finds nothing to do, except the broken tenant still failing.
     const again = await migrateFleet(platform, { migrationsFolder: migrationsDir });
     expect(again.templates[0]!.status).toBe('up-to-date');
-    expect(again.tenants.filter((r) => r.status === 'up-to-date')).toHaveLength(4);
+    expect(again.tenants.filter((r) => r.status === 'up-to-date')).toHaveLength(6);
     expect(again.failed).toBe(1);
   });
 });
