@@ -1,9 +1,11 @@
 import cluster from 'node:cluster';
+import os from 'node:os';
 import { loadConfig, type Config } from './config.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { openPlatform } from './platform/platform.ts';
 import { buildApp } from './app.ts';
 import { isAppError } from './errors.ts';
+import { limitPasswordHashing } from './crypto/passwords.ts';
 
 /**
  * One Tansu node. With WORKERS > 1 (default: one per core) the primary owns the embedded
@@ -22,6 +24,8 @@ async function main(): Promise<void> {
 }
 
 async function runServer(config: Config, log: Logger): Promise<void> {
+  // The workers of this node share its cores for memory-hard password hashing.
+  limitPasswordHashing(Math.max(1, Math.floor(os.availableParallelism() / config.workers)));
   const platform = await openPlatform(config, log);
   const app = await buildApp({ platform });
   await app.listen({ host: config.host, port: config.port });

@@ -64,7 +64,9 @@ export function publicUrlOf(port: number): string {
 export async function startTansu(cluster: BenchCluster, options: TansuOptions): Promise<RunningServer> {
   const port = await freePort();
   const url = publicUrlOf(port);
-  const child = spawn(process.execPath, [...(options.nodeFlags ?? []), 'src/main.ts'], {
+  // BENCH_CPU_PROF_DIR profiles every server a benchmark starts (one .cpuprofile per process).
+  const profiling = process.env.BENCH_CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`] : [];
+  const child = spawn(process.execPath, [...profiling, ...(options.nodeFlags ?? []), 'src/main.ts'], {
     cwd: options.root || process.env.BENCH_TANSU_ROOT || ROOT,
     stdio: ['ignore', 'ignore', 'pipe'],
     env: {
