@@ -181,6 +181,13 @@ describe('tansu usage', () => {
     expect(run.stderr).toBe('');
   });
 
+  it('says so in one line (exit 1) when the database cannot be reached', async () => {
+    const run = await runTansu(['tenant', 'list'], { ...env, DATABASE_URL: 'postgres://nobody:secret@127.0.0.1:1/tansu_identity' });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^tansu: cannot open the platform database: .*ECONNREFUSED.* \(database_unreachable\)\n$/);
+    expect(run.stderr).not.toContain('secret');
+  });
+
   it('lists the options of a command from its declaration', async () => {
     const run = await tansu('tenant', 'create', '--help');
     for (const option of ['--name', '--admin-email', '--admin-password', '--cluster', '--json']) expect(run.stdout).toContain(option);
