@@ -8,6 +8,7 @@
  *
  *   npm run bench:token   # BENCH_TENANTS=1000 BENCH_ES256_TENANTS=100 BENCH_DURATION=15 BENCH_CONNECTIONS=32
  */
+import pg from 'pg';
 import { withBenchCluster, type BenchCluster } from './support/cluster.ts';
 import { runLoad, type LoadResult, type LoadSpec } from './support/load.ts';
 import { printTable, round, saveResults } from './support/report.ts';
@@ -57,7 +58,33 @@ async function measureBare(alg: 'RS256' | 'ES256', pinned = false): Promise<Load
   }
 }
 
-async function measureTansu(cluster: BenchCluster, tenants: BenchTenant[], alg: string): Promise<{ one: LoadResult; many: LoadResult; workers: number }> {
+/** Committed + rolled back transactions so far in the bench tenants' databases and the platform's (pg_stat_database). */
+async function databaseTransactions(cluster: BenchCluster): Promise<{ tenants: number; platform: number }> {
+  const client = new pg.Client({ connectionString: cluster.databaseUrl });
+  await client.connect();
+  try {
+    // The statistics collector flushes about once a second.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await client.query('SELECT pg_stat_clear_snapshot()');
+    const { rows } = await client.query<{ tenants: string; platform: string }>(
+      `SELECT coalesce(sum(xact_commit + xact_rollback) FILTER (WHERE datname LIKE 'tansu_tenant_bench%'), 0) AS tenants,
+              coalesce(sum(xact_commit + xact_rollback) FILTER (WHERE datname = current_database()), 0) AS platform
+         FROM pg_stat_database`,
+    );
+    return { tenants: Number(rows[0]!.tenants), platform: Number(rows[0]!.platform) };
+  } finally {
+    await client.end();
+  }
+}
+
+interface TansuFigures {
+  one: LoadResult;
+  many: LoadResult;
+  workers: number;
+  transactionsPerGrant: { tenantDatabases: number; platformDatabase: number };
+}
+
+async function measureTansu(cluster: BenchCluster, tenants: BenchTenant[], alg: string): Promise<TansuFigures> {
   const workers = WORKERS ?? (await import('node:os')).availableParallelism();
   const server = await startTansu(cluster, { workers, tenantCacheSize: Math.max(1000, tenants.length + 100) });
   try {
@@ -66,7 +93,15 @@ async function measureTansu(cluster: BenchCluster, tenants: BenchTenant[], alg: 
     const one = await runLoad(tokenSpec(server.url, [targets[0]!], 3));
     // Warm-up long enough that every worker has built every tenant before the measured run.
     const many = await runLoad(tokenSpec(server.url, targets, Math.max(5, Math.ceil(tenants.length / 100))));
-    return { one, many, workers };
+    // Warm grants should cost no database round trip: count transactions over a short extra run.
+    const before = await databaseTransactions(cluster);
+    const check = await runLoad({ ...tokenSpec(server.url, targets, 0), durationSeconds: 5 });
+    const after = await databaseTransactions(cluster);
+    const perGrant = {
+      tenantDatabases: round((after.tenants - before.tenants) / check.requests, 3),
+      platformDatabase: round((after.platform - before.platform) / check.requests, 3),
+    };
+    return { one, many, workers, transactionsPerGrant: perGrant };
   } finally {
     await server.stop();
   }
@@ -103,6 +138,9 @@ async function main(): Promise<void> {
     row(`tansu, ${tansu.workers} workers, 1 tenant`, tansu.one, bareRs),
     row(`tansu, ${tansu.workers} workers, ${TENANTS} tenants random`, tansu.many, bareRs),
   ]);
+  process.stdout.write(
+    `database transactions per warm grant: tenant databases ${tansu.transactionsPerGrant.tenantDatabases}, platform ${tansu.transactionsPerGrant.platformDatabase}\n`,
+  );
   printTable('The same with ES256 access tokens', [
     row('bare oidc-provider, 1 process', bareEs, bareEs),
     row(`tansu, ${tansuEs.workers} workers, 1 tenant`, tansuEs.one, bareEs),
@@ -116,6 +154,7 @@ async function main(): Promise<void> {
     bare: { RS256: bareRs, RS256OneCore: bareRsOneCore, ES256: bareEs },
     es256Tenants: ES_TENANTS,
     tansu: { RS256: { oneTenant: tansu.one, manyTenants: tansu.many }, ES256: { oneTenant: tansuEs.one, manyTenants: tansuEs.many } },
+    transactionsPerGrant: { RS256: tansu.transactionsPerGrant, ES256: tansuEs.transactionsPerGrant },
     ratioManyToBare: round(tansu.many.requestsPerSecond / bareRs.requestsPerSecond, 2),
     ratioManyToBareOneCore: round(tansu.many.requestsPerSecond / bareRsOneCore.requestsPerSecond, 2),
     ratioManyToBareES256: round(tansuEs.many.requestsPerSecond / bareEs.requestsPerSecond, 2),

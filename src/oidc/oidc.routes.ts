@@ -6,6 +6,7 @@ import type { TenantContext } from '../tenancy/tenant-context.ts';
 import { deleteExpiredPayloads } from './adapter.ts';
 import { CLIENT_IP } from './client-ip.ts';
 import { deleteOldLoginAttempts } from '../modules/users/login-throttle.ts';
+import { capturePublicResponse, publicResponseKey, sendCachedPublicResponse } from './public-metadata-cache.ts';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -53,6 +54,11 @@ async function serveWithProvider(
     reply.hijack();
     const res = reply.raw;
     if (options.cacheable) res.setHeader('cache-control', `public, max-age=${PUBLIC_METADATA_MAX_AGE}`);
+    const cacheKey = options.cacheable ? publicResponseKey(providerPath, request.headers) : undefined;
+    if (cacheKey !== undefined) {
+      if (sendCachedPublicResponse(tenant.provider, cacheKey, res)) return;
+      capturePublicResponse(tenant.provider, cacheKey, res);
+    }
     await new Promise<void>((resolve) => {
       res.once('close', resolve);
       handlerOf(tenant.provider)(raw, res);

@@ -1,0 +1,62 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startOidcTestBed, createTestTenant, type OidcTestBed } from '../oidc/support.ts';
+import { uniqueTenantId } from '../support/platform.ts';
+import { rotateTenantKeys } from '../../src/modules/keys/key-rotation.schedule.ts';
+
+let bed: OidcTestBed;
+let tenant: string;
+
+beforeAll(async () => {
+  bed = await startOidcTestBed(1);
+  tenant = uniqueTenantId('meta');
+  await createTestTenant(bed, tenant);
+});
+
+afterAll(async () => {
+  await bed?.close();
+});
+
+async function get(path: string, headers: Record<string, string> = {}) {
+  const response = await fetch(`${bed.nodes[0]!.url}${path}`, { headers });
+  return { status: response.status, headers: response.headers, body: await response.text() };
+}
+
+describe('cached discovery and JWKS answers', () => {
+  it('are the provider\'s own answer, headers included, on every later request', async () => {
+    for (const path of [`/t/${tenant}/.well-known/openid-configuration`, `/t/${tenant}/jwks`, `/t/${tenant}/.well-known/jwks.json`]) {
+      const first = await get(path);
+      const second = await get(path);
+      expect(first.status).toBe(200);
+      expect(second.status).toBe(200);
+      expect(second.body).toBe(first.body);
+      for (const header of ['content-type', 'cache-control', 'content-length']) expect(second.headers.get(header)).toBe(first.headers.get(header));
+      expect(JSON.parse(second.body)).toBeTypeOf('object');
+    }
+  });
+
+  it('still give a cross-origin request its CORS headers', async () => {
+    const { status, headers } = await get(`/t/${tenant}/jwks`, { origin: 'https://app.example.test' });
+    expect(status).toBe(200);
+    expect(headers.get('access-control-allow-origin')).toBeTruthy();
+  });
+
+  it('follow a key rotation: the new key is published once the provider is rebuilt', async () => {
+    const kids = (body: string) => (JSON.parse(body) as { keys: { kid: string }[] }).keys.map((k) => k.kid).sort();
+    const before = kids((await get(`/t/${tenant}/jwks`)).body);
+    await rotateTenantKeys(bed.platform, tenant);
+    // The NOTIFY reaches the node's listener asynchronously.
+    let after = before;
+    for (let i = 0; i < 50 && JSON.stringify(after) === JSON.stringify(before); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      after = kids((await get(`/t/${tenant}/jwks`)).body);
+    }
+    expect(after).not.toEqual(before);
+  });
+
+  it('keep answers with a query string out of the cache and still correct', async () => {
+    const plain = await get(`/t/${tenant}/jwks`);
+    const withQuery = await get(`/t/${tenant}/jwks?x=1`);
+    expect(withQuery.status).toBe(200);
+    expect(withQuery.body).toBe(plain.body);
+  });
+});
