@@ -5,6 +5,7 @@ import { createLogger, type Logger } from './logger.ts';
 import { openPlatform } from './platform/platform.ts';
 import { buildApp } from './app.ts';
 import { isAppError } from './errors.ts';
+import { serveClusterMetrics } from './ops/cluster-metrics.ts';
 import { limitPasswordHashing } from './crypto/passwords.ts';
 
 /**
@@ -41,6 +42,7 @@ async function runServer(config: Config, log: Logger): Promise<void> {
 async function runPrimary(config: Config, log: Logger): Promise<void> {
   // Starts (and later stops) the embedded cluster and migrates the platform before any worker runs.
   const platform = await openPlatform(config, log, { poolMax: 1 });
+  serveClusterMetrics();
   let stopping = false;
   const fork = () => cluster.fork();
   for (let i = 0; i < config.workers; i++) fork();

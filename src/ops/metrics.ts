@@ -4,8 +4,8 @@ import { poolUsage } from '../db/postgres.ts';
 import type { TenantCacheStats } from '../tenancy/tenant-cache.ts';
 
 /**
- * Prometheus metrics of this process (one registry; with WORKERS > 1 every worker is scraped as
- * its own target through its own port, or summed by the scraper). Tenant ids appear as labels
+ * Prometheus metrics of this process (one registry; with WORKERS > 1 a scrape of any worker
+ * returns the sum over all of them, see cluster-metrics.ts). Tenant ids appear as labels
  * only on token issuance, whose cardinality is the number of active tenants.
  */
 export const metricsRegistry = new client.Registry();

@@ -6,6 +6,7 @@ import type { Platform } from '../platform/platform.ts';
 import { pendingMigrations } from '../db/migrator.ts';
 import { startKeyRotationSchedule } from '../modules/keys/key-rotation.schedule.ts';
 import { httpRequestDuration, httpRequests, metricsRegistry, observeTenantCache } from './metrics.ts';
+import { nodeMetrics } from './cluster-metrics.ts';
 
 /** Provider endpoints by their first path segments, so the route label stays a short, fixed list. */
 const PROVIDER_ROUTES = [
@@ -72,7 +73,7 @@ export const opsPlugin = fp(async (app: FastifyInstance, options: { platform: Pl
       return reply.status(401).header('www-authenticate', 'Bearer').send({ error: 'unauthorized', error_description: 'a valid metrics token is required' });
     }
     reply.header('content-type', metricsRegistry.contentType);
-    return metricsRegistry.metrics();
+    return nodeMetrics();
   });
 });
 
