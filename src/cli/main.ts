@@ -29,12 +29,17 @@ async function runCli(argv: readonly string[]): Promise<number> {
     // On a terminal the command draws its own progress and tables; elsewhere pino lines go to stderr.
     const config = loadConfig({ LOG_LEVEL: interactive ? 'silent' : 'info', ...process.env });
     const log = createLogger(config, pino.destination({ fd: 2, sync: true }));
-    const platform = await openPlatformForCli(config, log);
+    // A signal even while the platform opens must stop an embedded server this command starts.
+    const opening = openPlatformForCli(config, log);
+    let closing: Promise<void> | undefined;
+    const close = () => (closing ??= opening.then((platform) => platform.close(), () => {}));
+    stopOnSignals(close);
+    const platform = await opening;
     let result: CommandResult;
     try {
       result = await command.run({ platform, args, options, json, interactive, stderr: process.stderr });
     } finally {
-      await platform.close();
+      await close();
     }
     const output = json ? JSON.stringify(result.data, null, 2) : (result.text ?? JSON.stringify(result.data, null, 2));
     return write(process.stdout, output, result.exitCode ?? 0);
@@ -50,6 +55,20 @@ async function openPlatformForCli(...args: Parameters<typeof openPlatform>): Pro
     if (isAppError(error)) throw error;
     throw new AppError('database_unreachable', `cannot open the platform database: ${(error as Error).message}`, 503);
   }
+}
+
+/**
+ * Ctrl-C or a kill: close the platform, which stops an embedded PostgreSQL this command started
+ * (one it joined keeps running). Work cut short resumes as usual: `tenant create` takes over an
+ * unfinished tenant, `migrate` is simply run again.
+ */
+function stopOnSignals(close: () => Promise<void>): void {
+  const stop = (signal: NodeJS.Signals, code: number) => {
+    process.stderr.write(`\ntansu: ${signal}, stopping\n`);
+    close().finally(() => process.exit(code));
+  };
+  process.once('SIGINT', () => stop('SIGINT', 130));
+  process.once('SIGTERM', () => stop('SIGTERM', 143));
 }
 
 /** Usage mistakes and invalid input exit 2; everything else that fails exits 1. */

