@@ -40,12 +40,15 @@ export function capturePublicResponse(provider: Provider, key: string, res: Serv
   };
   const write = res.write.bind(res) as (...args: unknown[]) => boolean;
   const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+  // Some responses (light-my-request's, in tests) end by calling their own write: count it once.
+  let ending = false;
   res.write = ((chunk: unknown, ...rest: unknown[]) => {
-    collect(chunk);
+    if (!ending) collect(chunk);
     return write(chunk, ...rest);
   }) as ServerResponse['write'];
   res.end = ((chunk?: unknown, ...rest: unknown[]) => {
     collect(chunk);
+    ending = true;
     return end(chunk, ...rest);
   }) as ServerResponse['end'];
   res.once('finish', () => {

@@ -60,3 +60,15 @@ describe('cached discovery and JWKS answers', () => {
     expect(withQuery.body).toBe(plain.body);
   });
 });
+
+describe('cached answers through app.inject', () => {
+  it('are whole JSON documents, not the body twice', async () => {
+    const app = bed.nodes[0]!.app;
+    for (let i = 0; i < 3; i++) {
+      const response = await app.inject({ method: 'GET', url: `/t/${tenant}/.well-known/openid-configuration` });
+      expect(response.statusCode).toBe(200);
+      expect(response.json()).toMatchObject({ issuer: expect.stringContaining(`/t/${tenant}`) });
+      expect(Number(response.headers['content-length'])).toBe(Buffer.byteLength(response.body));
+    }
+  });
+});
