@@ -87,7 +87,7 @@ async function dropSpareDatabases(client: pg.Client): Promise<void> {
 }
 
 /** The spare each cluster's refill is copying right now, in this process. */
-const sparesBeingCopied = new Map<string, Promise<void>>();
+const sparesBeingCopied = new Map<string, Promise<unknown>>();
 
 /**
  * Gives `name` a fresh copy of the template: a ready spare renamed; else, when this process is
@@ -127,12 +127,18 @@ export function refillSpareDatabases(clusterUrl: string): Promise<void> {
   let refill = refills.get(clusterUrl);
   if (!refill) {
     refill = withMaintenanceSession(clusterUrl, async (client) => {
-      while ((await listSpares(client)).length < SPARES_PER_CLUSTER) {
-        const spare = SPARE_PREFIX + crypto.randomBytes(6).toString('hex');
-        const copy = withTemplateReadLock(client, () => cloneDatabase(client, spare, TEMPLATE_DATABASE));
-        sparesBeingCopied.set(clusterUrl, copy);
+      // Each step (count, then copy if short) is announced before it starts, so a creation never
+      // sees a gap between two copies and starts a competing one.
+      for (let copied = true; copied; ) {
+        const step = (async () => {
+          if ((await listSpares(client)).length >= SPARES_PER_CLUSTER) return false;
+          const spare = SPARE_PREFIX + crypto.randomBytes(6).toString('hex');
+          await withTemplateReadLock(client, () => cloneDatabase(client, spare, TEMPLATE_DATABASE));
+          return true;
+        })();
+        sparesBeingCopied.set(clusterUrl, step);
         try {
-          await copy;
+          copied = await step;
         } finally {
           sparesBeingCopied.delete(clusterUrl);
         }
