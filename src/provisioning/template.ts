@@ -95,10 +95,11 @@ const sparesBeingCopied = new Map<string, Promise<unknown>>();
  * the same disk); else a clone of its own.
  */
 export async function createFromTemplate(client: pg.Client, clusterUrl: string, name: string): Promise<'spare' | 'clone'> {
+  // Wait before taking the lock: a refill step may still have to take its own shared lock, and
+  // behind a migration queued for the exclusive one it would wait for us while we wait for it.
+  if ((await listSpares(client)).length === 0) await sparesBeingCopied.get(clusterUrl)?.catch(() => {});
   return withTemplateReadLock(client, async () => {
     if (await claimSpare(client, name)) return 'spare';
-    const inFlight = sparesBeingCopied.get(clusterUrl);
-    if (inFlight && (await inFlight.then(() => claimSpare(client, name), () => false))) return 'spare';
     await cloneDatabase(client, name, TEMPLATE_DATABASE);
     return 'clone';
   });
