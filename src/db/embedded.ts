@@ -42,6 +42,14 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
 
   const settings = { max_connections: '500', listen_addresses: '127.0.0.1', ...options.settings };
   const EmbeddedPostgres = await loadEmbeddedPostgres();
+  // The library rejects with nothing when the server exits during startup (port taken, bad
+  // setting): keep its last lines to say why.
+  const lastLines: string[] = [];
+  const serverLog = (line: string) => {
+    lastLines.push(line);
+    if (lastLines.length > 5) lastLines.shift();
+    options.log?.(line);
+  };
   const server = new EmbeddedPostgres({
     databaseDir: pgDir,
     port: options.port,
@@ -51,13 +59,18 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     createPostgresUser: true,
     initdbFlags: ['--encoding=UTF8', '--locale=C'],
     postgresFlags: Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
-    onLog: (line) => options.log?.(String(line).trim()),
-    onError: (line) => options.log?.(String(line).trim()),
+    onLog: (line) => serverLog(String(line).trim()),
+    onError: (line) => serverLog(String(line).trim()),
   });
   if (!fs.existsSync(path.join(pgDir, 'PG_VERSION'))) {
     await server.initialise();
   }
-  await server.start();
+  try {
+    await server.start();
+  } catch (error) {
+    if (error instanceof Error) throw error;
+    throw new Error(`embedded PostgreSQL on port ${options.port} exited during startup: ${lastLines.join(' | ') || 'no output'}`);
+  }
   let stopped = false;
   return {
     url: urlFor(password, options.port),
