@@ -20,7 +20,6 @@ export async function buildApp({ platform }: AppOptions): Promise<FastifyInstanc
   const app = Fastify({
     loggerInstance: platform.log as FastifyBaseLogger,
     trustProxy: config.trustedProxies.length > 0 ? [...config.trustedProxies] : false,
-    disableRequestLogging: false,
     bodyLimit: 64 * 1024,
     forceCloseConnections: 'idle',
   });
@@ -48,11 +47,11 @@ export async function buildApp({ platform }: AppOptions): Promise<FastifyInstanc
   });
 
   await app.register(cookie);
-  await app.register(oidcRoutes);
-  await app.register(interactionRoutes);
   await app.register(tenancyPlugin, { platform });
   // Before the routes: its request hook must see every route, the hijacked provider ones included.
   await app.register(opsPlugin, { platform });
+  await app.register(oidcRoutes);
+  await app.register(interactionRoutes);
   await app.register(authApiRoutes);
   await app.register(platformTenantRoutes);
 

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { AppError } from './errors.ts';
 
@@ -106,7 +107,7 @@ export function loadConfig(env: Env = process.env): Config {
     pgBinDir: env.PG_BIN_DIR || undefined,
     keyRotationCheckSeconds: integer(env, 'KEY_ROTATION_CHECK_SECONDS', nodeEnv === 'test' ? 0 : 3600, 0, 31_536_000),
     metricsToken: env.METRICS_TOKEN || undefined,
-    workers: integer(env, 'WORKERS', 1, 1, 256),
+    workers: integer(env, 'WORKERS', os.availableParallelism(), 1, 256),
     adminToken: adminTokenFrom(env),
   });
 }
