@@ -1,7 +1,6 @@
-import Provider from 'oidc-provider';
+import Provider, { type JWK } from 'oidc-provider';
 import type { Platform } from '../platform/platform.ts';
 import type { TenantDb } from '../db/tenant-database.ts';
-import { loadPublishedPrivateJwks } from '../modules/keys/signing-keys.ts';
 import { clientSecretMatches } from '../modules/clients/client-secret.ts';
 import { providerConfiguration } from './configuration.ts';
 import { createTenantCatalog } from './tenant-catalog.ts';
@@ -14,20 +13,22 @@ export interface TenantProviderInput {
   displayName: string;
   issuer: string;
   db: TenantDb;
+  /** The tenant's published private keys, active first (loadPublishedKeySet). */
+  jwks: JWK[];
 }
 
 /**
  * One oidc-provider per tenant (DESIGN §3), built from the tenant's published keys. The key set
- * is fixed here: a rotation drops the tenant's context, and the next request builds a new one.
+ * is fixed here: a rotation, or the end of a retired key's grace period, drops the tenant's
+ * context, and the next request builds a new one.
  */
 export async function createTenantProvider(platform: Platform, tenant: TenantProviderInput): Promise<Provider> {
-  const jwks = await loadPublishedPrivateJwks(tenant.db, tenant.id, platform.secrets);
   const configuration = providerConfiguration({
     tenantId: tenant.id,
     tenantName: tenant.displayName,
     issuer: tenant.issuer,
     db: tenant.db,
-    jwks,
+    jwks: tenant.jwks,
     cookieKeys: tenantCookieKeys(platform.config, tenant.id),
     catalog: createTenantCatalog(tenant.db),
   });

@@ -1,10 +1,12 @@
 /**
  * A bounded LRU of per-tenant contexts (DESIGN §3). Construction is single-flight: concurrent first
- * requests for a tenant share one build. Eviction and invalidation close the context once the
- * requests using it have finished.
+ * requests for a tenant share one build. Eviction, invalidation and expiry close the context once
+ * the requests using it have finished.
  */
 export interface Disposable {
   close(): Promise<void>;
+  /** When the value goes stale by itself (a retired signing key's grace period ends): dropped then. */
+  readonly expiresAt?: Date | undefined;
 }
 
 export interface TenantCacheStats {
@@ -19,7 +21,11 @@ interface Entry<T> {
   inFlight: number;
   retired: boolean;
   closing?: Promise<void>;
+  expiry?: NodeJS.Timeout;
 }
+
+// setTimeout fires at once for longer delays; a later expiry waits in steps of this.
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export class TenantCache<T extends Disposable> {
   readonly #entries = new Map<string, Entry<T>>();
@@ -61,11 +67,14 @@ export class TenantCache<T extends Disposable> {
     this.stats.misses++;
     const entry: Entry<T> = { value: this.#build(id), inFlight: 0, retired: false };
     this.#entries.set(id, entry);
-    entry.value.catch(() => {
-      // A failed build is not cached: the next request tries again.
-      if (this.#entries.get(id) === entry) this.#entries.delete(id);
-      this.stats.size = this.#entries.size;
-    });
+    entry.value.then(
+      (value) => this.#expireAt(id, entry, value.expiresAt),
+      () => {
+        // A failed build is not cached: the next request tries again.
+        if (this.#entries.get(id) === entry) this.#entries.delete(id);
+        this.stats.size = this.#entries.size;
+      },
+    );
     while (this.#entries.size > this.#max) {
       const oldest = this.#entries.keys().next().value as string;
       this.stats.evictions++;
@@ -96,6 +105,7 @@ export class TenantCache<T extends Disposable> {
     const entries = [...this.#entries.values()];
     this.#entries.clear();
     this.stats.size = 0;
+    for (const entry of entries) clearTimeout(entry.expiry);
     await Promise.all(entries.map((entry) => this.#close(entry)));
   }
 
@@ -105,7 +115,23 @@ export class TenantCache<T extends Disposable> {
     this.#entries.delete(id);
     this.stats.size = this.#entries.size;
     entry.retired = true;
+    clearTimeout(entry.expiry);
     if (entry.inFlight === 0) void this.#close(entry);
+  }
+
+  /**
+   * One unref'd timer per expiring entry (most have none: only tenants with a retired key in its
+   * grace period); without it a stale value would stay until evicted or notified.
+   */
+  #expireAt(id: string, entry: Entry<T>, at: Date | undefined): void {
+    if (!at || this.#entries.get(id) !== entry) return;
+    entry.expiry = setTimeout(() => {
+      entry.expiry = undefined;
+      if (this.#entries.get(id) !== entry) return;
+      if (Date.now() < at.getTime()) this.#expireAt(id, entry, at);
+      else this.#retire(id);
+    }, Math.min(Math.max(at.getTime() - Date.now(), 0), MAX_TIMER_MS));
+    entry.expiry.unref();
   }
 
   #close(entry: Entry<T>): Promise<void> {

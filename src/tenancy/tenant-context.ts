@@ -8,6 +8,7 @@ import { issuerOf } from '../provisioning/tenants.service.ts';
 import type { Disposable } from './tenant-cache.ts';
 import type Provider from 'oidc-provider';
 import { createTenantProvider } from '../oidc/provider.ts';
+import { loadPublishedKeySet, type PublishedKeySet } from '../modules/keys/signing-keys.ts';
 import { tenantConnectionBudget } from './tenant-connections.ts';
 
 /** Everything a request needs to serve one tenant; built once per node and cached (DESIGN §3). */
@@ -20,6 +21,8 @@ export interface TenantContext extends Disposable {
   readonly db: TenantDb;
   /** The tenant's own oidc-provider: its keys, its adapter, its users (src/oidc/provider.ts). */
   readonly provider: Provider;
+  /** When a retired key's grace period ends: the provider must not publish it past then, so the cache drops the context. */
+  readonly expiresAt: Date | undefined;
 }
 
 export const tenantSuspended = (id: string) => new AppError('tenant_suspended', `tenant "${id}" is suspended`, 403);
@@ -48,9 +51,11 @@ export async function buildTenantContext(platform: Platform, rawId: string): Pro
   const clusterUrl = await platform.clusters.urlOf(row.cluster);
   const db = openTenantDatabase(clusterUrl, row.database_name, platform.config.tenantPoolMax, 'tansu-tenant', tenantConnectionBudget(platform));
   const issuer = issuerOf(platform, row.id);
+  let keys: PublishedKeySet;
   let provider: Provider;
   try {
-    provider = await createTenantProvider(platform, { id: row.id, displayName: row.display_name, issuer, db });
+    keys = await loadPublishedKeySet(db, row.id, platform.secrets);
+    provider = await createTenantProvider(platform, { id: row.id, displayName: row.display_name, issuer, db, jwks: keys.jwks });
   } catch (error) {
     await db.destroy();
     throw error;
@@ -62,6 +67,7 @@ export async function buildTenantContext(platform: Platform, rawId: string): Pro
     clusterUrl,
     db,
     provider,
+    expiresAt: keys.changesAt,
     async close() {
       await db.destroy();
     },

@@ -5,6 +5,7 @@ import { createTestTenant, startOidcTestBed, type OidcTestBed, type TestTenant }
 import { createClient } from '../../src/modules/clients/clients.service.ts';
 import { createApi } from '../../src/modules/apis/apis.service.ts';
 import { rotateTenantKeys, sweepKeyRotations } from '../../src/modules/keys/key-rotation.schedule.ts';
+import { listenForTenantChanges, type TenantChange } from '../../src/platform/notifications.ts';
 
 let bed: OidcTestBed;
 let tenant: TestTenant;
@@ -33,8 +34,8 @@ async function tokenFrom(nodeUrl: string): Promise<string> {
   return ((await response.json()) as { access_token: string }).access_token;
 }
 
-const jwksFrom = async (nodeUrl: string) => (await (await fetch(`${nodeUrl}/t/${tenant.id}/jwks`)).json()) as JSONWebKeySet;
-const kids = async (nodeUrl: string) => (await jwksFrom(nodeUrl)).keys.map((k) => k.kid).sort();
+const jwksFrom = async (nodeUrl: string, id = tenant.id) => (await (await fetch(`${nodeUrl}/t/${id}/jwks`)).json()) as JSONWebKeySet;
+const kids = async (nodeUrl: string, id = tenant.id) => (await jwksFrom(nodeUrl, id)).keys.map((k) => k.kid).sort();
 
 async function verifiesWith(nodeUrl: string, token: string): Promise<boolean> {
   const keys = createLocalJWKSet(await jwksFrom(nodeUrl));
@@ -76,5 +77,29 @@ describe('signing key rotation through the token endpoint and JWKS, on two nodes
     for (const node of [node0, node1]) await eventually(async () => !(await kids(node)).includes(oldKid));
     expect(await verifiesWith(node1, oldToken)).toBe(false);
     expect(await verifiesWith(node1, await tokenFrom(node1))).toBe(true);
+  });
+
+  it('drops a retired key from every node when its grace period ends, without a sweep or a notification', async () => {
+    const other = await createTestTenant(bed, uniqueTenantId('rotgrace'));
+    const nodes = bed.nodes.map((n) => n.url);
+    const changes: TenantChange[] = [];
+    const listener = listenForTenantChanges(bed.platform.platformUrl, (c) => c.tenant === other.id && changes.push(c), () => {}, bed.platform.log);
+    await listener.ready;
+    try {
+      const rotation = await rotateTenantKeys(bed.platform, other.id, { graceSeconds: 3 });
+      // The rotation's own notification: every node rebuilds and still publishes the retired key.
+      for (const node of nodes) await eventually(async () => (await kids(node, other.id)).includes(rotation.next));
+      expect(Date.now()).toBeLessThan(rotation.unpublishAt!.getTime());
+      for (const node of nodes) expect(await kids(node, other.id)).toContain(rotation.retired);
+
+      await new Promise((resolve) => setTimeout(resolve, rotation.unpublishAt!.getTime() - Date.now()));
+      for (const node of nodes) await eventually(async () => !(await kids(node, other.id)).includes(rotation.retired), 1);
+      for (const node of nodes) expect(await kids(node, other.id)).toEqual([rotation.activated, rotation.next].sort());
+      // Nobody swept or notified: the key is still in the database and only the rotation was announced.
+      expect(await other.db.selectFrom('signing_keys').select('kid').where('kid', '=', rotation.retired!).executeTakeFirst()).toBeDefined();
+      expect(changes).toEqual([{ tenant: other.id, kind: 'keys' }]);
+    } finally {
+      await listener.close();
+    }
   });
 });

@@ -51,19 +51,35 @@ export function openPrivateJwk(tenantId: string, row: Pick<SigningKeyRow, 'kid' 
 
 const STATE_ORDER: Record<KeyState, number> = { active: 0, next: 1, retired: 2 };
 
+export interface PublishedKeySet {
+  /** Private JWKs, active first (oidc-provider signs with the first key that matches the algorithm). */
+  jwks: JWK[];
+  /** When the first of them stops being published (a retired key's grace ends); undefined if none will. */
+  changesAt: Date | undefined;
+}
+
 /**
- * The private JWKs a tenant's provider is built with: every key still published (active, next,
- * retired within its grace period), active first, because oidc-provider signs with the first
- * key that matches the algorithm.
+ * The keys a tenant's provider is built with: every key still published (active, next, retired
+ * within its grace period). The set is fixed once built, so it also says when it goes stale.
  */
-export async function loadPublishedPrivateJwks(db: TenantDb, tenantId: string, secrets: SecretBox): Promise<JWK[]> {
+export async function loadPublishedKeySet(db: TenantDb, tenantId: string, secrets: SecretBox): Promise<PublishedKeySet> {
+  const now = new Date();
   const rows = await db
     .selectFrom('signing_keys')
-    .select(['kid', 'alg', 'state', 'private_jwk_encrypted', 'created_at'])
-    .where((eb) => eb.or([eb('unpublish_at', 'is', null), eb('unpublish_at', '>', new Date())]))
+    .select(['kid', 'alg', 'state', 'private_jwk_encrypted', 'created_at', 'unpublish_at'])
+    .where((eb) => eb.or([eb('unpublish_at', 'is', null), eb('unpublish_at', '>', now)]))
     .execute();
   rows.sort((a, b) => STATE_ORDER[a.state] - STATE_ORDER[b.state] || b.created_at.getTime() - a.created_at.getTime());
-  return rows.map((row) => openPrivateJwk(tenantId, row, secrets));
+  const unpublishTimes = rows.flatMap((row) => (row.unpublish_at ? [row.unpublish_at.getTime()] : []));
+  return {
+    jwks: rows.map((row) => openPrivateJwk(tenantId, row, secrets)),
+    changesAt: unpublishTimes.length > 0 ? new Date(Math.min(...unpublishTimes)) : undefined,
+  };
+}
+
+/** The private JWKs a tenant publishes right now, active first. */
+export async function loadPublishedPrivateJwks(db: TenantDb, tenantId: string, secrets: SecretBox): Promise<JWK[]> {
+  return (await loadPublishedKeySet(db, tenantId, secrets)).jwks;
 }
 
 /**

@@ -1,0 +1,60 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { TenantCache } from '../../src/tenancy/tenant-cache.ts';
+
+const DAY_MS = 86_400_000;
+
+function contextCache(expiresAt: (id: string) => Date | undefined) {
+  const closed: string[] = [];
+  const cache = new TenantCache(10, async (id) => ({ id, expiresAt: expiresAt(id), close: async () => void closed.push(id) }));
+  return { cache, closed };
+}
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('TenantCache expiry', () => {
+  it('drops a context when its expiry arrives, also past the 24.8-day limit of one timer', async () => {
+    vi.useFakeTimers();
+    const start = Date.now();
+    const { cache, closed } = contextCache((id) => (id === 'soon' ? new Date(start + 2000) : id === 'late' ? new Date(start + 40 * DAY_MS) : undefined));
+    await Promise.all([cache.get('soon'), cache.get('late'), cache.get('never')]);
+
+    await vi.advanceTimersByTimeAsync(1999);
+    expect(cache.has('soon')).toBe(true);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(cache.has('soon')).toBe(false);
+    expect(closed).toEqual(['soon']);
+
+    await vi.advanceTimersByTimeAsync(30 * DAY_MS);
+    expect(cache.has('late')).toBe(true);
+    await vi.advanceTimersByTimeAsync(10 * DAY_MS);
+    expect(cache.has('late')).toBe(false);
+    expect(cache.has('never')).toBe(true);
+    expect(closed).toEqual(['soon', 'late']);
+  });
+
+  it('an expiry does not touch the context that replaced an invalidated one', async () => {
+    vi.useFakeTimers();
+    const start = Date.now();
+    let builds = 0;
+    const { cache, closed } = contextCache(() => (++builds === 1 ? new Date(start + 1000) : undefined));
+    const first = await cache.get('acme');
+    cache.invalidate('acme');
+    const second = await cache.get('acme');
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(await cache.get('acme')).toBe(second);
+    expect(second).not.toBe(first);
+    expect(closed).toEqual(['acme']);
+  });
+
+  it('invalidating a tenant that is not cached (one just created) is a no-op', async () => {
+    const { cache, closed } = contextCache(() => undefined);
+    await cache.get('acme');
+    cache.invalidate('newcomer');
+    expect(cache.has('acme')).toBe(true);
+    expect(cache.has('newcomer')).toBe(false);
+    expect(cache.stats).toMatchObject({ size: 1, evictions: 0 });
+    expect(closed).toEqual([]);
+  });
+});
