@@ -117,6 +117,11 @@ export async function createTenant(platform: Platform, input: CreateTenantInput,
     platform.log.info({ tenant: id, cluster, copy, ms: Math.round(performance.now() - started) }, 'tenant created');
     // The next creation on this cluster finds a spare ready; the caller does not wait for it.
     refillSpareDatabases(clusterUrl).catch((error: Error) => platform.log.warn({ cluster, err: error.message }, 'could not refill spare databases'));
+    // `tansu pgcat-config --watch` adds the tenant's pool now, not at its next resync. Caught: the
+    // tenant is active, so a lost notification must not send it into the cleanup below.
+    await publishTenantChange(platform.db, { tenant: id, kind: 'created' }).catch((error: Error) =>
+      platform.log.warn({ tenant: id, err: error.message }, 'could not announce the new tenant'),
+    );
     return {
       tenant: active,
       issuer: issuerOf(platform, id),

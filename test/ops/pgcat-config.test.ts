@@ -7,6 +7,7 @@ import { clusterUrl, openTestPlatform, uniqueTenantId, type TestPlatform } from 
 import { createTenant } from '../../src/provisioning/tenants.service.ts';
 import { setTenantStatus } from '../../src/platform/tenants.repository.ts';
 import { DEFAULT_PGCAT_OPTIONS, renderPgcatConfig, writePgcatConfig } from '../../src/ops/pgcat-config.ts';
+import { listenForTenantChanges, type TenantChange } from '../../src/platform/notifications.ts';
 
 let platform: TestPlatform;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tansu-pgcat-'));
@@ -59,6 +60,21 @@ describe('tansu pgcat-config', () => {
     const added = await createTenant(platform, { id: uniqueTenantId('pgcn') });
     expect(await writePgcatConfig(file, await renderPgcatConfig(platform, options))).toBe(true);
     expect(fs.readFileSync(file, 'utf8')).toContain(`[pools.${added.tenant.database_name}]`);
+  });
+
+  it('--watch hears of a new tenant as soon as it is active, not at its next resync', async () => {
+    const changes: TenantChange[] = [];
+    const listener = listenForTenantChanges(platform.platformUrl, (change) => changes.push(change), () => {}, platform.log);
+    await listener.ready;
+    try {
+      const id = uniqueTenantId('pgcw');
+      await createTenant(platform, { id });
+      const deadline = Date.now() + 2000;
+      while (!changes.some((c) => c.tenant === id) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(changes.filter((c) => c.tenant === id)).toEqual([{ tenant: id, kind: 'created' }]);
+    } finally {
+      await listener.close();
+    }
   });
 });
 
