@@ -3,12 +3,36 @@ import type { Config } from './config.ts';
 
 export type { Logger };
 
+interface LoggedRequest {
+  method: string;
+  url: string;
+  host?: string;
+  ip?: string;
+  socket?: { remotePort?: number };
+}
+
+/**
+ * Fastify's request line without the query string: OAuth puts secrets and personal data there
+ * (`id_token_hint` at logout, `login_hint`, `request` objects, tokens sent in error).
+ */
+function requestWithoutQuery(req: LoggedRequest) {
+  const query = req.url.indexOf('?');
+  return {
+    method: req.method,
+    url: query === -1 ? req.url : req.url.slice(0, query),
+    host: req.host,
+    remoteAddress: req.ip,
+    remotePort: req.socket?.remotePort,
+  };
+}
+
 /** Structured logs; anything that may carry a secret is redacted by path. */
 export function createLogger(config: Pick<Config, 'logLevel'>, destination?: pino.DestinationStream): Logger {
   return pino(
     {
       level: config.logLevel,
       base: { service: 'tansu' },
+      serializers: { req: requestWithoutQuery },
       redact: {
         paths: [
           'req.headers.authorization',

@@ -46,9 +46,14 @@ describe('logs', () => {
     secrets.push(tokens.access_token, tokens.refresh_token!, tokens.id_token!);
     const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token!);
     secrets.push(refreshed.refresh_token!);
+    // RP-initiated logout carries the ID token in its query string.
+    const logout = await fetch(oidc.buildEndSessionUrl(config, { id_token_hint: refreshed.id_token! }), { redirect: 'manual' });
+    expect(logout.status).toBe(200);
+    secrets.push(refreshed.id_token!);
 
     expect(logLines.length).toBeGreaterThan(10);
     const all = logLines.join('\n');
+    expect(all).toContain('/session/end');
     for (const secret of secrets) expect(all).not.toContain(secret);
   });
 });
