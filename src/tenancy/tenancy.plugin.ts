@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Platform } from '../platform/platform.ts';
 import { TenantCache } from './tenant-cache.ts';
 import { buildTenantContext, type TenantContext } from './tenant-context.ts';
@@ -42,11 +42,27 @@ export const tenancyPlugin = fp(async (app: FastifyInstance, options: { platform
   });
 });
 
-/** The tenant a request is for, from the `/t/:tenant` path; 404/403 JSON when it cannot serve. */
-export async function resolveTenant(app: FastifyInstance, request: FastifyRequest): Promise<TenantContext> {
+/**
+ * The tenant a request is for, from the `/t/:tenant` path; 404/403 JSON when it cannot serve.
+ * The context stays open until the response is done: a change notification or an eviction in
+ * the middle of a sign-in (argon2 takes a while) must not close its pool under it.
+ */
+export function resolveTenant(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply): Promise<TenantContext> {
   const id = (request.params as { tenant?: string }).tenant;
-  if (!id) throw new AppError('tenant_not_found', 'no tenant in the request', 404);
-  const context = await app.tenants.get(id);
-  request.tenant = context;
-  return context;
+  if (!id) return Promise.reject(new AppError('tenant_not_found', 'no tenant in the request', 404));
+  return new Promise<TenantContext>((resolve, reject) => {
+    app.tenants
+      .use(id, (context) => {
+        request.tenant = context;
+        resolve(context);
+        return responseDone(reply);
+      })
+      .catch(reject);
+  });
+}
+
+function responseDone(reply: FastifyReply): Promise<void> {
+  const res = reply.raw;
+  if (res.writableFinished || res.destroyed) return Promise.resolve();
+  return new Promise((resolve) => res.once('close', () => resolve()));
 }

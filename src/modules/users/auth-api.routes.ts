@@ -15,7 +15,7 @@ export async function authApiRoutes(app: FastifyInstance): Promise<void> {
     });
 
     scope.post('/t/:tenant/api/auth/signup', { bodyLimit: 8 * 1024 }, async (request, reply) => {
-      const tenant = await resolveTenant(app, request);
+      const tenant = await resolveTenant(app, request, reply);
       const body = request.body;
       if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalidRequest('the body must be a JSON object');
       const { email, password, name, invitation } = body as Record<string, unknown>;

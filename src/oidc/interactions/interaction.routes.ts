@@ -49,7 +49,7 @@ interface LoadedInteraction {
  * names. oidc-provider errors (expired interaction, no cookie) become a page, never a stack trace.
  */
 async function loadInteraction(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply): Promise<LoadedInteraction> {
-  const tenant = await resolveTenant(app, request);
+  const tenant = await resolveTenant(app, request, reply);
   const { uid } = request.params as { uid: string };
   let details: Interaction;
   try {
