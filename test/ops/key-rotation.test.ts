@@ -128,6 +128,36 @@ describe('signing key rotation', () => {
     expect((await sweepKeyRotations(platform)).nextAdded).not.toContain(id);
   });
 
+  it('the schedule deletes expired provider rows and old sign-in activity of tenants no node serves', async () => {
+    const id = uniqueTenantId('quiet');
+    await createTenant(platform, { id });
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    await withTenantDatabase(platform, id, async (db) => {
+      await db
+        .insertInto('oidc_payloads')
+        .values([
+          { model: 'Session', id: 'expired', payload: JSON.stringify({}), expires_at: hourAgo, consumed_at: null },
+          { model: 'Session', id: 'live', payload: JSON.stringify({}), expires_at: new Date(Date.now() + 3_600_000), consumed_at: null },
+        ])
+        .execute();
+      await db
+        .insertInto('login_attempts')
+        .values([
+          { identifier_hash: 'old', ip: '192.0.2.1', succeeded: false, reason: 'invalid_credentials', occurred_at: new Date(Date.now() - 30 * 86_400_000) },
+          { identifier_hash: 'recent', ip: '192.0.2.1', succeeded: false, reason: 'invalid_credentials', occurred_at: hourAgo },
+        ])
+        .execute();
+    });
+    const sweep = await sweepKeyRotations(platform);
+    expect(sweep.failed).toEqual([]);
+    expect(sweep.expiredRowsDeleted).toBeGreaterThanOrEqual(2);
+    const left = await withTenantDatabase(platform, id, async (db) => ({
+      payloads: (await db.selectFrom('oidc_payloads').select('id').execute()).map((r) => r.id),
+      attempts: (await db.selectFrom('login_attempts').select('identifier_hash').execute()).map((r) => r.identifier_hash),
+    }));
+    expect(left).toEqual({ payloads: ['live'], attempts: ['recent'] });
+  });
+
   it('only one node sweeps at a time', async () => {
     const results = await platform.db.transaction().execute(async (trx) => {
       await sql`SELECT pg_advisory_xact_lock(7411002, 2)`.execute(trx);

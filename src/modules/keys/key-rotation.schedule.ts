@@ -5,6 +5,8 @@ import { withTenantDatabase } from '../../platform/tenant-access.ts';
 import { publishTenantChange } from '../../platform/notifications.ts';
 import { ensureNextKey, readRotationPolicy, removeUnpublishedKeys, rotateSigningKeys, type RotateOptions, type RotationOutcome, type RotationPolicy } from './key-rotation.ts';
 import { listSigningKeys, type SigningKeyRow } from './signing-keys.ts';
+import { deleteExpiredPayloads } from '../../oidc/adapter.ts';
+import { deleteOldLoginAttempts } from '../users/login-throttle.ts';
 
 /** `tansu keys rotate`: rotate now and tell every node to rebuild the tenant's provider. */
 export async function rotateTenantKeys(platform: Platform, id: string, options: RotateOptions = {}): Promise<RotationOutcome> {
@@ -40,6 +42,8 @@ export interface SweepResult {
   pruned: string[];
   /** Tenants that had no `next` key and got one. */
   nextAdded: string[];
+  /** Expired provider rows and sign-in activity past its retention, deleted across the fleet. */
+  expiredRowsDeleted: number;
   failed: Array<{ tenant: string; error: string }>;
 }
 
@@ -50,10 +54,12 @@ const SWEEP_LOCK = 2;
 
 /**
  * One pass over every active tenant: rotate keys that are due under the tenant's policy and drop
- * retired keys past their grace period, then notify nodes for each tenant that changed.
+ * retired keys past their grace period, then notify nodes for each tenant that changed. The same
+ * visit deletes expired rows, so tenants no node has served lately are cleaned up too (nodes
+ * clean the tenants they serve more often: oidc.routes.ts).
  */
 export async function sweepKeyRotations(platform: Platform, options: { concurrency?: number } = {}): Promise<SweepResult> {
-  const result: SweepResult = { ran: false, rotated: [], pruned: [], nextAdded: [], failed: [] };
+  const result: SweepResult = { ran: false, rotated: [], pruned: [], nextAdded: [], expiredRowsDeleted: 0, failed: [] };
   await platform.db.transaction().execute(async (trx) => {
     const { rows } = await sql<{ locked: boolean }>`SELECT pg_try_advisory_xact_lock(${SWEEP_LOCK_CLASS}, ${SWEEP_LOCK}) AS locked`.execute(trx);
     if (!rows[0]?.locked) return;
@@ -65,6 +71,8 @@ export async function sweepKeyRotations(platform: Platform, options: { concurren
         const tenant = tenants[index++]!;
         try {
           const changes = await withTenantDatabase(platform, tenant.id, async (db) => {
+            const expired = (await deleteExpiredPayloads(db)) + (await deleteOldLoginAttempts(db));
+            result.expiredRowsDeleted += expired;
             const rotated = await rotateSigningKeys(db, tenant.id, platform.secrets, { onlyIfDue: true, actor: 'schedule' });
             if (rotated) return ['rotated'] as const;
             const added = await ensureNextKey(db, tenant.id, platform.secrets);
@@ -82,7 +90,8 @@ export async function sweepKeyRotations(platform: Platform, options: { concurren
     await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 4, tenants.length) }, worker));
   });
   if (result.ran) {
-    platform.log.info({ rotated: result.rotated.length, pruned: result.pruned.length, nextAdded: result.nextAdded.length, failed: result.failed }, 'key rotation sweep done');
+    const { rotated, pruned, nextAdded, expiredRowsDeleted, failed } = result;
+    platform.log.info({ rotated: rotated.length, pruned: pruned.length, nextAdded: nextAdded.length, expiredRowsDeleted, failed }, 'key rotation sweep done');
   }
   return result;
 }
