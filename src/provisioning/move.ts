@@ -13,7 +13,11 @@ export interface MoveOptions {
   progress?: Progress;
   /** Test seam: runs after the copy is in place on the target, before the registry switches. */
   beforeSwitch?: () => Promise<void> | void;
+  /** Test seam: runs before each step that follows the switch; a throw stands for that step failing. */
+  afterSwitch?: (step: AfterSwitchStep) => Promise<void> | void;
 }
+
+type AfterSwitchStep = 'notify' | 'drop-source' | 'record';
 
 export interface MovedTenant {
   tenant: TenantRow;
@@ -29,7 +33,8 @@ export interface MovedTenant {
  * DESIGN §1: dump → restore on the target (piped, no file in between) → switch the registry → notify nodes → drop the source.
  * During the copy the tenant answers 503 + Retry-After and its source database only accepts
  * read-only sessions, so nothing written can be lost; any failure before the switch removes the
- * copy and the tenant keeps serving from its source.
+ * copy and the tenant keeps serving from its source. Once the switch has committed the target
+ * is the tenant's only live database: nothing after it is undone, a failing step is logged.
  */
 export async function moveTenant(platform: Platform, rawId: string, options: MoveOptions): Promise<MovedTenant> {
   const id = parseTenantId(rawId);
@@ -59,6 +64,7 @@ export async function moveTenant(platform: Platform, rawId: string, options: Mov
   }
   let scratch: string | undefined;
   let copied = false;
+  let moved: TenantRow;
   try {
     await publishTenantChange(platform.db, { tenant: id, kind: 'moved' });
     progress(`freezing ${database} on cluster ${tenant.cluster}`);
@@ -74,36 +80,67 @@ export async function moveTenant(platform: Platform, rawId: string, options: Mov
     await options.beforeSwitch?.();
 
     progress('switching the registry');
-    const moved = await platform.db
-      .updateTable('tenants')
-      .set({ cluster: options.to, status: tenant.status, updated_at: new Date() })
-      .where('id', '=', id)
-      .where('status', '=', 'maintenance')
-      .returningAll()
-      .executeTakeFirst();
-    if (!moved) throw new AppError('tenant_busy', `tenant "${id}" changed state during the move`, 409);
-    const unavailableMs = Math.round(performance.now() - unavailableFrom);
-    await publishTenantChange(platform.db, { tenant: id, kind: 'moved' });
-
-    progress(`dropping ${database} on cluster ${tenant.cluster}`);
-    const sourceDropped = await withMaintenanceSession(sourceUrl, (client) => dropDatabase(client, database)).then(
-      () => true,
-      (error: Error) => {
-        platform.log.warn({ tenant: id, cluster: tenant.cluster, err: error.message }, 'moved, but the source database could not be dropped');
-        return false;
-      },
-    );
-    await recordPlatformEvent(platform.db, { actor: 'platform', action: 'tenant.moved', tenantId: id, details: { from: tenant.cluster, to: options.to, unavailableMs } });
-    platform.log.info({ tenant: id, from: tenant.cluster, to: options.to, unavailableMs }, 'tenant moved');
-    return { tenant: moved, from: tenant.cluster, to: options.to, unavailableMs, sourceDropped };
+    moved = await switchRegistry(platform, id, options.to, tenant.status);
   } catch (error) {
-    platform.log.error({ tenant: id, err: (error as Error).message }, 'move failed; the tenant stays on its source');
-    const leftover = copied ? database : scratch;
-    if (leftover) await withMaintenanceSession(targetUrl, (client) => dropDatabase(client, leftover)).catch(() => {});
-    await withMaintenanceSession(sourceUrl, (client) => setDatabaseReadOnly(client, database, false)).catch(() => {});
-    await setTenantStatus(platform.db, id, tenant.status, { from: ['maintenance'] });
-    await publishTenantChange(platform.db, { tenant: id, kind: 'updated' });
+    platform.log.error({ tenant: id, err: (error as Error).message }, 'move failed');
+    // A switch whose reply was lost may have committed all the same: the registry, not the error,
+    // says where the tenant lives. If it cannot be read this throws and nothing is undone.
+    if (copied && (await findTenant(platform.db, id))?.cluster === options.to) {
+      platform.log.error(
+        { tenant: id, cluster: options.to, leftover: `${database} on ${tenant.cluster}` },
+        'the registry already names the target, so the move stands; drop the leftover source database by hand',
+      );
+    } else {
+      await undoMove(platform, { id, tenant, sourceUrl, targetUrl, copy: copied ? database : scratch });
+    }
     if (isAppError(error)) throw error;
     throw new AppError('move_failed', `moving tenant "${id}" failed: ${(error as Error).message}`, 500);
   }
+
+  const unavailableMs = Math.round(performance.now() - unavailableFrom);
+  const afterSwitch = async (step: AfterSwitchStep, work: () => Promise<unknown>): Promise<boolean> => {
+    try {
+      await options.afterSwitch?.(step);
+      await work();
+      return true;
+    } catch (error) {
+      platform.log.error({ tenant: id, step, err: (error as Error).message }, 'moved, but a step after the registry switch failed');
+      return false;
+    }
+  };
+  // Nodes that missed the first notice still hold the source; the source is read-only meanwhile.
+  await afterSwitch('notify', () => publishTenantChange(platform.db, { tenant: id, kind: 'moved' }));
+  progress(`dropping ${database} on cluster ${tenant.cluster}`);
+  const sourceDropped = await afterSwitch('drop-source', () => withMaintenanceSession(sourceUrl, (client) => dropDatabase(client, database)));
+  await afterSwitch('record', () =>
+    recordPlatformEvent(platform.db, { actor: 'platform', action: 'tenant.moved', tenantId: id, details: { from: tenant.cluster, to: options.to, unavailableMs } }),
+  );
+  platform.log.info({ tenant: id, from: tenant.cluster, to: options.to, unavailableMs, sourceDropped }, 'tenant moved');
+  return { tenant: moved, from: tenant.cluster, to: options.to, unavailableMs, sourceDropped };
+}
+
+/** The registry names the target cluster, and the tenant gets back the status it had before the move. */
+async function switchRegistry(platform: Platform, id: string, to: string, status: TenantRow['status']): Promise<TenantRow> {
+  const moved = await platform.db
+    .updateTable('tenants')
+    .set({ cluster: to, status, updated_at: new Date() })
+    .where('id', '=', id)
+    .where('status', '=', 'maintenance')
+    .returningAll()
+    .executeTakeFirst();
+  if (!moved) throw new AppError('tenant_busy', `tenant "${id}" changed state during the move`, 409);
+  return moved;
+}
+
+/** Before the switch only: drops the copy on the target, thaws the source, gives the tenant its status back. */
+async function undoMove(
+  platform: Platform,
+  move: { id: string; tenant: TenantRow; sourceUrl: string; targetUrl: string; copy: string | undefined },
+): Promise<void> {
+  const { id, tenant, copy } = move;
+  if (copy) await withMaintenanceSession(move.targetUrl, (client) => dropDatabase(client, copy)).catch(() => {});
+  await withMaintenanceSession(move.sourceUrl, (client) => setDatabaseReadOnly(client, tenant.database_name, false)).catch(() => {});
+  await setTenantStatus(platform.db, id, tenant.status, { from: ['maintenance'] });
+  await publishTenantChange(platform.db, { tenant: id, kind: 'updated' });
+  platform.log.info({ tenant: id, cluster: tenant.cluster }, 'move undone; the tenant stays on its source');
 }
