@@ -24,7 +24,11 @@ export interface RestoreOptions {
   /** Cluster for a tenant that does not exist yet; default: the least loaded one. */
   cluster?: string;
   progress?: Progress;
+  /** Test seam: runs before each step once the restored database has been swapped in; a throw stands for that step failing. */
+  afterSwap?: (step: AfterSwapStep) => Promise<void> | void;
 }
+
+type AfterSwapStep = 'register' | 'notify' | 'drop-replaced' | 'record';
 
 export interface RestoredTenant {
   tenant: TenantRow;
@@ -35,8 +39,10 @@ export interface RestoredTenant {
 
 /**
  * Restores a backup file into a scratch database, brings it to the current schema, re-seals its
- * keys for the target id, and only then swaps it in. A corrupt file is refused before anything is
- * touched; any later failure drops the scratch database and leaves an existing tenant as it was.
+ * keys for the target id, and only then swaps it in and registers it. Until the registry takes
+ * the restored database any failure undoes everything: a new tenant leaves neither row nor
+ * database, an existing one keeps its own. Once registered the restore stands; a step after it
+ * that fails is logged, never undone.
  */
 export async function restoreTenant(platform: Platform, options: RestoreOptions): Promise<RestoredTenant> {
   const progress = options.progress ?? (() => {});
@@ -61,16 +67,20 @@ export async function restoreTenant(platform: Platform, options: RestoreOptions)
   if (!existing) {
     const claimed = await insertProvisioningTenant(platform.db, { id, displayName: header.tenant.displayName, cluster, databaseName });
     if (!claimed) throw tenantExists(id);
-    // Not left in `provisioning`: a long restore must not look like a dead creation to take over.
-    await setTenantStatus(platform.db, id, 'maintenance', { from: ['provisioning'] });
   }
 
-  let scratch: string | undefined;
+  const target: RestoreTarget = { id, clusterUrl, databaseName, existing };
+  let tenant: TenantRow;
+  let signingKeys: number;
   try {
+    if (!existing) {
+      // Not left in `provisioning`: a long restore must not look like a dead creation to take over.
+      await setTenantStatus(platform.db, id, 'maintenance', { from: ['provisioning'] });
+    }
     progress(`restoring the archive on cluster ${cluster}`);
-    scratch = await restoreIntoScratchDatabase(clusterUrl, { file: options.from, ...archive }, platform.config.pgBinDir);
+    target.scratch = await restoreIntoScratchDatabase(clusterUrl, { file: options.from, ...archive }, platform.config.pgBinDir);
     progress('migrating and re-sealing signing keys');
-    const signingKeys = await prepareRestoredDatabase(platform, clusterUrl, scratch, sourceId, id);
+    signingKeys = await prepareRestoredDatabase(platform, clusterUrl, target.scratch, sourceId, id);
 
     progress('swapping the restored database in');
     if (existing) {
@@ -79,53 +89,112 @@ export async function restoreTenant(platform: Platform, options: RestoreOptions)
       }
       await publishTenantChange(platform.db, { tenant: id, kind: 'updated' });
     }
-    const restoredScratch = scratch;
-    const aside = await withMaintenanceSession(clusterUrl, (client) => swapIntoPlace(client, restoredScratch, databaseName));
-    scratch = undefined;
-    let tenant: TenantRow;
+    const scratch = target.scratch;
+    target.aside = await withMaintenanceSession(clusterUrl, (client) => swapIntoPlace(client, scratch, databaseName));
+    target.swapped = true;
+    await options.afterSwap?.('register');
+    tenant = await registerRestoredDatabase(platform, target, header.tenant);
+  } catch (error) {
+    platform.log.error({ tenant: id, err: (error as Error).message }, 'restore failed');
+    await undoRestore(platform, target);
+    if (isAppError(error)) throw error;
+    throw new AppError('restore_failed', `restoring tenant "${id}" failed: ${(error as Error).message}`, 500);
+  }
+
+  const afterSwap = async (step: AfterSwapStep, work: () => Promise<unknown>, logged: Record<string, unknown> = {}): Promise<void> => {
     try {
-      tenant = await platform.db
-        .updateTable('tenants')
-        .set({
-          status: header.tenant.status === 'suspended' ? 'suspended' : 'active',
-          display_name: header.tenant.displayName,
-          database_name: databaseName,
-          failure_reason: null,
-          updated_at: new Date(),
-        })
-        .where('id', '=', id)
-        .returningAll()
-        .executeTakeFirstOrThrow();
+      await options.afterSwap?.(step);
+      await work();
     } catch (error) {
-      await withMaintenanceSession(clusterUrl, (client) => undoSwap(client, { scratch: restoredScratch, target: databaseName, aside }));
-      scratch = restoredScratch;
-      throw error;
+      platform.log.error({ tenant: id, step, ...logged, err: (error as Error).message }, 'restored, but a step after registering it failed');
     }
-    await publishTenantChange(platform.db, { tenant: id, kind: 'updated' });
-    if (aside) {
-      await withMaintenanceSession(clusterUrl, (client) => dropDatabase(client, aside)).catch((error: Error) =>
-        platform.log.warn({ tenant: id, database: aside, err: error.message }, 'could not drop the replaced database; drop it by hand'),
-      );
-    }
-    await recordPlatformEvent(platform.db, {
+  };
+  await afterSwap('notify', () => publishTenantChange(platform.db, { tenant: id, kind: 'updated' }));
+  const { aside } = target;
+  if (aside) {
+    await afterSwap('drop-replaced', () => withMaintenanceSession(clusterUrl, (client) => dropDatabase(client, aside)), {
+      leftover: `${aside} on cluster ${cluster}: the replaced database, drop it by hand`,
+    });
+  }
+  await afterSwap('record', () =>
+    recordPlatformEvent(platform.db, {
       actor: 'platform',
       action: 'tenant.restored',
       tenantId: id,
       details: { from: sourceId, backupCreatedAt: header.createdAt, replaced: Boolean(existing) },
-    });
-    platform.log.info({ tenant: id, from: sourceId, cluster, replaced: Boolean(existing) }, 'tenant restored');
-    return { tenant, replaced: Boolean(existing), signingKeys };
-  } catch (error) {
-    const leftover = scratch;
-    if (leftover) await withMaintenanceSession(clusterUrl, (client) => dropDatabase(client, leftover)).catch(() => {});
-    if (existing) {
-      await setTenantStatus(platform.db, id, existing.status, { from: ['maintenance'], failureReason: existing.failure_reason });
-      await publishTenantChange(platform.db, { tenant: id, kind: 'updated' });
-    } else {
-      await deleteTenantRow(platform.db, id);
+    }),
+  );
+  platform.log.info({ tenant: id, from: sourceId, cluster, replaced: Boolean(existing) }, 'tenant restored');
+  return { tenant, replaced: Boolean(existing), signingKeys };
+}
+
+interface RestoreTarget {
+  id: TenantId;
+  clusterUrl: string;
+  databaseName: string;
+  existing: TenantRow | undefined;
+  /** The scratch database the archive was restored into (renamed to `databaseName` by the swap). */
+  scratch?: string;
+  /** The existing database, renamed aside by the swap. */
+  aside?: string;
+  swapped?: boolean;
+}
+
+/** The point of no return: the registry takes the restored database and the tenant serves again. */
+function registerRestoredDatabase(platform: Platform, target: RestoreTarget, backedUp: { status: string; displayName: string }): Promise<TenantRow> {
+  return platform.db
+    .updateTable('tenants')
+    .set({
+      status: backedUp.status === 'suspended' ? 'suspended' : 'active',
+      display_name: backedUp.displayName,
+      database_name: target.databaseName,
+      failure_reason: null,
+      updated_at: new Date(),
+    })
+    .where('id', '=', target.id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/**
+ * Before registration only: puts back what the restore changed. A new tenant ends with neither
+ * row nor database (its row is kept, `failed`, naming a database that could not be dropped); an
+ * existing tenant gets its own database and status back.
+ */
+async function undoRestore(platform: Platform, target: RestoreTarget): Promise<void> {
+  const { id, clusterUrl, databaseName, existing, scratch, aside } = target;
+  if (target.swapped) {
+    // A registration whose reply was lost may have committed: the registry decides. If it
+    // cannot be read this throws and nothing is undone (`tansu tenant recover` takes over).
+    const row = await findTenant(platform.db, id);
+    if (row && row.status !== 'maintenance') {
+      platform.log.error({ tenant: id, status: row.status }, 'the registry already serves the restored database; it is kept');
+      return;
     }
-    if (isAppError(error)) throw error;
-    throw new AppError('restore_failed', `restoring tenant "${id}" failed: ${(error as Error).message}`, 500);
+  }
+  let swappedBack = !target.swapped;
+  let leftover: string | undefined;
+  if (scratch) {
+    try {
+      await withMaintenanceSession(clusterUrl, async (client) => {
+        if (target.swapped) await undoSwap(client, { scratch, target: databaseName, aside });
+        swappedBack = true;
+        await dropDatabase(client, scratch);
+      });
+    } catch (error) {
+      leftover = swappedBack ? scratch : databaseName;
+      platform.log.error({ tenant: id, leftover, setAside: swappedBack ? undefined : aside, err: (error as Error).message }, 'could not remove the restored database');
+    }
+  }
+  if (existing) {
+    // Its own database is still set aside: left in maintenance, where `tansu tenant recover` says how to put it back.
+    if (!swappedBack) return;
+    await setTenantStatus(platform.db, id, existing.status, { from: ['maintenance'], failureReason: existing.failure_reason });
+    await publishTenantChange(platform.db, { tenant: id, kind: 'updated' });
+  } else if (leftover) {
+    await setTenantStatus(platform.db, id, 'failed', { failureReason: `restore failed, and database ${leftover} could not be dropped` });
+  } else {
+    await deleteTenantRow(platform.db, id);
   }
 }
 
