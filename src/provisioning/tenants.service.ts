@@ -37,6 +37,8 @@ export interface CreatedTenant {
 /** Test seams for fault injection; never set in production code paths. */
 export interface ProvisioningHooks {
   afterDatabaseCreated?: (tenantId: TenantId) => Promise<void> | void;
+  /** Runs once the tenant is marked active, before the bookkeeping that follows; a throw stands for it failing. */
+  afterActivated?: (tenantId: TenantId) => Promise<void> | void;
 }
 
 /** A tenant stuck in `provisioning` this long is assumed dead and may be taken over by a retry. */
@@ -61,8 +63,9 @@ function validateInput(input: CreateTenantInput) {
 
 /**
  * DESIGN §4: registry row → copy of the migrated template (a spare made ahead, else a clone) →
- * admin, roles and signing keys → active. Any failure drops what was created and leaves the row
- * `failed` with the reason; running it again takes the failed row over and finishes.
+ * admin, roles and signing keys → active. Any failure before `active` drops what was created and
+ * leaves the row `failed` with the reason; running it again takes the failed row over and
+ * finishes. Once `active` the tenant exists: a failure after that is logged, never undone.
  */
 export async function createTenant(platform: Platform, input: CreateTenantInput, hooks: ProvisioningHooks = {}): Promise<CreatedTenant> {
   const { id, displayName, adminEmail, adminPassword } = validateInput(input);
@@ -87,9 +90,11 @@ export async function createTenant(platform: Platform, input: CreateTenantInput,
   ]);
   secretsReady.catch(() => {});
 
+  let active: TenantRow;
+  let copy: Awaited<ReturnType<typeof createFromTemplate>>;
   try {
     await ensureTenantTemplate(clusterUrl);
-    const copy = await withMaintenanceSession(clusterUrl, async (client) => {
+    copy = await withMaintenanceSession(clusterUrl, async (client) => {
       // A retry after a crash may find the previous attempt's database: start clean.
       await dropDatabase(client, databaseName);
       return createFromTemplate(client, clusterUrl, databaseName);
@@ -110,34 +115,58 @@ export async function createTenant(platform: Platform, input: CreateTenantInput,
       await db.destroy();
     }
 
-    const active = await setTenantStatus(platform.db, id, 'active', { from: ['provisioning'] });
-    if (!active) throw new AppError('provisioning_conflict', `tenant "${id}" changed state while it was being created`, 409);
-    await recordPlatformEvent(platform.db, { actor: 'platform', action: 'tenant.created', tenantId: id, details: { cluster } });
-    provisioningDuration.observe({ outcome: 'created' }, (performance.now() - started) / 1000);
-    platform.log.info({ tenant: id, cluster, copy, ms: Math.round(performance.now() - started) }, 'tenant created');
-    // The next creation on this cluster finds a spare ready; the caller does not wait for it.
-    refillSpareDatabases(clusterUrl).catch((error: Error) => platform.log.warn({ cluster, err: error.message }, 'could not refill spare databases'));
-    // `tansu pgcat-config --watch` adds the tenant's pool now, not at its next resync. Caught: the
-    // tenant is active, so a lost notification must not send it into the cleanup below.
-    await publishTenantChange(platform.db, { tenant: id, kind: 'created' }).catch((error: Error) =>
-      platform.log.warn({ tenant: id, err: error.message }, 'could not announce the new tenant'),
-    );
-    return {
-      tenant: active,
-      issuer: issuerOf(platform, id),
-      admin: { email: adminEmail, ...(adminPassword === undefined ? { generatedPassword: password } : {}) },
-    };
+    const activated = await setTenantStatus(platform.db, id, 'active', { from: ['provisioning'] });
+    if (!activated) throw new AppError('provisioning_conflict', `tenant "${id}" changed state while it was being created`, 409);
+    active = activated;
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     provisioningDuration.observe({ outcome: 'failed' }, (performance.now() - started) / 1000);
     platform.log.error({ tenant: id, err: reason }, 'tenant creation failed; cleaning up');
-    await withMaintenanceSession(clusterUrl, (client) => dropDatabase(client, databaseName)).catch((dropError: Error) =>
-      platform.log.error({ tenant: id, err: dropError.message }, 'could not drop the half-created database'),
-    );
-    await setTenantStatus(platform.db, id, 'failed', { from: ['provisioning'], failureReason: reason });
+    await cleanUpFailedCreation(platform, { id, clusterUrl, databaseName, reason });
     if (isAppError(error) && error.code !== 'migration_failed') throw error;
     throw new AppError('provisioning_failed', `creating tenant "${id}" failed: ${reason}`, 500);
   }
+
+  // Active: the tenant exists and may already serve. What follows is bookkeeping, so a failure
+  // is logged and never reaches the cleanup above.
+  try {
+    await hooks.afterActivated?.(id);
+    await recordPlatformEvent(platform.db, { actor: 'platform', action: 'tenant.created', tenantId: id, details: { cluster } });
+  } catch (error) {
+    platform.log.error({ tenant: id, err: (error as Error).message }, 'tenant created, but its platform event could not be recorded');
+  }
+  provisioningDuration.observe({ outcome: 'created' }, (performance.now() - started) / 1000);
+  platform.log.info({ tenant: id, cluster, copy, ms: Math.round(performance.now() - started) }, 'tenant created');
+  // The next creation on this cluster finds a spare ready; the caller does not wait for it.
+  refillSpareDatabases(clusterUrl).catch((error: Error) => platform.log.warn({ cluster, err: error.message }, 'could not refill spare databases'));
+  // `tansu pgcat-config --watch` adds the tenant's pool now, not at its next resync.
+  await publishTenantChange(platform.db, { tenant: id, kind: 'created' }).catch((error: Error) =>
+    platform.log.warn({ tenant: id, err: error.message }, 'could not announce the new tenant'),
+  );
+  return {
+    tenant: active,
+    issuer: issuerOf(platform, id),
+    admin: { email: adminEmail, ...(adminPassword === undefined ? { generatedPassword: password } : {}) },
+  };
+}
+
+/**
+ * Drops the half-created database and marks the row `failed`, but only while the row is still
+ * `provisioning`: an activation whose reply was lost may have committed, and a tenant the
+ * registry shows active is never dropped. If the registry cannot be read this throws and nothing
+ * is dropped; a rerun takes the stale row over and starts clean.
+ */
+async function cleanUpFailedCreation(platform: Platform, failed: { id: TenantId; clusterUrl: string; databaseName: string; reason: string }): Promise<void> {
+  const { id, databaseName } = failed;
+  const row = await findTenant(platform.db, id);
+  if (row?.status !== 'provisioning') {
+    platform.log.error({ tenant: id, status: row?.status }, 'the registry no longer shows the tenant provisioning; its database is kept');
+    return;
+  }
+  await withMaintenanceSession(failed.clusterUrl, (client) => dropDatabase(client, databaseName)).catch((dropError: Error) =>
+    platform.log.error({ tenant: id, err: dropError.message }, 'could not drop the half-created database'),
+  );
+  await setTenantStatus(platform.db, id, 'failed', { from: ['provisioning'], failureReason: failed.reason });
 }
 
 /** Marks `deleting`, tells every node to drop the tenant, drops its database (even with open connections), removes the row. */
