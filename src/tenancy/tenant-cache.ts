@@ -38,7 +38,10 @@ export class TenantCache<T extends Disposable> {
     this.#build = build;
   }
 
-  /** Runs `work` with the tenant's context, keeping it open until `work` settles. */
+  /**
+   * Runs `work` with the tenant's context, keeping it open until `work` settles: the only way in,
+   * since a context may be dropped (NOTIFY, eviction, expiry) at any moment.
+   */
   async use<R>(id: string, work: (value: T) => Promise<R> | R): Promise<R> {
     const entry = this.#acquire(id);
     entry.inFlight++;
@@ -48,11 +51,6 @@ export class TenantCache<T extends Disposable> {
       entry.inFlight--;
       if (entry.retired && entry.inFlight === 0) void this.#close(entry);
     }
-  }
-
-  /** The context without holding it open (for callers that do not outlive a request). */
-  get(id: string): Promise<T> {
-    return this.#acquire(id).value;
   }
 
   #acquire(id: string): Entry<T> {

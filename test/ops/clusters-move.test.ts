@@ -1,59 +1,45 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sql } from 'kysely';
 import type { FastifyInstance } from 'fastify';
 import { openTestPlatform, uniqueTenantId, clusterUrl, type TestPlatform } from '../support/platform.ts';
-import { startEmbeddedPostgres, type EmbeddedCluster } from '../../src/db/embedded.ts';
+import { addTenantProbe, startSecondCluster, type SecondCluster } from './support/second-cluster.ts';
 import { buildApp } from '../../src/app.ts';
 import { createTenant } from '../../src/provisioning/tenants.service.ts';
 import { moveTenant } from '../../src/provisioning/move.ts';
 import { recoverTenant } from '../../src/provisioning/recover.ts';
 import { findTenant, setTenantStatus } from '../../src/platform/tenants.repository.ts';
 import { insertUser } from '../../src/modules/users/users.repository.ts';
-import { databaseExists, databaseUrl, dropDatabase, setDatabaseReadOnly, withMaintenanceSession } from '../../src/db/postgres.ts';
+import { databaseExists, databaseUrl, setDatabaseReadOnly, withMaintenanceSession } from '../../src/db/postgres.ts';
 import { openTenantDatabase } from '../../src/db/tenant-database.ts';
 import { TEMPLATE_DATABASE } from '../../src/provisioning/template.ts';
 
 let platform: TestPlatform;
-let second: EmbeddedCluster;
+let second: SecondCluster;
+let secondPort: number;
 let app: FastifyInstance;
-const secondDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tansu-c2-'));
-const secondPort = 40_000 + Math.floor(Math.random() * 20_000);
 
 beforeAll(async () => {
-  second = await startEmbeddedPostgres({
-    dataDir: secondDir,
-    port: secondPort,
-    ephemeral: true,
-    settings: { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off' },
-  });
+  second = await startSecondCluster();
+  secondPort = second.port;
   platform = await openTestPlatform();
   app = await buildApp({ platform });
-  // A tenant-scoped route that reads the tenant's database through the cached TenantContext.
-  app.get('/t/:tenant/probe', async (request) => {
-    const { db } = await app.tenants.get((request.params as { tenant: string }).tenant);
-    const { rows } = await sql<{ port: number; users: string }>`SELECT inet_server_port() AS port, (SELECT count(*) FROM users) AS users`.execute(db);
-    return { port: rows[0]!.port, users: Number(rows[0]!.users) };
-  });
+  addTenantProbe(app);
   await app.ready();
   await app.tenantChanges.ready;
 });
 afterAll(async () => {
   await app?.close();
   // Tenants left on the second cluster die with it; the platform's own cleanup covers the main one.
-  await withMaintenanceSession(second.url, async (client) => {
-    const { rows } = await client.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE 'tansu_%'");
-    for (const row of rows) await dropDatabase(client, row.datname);
-  });
+  await second?.stop();
   await platform.destroy().catch(() => {});
-  await second.stop();
-  fs.rmSync(secondDir, { recursive: true, force: true });
 });
 
 const mainPort = () => Number(new URL(clusterUrl()).port);
 const probe = (id: string) => app.inject({ method: 'GET', url: `/t/${id}/probe` });
+/** Which cluster answered for the tenant, and how many users it has there. */
+const servedBy = (response: { json(): { port: number; users: number } }) => {
+  const { port, users } = response.json();
+  return { port, users };
+};
 const existsOn = (url: string, database: string) => withMaintenanceSession(url, (client) => databaseExists(client, database));
 
 async function addUser(url: string, database: string, email: string): Promise<void> {
@@ -94,7 +80,7 @@ describe('several clusters', () => {
     const bystander = uniqueTenantId('stay');
     await createTenant(platform, { id: bystander, cluster: 'main' });
     await addUser(clusterUrl(), tenant.database_name, 'before@mv.test');
-    expect((await probe(id)).json()).toEqual({ port: mainPort(), users: 2 });
+    expect(servedBy(await probe(id))).toEqual({ port: mainPort(), users: 2 });
 
     let during: { status: number; retryAfter: unknown; writeError: string | undefined } | undefined;
     const moved = await moveTenant(platform, id, {
@@ -111,7 +97,7 @@ describe('several clusters', () => {
         const discovery = await app.inject({ method: 'GET', url: `/t/${id}/.well-known/openid-configuration` });
         expect([discovery.statusCode, discovery.headers['retry-after']]).toEqual([503, '2']);
         // Isolation: another tenant on the same cluster serves normally meanwhile.
-        expect((await probe(bystander)).json()).toEqual({ port: mainPort(), users: 1 });
+        expect(servedBy(await probe(bystander))).toEqual({ port: mainPort(), users: 1 });
         expect(response.json()).toMatchObject({ error: 'tenant_unavailable' });
       },
     });
@@ -124,7 +110,7 @@ describe('several clusters', () => {
       await new Promise((resolve) => setTimeout(resolve, 50));
       after = await probe(id);
     }
-    expect(after.json()).toEqual({ port: secondPort, users: 2 });
+    expect(servedBy(after)).toEqual({ port: secondPort, users: 2 });
     expect(await existsOn(clusterUrl(), tenant.database_name)).toBe(false);
     expect(await existsOn(second.url, tenant.database_name)).toBe(true);
   });
@@ -132,7 +118,7 @@ describe('several clusters', () => {
   it('a failed move leaves the tenant serving, writable, from its source, and no copy on the target', async () => {
     const id = uniqueTenantId('mvfail');
     const { tenant } = await createTenant(platform, { id, cluster: 'c2' });
-    expect((await probe(id)).json()).toEqual({ port: secondPort, users: 1 });
+    expect(servedBy(await probe(id))).toEqual({ port: secondPort, users: 1 });
     await expect(
       moveTenant(platform, id, {
         to: 'main',
@@ -150,7 +136,7 @@ describe('several clusters', () => {
       await new Promise((resolve) => setTimeout(resolve, 50));
       response = await probe(id);
     }
-    expect(response.json()).toEqual({ port: secondPort, users: 2 });
+    expect(servedBy(response)).toEqual({ port: secondPort, users: 2 });
   });
 
   it('refuses moves that cannot work before taking the tenant offline', async () => {
@@ -180,6 +166,6 @@ describe('several clusters', () => {
       await new Promise((resolve) => setTimeout(resolve, 50));
       response = await probe(id);
     }
-    expect(response.json()).toEqual({ port: mainPort(), users: 2 });
+    expect(servedBy(response)).toEqual({ port: mainPort(), users: 2 });
   });
 });

@@ -1,67 +1,47 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sql } from 'kysely';
 import type { FastifyInstance } from 'fastify';
 import { openTestPlatform, uniqueTenantId, clusterUrl, type TestPlatform } from '../support/platform.ts';
-import { startEmbeddedPostgres, type EmbeddedCluster } from '../../src/db/embedded.ts';
+import { addTenantProbe, startSecondCluster, type ProbeAnswer, type SecondCluster } from './support/second-cluster.ts';
 import { buildApp } from '../../src/app.ts';
 import { createTenant } from '../../src/provisioning/tenants.service.ts';
 import { moveTenant } from '../../src/provisioning/move.ts';
 import { findTenant } from '../../src/platform/tenants.repository.ts';
 import { insertUser } from '../../src/modules/users/users.repository.ts';
-import { databaseExists, databaseUrl, dropDatabase, withMaintenanceSession } from '../../src/db/postgres.ts';
+import { databaseExists, databaseUrl, withMaintenanceSession } from '../../src/db/postgres.ts';
 import { openTenantDatabase } from '../../src/db/tenant-database.ts';
 
 /** Once the registry names the target cluster, no failure may drop the tenant's database there. */
 
 let platform: TestPlatform;
-let second: EmbeddedCluster;
+let second: SecondCluster;
 let app: FastifyInstance;
-const secondDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tansu-c2-'));
-const secondPort = 40_000 + Math.floor(Math.random() * 20_000);
 
 beforeAll(async () => {
-  second = await startEmbeddedPostgres({
-    dataDir: secondDir,
-    port: secondPort,
-    ephemeral: true,
-    settings: { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off' },
-  });
+  second = await startSecondCluster();
   platform = await openTestPlatform();
   await platform.clusters.add('c2', databaseUrl(second.url, 'postgres'));
   app = await buildApp({ platform });
-  // A tenant-scoped route that reads the tenant's database through the cached TenantContext.
-  app.get('/t/:tenant/probe', async (request) => {
-    const { db } = await app.tenants.get((request.params as { tenant: string }).tenant);
-    const { rows } = await sql<{ port: number; emails: string }>`SELECT inet_server_port() AS port, (SELECT string_agg(email::text, ' ' ORDER BY email) FROM users) AS emails`.execute(db);
-    return { port: rows[0]!.port, emails: rows[0]!.emails.split(' ') };
-  });
+  addTenantProbe(app);
   await app.ready();
   await app.tenantChanges.ready;
 });
 afterAll(async () => {
   await app?.close();
-  await withMaintenanceSession(second.url, async (client) => {
-    const { rows } = await client.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE 'tansu_%'");
-    for (const row of rows) await dropDatabase(client, row.datname);
-  });
+  await second?.stop();
   await platform.destroy().catch(() => {});
-  await second.stop();
-  fs.rmSync(secondDir, { recursive: true, force: true });
 });
 
 const existsOn = (url: string, database: string) => withMaintenanceSession(url, (client) => databaseExists(client, database));
 
 /** The tenant as a request sees it, once the nodes have caught up with the registry. */
-async function servedFrom(id: string): Promise<{ port: number; emails: string[] }> {
+async function servedFrom(id: string): Promise<Pick<ProbeAnswer, 'port' | 'emails'>> {
   let response = await app.inject({ method: 'GET', url: `/t/${id}/probe` });
-  for (let i = 0; i < 50 && (response.statusCode !== 200 || response.json().port !== secondPort); i++) {
+  for (let i = 0; i < 50 && (response.statusCode !== 200 || response.json().port !== second.port); i++) {
     await new Promise((resolve) => setTimeout(resolve, 50));
     response = await app.inject({ method: 'GET', url: `/t/${id}/probe` });
   }
-  return response.json();
+  const { port, emails } = response.json<ProbeAnswer>();
+  return { port, emails };
 }
 
 async function tenantWithData(prefix: string) {
@@ -89,7 +69,7 @@ describe('failures after the registry switch of a move', () => {
     expect(await findTenant(platform.db, id)).toMatchObject({ cluster: 'c2', status: 'active' });
     expect(await existsOn(second.url, database)).toBe(true);
     expect(await existsOn(clusterUrl(), database)).toBe(false);
-    expect(await servedFrom(id)).toEqual({ port: secondPort, emails });
+    expect(await servedFrom(id)).toEqual({ port: second.port, emails });
   });
 
   it('when every step after the switch fails, the move stands and the source is left for cleanup', async () => {
@@ -106,7 +86,7 @@ describe('failures after the registry switch of a move', () => {
     expect(moved).toMatchObject({ to: 'c2', sourceDropped: false, tenant: { cluster: 'c2', status: 'active' } });
     expect(await existsOn(second.url, database)).toBe(true);
     expect(await existsOn(clusterUrl(), database)).toBe(true);
-    expect(await servedFrom(id)).toEqual({ port: secondPort, emails });
+    expect(await servedFrom(id)).toEqual({ port: second.port, emails });
   });
 
   it('a switch that committed although the mover saw an error is not undone', async () => {
@@ -123,6 +103,6 @@ describe('failures after the registry switch of a move', () => {
     ).rejects.toMatchObject({ code: 'move_failed', message: /connection lost/ });
     expect(await findTenant(platform.db, id)).toMatchObject({ cluster: 'c2', status: 'active' });
     expect(await existsOn(second.url, database)).toBe(true);
-    expect(await servedFrom(id)).toEqual({ port: secondPort, emails });
+    expect(await servedFrom(id)).toEqual({ port: second.port, emails });
   });
 });

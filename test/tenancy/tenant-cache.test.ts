@@ -18,7 +18,7 @@ describe('TenantCache expiry', () => {
     vi.useFakeTimers();
     const start = Date.now();
     const { cache, closed } = contextCache((id) => (id === 'soon' ? new Date(start + 2000) : id === 'late' ? new Date(start + 40 * DAY_MS) : undefined));
-    await Promise.all([cache.get('soon'), cache.get('late'), cache.get('never')]);
+    await Promise.all([cache.use('soon', (value) => value), cache.use('late', (value) => value), cache.use('never', (value) => value)]);
 
     await vi.advanceTimersByTimeAsync(1999);
     expect(cache.has('soon')).toBe(true);
@@ -39,18 +39,18 @@ describe('TenantCache expiry', () => {
     const start = Date.now();
     let builds = 0;
     const { cache, closed } = contextCache(() => (++builds === 1 ? new Date(start + 1000) : undefined));
-    const first = await cache.get('acme');
+    const first = await cache.use('acme', (value) => value);
     cache.invalidate('acme');
-    const second = await cache.get('acme');
+    const second = await cache.use('acme', (value) => value);
     await vi.advanceTimersByTimeAsync(2000);
-    expect(await cache.get('acme')).toBe(second);
+    expect(await cache.use('acme', (value) => value)).toBe(second);
     expect(second).not.toBe(first);
     expect(closed).toEqual(['acme']);
   });
 
   it('invalidating a tenant that is not cached (one just created) is a no-op', async () => {
     const { cache, closed } = contextCache(() => undefined);
-    await cache.get('acme');
+    await cache.use('acme', (value) => value);
     cache.invalidate('newcomer');
     expect(cache.has('acme')).toBe(true);
     expect(cache.has('newcomer')).toBe(false);

@@ -1,0 +1,56 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { sql } from 'kysely';
+import type { FastifyInstance } from 'fastify';
+import { startEmbeddedPostgres } from '../../../src/db/embedded.ts';
+import { dropDatabase, withMaintenanceSession } from '../../../src/db/postgres.ts';
+
+export interface SecondCluster {
+  url: string;
+  port: number;
+  /** Drops the tenant databases left on it, stops it and removes its files. */
+  stop(): Promise<void>;
+}
+
+/** A second, throwaway PostgreSQL cluster for tests that place or move tenants between clusters. */
+export async function startSecondCluster(): Promise<SecondCluster> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tansu-c2-'));
+  const port = 40_000 + Math.floor(Math.random() * 20_000);
+  const cluster = await startEmbeddedPostgres({
+    dataDir: dir,
+    port,
+    ephemeral: true,
+    settings: { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off' },
+  });
+  return {
+    url: cluster.url,
+    port,
+    async stop() {
+      await withMaintenanceSession(cluster.url, async (client) => {
+        const { rows } = await client.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE 'tansu_%'");
+        for (const row of rows) await dropDatabase(client, row.datname);
+      });
+      await cluster.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface ProbeAnswer {
+  /** The port of the PostgreSQL server that answered: which cluster serves the tenant. */
+  port: number;
+  users: number;
+  emails: string[];
+}
+
+/** `GET /t/:tenant/probe`: reads the tenant's database through its cached TenantContext. */
+export function addTenantProbe(app: FastifyInstance): void {
+  app.get('/t/:tenant/probe', (request) =>
+    app.tenants.use((request.params as { tenant: string }).tenant, async ({ db }) => {
+      const { rows } = await sql<{ port: number; emails: string[] }>`
+        SELECT inet_server_port() AS port, ARRAY(SELECT email::text FROM users ORDER BY email) AS emails`.execute(db);
+      return { port: rows[0]!.port, users: rows[0]!.emails.length, emails: rows[0]!.emails } satisfies ProbeAnswer;
+    }),
+  );
+}
