@@ -1,0 +1,202 @@
+import crypto from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { uniqueTenantId } from '../support/platform.ts';
+import { createTestTenant, startOidcTestBed, type OidcTestBed, type TestTenant } from '../oidc/support.ts';
+import { cliEnv, runTansu } from './support.ts';
+
+let bed: OidcTestBed;
+let tenant: TestTenant;
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  bed = await startOidcTestBed();
+  tenant = await createTestTenant(bed, uniqueTenantId('clic'));
+  env = cliEnv(bed.platform.config);
+});
+afterAll(async () => {
+  await bed?.close();
+});
+
+const tansu = (...args: string[]) => runTansu(args, env);
+const REDIRECT_URI = 'https://app.cli.test/callback';
+
+/** The authorization endpoint's first answer for a PKCE code request by `clientId`. */
+async function authorize(clientId: string): Promise<Response> {
+  const verifier = crypto.randomBytes(32).toString('base64url');
+  const url = new URL(`${tenant.issuer}/auth`);
+  url.search = new URLSearchParams({
+    client_id: clientId,
+    response_type: 'code',
+    redirect_uri: REDIRECT_URI,
+    scope: 'openid',
+    code_challenge: crypto.createHash('sha256').update(verifier).digest('base64url'),
+    code_challenge_method: 'S256',
+  }).toString();
+  return fetch(url, { redirect: 'manual' });
+}
+
+/** One line on stderr, the CLI's error format, and no stack trace. */
+function expectOneLineError(stderr: string, code: string): void {
+  expect(stderr).toMatch(new RegExp(`^tansu: [^\\n]+ \\(${code}\\)\\n$`));
+  expect(stderr).not.toMatch(/\n\s+at /);
+}
+
+describe('tansu api create / list / delete', () => {
+  it('creates an API, lists it as JSON and as a table, and deletes it', async () => {
+    const created = await tansu('api', 'create', tenant.id, '--identifier', 'https://orders.cli.test', '--scopes', 'orders:read,orders:write', '--ttl', '900', '--default', '--json');
+    expect(created.code, created.stderr).toBe(0);
+    expect(JSON.parse(created.stdout)).toMatchObject({
+      identifier: 'https://orders.cli.test',
+      name: 'https://orders.cli.test',
+      scopes: ['orders:read', 'orders:write'],
+      access_token_ttl: 900,
+      is_default: true,
+    });
+    const row = await tenant.db.selectFrom('api_resources').selectAll().where('identifier', '=', 'https://orders.cli.test').executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ scopes: ['orders:read', 'orders:write'], access_token_ttl: 900, is_default: true });
+
+    const human = await tansu('api', 'create', tenant.id, '--identifier', 'https://billing.cli.test', '--name', 'Billing');
+    expect(human.code, human.stderr).toBe(0);
+    expect(human.stdout).toBe('created API https://billing.cli.test with scopes: (none)\n');
+
+    const listed = await tansu('api', 'list', tenant.id, '--json');
+    expect(listed.code, listed.stderr).toBe(0);
+    const apis = JSON.parse(listed.stdout) as { identifier: string; created_at: string }[];
+    expect(apis.map((a) => a.identifier).sort()).toEqual(['https://billing.cli.test', 'https://orders.cli.test']);
+    expect(Number.isNaN(Date.parse(apis[0]!.created_at))).toBe(false);
+
+    const table = await tansu('api', 'list', tenant.id);
+    expect(table.stdout.split('\n')[0]).toMatch(/^IDENTIFIER\s+SCOPES\s+TTL\s+DEFAULT\s+CREATED$/);
+    expect(table.stdout).toMatch(/^https:\/\/orders\.cli\.test\s+orders:read,orders:write\s+900\s+yes\s+\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/m);
+    expect(table.stdout).toMatch(/^https:\/\/billing\.cli\.test\s+-\s+3600\s+no\s/m);
+
+    const deleted = await tansu('api', 'delete', tenant.id, 'https://billing.cli.test', '--json');
+    expect(deleted.code, deleted.stderr).toBe(0);
+    expect(JSON.parse(deleted.stdout)).toEqual({ deleted: 'https://billing.cli.test' });
+    expect(await tenant.db.selectFrom('api_resources').select('identifier').where('identifier', '=', 'https://billing.cli.test').executeTakeFirst()).toBeUndefined();
+    const after = JSON.parse((await tansu('api', 'list', tenant.id, '--json')).stdout) as { identifier: string }[];
+    expect(after.map((a) => a.identifier)).toEqual(['https://orders.cli.test']);
+
+    const again = await tansu('api', 'delete', tenant.id, 'https://billing.cli.test');
+    expect(again.code).toBe(1);
+    expectOneLineError(again.stderr, 'api_not_found');
+  });
+
+  it.each([
+    [['--identifier', 'not a uri'], 'invalid_resource'],
+    [['--identifier', 'https://x.cli.test', '--scopes', 'openid'], 'invalid_scope'],
+    [['--identifier', 'https://x.cli.test', '--ttl', 'soon'], 'usage'],
+    [['--identifier', 'https://x.cli.test', '--ttl', '5'], 'invalid_ttl'],
+    [['--scopes', 'a'], 'usage'],
+  ])('refuses api create %j with exit 2 and creates nothing', async (options, code) => {
+    const run = await tansu('api', 'create', tenant.id, ...options);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expectOneLineError(run.stderr, code);
+    expect(await tenant.db.selectFrom('api_resources').select('identifier').where('identifier', '=', 'https://x.cli.test').executeTakeFirst()).toBeUndefined();
+  });
+
+  it('reports bad input as one JSON line on stderr with --json', async () => {
+    const run = await tansu('api', 'create', tenant.id, '--identifier', 'https://orders.cli.test#frag', '--json');
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr.endsWith('\n')).toBe(true);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(JSON.parse(run.stderr)).toMatchObject({ error: 'invalid_resource', error_description: expect.stringContaining('resource indicator') });
+  });
+});
+
+describe('tansu client create / list / delete', () => {
+  it('creates a public client with no secret that the authorization endpoint accepts, lists it, and deletes it', async () => {
+    const created = await tansu('client', 'create', tenant.id, '--name', 'web', '--type', 'public', '--redirect-uri', REDIRECT_URI, '--json');
+    expect(created.code, created.stderr).toBe(0);
+    const client = JSON.parse(created.stdout) as Record<string, unknown>;
+    expect(client).toMatchObject({
+      name: 'web',
+      type: 'public',
+      token_endpoint_auth_method: 'none',
+      redirect_uris: [REDIRECT_URI],
+      first_party: false,
+    });
+    expect(client.client_id).toEqual(expect.stringMatching(/^\S{8,}$/));
+    expect(client).not.toHaveProperty('client_secret');
+    expect(created.stdout).not.toMatch(/secret/);
+    const clientId = client.client_id as string;
+    const row = await tenant.db.selectFrom('clients').selectAll().where('client_id', '=', clientId).executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ name: 'web', type: 'public', secret_hash: null, redirect_uris: [REDIRECT_URI] });
+
+    // The provider knows the client: a valid request goes on to the interaction, not to an error page.
+    const accepted = await authorize(clientId);
+    expect(accepted.status).toBe(303);
+    expect(accepted.headers.get('location')).toMatch(/\/interaction\//);
+
+    const listed = await tansu('client', 'list', tenant.id, '--json');
+    expect(listed.code, listed.stderr).toBe(0);
+    const clients = JSON.parse(listed.stdout) as { client_id: string; name: string }[];
+    expect(clients).toContainEqual(expect.objectContaining({ client_id: clientId, name: 'web' }));
+    expect(listed.stdout).not.toContain('secret_hash');
+
+    const table = await tansu('client', 'list', tenant.id);
+    expect(table.stdout.split('\n')[0]).toMatch(/^CLIENT_ID\s+NAME\s+TYPE\s+AUTH\s+GRANTS\s+FIRST_PARTY\s+CREATED$/);
+    expect(table.stdout).toMatch(new RegExp(`^${clientId}\\s+web\\s+public\\s+none\\s+\\S*authorization_code\\S*\\s+no\\s`, 'm'));
+
+    const deleted = await tansu('client', 'delete', tenant.id, clientId);
+    expect(deleted.code, deleted.stderr).toBe(0);
+    expect(deleted.stdout).toBe(`deleted client ${clientId}\n`);
+    expect(await tenant.db.selectFrom('clients').select('client_id').where('client_id', '=', clientId).executeTakeFirst()).toBeUndefined();
+    const refused = await authorize(clientId);
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toMatch(/invalid_client/);
+
+    const again = await tansu('client', 'delete', tenant.id, clientId, '--json');
+    expect(again.code).toBe(1);
+    expect(JSON.parse(again.stderr)).toMatchObject({ error: 'client_not_found' });
+  });
+
+  it('prints a human summary: no secret line for a public client, a working one-time secret for a confidential one', async () => {
+    const spa = await tansu('client', 'create', tenant.id, '--name', 'spa', '--type', 'public', '--redirect-uri', REDIRECT_URI);
+    expect(spa.code, spa.stderr).toBe(0);
+    expect(spa.stdout).toMatch(/^created public client "spa"\n {2}client_id {5}\S+\n {2}auth method {3}none\n {2}grants {8}.*authorization_code/);
+    expect(spa.stdout).not.toMatch(/client_secret/);
+
+    const svc = await tansu('client', 'create', tenant.id, '--name', 'svc', '--type', 'confidential', '--grant', 'client_credentials');
+    expect(svc.code, svc.stderr).toBe(0);
+    const clientId = /^ {2}client_id {5}(\S+)$/m.exec(svc.stdout)![1]!;
+    const secret = /^ {2}client_secret (\S+) {3}\(shown once/m.exec(svc.stdout)![1]!;
+    const stored = await tenant.db.selectFrom('clients').select('secret_hash').where('client_id', '=', clientId).executeTakeFirstOrThrow();
+    expect(stored.secret_hash).toBe(crypto.createHash('sha256').update(secret).digest('hex'));
+    const token = await fetch(`${tenant.issuer}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}` },
+      body: new URLSearchParams({ grant_type: 'client_credentials' }),
+    });
+    expect(token.status).toBe(200);
+  });
+
+  it.each([
+    [['--name', 'x', '--type', 'secret'], 'usage'],
+    [['--name', 'spa', '--type', 'public'], 'invalid_redirect_uri'],
+    [['--name', 'spa', '--type', 'public', '--redirect-uri', 'https://app.cli.test/cb#frag'], 'invalid_redirect_uri'],
+    [['--name', 'svc', '--type', 'public', '--grant', 'client_credentials', '--redirect-uri', REDIRECT_URI], 'invalid_client_metadata'],
+    [['--type', 'public'], 'usage'],
+  ])('refuses client create %j with exit 2 and registers nothing', async (options, code) => {
+    const before = await tenant.db.selectFrom('clients').select('client_id').execute();
+    const run = await tansu('client', 'create', tenant.id, ...options);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expectOneLineError(run.stderr, code);
+    expect(await tenant.db.selectFrom('clients').select('client_id').execute()).toHaveLength(before.length);
+  });
+
+  it.each([
+    [['client', 'list', 'nosuch-tenant']],
+    [['client', 'create', 'nosuch-tenant', '--name', 'web', '--type', 'public', '--redirect-uri', REDIRECT_URI]],
+    [['api', 'list', 'nosuch-tenant']],
+    [['api', 'delete', 'nosuch-tenant', 'https://orders.cli.test']],
+  ])('answers %j for an unknown tenant with exit 1', async (args) => {
+    const run = await tansu(...args);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe('tansu: tenant "nosuch-tenant" does not exist (tenant_not_found)\n');
+  });
+});
