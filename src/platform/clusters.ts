@@ -73,7 +73,7 @@ export class ClusterDirectory {
       try {
         await withMaintenanceSession(candidate, (client) => client.query('SELECT 1'));
       } catch (error) {
-        throw new AppError('cluster_unreachable', `cannot connect to ${redactUrl(candidate)}: ${(error as Error).message}`);
+        throw new AppError('cluster_unreachable', `cannot connect to ${redactUrl(candidate)}: ${(error as Error).message}`, 502);
       }
     }
     try {
