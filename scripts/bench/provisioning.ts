@@ -64,9 +64,14 @@ const figures = await withBenchCluster(async (cluster) => {
     const createSeconds = (performance.now() - started) / 1000;
     times.sort((a, b) => a - b);
 
-    const report = progress('migrating the fleet', TENANTS);
+    // The fleet is every tenant on the cluster, the other benchmarks' ones included.
+    let report = progress('migrating the fleet', TENANTS);
     let migrated = 0;
-    const fleet = await migrateFleet(platform, { migrationsFolder: folder, onTenant: () => report(++migrated) });
+    const fleet = await migrateFleet(platform, {
+      migrationsFolder: folder,
+      onStart: (total) => (report = progress('migrating the fleet', total)),
+      onTenant: () => report(++migrated),
+    });
     if (fleet.failed > 0) throw new Error(`${fleet.failed} tenant migrations failed`);
     return {
       tenants: TENANTS,
