@@ -14,7 +14,7 @@ import { findTenant } from '../../src/platform/tenants.repository.ts';
 import { openTenantDatabase, type TenantDb } from '../../src/db/tenant-database.ts';
 import { insertUser } from '../../src/modules/users/users.repository.ts';
 import { authenticatePassword } from '../../src/modules/users/authenticate.ts';
-import { loadPublishedPrivateJwks, openPrivateJwk } from '../../src/modules/keys/signing-keys.ts';
+import { loadPublishedKeySet, openPrivateJwk } from '../../src/modules/keys/signing-keys.ts';
 import { hashPassword } from '../../src/crypto/passwords.ts';
 import { databaseExists, withMaintenanceSession } from '../../src/db/postgres.ts';
 
@@ -44,7 +44,7 @@ const emails = (id: string) => withTenantDb(id, async (db) => (await db.selectFr
 
 /** A token signed with the tenant's active key, verified later against the public JWKs only. */
 async function signWithActiveKey(id: string): Promise<string> {
-  const [active] = await withTenantDb(id, (db) => loadPublishedPrivateJwks(db, id, platform.secrets));
+  const [active] = await withTenantDb(id, (db) => loadPublishedKeySet(db, id, platform.secrets).then((set) => set.jwks));
   const key = await importJWK(active!, 'RS256');
   return new CompactSign(new TextEncoder().encode('{"sub":"x"}')).setProtectedHeader({ alg: 'RS256', kid: active!.kid! }).sign(key);
 }
@@ -97,7 +97,7 @@ describe('tenant backup and restore', () => {
     const login = await withTenantDb(id, (db) => authenticatePassword(db, id, { email: 'alice@bk.test', password, ip: '127.0.0.1' }));
     expect(login.ok).toBe(true);
     expect(await verifiesWithPublishedKeys(id, tokenBefore)).toBe(true);
-    expect(await withTenantDb(id, (db) => loadPublishedPrivateJwks(db, id, platform.secrets))).toHaveLength(2);
+    expect(await withTenantDb(id, (db) => loadPublishedKeySet(db, id, platform.secrets).then((set) => set.jwks))).toHaveLength(2);
   });
 
   it('with --as makes an independent copy whose keys are re-sealed for the new id', async () => {
@@ -105,8 +105,8 @@ describe('tenant backup and restore', () => {
     const result = await restoreTenant(platform, { from: backupFile, as: copy });
     expect(result).toMatchObject({ replaced: false, tenant: { id: copy, status: 'active', database_name: `tansu_tenant_${copy.replace('-', '_')}` } });
     expect(await emails(copy)).toEqual(['admin@bk.test', 'alice@bk.test']);
-    const copyKeys = await withTenantDb(copy, (db) => loadPublishedPrivateJwks(db, copy, platform.secrets));
-    const originalKeys = await withTenantDb(id, (db) => loadPublishedPrivateJwks(db, id, platform.secrets));
+    const copyKeys = await withTenantDb(copy, (db) => loadPublishedKeySet(db, copy, platform.secrets).then((set) => set.jwks));
+    const originalKeys = await withTenantDb(id, (db) => loadPublishedKeySet(db, id, platform.secrets).then((set) => set.jwks));
     expect(copyKeys.map((k) => k.kid).sort()).toEqual(originalKeys.map((k) => k.kid).sort());
     expect(await verifiesWithPublishedKeys(copy, tokenBefore)).toBe(true);
 

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { CompactSign, compactVerify, createLocalJWKSet, decodeProtectedHeader, importJWK, type JWK } from 'jose';
 import { openTestPlatform, uniqueTenantId, type TestPlatform } from '../support/platform.ts';
 import { createTenant } from '../../src/provisioning/tenants.service.ts';
-import { loadPublishedPrivateJwks, openPrivateJwk } from '../../src/modules/keys/signing-keys.ts';
+import { loadPublishedKeySet, openPrivateJwk } from '../../src/modules/keys/signing-keys.ts';
 import { writeRotationPolicy } from '../../src/modules/keys/key-rotation.ts';
 import { listTenantKeys, rotateTenantKeys, sweepKeyRotations } from '../../src/modules/keys/key-rotation.schedule.ts';
 import { withTenantDatabase } from '../../src/platform/tenant-access.ts';
@@ -17,7 +17,7 @@ afterAll(async () => {
   await platform.destroy();
 });
 
-const published = (id: string) => withTenantDatabase(platform, id, (db) => loadPublishedPrivateJwks(db, id, platform.secrets));
+const published = (id: string) => withTenantDatabase(platform, id, (db) => loadPublishedKeySet(db, id, platform.secrets).then((set) => set.jwks));
 
 /** What a resource server sees: the public halves of the published keys. */
 async function jwks(id: string) {

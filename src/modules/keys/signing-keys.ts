@@ -77,11 +77,6 @@ export async function loadPublishedKeySet(db: TenantDb, tenantId: string, secret
   };
 }
 
-/** The private JWKs a tenant publishes right now, active first. */
-export async function loadPublishedPrivateJwks(db: TenantDb, tenantId: string, secrets: SecretBox): Promise<JWK[]> {
-  return (await loadPublishedKeySet(db, tenantId, secrets)).jwks;
-}
-
 /**
  * Re-seals every private key for another tenant id (a backup restored with `--as`): the sealed
  * form is bound to the tenant id, so without this the copy could not open its own keys. Opening
