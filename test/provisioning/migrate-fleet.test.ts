@@ -5,7 +5,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import { startEmbeddedPostgres, type EmbeddedCluster } from '../../src/db/embedded.ts';
+import type { EmbeddedCluster } from '../../src/db/embedded.ts';
+import { startThrowawayCluster } from '../support/throwaway-cluster.ts';
 import { databaseUrl, dropDatabase, withMaintenanceSession } from '../../src/db/postgres.ts';
 import { openTenantDatabase } from '../../src/db/tenant-database.ts';
 import { createTenant } from '../../src/provisioning/tenants.service.ts';
@@ -25,19 +26,7 @@ let cluster: EmbeddedCluster;
 let platform: TestPlatform;
 
 beforeAll(async () => {
-  // A random port may be taken by another cluster on this machine: try a few.
-  for (let attempt = 1; !cluster; attempt++) {
-    try {
-      cluster = await startEmbeddedPostgres({
-        dataDir: clusterDir,
-        port: 41_000 + Math.floor(Math.random() * 15_000),
-        ephemeral: true,
-        settings: { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off' },
-      });
-    } catch (error) {
-      if (attempt === 3) throw error;
-    }
-  }
+  cluster = await startThrowawayCluster(clusterDir);
   platform = await openTestPlatform(testConfig({ DATABASE_URL: databaseUrl(cluster.url, `tansu_test_${crypto.randomBytes(4).toString('hex')}`) }));
   // The real migrations (linked, so their imports resolve from the project) plus one new one.
   for (const file of fs.readdirSync(REAL_MIGRATIONS)) fs.symlinkSync(path.join(REAL_MIGRATIONS, file), path.join(migrationsDir, file));

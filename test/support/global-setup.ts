@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { startEmbeddedPostgres } from '../../src/db/embedded.ts';
+import { startThrowawayCluster } from './throwaway-cluster.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -29,13 +29,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     };
   }
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tansu-test-'));
-  const port = 20_000 + Math.floor(Math.random() * 20_000);
-  const cluster = await startEmbeddedPostgres({
-    dataDir,
-    port,
-    ephemeral: true,
-    settings: { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off', max_connections: '800' },
-  });
+  const cluster = await startThrowawayCluster(dataDir, { max_connections: '800' });
   project.provide('clusterUrl', cluster.url);
   // Killed outright (SIGTERM to this process alone), the throwaway server still stops.
   const stopOnTerm = () => void cluster.stop().finally(() => process.exit(143));

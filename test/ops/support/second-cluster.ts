@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
 import type { FastifyInstance } from 'fastify';
-import { startEmbeddedPostgres } from '../../../src/db/embedded.ts';
+import { startThrowawayCluster } from '../../support/throwaway-cluster.ts';
 import { dropDatabase, withMaintenanceSession } from '../../../src/db/postgres.ts';
 
 export interface SecondCluster {
@@ -16,16 +16,10 @@ export interface SecondCluster {
 /** A second, throwaway PostgreSQL cluster for tests that place or move tenants between clusters. */
 export async function startSecondCluster(): Promise<SecondCluster> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tansu-c2-'));
-  const port = 40_000 + Math.floor(Math.random() * 20_000);
-  const cluster = await startEmbeddedPostgres({
-    dataDir: dir,
-    port,
-    ephemeral: true,
-    settings: { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off' },
-  });
+  const cluster = await startThrowawayCluster(dir);
   return {
     url: cluster.url,
-    port,
+    port: cluster.port,
     async stop() {
       await withMaintenanceSession(cluster.url, async (client) => {
         const { rows } = await client.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE 'tansu_%'");
