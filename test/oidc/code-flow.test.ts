@@ -102,6 +102,45 @@ describe('authorization code flow with PKCE through the login page', () => {
     expect((await completeFlow(browser, spa, { max_age: '0' })).trace.sawLoginPage).toBe(true);
   });
 
+  it('keeps a session younger than max_age and reports when the user signed in (auth_time)', async () => {
+    const fresh = await completeFlow(browser, spa, { prompt: 'login' });
+    const signedInAt = fresh.tokens.claims()!.auth_time!;
+    expect(Math.abs(signedInAt - Date.now() / 1000)).toBeLessThan(30);
+    const again = await completeFlow(browser, spa, { max_age: '3600' });
+    expect(again.trace.sawLoginPage).toBe(false);
+    expect(again.tokens.claims()!.auth_time).toBe(signedInAt);
+  });
+
+  it('refuses a consent decision without the CSRF token of this interaction', async () => {
+    const consentBrowser = new TestBrowser();
+    const started = await startAuthorization(spa, { prompt: 'consent' });
+    let url = started.url.href;
+    let response = await consentBrowser.request(url);
+    let consentForm: ReturnType<typeof formsOf>[number] | undefined;
+    for (let step = 0; step < 10 && !consentForm; step++) {
+      if (response.status === 302 || response.status === 303) {
+        url = new URL(response.headers.get('location')!, url).href;
+        response = await consentBrowser.request(url);
+        continue;
+      }
+      const html = await response.text();
+      const [form] = formsOf(html, url);
+      if (html.includes('name="decision"')) consentForm = form;
+      else {
+        response = await consentBrowser.request(form!.action, { form: { ...form!.fields, email: acme.adminEmail, password: acme.adminPassword } });
+        url = form!.action;
+      }
+    }
+    expect(consentForm).toBeDefined();
+    const forged = await consentBrowser.request(consentForm!.action, { form: { decision: 'allow', csrf: 'forged' } });
+    expect(forged.status).toBe(403);
+    const missing = await consentBrowser.request(consentForm!.action, { form: { decision: 'allow' } });
+    expect(missing.status).toBe(403);
+    // The genuine form still works afterwards: the refusals changed nothing.
+    const allowed = await consentBrowser.request(consentForm!.action, { form: { ...consentForm!.fields, decision: 'allow' } });
+    expect(allowed.status).toBe(303);
+  });
+
   it('prefills the email from login_hint', async () => {
     const started = await startAuthorization(spa, { login_hint: 'someone@example.test', prompt: 'login' });
     let response = await browser.request(started.url);
