@@ -58,3 +58,63 @@ describe('TenantCache expiry', () => {
     expect(closed).toEqual([]);
   });
 });
+
+describe('TenantCache bounds and lifecycle', () => {
+  function countingCache(max: number) {
+    const built: string[] = [];
+    const closed: string[] = [];
+    const cache = new TenantCache(max, async (id) => {
+      built.push(id);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      return { id, expiresAt: undefined, close: async () => void closed.push(id) };
+    });
+    return { cache, built, closed };
+  }
+
+  it('builds a context once for concurrent first requests (single flight)', async () => {
+    const { cache, built } = countingCache(10);
+    const values = await Promise.all(Array.from({ length: 20 }, () => cache.use('acme', (value) => value)));
+    expect(built).toEqual(['acme']);
+    expect(new Set(values).size).toBe(1);
+    expect(cache.stats).toMatchObject({ size: 1, misses: 1, hits: 19 });
+  });
+
+  it('keeps at most its bound, evicting and closing the least recently used', async () => {
+    const { cache, closed } = countingCache(3);
+    for (const id of ['a', 'b', 'c']) await cache.use(id, (value) => value);
+    await cache.use('a', (value) => value); // a is now the most recently used
+    await cache.use('d', (value) => value);
+    expect(cache.size).toBe(3);
+    expect(cache.has('b')).toBe(false);
+    expect(['a', 'c', 'd'].every((id) => cache.has(id))).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(closed).toEqual(['b']);
+    expect(cache.stats.evictions).toBe(1);
+  });
+
+  it('closes an evicted or invalidated context only after the requests using it are done', async () => {
+    const { cache, closed } = countingCache(1);
+    let release!: () => void;
+    const inFlight = cache.use('a', () => new Promise<void>((resolve) => (release = resolve)));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    cache.invalidate('a');
+    await cache.use('b', (value) => value);
+    expect(closed).toEqual([]);
+    release();
+    await inFlight;
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(closed).toEqual(['a']);
+  });
+
+  it('does not cache a failed build: the next request tries again', async () => {
+    let attempts = 0;
+    const cache = new TenantCache(5, async (id) => {
+      if (++attempts === 1) throw new Error('database down');
+      return { id, expiresAt: undefined, close: async () => {} };
+    });
+    await expect(cache.use('acme', (value) => value)).rejects.toThrow('database down');
+    expect(cache.has('acme')).toBe(false);
+    await expect(cache.use('acme', (value) => value.id)).resolves.toBe('acme');
+    expect(attempts).toBe(2);
+  });
+});
