@@ -2,7 +2,9 @@
  * A tiny relying party for the README walkthrough: signs a user in at a Tansu tenant with the
  * authorization code flow + PKCE and prints the ID token claims.
  *
- *   node examples/login.ts http://localhost:8080/t/acme <client_id>
+ *   npx node examples/login.ts http://localhost:8080/t/acme <client_id>
+ *
+ * (`npx node` runs the project's Node 24, which runs TypeScript directly; an older `node` cannot.)
  *
  * It listens on http://127.0.0.1:3000/callback, which must be a registered redirect URI.
  */
@@ -11,7 +13,7 @@ import * as oidc from 'openid-client';
 
 const [issuer, clientId] = process.argv.slice(2);
 if (!issuer || !clientId) {
-  console.error('usage: node examples/login.ts <issuer> <client_id>');
+  console.error('usage: npx node examples/login.ts <issuer> <client_id>');
   process.exit(2);
 }
 
