@@ -1,0 +1,92 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, expect, it } from 'vitest';
+import { runTansu } from '../cli/support.ts';
+
+/**
+ * The quickstart's `npm start` on a fresh machine: no DATABASE_URL, no master key. The node starts
+ * an embedded PostgreSQL in its data dir, Ctrl-C (SIGINT) stops both cleanly, and the next start
+ * finds the tenants created meanwhile.
+ */
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tansu-npm-start-'));
+const pgPort = 20_000 + Math.floor(Math.random() * 12_000);
+const postmasterPid = path.join(dataDir, 'pg', 'postmaster.pid');
+let server: ChildProcess | undefined;
+
+afterAll(() => {
+  if (server && server.exitCode === null) server.kill('SIGKILL');
+  fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function freePort(): Promise<number> {
+  const probe = net.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as net.AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+function environment(httpPort: number): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '/tmp',
+    NODE_ENV: 'development',
+    LOG_LEVEL: 'info',
+    PORT: String(httpPort),
+    WORKERS: '2',
+    TANSU_DATA_DIR: dataDir,
+    TANSU_EMBEDDED_PG_PORT: String(pgPort),
+  };
+}
+
+/** Starts `node src/main.ts` as `npm start` does and waits until /healthz answers 200. */
+async function start(httpPort: number): Promise<{ exited: Promise<number | null>; logs: () => string }> {
+  let logs = '';
+  server = spawn(path.join(ROOT, 'node_modules/.bin/node'), ['src/main.ts'], { cwd: ROOT, env: environment(httpPort), stdio: ['ignore', 'pipe', 'pipe'] });
+  server.stdout!.on('data', (chunk) => (logs += chunk));
+  server.stderr!.on('data', (chunk) => (logs += chunk));
+  const running = server;
+  const exited = new Promise<number | null>((resolve) => running.once('exit', (code) => resolve(code)));
+  let status: number | undefined;
+  for (let attempt = 0; attempt < 150 && status !== 200 && running.exitCode === null; attempt++) {
+    status = (await fetch(`http://127.0.0.1:${httpPort}/healthz`).catch(() => undefined))?.status;
+    if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  expect(status, logs).toBe(200);
+  return { exited, logs: () => logs };
+}
+
+it('starts with an embedded PostgreSQL, stops cleanly on Ctrl-C, and keeps its data for the next start', async () => {
+  const httpPort = await freePort();
+  const first = await start(httpPort);
+  expect(fs.existsSync(postmasterPid)).toBe(true);
+  // A master key was generated into the data dir, readable by its owner only.
+  expect(fs.statSync(path.join(dataDir, 'master.key')).mode & 0o777).toBe(0o600);
+
+  // The CLI joins the running server's PostgreSQL.
+  const id = `quick-${crypto.randomBytes(3).toString('hex')}`;
+  const cliEnv = environment(httpPort);
+  const created = await runTansu(['tenant', 'create', id, '--json'], { ...cliEnv, LOG_LEVEL: 'warn' });
+  expect(created.code, created.stderr).toBe(0);
+  const discovery = await fetch(`http://127.0.0.1:${httpPort}/t/${id}/.well-known/openid-configuration`);
+  expect(discovery.status).toBe(200);
+
+  server!.kill('SIGINT');
+  expect(await first.exited, first.logs()).toBe(0);
+  expect(first.logs()).toContain('"msg":"stopped"');
+  expect(fs.existsSync(postmasterPid)).toBe(false);
+
+  const second = await start(httpPort);
+  const again = await fetch(`http://127.0.0.1:${httpPort}/t/${id}/.well-known/openid-configuration`);
+  expect(again.status).toBe(200);
+  expect(((await again.json()) as { issuer: string }).issuer).toBe(`http://localhost:${httpPort}/t/${id}`);
+  server!.kill('SIGINT');
+  expect(await second.exited, second.logs()).toBe(0);
+  expect(fs.existsSync(postmasterPid)).toBe(false);
+}, 90_000);
