@@ -3,7 +3,7 @@ import type { TenantDb } from '../../db/tenant-database.ts';
 import { decoyPasswordHash, hashPassword, MAX_PASSWORD_LENGTH, passwordNeedsRehash, verifyPassword } from '../../crypto/passwords.ts';
 import { findUserByEmail, type UserRow } from './users.repository.ts';
 import {
-  failuresForIdentifier, failuresFromIp, identifierHash, latest, recordAttempt, secondsUntil, settleAttempt,
+  failuresForIdentifier, failuresFromIp, identifierHash, limitedUntil, recordAttempt, secondsUntil, settleAttempt, settleAttemptQuery,
 } from './login-throttle.ts';
 
 /**
@@ -28,12 +28,10 @@ export async function authenticatePassword(db: TenantDb, tenantId: string, attem
   // Recorded before anything is checked, so concurrent guesses count against each other.
   const attemptId = await recordAttempt(db, { identifierHash: hash, ip: attempt.ip, reason: 'pending' });
 
-  const [ipLimit, identifierLimit, user] = await Promise.all([
-    failuresFromIp(db, attempt.ip, attemptId),
-    failuresForIdentifier(db, hash, attemptId),
+  const [until, user] = await Promise.all([
+    limitedUntil(db, failuresFromIp(attempt.ip, attemptId), failuresForIdentifier(hash, attemptId)),
     email.length > 0 && email.length <= 254 ? findUserByEmail(db, email) : Promise.resolve(undefined),
   ]);
-  const until = latest(ipLimit, identifierLimit);
   if (until) {
     await settleAttempt(db, attemptId, 'throttled', user?.id);
     return { ok: false, reason: 'throttled', retryAfterSeconds: secondsUntil(until) };
@@ -50,10 +48,11 @@ export async function authenticatePassword(db: TenantDb, tenantId: string, attem
     return { ok: false, reason: 'invalid_credentials' };
   }
 
-  await settleAttempt(db, attemptId, 'signed_in', user.id);
   // Parameters raised since this hash was made: store a fresh one while the password is at hand.
   const rehash = passwordNeedsRehash(user.password_hash!) ? await hashPassword(attempt.password) : undefined;
+  // The attempt is settled by the same statement that updates the account: one round trip.
   await db
+    .with('settled', (qc) => settleAttemptQuery(qc, attemptId, 'signed_in', user.id))
     .updateTable('users')
     .set({ last_login_at: new Date(), failed_login_count: 0, locked_until: null, ...(rehash ? { password_hash: rehash, updated_at: new Date() } : {}) })
     .where('id', '=', user.id)
@@ -63,7 +62,7 @@ export async function authenticatePassword(db: TenantDb, tenantId: string, attem
 
 /** Keeps the account's counters in step, so admins see a locked account in `tansu user list`. */
 async function noteFailure(db: TenantDb, user: UserRow, hash: string): Promise<void> {
-  const lockedUntil = (await failuresForIdentifier(db, hash)) ?? null;
+  const lockedUntil = (await limitedUntil(db, failuresForIdentifier(hash))) ?? null;
   await db
     .updateTable('users')
     .set({ failed_login_count: sql<number>`failed_login_count + 1`, locked_until: lockedUntil })

@@ -7,7 +7,7 @@ import { normalizeEmail } from './email.ts';
 import { grantRoles, insertUserIfNew } from './users.repository.ts';
 import { checkDisplayName, checkPassword } from './users.service.ts';
 import { redeemInvitation } from './invitations.service.ts';
-import { failuresFromIp, identifierHash, latest, recordAttempt, secondsUntil, settleAttempt, signupsFromIp } from './login-throttle.ts';
+import { failuresFromIp, identifierHash, limitedUntil, recordAttempt, secondsUntil, settleAttempt, signupsFromIp } from './login-throttle.ts';
 
 export interface SignupRequest {
   email: unknown;
@@ -40,7 +40,7 @@ export async function signUp(db: TenantDb, tenantId: string, request: SignupRequ
   if (signup === 'invite' && !invitation) throw new AppError('invitation_required', 'signing up at this tenant needs an invitation', 400);
 
   const attemptId = await recordAttempt(db, { identifierHash: identifierHash(tenantId, email), ip: request.ip, reason: 'signup' });
-  const until = latest(await signupsFromIp(db, request.ip, attemptId), await failuresFromIp(db, request.ip, attemptId));
+  const until = await limitedUntil(db, signupsFromIp(request.ip, attemptId), failuresFromIp(request.ip, attemptId));
   if (until) {
     await settleAttempt(db, attemptId, 'throttled');
     const retryAfterSeconds = secondsUntil(until);
