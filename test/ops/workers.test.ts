@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openTestPlatform, testConfig } from '../support/platform.ts';
+import { freePort } from '../support/ports.ts';
 
 /**
  * `node src/main.ts` with WORKERS=2: both workers serve the shared port, a metrics scrape on
@@ -14,13 +14,6 @@ let server: ChildProcess;
 let base: string;
 let exit: Promise<number | null>;
 
-async function freePort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 let healthy = 0;
 async function health(): Promise<number> {

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestPlatform, testConfig, type TestPlatform } from '../support/platform.ts';
 import { cliEnv } from '../cli/support.ts';
+import { freePort } from '../support/ports.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const config = testConfig();
@@ -17,7 +18,7 @@ afterAll(async () => {
 
 describe('node src/main.ts', () => {
   it('serves /healthz, and on SIGTERM drains, closes its pools and exits 0', async () => {
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const port = await freePort();
     const server = spawn(path.join(ROOT, 'node_modules/.bin/node'), ['src/main.ts'], {
       cwd: ROOT,
       env: { ...cliEnv(config), PORT: String(port), WORKERS: '1', LOG_LEVEL: 'info' },

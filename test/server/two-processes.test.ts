@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
@@ -11,6 +10,7 @@ import { createTenant } from '../../src/provisioning/tenants.service.ts';
 import { openTenantDatabase, type TenantDb } from '../../src/db/tenant-database.ts';
 import { createClient, deleteTenantClient } from '../../src/modules/clients/clients.service.ts';
 import { createUser } from '../../src/modules/users/users.service.ts';
+import { freePort } from '../support/ports.ts';
 
 /**
  * Two real `node src/main.ts` processes (one worker each) on one platform database, both with the
@@ -29,15 +29,6 @@ interface ServerProcess {
   exited: Promise<number | null>;
 }
 
-async function freePort(taken: readonly number[] = []): Promise<number> {
-  for (;;) {
-    const probe = net.createServer();
-    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-    const { port } = probe.address() as net.AddressInfo;
-    await new Promise((resolve) => probe.close(resolve));
-    if (!taken.includes(port)) return port;
-  }
-}
 
 function startServer(port: number, publicUrl: string): ServerProcess {
   const child = spawn(path.join(ROOT, 'node_modules/.bin/node'), ['src/main.ts'], {

@@ -3,6 +3,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { freePort } from '../../support/ports.ts';
 
 export interface RunningPgBouncer {
   /** The cluster URL with host/port swapped for PgBouncer's (same user and password). */
@@ -11,13 +12,6 @@ export interface RunningPgBouncer {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /**
  * PgBouncer in transaction mode in front of a cluster, with the wildcard entry that pools any
