@@ -60,21 +60,27 @@ const nameOfOid = (oid: number) =>
     return rows[0]?.datname;
   });
 
+/** Restores with the registry update failing; returns the OID the restored database had at that moment. */
+async function restoreFailingRegistration(id: string, options: { as?: string; force?: boolean }): Promise<number | undefined> {
+  let restoredOid: number | undefined;
+  await expect(
+    restoreTenant(platform, {
+      from: backupFile,
+      ...options,
+      afterSwap: async (step) => {
+        if (step !== 'register') return;
+        restoredOid = await oidOf(tenantDatabaseName(id as TenantId));
+        throw new Error('injected: registry unreachable');
+      },
+    }),
+  ).rejects.toMatchObject({ code: 'restore_failed', message: /injected: registry unreachable/ });
+  return restoredOid;
+}
+
 describe('restore faults after the swap', () => {
   it('a new tenant (--as) whose registration fails leaves no row and no database', async () => {
     const copy = uniqueTenantId('rfnew');
-    let restoredOid: number | undefined;
-    await expect(
-      restoreTenant(platform, {
-        from: backupFile,
-        as: copy,
-        afterSwap: async (step) => {
-          if (step !== 'register') return;
-          restoredOid = await oidOf(tenantDatabaseName(copy as TenantId));
-          throw new Error('injected: registry unreachable');
-        },
-      }),
-    ).rejects.toMatchObject({ code: 'restore_failed', message: /injected: registry unreachable/ });
+    const restoredOid = await restoreFailingRegistration(copy, { as: copy });
     expect(restoredOid).toBeTypeOf('number');
     expect(await nameOfOid(restoredOid!)).toBeUndefined();
     expect(await oidOf(tenantDatabaseName(copy as TenantId))).toBeUndefined();
@@ -120,18 +126,7 @@ describe('restore faults after the swap', () => {
   it('an existing tenant (--force) whose registration fails keeps its own database and data', async () => {
     await addUser(original, 'later@rf.test');
     const before = await oidOf(tenantDatabaseName(original as TenantId));
-    let restoredOid: number | undefined;
-    await expect(
-      restoreTenant(platform, {
-        from: backupFile,
-        force: true,
-        afterSwap: async (step) => {
-          if (step !== 'register') return;
-          restoredOid = await oidOf(tenantDatabaseName(original as TenantId));
-          throw new Error('injected: registry unreachable');
-        },
-      }),
-    ).rejects.toMatchObject({ code: 'restore_failed' });
+    const restoredOid = await restoreFailingRegistration(original, { force: true });
     expect(restoredOid).not.toBe(before);
     expect(await nameOfOid(restoredOid!)).toBeUndefined();
     expect(await oidOf(tenantDatabaseName(original as TenantId))).toBe(before);
