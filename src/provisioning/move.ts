@@ -7,6 +7,7 @@ import { publishTenantChange } from '../platform/notifications.ts';
 import { findPgTool, serverMajorVersion } from './pg-tools.ts';
 import { restoreIntoScratchDatabase, swapIntoPlace } from './database-copy.ts';
 import type { Progress } from './backup.ts';
+import { stepsAfterCommit } from './after-commit.ts';
 
 export interface MoveOptions {
   to: string;
@@ -98,16 +99,7 @@ export async function moveTenant(platform: Platform, rawId: string, options: Mov
   }
 
   const unavailableMs = Math.round(performance.now() - unavailableFrom);
-  const afterSwitch = async (step: AfterSwitchStep, work: () => Promise<unknown>): Promise<boolean> => {
-    try {
-      await options.afterSwitch?.(step);
-      await work();
-      return true;
-    } catch (error) {
-      platform.log.error({ tenant: id, step, err: (error as Error).message }, 'moved, but a step after the registry switch failed');
-      return false;
-    }
-  };
+  const afterSwitch = stepsAfterCommit<AfterSwitchStep>(platform.log, id, 'moved, but a step after the registry switch failed', options.afterSwitch);
   // Nodes that missed the first notice still hold the source; the source is read-only meanwhile.
   await afterSwitch('notify', () => publishTenantChange(platform.db, { tenant: id, kind: 'moved' }));
   progress(`dropping ${database} on cluster ${tenant.cluster}`);

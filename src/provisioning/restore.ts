@@ -12,6 +12,7 @@ import { resealSigningKeys } from '../modules/keys/signing-keys.ts';
 import { verifyBackupFile } from './backup-file.ts';
 import { restoreIntoScratchDatabase, swapIntoPlace, undoSwap } from './database-copy.ts';
 import type { Progress } from './backup.ts';
+import { stepsAfterCommit } from './after-commit.ts';
 
 export interface RestoreOptions {
   from: string;
@@ -101,14 +102,7 @@ export async function restoreTenant(platform: Platform, options: RestoreOptions)
     throw new AppError('restore_failed', `restoring tenant "${id}" failed: ${(error as Error).message}`, 500);
   }
 
-  const afterSwap = async (step: AfterSwapStep, work: () => Promise<unknown>, logged: Record<string, unknown> = {}): Promise<void> => {
-    try {
-      await options.afterSwap?.(step);
-      await work();
-    } catch (error) {
-      platform.log.error({ tenant: id, step, ...logged, err: (error as Error).message }, 'restored, but a step after registering it failed');
-    }
-  };
+  const afterSwap = stepsAfterCommit<AfterSwapStep>(platform.log, id, 'restored, but a step after registering it failed', options.afterSwap);
   await afterSwap('notify', () => publishTenantChange(platform.db, { tenant: id, kind: 'updated' }));
   const { aside } = target;
   if (aside) {
