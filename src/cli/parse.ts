@@ -64,7 +64,7 @@ export function parseArguments(rest: readonly string[], command: CommandSpec): {
       onlyPositionals = true;
       continue;
     }
-    if (!arg.startsWith('--')) throw new UsageError(`unknown option "${arg}" (options are spelled --name)`);
+    if (!arg.startsWith('--')) throw new UsageError(`unknown option "${arg}" (options are spelled --name; put -- before an argument that starts with "-")`);
     const eq = arg.indexOf('=');
     const name = arg.slice(2, eq === -1 ? undefined : eq);
     const inline = eq === -1 ? undefined : arg.slice(eq + 1);

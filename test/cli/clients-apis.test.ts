@@ -122,6 +122,8 @@ describe('tansu client create / list / delete', () => {
     expect(client).not.toHaveProperty('client_secret');
     expect(created.stdout).not.toMatch(/secret/);
     const clientId = client.client_id as string;
+    // Letters and digits only: a base64url id could start with "-" and read as an option.
+    expect(clientId).toMatch(/^[A-Za-z0-9]{22}$/);
     const row = await tenant.db.selectFrom('clients').selectAll().where('client_id', '=', clientId).executeTakeFirstOrThrow();
     expect(row).toMatchObject({ name: 'web', type: 'public', secret_hash: null, redirect_uris: [REDIRECT_URI] });
 

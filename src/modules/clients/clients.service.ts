@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import type { Platform } from '../../platform/platform.ts';
 import { AppError, notFound } from '../../errors.ts';
 import { clientMetadataOf } from '../../oidc/client-metadata.ts';
@@ -7,6 +6,7 @@ import { PASSWORD_GRANT } from '../../oidc/password-grant.ts';
 import { findApi } from '../apis/apis.repository.ts';
 import { parseResourceIdentifier, publishCatalogChange, type TenantHandle } from '../apis/apis.service.ts';
 import { deleteClient, insertClient, listClients, type ClientRow, type NewClientRow } from './clients.repository.ts';
+import { generateClientId } from './client-id.ts';
 import { generateClientSecret, hashClientSecret } from './client-secret.ts';
 
 export type ClientType = 'public' | 'confidential';
@@ -119,7 +119,7 @@ export async function createClient(platform: Platform, tenant: TenantHandle, inp
 
   const jwks = authMethod === 'private_key_jwt' ? parseJwks(input.jwks) : null;
   const values = {
-    client_id: crypto.randomBytes(16).toString('base64url'),
+    client_id: generateClientId(),
     name,
     secret_hash: secret ? hashClientSecret(secret) : null,
     token_endpoint_auth_method: authMethod,
