@@ -33,6 +33,7 @@ export async function createTenantProvider(platform: Platform, tenant: TenantPro
     catalog: createTenantCatalog(tenant.db),
   });
   const provider = new Provider(tenant.issuer, configuration);
+  shareKoaPrototypes(provider);
   // Koa does not see Fastify's trustProxy; behind our proxies it must read X-Forwarded-*.
   provider.proxy = platform.config.trustedProxies.length > 0;
   useHashedClientSecrets(provider);
@@ -42,6 +43,21 @@ export async function createTenantProvider(platform: Platform, tenant: TenantPro
   provider.on('server_error', (_ctx, error) => log.error({ err: error }, 'oidc-provider server error'));
   countIssuedTokens(provider, tenant.id);
   return provider;
+}
+
+type KoaPrototypes = Pick<Provider, 'context' | 'request' | 'response'>;
+let koaPrototypes: KoaPrototypes | undefined;
+
+/**
+ * Koa gives every application its own prototypes for `ctx`, `ctx.request` and `ctx.response`, so
+ * a thousand tenant providers would make a thousand shapes of the same objects and every
+ * middleware's property reads would go megamorphic. Neither Koa nor oidc-provider put anything
+ * on those prototypes per application (per-tenant state hangs off `ctx.app`), so every provider
+ * of the process shares the first one's.
+ */
+function shareKoaPrototypes(provider: Provider): void {
+  koaPrototypes ??= { context: provider.context, request: provider.request, response: provider.response };
+  Object.assign(provider, koaPrototypes);
 }
 
 /** The stored `client_secret` is a SHA-256 of the real one (see client-metadata.ts). */
