@@ -37,6 +37,7 @@ export async function createTenantProvider(platform: Platform, tenant: TenantPro
   // Koa does not see Fastify's trustProxy; behind our proxies it must read X-Forwarded-*.
   provider.proxy = platform.config.trustedProxies.length > 0;
   useHashedClientSecrets(provider);
+  keepClientInstances(provider);
   registerPasswordGrant(provider, { tenantId: tenant.id, db: tenant.db, resourceIndicators: configuration.features!.resourceIndicators! });
 
   const log = platform.log.child({ tenant: tenant.id });
@@ -58,6 +59,35 @@ let koaPrototypes: KoaPrototypes | undefined;
 function shareKoaPrototypes(provider: Provider): void {
   koaPrototypes ??= { context: provider.context, request: provider.request, response: provider.response };
   Object.assign(provider, koaPrototypes);
+}
+
+/** As many as the catalog keeps (tenant-catalog.ts); unknown ids are not kept. */
+const MAX_KEPT_CLIENTS = 500;
+
+/**
+ * oidc-provider's `Client.find` reads the client's metadata from the adapter on every call, then
+ * serialises and hashes it to find the instance it built before. Our clients cannot change under
+ * a provider (a change builds a new one, see tenant-catalog.ts), so the instance found first is
+ * kept by id for the provider's life.
+ */
+function keepClientInstances(provider: Provider): void {
+  const { Client } = provider;
+  const find = Client.find.bind(Client);
+  const kept = new Map<string, ReturnType<typeof find>>();
+  Client.find = (id: string) => {
+    const known = kept.get(id);
+    if (known) return known;
+    const finding = find(id);
+    if (typeof id !== 'string' || kept.size >= MAX_KEPT_CLIENTS) return finding;
+    kept.set(id, finding);
+    finding.then(
+      (client) => {
+        if (!client) kept.delete(id);
+      },
+      () => kept.delete(id),
+    );
+    return finding;
+  };
 }
 
 /** The stored `client_secret` is a SHA-256 of the real one (see client-metadata.ts). */
