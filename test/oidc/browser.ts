@@ -1,3 +1,5 @@
+import * as oidc from 'openid-client';
+
 /**
  * A minimal browser for driving the login pages over real HTTP: a cookie jar (name, path),
  * manual redirects, and form posting. No JavaScript, like the pages themselves.
@@ -101,4 +103,29 @@ export async function signIn(browser: TestBrowser, authorizationUrl: string | UR
     }
   }
   throw new Error('too many steps in the sign-in');
+}
+
+export interface StartedAuthorization {
+  url: URL;
+  verifier: string;
+  state: string;
+  nonce: string;
+}
+
+/** An authorization request as a relying party makes one: PKCE (S256), a state and a nonce. */
+export async function startAuthorization(
+  config: oidc.Configuration,
+  params: { redirect_uri: string; scope: string } & Record<string, string>,
+): Promise<StartedAuthorization> {
+  const verifier = oidc.randomPKCECodeVerifier();
+  const state = oidc.randomState();
+  const nonce = oidc.randomNonce();
+  const url = oidc.buildAuthorizationUrl(config, {
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    state,
+    nonce,
+    ...params,
+  });
+  return { url, verifier, state, nonce };
 }

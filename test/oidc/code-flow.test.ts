@@ -3,7 +3,7 @@ import { createRemoteJWKSet, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
 import { uniqueTenantId } from '../support/platform.ts';
 import { createTestTenant, startOidcTestBed, type OidcTestBed, type TestTenant } from './support.ts';
-import { signIn, TestBrowser, formsOf } from './browser.ts';
+import { signIn, startAuthorization, TestBrowser, formsOf } from './browser.ts';
 import { createClient } from '../../src/modules/clients/clients.service.ts';
 import { createApi } from '../../src/modules/apis/apis.service.ts';
 
@@ -37,31 +37,12 @@ function discover(clientId: string, auth: oidc.ClientAuth) {
   return oidc.discovery(new URL(acme.issuer), clientId, undefined, auth, { execute: [oidc.allowInsecureRequests] });
 }
 
-interface Started {
-  url: URL;
-  verifier: string;
-  state: string;
-  nonce: string;
-}
-
-async function startAuthorization(config: oidc.Configuration, extra: Record<string, string> = {}): Promise<Started> {
-  const verifier = oidc.randomPKCECodeVerifier();
-  const state = oidc.randomState();
-  const nonce = oidc.randomNonce();
-  const url = oidc.buildAuthorizationUrl(config, {
-    redirect_uri: REDIRECT_URI,
-    scope: 'openid email profile roles offline_access',
-    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-    code_challenge_method: 'S256',
-    state,
-    nonce,
-    ...extra,
-  });
-  return { url, verifier, state, nonce };
+function startSpaAuthorization(config: oidc.Configuration, extra: Record<string, string> = {}) {
+  return startAuthorization(config, { redirect_uri: REDIRECT_URI, scope: 'openid email profile roles offline_access', ...extra });
 }
 
 async function completeFlow(browser: TestBrowser, config: oidc.Configuration, extra: Record<string, string> = {}) {
-  const started = await startAuthorization(config, extra);
+  const started = await startSpaAuthorization(config, extra);
   const trace = await signIn(browser, started.url, { email: acme.adminEmail, password: acme.adminPassword, redirectUri: REDIRECT_URI });
   const tokens = await oidc.authorizationCodeGrant(config, trace.callback, {
     pkceCodeVerifier: started.verifier,
@@ -113,7 +94,7 @@ describe('authorization code flow with PKCE through the login page', () => {
 
   it('refuses a consent decision without the CSRF token of this interaction', async () => {
     const consentBrowser = new TestBrowser();
-    const started = await startAuthorization(spa, { prompt: 'consent' });
+    const started = await startSpaAuthorization(spa, { prompt: 'consent' });
     let url = started.url.href;
     let response = await consentBrowser.request(url);
     let consentForm: ReturnType<typeof formsOf>[number] | undefined;
@@ -142,7 +123,7 @@ describe('authorization code flow with PKCE through the login page', () => {
   });
 
   it('prefills the email from login_hint', async () => {
-    const started = await startAuthorization(spa, { login_hint: 'someone@example.test', prompt: 'login' });
+    const started = await startSpaAuthorization(spa, { login_hint: 'someone@example.test', prompt: 'login' });
     let response = await browser.request(started.url);
     while (response.status === 303 || response.status === 302) response = await browser.request(new URL(response.headers.get('location')!, started.url));
     const html = await response.text();
@@ -211,7 +192,7 @@ describe('authorization code flow with PKCE through the login page', () => {
 
 describe('consent and CORS', () => {
   it('returns access_denied to the client when the user denies consent', async () => {
-    const started = await startAuthorization(spa);
+    const started = await startSpaAuthorization(spa);
     const { callback, sawConsentPage } = await signIn(new TestBrowser(), started.url, {
       email: acme.adminEmail,
       password: acme.adminPassword,

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as oidc from 'openid-client';
 import { uniqueTenantId } from '../support/platform.ts';
 import { createTestTenant, startOidcTestBed, type OidcTestBed, type TestTenant } from './support.ts';
-import { signIn, TestBrowser } from './browser.ts';
+import { signIn, startAuthorization, TestBrowser } from './browser.ts';
 import { createClient } from '../../src/modules/clients/clients.service.ts';
 import { createApi } from '../../src/modules/apis/apis.service.ts';
 
@@ -32,17 +32,10 @@ describe('logs', () => {
     secrets.push((await oidc.clientCredentialsGrant(machineConfig, { resource: 'https://api.logs.test' })).access_token);
 
     const config = await oidc.discovery(new URL(tenant.issuer), app.client.client_id, undefined, oidc.None(), { execute: [oidc.allowInsecureRequests] });
-    const verifier = oidc.randomPKCECodeVerifier();
-    const url = oidc.buildAuthorizationUrl(config, {
-      redirect_uri: REDIRECT_URI,
-      scope: 'openid offline_access',
-      prompt: 'consent',
-      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-    });
+    const { url, verifier, state, nonce } = await startAuthorization(config, { redirect_uri: REDIRECT_URI, scope: 'openid offline_access', prompt: 'consent' });
     const { callback } = await signIn(new TestBrowser(), url, { email: tenant.adminEmail, password: tenant.adminPassword, redirectUri: REDIRECT_URI });
     secrets.push(callback.searchParams.get('code')!);
-    const tokens = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: oidc.skipStateCheck });
+    const tokens = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce });
     secrets.push(tokens.access_token, tokens.refresh_token!, tokens.id_token!);
     const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token!);
     secrets.push(refreshed.refresh_token!);

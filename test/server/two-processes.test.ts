@@ -5,7 +5,7 @@ import { createRemoteJWKSet, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
 import { clusterUrl, openTestPlatform, testConfig, uniqueTenantId, type TestPlatform } from '../support/platform.ts';
 import { cliEnv } from '../cli/support.ts';
-import { signIn, TestBrowser } from '../oidc/browser.ts';
+import { signIn, startAuthorization, TestBrowser } from '../oidc/browser.ts';
 import { createTenant } from '../../src/provisioning/tenants.service.ts';
 import { openTenantDatabase, type TenantDb } from '../../src/db/tenant-database.ts';
 import { createClient, deleteTenantClient } from '../../src/modules/clients/clients.service.ts';
@@ -162,18 +162,11 @@ describe('two server processes on one database', () => {
     expect(new URL(atA.serverMetadata().authorization_endpoint!).origin).toBe(a.url);
     expect(new URL(atB.serverMetadata().token_endpoint!).origin).toBe(b.url);
 
-    const verifier = oidc.randomPKCECodeVerifier();
-    const state = oidc.randomState();
-    const nonce = oidc.randomNonce();
-    const url = oidc.buildAuthorizationUrl(atA, {
+    const { url, verifier, state, nonce } = await startAuthorization(atA, {
       redirect_uri: REDIRECT_URI,
       scope: 'openid email offline_access',
-      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
       // OIDC Core §11: offline_access (a refresh token) is only granted with prompt=consent.
       prompt: 'consent',
-      state,
-      nonce,
     });
     const trace = await signIn(new TestBrowser(), url, { email: EMAIL, password: PASSWORD, redirectUri: REDIRECT_URI });
     expect(trace.sawLoginPage).toBe(true);
