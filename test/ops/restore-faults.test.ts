@@ -77,6 +77,21 @@ async function restoreFailingRegistration(id: string, options: { as?: string; fo
   return restoredOid;
 }
 
+/** Restores with every step after the registry update failing; returns the result and the steps that failed. */
+async function restoreFailingAfterRegistration(options: { as?: string; force?: boolean }) {
+  const failed: string[] = [];
+  const result = await restoreTenant(platform, {
+    from: backupFile,
+    ...options,
+    afterSwap: (step) => {
+      if (step === 'register') return;
+      failed.push(step);
+      throw new Error(`injected: ${step} failed`);
+    },
+  });
+  return { result, failed };
+}
+
 describe('restore faults after the swap', () => {
   it('a new tenant (--as) whose registration fails leaves no row and no database', async () => {
     const copy = uniqueTenantId('rfnew');
@@ -89,16 +104,7 @@ describe('restore faults after the swap', () => {
 
   it('a new tenant whose later steps fail is restored whole: active row, database, data', async () => {
     const copy = uniqueTenantId('rfpost');
-    const failed: string[] = [];
-    const result = await restoreTenant(platform, {
-      from: backupFile,
-      as: copy,
-      afterSwap: (step) => {
-        if (step === 'register') return;
-        failed.push(step);
-        throw new Error(`injected: ${step} failed`);
-      },
-    });
+    const { result, failed } = await restoreFailingAfterRegistration({ as: copy });
     expect(failed).toEqual(['notify', 'record']);
     expect(result).toMatchObject({ replaced: false, tenant: { id: copy, status: 'active' } });
     expect(await findTenant(platform.db, copy)).toMatchObject({ status: 'active' });
@@ -136,16 +142,7 @@ describe('restore faults after the swap', () => {
 
   it('an existing tenant whose later steps fail is replaced, and the replaced database is left for cleanup', async () => {
     const replacedOid = (await oidOf(tenantDatabaseName(original as TenantId)))!;
-    const failed: string[] = [];
-    const result = await restoreTenant(platform, {
-      from: backupFile,
-      force: true,
-      afterSwap: (step) => {
-        if (step === 'register') return;
-        failed.push(step);
-        throw new Error(`injected: ${step} failed`);
-      },
-    });
+    const { result, failed } = await restoreFailingAfterRegistration({ force: true });
     expect(failed).toEqual(['notify', 'drop-replaced', 'record']);
     expect(result).toMatchObject({ replaced: true, tenant: { id: original, status: 'active' } });
     expect(await emails(original)).toEqual(['admin@rf.test', 'alice@rf.test']);
