@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { openTestPlatform, uniqueTenantId, clusterUrl, type TestPlatform } from '../support/platform.ts';
-import { addTenantProbe, startSecondCluster, type SecondCluster } from './support/second-cluster.ts';
-import { buildApp } from '../../src/app.ts';
+import { uniqueTenantId, clusterUrl, type TestPlatform } from '../support/platform.ts';
+import { startMoveBed, type MoveBed, type SecondCluster } from './support/second-cluster.ts';
 import { createTenant } from '../../src/provisioning/tenants.service.ts';
 import { moveTenant } from '../../src/provisioning/move.ts';
 import { recoverTenant } from '../../src/provisioning/recover.ts';
@@ -17,20 +16,15 @@ let second: SecondCluster;
 let secondPort: number;
 let app: FastifyInstance;
 
+let bed: MoveBed;
+
 beforeAll(async () => {
-  second = await startSecondCluster();
+  bed = await startMoveBed();
+  ({ second, platform, app } = bed);
   secondPort = second.port;
-  platform = await openTestPlatform();
-  app = await buildApp({ platform });
-  addTenantProbe(app);
-  await app.ready();
-  await app.tenantChanges.ready;
 });
 afterAll(async () => {
-  await app?.close();
-  // Tenants left on the second cluster die with it; the platform's own cleanup covers the main one.
-  await second?.stop();
-  await platform.destroy().catch(() => {});
+  await bed?.close();
 });
 
 const mainPort = () => Number(new URL(clusterUrl()).port);

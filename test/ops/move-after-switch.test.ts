@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { openTestPlatform, uniqueTenantId, clusterUrl, type TestPlatform } from '../support/platform.ts';
-import { addTenantProbe, startSecondCluster, type ProbeAnswer, type SecondCluster } from './support/second-cluster.ts';
-import { buildApp } from '../../src/app.ts';
+import { uniqueTenantId, clusterUrl, type TestPlatform } from '../support/platform.ts';
+import { startMoveBed, type MoveBed, type ProbeAnswer, type SecondCluster } from './support/second-cluster.ts';
 import { createTenant } from '../../src/provisioning/tenants.service.ts';
 import { moveTenant } from '../../src/provisioning/move.ts';
 import { findTenant } from '../../src/platform/tenants.repository.ts';
@@ -16,19 +15,15 @@ let platform: TestPlatform;
 let second: SecondCluster;
 let app: FastifyInstance;
 
+let bed: MoveBed;
+
 beforeAll(async () => {
-  second = await startSecondCluster();
-  platform = await openTestPlatform();
+  bed = await startMoveBed();
+  ({ second, platform, app } = bed);
   await platform.clusters.add('c2', databaseUrl(second.url, 'postgres'));
-  app = await buildApp({ platform });
-  addTenantProbe(app);
-  await app.ready();
-  await app.tenantChanges.ready;
 });
 afterAll(async () => {
-  await app?.close();
-  await second?.stop();
-  await platform.destroy().catch(() => {});
+  await bed?.close();
 });
 
 const existsOn = (url: string, database: string) => withMaintenanceSession(url, (client) => databaseExists(client, database));

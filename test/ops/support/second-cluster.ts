@@ -3,6 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
 import type { FastifyInstance } from 'fastify';
+import { openTestPlatform, type TestPlatform } from '../../support/platform.ts';
+import { buildApp } from '../../../src/app.ts';
 import { startThrowawayCluster } from '../../support/throwaway-cluster.ts';
 import { dropDatabase, withMaintenanceSession } from '../../../src/db/postgres.ts';
 
@@ -47,4 +49,33 @@ export function addTenantProbe(app: FastifyInstance): void {
       return { port: rows[0]!.port, users: rows[0]!.emails.length, emails: rows[0]!.emails } satisfies ProbeAnswer;
     }),
   );
+}
+
+export interface MoveBed {
+  second: SecondCluster;
+  platform: TestPlatform;
+  /** A node with the tenant probe, listening for tenant changes. */
+  app: FastifyInstance;
+  close(): Promise<void>;
+}
+
+/** What the move tests run on: a second cluster, a platform and a node that serves the probe. */
+export async function startMoveBed(): Promise<MoveBed> {
+  const second = await startSecondCluster();
+  const platform = await openTestPlatform();
+  const app = await buildApp({ platform });
+  addTenantProbe(app);
+  await app.ready();
+  await app.tenantChanges.ready;
+  return {
+    second,
+    platform,
+    app,
+    async close() {
+      await app.close();
+      // Tenants left on the second cluster die with it; the platform's own cleanup covers the main one.
+      await second.stop();
+      await platform.destroy().catch(() => {});
+    },
+  };
 }
