@@ -61,14 +61,14 @@ function shareKoaPrototypes(provider: Provider): void {
   Object.assign(provider, koaPrototypes);
 }
 
-/** As many as the catalog keeps (tenant-catalog.ts); unknown ids are not kept. */
+/** Enough for any real tenant; unknown ids are not kept, so probing cannot fill it. */
 const MAX_KEPT_CLIENTS = 500;
 
 /**
  * oidc-provider's `Client.find` reads the client's metadata from the adapter on every call, then
  * serialises and hashes it to find the instance it built before. Our clients cannot change under
  * a provider (a change builds a new one, see tenant-catalog.ts), so the instance found first is
- * kept by id for the provider's life.
+ * kept by id for the provider's life; concurrent first lookups share one read.
  */
 function keepClientInstances(provider: Provider): void {
   const { Client } = provider;

@@ -5,9 +5,10 @@ import { listApis, type ApiRow } from '../modules/apis/apis.repository.ts';
 import { clientMetadataOf } from './client-metadata.ts';
 
 /**
- * A tenant's clients and APIs as its provider reads them, cached for the provider's life: the
- * token endpoint then costs no query for them. A change to either publishes `{kind: 'clients'}`,
- * which drops the tenant's context (and this cache) on every node.
+ * A tenant's clients and APIs as its provider reads them. APIs are cached for the provider's
+ * life; clients are read once per id, because the provider keeps each `Client` it finds
+ * (provider.ts). Either way the token endpoint costs no query for them. A change to either
+ * publishes `{kind: 'clients'}`, which drops the tenant's context (and these) on every node.
  */
 export interface TenantCatalog {
   client(clientId: string): Promise<ClientMetadata | undefined>;
@@ -16,11 +17,7 @@ export interface TenantCatalog {
   defaultApi(): Promise<ApiRow | undefined>;
 }
 
-/** Enough for any real tenant; unknown ids are not cached, so probing cannot fill it. */
-const MAX_CACHED_CLIENTS = 500;
-
 export function createTenantCatalog(db: TenantDb): TenantCatalog {
-  const clients = new Map<string, Promise<ClientMetadata | undefined>>();
   let apis: Promise<ApiRow[]> | undefined;
 
   const loadApis = () => {
@@ -30,18 +27,9 @@ export function createTenantCatalog(db: TenantDb): TenantCatalog {
   };
 
   return {
-    client(clientId) {
-      const cached = clients.get(clientId);
-      if (cached) return cached;
-      const loading = findClient(db, clientId).then((row) => (row ? clientMetadataOf(row) : undefined));
-      clients.set(clientId, loading);
-      loading.then(
-        (found) => {
-          if (!found || clients.size > MAX_CACHED_CLIENTS) clients.delete(clientId);
-        },
-        () => clients.delete(clientId),
-      );
-      return loading;
+    async client(clientId) {
+      const row = await findClient(db, clientId);
+      return row ? clientMetadataOf(row) : undefined;
     },
     apis: loadApis,
     async api(identifier) {
