@@ -1,7 +1,8 @@
 /**
  * Benchmark 3 — password logins: whole authorization-code logins/s through the login form (see
  * login-load.ts) against the bare argon2id verify rate with the same parameters on the same
- * machine, each in its own process.
+ * machine, each in its own process; and, for scale, the same logins against a bare oidc-provider
+ * with the same login step but no database (bare-login-provider.ts).
  *
  *   npm run bench:login                      # BENCH_DURATION=15 BENCH_CONCURRENCY=32 BENCH_USERS=32
  */
@@ -12,7 +13,7 @@ import { withBenchCluster, type BenchCluster } from './support/cluster.ts';
 import { parseTenantId, tenantDatabaseName } from '../../src/tenancy/tenant-id.ts';
 import { runLoadProcess } from './support/load.ts';
 import { printTable, round, saveResults } from './support/report.ts';
-import { ROOT, startTansu } from './support/server.ts';
+import { ROOT, startBareProcess, startTansu } from './support/server.ts';
 import { benchTenantId, ensureBenchTenants, mapConcurrent, openBenchPlatform } from './support/tenants.ts';
 import { envInt } from './support/env.ts';
 import { findTenant } from '../../src/platform/tenants.repository.ts';
@@ -53,14 +54,32 @@ async function tenantTransactions(cluster: BenchCluster, tenantId: string): Prom
   }
 }
 
+/** The same logins against one bare oidc-provider process: in memory, no tenants, no throttling. */
+async function bareProviderLogins(users: { email: string; password: string }[]): Promise<LoginLoadResult> {
+  const server = await startBareProcess('scripts/bench/bare-login-provider.ts', {
+    BENCH_USERS: String(users.length),
+    BENCH_PASSWORD: PASSWORD,
+    BENCH_REDIRECT_URI: REDIRECT_URI,
+  });
+  try {
+    const spec: LoginLoadSpec = { url: server.url, issuer: server.url, clientId: 'bench-web', redirectUri: REDIRECT_URI, users, concurrency: CONCURRENCY, durationSeconds: DURATION, warmupSeconds: 3 };
+    return await runLoadProcess<LoginLoadResult>('scripts/bench/login-load.ts', spec);
+  } finally {
+    await server.stop();
+  }
+}
+
+const benchUsers = Array.from({ length: USERS }, (_, i) => ({ email: `user${i}@bench.test`, password: PASSWORD }));
+
 // The machine's load may drift during the run: the bare rate is measured before and after the logins.
 const bareBefore = await bareArgon2(DURATION);
+const bareLogins = await bareProviderLogins(benchUsers);
 
 const logins = await withBenchCluster(async (cluster) => {
   const platform = await openBenchPlatform(cluster);
   const tenantId = benchTenantId(1);
   let clientId: string;
-  const users = Array.from({ length: USERS }, (_, i) => ({ email: `user${i}@bench.test`, password: PASSWORD }));
+  const users = benchUsers;
   try {
     await ensureBenchTenants(platform, 1);
     const row = (await findTenant(platform.db, tenantId))!;
@@ -81,7 +100,7 @@ const logins = await withBenchCluster(async (cluster) => {
   // The load generator plays a proxy for many users (X-Forwarded-For), as a real deployment's balancer would.
   const server = await startTansu(cluster, { workers: WORKERS, env: { TRUSTED_PROXIES: '127.0.0.1', ...(process.env.TENANT_POOL_MAX ? { TENANT_POOL_MAX: process.env.TENANT_POOL_MAX } : {}) } });
   try {
-    const spec: LoginLoadSpec = { url: server.url, tenant: tenantId, clientId, redirectUri: REDIRECT_URI, users, concurrency: CONCURRENCY, durationSeconds: DURATION, warmupSeconds: 3 };
+    const spec: LoginLoadSpec = { url: server.url, issuer: `${server.url}/t/${tenantId}`, clientId, redirectUri: REDIRECT_URI, users, concurrency: CONCURRENCY, durationSeconds: DURATION, warmupSeconds: 3 };
     const before = await tenantTransactions(cluster, tenantId);
     const result = await runLoadProcess<LoginLoadResult>('scripts/bench/login-load.ts', spec);
     const after = await tenantTransactions(cluster, tenantId);
@@ -94,10 +113,20 @@ const logins = await withBenchCluster(async (cluster) => {
 const bareAfter = await bareArgon2(DURATION);
 const bare = { verifiesPerSecond: round((bareBefore.verifiesPerSecond + bareAfter.verifiesPerSecond) / 2, 1), before: bareBefore.verifiesPerSecond, after: bareAfter.verifiesPerSecond };
 process.stdout.write(`database transactions per login (whole flow, tenant database): ${logins.transactionsPerLogin}\n`);
-if (logins.failures > 0) process.stderr.write(`login failures: ${logins.failures} (first: ${logins.firstFailure})\n`);
+for (const [name, result] of [['tansu', logins], ['bare provider', bareLogins]] as const) {
+  if (result.failures > 0) process.stderr.write(`${name} login failures: ${result.failures} (first: ${result.firstFailure})\n`);
+}
 const ratio = round(logins.loginsPerSecond / bare.verifiesPerSecond, 2);
 printTable(`Password logins (${WORKERS} workers, ${CONCURRENCY} browsers, ${DURATION} s) vs bare argon2id verify (m=19 MiB, t=2, p=1)`, [
   { measure: `bare argon2id verify, one per core (mean of ${bare.before} before, ${bare.after} after)`, 'per second': bare.verifiesPerSecond, 'p50 ms': '', 'p99 ms': '', ratio: '1×', failures: 0 },
-  { measure: 'full authorization-code logins', 'per second': logins.loginsPerSecond, 'p50 ms': logins.p50, 'p99 ms': logins.p99, ratio: `${ratio}×`, failures: logins.failures },
+  {
+    measure: 'bare oidc-provider, 1 process, in memory: same logins',
+    'per second': bareLogins.loginsPerSecond,
+    'p50 ms': bareLogins.p50,
+    'p99 ms': bareLogins.p99,
+    ratio: `${round(bareLogins.loginsPerSecond / bare.verifiesPerSecond, 2)}×`,
+    failures: bareLogins.failures,
+  },
+  { measure: `tansu, ${WORKERS} workers: full authorization-code logins`, 'per second': logins.loginsPerSecond, 'p50 ms': logins.p50, 'p99 ms': logins.p99, ratio: `${ratio}×`, failures: logins.failures },
 ]);
-saveResults('login', { workers: WORKERS, concurrency: CONCURRENCY, durationSeconds: DURATION, users: USERS, bareArgon2: bare, logins, ratio });
+saveResults('login', { workers: WORKERS, concurrency: CONCURRENCY, durationSeconds: DURATION, users: USERS, bareArgon2: bare, bareProviderLogins: bareLogins, logins, ratio });

@@ -110,12 +110,17 @@ export async function startTansu(cluster: BenchCluster, options: TansuOptions): 
  * not one core: WebCrypto signs on the libuv pool, so `pinned` runs it under `taskset -c 0` for
  * the one-core figure the targets were set against.
  */
-export async function startBareProvider(alg: 'RS256' | 'ES256', pinned = false): Promise<RunningServer> {
+export function startBareProvider(alg: 'RS256' | 'ES256', pinned = false): Promise<RunningServer> {
+  return startBareProcess('scripts/bench/bare-provider.ts', { BENCH_ALG: alg }, pinned);
+}
+
+/** A baseline server script that prints `listening <port>` once it accepts requests. */
+export async function startBareProcess(script: string, env: Record<string, string>, pinned = false): Promise<RunningServer> {
   const command = pinned ? ['taskset', '-c', '0', process.execPath] : [process.execPath];
-  const child = spawn(command[0]!, [...command.slice(1), 'scripts/bench/bare-provider.ts'], {
+  const child = spawn(command[0]!, [...command.slice(1), script], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, BENCH_ALG: alg },
+    env: { ...process.env, ...env },
   });
   const stderr = collectStderr(child);
   const port = await new Promise<number>((resolve, reject) => {
@@ -125,7 +130,7 @@ export async function startBareProvider(alg: 'RS256' | 'ES256', pinned = false):
       const match = /listening (\d+)/.exec(out);
       if (match) resolve(Number(match[1]));
     });
-    child.once('exit', (code) => reject(new Error(`bare provider exited with ${code}:\n${stderr()}`)));
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}:\n${stderr()}`)));
   });
   return { url: publicUrlOf(port), pid: child.pid!, stop: stopper(child) };
 }
