@@ -1,6 +1,86 @@
-import { sql, type RawBuilder } from 'kysely';
+import {
+  CompiledQuery, DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, sql, type Compilable, type ExpressionBuilder,
+} from 'kysely';
 import type { Adapter, AdapterFactory, AdapterPayload } from 'oidc-provider';
 import type { TenantDb } from '../db/tenant-database.ts';
+import type { TenantDatabase } from '../db/schema.ts';
+
+/** A compiled statement waiting for its named values. */
+type Precompiled<K extends string> = (values: Record<K, unknown>) => CompiledQuery;
+
+/** Compiles only; it has no connection. Tenant databases share one schema, so one SQL text fits all. */
+const compiler = new Kysely<TenantDatabase>({
+  dialect: {
+    createAdapter: () => new PostgresAdapter(),
+    createDriver: () => new DummyDriver(),
+    createIntrospector: (db) => new PostgresIntrospector(db),
+    createQueryCompiler: () => new PostgresQueryCompiler(),
+  },
+});
+
+const MARK = '\u0000tansu-bind:';
+
+/**
+ * Builds a statement with the query builder and compiles it once, each named value marked; a call
+ * only binds its values where the marks were. oidc-provider calls its adapter for every step of a
+ * sign-in (about twenty statements per login), and building and compiling the query each time
+ * cost ≈ 60 µs of a worker's CPU per statement (BENCHMARKS.md).
+ */
+function precompile<K extends string>(build: (db: Kysely<TenantDatabase>, value: (name: K) => never) => Compilable): Precompiled<K> {
+  const { sql: text, parameters } = build(compiler, (name) => `${MARK}${name}` as never).compile();
+  // Values the builder bound itself (a null, say) stay as they are.
+  const slots = parameters.map((p): { name: K } | { constant: unknown } =>
+    typeof p === 'string' && p.startsWith(MARK) ? { name: p.slice(MARK.length) as K } : { constant: p },
+  );
+  return (values) => CompiledQuery.raw(text, slots.map((slot) => ('name' in slot ? values[slot.name] : slot.constant)));
+}
+
+const notExpired = (eb: ExpressionBuilder<TenantDatabase, 'oidc_payloads'>) =>
+  // Expired rows stay until the cleanup runs, but they are already gone for the provider.
+  eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', sql<Date>`now()`)]);
+
+const STATEMENTS = {
+  upsert: precompile<'model' | 'id' | 'payload' | 'expiresAt'>((db, value) =>
+    db
+      .insertInto('oidc_payloads')
+      .values({ model: value('model'), id: value('id'), payload: value('payload'), expires_at: value('expiresAt') })
+      .onConflict((oc) => oc.columns(['model', 'id']).doUpdateSet({ payload: value('payload'), expires_at: value('expiresAt'), consumed_at: null })),
+  ),
+  find: precompile<'model' | 'id'>((db, value) =>
+    db.selectFrom('oidc_payloads').select(['payload', 'consumed_at']).where('model', '=', value('model')).where('id', '=', value('id')).where(notExpired),
+  ),
+  findByUid: precompile<'model' | 'uid'>((db, value) =>
+    db
+      .selectFrom('oidc_payloads')
+      .select(['payload', 'consumed_at'])
+      .where('model', '=', value('model'))
+      .where(sql<boolean>`payload ? 'uid' AND payload->>'uid' = ${value('uid')}`)
+      .where(notExpired),
+  ),
+  findByUserCode: precompile<'model' | 'userCode'>((db, value) =>
+    db
+      .selectFrom('oidc_payloads')
+      .select(['payload', 'consumed_at'])
+      .where('model', '=', value('model'))
+      .where(sql<boolean>`payload ? 'userCode' AND payload->>'userCode' = ${value('userCode')}`)
+      .where(notExpired),
+  ),
+  consume: precompile<'model' | 'id'>((db, value) =>
+    db.updateTable('oidc_payloads').set({ consumed_at: sql`now()` }).where('model', '=', value('model')).where('id', '=', value('id')),
+  ),
+  destroy: precompile<'model' | 'id'>((db, value) => db.deleteFrom('oidc_payloads').where('model', '=', value('model')).where('id', '=', value('id'))),
+  revokeByGrantId: precompile<'model' | 'grantId'>((db, value) =>
+    db
+      .deleteFrom('oidc_payloads')
+      .where('model', '=', value('model'))
+      .where(sql<boolean>`payload ? 'grantId' AND payload->>'grantId' = ${value('grantId')}`),
+  ),
+};
+
+interface PayloadRow {
+  payload: AdapterPayload;
+  consumed_at: Date | null;
+}
 
 /**
  * oidc-provider's storage for one tenant: every model (sessions, interactions, codes, grants,
@@ -19,59 +99,38 @@ class PayloadAdapter implements Adapter {
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
     // oidc-provider may save a model without a lifetime; such a row never expires by itself.
     const expiresAt = typeof expiresIn === 'number' ? new Date(Date.now() + expiresIn * 1000) : null;
-    const json = JSON.stringify(payload);
-    await this.#db
-      .insertInto('oidc_payloads')
-      .values({ model: this.#model, id, payload: json, expires_at: expiresAt })
-      .onConflict((oc) => oc.columns(['model', 'id']).doUpdateSet({ payload: json, expires_at: expiresAt, consumed_at: null }))
-      .execute();
+    await this.#db.executeQuery(STATEMENTS.upsert({ model: this.#model, id, payload: JSON.stringify(payload), expiresAt }));
   }
 
   find(id: string): Promise<AdapterPayload | undefined> {
-    return this.#findWhere(sql<boolean>`id = ${id}`);
+    return this.#first(STATEMENTS.find({ model: this.#model, id }));
   }
 
   findByUid(uid: string): Promise<AdapterPayload | undefined> {
-    return this.#findWhere(sql<boolean>`payload ? 'uid' AND payload->>'uid' = ${uid}`);
+    return this.#first(STATEMENTS.findByUid({ model: this.#model, uid }));
   }
 
   findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
-    return this.#findWhere(sql<boolean>`payload ? 'userCode' AND payload->>'userCode' = ${userCode}`);
+    return this.#first(STATEMENTS.findByUserCode({ model: this.#model, userCode }));
   }
 
   async consume(id: string): Promise<void> {
-    await this.#db
-      .updateTable('oidc_payloads')
-      .set({ consumed_at: sql`now()` })
-      .where('model', '=', this.#model)
-      .where('id', '=', id)
-      .execute();
+    await this.#db.executeQuery(STATEMENTS.consume({ model: this.#model, id }));
   }
 
   async destroy(id: string): Promise<void> {
-    await this.#db.deleteFrom('oidc_payloads').where('model', '=', this.#model).where('id', '=', id).execute();
+    await this.#db.executeQuery(STATEMENTS.destroy({ model: this.#model, id }));
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {
-    await this.#db
-      .deleteFrom('oidc_payloads')
-      .where('model', '=', this.#model)
-      .where(sql<boolean>`payload ? 'grantId' AND payload->>'grantId' = ${grantId}`)
-      .execute();
+    await this.#db.executeQuery(STATEMENTS.revokeByGrantId({ model: this.#model, grantId }));
   }
 
-  async #findWhere(condition: RawBuilder<boolean>): Promise<AdapterPayload | undefined> {
-    const row = await this.#db
-      .selectFrom('oidc_payloads')
-      .select(['payload', 'consumed_at'])
-      .where('model', '=', this.#model)
-      .where(condition)
-      // Expired rows stay until the cleanup runs, but they are already gone for the provider.
-      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', sql<Date>`now()`)]))
-      .executeTakeFirst();
+  async #first(query: CompiledQuery): Promise<AdapterPayload | undefined> {
+    const { rows } = await this.#db.executeQuery<PayloadRow>(query);
+    const row = rows[0];
     if (!row) return undefined;
-    const payload = row.payload as unknown as AdapterPayload;
-    return row.consumed_at ? { ...payload, consumed: Math.floor(row.consumed_at.getTime() / 1000) } : payload;
+    return row.consumed_at ? { ...row.payload, consumed: Math.floor(row.consumed_at.getTime() / 1000) } : row.payload;
   }
 }
 
