@@ -117,14 +117,19 @@ async function run(client: pg.Client, statement: RawBuilder<unknown>): Promise<v
   await client.query(compiled.sql, [...compiled.parameters]);
 }
 
-const compileOnly = new Kysely<unknown>({
-  dialect: {
-    createAdapter: () => new PostgresAdapter(),
-    createDriver: () => new DummyDriver(),
-    createIntrospector: (db) => new PostgresIntrospector(db),
-    createQueryCompiler: () => new PostgresQueryCompiler(),
-  },
-});
+/** A Kysely that compiles PostgreSQL statements and has no connection. */
+export function compileOnlyKysely<DB>(): Kysely<DB> {
+  return new Kysely<DB>({
+    dialect: {
+      createAdapter: () => new PostgresAdapter(),
+      createDriver: () => new DummyDriver(),
+      createIntrospector: (db) => new PostgresIntrospector(db),
+      createQueryCompiler: () => new PostgresQueryCompiler(),
+    },
+  });
+}
+
+const compileOnly = compileOnlyKysely<unknown>();
 
 /**
  * The server's default strategy (WAL_LOG since PostgreSQL 15) copies a small template block by

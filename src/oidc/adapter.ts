@@ -1,22 +1,14 @@
-import {
-  CompiledQuery, DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, sql, type Compilable, type ExpressionBuilder,
-} from 'kysely';
+import { CompiledQuery, sql, type Compilable, type ExpressionBuilder, type Kysely } from 'kysely';
 import type { Adapter, AdapterFactory, AdapterPayload } from 'oidc-provider';
 import type { TenantDb } from '../db/tenant-database.ts';
 import type { TenantDatabase } from '../db/schema.ts';
+import { compileOnlyKysely } from '../db/postgres.ts';
 
 /** A compiled statement waiting for its named values. */
 type Precompiled<K extends string> = (values: Record<K, unknown>) => CompiledQuery;
 
-/** Compiles only; it has no connection. Tenant databases share one schema, so one SQL text fits all. */
-const compiler = new Kysely<TenantDatabase>({
-  dialect: {
-    createAdapter: () => new PostgresAdapter(),
-    createDriver: () => new DummyDriver(),
-    createIntrospector: (db) => new PostgresIntrospector(db),
-    createQueryCompiler: () => new PostgresQueryCompiler(),
-  },
-});
+/** Tenant databases share one schema, so one SQL text serves them all. */
+const compiler = compileOnlyKysely<TenantDatabase>();
 
 const MARK = '\u0000tansu-bind:';
 
@@ -39,6 +31,15 @@ const notExpired = (eb: ExpressionBuilder<TenantDatabase, 'oidc_payloads'>) =>
   // Expired rows stay until the cleanup runs, but they are already gone for the provider.
   eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', sql<Date>`now()`)]);
 
+/** The payload has `field` and it equals `value` (the key is ours, never a caller's). */
+const payloadFieldIs = (field: 'uid' | 'userCode' | 'grantId', value: unknown) =>
+  sql<boolean>`payload ? ${sql.lit(field)} AND payload->>${sql.lit(field)} = ${value}`;
+
+const findByPayloadField = (field: 'uid' | 'userCode') =>
+  precompile<'model' | 'value'>((db, value) =>
+    db.selectFrom('oidc_payloads').select(['payload', 'consumed_at']).where('model', '=', value('model')).where(payloadFieldIs(field, value('value'))).where(notExpired),
+  );
+
 const STATEMENTS = {
   upsert: precompile<'model' | 'id' | 'payload' | 'expiresAt'>((db, value) =>
     db
@@ -49,31 +50,14 @@ const STATEMENTS = {
   find: precompile<'model' | 'id'>((db, value) =>
     db.selectFrom('oidc_payloads').select(['payload', 'consumed_at']).where('model', '=', value('model')).where('id', '=', value('id')).where(notExpired),
   ),
-  findByUid: precompile<'model' | 'uid'>((db, value) =>
-    db
-      .selectFrom('oidc_payloads')
-      .select(['payload', 'consumed_at'])
-      .where('model', '=', value('model'))
-      .where(sql<boolean>`payload ? 'uid' AND payload->>'uid' = ${value('uid')}`)
-      .where(notExpired),
-  ),
-  findByUserCode: precompile<'model' | 'userCode'>((db, value) =>
-    db
-      .selectFrom('oidc_payloads')
-      .select(['payload', 'consumed_at'])
-      .where('model', '=', value('model'))
-      .where(sql<boolean>`payload ? 'userCode' AND payload->>'userCode' = ${value('userCode')}`)
-      .where(notExpired),
-  ),
+  findByUid: findByPayloadField('uid'),
+  findByUserCode: findByPayloadField('userCode'),
   consume: precompile<'model' | 'id'>((db, value) =>
     db.updateTable('oidc_payloads').set({ consumed_at: sql`now()` }).where('model', '=', value('model')).where('id', '=', value('id')),
   ),
   destroy: precompile<'model' | 'id'>((db, value) => db.deleteFrom('oidc_payloads').where('model', '=', value('model')).where('id', '=', value('id'))),
-  revokeByGrantId: precompile<'model' | 'grantId'>((db, value) =>
-    db
-      .deleteFrom('oidc_payloads')
-      .where('model', '=', value('model'))
-      .where(sql<boolean>`payload ? 'grantId' AND payload->>'grantId' = ${value('grantId')}`),
+  revokeByGrantId: precompile<'model' | 'value'>((db, value) =>
+    db.deleteFrom('oidc_payloads').where('model', '=', value('model')).where(payloadFieldIs('grantId', value('value'))),
   ),
 };
 
@@ -107,11 +91,11 @@ class PayloadAdapter implements Adapter {
   }
 
   findByUid(uid: string): Promise<AdapterPayload | undefined> {
-    return this.#first(STATEMENTS.findByUid({ model: this.#model, uid }));
+    return this.#first(STATEMENTS.findByUid({ model: this.#model, value: uid }));
   }
 
   findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
-    return this.#first(STATEMENTS.findByUserCode({ model: this.#model, userCode }));
+    return this.#first(STATEMENTS.findByUserCode({ model: this.#model, value: userCode }));
   }
 
   async consume(id: string): Promise<void> {
@@ -123,7 +107,7 @@ class PayloadAdapter implements Adapter {
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {
-    await this.#db.executeQuery(STATEMENTS.revokeByGrantId({ model: this.#model, grantId }));
+    await this.#db.executeQuery(STATEMENTS.revokeByGrantId({ model: this.#model, value: grantId }));
   }
 
   async #first(query: CompiledQuery): Promise<AdapterPayload | undefined> {
