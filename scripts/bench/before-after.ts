@@ -13,6 +13,7 @@ import { printTable, saveResults } from './support/report.ts';
 import { ROOT, startTansu } from './support/server.ts';
 import { basicAuth, ensureBenchTenants, openBenchPlatform, type BenchTenant } from './support/tenants.ts';
 import { envInt } from './support/env.ts';
+import { warmEveryContext } from './support/warm.ts';
 
 const BEFORE = process.env.BENCH_BEFORE_ROOT;
 if (!BEFORE) throw new Error('set BENCH_BEFORE_ROOT to the checkout to compare against');
@@ -26,18 +27,18 @@ const WORKERS = envInt('WORKERS', 0) || os.availableParallelism();
 async function measure(cluster: BenchCluster, root: string, tenants: BenchTenant[]): Promise<LoadResult> {
   const server = await startTansu(cluster, { workers: WORKERS, tenantCacheSize: TENANTS + 100, root });
   try {
-    return await runLoad({
+    const load = {
       url: server.url,
       targets: tenants.map((t) => ({
-        method: 'POST',
+        method: 'POST' as const,
         path: `/t/${t.id}/token`,
         headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basicAuth(t) },
         body: 'grant_type=client_credentials',
       })),
       connections: 32,
-      durationSeconds: DURATION,
-      warmupSeconds: 5,
-    });
+    };
+    await warmEveryContext(load, WORKERS * tenants.length);
+    return await runLoad({ ...load, durationSeconds: DURATION });
   } finally {
     await server.stop();
   }

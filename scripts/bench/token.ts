@@ -15,6 +15,7 @@ import { printTable, round, saveResults } from './support/report.ts';
 import { startBareProvider, startTansu } from './support/server.ts';
 import { basicAuth, ensureBenchTenants, openBenchPlatform, type BenchTenant } from './support/tenants.ts';
 import { envInt } from './support/env.ts';
+import { warmEveryContext, type WarmUp } from './support/warm.ts';
 
 const TENANTS = envInt('BENCH_TENANTS', 1000);
 const ES_TENANTS = envInt('BENCH_ES256_TENANTS', 100);
@@ -81,6 +82,8 @@ interface TansuFigures {
   one: LoadResult;
   many: LoadResult;
   workers: number;
+  /** Until every worker had built every tenant's context. */
+  warmUp: WarmUp;
   transactionsPerGrant: { tenantDatabases: number; platformDatabase: number };
 }
 
@@ -91,9 +94,9 @@ async function measureTansu(cluster: BenchCluster, tenants: BenchTenant[], alg: 
     const targets = tenantTargets(tenants);
     await assertIssuesJwt(server.url, targets[0]!, alg);
     const one = await runLoad(tokenSpec(server.url, [targets[0]!], 3));
-    // Warm-up long enough that every worker has built every tenant before the measured run: a
-    // build is ≈ 17 ms of CPU plus a new PostgreSQL session, and each worker builds each tenant.
-    const many = await runLoad(tokenSpec(server.url, targets, Math.max(5, Math.ceil(tenants.length / 25))));
+    // Every worker builds every tenant (a new PostgreSQL session each) before the measured run.
+    const warmUp = await warmEveryContext({ url: server.url, targets, connections: CONNECTIONS }, workers * tenants.length);
+    const many = await runLoad(tokenSpec(server.url, targets, 0));
     // Warm grants should cost no database round trip: count transactions over a short extra run.
     const before = await databaseTransactions(cluster);
     const check = await runLoad({ ...tokenSpec(server.url, targets, 0), durationSeconds: 5 });
@@ -102,7 +105,7 @@ async function measureTansu(cluster: BenchCluster, tenants: BenchTenant[], alg: 
       tenantDatabases: round((after.tenants - before.tenants) / check.requests, 3),
       platformDatabase: round((after.platform - before.platform) / check.requests, 3),
     };
-    return { one, many, workers, transactionsPerGrant: perGrant };
+    return { one, many, workers, warmUp, transactionsPerGrant: perGrant };
   } finally {
     await server.stop();
   }
@@ -140,7 +143,8 @@ async function main(): Promise<void> {
     row(`tansu, ${tansu.workers} workers, ${TENANTS} tenants random`, tansu.many, bareRs),
   ]);
   process.stdout.write(
-    `database transactions per warm grant: tenant databases ${tansu.transactionsPerGrant.tenantDatabases}, platform ${tansu.transactionsPerGrant.platformDatabase}\n`,
+    `database transactions per warm grant: tenant databases ${tansu.transactionsPerGrant.tenantDatabases}, platform ${tansu.transactionsPerGrant.platformDatabase}\n` +
+      `warm-up: ${tansu.warmUp.contexts} tenant contexts (${tansu.workers} workers × ${TENANTS} tenants) built under load in ${tansu.warmUp.seconds} s, ${tansu.warmUp.perSecond}/s\n`,
   );
   printTable('The same with ES256 access tokens', [
     row('bare oidc-provider, 1 process', bareEs, bareEs),
@@ -156,6 +160,7 @@ async function main(): Promise<void> {
     es256Tenants: ES_TENANTS,
     tansu: { RS256: { oneTenant: tansu.one, manyTenants: tansu.many }, ES256: { oneTenant: tansuEs.one, manyTenants: tansuEs.many } },
     transactionsPerGrant: { RS256: tansu.transactionsPerGrant, ES256: tansuEs.transactionsPerGrant },
+    warmUp: { RS256: tansu.warmUp, ES256: tansuEs.warmUp },
     ratioManyToBare: round(tansu.many.requestsPerSecond / bareRs.requestsPerSecond, 2),
     ratioManyToBareOneCore: round(tansu.many.requestsPerSecond / bareRsOneCore.requestsPerSecond, 2),
     ratioManyToBareES256: round(tansuEs.many.requestsPerSecond / bareEs.requestsPerSecond, 2),
