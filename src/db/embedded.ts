@@ -24,6 +24,15 @@ export interface EmbeddedOptions {
 const USER = 'postgres';
 
 /**
+ * PostgreSQL's autovacuum launcher visits every database once per naptime, each visit a new
+ * worker process, whether the database is busy or idle. With one database per tenant the default
+ * (1 min) starts a process every 60 ms at 1,000 tenants: on the 2-core machines of BENCHMARKS.md,
+ * 16 % of the machine with no request served, 3 % at 10 min. Each visit still vacuums whatever
+ * crossed its thresholds, and nodes delete expired rows of the tenants they serve every 10 min.
+ */
+const AUTOVACUUM_NAPTIME = '10min';
+
+/**
  * Starts (or joins) the PostgreSQL server that lives under `<dataDir>/pg`. If a server is already
  * running on that directory — the service, while the CLI runs — this process connects to it and
  * leaves it running; otherwise it initialises the cluster once and starts it until `stop()`.
@@ -40,7 +49,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     return { url: urlFor(password, running), owned: false, stop: async () => {} };
   }
 
-  const settings = { max_connections: '500', listen_addresses: '127.0.0.1', ...options.settings };
+  const settings = { max_connections: '500', listen_addresses: '127.0.0.1', autovacuum_naptime: AUTOVACUUM_NAPTIME, ...options.settings };
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   // The library rejects with nothing when the server exits during startup (port taken, bad
   // setting): keep its last lines to say why.

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import { afterAll, expect, it } from 'vitest';
 import { runTansu } from '../cli/support.ts';
 import { freePort } from '../support/ports.ts';
@@ -69,6 +70,16 @@ it('starts with an embedded PostgreSQL, stops cleanly on Ctrl-C, and keeps its d
   expect(created.code, created.stderr).toBe(0);
   const discovery = await fetch(`http://127.0.0.1:${httpPort}/t/${id}/.well-known/openid-configuration`);
   expect(discovery.status).toBe(200);
+
+  // Tuned for a database per tenant: autovacuum visits each one every 10 minutes, not every minute.
+  const password = fs.readFileSync(path.join(dataDir, 'pg-password'), 'utf8').trim();
+  const db = new pg.Client({ host: '127.0.0.1', port: pgPort, user: 'postgres', password, database: 'postgres' });
+  await db.connect();
+  try {
+    expect((await db.query<{ autovacuum_naptime: string }>('SHOW autovacuum_naptime')).rows[0]!.autovacuum_naptime).toBe('10min');
+  } finally {
+    await db.end();
+  }
 
   server!.kill('SIGINT');
   expect(await first.exited, first.logs()).toBe(0);
