@@ -11,7 +11,7 @@ import { withBenchCluster, type BenchCluster } from './support/cluster.ts';
 import { runLoad, type LoadResult } from './support/load.ts';
 import { printTable, saveResults } from './support/report.ts';
 import { ROOT, startTansu } from './support/server.ts';
-import { basicAuth, ensureBenchTenants, openBenchPlatform, type BenchTenant } from './support/tenants.ts';
+import { ensureBenchTenants, openBenchPlatform, tokenTargets, type BenchTenant } from './support/tenants.ts';
 import { envInt } from './support/env.ts';
 import { warmEveryContext } from './support/warm.ts';
 
@@ -29,12 +29,7 @@ async function measure(cluster: BenchCluster, root: string, tenants: BenchTenant
   try {
     const load = {
       url: server.url,
-      targets: tenants.map((t) => ({
-        method: 'POST' as const,
-        path: `/t/${t.id}/token`,
-        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basicAuth(t) },
-        body: 'grant_type=client_credentials',
-      })),
+      targets: tokenTargets(tenants),
       connections: 32,
     };
     await warmEveryContext(load, WORKERS * tenants.length);

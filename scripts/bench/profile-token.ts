@@ -12,7 +12,7 @@ import { withBenchCluster } from './support/cluster.ts';
 import { runLoad } from './support/load.ts';
 import { printTable } from './support/report.ts';
 import { startTansu } from './support/server.ts';
-import { basicAuth, ensureBenchTenants, openBenchPlatform } from './support/tenants.ts';
+import { ensureBenchTenants, openBenchPlatform, tokenTargets } from './support/tenants.ts';
 import { envInt } from './support/env.ts';
 import { summarizeProfile } from './support/profile-summary.ts';
 import { warmEveryContext } from './support/warm.ts';
@@ -28,12 +28,7 @@ await withBenchCluster(async (cluster) => {
   try {
     const load = {
       url: server.url,
-      targets: tenants.map((t) => ({
-        method: 'POST' as const,
-        path: `/t/${t.id}/token`,
-        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basicAuth(t) },
-        body: 'grant_type=client_credentials',
-      })),
+      targets: tokenTargets(tenants),
       connections: 16,
     };
     // Every tenant built first, so that the profile is mostly the warm token endpoint.

@@ -13,7 +13,7 @@ import { withBenchCluster, type BenchCluster } from './support/cluster.ts';
 import { runLoad, type LoadResult, type LoadSpec } from './support/load.ts';
 import { printTable, round, saveResults } from './support/report.ts';
 import { startBareProvider, startTansu } from './support/server.ts';
-import { basicAuth, ensureBenchTenants, openBenchPlatform, type BenchTenant } from './support/tenants.ts';
+import { ensureBenchTenants, openBenchPlatform, tokenTargets, type BenchTenant } from './support/tenants.ts';
 import { envInt } from './support/env.ts';
 import { warmEveryContext, type WarmUp } from './support/warm.ts';
 
@@ -28,10 +28,6 @@ const BODY = 'grant_type=client_credentials';
 
 function tokenSpec(url: string, targets: LoadSpec['targets'], warmupSeconds: number): LoadSpec {
   return { url, targets, connections: CONNECTIONS, durationSeconds: DURATION, warmupSeconds };
-}
-
-function tenantTargets(tenants: BenchTenant[]): LoadSpec['targets'] {
-  return tenants.map((tenant) => ({ method: 'POST', path: `/t/${tenant.id}/token`, headers: { ...FORM, authorization: basicAuth(tenant) }, body: BODY }));
 }
 
 /** One request by hand first: a benchmark of error responses would be worthless. */
@@ -91,7 +87,7 @@ async function measureTansu(cluster: BenchCluster, tenants: BenchTenant[], alg: 
   const workers = WORKERS ?? (await import('node:os')).availableParallelism();
   const server = await startTansu(cluster, { workers, tenantCacheSize: Math.max(1000, tenants.length + 100) });
   try {
-    const targets = tenantTargets(tenants);
+    const targets = tokenTargets(tenants);
     await assertIssuesJwt(server.url, targets[0]!, alg);
     const one = await runLoad(tokenSpec(server.url, [targets[0]!], 3));
     // Every worker builds every tenant (a new PostgreSQL session each) before the measured run.

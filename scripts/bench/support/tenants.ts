@@ -16,6 +16,7 @@ import { createClient } from '../../../src/modules/clients/clients.service.ts';
 import { isAppError } from '../../../src/errors.ts';
 import { generateSigningKey, insertSigningKey } from '../../../src/modules/keys/signing-keys.ts';
 import type { BenchCluster } from './cluster.ts';
+import type { LoadTarget } from './load.ts';
 import { progress } from './report.ts';
 
 export const BENCH_API = 'https://api.bench.test';
@@ -126,4 +127,14 @@ export async function ensureBenchTenants(platform: Platform, count: number, alg:
 
 export function basicAuth(tenant: BenchTenant): string {
   return `Basic ${Buffer.from(`${encodeURIComponent(tenant.clientId)}:${encodeURIComponent(tenant.clientSecret)}`).toString('base64')}`;
+}
+
+/** One client-credentials grant per tenant at its token endpoint: what the token benchmarks send. */
+export function tokenTargets(tenants: readonly BenchTenant[]): LoadTarget[] {
+  return tenants.map((tenant) => ({
+    method: 'POST',
+    path: `/t/${tenant.id}/token`,
+    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basicAuth(tenant) },
+    body: 'grant_type=client_credentials',
+  }));
 }
