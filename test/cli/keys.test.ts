@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uniqueTenantId } from '../support/platform.ts';
+import { eventually } from '../support/eventually.ts';
 import { createTestTenant, startOidcTestBed, type OidcTestBed, type TestTenant } from '../oidc/support.ts';
 import { cliEnv, runTansu } from './support.ts';
 import { ROTATION_POLICY_SETTING } from '../../src/modules/keys/key-rotation.ts';
@@ -40,13 +41,6 @@ async function listKeys(): Promise<{ policy: { rotateEveryDays: number; graceDay
 const byState = (keys: ListedKey[], state: ListedKey['state']) => keys.filter((k) => k.state === state);
 const jwksKids = async () => ((await (await fetch(`${tenant.issuer}/jwks`)).json()) as { keys: { kid: string }[] }).keys.map((k) => k.kid).sort();
 
-async function eventually(check: () => Promise<boolean>, seconds = 5): Promise<void> {
-  const deadline = Date.now() + seconds * 1000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('not within the deadline');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describe('tansu keys list / rotate', () => {
   it('lists the active and next keys with their dates, rotates so the next key signs, and the JWKS follows', async () => {

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../../src/config.ts';
+import { SERVER_START_MS } from '../support/eventually.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 /** The Node 24 the project runs on, whatever `node` is first on PATH. */
@@ -31,7 +32,7 @@ export function cliEnv(config: Config, extra: Record<string, string> = {}): Reco
 }
 
 /** Spawns `node bin/tansu.js …` as a user would; resolves with its exit code and both streams. */
-export function runTansu(args: readonly string[], env: Record<string, string>, timeoutMs = 60_000): Promise<CliRun> {
+export function runTansu(args: readonly string[], env: Record<string, string>, timeoutMs = SERVER_START_MS): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     execFile(NODE, [BIN, ...args], { cwd: ROOT, env, timeout: timeoutMs }, (error, stdout, stderr) => {
       if (error && typeof error.code !== 'number') return reject(error);

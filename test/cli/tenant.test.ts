@@ -6,6 +6,7 @@ import { databaseExists, withMaintenanceSession } from '../../src/db/postgres.ts
 import { openTenantDatabase } from '../../src/db/tenant-database.ts';
 import { verifyPassword } from '../../src/crypto/passwords.ts';
 import { rolesOf } from '../../src/modules/users/users.repository.ts';
+import { createTenant } from '../../src/provisioning/tenants.service.ts';
 
 let platform: TestPlatform;
 let env: Record<string, string>;
@@ -82,7 +83,7 @@ describe('tansu tenant create', () => {
 
   it('refuses a duplicate id with tenant_exists', async () => {
     const id = uniqueTenantId('dup');
-    expect((await tansu('tenant', 'create', id)).code).toBe(0);
+    await createTenant(platform, { id });
     const again = await tansu('tenant', 'create', id);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain(`tenant "${id}" already exists (tenant_exists)`);
@@ -112,7 +113,7 @@ describe('tansu tenant create', () => {
 describe('tansu tenant list, show, suspend, resume', () => {
   it('lists tenants as a table or JSON and shows, suspends and resumes one', async () => {
     const id = uniqueTenantId('lst');
-    expect((await tansu('tenant', 'create', id, '--name', 'Listed Ltd')).code).toBe(0);
+    await createTenant(platform, { id, displayName: 'Listed Ltd' });
 
     const table = await tansu('tenant', 'list');
     expect(table.code).toBe(0);
@@ -140,7 +141,7 @@ describe('tansu tenant list, show, suspend, resume', () => {
 describe('tansu tenant delete', () => {
   it('refuses without --yes (exit 2) and leaves the tenant alone', async () => {
     const id = uniqueTenantId('keep');
-    expect((await tansu('tenant', 'create', id)).code).toBe(0);
+    await createTenant(platform, { id });
     const run = await tansu('tenant', 'delete', id);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('--yes');
@@ -149,8 +150,8 @@ describe('tansu tenant delete', () => {
 
   it('deletes a tenant whose database has open connections', async () => {
     const id = uniqueTenantId('busy');
-    const created = JSON.parse((await tansu('tenant', 'create', id, '--json')).stdout);
-    const db = openTenantDatabase(clusterUrl(), created.tenant.database, 2);
+    const created = await createTenant(platform, { id });
+    const db = openTenantDatabase(clusterUrl(), created.tenant.database_name, 2);
     try {
       await Promise.all([db.selectFrom('users').select('id').execute(), db.selectFrom('roles').selectAll().execute()]);
       const run = await tansu('tenant', 'delete', id, '--yes');
@@ -160,7 +161,7 @@ describe('tansu tenant delete', () => {
       await db.destroy();
     }
     expect(await findTenant(platform.db, id)).toBeUndefined();
-    expect(await exists(created.tenant.database)).toBe(false);
+    expect(await exists(created.tenant.database_name)).toBe(false);
   });
 
   it('reports an unknown tenant clearly (exit 1) and an invalid id as bad input (exit 2)', async () => {

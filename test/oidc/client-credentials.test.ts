@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRemoteJWKSet, jwtVerify, decodeJwt, decodeProtectedHeader } from 'jose';
 import * as oidc from 'openid-client';
 import { uniqueTenantId } from '../support/platform.ts';
+import { SLOW_MACHINE_MS } from '../support/eventually.ts';
 import { createTestTenant, startOidcTestBed, type OidcTestBed, type TestTenant } from './support.ts';
 import { createClient } from '../../src/modules/clients/clients.service.ts';
 import { createApi } from '../../src/modules/apis/apis.service.ts';
@@ -164,7 +165,7 @@ describe('client changes reach running providers', () => {
       });
     expect((await grant()).status).toBe(200);
     await deleteTenantClient(bed.platform, tenant, client.client_id);
-    await expect.poll(async () => (await grant()).status, { timeout: 5000 }).toBe(401);
+    await expect.poll(async () => (await grant()).status, { timeout: SLOW_MACHINE_MS }).toBe(401);
   });
 });
 

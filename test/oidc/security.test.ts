@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRemoteJWKSet, exportJWK, generateKeyPair, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
 import { uniqueTenantId } from '../support/platform.ts';
+import { SLOW_MACHINE_MS } from '../support/eventually.ts';
 import { createTestTenant, startOidcTestBed, type OidcTestBed, type TestTenant } from './support.ts';
 import { formsOf, signIn, TestBrowser } from './browser.ts';
 import { createClient } from '../../src/modules/clients/clients.service.ts';
@@ -262,7 +263,7 @@ describe('tenant status', () => {
     // The suspension reaches each node's cache through NOTIFY.
     for (const node of bed.nodes) {
       await expect
-        .poll(async () => (await fetch(`${node.url}/t/${tenant.id}/.well-known/openid-configuration`)).status, { timeout: 5000 })
+        .poll(async () => (await fetch(`${node.url}/t/${tenant.id}/.well-known/openid-configuration`)).status, { timeout: SLOW_MACHINE_MS })
         .toBe(403);
     }
     const token = await fetch(`${tenant.issuer}/token`, { method: 'POST', body: 'grant_type=client_credentials', headers: { 'content-type': 'application/x-www-form-urlencoded' } });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { uniqueTenantId, clusterUrl, type TestPlatform } from '../support/platform.ts';
+import { pollUntil } from '../support/eventually.ts';
 import { startMoveBed, type MoveBed, type SecondCluster } from './support/second-cluster.ts';
 import { createTenant } from '../../src/provisioning/tenants.service.ts';
 import { moveTenant } from '../../src/provisioning/move.ts';
@@ -80,11 +81,7 @@ describe('several clusters', () => {
     const moved = await moveTenant(platform, id, {
       to: 'c2',
       beforeSwitch: async () => {
-        let response = await probe(id);
-        for (let i = 0; i < 50 && response.statusCode !== 503; i++) {
-          await new Promise((resolve) => setTimeout(resolve, 50));
-          response = await probe(id);
-        }
+        const response = await pollUntil(() => probe(id), (r) => r.statusCode === 503);
         const writeError = await addUser(clusterUrl(), tenant.database_name, 'lost@mv.test').then(() => undefined, (error: Error) => error.message);
         during = { status: response.statusCode, retryAfter: response.headers['retry-after'], writeError };
         // The provider's own routes answer the same way (the context is refused before hijacking).
@@ -99,11 +96,7 @@ describe('several clusters', () => {
     expect(moved).toMatchObject({ from: 'main', to: 'c2', sourceDropped: true, tenant: { cluster: 'c2', status: 'active' } });
     expect(moved.unavailableMs).toBeGreaterThan(0);
 
-    let after = await probe(id);
-    for (let i = 0; i < 50 && after.statusCode !== 200; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      after = await probe(id);
-    }
+    const after = await pollUntil(() => probe(id), (r) => r.statusCode === 200);
     expect(servedBy(after)).toEqual({ port: secondPort, users: 2 });
     expect(await existsOn(clusterUrl(), tenant.database_name)).toBe(false);
     expect(await existsOn(second.url, tenant.database_name)).toBe(true);
@@ -125,11 +118,7 @@ describe('several clusters', () => {
     expect(await findTenant(platform.db, id)).toMatchObject({ cluster: 'c2', status: 'active' });
     expect(await existsOn(clusterUrl(), tenant.database_name)).toBe(false);
     await addUser(second.url, tenant.database_name, 'still-writable@mv.test');
-    let response = await probe(id);
-    for (let i = 0; i < 50 && response.statusCode !== 200; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      response = await probe(id);
-    }
+    const response = await pollUntil(() => probe(id), (r) => r.statusCode === 200);
     expect(servedBy(response)).toEqual({ port: secondPort, users: 2 });
   });
 
@@ -155,11 +144,7 @@ describe('several clusters', () => {
     const { tenant: recovered } = await recoverTenant(platform, id);
     expect(recovered.status).toBe('active');
     await addUser(clusterUrl(), tenant.database_name, 'after-recovery@mv.test');
-    let response = await probe(id);
-    for (let i = 0; i < 50 && response.statusCode !== 200; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      response = await probe(id);
-    }
+    const response = await pollUntil(() => probe(id), (r) => r.statusCode === 200);
     expect(servedBy(response)).toEqual({ port: mainPort(), users: 2 });
   });
 });

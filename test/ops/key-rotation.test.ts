@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { CompactSign, compactVerify, createLocalJWKSet, decodeProtectedHeader, importJWK, type JWK } from 'jose';
 import { openTestPlatform, uniqueTenantId, type TestPlatform } from '../support/platform.ts';
+import { eventually } from '../support/eventually.ts';
 import { createTenant } from '../../src/provisioning/tenants.service.ts';
 import { loadPublishedKeySet, openPrivateJwk } from '../../src/modules/keys/signing-keys.ts';
 import { writeRotationPolicy } from '../../src/modules/keys/key-rotation.ts';
@@ -17,11 +18,12 @@ afterAll(async () => {
   await platform.destroy();
 });
 
-const published = (id: string) => withTenantDatabase(platform, id, (db) => loadPublishedKeySet(db, id, platform.secrets).then((set) => set.jwks));
+/** The keys published now, or at the instant `at` when given. */
+const published = (id: string, at?: Date) => withTenantDatabase(platform, id, (db) => loadPublishedKeySet(db, id, platform.secrets, at).then((set) => set.jwks));
 
 /** What a resource server sees: the public halves of the published keys. */
-async function jwks(id: string) {
-  const keys = (await published(id)).map(({ kty, n, e, kid, alg, use }) => ({ kty, n, e, kid, alg, use }) as JWK);
+async function jwks(id: string, at?: Date) {
+  const keys = (await published(id, at)).map(({ kty, n, e, kid, alg, use }) => ({ kty, n, e, kid, alg, use }) as JWK);
   return createLocalJWKSet({ keys });
 }
 
@@ -33,7 +35,7 @@ async function signToken(id: string): Promise<string> {
     .sign(await importJWK(active!, 'RS256'));
 }
 
-const verifies = async (id: string, token: string) => compactVerify(token, await jwks(id)).then(() => true, () => false);
+const verifies = async (id: string, token: string, at?: Date) => compactVerify(token, await jwks(id, at)).then(() => true, () => false);
 const kidOf = (token: string) => decodeProtectedHeader(token).kid;
 
 describe('signing key rotation', () => {
@@ -70,7 +72,7 @@ describe('signing key rotation', () => {
     expect(kidOf(tokenAfter)).toBe(oldNext);
     expect(await verifies(id, tokenBefore)).toBe(true);
     expect(await verifies(id, tokenAfter)).toBe(true);
-    for (let i = 0; i < 100 && !changes.some((c) => c.tenant === id); i++) await new Promise((r) => setTimeout(r, 20));
+    await eventually(() => changes.some((c) => c.tenant === id), 'the keys notification');
     expect(changes).toContainEqual({ tenant: id, kind: 'keys' });
     await listener.close();
 
@@ -90,9 +92,16 @@ describe('signing key rotation', () => {
     const id = uniqueTenantId('grace');
     await createTenant(platform, { id });
     const token = await signToken(id);
-    await rotateTenantKeys(platform, id, { graceSeconds: 0.5 });
-    expect(await verifies(id, token)).toBe(true);
-    await new Promise((r) => setTimeout(r, 700));
+    const { retired, unpublishAt } = await rotateTenantKeys(platform, id, { graceSeconds: 0.5 });
+    const key = (await listTenantKeys(platform, id)).keys.find((k) => k.kid === retired)!;
+    expect(unpublishAt!.getTime() - key.retired_at!.getTime()).toBe(500);
+    // Judged at fixed instants: "right after the rotation" on the wall clock may already be past
+    // half a second on a busy machine.
+    expect(await verifies(id, token, key.retired_at!)).toBe(true);
+    expect(await verifies(id, token, new Date(unpublishAt!.getTime() - 1))).toBe(true);
+    expect(await verifies(id, token, unpublishAt)).toBe(false);
+    // And on the real clock, once the grace has passed (time only moves forward, so this holds).
+    await new Promise((r) => setTimeout(r, Math.max(0, unpublishAt!.getTime() - Date.now()) + 50));
     expect(await verifies(id, token)).toBe(false);
   });
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { uniqueTenantId, clusterUrl, type TestPlatform } from '../support/platform.ts';
+import { pollUntil } from '../support/eventually.ts';
 import { startMoveBed, type MoveBed, type ProbeAnswer, type SecondCluster } from './support/second-cluster.ts';
 import { createTenant } from '../../src/provisioning/tenants.service.ts';
 import { moveTenant } from '../../src/provisioning/move.ts';
@@ -30,11 +31,10 @@ const existsOn = (url: string, database: string) => withMaintenanceSession(url, 
 
 /** The tenant as a request sees it, once the nodes have caught up with the registry. */
 async function servedFrom(id: string): Promise<Pick<ProbeAnswer, 'port' | 'emails'>> {
-  let response = await app.inject({ method: 'GET', url: `/t/${id}/probe` });
-  for (let i = 0; i < 50 && (response.statusCode !== 200 || response.json().port !== second.port); i++) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    response = await app.inject({ method: 'GET', url: `/t/${id}/probe` });
-  }
+  const response = await pollUntil(
+    () => app.inject({ method: 'GET', url: `/t/${id}/probe` }),
+    (r) => r.statusCode === 200 && r.json().port === second.port,
+  );
   const { port, emails } = response.json<ProbeAnswer>();
   return { port, emails };
 }

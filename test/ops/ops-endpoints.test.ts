@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uniqueTenantId, openTestPlatform, testConfig } from '../support/platform.ts';
+import { pollUntil } from '../support/eventually.ts';
 import { createTestTenant, startOidcTestBed, type OidcTestBed, type TestTenant } from '../oidc/support.ts';
 import { createClient } from '../../src/modules/clients/clients.service.ts';
 import { createApi } from '../../src/modules/apis/apis.service.ts';
@@ -111,20 +112,25 @@ describe('graceful shutdown', () => {
     const app = await buildApp({ platform });
     let release: () => void = () => {};
     const held = new Promise<void>((resolve) => (release = resolve));
+    let started: () => void = () => {};
+    const reached = new Promise<void>((resolve) => (started = resolve));
     app.get('/test-slow', async () => {
+      started();
       await held;
       return { done: true };
     });
     await app.listen({ port: 0, host: '127.0.0.1' });
     const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    const healthz = () =>
+      new Promise<string>((resolve) => {
+        http.get(`${url}/healthz`, { agent: false }, (res) => resolve(String(res.statusCode))).on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'error'));
+      });
     try {
       const inFlight = fetch(`${url}/test-slow`).then(async (r) => ({ status: r.status, body: await r.json() }));
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await reached;
       const closing = app.close();
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      const refused = await new Promise<string>((resolve) => {
-        http.get(`${url}/healthz`, (res) => resolve(String(res.statusCode))).on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'error'));
-      });
+      // Closing begins at once but takes its steps asynchronously: wait for it to refuse, however slowly.
+      const refused = await pollUntil(healthz, (answer) => /ECONNREFUSED|503/.test(answer));
       expect(refused).toMatch(/ECONNREFUSED|503/);
       release();
       expect(await inFlight).toEqual({ status: 200, body: { done: true } });

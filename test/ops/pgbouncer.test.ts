@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeProtectedHeader } from 'jose';
 import { clusterUrl, openTestPlatform, testConfig, uniqueTenantId, type TestPlatform } from '../support/platform.ts';
+import { pollUntil } from '../support/eventually.ts';
 import { startPgBouncer, type RunningPgBouncer } from './support/pgbouncer.ts';
 import { buildApp } from '../../src/app.ts';
 import { databaseUrl } from '../../src/db/postgres.ts';
@@ -109,11 +110,8 @@ describe('through PgBouncer in transaction mode', () => {
     const tenant = tenants[1]!;
     const before = decodeProtectedHeader(await token(tenant)).kid;
     const rotation = await rotateTenantKeys(platform, tenant.id);
-    let kid = before;
-    for (let i = 0; i < 100 && kid !== rotation.activated; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      kid = decodeProtectedHeader(await token(tenant)).kid;
-    }
+    expect(before).not.toBe(rotation.activated);
+    const kid = await pollUntil(async () => decodeProtectedHeader(await token(tenant)).kid, (k) => k === rotation.activated);
     expect(kid).toBe(rotation.activated);
     expect(kid).not.toBe(before);
   });

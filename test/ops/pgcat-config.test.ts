@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'smol-toml';
 import { clusterUrl, openTestPlatform, uniqueTenantId, type TestPlatform } from '../support/platform.ts';
+import { eventually } from '../support/eventually.ts';
 import { createTenant } from '../../src/provisioning/tenants.service.ts';
 import { setTenantStatus } from '../../src/platform/tenants.repository.ts';
 import { DEFAULT_PGCAT_OPTIONS, renderPgcatConfig, writePgcatConfig } from '../../src/ops/pgcat-config.ts';
@@ -69,8 +70,7 @@ describe('tansu pgcat-config', () => {
     try {
       const id = uniqueTenantId('pgcw');
       await createTenant(platform, { id });
-      const deadline = Date.now() + 2000;
-      while (!changes.some((c) => c.tenant === id) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      await eventually(() => changes.some((c) => c.tenant === id), 'the created notification');
       expect(changes.filter((c) => c.tenant === id)).toEqual([{ tenant: id, kind: 'created' }]);
     } finally {
       await listener.close();

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import { uniqueTenantId } from '../support/platform.ts';
+import { pollUntil } from '../support/eventually.ts';
 import { createTestTenant, startOidcTestBed, type OidcTestBed, type TestTenant } from '../oidc/support.ts';
 import { createClient } from '../../src/modules/clients/clients.service.ts';
 import { backupTenant } from '../../src/provisioning/backup.ts';
@@ -53,11 +54,7 @@ describe('restore over HTTP', () => {
     expect((await signIn(tenant.adminPassword)).status).toBe(400);
 
     await restoreTenant(bed.platform, { from: backup.path, force: true });
-    let after = await signIn(tenant.adminPassword);
-    for (let i = 0; i < 50 && after.status !== 200; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      after = await signIn(tenant.adminPassword);
-    }
+    const after = await pollUntil(() => signIn(tenant.adminPassword), (r) => r.status === 200);
     expect(after.status).toBe(200);
     expect((await signIn('a completely new password')).status).toBe(400);
     expect(await verifies(before.idToken!)).toBe(true);

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openTestPlatform, testConfig } from '../support/platform.ts';
+import { SERVER_START_MS } from '../support/eventually.ts';
 import { freePort } from '../support/ports.ts';
 
 /**
@@ -41,7 +42,7 @@ beforeAll(async () => {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   exit = new Promise((resolve) => server.once('exit', (code) => resolve(code)));
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + SERVER_START_MS;
   for (;;) {
     try {
       if ((await health()) === 200) break;

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOidcTestBed, createTestTenant, type OidcTestBed } from '../oidc/support.ts';
 import { uniqueTenantId } from '../support/platform.ts';
+import { pollUntil } from '../support/eventually.ts';
 import { rotateTenantKeys } from '../../src/modules/keys/key-rotation.schedule.ts';
 
 let bed: OidcTestBed;
@@ -45,11 +46,7 @@ describe('cached discovery and JWKS answers', () => {
     const before = kids((await get(`/t/${tenant}/jwks`)).body);
     await rotateTenantKeys(bed.platform, tenant);
     // The NOTIFY reaches the node's listener asynchronously.
-    let after = before;
-    for (let i = 0; i < 50 && JSON.stringify(after) === JSON.stringify(before); i++) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      after = kids((await get(`/t/${tenant}/jwks`)).body);
-    }
+    const after = await pollUntil(async () => kids((await get(`/t/${tenant}/jwks`)).body), (now) => JSON.stringify(now) !== JSON.stringify(before));
     expect(after).not.toEqual(before);
   });
 

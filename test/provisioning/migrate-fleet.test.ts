@@ -36,7 +36,7 @@ beforeAll(async () => {
        await db.schema.createTable('fleet_probe').addColumn('id', 'integer').execute();
      }\n`,
   );
-}, 120_000);
+});
 afterAll(async () => {
   await platform?.destroy().catch(() => {});
   await cluster?.stop();

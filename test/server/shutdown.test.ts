@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestPlatform, testConfig, type TestPlatform } from '../support/platform.ts';
+import { pollUntil, SERVER_START_MS } from '../support/eventually.ts';
 import { cliEnv } from '../cli/support.ts';
 import { freePort } from '../support/ports.ts';
 
@@ -29,11 +30,12 @@ describe('node src/main.ts', () => {
     server.stderr.on('data', (chunk) => (logs += chunk));
     const exited = new Promise<number | null>((resolve) => server.on('exit', (code) => resolve(code)));
 
-    let health: Response | undefined;
-    for (let attempt = 0; attempt < 100 && !health; attempt++) {
-      health = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined);
-      if (!health) await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+    const health = await pollUntil(
+      () => fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined),
+      (answer) => answer !== undefined || server.exitCode !== null,
+      SERVER_START_MS,
+      200,
+    );
     expect(health?.status, logs).toBe(200);
 
     server.kill('SIGTERM');

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
 import { clusterUrl, openTestPlatform, testConfig, uniqueTenantId, type TestPlatform } from '../support/platform.ts';
+import { SERVER_START_MS, SLOW_MACHINE_MS } from '../support/eventually.ts';
 import { cliEnv } from '../cli/support.ts';
 import { signIn, startAuthorization, TestBrowser } from '../oidc/browser.ts';
 import { createTenant } from '../../src/provisioning/tenants.service.ts';
@@ -44,7 +45,7 @@ function startServer(port: number, publicUrl: string): ServerProcess {
 }
 
 async function waitHealthy(server: ServerProcess): Promise<void> {
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + SERVER_START_MS;
   for (;;) {
     if (server.child.exitCode !== null) throw new Error(`${server.url} exited ${server.child.exitCode}: ${server.output()}`);
     const response = await fetch(`${server.url}/healthz`).catch(() => undefined);
@@ -206,10 +207,10 @@ describe('two server processes on one database', () => {
 
     const tenant = { id: tenantId, db: tenantDb };
     const { client } = await createClient(platform, tenant, { name: 'late', type: 'public', redirectUris: [REDIRECT_URI] });
-    expect(await bothWithin(2_000, client.client_id, true)).toBe(true);
+    expect(await bothWithin(SLOW_MACHINE_MS, client.client_id, true)).toBe(true);
 
     // Both processes now hold the client in their catalogs; only the NOTIFY of the deletion drops it.
     await deleteTenantClient(platform, tenant, client.client_id);
-    expect(await bothWithin(2_000, client.client_id, false)).toBe(true);
+    expect(await bothWithin(SLOW_MACHINE_MS, client.client_id, false)).toBe(true);
   });
 });

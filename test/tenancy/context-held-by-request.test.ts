@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import * as oidc from 'openid-client';
 import { uniqueTenantId } from '../support/platform.ts';
+import { eventually } from '../support/eventually.ts';
 import { createTestTenant, startOidcTestBed, type OidcTestBed, type TestTenant } from '../oidc/support.ts';
 import { formsOf, signIn, startAuthorization, TestBrowser } from '../oidc/browser.ts';
 import { createClient } from '../../src/modules/clients/clients.service.ts';
@@ -39,10 +40,7 @@ it('finishes a password sign-in whose tenant context is dropped while the passwo
   const node = bed.nodes[0]!.app;
   const posted = browser.request(login!.action, { form: { ...login!.fields, email: tenant.adminEmail, password: tenant.adminPassword } });
   // The attempt row is written before argon2 runs: drop the context in the middle of the sign-in.
-  const deadline = Date.now() + 5_000;
-  while (!(await pendingAttempt())) {
-    if (Date.now() > deadline) throw new Error('the sign-in never started');
-  }
+  await eventually(pendingAttempt, 'the sign-in starting');
   node.tenants.invalidate(tenant.id);
   expect(node.tenants.has(tenant.id)).toBe(false);
 

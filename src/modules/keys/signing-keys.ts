@@ -60,10 +60,9 @@ export interface PublishedKeySet {
 
 /**
  * The keys a tenant's provider is built with: every key still published (active, next, retired
- * within its grace period). The set is fixed once built, so it also says when it goes stale.
+ * within its grace period) at `now`. The set is fixed once built, so it also says when it goes stale.
  */
-export async function loadPublishedKeySet(db: TenantDb, tenantId: string, secrets: SecretBox): Promise<PublishedKeySet> {
-  const now = new Date();
+export async function loadPublishedKeySet(db: TenantDb, tenantId: string, secrets: SecretBox, now = new Date()): Promise<PublishedKeySet> {
   const rows = await db
     .selectFrom('signing_keys')
     .select(['kid', 'alg', 'state', 'private_jwk_encrypted', 'created_at', 'unpublish_at'])
