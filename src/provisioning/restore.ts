@@ -9,7 +9,8 @@ import { openTenantDatabase } from '../db/tenant-database.ts';
 import { migrateToLatest } from '../db/migrator.ts';
 import { publishTenantChange } from '../platform/notifications.ts';
 import { resealSigningKeys } from '../modules/keys/signing-keys.ts';
-import { verifyBackupFile } from './backup-file.ts';
+import { backupSealKey } from '../crypto/backup-seal.ts';
+import { openSealedBackup, type BackupHeader } from './backup-file.ts';
 import { restoreIntoScratchDatabase, swapIntoPlace, undoSwap } from './database-copy.ts';
 import type { Progress } from './backup.ts';
 import { stepsAfterCommit } from './after-commit.ts';
@@ -39,16 +40,25 @@ export interface RestoredTenant {
 }
 
 /**
- * Restores a backup file into a scratch database, brings it to the current schema, re-seals its
- * keys for the target id, and only then swaps it in and registers it. Until the registry takes
- * the restored database any failure undoes everything: a new tenant leaves neither row nor
- * database, an existing one keeps its own. Once registered the restore stands; a step after it
- * that fails is logged, never undone.
+ * Checks the backup's seal before anything reads its archive, restores it into a scratch
+ * database, brings it to the current schema, re-seals its keys for the target id, and only then
+ * swaps it in and registers it. Until the registry takes the restored database any failure undoes
+ * everything: a new tenant leaves neither row nor database, an existing one keeps its own. Once
+ * registered the restore stands; a step after it that fails is logged, never undone.
  */
 export async function restoreTenant(platform: Platform, options: RestoreOptions): Promise<RestoredTenant> {
   const progress = options.progress ?? (() => {});
   progress(`verifying ${options.from}`);
-  const { header, archive } = await verifyBackupFile(options.from);
+  const backup = await openSealedBackup(options.from, backupSealKey(platform.config));
+  try {
+    return await restoreVerifiedBackup(platform, options, backup.header, backup.archivePath);
+  } finally {
+    await backup.dispose();
+  }
+}
+
+async function restoreVerifiedBackup(platform: Platform, options: RestoreOptions, header: BackupHeader, archivePath: string): Promise<RestoredTenant> {
+  const progress = options.progress ?? (() => {});
   const sourceId = parseTenantId(header.tenant.id);
   if (options.tenant !== undefined && parseTenantId(options.tenant) !== sourceId) {
     throw new AppError('backup_tenant_mismatch', `${options.from} holds tenant "${sourceId}", not "${options.tenant}" (use --as to restore it under another id)`, 400);
@@ -79,7 +89,7 @@ export async function restoreTenant(platform: Platform, options: RestoreOptions)
       await setTenantStatus(platform.db, id, 'maintenance', { from: ['provisioning'] });
     }
     progress(`restoring the archive on cluster ${cluster}`);
-    target.scratch = await restoreIntoScratchDatabase(clusterUrl, { file: options.from, ...archive }, platform.config.pgBinDir);
+    target.scratch = await restoreIntoScratchDatabase(clusterUrl, { file: archivePath }, platform.config.pgBinDir);
     progress('migrating and re-sealing signing keys');
     signingKeys = await prepareRestoredDatabase(platform, clusterUrl, target.scratch, sourceId, id);
 
