@@ -126,19 +126,21 @@ describe('tenant backup and restore', () => {
     expect(await withTenantDb(id, (db) => loadPublishedKeySet(db, id, platform.secrets).then((set) => set.jwks))).toHaveLength(2);
   });
 
-  it('with --as makes an independent copy whose keys are re-sealed for the new id', async () => {
+  it('with --as makes an independent copy: fresh signing keys, none of the original\'s kids, its tokens do not verify', async () => {
     const copy = uniqueTenantId('copy');
     const result = await restoreTenant(platform, { from: backupFile, as: copy });
-    expect(result).toMatchObject({ replaced: false, tenant: { id: copy, status: 'active', database_name: `tansu_tenant_${copy.replace('-', '_')}` } });
+    expect(result).toMatchObject({ replaced: false, signingKeys: 2, tenant: { id: copy, status: 'active', database_name: `tansu_tenant_${copy.replace('-', '_')}` } });
     expect(await emails(copy)).toEqual(['admin@bk.test', 'alice@bk.test']);
-    const copyKeys = await withTenantDb(copy, (db) => loadPublishedKeySet(db, copy, platform.secrets).then((set) => set.jwks));
-    const originalKeys = await withTenantDb(id, (db) => loadPublishedKeySet(db, id, platform.secrets).then((set) => set.jwks));
-    expect(copyKeys.map((k) => k.kid).sort()).toEqual(originalKeys.map((k) => k.kid).sort());
-    expect(await verifiesWithPublishedKeys(copy, tokenBefore)).toBe(true);
+    const copyKeys = await withTenantDb(copy, (db) => db.selectFrom('signing_keys').selectAll().execute());
+    const originalKids = await withTenantDb(id, (db) => db.selectFrom('signing_keys').select('kid').execute()).then((rows) => rows.map((r) => r.kid));
+    expect(copyKeys.map((k) => k.state).sort()).toEqual(['active', 'next']);
+    expect(copyKeys.filter((k) => originalKids.includes(k.kid))).toEqual([]);
+    expect(await verifiesWithPublishedKeys(copy, tokenBefore)).toBe(false);
+    expect(await verifiesWithPublishedKeys(id, tokenBefore)).toBe(true);
 
-    // Isolation: a key row of the copy is bound to the copy's id and does not open as the original's.
-    const row = await withTenantDb(copy, (db) => db.selectFrom('signing_keys').selectAll().executeTakeFirstOrThrow());
-    expect(() => openPrivateJwk(id, row, platform.secrets)).toThrow(/cannot be opened/);
+    // The copy's keys are sealed for the copy's id: they open as the copy's, not as the original's.
+    expect(await withTenantDb(copy, (db) => loadPublishedKeySet(db, copy, platform.secrets).then((set) => set.jwks))).toHaveLength(2);
+    expect(() => openPrivateJwk(id, copyKeys[0]!, platform.secrets)).toThrow(/cannot be opened/);
     // Changing the copy leaves the original alone.
     await withTenantDb(copy, (db) => db.deleteFrom('users').where('email', '=', 'alice@bk.test').execute());
     expect(await emails(id)).toEqual(['admin@bk.test', 'alice@bk.test']);
