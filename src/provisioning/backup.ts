@@ -5,6 +5,7 @@ import type { Platform } from '../platform/platform.ts';
 import { AppError, tenantNotFound } from '../errors.ts';
 import { parseTenantId } from '../tenancy/tenant-id.ts';
 import { findTenant, recordPlatformEvent } from '../platform/tenants.repository.ts';
+import { backupSealKey } from '../crypto/backup-seal.ts';
 import { writeBackupFile, type WrittenBackup } from './backup-file.ts';
 import { dumpDatabase } from './database-copy.ts';
 
@@ -20,7 +21,7 @@ export interface TenantBackup extends WrittenBackup {
   tenant: string;
 }
 
-/** One file holding the tenant's whole database (pg_dump custom format) and its registry entry. */
+/** One file holding the tenant's whole database (pg_dump custom format) and its registry entry, sealed under the master key. */
 export async function backupTenant(platform: Platform, rawId: string, options: BackupOptions = {}): Promise<TenantBackup> {
   const id = parseTenantId(rawId);
   const progress = options.progress ?? (() => {});
@@ -42,8 +43,6 @@ export async function backupTenant(platform: Platform, rawId: string, options: B
     const written = await writeBackupFile(
       out,
       {
-        format: 'tansu-tenant-backup',
-        version: 1,
         createdAt: new Date().toISOString(),
         tenant: {
           id,
@@ -56,6 +55,7 @@ export async function backupTenant(platform: Platform, rawId: string, options: B
         serverVersionNum,
       },
       archive,
+      backupSealKey(platform.config),
     );
     await recordPlatformEvent(platform.db, { actor: 'platform', action: 'tenant.backed_up', tenantId: id, details: { bytes: written.bytes, sha256: written.sha256 } });
     platform.log.info({ tenant: id, path: written.path, bytes: written.bytes, sha256: written.sha256 }, 'tenant backed up');

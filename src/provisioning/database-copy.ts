@@ -32,10 +32,17 @@ export async function dumpDatabase(clusterUrl: string, database: string, file: s
   return { serverVersionNum };
 }
 
-/** An archive in a file (a byte range of it), or a live database to dump straight into the restore. */
+/** An archive in a file, or a live database to dump straight into the restore. */
 export type ArchiveSource =
-  | { file: string; start?: number; end?: number }
+  | { file: string }
   | { clusterUrl: string; database: string };
+
+/**
+ * pg_restore runs the archive's SQL as the cluster admin. Ownership and grants in the archive are
+ * ignored (objects belong to whoever restores them), and what a tenant database never holds but
+ * an archive could (subscriptions connect out, publications, tablespaces, security labels) is skipped.
+ */
+const PG_RESTORE_SAFETY = ['--no-owner', '--no-privileges', '--no-subscriptions', '--no-publications', '--no-tablespaces', '--no-security-labels'];
 
 /** A fresh database named `tansu_restore_<random>` holding the archive; dropped again on failure. */
 export async function restoreIntoScratchDatabase(clusterUrl: string, source: ArchiveSource, pgBinDir: string | undefined): Promise<string> {
@@ -45,13 +52,13 @@ export async function restoreIntoScratchDatabase(clusterUrl: string, source: Arc
     : undefined;
   const pgRestore = await withMaintenanceSession(clusterUrl, async (client) => {
     const tool = await findPgTool('pg_restore', await serverMajorVersion(client), pgBinDir);
-    await createDatabase(client, scratch, 'template0');
+    await createRestoreTarget(client, scratch);
     return tool;
   });
   try {
     const restore = runPgTool(
       pgRestore,
-      ['--no-owner', '--no-privileges', '--exit-on-error', '--single-transaction', `--dbname=${scratch}`],
+      [...PG_RESTORE_SAFETY, '--exit-on-error', '--single-transaction', `--dbname=${scratch}`],
       databaseUrl(clusterUrl, scratch),
       'restore_failed',
     );
@@ -64,7 +71,7 @@ export async function restoreIntoScratchDatabase(clusterUrl: string, source: Arc
       dumped = dump.done;
       archive = dump.stdout!;
     } else {
-      archive = fs.createReadStream(source.file, { start: source.start, end: source.end });
+      archive = fs.createReadStream(source.file);
     }
     // If pg_restore rejects the archive it exits and closes stdin; its own error is the one to report.
     const feeding = pipeline(archive, restore.stdin).catch(() => {});
@@ -74,6 +81,14 @@ export async function restoreIntoScratchDatabase(clusterUrl: string, source: Arc
     await withMaintenanceSession(clusterUrl, (client) => dropDatabase(client, scratch)).catch(() => {});
     throw error;
   }
+}
+
+/**
+ * Creates the empty database an archive is restored into (for a restore and for a move): the one
+ * place a restored database comes into being, so who owns it is decided here.
+ */
+async function createRestoreTarget(client: pg.Client, name: string): Promise<void> {
+  await createDatabase(client, name, 'template0');
 }
 
 /**

@@ -5,11 +5,14 @@ import {
   deleteTenantRow, findTenant, insertProvisioningTenant, recordPlatformEvent, setTenantStatus, type TenantRow,
 } from '../platform/tenants.repository.ts';
 import { dropDatabase, withMaintenanceSession } from '../db/postgres.ts';
-import { openTenantDatabase } from '../db/tenant-database.ts';
+import { openTenantDatabase, type TenantDb } from '../db/tenant-database.ts';
 import { migrateToLatest } from '../db/migrator.ts';
 import { publishTenantChange } from '../platform/notifications.ts';
-import { resealSigningKeys } from '../modules/keys/signing-keys.ts';
-import { verifyBackupFile } from './backup-file.ts';
+import { checkSigningKeysOpen, replaceSigningKeys } from '../modules/keys/signing-keys.ts';
+import { recordAuditEvent } from '../modules/audit/audit.repository.ts';
+import { backupSealKey } from '../crypto/backup-seal.ts';
+import { openSealedBackup, type BackupHeader } from './backup-file.ts';
+import { deleteInheritedActivity } from './tenant-copy.repository.ts';
 import { restoreIntoScratchDatabase, swapIntoPlace, undoSwap } from './database-copy.ts';
 import type { Progress } from './backup.ts';
 import { stepsAfterCommit } from './after-commit.ts';
@@ -18,7 +21,11 @@ export interface RestoreOptions {
   from: string;
   /** The tenant the caller expects inside the backup; refused when the file holds another one. */
   tenant?: string;
-  /** Restore under another tenant id (a copy); default: the id in the backup. */
+  /**
+   * Restore under another tenant id: an independent copy with the original's users, clients, APIs
+   * and settings, but fresh signing keys and none of its sessions, tokens, invitations or login
+   * activity. Default: the id in the backup.
+   */
   as?: string;
   /** Replace an existing tenant of that id. */
   force?: boolean;
@@ -39,16 +46,26 @@ export interface RestoredTenant {
 }
 
 /**
- * Restores a backup file into a scratch database, brings it to the current schema, re-seals its
- * keys for the target id, and only then swaps it in and registers it. Until the registry takes
- * the restored database any failure undoes everything: a new tenant leaves neither row nor
- * database, an existing one keeps its own. Once registered the restore stands; a step after it
- * that fails is logged, never undone.
+ * Checks the backup's seal before anything reads its archive, restores it into a scratch
+ * database, brings it to the current schema, checks its keys open (or, for a copy under another
+ * id, makes it independent of the original), and only then swaps it in and registers it. Until
+ * the registry takes the restored database any failure undoes everything: a new tenant leaves
+ * neither row nor database, an existing one keeps its own. Once registered the restore stands; a
+ * step after it that fails is logged, never undone.
  */
 export async function restoreTenant(platform: Platform, options: RestoreOptions): Promise<RestoredTenant> {
   const progress = options.progress ?? (() => {});
   progress(`verifying ${options.from}`);
-  const { header, archive } = await verifyBackupFile(options.from);
+  const backup = await openSealedBackup(options.from, backupSealKey(platform.config));
+  try {
+    return await restoreVerifiedBackup(platform, options, backup.header, backup.archivePath);
+  } finally {
+    await backup.dispose();
+  }
+}
+
+async function restoreVerifiedBackup(platform: Platform, options: RestoreOptions, header: BackupHeader, archivePath: string): Promise<RestoredTenant> {
+  const progress = options.progress ?? (() => {});
   const sourceId = parseTenantId(header.tenant.id);
   if (options.tenant !== undefined && parseTenantId(options.tenant) !== sourceId) {
     throw new AppError('backup_tenant_mismatch', `${options.from} holds tenant "${sourceId}", not "${options.tenant}" (use --as to restore it under another id)`, 400);
@@ -79,8 +96,8 @@ export async function restoreTenant(platform: Platform, options: RestoreOptions)
       await setTenantStatus(platform.db, id, 'maintenance', { from: ['provisioning'] });
     }
     progress(`restoring the archive on cluster ${cluster}`);
-    target.scratch = await restoreIntoScratchDatabase(clusterUrl, { file: options.from, ...archive }, platform.config.pgBinDir);
-    progress('migrating and re-sealing signing keys');
+    target.scratch = await restoreIntoScratchDatabase(clusterUrl, { file: archivePath }, platform.config.pgBinDir);
+    progress(sourceId === id ? 'migrating and opening signing keys' : 'migrating, replacing signing keys, dropping sessions and tokens');
     signingKeys = await prepareRestoredDatabase(platform, clusterUrl, target.scratch, sourceId, id);
 
     progress('swapping the restored database in');
@@ -192,13 +209,18 @@ async function undoRestore(platform: Platform, target: RestoreTarget): Promise<v
   }
 }
 
-/** Schema to the latest tenant migration; keys opened (master key check) and re-sealed for `id`. */
+/**
+ * Schema to the latest tenant migration, then the keys: a restore in place opens every key (the
+ * master key check); a copy under another id gets fresh keys and loses what ties it to the original.
+ * Returns how many signing keys the restored tenant has.
+ */
 async function prepareRestoredDatabase(platform: Platform, clusterUrl: string, scratch: string, sourceId: TenantId, id: TenantId): Promise<number> {
   const db = openTenantDatabase(clusterUrl, scratch, 1, 'tansu-restore');
   try {
     await migrateToLatest(db, 'tenant');
+    if (sourceId !== id) return await makeIndependentCopy(platform, db, sourceId, id);
     try {
-      return await resealSigningKeys(db, sourceId, id, platform.secrets);
+      return await checkSigningKeysOpen(db, id, platform.secrets);
     } catch (error) {
       if (isAppError(error) && error.code === 'secret_unreadable') {
         throw new AppError('backup_key_mismatch', "the backup's signing keys cannot be opened with this platform's master key (TANSU_MASTER_KEY)", 400);
@@ -208,4 +230,22 @@ async function prepareRestoredDatabase(platform: Platform, clusterUrl: string, s
   } finally {
     await db.destroy();
   }
+}
+
+/**
+ * A copy shares the original's users and clients, so anything the original issued would work at
+ * the copy too: its opaque tokens are rows in the copied database, and a resource server that
+ * trusts one tenant's keys would trust the other's tokens. Fresh keys, and none of the original's
+ * sessions, grants, tokens, invitations or login activity.
+ */
+async function makeIndependentCopy(platform: Platform, db: TenantDb, sourceId: TenantId, id: TenantId): Promise<number> {
+  await deleteInheritedActivity(db);
+  const signingKeys = await replaceSigningKeys(db, id, platform.secrets);
+  await recordAuditEvent(db, {
+    actor: 'platform',
+    action: 'tenant.copied',
+    target: id,
+    details: { from: sourceId, signingKeysReplaced: true, removed: ['sessions', 'grants', 'tokens', 'invitations', 'login_activity'] },
+  });
+  return signingKeys;
 }

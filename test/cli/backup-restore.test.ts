@@ -9,6 +9,8 @@ import { createTenant } from '../../src/provisioning/tenants.service.ts';
 import { findTenant } from '../../src/platform/tenants.repository.ts';
 import { openTenantDatabase, type TenantDb } from '../../src/db/tenant-database.ts';
 import { insertUser } from '../../src/modules/users/users.repository.ts';
+import { writeBackupFile, type BackupHeader } from '../../src/provisioning/backup-file.ts';
+import { deriveBackupSealKey } from '../../src/crypto/backup-seal.ts';
 
 let platform: TestPlatform;
 let env: Record<string, string>;
@@ -45,13 +47,50 @@ async function withTenantDb<T>(tenantId: string, work: (db: TenantDb) => Promise
 const addUser = (tenantId: string, email: string) => withTenantDb(tenantId, (db) => insertUser(db, { email, passwordHash: null }));
 const emails = (tenantId: string) => withTenantDb(tenantId, async (db) => (await db.selectFrom('users').select('email').orderBy('email').execute()).map((u) => u.email));
 
+/** The parts of a backup file: its header and its pg_dump archive. */
+function partsOf(file: string): { header: BackupHeader; archive: Buffer } {
+  const bytes = fs.readFileSync(file);
+  const headerEnd = 12 + bytes.readUInt32BE(8);
+  return { header: JSON.parse(bytes.subarray(12, headerEnd).toString('utf8')) as BackupHeader, archive: bytes.subarray(headerEnd, -32) };
+}
+
+async function flippedCopy(): Promise<string> {
+  const bytes = fs.readFileSync(backupFile);
+  bytes[bytes.length - 100]! ^= 0x01;
+  const file = path.join(dir, 'flipped.tansu-backup');
+  fs.writeFileSync(file, bytes);
+  return file;
+}
+
+async function resealedUnderAnotherKey(): Promise<string> {
+  const { header, archive } = partsOf(backupFile);
+  const archiveFile = path.join(dir, 'foreign.archive');
+  fs.writeFileSync(archiveFile, archive);
+  const file = path.join(dir, 'foreign.tansu-backup');
+  await writeBackupFile(file, { createdAt: header.createdAt, tenant: header.tenant, serverVersionNum: header.serverVersionNum }, archiveFile, deriveBackupSealKey(crypto.randomBytes(32)));
+  return file;
+}
+
+/** The same backup as a format-1 file: an unkeyed SHA-256 where the seal is. */
+async function asFormat1(): Promise<string> {
+  const { header, archive } = partsOf(backupFile);
+  const { seal: _seal, ...rest } = header;
+  const headerBytes = Buffer.from(JSON.stringify({ ...rest, version: 1 }));
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(headerBytes.length);
+  const body = Buffer.concat([Buffer.from('TANSUBK\x01', 'latin1'), length, headerBytes, archive]);
+  const file = path.join(dir, 'format-1.tansu-backup');
+  fs.writeFileSync(file, Buffer.concat([body, crypto.createHash('sha256').update(body).digest()]));
+  return file;
+}
+
 describe('tansu tenant backup', () => {
   it('writes the file and prints its path, size and SHA-256 as they are on disk', async () => {
     const run = await tansu('tenant', 'backup', id, '--out', backupFile, '--json');
     expect(run.code, run.stderr).toBe(0);
     const printed = JSON.parse(run.stdout) as { tenant: string; path: string; bytes: number; sha256: string };
     expect(printed).toEqual({ tenant: id, path: backupFile, bytes: fs.statSync(backupFile).size, sha256: sha256Of(backupFile) });
-    expect(fs.readFileSync(backupFile).subarray(0, 8).toString('latin1')).toBe('TANSUBK\x01');
+    expect(fs.readFileSync(backupFile).subarray(0, 8).toString('latin1')).toBe('TANSUBK\x02');
     const event = await platform.db.selectFrom('platform_audit_events').selectAll().where('action', '=', 'tenant.backed_up').where('tenant_id', '=', id).executeTakeFirstOrThrow();
     expect(event.details).toMatchObject({ bytes: printed.bytes, sha256: printed.sha256 });
 
@@ -124,6 +163,21 @@ describe('tansu tenant restore', () => {
     expect(run.stderr).toBe(`tansu: ${truncated} is not a usable Tansu backup: it is truncated (${Math.floor(whole.length / 2)} of ${whole.length} bytes) (backup_invalid)\n`);
     expect(await findTenant(platform.db, copy)).toBeUndefined();
   });
+
+  it.each([
+    ['a file with one byte flipped', flippedCopy, 'is not a usable Tansu backup: its seal does not verify: the file was altered or damaged after it was written (backup_invalid)'],
+    ['a file sealed under another master key', resealedUnderAnotherKey, 'was sealed under another master key; backups restore only under the TANSU_MASTER_KEY that wrote them (backup_key_mismatch)'],
+    ['a backup in the old unkeyed format', asFormat1, 'is a backup in the older format 1, whose checksum is not keyed'],
+  ])('refuses %s with exit 2, on stderr, creating nothing', async (_what, make, message) => {
+    const file = await make();
+    const copy = uniqueTenantId('clibx');
+    const run = await tansu('tenant', 'restore', id, '--from', file, '--as', copy);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain(`tansu: ${file} ${message}`);
+    expect(run.stderr).toMatch(/\((backup_invalid|backup_key_mismatch|backup_unauthenticated)\)\n$/);
+    expect(await findTenant(platform.db, copy)).toBeUndefined();
+  }, 90_000);
 
   it.each([
     ['a missing file', () => ['--from', path.join(dir, 'missing.tansu-backup')], /^tansu: cannot read .*missing\.tansu-backup: ENOENT \(backup_not_found\)\n$/],

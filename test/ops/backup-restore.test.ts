@@ -3,20 +3,24 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
 import { compactVerify, importJWK, CompactSign, type JWK } from 'jose';
 import { openTestPlatform, uniqueTenantId, clusterUrl, type TestPlatform } from '../support/platform.ts';
 import { createTenant } from '../../src/provisioning/tenants.service.ts';
 import { backupTenant } from '../../src/provisioning/backup.ts';
 import { restoreTenant } from '../../src/provisioning/restore.ts';
 import { writeBackupFile } from '../../src/provisioning/backup-file.ts';
+import { dumpDatabase, restoreIntoScratchDatabase } from '../../src/provisioning/database-copy.ts';
 import { findPgTool } from '../../src/provisioning/pg-tools.ts';
+import { backupSealKey, deriveBackupSealKey } from '../../src/crypto/backup-seal.ts';
 import { findTenant } from '../../src/platform/tenants.repository.ts';
 import { openTenantDatabase, type TenantDb } from '../../src/db/tenant-database.ts';
 import { insertUser } from '../../src/modules/users/users.repository.ts';
 import { authenticatePassword } from '../../src/modules/users/authenticate.ts';
 import { loadPublishedKeySet, openPrivateJwk } from '../../src/modules/keys/signing-keys.ts';
 import { hashPassword } from '../../src/crypto/passwords.ts';
-import { databaseExists, withMaintenanceSession } from '../../src/db/postgres.ts';
+import { createDatabase, databaseExists, dropDatabase, withMaintenanceSession } from '../../src/db/postgres.ts';
+import { tenantDatabaseName, type TenantId } from '../../src/tenancy/tenant-id.ts';
 
 let platform: TestPlatform;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tansu-backup-'));
@@ -62,6 +66,28 @@ async function verifiesWithPublishedKeys(id: string, token: string): Promise<boo
   return false;
 }
 
+const databaseOf = (tenantId: string) => tenantDatabaseName(tenantId as TenantId);
+const databaseIsThere = (name: string) => withMaintenanceSession(clusterUrl(), (c) => databaseExists(c, name));
+
+/** Refused with `code`, and nothing created for `as`: no registry row, no database. */
+async function expectRefusedLeavingNothing(file: string, as: string, code: string, message?: RegExp): Promise<void> {
+  await expect(restoreTenant(platform, { from: file, as })).rejects.toMatchObject({ code, ...(message ? { message } : {}) });
+  expect(await findTenant(platform.db, as)).toBeUndefined();
+  expect(await databaseIsThere(databaseOf(as))).toBe(false);
+}
+
+/** A file in the old format 1: the same layout, but an unkeyed SHA-256 as the trailer. */
+function writeFormat1Backup(file: string, tenantId: string, archive: Buffer): void {
+  const header = Buffer.from(JSON.stringify({
+    format: 'tansu-tenant-backup', version: 1, createdAt: new Date().toISOString(), serverVersionNum: 150000, archiveBytes: archive.length,
+    tenant: { id: tenantId, displayName: 'x', status: 'active', cluster: 'main', databaseName: 'x', createdAt: new Date().toISOString() },
+  }));
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(header.length);
+  const body = Buffer.concat([Buffer.from('TANSUBK\x01', 'latin1'), length, header, archive]);
+  fs.writeFileSync(file, Buffer.concat([body, crypto.createHash('sha256').update(body).digest()]));
+}
+
 describe('tenant backup and restore', () => {
   const id = uniqueTenantId('bk');
   let backupFile: string;
@@ -100,19 +126,21 @@ describe('tenant backup and restore', () => {
     expect(await withTenantDb(id, (db) => loadPublishedKeySet(db, id, platform.secrets).then((set) => set.jwks))).toHaveLength(2);
   });
 
-  it('with --as makes an independent copy whose keys are re-sealed for the new id', async () => {
+  it('with --as makes an independent copy: fresh signing keys, none of the original\'s kids, its tokens do not verify', async () => {
     const copy = uniqueTenantId('copy');
     const result = await restoreTenant(platform, { from: backupFile, as: copy });
-    expect(result).toMatchObject({ replaced: false, tenant: { id: copy, status: 'active', database_name: `tansu_tenant_${copy.replace('-', '_')}` } });
+    expect(result).toMatchObject({ replaced: false, signingKeys: 2, tenant: { id: copy, status: 'active', database_name: `tansu_tenant_${copy.replace('-', '_')}` } });
     expect(await emails(copy)).toEqual(['admin@bk.test', 'alice@bk.test']);
-    const copyKeys = await withTenantDb(copy, (db) => loadPublishedKeySet(db, copy, platform.secrets).then((set) => set.jwks));
-    const originalKeys = await withTenantDb(id, (db) => loadPublishedKeySet(db, id, platform.secrets).then((set) => set.jwks));
-    expect(copyKeys.map((k) => k.kid).sort()).toEqual(originalKeys.map((k) => k.kid).sort());
-    expect(await verifiesWithPublishedKeys(copy, tokenBefore)).toBe(true);
+    const copyKeys = await withTenantDb(copy, (db) => db.selectFrom('signing_keys').selectAll().execute());
+    const originalKids = await withTenantDb(id, (db) => db.selectFrom('signing_keys').select('kid').execute()).then((rows) => rows.map((r) => r.kid));
+    expect(copyKeys.map((k) => k.state).sort()).toEqual(['active', 'next']);
+    expect(copyKeys.filter((k) => originalKids.includes(k.kid))).toEqual([]);
+    expect(await verifiesWithPublishedKeys(copy, tokenBefore)).toBe(false);
+    expect(await verifiesWithPublishedKeys(id, tokenBefore)).toBe(true);
 
-    // Isolation: a key row of the copy is bound to the copy's id and does not open as the original's.
-    const row = await withTenantDb(copy, (db) => db.selectFrom('signing_keys').selectAll().executeTakeFirstOrThrow());
-    expect(() => openPrivateJwk(id, row, platform.secrets)).toThrow(/cannot be opened/);
+    // The copy's keys are sealed for the copy's id: they open as the copy's, not as the original's.
+    expect(await withTenantDb(copy, (db) => loadPublishedKeySet(db, copy, platform.secrets).then((set) => set.jwks))).toHaveLength(2);
+    expect(() => openPrivateJwk(id, copyKeys[0]!, platform.secrets)).toThrow(/cannot be opened/);
     // Changing the copy leaves the original alone.
     await withTenantDb(copy, (db) => db.deleteFrom('users').where('email', '=', 'alice@bk.test').execute());
     expect(await emails(id)).toEqual(['admin@bk.test', 'alice@bk.test']);
@@ -123,7 +151,7 @@ describe('tenant backup and restore', () => {
     const flipped = Buffer.from(bytes);
     flipped[Math.floor(bytes.length / 2)]! ^= 0xff;
     const cases: Array<[string, Buffer, RegExp]> = [
-      ['flipped.bak', flipped, /checksum does not match/],
+      ['flipped.bak', flipped, /seal does not verify: the file was altered or damaged/],
       ['truncated.bak', bytes.subarray(0, bytes.length - 100), /truncated/],
       ['header-only.bak', bytes.subarray(0, 20), /truncated/],
       ['not-a-backup.bak', Buffer.from('hello world, this is not a backup at all'), /signature/],
@@ -146,10 +174,11 @@ describe('tenant backup and restore', () => {
     await writeBackupFile(
       file,
       {
-        format: 'tansu-tenant-backup', version: 1, createdAt: new Date().toISOString(), serverVersionNum: 150018,
+        createdAt: new Date().toISOString(), serverVersionNum: 150018,
         tenant: { id, displayName: 'x', status: 'active', cluster: 'main', databaseName: 'x', createdAt: new Date().toISOString() },
       },
       garbage,
+      backupSealKey(platform.config),
     );
     const fresh = uniqueTenantId('fresh');
     await expect(restoreTenant(platform, { from: file, as: fresh })).rejects.toMatchObject({ code: 'restore_failed', message: /pg_restore failed/ });
@@ -169,6 +198,98 @@ describe('tenant backup and restore', () => {
     } finally {
       await other.destroy();
     }
+  });
+
+  it('refuses the file with any one byte flipped, before creating anything', async () => {
+    const bytes = fs.readFileSync(backupFile);
+    const headerEnd = 12 + bytes.readUInt32BE(8);
+    // Signature, version, header length, header (start, middle, end), archive (start, middle, end), seal (start, end).
+    const positions = [0, 7, 8, 11, 12, Math.floor(headerEnd / 2), headerEnd - 1, headerEnd, Math.floor(bytes.length / 2), bytes.length - 33, bytes.length - 32, bytes.length - 1];
+    for (const position of positions) {
+      const flipped = Buffer.from(bytes);
+      flipped[position]! ^= 0x01;
+      const file = path.join(dir, `flipped-${position}.bak`);
+      fs.writeFileSync(file, flipped);
+      const fresh = uniqueTenantId('flip');
+      const refusal = await restoreTenant(platform, { from: file, as: fresh }).then(() => undefined, (error: { code?: string }) => error.code);
+      expect([position, refusal]).toEqual([position, expect.stringMatching(/^backup_(invalid|key_mismatch)$/)]);
+      expect(await findTenant(platform.db, fresh)).toBeUndefined();
+      expect(await databaseIsThere(databaseOf(fresh))).toBe(false);
+    }
+  });
+
+  it('refuses a backup in the old unkeyed format 1 as unauthenticated', async () => {
+    const archive = fs.readFileSync(backupFile).subarray(12 + fs.readFileSync(backupFile).readUInt32BE(8), -32);
+    const file = path.join(dir, 'format-1.tansu-backup');
+    writeFormat1Backup(file, id, archive);
+    await expectRefusedLeavingNothing(file, uniqueTenantId('old'), 'backup_unauthenticated', /older format 1, whose checksum is not keyed/);
+  });
+});
+
+describe('a forged archive', () => {
+  // The payload runs a shell command on the database server when the archive is restored:
+  // REFRESH MATERIALIZED VIEW (emitted by pg_dump for a populated view) calls the function.
+  // It fires only outside the database it was built in, i.e. in the scratch database of a restore.
+  const forgeDb = `tansu_forge_${crypto.randomBytes(4).toString('hex')}`;
+  const marker = `/tmp/tansu-forged-${crypto.randomBytes(6).toString('hex')}`;
+  const archive = path.join(dir, 'forged.archive');
+
+  /** Looked up through the server, which is where the payload would run (also in a container). */
+  const markerExists = () =>
+    withMaintenanceSession(clusterUrl(), async (c) => (await c.query<{ present: boolean }>('SELECT (pg_stat_file($1, true)).size IS NOT NULL AS present', [marker])).rows[0]!.present);
+
+  beforeAll(async () => {
+    await withMaintenanceSession(clusterUrl(), (c) => createDatabase(c, forgeDb));
+    const db = openTenantDatabase(clusterUrl(), forgeDb, 1);
+    try {
+      await sql`
+        CREATE FUNCTION public.payload() RETURNS int LANGUAGE plpgsql AS $body$
+        BEGIN
+          IF current_database() <> ${sql.lit(forgeDb)} THEN
+            EXECUTE format('COPY (SELECT 1) TO PROGRAM %L', ${sql.lit(`touch ${marker}`)});
+          END IF;
+          RETURN 1;
+        END
+        $body$`.execute(db);
+      await sql`CREATE MATERIALIZED VIEW public.innocent AS SELECT public.payload() AS x`.execute(db);
+    } finally {
+      await db.destroy();
+    }
+    await dumpDatabase(clusterUrl(), forgeDb, archive, undefined);
+  });
+  afterAll(async () => {
+    await withMaintenanceSession(clusterUrl(), async (c) => {
+      await dropDatabase(c, forgeDb);
+      await c.query(`COPY (SELECT 1) TO PROGRAM 'rm -f ${marker}'`);
+    });
+  });
+
+  const description = (tenantId: string) => ({
+    createdAt: new Date().toISOString(), serverVersionNum: 150000,
+    tenant: { id: tenantId, displayName: 'Forged', status: 'active', cluster: 'main', databaseName: 'x', createdAt: new Date().toISOString() },
+  });
+
+  it('is refused before pg_restore runs, however it is dressed up: the payload never runs, nothing is created', async () => {
+    const victim = uniqueTenantId('forged');
+    const ours = backupSealKey(platform.config);
+    // Sealed with a key the forger chose, claiming this platform's key id.
+    const guessed = path.join(dir, 'forged-guessed-key.tansu-backup');
+    await writeBackupFile(guessed, description(victim), archive, { key: crypto.randomBytes(32), id: ours.id });
+    await expectRefusedLeavingNothing(guessed, victim, 'backup_invalid', /seal does not verify/);
+    // Sealed properly, but under another master key.
+    const foreign = path.join(dir, 'forged-foreign-key.tansu-backup');
+    await writeBackupFile(foreign, description(victim), archive, deriveBackupSealKey(crypto.randomBytes(32)));
+    await expectRefusedLeavingNothing(foreign, victim, 'backup_key_mismatch', /sealed under another master key/);
+    // The old format, whose SHA-256 anyone can compute (what the forger used before).
+    const unkeyed = path.join(dir, 'forged-format-1.tansu-backup');
+    writeFormat1Backup(unkeyed, victim, fs.readFileSync(archive));
+    await expectRefusedLeavingNothing(unkeyed, victim, 'backup_unauthenticated');
+    expect(await markerExists()).toBe(false);
+
+    // Control: the payload is live. Handed to pg_restore directly, it runs the command.
+    const scratch = await restoreIntoScratchDatabase(clusterUrl(), { file: archive }, undefined);
+    await withMaintenanceSession(clusterUrl(), (c) => dropDatabase(c, scratch));
+    expect(await markerExists()).toBe(true);
   });
 });
 

@@ -6,7 +6,7 @@ import { restoreTenant } from '../../provisioning/restore.ts';
 export const tenantBackupCommand: CommandSpec = {
   path: ['tenant', 'backup'],
   args: ['<id>'],
-  summary: "Write one file with the tenant's database (pg_dump) and registry entry; prints path, size, SHA-256",
+  summary: "Write one sealed file with the tenant's database (pg_dump) and registry entry; prints path, size, SHA-256",
   options: [{ name: 'out', description: 'file to write (default backups/<id>-<timestamp>.tansu-backup)' }],
   async run(context) {
     const [id] = context.args;
@@ -28,7 +28,7 @@ export const tenantRestoreCommand: CommandSpec = {
   summary: 'Restore a tenant from a backup file into a fresh database, then swap it in',
   options: [
     { name: 'from', description: 'backup file written by `tansu tenant backup`', required: true },
-    { name: 'as', description: 'restore under another tenant id (a copy, keys re-sealed for it)' },
+    { name: 'as', description: 'restore under another tenant id (an independent copy: fresh signing keys, no sessions, tokens or invitations of the original)' },
     { name: 'force', description: 'replace the existing tenant of that id', type: 'boolean' },
     { name: 'cluster', description: 'cluster for a tenant that does not exist yet (default: least loaded)' },
   ],

@@ -77,20 +77,30 @@ export async function loadPublishedKeySet(db: TenantDb, tenantId: string, secret
 }
 
 /**
- * Re-seals every private key for another tenant id (a backup restored with `--as`): the sealed
- * form is bound to the tenant id, so without this the copy could not open its own keys. Opening
- * each key also proves the backup was sealed under this platform's master key.
+ * Opens every private key of a restored database and returns how many there are: a backup whose
+ * keys do not open was taken under another master key, and the tenant could not sign with them.
  */
-export async function resealSigningKeys(db: TenantDb, fromTenant: string, toTenant: string, secrets: SecretBox): Promise<number> {
+export async function checkSigningKeysOpen(db: TenantDb, tenantId: string, secrets: SecretBox): Promise<number> {
   const rows = await db.selectFrom('signing_keys').select(['kid', 'private_jwk_encrypted']).execute();
-  for (const row of rows) {
-    const plain = secrets.open(row.private_jwk_encrypted, keyContext(fromTenant, row.kid));
-    if (fromTenant === toTenant) continue;
-    await db
-      .updateTable('signing_keys')
-      .set({ private_jwk_encrypted: secrets.seal(plain, keyContext(toTenant, row.kid)) })
-      .where('kid', '=', row.kid)
-      .execute();
-  }
+  for (const row of rows) secrets.open(row.private_jwk_encrypted, keyContext(tenantId, row.kid));
   return rows.length;
+}
+
+/**
+ * Replaces every key with fresh ones (an active and a next key for each algorithm the tenant
+ * signed with): a copy of a tenant restored under another id must not sign, or publish, what the
+ * original does. Returns how many keys it now has.
+ */
+export async function replaceSigningKeys(db: TenantDb, tenantId: string, secrets: SecretBox): Promise<number> {
+  const activeAlgs = await db.selectFrom('signing_keys').select('alg').distinct().where('state', '=', 'active').execute();
+  const algs: SigningAlg[] = activeAlgs.length > 0 ? activeAlgs.map((row) => row.alg as SigningAlg) : ['RS256'];
+  const fresh = await Promise.all(algs.map(async (alg) => [await generateSigningKey(tenantId, alg, secrets), await generateSigningKey(tenantId, alg, secrets)] as const));
+  await db.transaction().execute(async (trx) => {
+    await trx.deleteFrom('signing_keys').execute();
+    for (const [active, next] of fresh) {
+      await insertSigningKey(trx, active, 'active');
+      await insertSigningKey(trx, next, 'next');
+    }
+  });
+  return fresh.length * 2;
 }
