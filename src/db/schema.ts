@@ -152,8 +152,13 @@ export interface TenantDatabase {
   login_attempts: {
     id: Generated<string>;
     user_id: string | null;
+    /** HMAC-SHA256 of the canonical email under the tenant's identifier key (login-throttle.ts). */
     identifier_hash: string;
     ip: string;
+    /** The IPv4 address or IPv6 /64 the limits count by (ip-bucket.ts). */
+    ip_bucket: string;
+    /** The device cookie the attempt presented (device-cookie.ts); NULL for an unknown browser. */
+    device_id: ColumnType<string | null, string | null | undefined, string | null>;
     succeeded: boolean;
     reason: string | null;
     occurred_at: Timestamp;

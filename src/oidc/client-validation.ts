@@ -29,7 +29,8 @@ function validatorProvider(): Promise<Provider> {
     });
     const provider = new Provider(issuer, configuration);
     // The same grant types as a tenant's provider (see provider.ts), so the schema accepts them.
-    registerPasswordGrant(provider, { tenantId: 'validation', db: unusedDb, resourceIndicators: configuration.features!.resourceIndicators! });
+    const unusedKeys = { tenantId: 'validation', identifier: crypto.randomBytes(32), device: crypto.randomBytes(32) };
+    registerPasswordGrant(provider, { db: unusedDb, loginKeys: unusedKeys, resourceIndicators: configuration.features!.resourceIndicators! });
     return provider;
   })();
   return validator;

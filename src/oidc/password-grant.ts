@@ -2,6 +2,7 @@ import { errors, type Account, type Configuration, type KoaContextWithOIDC } fro
 import type Provider from 'oidc-provider';
 import type { TenantDb } from '../db/tenant-database.ts';
 import { authenticatePassword } from '../modules/users/authenticate.ts';
+import type { TenantLoginKeys } from '../modules/users/login-keys.ts';
 import { createFindAccount } from './account.ts';
 import { clientIpOf } from './client-ip.ts';
 import { OIDC_SCOPES } from './configuration.ts';
@@ -32,8 +33,9 @@ const MAX_CREDENTIAL_LENGTH = 1024;
 type ResourceIndicators = NonNullable<NonNullable<Configuration['features']>['resourceIndicators']>;
 
 export interface PasswordGrantDependencies {
-  tenantId: string;
   db: TenantDb;
+  /** The tenant's sign-in keys (login-keys.ts), for the keyed identifier digests of the throttle. */
+  loginKeys: TenantLoginKeys;
   /** The provider's own resource-indicator policy, so API tokens come out as in the code flow. */
   resourceIndicators: Pick<ResourceIndicators, 'defaultResource' | 'getResourceServerInfo'>;
 }
@@ -75,7 +77,7 @@ async function passwordGrant(
   const requested = requestedScopes(params, client);
   const resourceServer = await resolveResource(provider, deps, ctx, client, params);
 
-  const outcome = await authenticatePassword(deps.db, deps.tenantId, { email: username, password, ip: clientIpOf(ctx.req) ?? ctx.ip });
+  const outcome = await authenticatePassword(deps.db, deps.loginKeys, { email: username, password, ip: clientIpOf(ctx.req) ?? ctx.ip });
   if (!outcome.ok) {
     if (outcome.reason === 'throttled') {
       ctx.set('Retry-After', String(outcome.retryAfterSeconds));

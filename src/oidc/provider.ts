@@ -6,6 +6,7 @@ import { providerConfiguration } from './configuration.ts';
 import { createTenantCatalog } from './tenant-catalog.ts';
 import { tenantCookieKeys } from './cookie-keys.ts';
 import { registerPasswordGrant } from './password-grant.ts';
+import { loginKeysFor } from '../modules/users/login-keys.ts';
 import { countIssuedTokens } from '../ops/metrics.ts';
 
 export interface TenantProviderInput {
@@ -38,7 +39,11 @@ export async function createTenantProvider(platform: Platform, tenant: TenantPro
   provider.proxy = platform.config.trustedProxies.length > 0;
   useHashedClientSecrets(provider);
   keepClientInstances(provider);
-  registerPasswordGrant(provider, { tenantId: tenant.id, db: tenant.db, resourceIndicators: configuration.features!.resourceIndicators! });
+  registerPasswordGrant(provider, {
+    db: tenant.db,
+    loginKeys: loginKeysFor(platform.config, tenant.id),
+    resourceIndicators: configuration.features!.resourceIndicators!,
+  });
 
   const log = platform.log.child({ tenant: tenant.id });
   provider.on('server_error', (_ctx, error) => log.error({ err: error }, 'oidc-provider server error'));

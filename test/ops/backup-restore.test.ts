@@ -17,6 +17,7 @@ import { findTenant } from '../../src/platform/tenants.repository.ts';
 import { openTenantDatabase, type TenantDb } from '../../src/db/tenant-database.ts';
 import { insertUser } from '../../src/modules/users/users.repository.ts';
 import { authenticatePassword } from '../../src/modules/users/authenticate.ts';
+import { loginKeysFor } from '../../src/modules/users/login-keys.ts';
 import { loadPublishedKeySet, openPrivateJwk } from '../../src/modules/keys/signing-keys.ts';
 import { hashPassword } from '../../src/crypto/passwords.ts';
 import { createDatabase, databaseExists, dropDatabase, withMaintenanceSession } from '../../src/db/postgres.ts';
@@ -120,7 +121,7 @@ describe('tenant backup and restore', () => {
     expect(result).toMatchObject({ replaced: true, signingKeys: 2 });
     expect(result.tenant.status).toBe('active');
     expect(await emails(id)).toEqual(['admin@bk.test', 'alice@bk.test']);
-    const login = await withTenantDb(id, (db) => authenticatePassword(db, id, { email: 'alice@bk.test', password, ip: '127.0.0.1' }));
+    const login = await withTenantDb(id, (db) => authenticatePassword(db, loginKeysFor(platform.config, id), { email: 'alice@bk.test', password, ip: '127.0.0.1' }));
     expect(login.ok).toBe(true);
     expect(await verifiesWithPublishedKeys(id, tokenBefore)).toBe(true);
     expect(await withTenantDb(id, (db) => loadPublishedKeySet(db, id, platform.secrets).then((set) => set.jwks))).toHaveLength(2);

@@ -152,8 +152,8 @@ describe('signing key rotation', () => {
       await db
         .insertInto('login_attempts')
         .values([
-          { identifier_hash: 'old', ip: '192.0.2.1', succeeded: false, reason: 'invalid_credentials', occurred_at: new Date(Date.now() - 30 * 86_400_000) },
-          { identifier_hash: 'recent', ip: '192.0.2.1', succeeded: false, reason: 'invalid_credentials', occurred_at: hourAgo },
+          { identifier_hash: 'old', ip: '192.0.2.1', ip_bucket: '192.0.2.1', succeeded: false, reason: 'invalid_credentials', occurred_at: new Date(Date.now() - 30 * 86_400_000) },
+          { identifier_hash: 'recent', ip: '192.0.2.1', ip_bucket: '192.0.2.1', succeeded: false, reason: 'invalid_credentials', occurred_at: hourAgo },
         ])
         .execute();
     });

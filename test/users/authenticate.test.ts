@@ -4,6 +4,7 @@ import { sql } from 'kysely';
 import type { TenantDb } from '../../src/db/tenant-database.ts';
 import { authenticatePassword, type AuthenticationResult } from '../../src/modules/users/authenticate.ts';
 import { THROTTLE } from '../../src/modules/users/login-throttle.ts';
+import { loginKeysFor } from '../../src/modules/users/login-keys.ts';
 import { createUser, listUsers } from '../../src/modules/users/users.service.ts';
 import { verifyPassword } from '../../src/crypto/passwords.ts';
 import { startUsersTestBed, type UsersTestBed } from './support.ts';
@@ -24,12 +25,12 @@ let nextIp = 1;
 /** Each test signs in from its own address, so the per-IP limit of one test never touches another. */
 const freshIp = () => `192.0.2.${nextIp++}`;
 
-const login = (tenant: { id: string; db: TenantDb }, email: string, password: string, ip: string) =>
-  authenticatePassword(tenant.db, tenant.id, { email, password, ip });
+const login = (tenant: { id: string; db: TenantDb }, email: string, password: string, ip: string, deviceCookie?: string) =>
+  authenticatePassword(tenant.db, loginKeysFor(bed.platform.config, tenant.id), { email, password, ip, deviceCookie });
 
-/** Moves every recorded attempt back past the window, as if that much time had passed. */
-async function letWindowPass(db: TenantDb): Promise<void> {
-  await sql`UPDATE login_attempts SET occurred_at = occurred_at - make_interval(secs => ${THROTTLE.windowSeconds + 1})`.execute(db);
+/** Moves every recorded attempt back, as if that many seconds had passed. */
+async function shiftBack(db: TenantDb, seconds: number): Promise<void> {
+  await sql`UPDATE login_attempts SET occurred_at = occurred_at - make_interval(secs => ${seconds})`.execute(db);
 }
 
 function reasons(results: AuthenticationResult[]): string[] {
@@ -71,25 +72,87 @@ describe('password storage', () => {
 });
 
 describe('brute-force protection', () => {
-  it('locks an account after repeated failures, refusing even the right password until the window passes', async () => {
+  it('refuses an IP after repeated failures for one account, while the owner signs in from elsewhere', async () => {
     await createUser(acme.db, { email: 'victim@example.test', password: 'victim password 1' }, 'test');
-    const ip = freshIp();
+    const attacker = freshIp();
     const failures: AuthenticationResult[] = [];
-    for (let i = 0; i < THROTTLE.maxFailuresPerIdentifier; i++) failures.push(await login(acme, 'victim@example.test', `wrong ${i}`, ip));
-    expect(reasons(failures)).toEqual(Array(THROTTLE.maxFailuresPerIdentifier).fill('invalid_credentials'));
+    for (let i = 0; i < THROTTLE.maxFailuresPerAccountAndIp; i++) failures.push(await login(acme, 'victim@example.test', `wrong ${i}`, attacker));
+    expect(reasons(failures)).toEqual(Array(THROTTLE.maxFailuresPerAccountAndIp).fill('invalid_credentials'));
 
-    // From another address too: the lock is on the account, not the connection.
-    const refused = await login(acme, 'victim@example.test', 'victim password 1', freshIp());
+    // The attacker's address is refused for this account, even with the right password...
+    const refused = await login(acme, 'victim@example.test', 'victim password 1', attacker);
     expect(refused).toMatchObject({ ok: false, reason: 'throttled' });
     const retry = (refused as { retryAfterSeconds: number }).retryAfterSeconds;
     expect(retry).toBeGreaterThan(THROTTLE.windowSeconds - 60);
     expect(retry).toBeLessThanOrEqual(THROTTLE.windowSeconds);
-    const listed = (await listUsers(acme.db)).find((u) => u.email === 'victim@example.test')!;
-    expect(listed.lockedUntil).not.toBeNull();
-
-    await letWindowPass(acme.db);
+    // ...but the owner, elsewhere, is not locked out.
     expect((await login(acme, 'victim@example.test', 'victim password 1', freshIp())).ok).toBe(true);
-    expect((await listUsers(acme.db)).find((u) => u.email === 'victim@example.test')!.lockedUntil).toBeNull();
+  });
+
+  it('slows sign-ins to an account failed at from many IPs, with a growing, bounded delay, but never locks it', async () => {
+    await createUser(acme.db, { email: 'botnet@example.test', password: 'botnet password 1' }, 'test');
+    const { freeFailures, baseSeconds, maxSeconds } = THROTTLE.slowdown;
+    for (let i = 0; i < freeFailures; i++) expect(await login(acme, 'botnet@example.test', `guess ${i}`, freshIp())).toMatchObject({ reason: 'invalid_credentials' });
+
+    const delays: number[] = [];
+    for (let extra = 0; extra < 10; extra++) {
+      const expected = Math.min(maxSeconds, baseSeconds * 2 ** extra);
+      const slowed = await login(acme, 'botnet@example.test', 'botnet password 1', freshIp());
+      expect(slowed).toMatchObject({ ok: false, reason: 'throttled' });
+      const retry = (slowed as { retryAfterSeconds: number }).retryAfterSeconds;
+      expect(retry).toBeLessThanOrEqual(expected);
+      expect(retry).toBeGreaterThanOrEqual(Math.max(1, expected - 10));
+      delays.push(expected);
+      await shiftBack(acme.db, expected + 1);
+      expect(await login(acme, 'botnet@example.test', `late guess ${extra}`, freshIp())).toMatchObject({ reason: 'invalid_credentials' });
+    }
+    expect(delays.at(-1)).toBe(maxSeconds);
+    expect((await listUsers(acme.db)).find((u) => u.email === 'botnet@example.test')!.lockedUntil).not.toBeNull();
+
+    // Once the delay has passed, the right password works: the account was never locked.
+    await shiftBack(acme.db, maxSeconds + 1);
+    expect((await login(acme, 'botnet@example.test', 'botnet password 1', freshIp())).ok).toBe(true);
+    expect((await listUsers(acme.db)).find((u) => u.email === 'botnet@example.test')!.lockedUntil).toBeNull();
+  });
+
+  it('counts an IPv6 /64 as one address, and an IPv4-mapped address as its IPv4 address', async () => {
+    await createUser(acme.db, { email: 'v6@example.test', password: 'v6 password 123' }, 'test');
+    for (let i = 1; i <= THROTTLE.maxFailuresPerAccountAndIp; i++) {
+      expect(await login(acme, 'v6@example.test', 'wrong', `2001:db8:77:1:${i}::${i}`)).toMatchObject({ reason: 'invalid_credentials' });
+    }
+    expect(await login(acme, 'v6@example.test', 'v6 password 123', '2001:db8:77:1:ffff:1:2:3')).toMatchObject({ reason: 'throttled' });
+    expect((await login(acme, 'v6@example.test', 'v6 password 123', '2001:db8:77:2::1')).ok).toBe(true);
+
+    const ip = freshIp();
+    for (let i = 0; i < THROTTLE.maxFailuresPerAccountAndIp; i++) await login(acme, 'v6@example.test', 'wrong', `::ffff:${ip}`);
+    expect(await login(acme, 'v6@example.test', 'v6 password 123', ip)).toMatchObject({ reason: 'throttled' });
+  });
+
+  it('lets a browser that signed in before keep its own budget, untouched by strangers', async () => {
+    await createUser(acme.db, { email: 'owner@example.test', password: 'owner password 1' }, 'test');
+    const home = freshIp();
+    const first = await login(acme, 'owner@example.test', 'owner password 1', home);
+    const cookie = first.ok ? first.deviceCookie : '';
+    expect(cookie).toMatch(/^v1\./);
+
+    // Strangers: the owner's own address refused for the account, and the account slowed everywhere.
+    for (let i = 0; i < THROTTLE.maxFailuresPerAccountAndIp; i++) await login(acme, 'owner@example.test', `stranger ${i}`, home);
+    for (let i = 0; i < THROTTLE.slowdown.freeFailures; i++) await login(acme, 'owner@example.test', `botnet ${i}`, freshIp());
+    expect(await login(acme, 'owner@example.test', 'owner password 1', home)).toMatchObject({ reason: 'throttled' });
+    expect(await login(acme, 'owner@example.test', 'owner password 1', freshIp())).toMatchObject({ reason: 'throttled' });
+
+    // The owner's browser is not slowed, from home or elsewhere.
+    expect((await login(acme, 'owner@example.test', 'owner password 1', home, cookie)).ok).toBe(true);
+    expect((await login(acme, 'owner@example.test', 'owner password 1', freshIp(), cookie)).ok).toBe(true);
+
+    // Its own failures count against it alone: its budget spent, it is refused, strangers or not.
+    const device: AuthenticationResult[] = [];
+    for (let i = 0; i <= THROTTLE.maxFailuresPerDevice; i++) device.push(await login(acme, 'owner@example.test', `typo ${i}`, freshIp(), cookie));
+    expect(reasons(device)).toEqual([...Array(THROTTLE.maxFailuresPerDevice).fill('invalid_credentials'), 'throttled']);
+    // And a cookie of one account is nothing for another.
+    await createUser(acme.db, { email: 'neighbour@example.test', password: 'neighbour password' }, 'test');
+    for (let i = 0; i < THROTTLE.slowdown.freeFailures; i++) await login(acme, 'neighbour@example.test', `botnet ${i}`, freshIp());
+    expect(await login(acme, 'neighbour@example.test', 'neighbour password', freshIp(), cookie)).toMatchObject({ reason: 'throttled' });
   });
 
   it('answers an unknown email exactly like a known email with a wrong password', async () => {
@@ -97,7 +160,7 @@ describe('brute-force protection', () => {
     const run = async (email: string) => {
       const ip = freshIp();
       const results: AuthenticationResult[] = [];
-      for (let i = 0; i <= THROTTLE.maxFailuresPerIdentifier; i++) results.push(await login(acme, email, `guess ${i}`, ip));
+      for (let i = 0; i <= THROTTLE.maxFailuresPerAccountAndIp; i++) results.push(await login(acme, email, `guess ${i}`, ip));
       return results;
     };
     const known = await run('known@example.test');
@@ -114,8 +177,8 @@ describe('brute-force protection', () => {
     const ip = freshIp();
     const results = await Promise.all(Array.from({ length: 12 }, (_, i) => login(acme, 'burst@example.test', `parallel ${i}`, ip)));
     const checked = results.filter((r) => !r.ok && r.reason === 'invalid_credentials').length;
-    expect(checked).toBeLessThanOrEqual(THROTTLE.maxFailuresPerIdentifier);
-    expect(results.filter((r) => !r.ok && r.reason === 'throttled').length).toBeGreaterThanOrEqual(12 - THROTTLE.maxFailuresPerIdentifier);
+    expect(checked).toBeLessThanOrEqual(THROTTLE.maxFailuresPerAccountAndIp);
+    expect(results.filter((r) => !r.ok && r.reason === 'throttled').length).toBeGreaterThanOrEqual(12 - THROTTLE.maxFailuresPerAccountAndIp);
   });
 
   it('refuses an IP after repeated failures across many emails, while other IPs still sign in', async () => {
@@ -133,7 +196,7 @@ describe('brute-force protection', () => {
   it('starts the count afresh after a successful sign-in', async () => {
     await createUser(acme.db, { email: 'typo@example.test', password: 'typo password 12' }, 'test');
     const ip = freshIp();
-    const below = THROTTLE.maxFailuresPerIdentifier - 1;
+    const below = THROTTLE.maxFailuresPerAccountAndIp - 1;
     for (let i = 0; i < below; i++) expect((await login(acme, 'typo@example.test', 'typo', ip)).ok).toBe(false);
     expect((await login(acme, 'typo@example.test', 'typo password 12', ip)).ok).toBe(true);
     for (let i = 0; i < below; i++) expect(await login(acme, 'typo@example.test', 'typo', ip)).toMatchObject({ reason: 'invalid_credentials' });
@@ -158,6 +221,19 @@ describe('tenant isolation', () => {
     expect(await login(globex, 'twin@example.test', 'password at acme', freshIp())).toEqual({ ok: false, reason: 'invalid_credentials' });
     const atGlobex = await login(globex, 'twin@example.test', 'password at globex', freshIp());
     expect(atGlobex.ok && atGlobex.user.id).toBe(b.user.id);
+  });
+
+  it('makes a device cookie of one tenant useless at another', async () => {
+    await createUser(acme.db, { email: 'device-twin@example.test', password: 'same password 12' }, 'test');
+    await createUser(globex.db, { email: 'device-twin@example.test', password: 'same password 12' }, 'test');
+    const atAcme = await login(acme, 'device-twin@example.test', 'same password 12', freshIp());
+    const atGlobex = await login(globex, 'device-twin@example.test', 'same password 12', freshIp());
+    const acmeCookie = atAcme.ok ? atAcme.deviceCookie : '';
+    const globexCookie = atGlobex.ok ? atGlobex.deviceCookie : '';
+    for (let i = 0; i < THROTTLE.slowdown.freeFailures; i++) await login(globex, 'device-twin@example.test', `botnet ${i}`, freshIp());
+
+    expect(await login(globex, 'device-twin@example.test', 'same password 12', freshIp(), acmeCookie)).toMatchObject({ reason: 'throttled' });
+    expect((await login(globex, 'device-twin@example.test', 'same password 12', freshIp(), globexCookie)).ok).toBe(true);
   });
 
   it('does not let a user of one tenant sign in at another', async () => {

@@ -15,7 +15,7 @@ afterAll(async () => {
 });
 
 it('deletes sign-in activity older than the retention and keeps the rest', async () => {
-  const row = { identifier_hash: 'h', ip: '192.0.2.1', succeeded: false, reason: 'invalid_credentials' };
+  const row = { identifier_hash: 'h', ip: '192.0.2.1', ip_bucket: '192.0.2.1', succeeded: false, reason: 'invalid_credentials' };
   await db
     .insertInto('login_attempts')
     .values([

@@ -163,14 +163,31 @@ describe('grant_type=password (legacy, opt-in)', () => {
     expect(unknown.body).toBe(wrong.body);
   });
 
-  it('is locked out like the login page: refused even with the right password, with Retry-After', async () => {
-    for (let i = 0; i < THROTTLE.maxFailuresPerIdentifier; i++) {
-      await token(acme.id, legacy, { grant_type: 'password', username: 'locked@example.test', password: `wrong ${i}` });
+  it('is throttled like the login page: an address refused for the account even with the right password, with Retry-After', async () => {
+    const attacker = freshIp();
+    for (let i = 0; i < THROTTLE.maxFailuresPerAccountAndIp; i++) {
+      await token(acme.id, legacy, { grant_type: 'password', username: 'locked@example.test', password: `wrong ${i}` }, attacker);
     }
-    const refused = await token(acme.id, legacy, { grant_type: 'password', username: 'locked@example.test', password: 'locked password 1' });
+    // The owner, from another address, is not locked out by them.
+    const owner = await token(acme.id, legacy, { grant_type: 'password', username: 'locked@example.test', password: 'locked password 1' });
+    expect(owner.statusCode, owner.body).toBe(200);
+    const refused = await token(acme.id, legacy, { grant_type: 'password', username: 'locked@example.test', password: 'locked password 1' }, attacker);
     expect(refused.statusCode).toBe(400);
     expect(refused.json()).toEqual({ error: 'invalid_grant', error_description: expect.stringMatching(/^too many failed sign-in attempts; retry in \d+ seconds$/) });
     expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+  });
+
+  it('answers invalid_grant, not a server error, for a username with a NUL byte or a bidi override', async () => {
+    for (const username of ['alice\u0000@example.test', 'alice@example.test\u0000', 'ecila\u202e@example.test']) {
+      const response = await token(acme.id, legacy, { grant_type: 'password', username, password: 'alice password 1' });
+      expect(response.statusCode, JSON.stringify(username)).toBe(400);
+      expect(response.json().error).toBe('invalid_grant');
+    }
+  });
+
+  it('finds the account under a full-width spelling of its email', async () => {
+    const response = await token(acme.id, legacy, { grant_type: 'password', username: 'ＡＬＩＣＥ@example.test', password: 'alice password 1' });
+    expect(response.statusCode, response.body).toBe(200);
   });
 
   it('answers unauthorized_client for a client that has not enabled the grant', async () => {

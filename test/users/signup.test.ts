@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import type { TenantDb } from '../../src/db/tenant-database.ts';
@@ -6,6 +7,8 @@ import { updateTenantSettings } from '../../src/modules/settings/settings.servic
 import { createInvitation, hashInvitationToken } from '../../src/modules/users/invitations.service.ts';
 import { rolesOf } from '../../src/modules/users/users.repository.ts';
 import { authenticatePassword } from '../../src/modules/users/authenticate.ts';
+import { loginKeysFor } from '../../src/modules/users/login-keys.ts';
+import { createUser } from '../../src/modules/users/users.service.ts';
 import { startUsersTestBed, type UsersTestBed } from './support.ts';
 
 let bed: UsersTestBed;
@@ -55,7 +58,7 @@ describe('POST /t/<id>/api/auth/signup', () => {
     const row = await userRow(open.db, 'alice@example.test');
     expect(row).toMatchObject({ email: 'alice@example.test', name: 'Alice', email_verified: false, status: 'active' });
     expect(row!.password_hash).toMatch(/^\$argon2id\$/);
-    const login = await authenticatePassword(open.db, open.id, { email: 'alice@example.test', password: 'alice password 1', ip: freshIp() });
+    const login = await authenticatePassword(open.db, loginKeysFor(bed.platform.config, open.id), { email: 'alice@example.test', password: 'alice password 1', ip: freshIp() });
     expect(login.ok).toBe(true);
   });
 
@@ -70,7 +73,7 @@ describe('POST /t/<id>/api/auth/signup', () => {
 
     const after = await userRow(open.db, 'bob@example.test');
     expect(after!.password_hash).toBe(before!.password_hash);
-    const stolen = await authenticatePassword(open.db, open.id, { email: 'bob@example.test', password: 'attacker password', ip: freshIp() });
+    const stolen = await authenticatePassword(open.db, loginKeysFor(bed.platform.config, open.id), { email: 'bob@example.test', password: 'attacker password', ip: freshIp() });
     expect(stolen.ok).toBe(false);
     const audit = await open.db.selectFrom('audit_events').select('action').where('action', '=', 'user.signup_for_existing_email').execute();
     expect(audit).toHaveLength(1);
@@ -93,6 +96,64 @@ describe('POST /t/<id>/api/auth/signup', () => {
     const broken = await signup(open.id, '{"email":');
     expect(broken.statusCode).toBe(400);
     expect(broken.json().error).toBeTypeOf('string');
+  });
+
+  it('refuses control characters and bidi overrides in emails and names with 400, never a 500', async () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ email: 'nul\u0000byte@example.test', password: 'long enough 123' }, 'invalid_email'],
+      [{ email: 'tab\tin@example.test', password: 'long enough 123' }, 'invalid_email'],
+      [{ email: 'c1\u0085@example.test', password: 'long enough 123' }, 'invalid_email'],
+      [{ email: 'moc.elpmaxe\u202e@example.test', password: 'long enough 123' }, 'invalid_email'],
+      [{ email: 'iso\u2066late@example.test', password: 'long enough 123' }, 'invalid_email'],
+      [{ email: 'mark\u200f@example.test', password: 'long enough 123' }, 'invalid_email'],
+      [{ email: 'named@example.test', password: 'long enough 123', name: 'Nul\u0000Name' }, 'invalid_name'],
+      [{ email: 'named@example.test', password: 'long enough 123', name: 'Admin\u202etoor' }, 'invalid_name'],
+      [{ email: 'named@example.test', password: 'long enough 123', name: 'Line\nbreak' }, 'invalid_name'],
+    ];
+    for (const [body, code] of cases) {
+      const response = await signup(open.id, body);
+      expect(response.statusCode, JSON.stringify(body)).toBe(400);
+      expect(response.json().error, JSON.stringify(body)).toBe(code);
+    }
+    expect(await userRow(open.db, 'named@example.test')).toBeUndefined();
+  });
+
+  it('stores emails and names in NFKC, so a full-width look-alike is the same account', async () => {
+    expect((await signup(open.id, { email: 'look@example.test', password: 'look password 12', name: 'Ｌｏｏｋ ﬁne' })).statusCode).toBe(202);
+    const taken = await signup(open.id, { email: 'ｌｏｏｋ＠ＥＸＡＭＰＬＥ.test', password: 'attacker password' });
+    expect(taken.statusCode).toBe(202);
+    const rows = await open.db.selectFrom('users').select(['email', 'name']).where('email', 'like', '%ook@%').execute();
+    expect(rows).toEqual([{ email: 'look@example.test', name: 'Look fine' }]);
+    // A new full-width address is stored in its canonical form, and signs in under either spelling.
+    expect((await signup(open.id, { email: 'ｗｉｄｅ@Example.test', password: 'wide password 12' })).statusCode).toBe(202);
+    expect(await userRow(open.db, 'wide@example.test')).toMatchObject({ email: 'wide@example.test' });
+    const keys = loginKeysFor(bed.platform.config, open.id);
+    expect((await authenticatePassword(open.db, keys, { email: 'ｗｉｄｅ@example.test', password: 'wide password 12', ip: freshIp() })).ok).toBe(true);
+  });
+
+  it('applies the same rules to invitations and to users created by an admin (the CLI)', async () => {
+    await expect(createInvitation(invite.db, { email: 'bad\u0000@example.test' }, 'test')).rejects.toMatchObject({ code: 'invalid_email', status: 400 });
+    await expect(createUser(invite.db, { email: 'bad\u202e@example.test', password: 'long enough 123' }, 'test')).rejects.toMatchObject({ code: 'invalid_email' });
+    await expect(createUser(invite.db, { email: 'ok@example.test', name: 'x\u0007y' }, 'test')).rejects.toMatchObject({ code: 'invalid_name' });
+    await createUser(invite.db, { email: 'twice@example.test', password: 'long enough 123' }, 'test');
+    await expect(createUser(invite.db, { email: 'ｔｗｉｃｅ@example.test', password: 'long enough 123' }, 'test')).rejects.toMatchObject({ code: 'user_exists' });
+    await expect(createInvitation(invite.db, { email: 'ＴＷＩＣＥ@example.test' }, 'test')).rejects.toMatchObject({ code: 'user_exists' });
+    const { invitation } = await createInvitation(invite.db, { email: 'ｉｎｖｉｔｅｅ@example.test' }, 'test');
+    expect(invitation.email).toBe('invitee@example.test');
+  });
+
+  it('stores only a keyed digest of the email in the sign-in activity', async () => {
+    expect((await signup(open.id, { email: 'digest@example.test', password: 'digest password 1' })).statusCode).toBe(202);
+    const rows = await open.db.selectFrom('login_attempts').select('identifier_hash').where('reason', '=', 'signup').execute();
+    const unkeyed = crypto.createHash('sha256').update(`${open.id}\0digest@example.test`).digest('hex');
+    const plain = crypto.createHash('sha256').update('digest@example.test').digest('hex');
+    const hashes = rows.map((r) => r.identifier_hash);
+    expect(hashes.length).toBeGreaterThan(0);
+    expect(hashes).not.toContain(unkeyed);
+    expect(hashes).not.toContain(plain);
+    // HMAC-SHA256 under HKDF(master key, 'tansu-login-identifier-v1', 'tenant:<id>'): the key no other purpose or tenant uses.
+    const key = Buffer.from(crypto.hkdfSync('sha256', bed.platform.config.masterKey!, 'tansu-login-identifier-v1', `tenant:${open.id}`, 32));
+    expect(hashes).toContain(crypto.createHmac('sha256', key).update('digest@example.test').digest('hex'));
   });
 
   it('answers 404 tenant_not_found for an unknown tenant, not the provider catch-all', async () => {
@@ -121,7 +182,7 @@ describe('POST /t/<id>/api/auth/signup', () => {
     const ip = freshIp();
     await Promise.all(
       Array.from({ length: THROTTLE.maxFailuresPerIp }, (_, i) =>
-        authenticatePassword(open.db, open.id, { email: `probe-${i}@example.test`, password: 'guess', ip }),
+        authenticatePassword(open.db, loginKeysFor(bed.platform.config, open.id), { email: `probe-${i}@example.test`, password: 'guess', ip }),
       ),
     );
     const response = await signup(open.id, { email: 'probe-new@example.test', password: 'probe password 1' }, ip);
@@ -202,7 +263,7 @@ describe('isolation', () => {
     const a = await userRow(open.db, 'twin@example.test');
     const b = await userRow(closed.db, 'twin@example.test');
     expect(a!.id).not.toBe(b!.id);
-    const cross = await authenticatePassword(closed.db, closed.id, { email: 'twin@example.test', password: 'twin at open 12', ip: freshIp() });
+    const cross = await authenticatePassword(closed.db, loginKeysFor(bed.platform.config, closed.id), { email: 'twin@example.test', password: 'twin at open 12', ip: freshIp() });
     expect(cross).toEqual({ ok: false, reason: 'invalid_credentials' });
   });
 });

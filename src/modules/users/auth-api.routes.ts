@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { resolveTenant } from '../../tenancy/tenancy.plugin.ts';
 import { invalidRequest } from '../../errors.ts';
 import { signUp } from './signup.service.ts';
+import { loginKeysFor } from './login-keys.ts';
 
 /**
  * The tenant's self-service API for first-party apps, `/t/<id>/api/auth/…`. These static paths
@@ -19,7 +20,7 @@ export async function authApiRoutes(app: FastifyInstance): Promise<void> {
       const body = request.body;
       if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalidRequest('the body must be a JSON object');
       const { email, password, name, invitation } = body as Record<string, unknown>;
-      await signUp(tenant.db, tenant.id, { email, password, name, invitation, ip: request.ip });
+      await signUp(tenant.db, loginKeysFor(app.platform.config, tenant.id), { email, password, name, invitation, ip: request.ip });
       // The same answer whether or not the address already had an account (see signup.service.ts).
       return reply.status(202).send({ status: 'accepted', message: 'If the address can be used, its account is ready: sign in with it.' });
     });

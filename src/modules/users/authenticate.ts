@@ -2,17 +2,22 @@ import { sql } from 'kysely';
 import type { TenantDb } from '../../db/tenant-database.ts';
 import { decoyPasswordHash, hashPassword, MAX_PASSWORD_LENGTH, passwordNeedsRehash, verifyPassword } from '../../crypto/passwords.ts';
 import { findUserByEmail, type UserRow } from './users.repository.ts';
+import { canonicalEmail } from './email.ts';
+import type { TenantLoginKeys } from './login-keys.ts';
+import { issueDeviceCookie, trustedDevice } from './device-cookie.ts';
 import {
-  failuresForIdentifier, failuresFromIp, identifierHash, limitedUntil, recordAttempt, secondsUntil, settleAttempt, settleAttemptQuery,
+  failuresForAccountFromIp, failuresFromDevice, failuresFromIp, identifierHash, recordAttempt, secondsUntil, settleAttempt, settleAttemptQuery,
+  slowdownSeconds, throttleState,
 } from './login-throttle.ts';
 
 /**
  * Password sign-in shared by the login page and the legacy password grant. Every refusal looks
  * the same to the caller: `invalid_credentials` (unknown email, wrong password, disabled account
  * alike), or `throttled` with a retry time once the limits of login-throttle.ts are reached.
+ * A success carries a fresh device cookie (device-cookie.ts) for callers that have a browser.
  */
 export type AuthenticationResult =
-  | { ok: true; user: UserRow }
+  | { ok: true; user: UserRow; deviceCookie: string }
   | { ok: false; reason: 'invalid_credentials' }
   | { ok: false; reason: 'throttled'; retryAfterSeconds: number };
 
@@ -20,21 +25,38 @@ export interface PasswordAttempt {
   email: string;
   password: string;
   ip: string;
+  /** The browser's device cookie, if it sent one. */
+  deviceCookie?: string;
 }
 
-export async function authenticatePassword(db: TenantDb, tenantId: string, attempt: PasswordAttempt): Promise<AuthenticationResult> {
-  const email = attempt.email.trim().toLowerCase();
-  const hash = identifierHash(tenantId, email);
-  // Recorded before anything is checked, so concurrent guesses count against each other.
-  const attemptId = await recordAttempt(db, { identifierHash: hash, ip: attempt.ip, reason: 'pending' });
+/** No account has this id (gen_random_uuid never makes it): the failure update of an unknown email touches no row. */
+const NO_USER = '00000000-0000-0000-0000-000000000000';
 
-  const [until, user] = await Promise.all([
-    limitedUntil(db, failuresFromIp(attempt.ip, attemptId), failuresForIdentifier(hash, attemptId)),
-    email.length > 0 && email.length <= 254 ? findUserByEmail(db, email) : Promise.resolve(undefined),
+/**
+ * A known and an unknown email do the same work: the same statements in the same order (the
+ * account lookup runs for both; the failure update names no row for an unknown one) and one
+ * argon2 verify (against a decoy hash when there is no account). Only input that is no address at
+ * all skips the lookup, which tells the caller nothing it did not send.
+ */
+export async function authenticatePassword(db: TenantDb, keys: TenantLoginKeys, attempt: PasswordAttempt): Promise<AuthenticationResult> {
+  const email = canonicalEmail(attempt.email);
+  const hash = identifierHash(keys, email ?? attempt.email.trim().toLowerCase());
+  const device = trustedDevice(keys, hash, attempt.deviceCookie);
+  // Recorded before anything is checked, so concurrent guesses count against each other.
+  const attemptId = await recordAttempt(db, { identifierHash: hash, ip: attempt.ip, reason: 'pending', deviceId: device?.id });
+
+  const [state, user] = await Promise.all([
+    device
+      ? throttleState(db, [failuresFromDevice(hash, device.id, attemptId)])
+      : throttleState(db, [failuresFromIp(attempt.ip, attemptId), failuresForAccountFromIp(hash, attempt.ip, attemptId)], {
+          identifierHash: hash,
+          beforeId: attemptId,
+        }),
+    email ? findUserByEmail(db, email) : Promise.resolve(undefined),
   ]);
-  if (until) {
-    await settleAttempt(db, attemptId, 'throttled', user?.id);
-    return { ok: false, reason: 'throttled', retryAfterSeconds: secondsUntil(until) };
+  if (state.until) {
+    await settleAttempt(db, attemptId, 'throttled', user?.id ?? null);
+    return { ok: false, reason: 'throttled', retryAfterSeconds: secondsUntil(state.until) };
   }
 
   // Always pay for one argon2 verify, so a missing account answers as slowly as a wrong password.
@@ -43,8 +65,16 @@ export async function authenticatePassword(db: TenantDb, tenantId: string, attem
   const ok = passwordOk && user !== undefined && user.password_hash !== null && user.status === 'active';
 
   if (!ok) {
-    await settleAttempt(db, attemptId, 'invalid_credentials', user?.id);
-    if (user) await noteFailure(db, user, hash);
+    // Keeps the account's counters in step for admins (`tansu user list`): `locked_until` now says
+    // until when strangers' failures slow sign-ins to it. One statement, known account or not.
+    const delay = device ? 0 : slowdownSeconds(state.slowdownFailures + 1);
+    const slowedUntil = delay > 0 ? new Date(Date.now() + delay * 1000) : null;
+    await db
+      .with('settled', (qc) => settleAttemptQuery(qc, attemptId, 'invalid_credentials', user?.id ?? null))
+      .updateTable('users')
+      .set({ failed_login_count: sql<number>`failed_login_count + 1`, locked_until: sql<Date | null>`greatest(locked_until, ${slowedUntil})` })
+      .where('id', '=', user?.id ?? NO_USER)
+      .execute();
     return { ok: false, reason: 'invalid_credentials' };
   }
 
@@ -57,15 +87,5 @@ export async function authenticatePassword(db: TenantDb, tenantId: string, attem
     .set({ last_login_at: new Date(), failed_login_count: 0, locked_until: null, ...(rehash ? { password_hash: rehash, updated_at: new Date() } : {}) })
     .where('id', '=', user.id)
     .execute();
-  return { ok: true, user };
-}
-
-/** Keeps the account's counters in step, so admins see a locked account in `tansu user list`. */
-async function noteFailure(db: TenantDb, user: UserRow, hash: string): Promise<void> {
-  const lockedUntil = (await limitedUntil(db, failuresForIdentifier(hash))) ?? null;
-  await db
-    .updateTable('users')
-    .set({ failed_login_count: sql<number>`failed_login_count + 1`, locked_until: lockedUntil })
-    .where('id', '=', user.id)
-    .execute();
+  return { ok: true, user, deviceCookie: issueDeviceCookie(keys, hash, device) };
 }

@@ -7,7 +7,8 @@ import { normalizeEmail } from './email.ts';
 import { grantRoles, insertUserIfNew } from './users.repository.ts';
 import { checkDisplayName, checkPassword } from './users.service.ts';
 import { redeemInvitation } from './invitations.service.ts';
-import { failuresFromIp, identifierHash, limitedUntil, recordAttempt, secondsUntil, settleAttempt, signupsFromIp } from './login-throttle.ts';
+import type { TenantLoginKeys } from './login-keys.ts';
+import { failuresFromIp, identifierHash, recordAttempt, secondsUntil, settleAttempt, signupsFromIp, throttleState } from './login-throttle.ts';
 
 export interface SignupRequest {
   email: unknown;
@@ -23,10 +24,11 @@ const invalidInvitation = () => new AppError('invalid_invitation', 'the invitati
 /**
  * Self-service signup, as the tenant's `signup` setting allows. It never says whether the email
  * already has an account: a new address gets its account, a taken one is left untouched (and the
- * attempt audited), and both get the same answer after the same argon2 work. The caller then
- * signs in; only the account's owner knows a password that works.
+ * attempt audited), and both get the same answer after the same work: one argon2 hash and the
+ * same statements (the attempt is settled in both cases). The caller then signs in; only the
+ * account's owner knows a password that works.
  */
-export async function signUp(db: TenantDb, tenantId: string, request: SignupRequest): Promise<void> {
+export async function signUp(db: TenantDb, keys: TenantLoginKeys, request: SignupRequest): Promise<void> {
   const { signup } = await readTenantSettings(db);
   if (signup === 'disabled') throw signupDisabled();
 
@@ -39,8 +41,8 @@ export async function signUp(db: TenantDb, tenantId: string, request: SignupRequ
   const invitation = request.invitation;
   if (signup === 'invite' && !invitation) throw new AppError('invitation_required', 'signing up at this tenant needs an invitation', 400);
 
-  const attemptId = await recordAttempt(db, { identifierHash: identifierHash(tenantId, email), ip: request.ip, reason: 'signup' });
-  const until = await limitedUntil(db, signupsFromIp(request.ip, attemptId), failuresFromIp(request.ip, attemptId));
+  const attemptId = await recordAttempt(db, { identifierHash: identifierHash(keys, email), ip: request.ip, reason: 'signup' });
+  const { until } = await throttleState(db, [signupsFromIp(request.ip, attemptId), failuresFromIp(request.ip, attemptId)]);
   if (until) {
     await settleAttempt(db, attemptId, 'throttled');
     const retryAfterSeconds = secondsUntil(until);
@@ -72,5 +74,5 @@ export async function signUp(db: TenantDb, tenantId: string, request: SignupRequ
     await settleAttempt(db, attemptId, 'signup_rejected');
     throw error;
   }
-  if (userId) await settleAttempt(db, attemptId, 'signup', userId);
+  await settleAttempt(db, attemptId, 'signup', userId ?? null);
 }

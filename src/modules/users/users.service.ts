@@ -3,6 +3,7 @@ import { AppError } from '../../errors.ts';
 import { generatePassword, hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../../crypto/passwords.ts';
 import { recordAuditEvent } from '../audit/audit.repository.ts';
 import { normalizeEmail } from './email.ts';
+import { canonicalText } from './user-text.ts';
 import { grantRoles, insertUserIfNew, listUsers as listUserRows, type UserRow, type UserWithRoles } from './users.repository.ts';
 
 /** What callers (CLI, APIs) see of a user: never the password hash. */
@@ -55,12 +56,17 @@ export function checkRoleNames(roles: readonly string[]): string[] {
   return names;
 }
 
+/** A display name in NFKC, without control or bidi-override characters (user-text.ts). */
 export function checkDisplayName(name: unknown): string | null {
   if (name === undefined || name === null) return null;
-  if (typeof name !== 'string' || name.trim().length === 0 || name.length > MAX_NAME_LENGTH) {
+  const canonical = typeof name === 'string' ? canonicalText(name)?.trim() : undefined;
+  if (canonical === undefined) {
+    throw new AppError('invalid_name', 'the name must be text without control characters or bidirectional overrides');
+  }
+  if (canonical.length === 0 || canonical.length > MAX_NAME_LENGTH) {
     throw new AppError('invalid_name', `the name must be 1 to ${MAX_NAME_LENGTH} characters`);
   }
-  return name.trim();
+  return canonical;
 }
 
 export function summarizeUser(row: UserRow, roles: string[]): UserSummary {

@@ -3,6 +3,8 @@ import type { Interaction, InteractionResults } from 'oidc-provider';
 import { resolveTenant } from '../../tenancy/tenancy.plugin.ts';
 import type { TenantContext } from '../../tenancy/tenant-context.ts';
 import { authenticatePassword } from '../../modules/users/authenticate.ts';
+import { DEVICE_COOKIE_MAX_AGE_SECONDS, deviceCookieName } from '../../modules/users/device-cookie.ts';
+import { loginKeysFor } from '../../modules/users/login-keys.ts';
 import { tenantCsrfKey } from '../cookie-keys.ts';
 import { isFirstParty } from '../configuration.ts';
 import { csrfTokenFor, csrfTokenValid } from './csrf.ts';
@@ -178,7 +180,10 @@ export async function interactionRoutes(app: FastifyInstance): Promise<void> {
       requireCsrf(loaded, form);
       if (loaded.details.prompt.name !== 'login') throw new InteractionRefused(400, 'You are already signed in for this request.');
       const email = (form.email ?? '').slice(0, 320);
-      const outcome = await authenticatePassword(loaded.tenant.db, loaded.tenant.id, { email, password: form.password ?? '', ip: request.ip });
+      const keys = loginKeysFor(app.platform.config, loaded.tenant.id);
+      const cookieName = deviceCookieName(loaded.tenant.id);
+      const deviceCookie = request.cookies[cookieName];
+      const outcome = await authenticatePassword(loaded.tenant.db, keys, { email, password: form.password ?? '', ip: request.ip, deviceCookie });
       if (!outcome.ok) {
         const name = await clientName(loaded.tenant, loaded.details);
         if (outcome.reason === 'throttled') {
@@ -188,6 +193,17 @@ export async function interactionRoutes(app: FastifyInstance): Promise<void> {
         }
         return sendPage(reply, 401, loginHtml(loaded, name, email, 'The email or password is not correct.'));
       }
+      // On the raw response: finish() hands it to the provider, which keeps headers already set.
+      reply.raw.appendHeader(
+        'set-cookie',
+        app.serializeCookie(cookieName, outcome.deviceCookie, {
+          path: `${new URL(loaded.tenant.issuer).pathname}/interaction/`,
+          maxAge: DEVICE_COOKIE_MAX_AGE_SECONDS,
+          httpOnly: true,
+          sameSite: 'lax',
+          secure: request.protocol === 'https',
+        }),
+      );
       await finish(request, reply, loaded, { login: { accountId: outcome.user.id, amr: ['pwd'] } }, false);
     });
 
