@@ -88,8 +88,10 @@ function grantTypesOf(input: CreateClientInput, redirectUris: string[]): string[
   for (const grant of grants) {
     if (!SUPPORTED_GRANT_TYPES.has(grant)) throw new AppError('invalid_client_metadata', `grant type "${grant}" is not supported`);
   }
-  if (input.type === 'public' && grants.includes('client_credentials')) {
-    throw new AppError('invalid_client_metadata', 'client_credentials needs a confidential client');
+  for (const confidentialOnly of ['client_credentials', PASSWORD_GRANT]) {
+    if (input.type === 'public' && grants.includes(confidentialOnly)) {
+      throw new AppError('invalid_client_metadata', `${confidentialOnly} needs a confidential client`);
+    }
   }
   if (grants.includes('authorization_code') && redirectUris.length === 0) {
     throw new AppError('invalid_redirect_uri', 'the authorization code flow needs at least one --redirect-uri');
