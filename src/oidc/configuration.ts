@@ -157,8 +157,15 @@ export function providerConfiguration(deps: ProviderDependencies): Configuration
       clientCredentials: { enabled: true },
       introspection: {
         enabled: true,
-        // Confidential clients (resource servers) may introspect any token of the tenant; public ones only their own.
-        allowedPolicy: async (ctx, client, token) => client.clientAuthMethod !== 'none' || token.clientId === ctx.oidc.client?.clientId,
+        /**
+         * A client learns about its own tokens only; for any other token the answer is
+         * `{active: false}`, so a client cannot read another's subject and scopes, nor test
+         * whether a stolen refresh token still works. Resource servers need no exception: every
+         * API access token is an RFC 9068 JWT (getResourceServerInfo), verified with the JWKS,
+         * and the endpoint refuses JWTs anyway (unsupported_token_type). What it can see are
+         * opaque tokens: access tokens for userinfo and refresh tokens, both the client's own.
+         */
+        allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
       },
       revocation: {
         enabled: true,
