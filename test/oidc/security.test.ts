@@ -227,7 +227,7 @@ describe('confidential clients', () => {
     await createApi(bed.platform, a, { identifier: 'https://api.iso-a.test', scopes: ['read'] });
     const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
     const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
-    const { client } = await createClient(bed.platform, a, { name: 'signer', type: 'confidential', grantTypes: ['client_credentials'], jwks: { keys: [jwk] } });
+    const { client } = await createClient(bed.platform, a, { name: 'signer', type: 'confidential', grantTypes: ['client_credentials'], resources: ['https://api.iso-a.test'], jwks: { keys: [jwk] } });
     expect(client.token_endpoint_auth_method).toBe('private_key_jwt');
     expect(client.secret_hash).toBeNull();
     const config = await discover(a, client.client_id, oidc.PrivateKeyJwt({ key: privateKey, kid: 'k1' }));
