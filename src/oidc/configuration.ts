@@ -140,6 +140,9 @@ export function providerConfiguration(deps: ProviderDependencies): Configuration
     },
     extraClientMetadata: { properties: [FIRST_PARTY, ALLOWED_RESOURCES, GRANTED_APIS] },
     pkce: { required: () => true },
+    // Clients are registered for the code flow only (client-metadata.ts), so discovery offers no
+    // other response type, and with them goes `implicit` from grant_types_supported.
+    responseTypes: ['code'],
     rotateRefreshToken: true,
     ttl: {
       ...TTL,

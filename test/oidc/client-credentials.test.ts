@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRemoteJWKSet, jwtVerify, decodeJwt, decodeProtectedHeader } from 'jose';
+import { createRemoteJWKSet, jwtVerify, decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair } from 'jose';
 import * as oidc from 'openid-client';
 import { uniqueTenantId } from '../support/platform.ts';
 import { createTestTenant, startOidcTestBed, type OidcTestBed, type TestTenant } from './support.ts';
-import { createClient, grantClientApi, revokeClientApi } from '../../src/modules/clients/clients.service.ts';
+import { createClient, grantClientApi, revokeClientApi, type ClientAuthMethod } from '../../src/modules/clients/clients.service.ts';
 import { createApi } from '../../src/modules/apis/apis.service.ts';
 
 let bed: OidcTestBed;
@@ -33,6 +33,40 @@ describe('discovery and keys', () => {
     expect(metadata.jwks_uri).toBe(`${acme.issuer}/jwks`);
     expect(metadata.code_challenge_methods_supported).toEqual(['S256']);
     expect(metadata.token_endpoint_auth_methods_supported).not.toContain('client_secret_jwt');
+  });
+
+  it('advertises only response types, grant types and auth methods a client can be registered for and use', async () => {
+    const metadata = (await (await fetch(`${acme.issuer}/.well-known/openid-configuration`)).json()) as Record<string, string[]>;
+    expect(metadata.response_types_supported).toEqual(['code']);
+    expect([...metadata.grant_types_supported!].sort()).toEqual(['authorization_code', 'client_credentials', 'password', 'refresh_token']);
+    expect([...metadata.token_endpoint_auth_methods_supported!].sort()).toEqual(['client_secret_basic', 'client_secret_post', 'none', 'private_key_jwt']);
+
+    const redirectUri = 'http://127.0.0.1:9/discovered';
+    for (const grant of metadata.grant_types_supported!) {
+      await createClient(bed.platform, acme, { name: `grant ${grant}`, type: 'confidential', grantTypes: [grant], redirectUris: [redirectUri] });
+    }
+    const { publicKey } = await generateKeyPair('ES256');
+    for (const authMethod of metadata.token_endpoint_auth_methods_supported!) {
+      const jwks = authMethod === 'private_key_jwt' ? { keys: [{ ...(await exportJWK(publicKey)), kid: 'k', alg: 'ES256' }] } : undefined;
+      await createClient(bed.platform, acme, { name: `auth ${authMethod}`, type: authMethod === 'none' ? 'public' : 'confidential', authMethod: authMethod as ClientAuthMethod, jwks, redirectUris: [redirectUri] });
+    }
+    const { client } = await createClient(bed.platform, acme, { name: 'discovered', type: 'public', redirectUris: [redirectUri] });
+    for (const responseType of metadata.response_types_supported!) {
+      const url = new URL(metadata.authorization_endpoint as unknown as string);
+      url.search = new URLSearchParams({
+        client_id: client.client_id,
+        response_type: responseType,
+        redirect_uri: redirectUri,
+        scope: 'openid',
+        nonce: 'n',
+        code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+        code_challenge_method: 'S256',
+      }).toString();
+      const response = await fetch(url, { redirect: 'manual' });
+      // Accepted: on to the login interaction, not back to the client with an error.
+      expect(response.status, responseType).toBe(303);
+      expect(response.headers.get('location'), responseType).toMatch(/\/interaction\//);
+    }
   });
 
   it('serves RFC 8414 metadata and the jwks.json alias', async () => {
