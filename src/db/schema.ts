@@ -102,6 +102,12 @@ export interface TenantDatabase {
     created_at: Timestamp;
     updated_at: Timestamp;
   };
+  /** APIs a client may get client-credentials tokens for. */
+  client_api_grants: {
+    client_id: string;
+    api_id: string;
+    granted_at: Timestamp;
+  };
   oidc_payloads: {
     model: string;
     id: string;

@@ -1,5 +1,5 @@
 import { CompiledQuery, sql, type Compilable, type ExpressionBuilder, type Kysely } from 'kysely';
-import type { Adapter, AdapterFactory, AdapterPayload } from 'oidc-provider';
+import { errors, type Adapter, type AdapterFactory, type AdapterPayload } from 'oidc-provider';
 import type { TenantDb } from '../db/tenant-database.ts';
 import type { TenantDatabase } from '../db/schema.ts';
 import { compileOnlyKysely } from '../db/postgres.ts';
@@ -40,12 +40,25 @@ const findByPayloadField = (field: 'uid' | 'userCode') =>
     db.selectFrom('oidc_payloads').select(['payload', 'consumed_at']).where('model', '=', value('model')).where(payloadFieldIs(field, value('value'))).where(notExpired),
   );
 
+/** What oidc-provider deletes when it revokes a grant (helpers/revoke.js), the Grant itself aside. */
+const GRANT_TOKEN_MODELS = ['AccessToken', 'RefreshToken', 'AuthorizationCode', 'DeviceCode', 'BackchannelAuthenticationRequest', 'PreAuthorizedCode'] as const;
+
+/** How oidc-provider names each single-use model in its "already consumed" errors. */
+const SINGLE_USE_LABELS: Record<string, string> = {
+  AuthorizationCode: 'authorization code',
+  RefreshToken: 'refresh token',
+  DeviceCode: 'device code',
+  BackchannelAuthenticationRequest: 'backchannel authentication request',
+  PreAuthorizedCode: 'pre-authorized code',
+};
+
 const STATEMENTS = {
   upsert: precompile<'model' | 'id' | 'payload' | 'expiresAt'>((db, value) =>
     db
       .insertInto('oidc_payloads')
       .values({ model: value('model'), id: value('id'), payload: value('payload'), expires_at: value('expiresAt') })
-      .onConflict((oc) => oc.columns(['model', 'id']).doUpdateSet({ payload: value('payload'), expires_at: value('expiresAt'), consumed_at: null })),
+      // Never touches consumed_at: a consumed code or refresh token stays consumed whatever is saved over it.
+      .onConflict((oc) => oc.columns(['model', 'id']).doUpdateSet({ payload: value('payload'), expires_at: value('expiresAt') })),
   ),
   find: precompile<'model' | 'id'>((db, value) =>
     db.selectFrom('oidc_payloads').select(['payload', 'consumed_at']).where('model', '=', value('model')).where('id', '=', value('id')).where(notExpired),
@@ -53,7 +66,26 @@ const STATEMENTS = {
   findByUid: findByPayloadField('uid'),
   findByUserCode: findByPayloadField('userCode'),
   consume: precompile<'model' | 'id'>((db, value) =>
-    db.updateTable('oidc_payloads').set({ consumed_at: sql`now()` }).where('model', '=', value('model')).where('id', '=', value('id')),
+    db
+      .updateTable('oidc_payloads')
+      .set({ consumed_at: sql`now()` })
+      .where('model', '=', value('model'))
+      .where('id', '=', value('id'))
+      .where('consumed_at', 'is', null)
+      .returning('id'),
+  ),
+  grantIdOf: precompile<'model' | 'id'>((db, value) =>
+    db.selectFrom('oidc_payloads').select(sql<string | null>`payload->>'grantId'`.as('grant_id')).where('model', '=', value('model')).where('id', '=', value('id')),
+  ),
+  revokeGrant: precompile<'grantId'>((db, value) =>
+    db
+      .deleteFrom('oidc_payloads')
+      .where((eb) =>
+        eb.or([
+          eb.and([eb('model', 'in', [...GRANT_TOKEN_MODELS]), payloadFieldIs('grantId', value('grantId'))]),
+          eb.and([eb('model', '=', 'Grant'), eb('id', '=', value('grantId'))]),
+        ]),
+      ),
   ),
   destroy: precompile<'model' | 'id'>((db, value) => db.deleteFrom('oidc_payloads').where('model', '=', value('model')).where('id', '=', value('id'))),
   revokeByGrantId: precompile<'model' | 'value'>((db, value) =>
@@ -98,8 +130,28 @@ class PayloadAdapter implements Adapter {
     return this.#first(STATEMENTS.findByUserCode({ model: this.#model, value: userCode }));
   }
 
+  /**
+   * Consumes a code, refresh token, device code or pushed request, once. oidc-provider reads the
+   * row, checks `consumed`, and only then calls this: two requests with the same code both pass
+   * the check, and with a plain UPDATE both would get tokens (and both rotated refresh-token
+   * chains would live on). The UPDATE only takes a row nobody consumed yet, and PostgreSQL's row
+   * lock decides the race: the loser updates nothing. The loser is a replay, so it is answered as
+   * oidc-provider answers one it sees itself (helpers/grant_source.js, refresh_token.js): the
+   * whole grant is revoked and the request gets `invalid_grant`. The error is thrown from here
+   * because the provider awaits this inside its grant handler, whose errors its token endpoint
+   * renders as RFC 6749 JSON; the winner's tokens, saved before or after the revocation, die with
+   * the Grant row, which userinfo, introspection and refresh all look up.
+   */
   async consume(id: string): Promise<void> {
-    await this.#db.executeQuery(STATEMENTS.consume({ model: this.#model, id }));
+    const { rows } = await this.#db.executeQuery(STATEMENTS.consume({ model: this.#model, id }));
+    if (rows.length > 0) return;
+    if (this.#model === 'PushedAuthorizationRequest') {
+      throw new errors.InvalidRequestUri('request_uri is invalid, expired, or was already used');
+    }
+    const { rows: sources } = await this.#db.executeQuery<{ grant_id: string | null }>(STATEMENTS.grantIdOf({ model: this.#model, id }));
+    const grantId = sources[0]?.grant_id;
+    if (grantId) await this.#db.executeQuery(STATEMENTS.revokeGrant({ grantId }));
+    throw new errors.InvalidGrant(`${SINGLE_USE_LABELS[this.#model] ?? 'grant'} already consumed`);
   }
 
   async destroy(id: string): Promise<void> {

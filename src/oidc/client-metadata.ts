@@ -4,6 +4,8 @@ import type { ClientRow } from '../modules/clients/clients.repository.ts';
 /** Our own client properties, carried through oidc-provider's `extraClientMetadata`. */
 export const FIRST_PARTY = 'tansu_first_party';
 export const ALLOWED_RESOURCES = 'tansu_resources';
+/** APIs granted for client credentials (the client_api_grants table). */
+export const GRANTED_APIS = 'tansu_granted_apis';
 
 /**
  * A clients-table row as oidc-provider client metadata. The provider never sees a plain secret:
@@ -15,7 +17,7 @@ export type ClientMetadataSource = Pick<
   'client_id' | 'name' | 'token_endpoint_auth_method' | 'grant_types' | 'redirect_uris' | 'post_logout_redirect_uris' | 'scopes' | 'resources' | 'first_party' | 'secret_hash' | 'jwks' | 'jwks_uri'
 >;
 
-export function clientMetadataOf(row: ClientMetadataSource): ClientMetadata {
+export function clientMetadataOf(row: ClientMetadataSource, grantedApis: string[] = []): ClientMetadata {
   const codeFlow = row.grant_types.includes('authorization_code');
   const metadata: ClientMetadata = {
     client_id: row.client_id,
@@ -28,6 +30,7 @@ export function clientMetadataOf(row: ClientMetadataSource): ClientMetadata {
     scope: row.scopes.join(' '),
     [FIRST_PARTY]: row.first_party,
     [ALLOWED_RESOURCES]: row.resources,
+    [GRANTED_APIS]: grantedApis,
   };
   if (row.secret_hash) metadata.client_secret = row.secret_hash;
   if (row.jwks) metadata.jwks = row.jwks as unknown as ClientMetadata['jwks'];

@@ -5,7 +5,7 @@ import type { ApiRow } from '../modules/apis/apis.repository.ts';
 import { createAdapterFactory } from './adapter.ts';
 import { EXTERNAL_SIGNING_FEATURE, nativeSigningKeys } from './native-signing-keys.ts';
 import { CLAIMS_BY_SCOPE, createFindAccount } from './account.ts';
-import { ALLOWED_RESOURCES, FIRST_PARTY } from './client-metadata.ts';
+import { ALLOWED_RESOURCES, FIRST_PARTY, GRANTED_APIS } from './client-metadata.ts';
 import { messagePage, page, escapeHtml } from './interactions/pages.ts';
 
 export interface ProviderDependencies {
@@ -38,7 +38,19 @@ export const TTL = Object.freeze({
   RefreshToken: 14 * 24 * 60 * 60,
 });
 
-function mayUseApi(client: { [key: string]: unknown }, api: ApiRow): boolean {
+function isClientCredentials(ctx: KoaContextWithOIDC): boolean {
+  return ctx.oidc.route === 'token' && ctx.oidc.params?.grant_type === 'client_credentials';
+}
+
+/**
+ * A machine client (client credentials) may use only the APIs granted to it; a client signing a
+ * user in may use the APIs it lists, or every API when it lists none, since the user consents.
+ */
+function mayUseApi(ctx: KoaContextWithOIDC, client: { [key: string]: unknown }, api: ApiRow): boolean {
+  if (isClientCredentials(ctx)) {
+    const granted = client[GRANTED_APIS];
+    return Array.isArray(granted) && granted.includes(api.identifier);
+  }
   const allowed = client[ALLOWED_RESOURCES];
   return !Array.isArray(allowed) || allowed.length === 0 || allowed.includes(api.identifier);
 }
@@ -71,15 +83,15 @@ export function providerConfiguration(deps: ProviderDependencies): Configuration
     // Several APIs granted and none named: one is unambiguous, more must be chosen by the client.
     if (oneOf) return oneOf.length === 1 ? oneOf[0] : oneOf;
     const api = await catalog.defaultApi();
-    if (!api || !mayUseApi(client, api)) return undefined;
-    if (ctx.oidc.route === 'token' && ctx.oidc.params?.grant_type === 'client_credentials') return api.identifier;
+    if (!api || !mayUseApi(ctx, client, api)) return undefined;
+    if (isClientCredentials(ctx)) return api.identifier;
     const scopes = requestedScopes(ctx);
     return api.scopes.some((scope) => scopes.has(scope)) ? api.identifier : undefined;
   }
 
-  async function getResourceServerInfo(_ctx: KoaContextWithOIDC, identifier: string, client: { [key: string]: unknown }) {
+  async function getResourceServerInfo(ctx: KoaContextWithOIDC, identifier: string, client: { [key: string]: unknown }) {
     const api = await catalog.api(identifier);
-    if (!api || !mayUseApi(client, api)) throw new errors.InvalidTarget();
+    if (!api || !mayUseApi(ctx, client, api)) throw new errors.InvalidTarget();
     return {
       scope: api.scopes.join(' '),
       audience: api.identifier,
@@ -126,8 +138,11 @@ export function providerConfiguration(deps: ProviderDependencies): Configuration
       introspectionSigningAlgValues: ['RS256', 'ES256'],
       authorizationSigningAlgValues: ['RS256', 'ES256'],
     },
-    extraClientMetadata: { properties: [FIRST_PARTY, ALLOWED_RESOURCES] },
+    extraClientMetadata: { properties: [FIRST_PARTY, ALLOWED_RESOURCES, GRANTED_APIS] },
     pkce: { required: () => true },
+    // Clients are registered for the code flow only (client-metadata.ts), so discovery offers no
+    // other response type, and with them goes `implicit` from grant_types_supported.
+    responseTypes: ['code'],
     rotateRefreshToken: true,
     ttl: {
       ...TTL,
@@ -157,8 +172,15 @@ export function providerConfiguration(deps: ProviderDependencies): Configuration
       clientCredentials: { enabled: true },
       introspection: {
         enabled: true,
-        // Confidential clients (resource servers) may introspect any token of the tenant; public ones only their own.
-        allowedPolicy: async (ctx, client, token) => client.clientAuthMethod !== 'none' || token.clientId === ctx.oidc.client?.clientId,
+        /**
+         * A client learns about its own tokens only; for any other token the answer is
+         * `{active: false}`, so a client cannot read another's subject and scopes, nor test
+         * whether a stolen refresh token still works. Resource servers need no exception: every
+         * API access token is an RFC 9068 JWT (getResourceServerInfo), verified with the JWKS,
+         * and the endpoint refuses JWTs anyway (unsupported_token_type). What it can see are
+         * opaque tokens: access tokens for userinfo and refresh tokens, both the client's own.
+         */
+        allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
       },
       revocation: {
         enabled: true,

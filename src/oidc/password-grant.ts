@@ -19,6 +19,9 @@ import { OIDC_SCOPES } from './configuration.ts';
  *
  * Errors, RFC 6749 §5.2:
  * - client without the grant → `unauthorized_client`;
+ * - public client (auth method `none`) → `unauthorized_client`: without client authentication
+ *   anyone who reads the app's client_id could post passwords to the token endpoint in its name,
+ *   outside the login page and its browser-bound protections;
  * - unknown email, wrong password, disabled account → `invalid_grant` with one description,
  *   the same words for all, so the answer never tells whether the email exists;
  * - throttled → `invalid_grant` as well (clients need handle nothing new), saying to retry later,
@@ -40,7 +43,7 @@ export interface PasswordGrantDependencies {
   resourceIndicators: Pick<ResourceIndicators, 'defaultResource' | 'getResourceServerInfo'>;
 }
 
-type ClientLike = { clientId: string; grantTypes?: string[]; scope?: string; grantTypeAllowed(type: string): boolean };
+type ClientLike = { clientId: string; clientAuthMethod: string; grantTypes?: string[]; scope?: string; grantTypeAllowed(type: string): boolean };
 type ResourceServerLike = InstanceType<Provider['ResourceServer']>;
 
 /** Call once per provider, before it serves requests (clients are validated against registered grants). */
@@ -66,6 +69,9 @@ async function passwordGrant(
   const client = ctx.oidc.client as unknown as ClientLike;
   if (!client.grantTypes?.includes(PASSWORD_GRANT)) {
     throw new errors.UnauthorizedClient('the password grant is not enabled for this client');
+  }
+  if (client.clientAuthMethod === 'none') {
+    throw new errors.UnauthorizedClient('the password grant needs a confidential client');
   }
   const params = ctx.oidc.params as Record<string, unknown>;
   const { username, password } = params;

@@ -1,11 +1,11 @@
 import type { ClientMetadata } from 'oidc-provider';
 import type { TenantDb } from '../db/tenant-database.ts';
-import { findClient } from '../modules/clients/clients.repository.ts';
+import { findClient, listGrantedApis } from '../modules/clients/clients.repository.ts';
 import { listApis, type ApiRow } from '../modules/apis/apis.repository.ts';
 import { clientMetadataOf } from './client-metadata.ts';
 
 /**
- * A tenant's clients and APIs as its provider reads them. APIs are cached for the provider's
+ * A tenant's clients (with the APIs granted to them) and APIs as its provider reads them. APIs are cached for the provider's
  * life; clients are read once per id, because the provider keeps each `Client` it finds
  * (provider.ts). Either way the token endpoint costs no query for them. A change to either
  * publishes `{kind: 'clients'}`, which drops the tenant's context (and these) on every node.
@@ -28,8 +28,8 @@ export function createTenantCatalog(db: TenantDb): TenantCatalog {
 
   return {
     async client(clientId) {
-      const row = await findClient(db, clientId);
-      return row ? clientMetadataOf(row) : undefined;
+      const [row, grantedApis] = await Promise.all([findClient(db, clientId), listGrantedApis(db, clientId)]);
+      return row ? clientMetadataOf(row, grantedApis) : undefined;
     },
     apis: loadApis,
     async api(identifier) {

@@ -202,3 +202,49 @@ describe('tansu client create / list / delete', () => {
     expect(run.stderr).toBe('tansu: tenant "nosuch-tenant" does not exist (tenant_not_found)\n');
   });
 });
+
+// Each test spawns several `tansu` processes, seconds each on a loaded machine.
+describe('tansu client grant-api / revoke-api', { timeout: 240_000 }, () => {
+  const API = 'https://grants.cli.test';
+
+  it('grants a machine client an API, which then gets tokens for it, and revokes it', async () => {
+    expect((await tansu('api', 'create', tenant.id, '--identifier', API, '--scopes', 'read')).code).toBe(0);
+    const svc = JSON.parse((await tansu('client', 'create', tenant.id, '--name', 'machine', '--type', 'confidential', '--json')).stdout) as { client_id: string; client_secret: string };
+    const token = () =>
+      fetch(`${tenant.issuer}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${svc.client_id}:${svc.client_secret}`).toString('base64')}` },
+        body: new URLSearchParams({ grant_type: 'client_credentials', resource: API }),
+      });
+    expect(await (await token()).json()).toMatchObject({ error: 'invalid_target' });
+
+    const granted = await tansu('client', 'grant-api', tenant.id, svc.client_id, API, '--json');
+    expect(granted.code, granted.stderr).toBe(0);
+    expect(JSON.parse(granted.stdout)).toEqual({ client_id: svc.client_id, api: API, changed: true });
+    await expect.poll(async () => (await token()).status, { timeout: 10_000 }).toBe(200);
+    const again = await tansu('client', 'grant-api', tenant.id, svc.client_id, API);
+    expect(again.stdout).toBe(`client ${svc.client_id} already had API ${API}\n`);
+
+    const revoked = await tansu('client', 'revoke-api', tenant.id, svc.client_id, API);
+    expect(revoked.code, revoked.stderr).toBe(0);
+    expect(revoked.stdout).toBe(`revoked API ${API} from client ${svc.client_id}\n`);
+    await expect.poll(async () => (await token()).status, { timeout: 10_000 }).toBe(400);
+
+    const notGranted = await tansu('client', 'revoke-api', tenant.id, svc.client_id, API, '--json');
+    expect(notGranted.code).toBe(1);
+    expect(JSON.parse(notGranted.stderr)).toMatchObject({ error: 'api_grant_not_found' });
+    const unknownApi = await tansu('client', 'grant-api', tenant.id, svc.client_id, 'https://nope.cli.test');
+    expect(unknownApi.code).toBe(1);
+    expectOneLineError(unknownApi.stderr, 'api_not_found');
+  });
+
+  it('refuses to grant an API to a client that does not use client credentials, with exit 2', async () => {
+    const spa = JSON.parse((await tansu('client', 'create', tenant.id, '--name', 'spa2', '--type', 'public', '--redirect-uri', REDIRECT_URI, '--json')).stdout) as { client_id: string };
+    const run = await tansu('client', 'grant-api', tenant.id, spa.client_id, API);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expectOneLineError(run.stderr, 'client_credentials_not_enabled');
+    const missingArgument = await tansu('client', 'grant-api', tenant.id, spa.client_id);
+    expect(missingArgument.code).toBe(2);
+  });
+});

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { errors } from 'oidc-provider';
 import { openTestPlatform, uniqueTenantId, clusterUrl, type TestPlatform } from '../support/platform.ts';
 import { createTenant } from '../../src/provisioning/tenants.service.ts';
 import { openTenantDatabase, type TenantDb } from '../../src/db/tenant-database.ts';
@@ -70,12 +71,41 @@ describe('the Kysely adapter', () => {
     expect(left.map((row) => row.id)).toEqual(['fresh']);
   });
 
-  it('re-saving a consumed payload clears the consumed mark', async () => {
+  it('keeps a consumed payload consumed when it is saved again', async () => {
     const codes = adapterFor('AuthorizationCode');
     await codes.upsert('c2', { grantId: 'g2' }, 60);
     await codes.consume('c2');
     await codes.upsert('c2', { grantId: 'g2' }, 60);
-    expect((await codes.find('c2'))?.consumed).toBeUndefined();
+    expect((await codes.find('c2'))?.consumed).toBeGreaterThan(0);
+    await expect(codes.consume('c2')).rejects.toBeInstanceOf(errors.InvalidGrant);
+  });
+
+  it('consumes once; a second consume revokes every payload of the grant and throws invalid_grant', async () => {
+    const codes = adapterFor('AuthorizationCode');
+    await adapterFor('Grant').upsert('grant-z', { accountId: 'u1', clientId: 'c' }, 60);
+    await codes.upsert('code-z', { grantId: 'grant-z' }, 60);
+    await adapterFor('AccessToken').upsert('at-z', { grantId: 'grant-z' }, 60);
+    await adapterFor('RefreshToken').upsert('rt-z', { grantId: 'grant-z' }, 60);
+    await adapterFor('AccessToken').upsert('at-other', { grantId: 'grant-other' }, 60);
+
+    const outcomes = await Promise.allSettled(Array.from({ length: 5 }, () => codes.consume('code-z')));
+    expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(1);
+    for (const outcome of outcomes.filter((o) => o.status === 'rejected')) {
+      expect(outcome.reason).toBeInstanceOf(errors.InvalidGrant);
+      expect(outcome.reason).toMatchObject({ error: 'invalid_grant', error_description: 'grant request is invalid' });
+    }
+    expect(await adapterFor('Grant').find('grant-z')).toBeUndefined();
+    expect(await codes.find('code-z')).toBeUndefined();
+    expect(await adapterFor('AccessToken').find('at-z')).toBeUndefined();
+    expect(await adapterFor('RefreshToken').find('rt-z')).toBeUndefined();
+    expect(await adapterFor('AccessToken').find('at-other')).toBeDefined();
+  });
+
+  it('a pushed authorization request is used once; the loser gets invalid_request_uri', async () => {
+    const requests = adapterFor('PushedAuthorizationRequest');
+    await requests.upsert('par-1', { request: 'x' }, 60);
+    await requests.consume('par-1');
+    await expect(requests.consume('par-1')).rejects.toBeInstanceOf(errors.InvalidRequestUri);
   });
 
   it('refuses writes to the read-only Client model', async () => {

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRemoteJWKSet, jwtVerify, decodeJwt, decodeProtectedHeader } from 'jose';
+import { createRemoteJWKSet, jwtVerify, decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair } from 'jose';
 import * as oidc from 'openid-client';
 import { uniqueTenantId } from '../support/platform.ts';
 import { SLOW_MACHINE_MS } from '../support/eventually.ts';
 import { createTestTenant, startOidcTestBed, type OidcTestBed, type TestTenant } from './support.ts';
-import { createClient } from '../../src/modules/clients/clients.service.ts';
+import { createClient, grantClientApi, revokeClientApi, type ClientAuthMethod } from '../../src/modules/clients/clients.service.ts';
 import { createApi } from '../../src/modules/apis/apis.service.ts';
 
 let bed: OidcTestBed;
@@ -36,6 +36,40 @@ describe('discovery and keys', () => {
     expect(metadata.token_endpoint_auth_methods_supported).not.toContain('client_secret_jwt');
   });
 
+  it('advertises only response types, grant types and auth methods a client can be registered for and use', async () => {
+    const metadata = (await (await fetch(`${acme.issuer}/.well-known/openid-configuration`)).json()) as Record<string, string[]>;
+    expect(metadata.response_types_supported).toEqual(['code']);
+    expect([...metadata.grant_types_supported!].sort()).toEqual(['authorization_code', 'client_credentials', 'password', 'refresh_token']);
+    expect([...metadata.token_endpoint_auth_methods_supported!].sort()).toEqual(['client_secret_basic', 'client_secret_post', 'none', 'private_key_jwt']);
+
+    const redirectUri = 'http://127.0.0.1:9/discovered';
+    for (const grant of metadata.grant_types_supported!) {
+      await createClient(bed.platform, acme, { name: `grant ${grant}`, type: 'confidential', grantTypes: [grant], redirectUris: [redirectUri] });
+    }
+    const { publicKey } = await generateKeyPair('ES256');
+    for (const authMethod of metadata.token_endpoint_auth_methods_supported!) {
+      const jwks = authMethod === 'private_key_jwt' ? { keys: [{ ...(await exportJWK(publicKey)), kid: 'k', alg: 'ES256' }] } : undefined;
+      await createClient(bed.platform, acme, { name: `auth ${authMethod}`, type: authMethod === 'none' ? 'public' : 'confidential', authMethod: authMethod as ClientAuthMethod, jwks, redirectUris: [redirectUri] });
+    }
+    const { client } = await createClient(bed.platform, acme, { name: 'discovered', type: 'public', redirectUris: [redirectUri] });
+    for (const responseType of metadata.response_types_supported!) {
+      const url = new URL(metadata.authorization_endpoint as unknown as string);
+      url.search = new URLSearchParams({
+        client_id: client.client_id,
+        response_type: responseType,
+        redirect_uri: redirectUri,
+        scope: 'openid',
+        nonce: 'n',
+        code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+        code_challenge_method: 'S256',
+      }).toString();
+      const response = await fetch(url, { redirect: 'manual' });
+      // Accepted: on to the login interaction, not back to the client with an error.
+      expect(response.status, responseType).toBe(303);
+      expect(response.headers.get('location'), responseType).toMatch(/\/interaction\//);
+    }
+  });
+
   it('serves RFC 8414 metadata and the jwks.json alias', async () => {
     const rfc8414 = await fetch(`${bed.publicUrl}/.well-known/oauth-authorization-server/t/${acme.id}`);
     expect(rfc8414.status).toBe(200);
@@ -65,7 +99,7 @@ describe('discovery and keys', () => {
 describe('client credentials with API resources', () => {
   it('issues RFC 9068 JWT access tokens for an API, verifiable with the tenant JWKS only', async () => {
     await createApi(bed.platform, acme, { identifier: 'https://api.acme.test', scopes: ['orders:read', 'orders:write'] });
-    const { client, clientSecret } = await createClient(bed.platform, acme, { name: 'backend', type: 'confidential', grantTypes: ['client_credentials'] });
+    const { client, clientSecret } = await createClient(bed.platform, acme, { name: 'backend', type: 'confidential', grantTypes: ['client_credentials'], resources: ['https://api.acme.test'] });
     const config = await discover(acme, client.client_id, oidc.ClientSecretBasic(clientSecret!));
     const tokens = await oidc.clientCredentialsGrant(config, { resource: 'https://api.acme.test', scope: 'orders:read' });
     expect(tokens.token_type.toLowerCase()).toBe('bearer');
@@ -87,7 +121,7 @@ describe('client credentials with API resources', () => {
   });
 
   it('accepts client_secret_post and refuses a wrong secret with 401 invalid_client', async () => {
-    const { client, clientSecret } = await createClient(bed.platform, acme, { name: 'poster', type: 'confidential', authMethod: 'client_secret_post', grantTypes: ['client_credentials'] });
+    const { client, clientSecret } = await createClient(bed.platform, acme, { name: 'poster', type: 'confidential', authMethod: 'client_secret_post', grantTypes: ['client_credentials'], resources: ['https://api.acme.test'] });
     const config = await discover(acme, client.client_id, oidc.ClientSecretPost(clientSecret!));
     const tokens = await oidc.clientCredentialsGrant(config, { resource: 'https://api.acme.test' });
     expect(decodeJwt(tokens.access_token).aud).toBe('https://api.acme.test');
@@ -101,10 +135,10 @@ describe('client credentials with API resources', () => {
     expect(((await wrong.json()) as { error: string }).error).toBe('invalid_client');
   });
 
-  it('uses the default API when the client names no resource', async () => {
+  it('uses the default API when the client names no resource, if it is granted', async () => {
     const tenant = await createTestTenant(bed, uniqueTenantId('dflt'));
     await createApi(bed.platform, tenant, { identifier: 'https://api.default.test', scopes: ['read'], isDefault: true });
-    const { client, clientSecret } = await createClient(bed.platform, tenant, { name: 'svc', type: 'confidential' });
+    const { client, clientSecret } = await createClient(bed.platform, tenant, { name: 'svc', type: 'confidential', resources: ['https://api.default.test'] });
     const config = await discover(tenant, client.client_id, oidc.ClientSecretBasic(clientSecret!));
     const tokens = await oidc.clientCredentialsGrant(config, { scope: 'read' });
     const header = decodeProtectedHeader(tokens.access_token);
@@ -124,6 +158,77 @@ describe('client credentials with API resources', () => {
     });
     expect(response.status).toBe(401);
     expect(((await response.json()) as { error: string }).error).toBe('invalid_client');
+  });
+});
+
+describe('client credentials need an explicit grant per API', () => {
+  const ordersApi = 'https://orders.grants.test';
+  const billingApi = 'https://billing.grants.test';
+  let tenant: TestTenant;
+
+  beforeAll(async () => {
+    tenant = await createTestTenant(bed, uniqueTenantId('grants'));
+    await createApi(bed.platform, tenant, { identifier: ordersApi, scopes: ['orders:read'], isDefault: true });
+    await createApi(bed.platform, tenant, { identifier: billingApi, scopes: ['billing:read'] });
+  });
+
+  function tokenRequest(clientId: string, secret: string, form: Record<string, string>) {
+    return fetch(`${tenant.issuer}/token`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}`,
+      },
+      body: new URLSearchParams({ grant_type: 'client_credentials', ...form }),
+    });
+  }
+
+  it('gives a client without a grant no API token, and exactly the granted APIs once granted', async () => {
+    const { client, clientSecret } = await createClient(bed.platform, tenant, { name: 'machine', type: 'confidential' });
+    const request = (form: Record<string, string>) => tokenRequest(client.client_id, clientSecret!, form);
+    const errorOf = async (response: Response) => ({ status: response.status, ...((await response.json()) as object) });
+
+    for (const resource of [ordersApi, billingApi]) {
+      expect(await errorOf(await request({ resource }))).toMatchObject({ status: 400, error: 'invalid_target' });
+    }
+    // Not even the tenant's default API: without a resource the token is an opaque one for no API.
+    const unnamed = (await (await request({})).json()) as { access_token: string };
+    expect(unnamed.access_token.split('.')).toHaveLength(1);
+
+    expect(await grantClientApi(bed.platform, tenant, client.client_id, ordersApi)).toEqual({ client_id: client.client_id, api: ordersApi, changed: true });
+    expect((await grantClientApi(bed.platform, tenant, client.client_id, ordersApi)).changed).toBe(false);
+    // The grant reaches the running provider through the tenant's change notification.
+    await expect.poll(async () => (await request({ resource: ordersApi })).status, { timeout: 5000 }).toBe(200);
+    const granted = (await (await request({ resource: ordersApi, scope: 'orders:read' })).json()) as { access_token: string };
+    expect(decodeJwt(granted.access_token)).toMatchObject({ aud: ordersApi, scope: 'orders:read', client_id: client.client_id });
+    const byDefault = (await (await request({})).json()) as { access_token: string };
+    expect(decodeJwt(byDefault.access_token).aud).toBe(ordersApi);
+    expect(await errorOf(await request({ resource: billingApi }))).toMatchObject({ status: 400, error: 'invalid_target' });
+
+    await revokeClientApi(bed.platform, tenant, client.client_id, ordersApi);
+    await expect.poll(async () => (await request({ resource: ordersApi })).status, { timeout: 5000 }).toBe(400);
+    await expect(revokeClientApi(bed.platform, tenant, client.client_id, ordersApi)).rejects.toMatchObject({ code: 'api_grant_not_found' });
+  });
+
+  it('refuses grants for unknown clients and APIs and for clients that do not use client credentials', async () => {
+    const { client } = await createClient(bed.platform, tenant, { name: 'spa', type: 'public', redirectUris: ['http://127.0.0.1:9/cb'] });
+    await expect(grantClientApi(bed.platform, tenant, client.client_id, ordersApi)).rejects.toMatchObject({ code: 'client_credentials_not_enabled', status: 400 });
+    await expect(grantClientApi(bed.platform, tenant, 'no-such-client', ordersApi)).rejects.toMatchObject({ code: 'client_not_found' });
+    const machine = await createClient(bed.platform, tenant, { name: 'm2', type: 'confidential' });
+    await expect(grantClientApi(bed.platform, tenant, machine.client.client_id, 'https://nope.grants.test')).rejects.toMatchObject({ code: 'api_not_found' });
+    // A grant at one tenant means nothing at another, where the client does not exist.
+    await expect(grantClientApi(bed.platform, acme, machine.client.client_id, 'https://api.acme.test')).rejects.toMatchObject({ code: 'client_not_found' });
+  });
+
+  it('drops the grant with the API: an API created again under the same identifier is not granted', async () => {
+    const { deleteTenantApi } = await import('../../src/modules/apis/apis.service.ts');
+    const api = 'https://temp.grants.test';
+    await createApi(bed.platform, tenant, { identifier: api, scopes: ['x'] });
+    const { client, clientSecret } = await createClient(bed.platform, tenant, { name: 'm3', type: 'confidential', resources: [api] });
+    await expect.poll(async () => (await tokenRequest(client.client_id, clientSecret!, { resource: api })).status, { timeout: 5000 }).toBe(200);
+    await deleteTenantApi(bed.platform, tenant, api);
+    await createApi(bed.platform, tenant, { identifier: api, scopes: ['x'] });
+    await expect.poll(async () => (await tokenRequest(client.client_id, clientSecret!, { resource: api })).status, { timeout: 5000 }).toBe(400);
   });
 });
 
@@ -153,7 +258,7 @@ describe('client changes reach running providers', () => {
     await createApi(bed.platform, tenant, { identifier: 'https://api.chg.test', scopes: ['x'] });
     // Build (and cache) the tenant's provider first.
     expect((await fetch(`${tenant.issuer}/jwks`)).status).toBe(200);
-    const { client, clientSecret } = await createClient(bed.platform, tenant, { name: 'late', type: 'confidential' });
+    const { client, clientSecret } = await createClient(bed.platform, tenant, { name: 'late', type: 'confidential', resources: ['https://api.chg.test'] });
     const grant = () =>
       fetch(`${tenant.issuer}/token`, {
         method: 'POST',

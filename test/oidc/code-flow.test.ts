@@ -14,6 +14,7 @@ let bed: OidcTestBed;
 let acme: TestTenant;
 let spa: oidc.Configuration;
 let resourceServer: oidc.Configuration;
+let other: oidc.Configuration;
 
 beforeAll(async () => {
   bed = await startOidcTestBed();
@@ -28,6 +29,8 @@ beforeAll(async () => {
   const rs = await createClient(bed.platform, acme, { name: 'notes-api', type: 'confidential', grantTypes: ['client_credentials'] });
   spa = await discover(client.client_id, oidc.None());
   resourceServer = await discover(rs.client.client_id, oidc.ClientSecretBasic(rs.clientSecret!));
+  const otherApp = await createClient(bed.platform, acme, { name: 'Other SPA', type: 'public', redirectUris: [REDIRECT_URI] });
+  other = await discover(otherApp.client.client_id, oidc.None());
 });
 afterAll(async () => {
   await bed?.close();
@@ -142,16 +145,30 @@ describe('authorization code flow with PKCE through the login page', () => {
     await expect(oidc.refreshTokenGrant(spa, first)).rejects.toMatchObject({ error: 'invalid_grant' });
     // The replay revoked the whole grant: the newest refresh token and its access token are dead too.
     await expect(oidc.refreshTokenGrant(spa, rotated.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
-    expect((await oidc.tokenIntrospection(resourceServer, rotated.access_token)).active).toBe(false);
+    expect((await oidc.tokenIntrospection(spa, rotated.access_token)).active).toBe(false);
   });
 
   it('revokes an access token; introspection then reports it inactive', async () => {
     const { tokens: fresh } = await completeFlow(browser, spa);
-    const before = await oidc.tokenIntrospection(resourceServer, fresh.access_token);
+    const before = await oidc.tokenIntrospection(spa, fresh.access_token);
     expect(before).toMatchObject({ active: true, client_id: spa.clientMetadata().client_id, sub: fresh.claims()?.sub });
     await oidc.tokenRevocation(spa, fresh.access_token);
-    expect((await oidc.tokenIntrospection(resourceServer, fresh.access_token)).active).toBe(false);
+    expect((await oidc.tokenIntrospection(spa, fresh.access_token)).active).toBe(false);
     await expect(oidc.fetchUserInfo(spa, fresh.access_token, fresh.claims()!.sub)).rejects.toThrow();
+  });
+
+  it("answers introspection for the asking client's own tokens only", async () => {
+    const { tokens: fresh } = await completeFlow(browser, spa, { prompt: 'consent' });
+    expect(fresh.refresh_token).toBeTruthy();
+    for (const token of [fresh.access_token, fresh.refresh_token!]) {
+      expect((await oidc.tokenIntrospection(spa, token)).active).toBe(true);
+      // Another client of the tenant, confidential or not, learns nothing about them.
+      expect(await oidc.tokenIntrospection(resourceServer, token)).toEqual({ active: false });
+      expect(await oidc.tokenIntrospection(other, token)).toEqual({ active: false });
+    }
+    // API access tokens are JWTs for the API to verify itself; the endpoint refuses them for everyone.
+    const { tokens: apiTokens } = await completeFlow(browser, spa, { scope: 'openid notes:read', resource: 'https://api.code.test' });
+    await expect(oidc.tokenIntrospection(resourceServer, apiTokens.access_token)).rejects.toMatchObject({ error: 'unsupported_token_type' });
   });
 
   it('issues a JWT access token for an API when its scopes are requested', async () => {

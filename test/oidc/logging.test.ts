@@ -22,7 +22,7 @@ afterAll(async () => {
 describe('logs', () => {
   it('carry no password, client secret, code or token, even at trace level', async () => {
     await createApi(bed.platform, tenant, { identifier: 'https://api.logs.test', scopes: ['x'] });
-    const machine = await createClient(bed.platform, tenant, { name: 'm', type: 'confidential', authMethod: 'client_secret_post' });
+    const machine = await createClient(bed.platform, tenant, { name: 'm', type: 'confidential', authMethod: 'client_secret_post', resources: ['https://api.logs.test'] });
     const app = await createClient(bed.platform, tenant, { name: 'app', type: 'public', redirectUris: [REDIRECT_URI], firstParty: true });
     const secrets: string[] = [machine.clientSecret!, tenant.adminPassword];
 

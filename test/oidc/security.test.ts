@@ -20,8 +20,9 @@ let a: TestTenant;
 let b: TestTenant;
 let clientA: string;
 let clientB: string;
-let introspectorA: oidc.Configuration;
 let introspectorB: oidc.Configuration;
+/** A's app: introspection answers a client about its own tokens only. */
+let appA: oidc.Configuration;
 
 beforeAll(async () => {
   bed = await startOidcTestBed(2);
@@ -31,9 +32,8 @@ beforeAll(async () => {
   await insertUser(b.db, { email: SHARED_EMAIL, passwordHash: await hashPassword('password-at-b-2'), name: 'Pat at B' });
   clientA = (await createClient(bed.platform, a, { name: 'app', type: 'public', redirectUris: [REDIRECT_URI], firstParty: true })).client.client_id;
   clientB = (await createClient(bed.platform, b, { name: 'app', type: 'public', redirectUris: [REDIRECT_URI], firstParty: true })).client.client_id;
-  const rsA = await createClient(bed.platform, a, { name: 'rs', type: 'confidential' });
   const rsB = await createClient(bed.platform, b, { name: 'rs', type: 'confidential' });
-  introspectorA = await discover(a, rsA.client.client_id, oidc.ClientSecretBasic(rsA.clientSecret!));
+  appA = await discover(a, clientA);
   introspectorB = await discover(b, rsB.client.client_id, oidc.ClientSecretBasic(rsB.clientSecret!));
 });
 afterAll(async () => {
@@ -115,7 +115,7 @@ describe('tenant isolation', () => {
     expect(userinfoAtA.status).toBe(200);
 
     expect((await oidc.tokenIntrospection(introspectorB, tokens.access_token)).active).toBe(false);
-    expect((await oidc.tokenIntrospection(introspectorA, tokens.access_token)).active).toBe(true);
+    expect((await oidc.tokenIntrospection(appA, tokens.access_token)).active).toBe(true);
   });
 
   it("an authorization code of A cannot be redeemed at B", async () => {
@@ -186,12 +186,12 @@ describe('authorization request and code rules', () => {
     const first = await redeem(bed.publicUrl, a, clientA, code, verifier);
     expect(first.status).toBe(200);
     const { access_token } = (await first.json()) as { access_token: string };
-    expect((await oidc.tokenIntrospection(introspectorA, access_token)).active).toBe(true);
+    expect((await oidc.tokenIntrospection(appA, access_token)).active).toBe(true);
 
     const second = await redeem(bed.publicUrl, a, clientA, code, verifier);
     expect(second.status).toBe(400);
     expect(((await second.json()) as { error: string }).error).toBe('invalid_grant');
-    expect((await oidc.tokenIntrospection(introspectorA, access_token)).active).toBe(false);
+    expect((await oidc.tokenIntrospection(appA, access_token)).active).toBe(false);
   });
 });
 
@@ -228,7 +228,7 @@ describe('confidential clients', () => {
     await createApi(bed.platform, a, { identifier: 'https://api.iso-a.test', scopes: ['read'] });
     const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
     const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
-    const { client } = await createClient(bed.platform, a, { name: 'signer', type: 'confidential', grantTypes: ['client_credentials'], jwks: { keys: [jwk] } });
+    const { client } = await createClient(bed.platform, a, { name: 'signer', type: 'confidential', grantTypes: ['client_credentials'], resources: ['https://api.iso-a.test'], jwks: { keys: [jwk] } });
     expect(client.token_endpoint_auth_method).toBe('private_key_jwt');
     expect(client.secret_hash).toBeNull();
     const config = await discover(a, client.client_id, oidc.PrivateKeyJwt({ key: privateKey, kid: 'k1' }));

@@ -17,7 +17,7 @@ beforeAll(async () => {
   bed = await startOidcTestBed(2);
   tenant = await createTestTenant(bed, uniqueTenantId('rote2e'));
   await createApi(bed.platform, tenant, { identifier: api, scopes: ['read'] });
-  const { client, clientSecret } = await createClient(bed.platform, tenant, { name: 'svc', type: 'confidential', grantTypes: ['client_credentials'] });
+  const { client, clientSecret } = await createClient(bed.platform, tenant, { name: 'svc', type: 'confidential', grantTypes: ['client_credentials'], resources: [api] });
   credentials = Buffer.from(`${client.client_id}:${clientSecret}`).toString('base64');
 });
 afterAll(async () => {

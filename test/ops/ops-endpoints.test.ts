@@ -56,7 +56,7 @@ describe('/readyz', () => {
 describe('/metrics', () => {
   it('exposes requests by route and status, tokens by tenant, cache, pools and provisioning durations', async () => {
     await createApi(bed.platform, tenant, { identifier: 'https://api.metrics.test', scopes: ['read'] });
-    const { client, clientSecret } = await createClient(bed.platform, tenant, { name: 'svc', type: 'confidential', grantTypes: ['client_credentials'] });
+    const { client, clientSecret } = await createClient(bed.platform, tenant, { name: 'svc', type: 'confidential', grantTypes: ['client_credentials'], resources: ['https://api.metrics.test'] });
     const basic = Buffer.from(`${client.client_id}:${clientSecret}`).toString('base64');
     for (let i = 0; i < 3; i++) {
       const response = await fetch(`${tenant.issuer}/token`, {

@@ -73,7 +73,7 @@ async function tenantWithClient(prefix: string) {
   const db = openTenantDatabase(bouncer.url, tenant.database_name, 2);
   tenantDbs.push(db);
   await createApi(platform, { id, db }, { identifier: `https://api.${prefix}.test`, scopes: ['read'] });
-  const { client, clientSecret } = await createClient(platform, { id, db }, { name: 'svc', type: 'confidential', grantTypes: ['client_credentials'] });
+  const { client, clientSecret } = await createClient(platform, { id, db }, { name: 'svc', type: 'confidential', grantTypes: ['client_credentials'], resources: [`https://api.${prefix}.test`] });
   return { id, database: tenant.database_name, api: `https://api.${prefix}.test`, basic: Buffer.from(`${client.client_id}:${clientSecret}`).toString('base64') };
 }
 

@@ -71,7 +71,6 @@ let tenantId: string;
 let issuer: string;
 let tenantDb: TenantDb;
 let clientId: string;
-let introspectorSecret: { clientId: string; secret: string };
 let metadata: oidc.ServerMetadata;
 
 beforeAll(async () => {
@@ -91,8 +90,6 @@ beforeAll(async () => {
   const tenant = { id: tenantId, db: tenantDb };
   await createUser(tenantDb, { email: EMAIL, password: PASSWORD, name: 'Robin', emailVerified: true }, 'test');
   clientId = (await createClient(platform, tenant, { name: 'portal', type: 'public', redirectUris: [REDIRECT_URI], firstParty: true })).client.client_id;
-  const rs = await createClient(platform, tenant, { name: 'introspector', type: 'confidential' });
-  introspectorSecret = { clientId: rs.client.client_id, secret: rs.clientSecret! };
 
   await Promise.all([waitHealthy(a), waitHealthy(b)]);
   const discovered = await oidc.discovery(new URL(issuer), clientId, undefined, oidc.None(), { execute: [oidc.allowInsecureRequests] });
@@ -118,10 +115,6 @@ function at(server: ServerProcess, id = clientId, auth: oidc.ClientAuth = oidc.N
   const configuration = new oidc.Configuration(moved as oidc.ServerMetadata, id, undefined, auth);
   oidc.allowInsecureRequests(configuration);
   return configuration;
-}
-
-function introspectorAt(server: ServerProcess): oidc.Configuration {
-  return at(server, introspectorSecret.clientId, oidc.ClientSecretBasic(introspectorSecret.secret));
 }
 
 /** Whether `server` knows the public client: a bogus code is `invalid_grant` for a known client, `invalid_client` otherwise. */
@@ -186,17 +179,17 @@ describe('two server processes on one database', () => {
     expect(rotated.claims()?.sub).toBe(sub);
     expect(rotated.refresh_token).toBeTruthy();
     expect(rotated.refresh_token).not.toBe(refreshToken);
-    expect((await oidc.tokenIntrospection(introspectorAt(a), rotated.access_token)).active).toBe(true);
+    expect((await oidc.tokenIntrospection(at(a), rotated.access_token)).active).toBe(true);
     refreshToken = rotated.refresh_token!;
     accessToken = rotated.access_token;
   });
 
   it('revoke at B: A then reports the grant’s tokens inactive and refuses the refresh token', async () => {
-    expect((await oidc.tokenIntrospection(introspectorAt(a), refreshToken)).active).toBe(true);
+    expect((await oidc.tokenIntrospection(at(a), refreshToken)).active).toBe(true);
     await oidc.tokenRevocation(at(b), refreshToken);
     // Revoking a refresh token revokes its whole grant, the access token issued at A included.
-    expect((await oidc.tokenIntrospection(introspectorAt(a), refreshToken)).active).toBe(false);
-    expect((await oidc.tokenIntrospection(introspectorAt(a), accessToken)).active).toBe(false);
+    expect((await oidc.tokenIntrospection(at(a), refreshToken)).active).toBe(false);
+    expect((await oidc.tokenIntrospection(at(a), accessToken)).active).toBe(false);
     await expect(oidc.refreshTokenGrant(at(a), refreshToken)).rejects.toMatchObject({ error: 'invalid_grant' });
   });
 

@@ -5,6 +5,7 @@ import { insertClient } from '../../src/modules/clients/clients.repository.ts';
 import { insertApi } from '../../src/modules/apis/apis.repository.ts';
 import { generateClientSecret, hashClientSecret } from '../../src/modules/clients/client-secret.ts';
 import { createUser } from '../../src/modules/users/users.service.ts';
+import { createClient } from '../../src/modules/clients/clients.service.ts';
 import { THROTTLE } from '../../src/modules/users/login-throttle.ts';
 import { startUsersTestBed, type UsersTestBed } from './support.ts';
 
@@ -132,19 +133,20 @@ describe('grant_type=password (legacy, opt-in)', () => {
     expect(unknownApi.json().error).toBe('invalid_target');
   });
 
-  it('works for a public first-party client that enabled it (no secret), without a refresh token unless it may refresh', async () => {
+  it('refuses a public client (no client authentication) with unauthorized_client, even one that enabled it', async () => {
     const id = `mobile-${Math.random().toString(36).slice(2, 10)}`;
+    // Straight into the table: createClient refuses to register such a client at all.
     await insertClient(acme.db, { client_id: id, name: 'mobile', type: 'public', secret_hash: null, token_endpoint_auth_method: 'none', grant_types: ['password'] });
     const response = await bed.app.inject({
       method: 'POST',
       url: `/t/${acme.id}/token`,
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      payload: new URLSearchParams({ grant_type: 'password', client_id: id, username: 'alice@example.test', password: 'alice password 1', scope: 'openid offline_access' }).toString(),
+      payload: new URLSearchParams({ grant_type: 'password', client_id: id, username: 'alice@example.test', password: 'alice password 1', scope: 'openid' }).toString(),
       remoteAddress: freshIp(),
     });
-    expect(response.statusCode, response.body).toBe(200);
-    expect(response.json()).toMatchObject({ id_token: expect.any(String), scope: 'openid' });
-    expect(response.json().refresh_token).toBeUndefined();
+    expect(response.statusCode, response.body).toBe(400);
+    expect(response.json()).toEqual({ error: 'unauthorized_client', error_description: 'the password grant needs a confidential client' });
+    await expect(createClient(bed.platform, acme, { name: 'mobile', type: 'public', grantTypes: ['password'] })).rejects.toMatchObject({ code: 'invalid_client_metadata' });
   });
 
   it('issues no ID token without openid and no refresh token without offline_access', async () => {

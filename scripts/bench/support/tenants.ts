@@ -85,7 +85,7 @@ export async function benchClient(platform: Platform, id: string): Promise<Bench
     } catch (error) {
       if (!isAppError(error) || error.code !== 'api_exists') throw error;
     }
-    const created = await createClient(platform, tenant, { name: 'bench', type: 'confidential', grantTypes: ['client_credentials'] });
+    const created = await createClient(platform, tenant, { name: 'bench', type: 'confidential', grantTypes: ['client_credentials'], resources: [BENCH_API] });
     return { id, clientId: created.client.client_id, clientSecret: created.clientSecret! };
   } finally {
     await db.destroy();

@@ -3,7 +3,7 @@ import { UsageError, listOption, stringOption, type CommandSpec } from '../comma
 import { renderTable, shortTime } from '../table.ts';
 import { withTenantDatabase } from '../../platform/tenant-access.ts';
 import {
-  createClient, deleteTenantClient, describeClient, listTenantClients, type ClientAuthMethod, type ClientType,
+  createClient, deleteTenantClient, describeClient, grantClientApi, listTenantClients, revokeClientApi, type ClientAuthMethod, type ClientType,
 } from '../../modules/clients/clients.service.ts';
 
 function readJwksFile(path: string | undefined): { keys: Record<string, unknown>[] } | undefined {
@@ -25,7 +25,11 @@ export const clientCreateCommand: CommandSpec = {
     { name: 'redirect-uri', description: 'allowed redirect URI, matched exactly', type: 'list' },
     { name: 'post-logout-redirect-uri', description: 'allowed post-logout redirect URI', type: 'list' },
     { name: 'grant', description: 'authorization_code, refresh_token, client_credentials, password (legacy, opt-in); default: from the type and redirect URIs', type: 'list' },
-    { name: 'resource', description: 'API identifier the client may get tokens for (default: every API)', type: 'list' },
+    {
+      name: 'resource',
+      description: 'API identifier the client may get tokens for: signing users in, the default is every API; with client_credentials, each is granted (default: none, see client grant-api)',
+      type: 'list',
+    },
     { name: 'auth-method', description: 'client_secret_basic (default), client_secret_post or private_key_jwt' },
     { name: 'jwks-file', description: 'JSON file with the public JWKS for private_key_jwt' },
     { name: 'first-party', description: "the tenant's own app: no consent page", type: 'boolean' },
@@ -94,4 +98,26 @@ export const clientDeleteCommand: CommandSpec = {
   },
 };
 
-export const clientCommands: CommandSpec[] = [clientCreateCommand, clientListCommand, clientDeleteCommand];
+export const clientGrantApiCommand: CommandSpec = {
+  path: ['client', 'grant-api'],
+  args: ['<tenant>', '<client-id>', '<api>'],
+  summary: 'Let a client_credentials client get access tokens for an API (machine clients get none without a grant)',
+  async run(context) {
+    const [tenantId, clientId, api] = context.args as [string, string, string];
+    const grant = await withTenantDatabase(context.platform, tenantId, (db) => grantClientApi(context.platform, { id: tenantId, db }, clientId, api));
+    return { data: grant, text: grant.changed ? `granted API ${grant.api} to client ${grant.client_id}` : `client ${grant.client_id} already had API ${grant.api}` };
+  },
+};
+
+export const clientRevokeApiCommand: CommandSpec = {
+  path: ['client', 'revoke-api'],
+  args: ['<tenant>', '<client-id>', '<api>'],
+  summary: "Withdraw a client's grant for an API: new tokens are refused at once, issued ones live until they expire",
+  async run(context) {
+    const [tenantId, clientId, api] = context.args as [string, string, string];
+    const grant = await withTenantDatabase(context.platform, tenantId, (db) => revokeClientApi(context.platform, { id: tenantId, db }, clientId, api));
+    return { data: grant, text: `revoked API ${grant.api} from client ${grant.client_id}` };
+  },
+};
+
+export const clientCommands: CommandSpec[] = [clientCreateCommand, clientListCommand, clientDeleteCommand, clientGrantApiCommand, clientRevokeApiCommand];

@@ -21,3 +21,32 @@ export async function deleteClient(db: TenantDb, clientId: string): Promise<bool
   const result = await db.deleteFrom('clients').where('client_id', '=', clientId).executeTakeFirst();
   return result.numDeletedRows > 0n;
 }
+
+/** Identifiers of the APIs granted to the client for client credentials. */
+export async function listGrantedApis(db: TenantDb, clientId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('client_api_grants as g')
+    .innerJoin('api_resources as a', 'a.id', 'g.api_id')
+    .select('a.identifier')
+    .where('g.client_id', '=', clientId)
+    .orderBy('a.identifier')
+    .execute();
+  return rows.map((row) => row.identifier);
+}
+
+/** Grants an API to a client; false when it was granted already. */
+export async function insertApiGrant(db: TenantDb, clientId: string, apiId: string): Promise<boolean> {
+  const inserted = await db
+    .insertInto('client_api_grants')
+    .values({ client_id: clientId, api_id: apiId })
+    .onConflict((oc) => oc.doNothing())
+    .returning('client_id')
+    .executeTakeFirst();
+  return inserted !== undefined;
+}
+
+/** False when the client had no grant for the API. */
+export async function deleteApiGrant(db: TenantDb, clientId: string, apiId: string): Promise<boolean> {
+  const result = await db.deleteFrom('client_api_grants').where('client_id', '=', clientId).where('api_id', '=', apiId).executeTakeFirst();
+  return result.numDeletedRows > 0n;
+}

@@ -5,7 +5,9 @@ import { assertValidClientMetadata } from '../../oidc/client-validation.ts';
 import { PASSWORD_GRANT } from '../../oidc/password-grant.ts';
 import { findApi } from '../apis/apis.repository.ts';
 import { parseResourceIdentifier, publishCatalogChange, type TenantHandle } from '../apis/apis.service.ts';
-import { deleteClient, insertClient, listClients, type ClientRow, type NewClientRow } from './clients.repository.ts';
+import {
+  deleteApiGrant, deleteClient, findClient, insertApiGrant, insertClient, listClients, type ClientRow, type NewClientRow,
+} from './clients.repository.ts';
 import { generateClientId } from './client-id.ts';
 import { generateClientSecret, hashClientSecret } from './client-secret.ts';
 
@@ -27,7 +29,11 @@ export interface CreateClientInput {
   redirectUris?: string[];
   postLogoutRedirectUris?: string[];
   grantTypes?: string[];
-  /** APIs the client may get tokens for; empty = every API of the tenant. */
+  /**
+   * APIs the client may get tokens for. For user sign-ins an empty list means every API of the
+   * tenant; for client credentials each API is granted (see grantClientApi), and an empty list
+   * grants none.
+   */
   resources?: string[];
   firstParty?: boolean;
   authMethod?: ClientAuthMethod;
@@ -88,8 +94,10 @@ function grantTypesOf(input: CreateClientInput, redirectUris: string[]): string[
   for (const grant of grants) {
     if (!SUPPORTED_GRANT_TYPES.has(grant)) throw new AppError('invalid_client_metadata', `grant type "${grant}" is not supported`);
   }
-  if (input.type === 'public' && grants.includes('client_credentials')) {
-    throw new AppError('invalid_client_metadata', 'client_credentials needs a confidential client');
+  for (const confidentialOnly of ['client_credentials', PASSWORD_GRANT]) {
+    if (input.type === 'public' && grants.includes(confidentialOnly)) {
+      throw new AppError('invalid_client_metadata', `${confidentialOnly} needs a confidential client`);
+    }
   }
   if (grants.includes('authorization_code') && redirectUris.length === 0) {
     throw new AppError('invalid_redirect_uri', 'the authorization code flow needs at least one --redirect-uri');
@@ -112,8 +120,11 @@ export async function createClient(platform: Platform, tenant: TenantHandle, inp
   const authMethod = authMethodOf(input);
   const grantTypes = grantTypesOf(input, redirectUris);
   const resources = [...new Set((input.resources ?? []).map(parseResourceIdentifier))];
+  const apiIds: string[] = [];
   for (const resource of resources) {
-    if (!(await findApi(tenant.db, resource))) throw notFound('api', resource);
+    const api = await findApi(tenant.db, resource);
+    if (!api) throw notFound('api', resource);
+    apiIds.push(api.id);
   }
   const secret = authMethod === 'client_secret_basic' || authMethod === 'client_secret_post' ? generateClientSecret() : undefined;
 
@@ -133,7 +144,12 @@ export async function createClient(platform: Platform, tenant: TenantHandle, inp
   };
   await assertValidClientMetadata(clientMetadataOf({ ...values, jwks }));
   const row: NewClientRow = { ...values, type: input.type, jwks: jwks ? JSON.stringify(jwks) : null };
-  const client = await insertClient(tenant.db, row);
+  const client = await tenant.db.transaction().execute(async (trx) => {
+    const inserted = await insertClient(trx, row);
+    // Naming an API at registration is the operator's grant of it to a machine client.
+    if (grantTypes.includes('client_credentials')) for (const apiId of apiIds) await insertApiGrant(trx, inserted.client_id, apiId);
+    return inserted;
+  });
   await publishCatalogChange(platform, tenant.id);
   return { client, ...(secret ? { clientSecret: secret } : {}) };
 }
@@ -145,6 +161,46 @@ export function listTenantClients(tenant: TenantHandle): Promise<ClientRow[]> {
 export async function deleteTenantClient(platform: Platform, tenant: TenantHandle, clientId: string): Promise<void> {
   if (!(await deleteClient(tenant.db, clientId))) throw notFound('client', clientId);
   await publishCatalogChange(platform, tenant.id);
+}
+
+/** What `client grant-api` and `client revoke-api` report; `changed` is false for a repeated grant. */
+export interface ApiGrantChange {
+  client_id: string;
+  api: string;
+  changed: boolean;
+}
+
+async function findClientAndApi(tenant: TenantHandle, clientId: string, identifier: string) {
+  const client = await findClient(tenant.db, clientId);
+  if (!client) throw notFound('client', clientId);
+  const api = await findApi(tenant.db, identifier);
+  if (!api) throw notFound('api', identifier);
+  return { client, api };
+}
+
+/**
+ * Lets a machine client get client-credentials tokens for one API. There is no user to consent
+ * for such a client, so, as for Auth0's machine-to-machine apps, each API it may call is granted
+ * explicitly; without a grant the token endpoint answers `invalid_target` for that API.
+ */
+export async function grantClientApi(platform: Platform, tenant: TenantHandle, clientId: string, identifier: string): Promise<ApiGrantChange> {
+  const { client, api } = await findClientAndApi(tenant, clientId, identifier);
+  if (!client.grant_types.includes('client_credentials')) {
+    throw new AppError('client_credentials_not_enabled', `client "${clientId}" does not use client_credentials, the only grant that API grants apply to`);
+  }
+  const changed = await insertApiGrant(tenant.db, client.client_id, api.id);
+  if (changed) await publishCatalogChange(platform, tenant.id);
+  return { client_id: client.client_id, api: api.identifier, changed };
+}
+
+/** New client-credentials tokens for the API are refused at once; issued ones live until they expire. */
+export async function revokeClientApi(platform: Platform, tenant: TenantHandle, clientId: string, identifier: string): Promise<ApiGrantChange> {
+  const { client, api } = await findClientAndApi(tenant, clientId, identifier);
+  if (!(await deleteApiGrant(tenant.db, client.client_id, api.id))) {
+    throw new AppError('api_grant_not_found', `client "${clientId}" has no grant for API "${identifier}"`, 404);
+  }
+  await publishCatalogChange(platform, tenant.id);
+  return { client_id: client.client_id, api: api.identifier, changed: true };
 }
 
 /** A client as shown to operators: never the secret hash. */
