@@ -4,7 +4,7 @@ import type Provider from 'oidc-provider';
 import { tenantNotFound } from '../errors.ts';
 import type { TenantContext } from '../tenancy/tenant-context.ts';
 import { deleteExpiredPayloads } from './adapter.ts';
-import { CLIENT_IP } from './client-ip.ts';
+import { presentRequestToProvider } from './forwarded-headers.ts';
 import { deleteOldLoginAttempts } from '../modules/users/login-throttle.ts';
 import { capturePublicResponse, publicResponseKey, sendCachedPublicResponse } from './public-metadata-cache.ts';
 
@@ -41,10 +41,8 @@ async function serveWithProvider(
   await app.tenants.use(tenantId, async (tenant: TenantContext) => {
     request.tenant = tenant;
     served.add(tenant.id);
-    const raw = request.raw as IncomingMessage & { baseUrl?: string; originalUrl?: string; [CLIENT_IP]?: string };
-    // Koa's ctx.ip believes any X-Forwarded-For once proxy = true; Fastify's request.ip honours
-    // only the configured trusted proxies, so throttling inside the provider uses this one.
-    raw[CLIENT_IP] = request.ip;
+    presentRequestToProvider(request, app.platform.config.publicUrl);
+    const raw = request.raw as IncomingMessage & { baseUrl?: string; originalUrl?: string };
     // oidc-provider builds endpoint URLs as `new URL(baseUrl + route, requestUrl)`. An absolute
     // base (the issuer) makes every advertised URL the configured public one, whatever the Host
     // header says, and avoids originalUrl, whose prefix is ambiguous for ids such as "token".

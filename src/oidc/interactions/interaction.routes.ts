@@ -7,6 +7,7 @@ import { tenantCsrfKey } from '../cookie-keys.ts';
 import { isFirstParty } from '../configuration.ts';
 import { csrfTokenFor, csrfTokenValid } from './csrf.ts';
 import { consentPage, loginPage, messagePage } from './pages.ts';
+import { presentRequestToProvider } from '../forwarded-headers.ts';
 
 type Form = Record<string, string | undefined>;
 
@@ -51,6 +52,7 @@ interface LoadedInteraction {
 async function loadInteraction(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply): Promise<LoadedInteraction> {
   const tenant = await resolveTenant(app, request, reply);
   const { uid } = request.params as { uid: string };
+  presentRequestToProvider(request, app.platform.config.publicUrl);
   let details: Interaction;
   try {
     details = await tenant.provider.interactionDetails(request.raw, reply.raw);
