@@ -5,6 +5,7 @@ import { tenantNotFound } from '../errors.ts';
 import type { TenantContext } from '../tenancy/tenant-context.ts';
 import { deleteExpiredPayloads } from './adapter.ts';
 import { presentRequestToProvider } from './forwarded-headers.ts';
+import { PAGE_SECURITY_HEADERS } from './interactions/pages.ts';
 import { deleteOldLoginAttempts } from '../modules/users/login-throttle.ts';
 import { capturePublicResponse, publicResponseKey, sendCachedPublicResponse } from './public-metadata-cache.ts';
 
@@ -51,6 +52,9 @@ async function serveWithProvider(
     raw.url = providerPath;
     reply.hijack();
     const res = reply.raw;
+    // The provider's own pages (errors, sign-out, its self-submitting forms) get the login page's
+    // headers; on its JSON answers they are harmless.
+    for (const [name, value] of Object.entries(PAGE_SECURITY_HEADERS)) res.setHeader(name, value);
     if (options.cacheable) res.setHeader('cache-control', `public, max-age=${PUBLIC_METADATA_MAX_AGE}`);
     const cacheKey = options.cacheable ? publicResponseKey(providerPath, request.headers) : undefined;
     if (cacheKey !== undefined) {

@@ -6,7 +6,7 @@ import { authenticatePassword } from '../../modules/users/authenticate.ts';
 import { tenantCsrfKey } from '../cookie-keys.ts';
 import { isFirstParty } from '../configuration.ts';
 import { csrfTokenFor, csrfTokenValid } from './csrf.ts';
-import { consentPage, loginPage, messagePage } from './pages.ts';
+import { PAGE_SECURITY_HEADERS, consentPage, loginPage, messagePage } from './pages.ts';
 import { presentRequestToProvider } from '../forwarded-headers.ts';
 
 type Form = Record<string, string | undefined>;
@@ -21,13 +21,7 @@ const SCOPE_DESCRIPTIONS: Record<string, string> = {
 
 /** Pages must not be cached, framed or allowed to load anything but their inline style. */
 function sendPage(reply: FastifyReply, status: number, html: string): FastifyReply {
-  return reply
-    .status(status)
-    .header('cache-control', 'no-store')
-    .header('x-frame-options', 'DENY')
-    .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'")
-    .type('text/html; charset=utf-8')
-    .send(html);
+  return reply.status(status).headers(PAGE_SECURITY_HEADERS).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(html);
 }
 
 class InteractionRefused extends Error {
