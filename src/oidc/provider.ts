@@ -43,7 +43,7 @@ export async function createTenantProvider(platform: Platform, tenant: TenantPro
 
   const log = platform.log.child({ tenant: tenant.id });
   provider.on('server_error', (_ctx, error) => log.error({ err: error }, 'oidc-provider server error'));
-  countIssuedTokens(provider, tenant.id);
+  countIssuedTokens(provider, platform.config.metricsTenantLabels ? tenant.id : undefined);
   return provider;
 }
 
