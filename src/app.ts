@@ -14,8 +14,11 @@ export interface AppOptions {
   platform: Platform;
 }
 
-/** The whole HTTP service; `main.ts` listens with it and the tests inject into it. */
-export async function buildApp({ platform }: AppOptions): Promise<FastifyInstance> {
+/**
+ * A Fastify instance with the service's error answers: AppErrors as `{error, error_description}`
+ * with their status, 5xx details hidden. Every listener of a node starts from one.
+ */
+export function createFastify(platform: Platform): FastifyInstance {
   const { config } = platform;
   const app = Fastify({
     loggerInstance: platform.log as FastifyBaseLogger,
@@ -45,6 +48,16 @@ export async function buildApp({ platform }: AppOptions): Promise<FastifyInstanc
   app.setNotFoundHandler((request, reply) => {
     reply.status(404).send({ error: 'not_found', error_description: `no route for ${request.method} ${request.url.split('?')[0]}` });
   });
+  return app;
+}
+
+/**
+ * The whole public HTTP service; `main.ts` listens with it (`listen` in listeners.ts, which also
+ * starts the METRICS_PORT and ADMIN_PORT listeners) and the tests inject into it.
+ */
+export async function buildApp({ platform }: AppOptions): Promise<FastifyInstance> {
+  const { config } = platform;
+  const app = createFastify(platform);
 
   await app.register(cookie);
   await app.register(tenancyPlugin, { platform });
@@ -53,7 +66,8 @@ export async function buildApp({ platform }: AppOptions): Promise<FastifyInstanc
   await app.register(oidcRoutes);
   await app.register(interactionRoutes);
   await app.register(authApiRoutes);
-  await app.register(platformTenantRoutes);
+  // With ADMIN_PORT the operator's API is reachable only on that port (a network boundary of its own).
+  if (config.adminPort === undefined) await app.register(platformTenantRoutes);
 
   app.get('/healthz', async (_request, reply) => {
     try {

@@ -34,6 +34,12 @@ export interface Config {
   readonly keyRotationCheckSeconds: number;
   /** When set, `/metrics` answers only `Authorization: Bearer <token>`. */
   readonly metricsToken: string | undefined;
+  /** When set, `/metrics` is served only by a listener of its own on this port, not on `port`. */
+  readonly metricsPort: number | undefined;
+  /** Token counts labelled by tenant: one series per tenant and type, so off unless asked for. */
+  readonly metricsTenantLabels: boolean;
+  /** When set, the platform admin API (/admin) is served only by a listener of its own on this port. */
+  readonly adminPort: number | undefined;
   readonly workers: number;
   /** Bearer token of the platform admin API (/admin); undefined ⇒ that API is switched off (404). */
   readonly adminToken: string | undefined;
@@ -49,6 +55,28 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
     throw new AppError('invalid_config', `${name} must be an integer from ${min} to ${max}, got "${raw}"`);
   }
   return value;
+}
+
+function optionalPort(env: Env, name: string): number | undefined {
+  return env[name] ? integer(env, name, 0, 1, 65535) : undefined;
+}
+
+function flag(env: Env, name: string): boolean {
+  const raw = (env[name] ?? '').trim().toLowerCase();
+  if (raw === '' || raw === 'false' || raw === '0') return false;
+  if (raw === 'true' || raw === '1') return true;
+  throw new AppError('invalid_config', `${name} must be true or false, got "${env[name]}"`);
+}
+
+/** The side listeners need ports of their own: two servers cannot share one. */
+function distinctPorts(ports: Record<string, number | undefined>): void {
+  const seen = new Map<number, string>();
+  for (const [name, port] of Object.entries(ports)) {
+    if (port === undefined || port === 0) continue;
+    const other = seen.get(port);
+    if (other) throw new AppError('invalid_config', `${name} and ${other} must differ (both ${port})`);
+    seen.set(port, name);
+  }
 }
 
 function masterKeyFrom(env: Env): Buffer | undefined {
@@ -88,6 +116,9 @@ export function loadConfig(env: Env = process.env): Config {
   if (nodeEnv === 'production' && !databaseUrl) {
     throw new AppError('invalid_config', 'DATABASE_URL is required when NODE_ENV=production');
   }
+  const metricsPort = optionalPort(env, 'METRICS_PORT');
+  const adminPort = optionalPort(env, 'ADMIN_PORT');
+  distinctPorts({ PORT: port, METRICS_PORT: metricsPort, ADMIN_PORT: adminPort });
   return Object.freeze({
     env: nodeEnv,
     host,
@@ -107,7 +138,20 @@ export function loadConfig(env: Env = process.env): Config {
     pgBinDir: env.PG_BIN_DIR || undefined,
     keyRotationCheckSeconds: integer(env, 'KEY_ROTATION_CHECK_SECONDS', nodeEnv === 'test' ? 0 : 3600, 0, 31_536_000),
     metricsToken: env.METRICS_TOKEN || undefined,
+    metricsPort,
+    metricsTenantLabels: flag(env, 'METRICS_TENANT_LABELS'),
+    adminPort,
     workers: integer(env, 'WORKERS', os.availableParallelism(), 1, 256),
     adminToken: adminTokenFrom(env),
   });
+}
+
+/**
+ * What only a server (not the CLI) needs: in production `/metrics` must not be open on the
+ * public port, so it needs its token or a listener of its own.
+ */
+export function checkServerConfig(config: Config): void {
+  if (config.env === 'production' && config.metricsToken === undefined && config.metricsPort === undefined) {
+    throw new AppError('invalid_config', 'METRICS_TOKEN or METRICS_PORT is required when NODE_ENV=production (/metrics would be public)');
+  }
 }

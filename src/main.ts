@@ -1,9 +1,10 @@
 import cluster from 'node:cluster';
 import os from 'node:os';
-import { loadConfig, type Config } from './config.ts';
+import { checkServerConfig, loadConfig, type Config } from './config.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { openPlatform } from './platform/platform.ts';
 import { buildApp } from './app.ts';
+import { listen } from './listeners.ts';
 import { isAppError } from './errors.ts';
 import { serveClusterMetrics } from './ops/cluster-metrics.ts';
 import { limitPasswordHashing } from './crypto/passwords.ts';
@@ -16,6 +17,7 @@ import { limitPasswordHashing } from './crypto/passwords.ts';
  */
 async function main(): Promise<void> {
   const config = loadConfig();
+  checkServerConfig(config);
   const log = createLogger(config);
   if (config.workers > 1 && cluster.isPrimary) {
     await runPrimary(config, log);
@@ -29,7 +31,7 @@ async function runServer(config: Config, log: Logger): Promise<void> {
   limitPasswordHashing(Math.max(1, Math.floor(os.availableParallelism() / config.workers)));
   const platform = await openPlatform(config, log);
   const app = await buildApp({ platform });
-  await app.listen({ host: config.host, port: config.port });
+  await listen(app);
   if (cluster.isPrimary) log.info({ url: config.publicUrl }, 'tansu is ready');
 
   onSignals(async (signal) => {

@@ -12,6 +12,11 @@ export interface OptionSpec {
   /** `boolean` flags take no value; `list` may be repeated or comma-separated. */
   type?: 'string' | 'boolean' | 'list';
   required?: boolean;
+  /**
+   * A password: also taken from the first line of `--<name>-file <path>`, or asked for without
+   * echo when stdin is a terminal and neither flag is given (see secrets.ts).
+   */
+  secret?: { prompt: string };
 }
 
 export interface CommandSpec {

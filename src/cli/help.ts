@@ -31,10 +31,16 @@ export function groupHelp(prefix: readonly string[], commands: readonly CommandS
 }
 
 export function commandHelp(command: CommandSpec): string {
-  const options = (command.options ?? []).map((o) => {
+  const options = (command.options ?? []).flatMap((o) => {
     const flag = o.type === 'boolean' ? `--${o.name}` : `--${o.name} <${o.type === 'list' ? 'a,b,…' : 'value'}>`;
-    const notes = [o.required ? 'required' : '', o.type === 'list' ? 'repeatable' : ''].filter(Boolean);
-    return [flag, notes.length ? `${o.description} (${notes.join(', ')})` : o.description] as const;
+    const notes = [o.required ? (o.secret ? `required: this, --${o.name}-file or the prompt` : 'required') : '', o.type === 'list' ? 'repeatable' : ''].filter(Boolean);
+    const line = [flag, notes.length ? `${o.description} (${notes.join(', ')})` : o.description] as const;
+    if (!o.secret) return [line];
+    return [
+      line,
+      [`--${o.name}-file <path>`, `read the ${o.name} from the first line of this file instead`] as const,
+      ['', `with neither: asked for without echo when stdin is a terminal`] as const,
+    ];
   });
   const lines = [`Usage: ${usageLine(command)}`, '', command.summary];
   if (command.args?.length) lines.push('', 'Arguments:', ...command.args.map((a) => `  ${a}`));

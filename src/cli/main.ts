@@ -7,6 +7,7 @@ import { UsageError, type CommandResult } from './command.ts';
 import { parseInvocation } from './parse.ts';
 import { commandHelp, groupHelp } from './help.ts';
 import { allCommands } from './commands/index.ts';
+import { resolveSecrets } from './secrets.ts';
 
 /**
  * The `tansu` runner: parse → validate (no database yet) → open the platform → run → print.
@@ -24,6 +25,7 @@ async function runCli(argv: readonly string[]): Promise<number> {
     const { command, args, options } = invocation;
     if (invocation.help) return write(process.stdout, commandHelp(command), 0);
     command.validate?.({ args, options });
+    await resolveSecrets(command, options, { input: process.stdin, output: process.stderr });
 
     const interactive = Boolean(process.stderr.isTTY);
     // On a terminal the command draws its own progress and tables; elsewhere pino lines go to stderr.

@@ -1,4 +1,5 @@
-import { UsageError, type CommandSpec, type ParsedOptions } from './command.ts';
+import { UsageError, type CommandSpec, type OptionSpec, type ParsedOptions } from './command.ts';
+import { fileFlagOf } from './secrets.ts';
 
 /** What the words after `tansu` ask for. */
 export type Invocation =
@@ -49,7 +50,10 @@ function longestKnownPrefix(words: readonly string[], commands: readonly Command
 
 /** `--name value`, `--name=value`, boolean `--flag`, repeatable or comma-separated lists; `--` ends the options. */
 export function parseArguments(rest: readonly string[], command: CommandSpec): { args: string[]; options: ParsedOptions } {
-  const specs = new Map((command.options ?? []).map((o) => [o.name, o]));
+  const specs = new Map<string, OptionSpec>((command.options ?? []).map((o) => [o.name, o]));
+  for (const o of command.options ?? []) {
+    if (o.secret) specs.set(fileFlagOf(o.name), { name: fileFlagOf(o.name), description: `file whose first line is the ${o.name}` });
+  }
   const args: string[] = [];
   const options: ParsedOptions = {};
   let onlyPositionals = false;
@@ -101,7 +105,8 @@ export function parseArguments(rest: readonly string[], command: CommandSpec): {
     throw new UsageError(`unexpected argument "${args[expected.length]}"; usage: ${usageLine(command)}`);
   }
   for (const spec of command.options ?? []) {
-    if (spec.required && options[spec.name] === undefined) throw new UsageError(`--${spec.name} is required`);
+    // A required secret may still come from its file or the terminal (secrets.ts checks then).
+    if (spec.required && !spec.secret && options[spec.name] === undefined) throw new UsageError(`--${spec.name} is required`);
   }
   return { args, options };
 }

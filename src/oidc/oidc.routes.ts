@@ -4,7 +4,8 @@ import type Provider from 'oidc-provider';
 import { tenantNotFound } from '../errors.ts';
 import type { TenantContext } from '../tenancy/tenant-context.ts';
 import { deleteExpiredPayloads } from './adapter.ts';
-import { CLIENT_IP } from './client-ip.ts';
+import { presentRequestToProvider } from './forwarded-headers.ts';
+import { PAGE_SECURITY_HEADERS } from './interactions/pages.ts';
 import { deleteOldLoginAttempts } from '../modules/users/login-throttle.ts';
 import { capturePublicResponse, publicResponseKey, sendCachedPublicResponse } from './public-metadata-cache.ts';
 
@@ -41,10 +42,8 @@ async function serveWithProvider(
   await app.tenants.use(tenantId, async (tenant: TenantContext) => {
     request.tenant = tenant;
     served.add(tenant.id);
-    const raw = request.raw as IncomingMessage & { baseUrl?: string; originalUrl?: string; [CLIENT_IP]?: string };
-    // Koa's ctx.ip believes any X-Forwarded-For once proxy = true; Fastify's request.ip honours
-    // only the configured trusted proxies, so throttling inside the provider uses this one.
-    raw[CLIENT_IP] = request.ip;
+    presentRequestToProvider(request, app.platform.config.publicUrl);
+    const raw = request.raw as IncomingMessage & { baseUrl?: string; originalUrl?: string };
     // oidc-provider builds endpoint URLs as `new URL(baseUrl + route, requestUrl)`. An absolute
     // base (the issuer) makes every advertised URL the configured public one, whatever the Host
     // header says, and avoids originalUrl, whose prefix is ambiguous for ids such as "token".
@@ -53,6 +52,9 @@ async function serveWithProvider(
     raw.url = providerPath;
     reply.hijack();
     const res = reply.raw;
+    // The provider's own pages (errors, sign-out, its self-submitting forms) get the login page's
+    // headers; on its JSON answers they are harmless.
+    for (const [name, value] of Object.entries(PAGE_SECURITY_HEADERS)) res.setHeader(name, value);
     if (options.cacheable) res.setHeader('cache-control', `public, max-age=${PUBLIC_METADATA_MAX_AGE}`);
     const cacheKey = options.cacheable ? publicResponseKey(providerPath, request.headers) : undefined;
     if (cacheKey !== undefined) {

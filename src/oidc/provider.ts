@@ -35,8 +35,9 @@ export async function createTenantProvider(platform: Platform, tenant: TenantPro
   });
   const provider = new Provider(tenant.issuer, configuration);
   shareKoaPrototypes(provider);
-  // Koa does not see Fastify's trustProxy; behind our proxies it must read X-Forwarded-*.
-  provider.proxy = platform.config.trustedProxies.length > 0;
+  // Koa reads the scheme, host and client address from X-Forwarded-*, which every request gets
+  // rewritten from what Fastify resolved (with TRUSTED_PROXIES) first: see forwarded-headers.ts.
+  provider.proxy = true;
   useHashedClientSecrets(provider);
   keepClientInstances(provider);
   registerPasswordGrant(provider, {
@@ -47,7 +48,7 @@ export async function createTenantProvider(platform: Platform, tenant: TenantPro
 
   const log = platform.log.child({ tenant: tenant.id });
   provider.on('server_error', (_ctx, error) => log.error({ err: error }, 'oidc-provider server error'));
-  countIssuedTokens(provider, tenant.id);
+  countIssuedTokens(provider, platform.config.metricsTenantLabels ? tenant.id : undefined);
   return provider;
 }
 

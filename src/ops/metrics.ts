@@ -5,8 +5,9 @@ import type { TenantCacheStats } from '../tenancy/tenant-cache.ts';
 
 /**
  * Prometheus metrics of this process (one registry; with WORKERS > 1 a scrape of any worker
- * returns the sum over all of them, see cluster-metrics.ts). Tenant ids appear as labels
- * only on token issuance, whose cardinality is the number of active tenants.
+ * returns the sum over all of them, see cluster-metrics.ts). Tenant ids appear as labels only
+ * on token issuance, and only with METRICS_TENANT_LABELS: 10,000 tenants would otherwise be
+ * 10,000 series per token type in every scrape.
  */
 export const metricsRegistry = new client.Registry();
 client.collectDefaultMetrics({ register: metricsRegistry, prefix: 'tansu_' });
@@ -28,7 +29,7 @@ export const httpRequestDuration = new client.Histogram({
 
 export const tokensIssued = new client.Counter({
   name: 'tansu_tokens_issued_total',
-  help: 'Tokens issued by tenant and type (access_token, client_credentials, refresh_token)',
+  help: 'Tokens issued by type (access_token, client_credentials, refresh_token), and by tenant with METRICS_TENANT_LABELS',
   labelNames: ['tenant', 'type'] as const,
   registers: [metricsRegistry],
 });
@@ -103,9 +104,12 @@ new client.Gauge({
   },
 });
 
-/** Counts the tokens a tenant's provider issues (opaque ones are `saved`, JWTs `issued`). */
-export function countIssuedTokens(provider: Provider, tenantId: string): void {
-  const count = (type: string) => () => tokensIssued.inc({ tenant: tenantId, type });
+/**
+ * Counts the tokens a tenant's provider issues (opaque ones are `saved`, JWTs `issued`); under
+ * the tenant's label only when `tenantLabel` is given.
+ */
+export function countIssuedTokens(provider: Provider, tenantLabel: string | undefined): void {
+  const count = (type: string) => () => tokensIssued.inc(tenantLabel === undefined ? { type } : { tenant: tenantLabel, type });
   provider.on('access_token.saved', count('access_token'));
   provider.on('access_token.issued', count('access_token'));
   provider.on('client_credentials.saved', count('client_credentials'));

@@ -1,12 +1,11 @@
-import crypto from 'node:crypto';
 import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { sql } from 'kysely';
 import type { Platform } from '../platform/platform.ts';
 import { pendingMigrations } from '../db/migrator.ts';
 import { startKeyRotationSchedule } from '../modules/keys/key-rotation.schedule.ts';
-import { httpRequestDuration, httpRequests, metricsRegistry, observeTenantCache } from './metrics.ts';
-import { nodeMetrics } from './cluster-metrics.ts';
+import { httpRequestDuration, httpRequests, observeTenantCache } from './metrics.ts';
+import { registerMetricsRoute } from './metrics.routes.ts';
 
 /** Provider endpoints by their first path segments, so the route label stays a short, fixed list. */
 const PROVIDER_ROUTES = [
@@ -25,7 +24,7 @@ function routeLabel(request: FastifyRequest): string {
 
 /**
  * What operators and orchestrators need from every node: request metrics (counted on the raw
- * response, so hijacked provider requests are included), `/readyz`, `/metrics`, and the node's
+ * response, so hijacked provider requests are included), `/readyz`, `/metrics` (unless it has its own port), and the node's
  * share of the key-rotation schedule.
  */
 export const opsPlugin = fp(async (app: FastifyInstance, options: { platform: Platform }) => {
@@ -67,18 +66,6 @@ export const opsPlugin = fp(async (app: FastifyInstance, options: { platform: Pl
     return { status: 'ready' };
   });
 
-  const metricsToken = platform.config.metricsToken;
-  app.get('/metrics', async (request, reply) => {
-    if (metricsToken && !bearerMatches(request.headers.authorization, metricsToken)) {
-      return reply.status(401).header('www-authenticate', 'Bearer').send({ error: 'unauthorized', error_description: 'a valid metrics token is required' });
-    }
-    reply.header('content-type', metricsRegistry.contentType);
-    return nodeMetrics();
-  });
+  // With METRICS_PORT the scrape goes to a listener of its own (see listeners.ts), never this one.
+  if (platform.config.metricsPort === undefined) registerMetricsRoute(app, platform.config);
 });
-
-function bearerMatches(header: string | undefined, token: string): boolean {
-  const presented = /^Bearer (.+)$/i.exec(header ?? '')?.[1] ?? '';
-  const digest = (value: string) => crypto.createHash('sha256').update(value).digest();
-  return crypto.timingSafeEqual(digest(presented), digest(token));
-}

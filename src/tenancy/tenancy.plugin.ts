@@ -4,7 +4,7 @@ import type { Platform } from '../platform/platform.ts';
 import { TenantCache } from './tenant-cache.ts';
 import { buildTenantContext, type TenantContext } from './tenant-context.ts';
 import { listenForTenantChanges, type ChangeListener } from '../platform/notifications.ts';
-import { AppError } from '../errors.ts';
+import { AppError, isAppError } from '../errors.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -17,13 +17,20 @@ declare module 'fastify' {
   }
 }
 
+/** How long a node answers an id that names no tenant without asking the registry again. */
+const UNKNOWN_TENANT_MEMORY_MS = 5_000;
+
 /**
  * The tenant context cache, kept fresh by change notifications from every node, and
  * `requireTenant(request)` for routes under `/t/:tenant`.
  */
 export const tenancyPlugin = fp(async (app: FastifyInstance, options: { platform: Platform }) => {
   const { platform } = options;
-  const cache = new TenantCache<TenantContext>(platform.config.tenantCacheSize, (id) => buildTenantContext(platform, id));
+  const cache = new TenantCache<TenantContext>(platform.config.tenantCacheSize, (id) => buildTenantContext(platform, id), {
+    // Unknown ids are remembered briefly; a tenant created meanwhile is announced (invalidate) and served at once.
+    remember: (error) => isAppError(error) && error.code === 'tenant_not_found',
+    rememberForMs: UNKNOWN_TENANT_MEMORY_MS,
+  });
   const listener = listenForTenantChanges(
     platform.platformUrl,
     (change) => {

@@ -54,7 +54,7 @@ describe('/readyz', () => {
 });
 
 describe('/metrics', () => {
-  it('exposes requests by route and status, tokens by tenant, cache, pools and provisioning durations', async () => {
+  it('exposes requests by route and status, tokens by type (no tenant label by default), cache, pools and provisioning durations', async () => {
     await createApi(bed.platform, tenant, { identifier: 'https://api.metrics.test', scopes: ['read'] });
     const { client, clientSecret } = await createClient(bed.platform, tenant, { name: 'svc', type: 'confidential', grantTypes: ['client_credentials'], resources: ['https://api.metrics.test'] });
     const basic = Buffer.from(`${client.client_id}:${clientSecret}`).toString('base64');
@@ -73,7 +73,8 @@ describe('/metrics', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
     const text = await response.text();
-    expect(metricValue(text, `tansu_tokens_issued_total{tenant="${tenant.id}",type="client_credentials"}`)).toBe(3);
+    expect(metricValue(text, 'tansu_tokens_issued_total{type="client_credentials"}')).toBe(3);
+    expect(text).not.toContain('tenant="');
     expect(metricValue(text, 'tansu_http_requests_total{method="POST",route="/t/:tenant/token",status="200"}')).toBe(3);
     // The unauthenticated attempt is counted under its error status.
     expect(text).toMatch(/^tansu_http_requests_total\{method="POST",route="\/t\/:tenant\/token",status="4\d\d"\} 1$/m);
@@ -86,6 +87,29 @@ describe('/metrics', () => {
     expect(metricValue(text, 'tansu_db_pool_connections{pool="tansu-platform",state="total"}')).toBeGreaterThanOrEqual(1);
     expect(metricValue(text, 'tansu_tenant_provisioning_seconds_count{outcome="created"}')).toBeGreaterThanOrEqual(1);
     expect(text).toContain('tansu_process_resident_memory_bytes');
+  });
+});
+
+describe('/metrics with METRICS_TENANT_LABELS=true', () => {
+  it('counts tokens per tenant', async () => {
+    const labelled = await startOidcTestBed(1, { env: { METRICS_TENANT_LABELS: 'true' } });
+    try {
+      const other = await createTestTenant(labelled, uniqueTenantId('labels'));
+      await createApi(labelled.platform, other, { identifier: 'https://api.labels.test', scopes: ['read'] });
+      const { client, clientSecret } = await createClient(labelled.platform, other, { name: 'svc', type: 'confidential', grantTypes: ['client_credentials'] });
+      for (let i = 0; i < 2; i++) {
+        const response = await fetch(`${other.issuer}/token`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ grant_type: 'client_credentials', client_id: client.client_id, client_secret: clientSecret!, scope: 'read' }),
+        });
+        expect(response.status).toBe(200);
+      }
+      const text = await (await fetch(`${labelled.publicUrl}/metrics`)).text();
+      expect(metricValue(text, `tansu_tokens_issued_total{tenant="${other.id}",type="client_credentials"}`)).toBe(2);
+    } finally {
+      await labelled.close();
+    }
   });
 });
 

@@ -118,3 +118,81 @@ describe('TenantCache bounds and lifecycle', () => {
     expect(attempts).toBe(2);
   });
 });
+
+describe('TenantCache and ids that name no tenant', () => {
+  class NotFound extends Error {}
+
+  function registryCache(max: number, options: ConstructorParameters<typeof TenantCache>[2] = {}) {
+    const lookups: string[] = [];
+    const closed: string[] = [];
+    const cache = new TenantCache(
+      max,
+      async (id) => {
+        lookups.push(id);
+        if (!id.startsWith('real-')) throw new NotFound(`no tenant ${id}`);
+        return { id, expiresAt: undefined, close: async () => void closed.push(id) };
+      },
+      { remember: (error) => error instanceof NotFound, ...options },
+    );
+    return { cache, lookups, closed };
+  }
+
+  it('a failed build takes no place in the LRU, so unknown ids never evict a built context', async () => {
+    const { cache, closed } = registryCache(2);
+    await cache.use('real-a', (value) => value);
+    await cache.use('real-b', (value) => value);
+    const unknown = Array.from({ length: 50 }, (_, i) => `nobody-${i}`);
+    const results = await Promise.allSettled(unknown.map((id) => cache.use(id, (value) => value)));
+    expect(results.every((result) => result.status === 'rejected' && result.reason instanceof NotFound)).toBe(true);
+    expect(cache.has('real-a') && cache.has('real-b')).toBe(true);
+    expect(cache.stats).toMatchObject({ size: 2, evictions: 0 });
+    expect(closed).toEqual([]);
+  });
+
+  it('remembers a refusal for a while without asking again; invalidate (a tenant created) forgets it at once', async () => {
+    vi.useFakeTimers();
+    const { cache, lookups } = registryCache(2, { rememberForMs: 5000 });
+    for (let i = 0; i < 10; i++) await expect(cache.use('nobody', (value) => value)).rejects.toThrow('no tenant nobody');
+    expect(lookups).toEqual(['nobody']);
+    expect(cache.stats.refusalsRemembered).toBe(9);
+    await vi.advanceTimersByTimeAsync(5001);
+    await expect(cache.use('nobody', (value) => value)).rejects.toThrow(NotFound);
+    expect(lookups).toEqual(['nobody', 'nobody']);
+    cache.invalidate('nobody');
+    await expect(cache.use('nobody', (value) => value)).rejects.toThrow(NotFound);
+    expect(lookups).toEqual(['nobody', 'nobody', 'nobody']);
+  });
+
+  it('remembers only the failures it is told to, and at most maxRemembered of them', async () => {
+    let attempts = 0;
+    const outage = new TenantCache(
+      2,
+      async () => {
+        attempts++;
+        throw new Error('database down');
+      },
+      { remember: (error) => error instanceof NotFound },
+    );
+    await expect(outage.use('real-a', (value) => value)).rejects.toThrow('database down');
+    await expect(outage.use('real-a', (value) => value)).rejects.toThrow('database down');
+    expect(attempts).toBe(2);
+
+    const { cache, lookups } = registryCache(2, { maxRemembered: 3 });
+    for (const id of ['n1', 'n2', 'n3', 'n4', 'n1', 'n4']) await expect(cache.use(id, (value) => value)).rejects.toThrow(NotFound);
+    // n1 was the oldest when n4 came: forgotten, so asked again; n4 is still remembered.
+    expect(lookups).toEqual(['n1', 'n2', 'n3', 'n4', 'n1']);
+  });
+
+  it('a build invalidated while in progress is not cached, and is closed once its requests finish', async () => {
+    const { cache, closed } = registryCache(2);
+    let release!: () => void;
+    const using = cache.use('real-a', () => new Promise<void>((resolve) => (release = resolve)));
+    cache.invalidate('real-a');
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(cache.has('real-a')).toBe(false);
+    release();
+    await using;
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(closed).toEqual(['real-a']);
+  });
+});

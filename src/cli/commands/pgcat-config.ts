@@ -62,7 +62,7 @@ export const pgcatConfigCommand: CommandSpec = {
   summary: 'Generate pgcat.toml with one pool per database in the registry (PgCat has no wildcard pool)',
   options: [
     { name: 'out', description: 'file to write (default: print to stdout)' },
-    { name: 'admin-password', description: "password of PgCat's admin database", required: true },
+    { name: 'admin-password', description: "password of PgCat's admin database", required: true, secret: { prompt: "PgCat's admin password" } },
     { name: 'admin-user', description: `admin user (default ${DEFAULT_PGCAT_OPTIONS.adminUsername})` },
     { name: 'port', description: `PgCat's listen port (default ${DEFAULT_PGCAT_OPTIONS.port})` },
     { name: 'pool-size', description: `server connections per tenant database (default ${DEFAULT_PGCAT_OPTIONS.tenantPoolSize})` },

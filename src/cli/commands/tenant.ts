@@ -33,7 +33,11 @@ export const tenantCreateCommand: CommandSpec = {
   options: [
     { name: 'name', description: 'display name (default: the id)' },
     { name: 'admin-email', description: 'email of the seeded TenantAdmin (default: admin@<id>.localhost)' },
-    { name: 'admin-password', description: 'admin password, 10+ characters (default: generated and printed once)' },
+    {
+      name: 'admin-password',
+      description: 'admin password, 10+ characters (default: generated and printed once); visible in ps: prefer --admin-password-file',
+      secret: { prompt: 'Password for the tenant admin' },
+    },
     { name: 'cluster', description: 'registered cluster to place the database on (default: the least loaded)' },
   ],
   validate: validateTenantId,

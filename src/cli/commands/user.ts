@@ -5,10 +5,14 @@ import { createUser, listUsers, type UserSummary } from '../../modules/users/use
 export const userCreateCommand: CommandSpec = {
   path: ['user', 'create'],
   args: ['<tenant>'],
-  summary: 'Create a user (argon2id password); without --password one is generated and printed once',
+  summary: 'Create a user (argon2id password); without one (flag, file or prompt) one is generated and printed once',
   options: [
     { name: 'email', description: 'sign-in email, unique within the tenant', required: true },
-    { name: 'password', description: 'at least 10 characters (default: a generated one, printed once)' },
+    {
+      name: 'password',
+      description: 'at least 10 characters (default: a generated one, printed once); visible in ps: prefer --password-file',
+      secret: { prompt: 'Password for the new user' },
+    },
     { name: 'name', description: 'display name' },
     { name: 'role', description: 'role name to grant (repeatable or comma-separated)', type: 'list' },
     { name: 'verified', description: 'mark the email as verified', type: 'boolean' },

@@ -8,7 +8,8 @@ import { loginKeysFor } from '../../modules/users/login-keys.ts';
 import { tenantCsrfKey } from '../cookie-keys.ts';
 import { isFirstParty } from '../configuration.ts';
 import { csrfTokenFor, csrfTokenValid } from './csrf.ts';
-import { consentPage, loginPage, messagePage } from './pages.ts';
+import { PAGE_SECURITY_HEADERS, consentPage, loginPage, messagePage } from './pages.ts';
+import { presentRequestToProvider } from '../forwarded-headers.ts';
 
 type Form = Record<string, string | undefined>;
 
@@ -22,13 +23,7 @@ const SCOPE_DESCRIPTIONS: Record<string, string> = {
 
 /** Pages must not be cached, framed or allowed to load anything but their inline style. */
 function sendPage(reply: FastifyReply, status: number, html: string): FastifyReply {
-  return reply
-    .status(status)
-    .header('cache-control', 'no-store')
-    .header('x-frame-options', 'DENY')
-    .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'")
-    .type('text/html; charset=utf-8')
-    .send(html);
+  return reply.status(status).headers(PAGE_SECURITY_HEADERS).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(html);
 }
 
 class InteractionRefused extends Error {
@@ -53,6 +48,7 @@ interface LoadedInteraction {
 async function loadInteraction(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply): Promise<LoadedInteraction> {
   const tenant = await resolveTenant(app, request, reply);
   const { uid } = request.params as { uid: string };
+  presentRequestToProvider(request, app.platform.config.publicUrl);
   let details: Interaction;
   try {
     details = await tenant.provider.interactionDetails(request.raw, reply.raw);
