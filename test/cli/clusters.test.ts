@@ -171,7 +171,7 @@ describe('tansu pgcat-config', () => {
   });
 
   it.each([
-    [['--out', 'x.toml'], /^tansu: --admin-password is required \(usage\)\n$/],
+    [['--out', 'x.toml'], /^tansu: --admin-password or --admin-password-file is required \(usage\)\n$/],
     [['--admin-password', 'x', '--port', '0'], /^tansu: --port must be a positive integer, got "0" \(usage\)\n$/],
     [['--admin-password', 'x', '--watch'], /^tansu: --watch needs --out \(usage\)\n$/],
   ])('refuses %j with exit 2', async (args, message) => {
