@@ -6,7 +6,8 @@ import { parse } from 'smol-toml';
 import { clusterUrl, openTestPlatform, uniqueTenantId, type TestPlatform } from '../support/platform.ts';
 import { createTenant } from '../../src/provisioning/tenants.service.ts';
 import { setTenantStatus } from '../../src/platform/tenants.repository.ts';
-import { DEFAULT_PGCAT_OPTIONS, renderPgcatConfig, writePgcatConfig } from '../../src/ops/pgcat-config.ts';
+import { DEFAULT_PGCAT_OPTIONS, renderPgcatConfig } from '../../src/ops/pgcat-config.ts';
+import { writeGeneratedFile } from '../../src/ops/pooler-files.ts';
 import { listenForTenantChanges, type TenantChange } from '../../src/platform/notifications.ts';
 
 let platform: TestPlatform;
@@ -54,11 +55,11 @@ describe('tansu pgcat-config', () => {
 
   it('writes the file 0600 and only when it changed', async () => {
     const file = path.join(dir, 'pgcat.toml');
-    expect(await writePgcatConfig(file, await renderPgcatConfig(platform, options))).toBe(true);
+    expect(await writeGeneratedFile(file, await renderPgcatConfig(platform, options))).toBe(true);
     expect(fs.statSync(file).mode & 0o777).toBe(0o600);
-    expect(await writePgcatConfig(file, await renderPgcatConfig(platform, options))).toBe(false);
+    expect(await writeGeneratedFile(file, await renderPgcatConfig(platform, options))).toBe(false);
     const added = await createTenant(platform, { id: uniqueTenantId('pgcn') });
-    expect(await writePgcatConfig(file, await renderPgcatConfig(platform, options))).toBe(true);
+    expect(await writeGeneratedFile(file, await renderPgcatConfig(platform, options))).toBe(true);
     expect(fs.readFileSync(file, 'utf8')).toContain(`[pools.${added.tenant.database_name}]`);
   });
 
