@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'smol-toml';
 import { clusterUrl, openTestPlatform, uniqueTenantId, type TestPlatform } from '../support/platform.ts';
 import { createTenant } from '../../src/provisioning/tenants.service.ts';
-import { setTenantStatus } from '../../src/platform/tenants.repository.ts';
+import { findTenant, setTenantStatus } from '../../src/platform/tenants.repository.ts';
+import { tenantRoleCredentials } from '../../src/platform/tenant-credentials.ts';
 import { DEFAULT_PGCAT_OPTIONS, renderPgcatConfig } from '../../src/ops/pgcat-config.ts';
 import { writeGeneratedFile } from '../../src/ops/pooler-files.ts';
 import { listenForTenantChanges, type TenantChange } from '../../src/platform/notifications.ts';
@@ -48,9 +49,15 @@ describe('tansu pgcat-config', () => {
     const mainPool = config.pools[onMain.tenant.database_name]!;
     expect(mainPool.pool_mode).toBe('transaction');
     expect(mainPool.shards['0']).toEqual({ servers: [['127.0.0.1', Number(main.port), 'primary']], database: onMain.tenant.database_name });
-    expect(mainPool.users['0']).toEqual({ username: 'postgres', password: decodeURIComponent(main.password), pool_size: 4, min_pool_size: 0 });
-    expect(config.pools[onC2.tenant.database_name]!.shards['0']!.servers).toEqual([['localhost', Number(main.port), 'primary']]);
-    expect(config.pools[platformDatabase]!.users['0']!.pool_size).toBe(20);
+    // Each tenant pool's user is the tenant's own role (PgCat logs in to the server as it); only the platform's is the admin.
+    const roleOf = async (id: string) => tenantRoleCredentials(platform.secrets, (await findTenant(platform.db, id))!)!;
+    const mainRole = await roleOf(onMain.tenant.id);
+    expect(mainRole.user).toBe(onMain.tenant.database_name);
+    expect(mainPool.users['0']).toEqual({ username: mainRole.user, password: mainRole.password, pool_size: 4, min_pool_size: 0 });
+    const c2Pool = config.pools[onC2.tenant.database_name]!;
+    expect(c2Pool.shards['0']!.servers).toEqual([['localhost', Number(main.port), 'primary']]);
+    expect(c2Pool.users['0']).toMatchObject({ username: (await roleOf(onC2.tenant.id)).user, password: (await roleOf(onC2.tenant.id)).password });
+    expect(config.pools[platformDatabase]!.users['0']).toEqual({ username: 'postgres', password: decodeURIComponent(main.password), pool_size: 20, min_pool_size: 0 });
   });
 
   it('writes the file 0600 and only when it changed', async () => {
