@@ -112,7 +112,7 @@ export async function databaseExists(client: pg.Client, name: string): Promise<b
 }
 
 /** Compiles a Kysely raw statement (with quoted identifiers) for a plain pg client. */
-async function run(client: pg.Client, statement: RawBuilder<unknown>): Promise<void> {
+export async function run(client: pg.Client, statement: RawBuilder<unknown>): Promise<void> {
   const compiled = statement.compile(compileOnly);
   await client.query(compiled.sql, [...compiled.parameters]);
 }
@@ -142,6 +142,17 @@ export async function createDatabase(client: pg.Client, name: string, template?:
   } else {
     await run(client, sql`CREATE DATABASE ${databaseIdentifier(name)}`);
   }
+  await closeDatabaseToPublic(client, name);
+}
+
+/**
+ * A new database lets every role (PUBLIC) connect, and a copy does not inherit its template's
+ * database grants: closed at birth, every database we create (tenant, spare, restore scratch,
+ * template, platform) admits only its owner, the admin role, until a tenant role is granted
+ * CONNECT on its own one (src/db/tenant-role.ts).
+ */
+export async function closeDatabaseToPublic(client: pg.Client, name: string): Promise<void> {
+  await run(client, sql`REVOKE ALL ON DATABASE ${databaseIdentifier(name)} FROM PUBLIC`);
 }
 
 export async function dropDatabase(client: pg.Client, name: string): Promise<void> {

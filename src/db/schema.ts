@@ -24,6 +24,8 @@ export interface PlatformDatabase {
     cluster: string;
     database_name: string;
     failure_reason: string | null;
+    /** Password of the tenant's login role, sealed with the master key; NULL until it has one. */
+    role_password_encrypted: ColumnType<string | null, string | null | undefined, string | null>;
     created_at: Generated<Date>;
     updated_at: Timestamp;
   };

@@ -71,6 +71,20 @@ export async function setTenantStatus(
   return query.returningAll().executeTakeFirst();
 }
 
+/**
+ * Stores the tenant role's sealed password unless one is stored already (a concurrent run won);
+ * returns the one the registry now holds.
+ */
+export async function storeTenantRolePassword(db: Db, id: string, sealed: string): Promise<string | null> {
+  const row = await db
+    .updateTable('tenants')
+    .set({ role_password_encrypted: sql<string>`COALESCE(role_password_encrypted, ${sealed})` })
+    .where('id', '=', id)
+    .returning('role_password_encrypted')
+    .executeTakeFirst();
+  return row?.role_password_encrypted ?? null;
+}
+
 export async function deleteTenantRow(db: Db, id: string): Promise<void> {
   await db.deleteFrom('tenants').where('id', '=', id).execute();
 }

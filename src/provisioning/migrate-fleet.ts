@@ -4,6 +4,9 @@ import { listTenants } from '../platform/tenants.repository.ts';
 import { migrateToLatest } from '../db/migrator.ts';
 import { openTenantDatabase } from '../db/tenant-database.ts';
 import { ensureTenantTemplate } from './template.ts';
+import { grantTenantRole } from './tenant-role.ts';
+import { publishTenantChange } from '../platform/notifications.ts';
+import type { TenantId } from '../tenancy/tenant-id.ts';
 
 export type MigrationStatus = 'migrated' | 'up-to-date' | 'failed';
 
@@ -50,7 +53,7 @@ const MIGRATABLE = ['active', 'suspended'] as const;
 
 /**
  * `tansu migrate`: the platform database, then each cluster's template (so tenants created from now
- * on are born current), then every live tenant database with bounded concurrency. One tenant's
+ * on are born current), then every live tenant database (and its role's grants) with bounded concurrency. One tenant's
  * failure is recorded and the fleet carries on.
  */
 export async function migrateFleet(platform: Platform, options: FleetMigrationOptions = {}): Promise<FleetMigrationReport> {
@@ -101,13 +104,22 @@ async function migrateTenant(platform: Platform, tenant: TenantRow, migrationsFo
   const ms = () => Math.round(performance.now() - started);
   try {
     // Direct, not through a pooler: DDL and the migrator's lock belong on a plain session.
-    const db = openTenantDatabase(await platform.clusters.adminUrlOf(tenant.cluster), tenant.database_name, 1, 'tansu-migrate');
+    const clusterUrl = await platform.clusters.adminUrlOf(tenant.cluster);
+    const db = openTenantDatabase(clusterUrl, tenant.database_name, 1, 'tansu-migrate');
+    let applied: string[];
     try {
-      const { applied } = await migrateToLatest(db, 'tenant', migrationsFolder);
-      return { ...base, status: applied.length ? 'migrated' : 'up-to-date', applied, ms: ms() };
+      applied = (await migrateToLatest(db, 'tenant', migrationsFolder)).applied;
     } finally {
       await db.destroy();
     }
+    // Tables the migrations created are the admin's: the tenant role gets its grants on them. A
+    // tenant from before tenant roles gets its role here, and nodes drop their admin-role pool for it.
+    const id = tenant.id as TenantId;
+    if (await grantTenantRole(platform, { id, clusterUrl, database: tenant.database_name })) {
+      platform.log.info({ tenant: id }, 'tenant database role created');
+      await publishTenantChange(platform.db, { tenant: id, kind: 'updated' });
+    }
+    return { ...base, status: applied.length ? 'migrated' : 'up-to-date', applied, ms: ms() };
   } catch (error) {
     const applied = (error as { details?: { applied?: string[] } }).details?.applied ?? [];
     return { ...base, status: 'failed', applied, error: errorMessage(error), ms: ms() };

@@ -8,6 +8,7 @@ import { findPgTool, serverMajorVersion } from './pg-tools.ts';
 import { restoreIntoScratchDatabase, swapIntoPlace } from './database-copy.ts';
 import type { Progress } from './backup.ts';
 import { stepsAfterCommit } from './after-commit.ts';
+import { dropTenantRole, grantTenantRole } from './tenant-role.ts';
 
 export interface MoveOptions {
   to: string;
@@ -18,7 +19,7 @@ export interface MoveOptions {
   afterSwitch?: (step: AfterSwitchStep) => Promise<void> | void;
 }
 
-type AfterSwitchStep = 'notify' | 'drop-source' | 'record';
+type AfterSwitchStep = 'notify' | 'drop-source' | 'drop-source-role' | 'record';
 
 export interface MovedTenant {
   tenant: TenantRow;
@@ -50,7 +51,9 @@ export async function moveTenant(platform: Platform, rawId: string, options: Mov
   const sourceUrl = await platform.clusters.adminUrlOf(tenant.cluster);
   const targetUrl = await platform.clusters.adminUrlOf(options.to);
 
-  // Everything that can be checked without downtime is checked first.
+  // Everything that can be checked without downtime is checked first. A tenant from before
+  // tenant roles gets its role on the source too, so an undone move leaves it served as that role.
+  await grantTenantRole(platform, { id, clusterUrl: sourceUrl, database });
   await withMaintenanceSession(sourceUrl, async (client) => findPgTool('pg_dump', await serverMajorVersion(client), platform.config.pgBinDir));
   await withMaintenanceSession(targetUrl, async (client) => {
     await findPgTool('pg_restore', await serverMajorVersion(client), platform.config.pgBinDir);
@@ -76,6 +79,8 @@ export async function moveTenant(platform: Platform, rawId: string, options: Mov
     progress(`copying to cluster ${options.to}`);
     const restored = await restoreIntoScratchDatabase(targetUrl, { clusterUrl: sourceUrl, database }, platform.config.pgBinDir);
     scratch = restored;
+    // The tenant's role, with its password from the registry, is created on the target cluster.
+    await grantTenantRole(platform, { id, clusterUrl: targetUrl, database: restored });
     await withMaintenanceSession(targetUrl, (client) => swapIntoPlace(client, restored, database));
     copied = true;
     await options.beforeSwitch?.();
@@ -104,6 +109,7 @@ export async function moveTenant(platform: Platform, rawId: string, options: Mov
   await afterSwitch('notify', () => publishTenantChange(platform.db, { tenant: id, kind: 'moved' }));
   progress(`dropping ${database} on cluster ${tenant.cluster}`);
   const sourceDropped = await afterSwitch('drop-source', () => withMaintenanceSession(sourceUrl, (client) => dropDatabase(client, database)));
+  if (sourceDropped) await afterSwitch('drop-source-role', () => dropTenantRole(sourceUrl, id));
   await afterSwitch('record', () =>
     recordPlatformEvent(platform.db, { actor: 'platform', action: 'tenant.moved', tenantId: id, details: { from: tenant.cluster, to: options.to, unavailableMs } }),
   );
@@ -131,6 +137,8 @@ async function undoMove(
 ): Promise<void> {
   const { id, tenant, copy } = move;
   if (copy) await withMaintenanceSession(move.targetUrl, (client) => dropDatabase(client, copy)).catch(() => {});
+  // Refused (and harmless) while the target still grants the role anything, e.g. a copy that could not be dropped.
+  await dropTenantRole(move.targetUrl, parseTenantId(id)).catch(() => {});
   await withMaintenanceSession(move.sourceUrl, (client) => setDatabaseReadOnly(client, tenant.database_name, false)).catch(() => {});
   await setTenantStatus(platform.db, id, tenant.status, { from: ['maintenance'] });
   await publishTenantChange(platform.db, { tenant: id, kind: 'updated' });

@@ -16,6 +16,7 @@ import { deleteInheritedActivity } from './tenant-copy.repository.ts';
 import { restoreIntoScratchDatabase, swapIntoPlace, undoSwap } from './database-copy.ts';
 import type { Progress } from './backup.ts';
 import { stepsAfterCommit } from './after-commit.ts';
+import { dropTenantRole, grantTenantRole } from './tenant-role.ts';
 
 export interface RestoreOptions {
   from: string;
@@ -95,10 +96,14 @@ async function restoreVerifiedBackup(platform: Platform, options: RestoreOptions
       // Not left in `provisioning`: a long restore must not look like a dead creation to take over.
       await setTenantStatus(platform.db, id, 'maintenance', { from: ['provisioning'] });
     }
+    // An existing tenant from before tenant roles gets its role first: an undone restore leaves it served as that role.
+    if (existing && existing.status !== 'failed') await grantTenantRole(platform, { id, clusterUrl, database: databaseName });
     progress(`restoring the archive on cluster ${cluster}`);
     target.scratch = await restoreIntoScratchDatabase(clusterUrl, { file: archivePath }, platform.config.pgBinDir);
     progress(sourceId === id ? 'migrating and opening signing keys' : 'migrating, replacing signing keys, dropping sessions and tokens');
     signingKeys = await prepareRestoredDatabase(platform, clusterUrl, target.scratch, sourceId, id);
+    // Restored as admin without owners or grants: the target tenant's role gets its database.
+    await grantTenantRole(platform, { id, clusterUrl, database: target.scratch });
 
     progress('swapping the restored database in');
     if (existing) {
@@ -206,6 +211,7 @@ async function undoRestore(platform: Platform, target: RestoreTarget): Promise<v
     await setTenantStatus(platform.db, id, 'failed', { failureReason: `restore failed, and database ${leftover} could not be dropped` });
   } else {
     await deleteTenantRow(platform.db, id);
+    await dropTenantRole(clusterUrl, id).catch(() => {});
   }
 }
 

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import {
-  databaseExists, cloneDatabase, createDatabase, dropDatabase, renameDatabase, withMaintenanceSession, createKysely, createPool, databaseUrl,
+  databaseExists, cloneDatabase, closeDatabaseToPublic, createDatabase, dropDatabase, renameDatabase, withMaintenanceSession, createKysely,
+  createPool, databaseUrl,
 } from '../db/postgres.ts';
 import { migrateToLatest } from '../db/migrator.ts';
 import { pgCode } from '../errors.ts';
@@ -41,6 +42,9 @@ async function migrateTemplate(clusterUrl: string, migrationsFolder: string | un
     try {
       if (!(await databaseExists(client, TEMPLATE_DATABASE))) {
         await createDatabase(client, TEMPLATE_DATABASE);
+      } else {
+        // A template from before tenant roles still admits PUBLIC.
+        await closeDatabaseToPublic(client, TEMPLATE_DATABASE);
       }
       const db = createKysely(createPool(databaseUrl(clusterUrl, TEMPLATE_DATABASE), { max: 1, applicationName: 'tansu-template' }));
       let applied: string[];

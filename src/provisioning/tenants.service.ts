@@ -8,6 +8,7 @@ import {
 import { dropDatabase, withMaintenanceSession } from '../db/postgres.ts';
 import { openTenantDatabase } from '../db/tenant-database.ts';
 import { createFromTemplate, ensureTenantTemplate, refillSpareDatabases } from './template.ts';
+import { dropTenantRole, grantTenantRole } from './tenant-role.ts';
 import { publishTenantChange } from '../platform/notifications.ts';
 import { generatePassword, hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../crypto/passwords.ts';
 import { generateSigningKey, insertSigningKey } from '../modules/keys/signing-keys.ts';
@@ -63,7 +64,7 @@ function validateInput(input: CreateTenantInput) {
 
 /**
  * DESIGN §4: registry row → copy of the migrated template (a spare made ahead, else a clone) →
- * admin, roles and signing keys → active. Any failure before `active` drops what was created and
+ * the tenant's login role on it → admin, roles and signing keys → active. Any failure before `active` drops what was created and
  * leaves the row `failed` with the reason; running it again takes the failed row over and
  * finishes. Once `active` the tenant exists: a failure after that is logged, never undone.
  */
@@ -100,6 +101,7 @@ export async function createTenant(platform: Platform, input: CreateTenantInput,
       return createFromTemplate(client, clusterUrl, databaseName);
     });
     await hooks.afterDatabaseCreated?.(id);
+    await grantTenantRole(platform, { id, clusterUrl, database: databaseName });
 
     const [passwordHash, activeKey, nextKey] = await secretsReady;
     const db = openTenantDatabase(clusterUrl, databaseName, 1, 'tansu-provisioning');
@@ -151,7 +153,7 @@ export async function createTenant(platform: Platform, input: CreateTenantInput,
 }
 
 /**
- * Drops the half-created database and marks the row `failed`, but only while the row is still
+ * Drops the half-created database and its role, and marks the row `failed`, but only while the row is still
  * `provisioning`: an activation whose reply was lost may have committed, and a tenant the
  * registry shows active is never dropped. If the registry cannot be read this throws and nothing
  * is dropped; a rerun takes the stale row over and starts clean.
@@ -165,6 +167,9 @@ async function cleanUpFailedCreation(platform: Platform, failed: { id: TenantId;
   }
   await withMaintenanceSession(failed.clusterUrl, (client) => dropDatabase(client, databaseName)).catch((dropError: Error) =>
     platform.log.error({ tenant: id, err: dropError.message }, 'could not drop the half-created database'),
+  );
+  await dropTenantRole(failed.clusterUrl, id).catch((dropError: Error) =>
+    platform.log.error({ tenant: id, err: dropError.message }, "could not drop the half-created tenant's database role"),
   );
   await setTenantStatus(platform.db, id, 'failed', { from: ['provisioning'], failureReason: failed.reason });
 }
@@ -181,6 +186,10 @@ export async function deleteTenant(platform: Platform, rawId: string): Promise<v
   await publishTenantChange(platform.db, { tenant: id, kind: 'deleted' });
   const clusterUrl = await platform.clusters.adminUrlOf(tenant.cluster);
   await withMaintenanceSession(clusterUrl, (client) => dropDatabase(client, tenant.database_name));
+  // Its password goes with the row; a role left behind (still granted on some leftover database) can no longer be used.
+  await dropTenantRole(clusterUrl, id).catch((error: Error) =>
+    platform.log.error({ tenant: id, err: error.message }, "could not drop the tenant's database role; drop it by hand"),
+  );
   await deleteTenantRow(platform.db, id);
   await recordPlatformEvent(platform.db, { actor: 'platform', action: 'tenant.deleted', tenantId: id });
   platform.log.info({ tenant: id }, 'tenant deleted');

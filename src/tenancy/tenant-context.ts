@@ -1,6 +1,6 @@
 import type { Platform } from '../platform/platform.ts';
 import type { TenantDb } from '../db/tenant-database.ts';
-import { openTenantDatabase } from '../db/tenant-database.ts';
+import { openTenantPool } from '../platform/tenant-access.ts';
 import { findTenant, type TenantRow } from '../platform/tenants.repository.ts';
 import { AppError, tenantNotFound } from '../errors.ts';
 import { parseTenantId, type TenantId } from './tenant-id.ts';
@@ -17,7 +17,7 @@ export interface TenantContext extends Disposable {
   readonly row: TenantRow;
   readonly issuer: string;
   readonly clusterUrl: string;
-  /** Kysely over the tenant's own small pool: nothing here reaches another tenant's database. */
+  /** Kysely over the tenant's own small pool, logged in as the tenant's role: it cannot reach another tenant's database. */
   readonly db: TenantDb;
   /** The tenant's own oidc-provider: its keys, its adapter, its users (src/oidc/provider.ts). */
   readonly provider: Provider;
@@ -49,7 +49,8 @@ export async function loadServableTenant(platform: Platform, rawId: string): Pro
 export async function buildTenantContext(platform: Platform, rawId: string): Promise<TenantContext> {
   const row = await loadServableTenant(platform, rawId);
   const clusterUrl = await platform.clusters.urlOf(row.cluster);
-  const db = openTenantDatabase(clusterUrl, row.database_name, platform.config.tenantPoolMax, 'tansu-tenant', tenantConnectionBudget(platform));
+  // As the tenant's own login role: this pool cannot open another tenant's database.
+  const db = await openTenantPool(platform, row, platform.config.tenantPoolMax, 'tansu-tenant', tenantConnectionBudget(platform));
   const issuer = issuerOf(platform, row.id);
   let keys: PublishedKeySet;
   let provider: Provider;

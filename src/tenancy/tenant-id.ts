@@ -46,6 +46,14 @@ export function tenantDatabaseName(id: TenantId): string {
   return TENANT_DATABASE_PREFIX + id.replaceAll('-', '_');
 }
 
+/**
+ * The tenant's own login role on its cluster. Roles and databases are separate namespaces in
+ * PostgreSQL, so the role takes the database's name: `tansu_tenant_acme` logs in to `tansu_tenant_acme`.
+ */
+export function tenantRoleName(id: TenantId): string {
+  return tenantDatabaseName(id);
+}
+
 function printable(input: string): string {
   const clipped = input.length > 64 ? `${input.slice(0, 64)}…` : input;
   return clipped.replace(/[^\x20-\x7e]/g, '?');

@@ -8,6 +8,7 @@ import { startSecondCluster, type SecondCluster } from '../ops/support/second-cl
 import { cliEnv, runTansu } from './support.ts';
 import { createTenant } from '../../src/provisioning/tenants.service.ts';
 import { findTenant } from '../../src/platform/tenants.repository.ts';
+import { tenantRoleCredentials } from '../../src/platform/tenant-credentials.ts';
 import { insertUser } from '../../src/modules/users/users.repository.ts';
 import { openTenantDatabase } from '../../src/db/tenant-database.ts';
 import { databaseExists, withMaintenanceSession } from '../../src/db/postgres.ts';
@@ -179,5 +180,36 @@ describe('tansu pgcat-config', () => {
     expect(run.code).toBe(2);
     expect(run.stdout).toBe('');
     expect(run.stderr).toMatch(message);
+  });
+});
+
+describe('tansu pgbouncer-userlist', () => {
+  const roleLine = async (id: string) => {
+    const role = tenantRoleCredentials(platform.secrets, (await findTenant(platform.db, id))!)!;
+    return `"${role.user}" "${role.password}"`;
+  };
+
+  it("writes PgBouncer's auth_file for one cluster: its admin role and the role of every tenant on it", async () => {
+    const file = path.join(dir, 'userlist.txt');
+    const run = await tansu('pgbouncer-userlist', '--out', file);
+    expect(run.code, run.stderr).toBe(0);
+    const main = new URL(clusterUrl());
+    const lines = fs.readFileSync(file, 'utf8').trimEnd().split('\n');
+    expect(lines[0]).toBe(`"${main.username}" "${decodeURIComponent(main.password)}"`);
+    expect(lines).toContain(await roleLine(stayer.id));
+    expect(lines).not.toContain(await roleLine(mover.id));
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+
+    // The moved tenant's role is in the file of the cluster it lives on now.
+    const onC2 = await tansu('pgbouncer-userlist', '--cluster', 'c2');
+    expect(onC2.code, onC2.stderr).toBe(0);
+    expect(onC2.stdout.split('\n')).toContain(await roleLine(mover.id));
+    expect(onC2.stdout).not.toContain(await roleLine(stayer.id));
+  });
+
+  it('refuses --watch without --out with exit 2', async () => {
+    const run = await tansu('pgbouncer-userlist', '--watch');
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^tansu: --watch needs --out \(usage\)\n$/);
   });
 });

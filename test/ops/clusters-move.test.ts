@@ -11,6 +11,7 @@ import { insertUser } from '../../src/modules/users/users.repository.ts';
 import { databaseExists, databaseUrl, setDatabaseReadOnly, withMaintenanceSession } from '../../src/db/postgres.ts';
 import { openTenantDatabase } from '../../src/db/tenant-database.ts';
 import { TEMPLATE_DATABASE } from '../../src/provisioning/template.ts';
+import { tenantRoleName, type TenantId } from '../../src/tenancy/tenant-id.ts';
 
 let platform: TestPlatform;
 let second: SecondCluster;
@@ -36,6 +37,8 @@ const servedBy = (response: { json(): { port: number; users: number } }) => {
   return { port, users };
 };
 const existsOn = (url: string, database: string) => withMaintenanceSession(url, (client) => databaseExists(client, database));
+const roleOn = (url: string, role: string) =>
+  withMaintenanceSession(url, async (client) => (await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role])).rowCount === 1);
 
 async function addUser(url: string, database: string, email: string): Promise<void> {
   const db = openTenantDatabase(url, database, 1);
@@ -100,6 +103,9 @@ describe('several clusters', () => {
     expect(servedBy(after)).toEqual({ port: secondPort, users: 2 });
     expect(await existsOn(clusterUrl(), tenant.database_name)).toBe(false);
     expect(await existsOn(second.url, tenant.database_name)).toBe(true);
+    // The tenant's role went with it (the probe above connected as it), and left the source cluster.
+    expect(await roleOn(second.url, tenantRoleName(id as TenantId))).toBe(true);
+    expect(await roleOn(clusterUrl(), tenantRoleName(id as TenantId))).toBe(false);
   });
 
   it('a failed move leaves the tenant serving, writable, from its source, and no copy on the target', async () => {

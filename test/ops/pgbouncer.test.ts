@@ -15,6 +15,10 @@ import { openTenantDatabase, type TenantDb } from '../../src/db/tenant-database.
 import { createClient } from '../../src/modules/clients/clients.service.ts';
 import { createApi } from '../../src/modules/apis/apis.service.ts';
 import { rotateTenantKeys } from '../../src/modules/keys/key-rotation.schedule.ts';
+import { renderPgbouncerUserlist } from '../../src/ops/pgbouncer-userlist.ts';
+import { findTenant } from '../../src/platform/tenants.repository.ts';
+import { tenantRoleCredentials, withRoleCredentials } from '../../src/platform/tenant-credentials.ts';
+import { tenantRoleName, type TenantId } from '../../src/tenancy/tenant-id.ts';
 
 /**
  * The service behind PgBouncer in transaction mode (DESIGN §6): requests reach the platform and
@@ -55,6 +59,17 @@ afterAll(async () => {
   await bouncer?.stop();
 });
 
+/** PgBouncer's pools: one per (database, user) it has served. */
+async function pgbouncerPools(): Promise<{ database: string; user: string }[]> {
+  const admin = new pg.Client({ connectionString: databaseUrl(bouncer.url, 'pgbouncer') });
+  await admin.connect();
+  try {
+    return (await admin.query<{ database: string; user: string }>('SHOW POOLS')).rows.map(({ database, user }) => ({ database, user }));
+  } finally {
+    await admin.end();
+  }
+}
+
 /** PgBouncer's admin console: which databases it pooled, and how many transactions each. */
 async function pgbouncerStats(): Promise<Map<string, number>> {
   const admin = new pg.Client({ connectionString: databaseUrl(bouncer.url, 'pgbouncer') });
@@ -94,6 +109,8 @@ describe('through PgBouncer in transaction mode', () => {
 
   it('migrates the platform, provisions tenants, writes clients and issues tokens concurrently for several tenants', async () => {
     tenants = await Promise.all(['pga', 'pgb', 'pgc'].map(tenantWithClient));
+    // Each tenant's pool logs in as the tenant's own role: PgBouncer learns them from the generated auth_file.
+    await bouncer.setUserlist(await renderPgbouncerUserlist(platform));
     // The test itself wrote to the tenant databases through the pooler; count only the node's traffic.
     const before = await pgbouncerStats();
     const tokens = await Promise.all(Array.from({ length: 30 }, (_, i) => token(tenants[i % 3]!)));
@@ -104,6 +121,19 @@ describe('through PgBouncer in transaction mode', () => {
     expect(after.get(platformDatabase)! - (before.get(platformDatabase) ?? 0)).toBeGreaterThan(0);
     // A cold tenant context reads its keys, clients and APIs from the tenant database: through PgBouncer.
     for (const tenant of tenants) expect(after.get(tenant.database)! - (before.get(tenant.database) ?? 0)).toBeGreaterThan(0);
+  });
+
+  it("tenant pools go through PgBouncer as the tenants' own roles, and a role cannot open another tenant's database there", async () => {
+    const pools = await pgbouncerPools();
+    for (const tenant of tenants) {
+      expect(pools).toContainEqual({ database: tenant.database, user: tenantRoleName(tenant.id as TenantId) });
+    }
+    const [a, b] = tenants as [Tenant, Tenant];
+    const asA = tenantRoleCredentials(platform.secrets, (await findTenant(platform.db, a.id))!)!;
+    const intruder = new pg.Client({ connectionString: databaseUrl(withRoleCredentials(bouncer.url, asA), b.database) });
+    intruder.on('error', () => {});
+    await expect(intruder.connect()).rejects.toThrow(/permission denied for database/);
+    await intruder.end().catch(() => {});
   });
 
   it('key rotations still reach the node (LISTEN on the direct URL)', async () => {

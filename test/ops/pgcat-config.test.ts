@@ -6,8 +6,10 @@ import { parse } from 'smol-toml';
 import { clusterUrl, openTestPlatform, uniqueTenantId, type TestPlatform } from '../support/platform.ts';
 import { eventually } from '../support/eventually.ts';
 import { createTenant } from '../../src/provisioning/tenants.service.ts';
-import { setTenantStatus } from '../../src/platform/tenants.repository.ts';
-import { DEFAULT_PGCAT_OPTIONS, renderPgcatConfig, writePgcatConfig } from '../../src/ops/pgcat-config.ts';
+import { findTenant, setTenantStatus } from '../../src/platform/tenants.repository.ts';
+import { tenantRoleCredentials } from '../../src/platform/tenant-credentials.ts';
+import { DEFAULT_PGCAT_OPTIONS, renderPgcatConfig } from '../../src/ops/pgcat-config.ts';
+import { writeGeneratedFile } from '../../src/ops/pooler-files.ts';
 import { listenForTenantChanges, type TenantChange } from '../../src/platform/notifications.ts';
 
 let platform: TestPlatform;
@@ -48,18 +50,24 @@ describe('tansu pgcat-config', () => {
     const mainPool = config.pools[onMain.tenant.database_name]!;
     expect(mainPool.pool_mode).toBe('transaction');
     expect(mainPool.shards['0']).toEqual({ servers: [['127.0.0.1', Number(main.port), 'primary']], database: onMain.tenant.database_name });
-    expect(mainPool.users['0']).toEqual({ username: 'postgres', password: decodeURIComponent(main.password), pool_size: 4, min_pool_size: 0 });
-    expect(config.pools[onC2.tenant.database_name]!.shards['0']!.servers).toEqual([['localhost', Number(main.port), 'primary']]);
-    expect(config.pools[platformDatabase]!.users['0']!.pool_size).toBe(20);
+    // Each tenant pool's user is the tenant's own role (PgCat logs in to the server as it); only the platform's is the admin.
+    const roleOf = async (id: string) => tenantRoleCredentials(platform.secrets, (await findTenant(platform.db, id))!)!;
+    const mainRole = await roleOf(onMain.tenant.id);
+    expect(mainRole.user).toBe(onMain.tenant.database_name);
+    expect(mainPool.users['0']).toEqual({ username: mainRole.user, password: mainRole.password, pool_size: 4, min_pool_size: 0 });
+    const c2Pool = config.pools[onC2.tenant.database_name]!;
+    expect(c2Pool.shards['0']!.servers).toEqual([['localhost', Number(main.port), 'primary']]);
+    expect(c2Pool.users['0']).toMatchObject({ username: (await roleOf(onC2.tenant.id)).user, password: (await roleOf(onC2.tenant.id)).password });
+    expect(config.pools[platformDatabase]!.users['0']).toEqual({ username: 'postgres', password: decodeURIComponent(main.password), pool_size: 20, min_pool_size: 0 });
   });
 
   it('writes the file 0600 and only when it changed', async () => {
     const file = path.join(dir, 'pgcat.toml');
-    expect(await writePgcatConfig(file, await renderPgcatConfig(platform, options))).toBe(true);
+    expect(await writeGeneratedFile(file, await renderPgcatConfig(platform, options))).toBe(true);
     expect(fs.statSync(file).mode & 0o777).toBe(0o600);
-    expect(await writePgcatConfig(file, await renderPgcatConfig(platform, options))).toBe(false);
+    expect(await writeGeneratedFile(file, await renderPgcatConfig(platform, options))).toBe(false);
     const added = await createTenant(platform, { id: uniqueTenantId('pgcn') });
-    expect(await writePgcatConfig(file, await renderPgcatConfig(platform, options))).toBe(true);
+    expect(await writeGeneratedFile(file, await renderPgcatConfig(platform, options))).toBe(true);
     expect(fs.readFileSync(file, 'utf8')).toContain(`[pools.${added.tenant.database_name}]`);
   });
 

@@ -8,6 +8,8 @@ import { createLogger } from '../../src/logger.ts';
 import { openPlatform, type Platform } from '../../src/platform/platform.ts';
 import { databaseUrl, dropDatabase, withMaintenanceSession } from '../../src/db/postgres.ts';
 import { listTenants } from '../../src/platform/tenants.repository.ts';
+import { dropLoginRole } from '../../src/db/tenant-role.ts';
+import { tenantRoleName, type TenantId } from '../../src/tenancy/tenant-id.ts';
 
 export function clusterUrl(): string {
   return inject('clusterUrl');
@@ -36,7 +38,7 @@ export function testConfig(env: Record<string, string> = {}): Config {
 }
 
 export interface TestPlatform extends Platform {
-  /** Drops every tenant database and the platform database this platform created. */
+  /** Drops every tenant database and role and the platform database this platform created. */
   destroy(): Promise<void>;
 }
 
@@ -48,7 +50,11 @@ export async function openTestPlatform(config: Config = testConfig()): Promise<T
       await platform.close();
       const url = clusterUrl();
       await withMaintenanceSession(url, async (client) => {
-        for (const tenant of tenants) await dropDatabase(client, tenant.database_name);
+        for (const tenant of tenants) {
+          await dropDatabase(client, tenant.database_name);
+          // Roles are cluster-wide: left behind, they would pile up on a TEST_DATABASE_URL cluster.
+          await dropLoginRole(client, tenantRoleName(tenant.id as TenantId)).catch(() => {});
+        }
         await dropDatabase(client, new URL(config.databaseUrl!).pathname.slice(1));
       });
     },

@@ -7,6 +7,7 @@ import { tenantSettingsCommand } from './tenant-settings.ts';
 import { clusterAddCommand, clusterListCommand } from './cluster.ts';
 import { keysListCommand, keysPolicyCommand, keysRotateCommand } from './keys.ts';
 import { pgcatConfigCommand } from './pgcat-config.ts';
+import { pgbouncerUserlistCommand } from './pgbouncer-userlist.ts';
 import { userCreateCommand, userListCommand } from './user.ts';
 import { inviteCreateCommand, inviteListCommand } from './invite.ts';
 import { clientCommands } from './client.ts';
@@ -27,6 +28,7 @@ export const allCommands: CommandSpec[] = [
   keysRotateCommand,
   keysPolicyCommand,
   pgcatConfigCommand,
+  pgbouncerUserlistCommand,
   userCreateCommand,
   userListCommand,
   inviteCreateCommand,

@@ -1,6 +1,7 @@
 import { UsageError, stringOption, type CommandContext, type CommandSpec, type ParsedOptions } from '../command.ts';
-import { DEFAULT_PGCAT_OPTIONS, reloadPgcat, renderPgcatConfig, writePgcatConfig, type PgcatOptions } from '../../ops/pgcat-config.ts';
-import { listenForTenantChanges } from '../../platform/notifications.ts';
+import { DEFAULT_PGCAT_OPTIONS, renderPgcatConfig, type PgcatOptions } from '../../ops/pgcat-config.ts';
+import { reloadPooler, writeGeneratedFile } from '../../ops/pooler-files.ts';
+import { watchRegistry } from '../watch-registry.ts';
 
 function positiveInteger(options: ParsedOptions, name: string, fallback: number): number {
   const raw = stringOption(options, name);
@@ -21,40 +22,10 @@ function pgcatOptions(options: ParsedOptions): PgcatOptions {
 
 /** Regenerates, writes when changed, and asks PgCat to reload; returns whether anything changed. */
 async function sync(context: CommandContext, file: string, options: PgcatOptions): Promise<boolean> {
-  const changed = await writePgcatConfig(file, await renderPgcatConfig(context.platform, options));
+  const changed = await writeGeneratedFile(file, await renderPgcatConfig(context.platform, options));
   const reloadUrl = stringOption(context.options, 'reload-url');
-  if (changed && reloadUrl) await reloadPgcat(reloadUrl);
+  if (changed && reloadUrl) await reloadPooler(reloadUrl);
   return changed;
-}
-
-/** `--watch`: follow tenant changes (NOTIFY) and resync every minute, until SIGTERM/SIGINT. */
-async function watch(context: CommandContext, file: string, options: PgcatOptions): Promise<void> {
-  const { platform } = context;
-  let pending: NodeJS.Timeout | undefined;
-  let running = Promise.resolve();
-  const resync = () => {
-    running = running.then(() =>
-      sync(context, file, options).then(
-        (changed) => changed && platform.log.info({ file }, 'pgcat.toml regenerated'),
-        (error: Error) => platform.log.error({ err: error.message }, 'pgcat.toml sync failed'),
-      ),
-    ) as Promise<void>;
-  };
-  const soon = () => {
-    if (pending) clearTimeout(pending);
-    pending = setTimeout(resync, 300);
-  };
-  resync();
-  const listener = listenForTenantChanges(platform.platformUrl, soon, soon, platform.log);
-  const timer = setInterval(resync, 60_000);
-  await new Promise<void>((resolve) => {
-    process.once('SIGTERM', resolve);
-    process.once('SIGINT', resolve);
-  });
-  clearInterval(timer);
-  if (pending) clearTimeout(pending);
-  await listener.close();
-  await running;
 }
 
 export const pgcatConfigCommand: CommandSpec = {
@@ -81,7 +52,7 @@ export const pgcatConfigCommand: CommandSpec = {
       return { data: { content }, text: content.trimEnd() };
     }
     if (context.options.watch === true) {
-      await watch(context, out, options);
+      await watchRegistry(context.platform, out, () => sync(context, out, options));
       return { data: { file: out, watched: true }, text: `stopped watching; ${out} is current` };
     }
     const changed = await sync(context, out, options);

@@ -4,11 +4,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { freePort } from '../../support/ports.ts';
+import { reloadPooler } from '../../../src/ops/pooler-files.ts';
 
 export interface RunningPgBouncer {
   /** The cluster URL with host/port swapped for PgBouncer's (same user and password). */
   url: string;
   port: number;
+  /** Replaces the auth_file (e.g. with `tansu pgbouncer-userlist`'s output) and RELOADs. */
+  setUserlist(content: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -62,6 +65,14 @@ export async function startPgBouncer(clusterUrl: string): Promise<RunningPgBounc
   return {
     url: url.toString(),
     port,
+    async setUserlist(content) {
+      const file = path.join(dir, 'userlist.txt');
+      fs.writeFileSync(file, content, { mode: 0o600 });
+      if (asRoot) fs.chownSync(file, uidOf('postgres'), -1);
+      const adminConsole = new URL(url);
+      adminConsole.pathname = '/pgbouncer';
+      await reloadPooler(adminConsole.toString());
+    },
     async stop() {
       if (child.exitCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));

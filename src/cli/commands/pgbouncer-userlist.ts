@@ -1,0 +1,41 @@
+import { UsageError, stringOption, type CommandContext, type CommandSpec } from '../command.ts';
+import { renderPgbouncerUserlist } from '../../ops/pgbouncer-userlist.ts';
+import { reloadPooler, writeGeneratedFile } from '../../ops/pooler-files.ts';
+import { MAIN_CLUSTER } from '../../platform/clusters.ts';
+import { watchRegistry } from '../watch-registry.ts';
+
+/** Regenerates, writes when changed, and asks PgBouncer to reload; returns whether anything changed. */
+async function sync(context: CommandContext, file: string, cluster: string): Promise<boolean> {
+  const changed = await writeGeneratedFile(file, await renderPgbouncerUserlist(context.platform, cluster));
+  const reloadUrl = stringOption(context.options, 'reload-url');
+  if (changed && reloadUrl) await reloadPooler(reloadUrl);
+  return changed;
+}
+
+export const pgbouncerUserlistCommand: CommandSpec = {
+  path: ['pgbouncer-userlist'],
+  summary: "Generate PgBouncer's auth_file: the admin role and every tenant's database role on one cluster",
+  options: [
+    { name: 'out', description: 'file to write (default: print to stdout)' },
+    { name: 'cluster', description: `the cluster PgBouncer fronts (default ${MAIN_CLUSTER})` },
+    { name: 'reload-url', description: 'PgBouncer admin URL (postgres://admin:pw@pgbouncer:6432/pgbouncer): send RELOAD after a change' },
+    { name: 'watch', description: 'keep running: regenerate on every tenant change (needs --out)', type: 'boolean' },
+  ],
+  validate({ options }) {
+    if (options.watch === true && !stringOption(options, 'out')) throw new UsageError('--watch needs --out');
+  },
+  async run(context) {
+    const cluster = stringOption(context.options, 'cluster') ?? MAIN_CLUSTER;
+    const out = stringOption(context.options, 'out');
+    if (!out) {
+      const content = await renderPgbouncerUserlist(context.platform, cluster);
+      return { data: { content }, text: content.trimEnd() };
+    }
+    if (context.options.watch === true) {
+      await watchRegistry(context.platform, out, () => sync(context, out, cluster));
+      return { data: { file: out, watched: true }, text: `stopped watching; ${out} is current` };
+    }
+    const changed = await sync(context, out, cluster);
+    return { data: { file: out, changed }, text: changed ? `wrote ${out}` : `${out} is already current` };
+  },
+};
