@@ -4,6 +4,7 @@ import { listTenants } from '../platform/tenants.repository.ts';
 import { migrateToLatest } from '../db/migrator.ts';
 import { openTenantDatabase } from '../db/tenant-database.ts';
 import { ensureTenantTemplate } from './template.ts';
+import { DEFAULT_MIGRATION_CONCURRENCY } from './migration-concurrency.ts';
 
 export type MigrationStatus = 'migrated' | 'up-to-date' | 'failed';
 
@@ -43,7 +44,7 @@ export interface FleetMigrationOptions {
   onTenant?: (result: TenantMigrationResult) => void;
 }
 
-export const DEFAULT_MIGRATION_CONCURRENCY = 4;
+export { DEFAULT_MIGRATION_CONCURRENCY };
 
 /** Tenants whose databases are live; `provisioning`/`failed` are finished by `tenant create`, `maintenance` by its move or restore. */
 const MIGRATABLE = ['active', 'suspended'] as const;

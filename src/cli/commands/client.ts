@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import { UsageError, listOption, stringOption, type CommandSpec } from '../command.ts';
 import { renderTable, shortTime } from '../table.ts';
-import { withTenantDatabase } from '../../platform/tenant-access.ts';
-import {
-  createClient, deleteTenantClient, describeClient, listTenantClients, type ClientAuthMethod, type ClientType,
-} from '../../modules/clients/clients.service.ts';
+import type { ClientAuthMethod, ClientType } from '../../modules/clients/clients.service.ts';
+
+/** The services, loaded only when a command runs: `tansu --help` must not pay for the database layer. */
+const services = async () => ({ ...(await import('../../platform/tenant-access.ts')), ...(await import('../../modules/clients/clients.service.ts')) });
 
 function readJwksFile(path: string | undefined): { keys: Record<string, unknown>[] } | undefined {
   if (path === undefined) return undefined;
@@ -38,6 +38,7 @@ export const clientCreateCommand: CommandSpec = {
     const { options } = context;
     const tenantId = context.args[0]!;
     const jwks = readJwksFile(stringOption(options, 'jwks-file'));
+    const { withTenantDatabase, createClient, describeClient } = await services();
     const created = await withTenantDatabase(context.platform, tenantId, (db) =>
       createClient(context.platform, { id: tenantId, db }, {
         name: stringOption(options, 'name')!,
@@ -69,6 +70,7 @@ export const clientListCommand: CommandSpec = {
   summary: "List a tenant's clients",
   async run(context) {
     const tenantId = context.args[0]!;
+    const { withTenantDatabase, listTenantClients, describeClient } = await services();
     const clients = (await withTenantDatabase(context.platform, tenantId, (db) => listTenantClients({ id: tenantId, db }))).map(describeClient);
     const text = renderTable(clients, [
       { header: 'CLIENT_ID', value: (c) => c.client_id },
@@ -89,6 +91,7 @@ export const clientDeleteCommand: CommandSpec = {
   summary: 'Delete a client; its tokens stop being accepted at once',
   async run(context) {
     const [tenantId, clientId] = context.args as [string, string];
+    const { withTenantDatabase, deleteTenantClient } = await services();
     await withTenantDatabase(context.platform, tenantId, (db) => deleteTenantClient(context.platform, { id: tenantId, db }, clientId));
     return { data: { deleted: clientId }, text: `deleted client ${clientId}` };
   },

@@ -1,6 +1,9 @@
 import { UsageError, stringOption, type CommandContext, type CommandSpec, type ParsedOptions } from '../command.ts';
-import { DEFAULT_PGCAT_OPTIONS, reloadPgcat, renderPgcatConfig, writePgcatConfig, type PgcatOptions } from '../../ops/pgcat-config.ts';
-import { listenForTenantChanges } from '../../platform/notifications.ts';
+import type { PgcatOptions } from '../../ops/pgcat-config.ts';
+import { DEFAULT_PGCAT_OPTIONS } from '../../ops/pgcat-defaults.ts';
+
+/** The services, loaded only when a command runs: `tansu --help` must not pay for the database layer. */
+const services = async () => ({ ...(await import('../../ops/pgcat-config.ts')), ...(await import('../../platform/notifications.ts')) });
 
 function positiveInteger(options: ParsedOptions, name: string, fallback: number): number {
   const raw = stringOption(options, name);
@@ -21,6 +24,7 @@ function pgcatOptions(options: ParsedOptions): PgcatOptions {
 
 /** Regenerates, writes when changed, and asks PgCat to reload; returns whether anything changed. */
 async function sync(context: CommandContext, file: string, options: PgcatOptions): Promise<boolean> {
+  const { writePgcatConfig, renderPgcatConfig, reloadPgcat } = await services();
   const changed = await writePgcatConfig(file, await renderPgcatConfig(context.platform, options));
   const reloadUrl = stringOption(context.options, 'reload-url');
   if (changed && reloadUrl) await reloadPgcat(reloadUrl);
@@ -30,6 +34,7 @@ async function sync(context: CommandContext, file: string, options: PgcatOptions
 /** `--watch`: follow tenant changes (NOTIFY) and resync every minute, until SIGTERM/SIGINT. */
 async function watch(context: CommandContext, file: string, options: PgcatOptions): Promise<void> {
   const { platform } = context;
+  const { listenForTenantChanges } = await services();
   let pending: NodeJS.Timeout | undefined;
   let running = Promise.resolve();
   const resync = () => {
@@ -77,6 +82,7 @@ export const pgcatConfigCommand: CommandSpec = {
     const options = pgcatOptions(context.options);
     const out = stringOption(context.options, 'out');
     if (!out) {
+      const { renderPgcatConfig } = await services();
       const content = await renderPgcatConfig(context.platform, options);
       return { data: { content }, text: content.trimEnd() };
     }
