@@ -17,7 +17,8 @@ export interface Config {
    */
   readonly databaseDirectUrl: string | undefined;
   readonly dataDir: string;
-  readonly embeddedPort: number;
+  /** Set by the operator (taken ⇒ an error); undefined ⇒ 54329 or a free port, remembered in dataDir. */
+  readonly embeddedPort: number | undefined;
   /** 32-byte AES key, base64 in the environment; undefined ⇒ generated into dataDir (not in production). */
   readonly masterKey: Buffer | undefined;
   readonly logLevel: string;
@@ -96,7 +97,7 @@ export function loadConfig(env: Env = process.env): Config {
     databaseUrl,
     databaseDirectUrl: (databaseUrl && env.DATABASE_DIRECT_URL) || databaseUrl,
     dataDir: path.resolve(env.TANSU_DATA_DIR || '.tansu'),
-    embeddedPort: integer(env, 'TANSU_EMBEDDED_PG_PORT', 54329, 1024, 65535),
+    embeddedPort: env.TANSU_EMBEDDED_PG_PORT ? integer(env, 'TANSU_EMBEDDED_PG_PORT', 0, 1024, 65535) : undefined,
     masterKey,
     logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'silent' : 'info'),
     tenantCacheSize: integer(env, 'TENANT_CACHE_SIZE', 1000, 1, 1_000_000),

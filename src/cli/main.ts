@@ -54,7 +54,9 @@ async function runCli(argv: readonly string[]): Promise<number> {
 async function openPlatformForCli(config: ReturnType<typeof loadConfig>, log: Logger): Promise<Platform> {
   const { openPlatform } = await import('../platform/platform.ts');
   try {
-    return await openPlatform(config, log);
+    // Exclusive: an embedded server this command starts is stopped when it ends, so no other
+    // process may join it meanwhile (they wait, then start their own).
+    return await openPlatform(config, log, { exclusive: true });
   } catch (error) {
     if (isAppError(error)) throw error;
     throw new AppError('database_unreachable', `cannot open the platform database: ${(error as Error).message}`, 503);
