@@ -11,6 +11,7 @@ import { userCreateCommand, userListCommand } from './user.ts';
 import { inviteCreateCommand, inviteListCommand } from './invite.ts';
 import { clientCommands } from './client.ts';
 import { apiCommands } from './api.ts';
+import { demoCommand } from './demo.ts';
 
 /** Every `tansu` command; the runner and `--help` read this list. One line per command file. */
 export const allCommands: CommandSpec[] = [
@@ -33,4 +34,5 @@ export const allCommands: CommandSpec[] = [
   inviteListCommand,
   ...clientCommands,
   ...apiCommands,
+  demoCommand,
 ];
