@@ -97,7 +97,7 @@ export async function verifyBackupFile(file: string): Promise<VerifiedBackup> {
   try {
     handle = await fs.promises.open(file, 'r');
   } catch (error) {
-    throw new AppError('backup_not_found', `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, 400);
+    throw new AppError('backup_not_found', `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, 404);
   }
   let header: BackupHeader;
   let size: number;

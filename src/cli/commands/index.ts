@@ -4,7 +4,7 @@ import { migrateCommand } from './migrate.ts';
 import { tenantBackupCommand, tenantRestoreCommand } from './tenant-backup.ts';
 import { tenantMoveCommand, tenantRecoverCommand } from './tenant-move.ts';
 import { tenantSettingsCommand } from './tenant-settings.ts';
-import { clusterAddCommand, clusterListCommand } from './cluster.ts';
+import { clusterAddCommand, clusterListCommand, clusterRemoveCommand } from './cluster.ts';
 import { keysListCommand, keysPolicyCommand, keysRotateCommand } from './keys.ts';
 import { pgcatConfigCommand } from './pgcat-config.ts';
 import { userCreateCommand, userListCommand } from './user.ts';
@@ -24,6 +24,7 @@ export const allCommands: CommandSpec[] = [
   tenantSettingsCommand,
   clusterAddCommand,
   clusterListCommand,
+  clusterRemoveCommand,
   keysListCommand,
   keysRotateCommand,
   keysPolicyCommand,
