@@ -26,9 +26,7 @@ export interface Config {
   readonly tenantPoolMax: number;
   /** Connections one process may hold across all tenant pools (src/db/connection-budget.ts). */
   readonly tenantConnectionsMax: number;
-  /** Serve tenants at `<id>.<baseDomain>` as well as under `/t/<id>`. */
-  readonly baseDomain: string | undefined;
-  /** Proxies whose `X-Tansu-Tenant` and `X-Forwarded-*` headers are believed. */
+  /** Proxies whose `X-Forwarded-*` headers are believed. */
   readonly trustedProxies: readonly string[];
   readonly pgBinDir: string | undefined;
   /** How often a node checks which tenants' signing keys are due for rotation; 0 disables. */
@@ -103,7 +101,6 @@ export function loadConfig(env: Env = process.env): Config {
     tenantCacheSize: integer(env, 'TENANT_CACHE_SIZE', 1000, 1, 1_000_000),
     tenantPoolMax: integer(env, 'TENANT_POOL_MAX', 3, 1, 100),
     tenantConnectionsMax: integer(env, 'TENANT_CONNECTIONS_MAX', 64, 1, 10_000),
-    baseDomain: env.BASE_DOMAIN || undefined,
     trustedProxies: Object.freeze((env.TRUSTED_PROXIES || '').split(',').map((s) => s.trim()).filter(Boolean)),
     pgBinDir: env.PG_BIN_DIR || undefined,
     keyRotationCheckSeconds: integer(env, 'KEY_ROTATION_CHECK_SECONDS', nodeEnv === 'test' ? 0 : 3600, 0, 31_536_000),
