@@ -8,6 +8,8 @@ import { clusterUrl, openTestPlatform, testConfig, uniqueTenantId, type TestPlat
 import { startSecondCluster, type SecondCluster } from '../ops/support/second-cluster.ts';
 import { cliEnv, runTansu } from './support.ts';
 import { eventually, pollUntil, SERVER_START_MS } from '../support/eventually.ts';
+import { freePort } from '../support/ports.ts';
+import { startFakePgcatAdmin, type FakePgcatAdmin } from '../support/fake-pgcat-admin.ts';
 import { createTenant } from '../../src/provisioning/tenants.service.ts';
 import { findTenant } from '../../src/platform/tenants.repository.ts';
 import { insertUser } from '../../src/modules/users/users.repository.ts';
@@ -215,6 +217,30 @@ describe('tansu pgcat-config --watch', () => {
     expect([0, 143]).toContain(await exited);
     expect(stdout).not.toContain('regenerated');
     expect(stdout).not.toContain('"level"');
+  });
+  it('sends RELOAD once PgCat answers, though PgCat was not up when the file was first written', async () => {
+    const file = path.join(dir, 'reloaded.toml');
+    const pgcatPort = await freePort();
+    const child = spawn(
+      NODE,
+      [BIN, 'pgcat-config', '--out', file, '--admin-password', 'x', '--reload-url', `postgres://pgcat:x@127.0.0.1:${pgcatPort}/pgcat`, '--watch'],
+      { env: { ...env, LOG_LEVEL: 'info' }, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    let pgcat: FakePgcatAdmin | undefined;
+    try {
+      await eventually(() => stderr.includes('PgCat did not take the RELOAD'), 'the failed first RELOAD', SERVER_START_MS);
+      pgcat = await startFakePgcatAdmin(pgcatPort);
+      const admin = pgcat;
+      await eventually(() => admin.queries.includes('RELOAD'), 'a RELOAD once PgCat is up', SERVER_START_MS);
+      await eventually(() => stderr.includes('PgCat took the RELOAD'), 'the log line', SERVER_START_MS);
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+      await pgcat?.close();
+    }
   });
 });
 

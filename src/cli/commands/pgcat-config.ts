@@ -31,19 +31,47 @@ async function sync(context: CommandContext, file: string, options: PgcatOptions
   return changed;
 }
 
-/** `--watch`: follow tenant changes (NOTIFY) and resync every minute, until SIGTERM/SIGINT. */
+/** How soon a RELOAD PgCat did not take is tried again. */
+const RELOAD_RETRY_MS = 2_000;
+
+/**
+ * `--watch`: follow tenant changes (NOTIFY) and resync every minute, until SIGTERM/SIGINT. A
+ * RELOAD that fails is tried again until PgCat answers: at first start PgCat is not up yet (it
+ * waits for the file this writes), and a change written while it restarts must still reach it.
+ */
 async function watch(context: CommandContext, file: string, options: PgcatOptions): Promise<void> {
   const { platform } = context;
-  const { listenForTenantChanges } = await services();
+  const { listenForTenantChanges, writePgcatConfig, renderPgcatConfig, reloadPgcat } = await services();
+  const reloadUrl = stringOption(context.options, 'reload-url');
   let pending: NodeJS.Timeout | undefined;
+  let retry: NodeJS.Timeout | undefined;
+  let reloadOwed = false;
+  let reloadFailing = false;
   let running = Promise.resolve();
   const resync = () => {
-    running = running.then(() =>
-      sync(context, file, options).then(
-        (changed) => changed && platform.log.info({ file }, 'pgcat.toml regenerated'),
-        (error: Error) => platform.log.error({ err: error.message }, 'pgcat.toml sync failed'),
-      ),
-    ) as Promise<void>;
+    running = running.then(async () => {
+      try {
+        if (await writePgcatConfig(file, await renderPgcatConfig(platform, options))) {
+          platform.log.info({ file }, 'pgcat.toml regenerated');
+          reloadOwed = reloadUrl !== undefined;
+        }
+      } catch (error) {
+        platform.log.error({ err: (error as Error).message }, 'pgcat.toml sync failed');
+      }
+      if (!reloadOwed) return;
+      try {
+        await reloadPgcat(reloadUrl!);
+        reloadOwed = false;
+        if (reloadFailing) platform.log.info('PgCat took the RELOAD');
+        reloadFailing = false;
+      } catch (error) {
+        // Said once, not every 2 s while PgCat starts.
+        if (!reloadFailing) platform.log.warn({ err: (error as Error).message }, 'PgCat did not take the RELOAD (not up yet?); trying again until it does');
+        reloadFailing = true;
+        clearTimeout(retry);
+        retry = setTimeout(resync, RELOAD_RETRY_MS);
+      }
+    });
   };
   const soon = () => {
     if (pending) clearTimeout(pending);
@@ -57,6 +85,7 @@ async function watch(context: CommandContext, file: string, options: PgcatOption
     process.once('SIGINT', resolve);
   });
   clearInterval(timer);
+  clearTimeout(retry);
   if (pending) clearTimeout(pending);
   await listener.close();
   await running;
