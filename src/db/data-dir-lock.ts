@@ -4,6 +4,7 @@ import net from 'node:net';
 import path from 'node:path';
 
 export interface DataDirLock {
+  /** Idempotent. */
   release(): Promise<void>;
 }
 
@@ -21,7 +22,8 @@ export async function lockDataDir(dataDir: string, onWait: () => void): Promise<
     const server = await tryListen(address);
     if (server) {
       server.unref();
-      return { release: () => new Promise((resolve) => server.close(() => resolve())) };
+      let released: Promise<void> | undefined;
+      return { release: () => (released ??= new Promise((resolve) => server.close(() => resolve()))) };
     }
     if (process.platform !== 'linux' && !(await accepts(address))) {
       fs.rmSync(address, { force: true });

@@ -63,7 +63,8 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   const password = readOrCreateSecret(path.join(options.dataDir, 'pg-password'));
 
   // Two processes finding no server would both start one on the same directory, and one would
-  // fail on PostgreSQL's own lock ("postmaster.pid already exists"): the second waits, then joins.
+  // fail on PostgreSQL's own lock ("postmaster.pid already exists"). The second waits instead:
+  // then it joins the server the first left running (the service's), or starts its own.
   const lock = await lockDataDir(options.dataDir, options.onWait ?? (() => {}));
   try {
     const running = runningServerPort(pgDir);
