@@ -1,4 +1,4 @@
-import { loadConfig } from '../config.ts';
+import { loadConfig, type Config } from '../config.ts';
 import type { Platform } from '../platform/platform.ts';
 import type { Logger } from '../logger.ts';
 import { AppError, isAppError } from '../errors.ts';
@@ -51,7 +51,7 @@ async function runCli(argv: readonly string[]): Promise<number> {
   }
 }
 
-async function openPlatformForCli(config: ReturnType<typeof loadConfig>, log: Logger): Promise<Platform> {
+async function openPlatformForCli(config: Config, log: Logger): Promise<Platform> {
   const { openPlatform } = await import('../platform/platform.ts');
   try {
     // Exclusive: an embedded server this command starts is stopped when it ends, so no other
