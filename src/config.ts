@@ -17,7 +17,8 @@ export interface Config {
    */
   readonly databaseDirectUrl: string | undefined;
   readonly dataDir: string;
-  readonly embeddedPort: number;
+  /** Set by the operator (taken ⇒ an error); undefined ⇒ 54329 or a free port, remembered in dataDir. */
+  readonly embeddedPort: number | undefined;
   /** 32-byte AES key, base64 in the environment; undefined ⇒ generated into dataDir (not in production). */
   readonly masterKey: Buffer | undefined;
   readonly logLevel: string;
@@ -25,9 +26,7 @@ export interface Config {
   readonly tenantPoolMax: number;
   /** Connections one process may hold across all tenant pools (src/db/connection-budget.ts). */
   readonly tenantConnectionsMax: number;
-  /** Serve tenants at `<id>.<baseDomain>` as well as under `/t/<id>`. */
-  readonly baseDomain: string | undefined;
-  /** Proxies whose `X-Tansu-Tenant` and `X-Forwarded-*` headers are believed. */
+  /** Proxies whose `X-Forwarded-*` headers are believed. */
   readonly trustedProxies: readonly string[];
   readonly pgBinDir: string | undefined;
   /** How often a node checks which tenants' signing keys are due for rotation; 0 disables. */
@@ -127,13 +126,12 @@ export function loadConfig(env: Env = process.env): Config {
     databaseUrl,
     databaseDirectUrl: (databaseUrl && env.DATABASE_DIRECT_URL) || databaseUrl,
     dataDir: path.resolve(env.TANSU_DATA_DIR || '.tansu'),
-    embeddedPort: integer(env, 'TANSU_EMBEDDED_PG_PORT', 54329, 1024, 65535),
+    embeddedPort: env.TANSU_EMBEDDED_PG_PORT ? integer(env, 'TANSU_EMBEDDED_PG_PORT', 0, 1024, 65535) : undefined,
     masterKey,
     logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'silent' : 'info'),
     tenantCacheSize: integer(env, 'TENANT_CACHE_SIZE', 1000, 1, 1_000_000),
     tenantPoolMax: integer(env, 'TENANT_POOL_MAX', 3, 1, 100),
     tenantConnectionsMax: integer(env, 'TENANT_CONNECTIONS_MAX', 64, 1, 10_000),
-    baseDomain: env.BASE_DOMAIN || undefined,
     trustedProxies: Object.freeze((env.TRUSTED_PROXIES || '').split(',').map((s) => s.trim()).filter(Boolean)),
     pgBinDir: env.PG_BIN_DIR || undefined,
     keyRotationCheckSeconds: integer(env, 'KEY_ROTATION_CHECK_SECONDS', nodeEnv === 'test' ? 0 : 3600, 0, 31_536_000),

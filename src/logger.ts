@@ -1,5 +1,6 @@
 import pino, { type Logger } from 'pino';
 import type { Config } from './config.ts';
+import { prettyDestination } from './log-pretty.ts';
 
 export type { Logger };
 
@@ -26,8 +27,11 @@ function requestWithoutQuery(req: LoggedRequest) {
   };
 }
 
-/** Structured logs; anything that may carry a secret is redacted by path. */
-export function createLogger(config: Pick<Config, 'logLevel'>, destination?: pino.DestinationStream): Logger {
+/**
+ * Structured logs; anything that may carry a secret is redacted by path. JSON on stdout unless a
+ * destination is given, except in development on a terminal: readable lines there (log-pretty.ts).
+ */
+export function createLogger(config: Pick<Config, 'logLevel'> & Partial<Pick<Config, 'env'>>, destination?: pino.DestinationStream): Logger {
   return pino(
     {
       level: config.logLevel,
@@ -46,6 +50,11 @@ export function createLogger(config: Pick<Config, 'logLevel'>, destination?: pin
         censor: '[redacted]',
       },
     },
-    destination,
+    destination ?? (logsForPeople(config) ? prettyDestination(process.stdout) : undefined),
   );
+}
+
+/** Development on a terminal: the banner and the log lines are for a person, not a collector. */
+export function logsForPeople(config: Partial<Pick<Config, 'env'>>): boolean {
+  return config.env === 'development' && process.stdout.isTTY === true;
 }

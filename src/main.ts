@@ -8,6 +8,7 @@ import { listen } from './listeners.ts';
 import { isAppError } from './errors.ts';
 import { serveClusterMetrics } from './ops/cluster-metrics.ts';
 import { limitPasswordHashing } from './crypto/passwords.ts';
+import { announceReady } from './banner.ts';
 
 /**
  * One Tansu node. With WORKERS > 1 (default: one per core) the primary owns the embedded
@@ -32,7 +33,7 @@ async function runServer(config: Config, log: Logger): Promise<void> {
   const platform = await openPlatform(config, log);
   const app = await buildApp({ platform });
   await listen(app);
-  if (cluster.isPrimary) log.info({ url: config.publicUrl }, 'tansu is ready');
+  if (cluster.isPrimary) announceReady(platform);
 
   onSignals(async (signal) => {
     log.info({ signal }, 'shutting down: draining requests');
@@ -55,7 +56,7 @@ async function runPrimary(config: Config, log: Logger): Promise<void> {
   });
   let online = 0;
   cluster.on('listening', () => {
-    if (++online === config.workers) log.info({ url: config.publicUrl, workers: config.workers }, 'tansu is ready');
+    if (++online === config.workers) announceReady(platform, { workers: config.workers });
   });
 
   onSignals(async (signal) => {

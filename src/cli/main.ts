@@ -1,7 +1,6 @@
-import pino from 'pino';
-import { loadConfig } from '../config.ts';
-import { createLogger } from '../logger.ts';
-import { openPlatform, type Platform } from '../platform/platform.ts';
+import { loadConfig, type Config } from '../config.ts';
+import type { Platform } from '../platform/platform.ts';
+import type { Logger } from '../logger.ts';
 import { AppError, isAppError } from '../errors.ts';
 import { UsageError, type CommandResult } from './command.ts';
 import { parseInvocation } from './parse.ts';
@@ -12,6 +11,8 @@ import { resolveSecrets } from './secrets.ts';
 /**
  * The `tansu` runner: parse → validate (no database yet) → open the platform → run → print.
  * stdout carries only the result; help for a mistake, errors, progress and logs go to stderr.
+ * Help and usage errors load no database code at all (each command imports its services inside
+ * `run`): kysely, pg and oidc-provider alone take a second to import on a small machine.
  */
 async function runCli(argv: readonly string[]): Promise<number> {
   let json = argv.includes('--json');
@@ -30,6 +31,8 @@ async function runCli(argv: readonly string[]): Promise<number> {
     const interactive = Boolean(process.stderr.isTTY);
     // On a terminal the command draws its own progress and tables; elsewhere pino lines go to stderr.
     const config = loadConfig({ LOG_LEVEL: interactive ? 'silent' : 'info', ...process.env });
+    const { default: pino } = await import('pino');
+    const { createLogger } = await import('../logger.ts');
     const log = createLogger(config, pino.destination({ fd: 2, sync: true }));
     // A signal even while the platform opens must stop an embedded server this command starts.
     const opening = openPlatformForCli(config, log);
@@ -50,9 +53,12 @@ async function runCli(argv: readonly string[]): Promise<number> {
   }
 }
 
-async function openPlatformForCli(...args: Parameters<typeof openPlatform>): Promise<Platform> {
+async function openPlatformForCli(config: Config, log: Logger): Promise<Platform> {
+  const { openPlatform } = await import('../platform/platform.ts');
   try {
-    return await openPlatform(...args);
+    // Exclusive: an embedded server this command starts is stopped when it ends, so no other
+    // process may join it meanwhile (they wait, then start their own).
+    return await openPlatform(config, log, { exclusive: true });
   } catch (error) {
     if (isAppError(error)) throw error;
     throw new AppError('database_unreachable', `cannot open the platform database: ${(error as Error).message}`, 503);

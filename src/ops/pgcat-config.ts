@@ -2,6 +2,7 @@ import { stringify } from 'smol-toml';
 import type { Platform } from '../platform/platform.ts';
 import { listTenants } from '../platform/tenants.repository.ts';
 import { tenantRoleCredentials, type RoleCredentials } from '../platform/tenant-credentials.ts';
+import { DEFAULT_PGCAT_OPTIONS } from './pgcat-defaults.ts';
 
 /**
  * PgCat has no wildcard pool (DESIGN §8): every database a client may name needs its own pool.
@@ -17,7 +18,7 @@ export interface PgcatOptions {
   platformPoolSize: number;
 }
 
-export const DEFAULT_PGCAT_OPTIONS = { port: 6432, adminUsername: 'pgcat', tenantPoolSize: 5, platformPoolSize: 20 } as const;
+export { DEFAULT_PGCAT_OPTIONS };
 
 interface Server {
   host: string;

@@ -5,7 +5,9 @@ import { AppError, notFound, pgCode } from '../errors.ts';
 import { countTenantsByCluster } from './tenants.repository.ts';
 import { databaseUrl, redactUrl, withMaintenanceSession } from '../db/postgres.ts';
 
-export const MAIN_CLUSTER = 'main';
+import { MAIN_CLUSTER } from './main-cluster.ts';
+
+export { MAIN_CLUSTER };
 const CLUSTER_NAME = /^[a-z][a-z0-9-]{0,30}$/;
 
 export interface ClusterInfo {
@@ -68,6 +70,9 @@ export class ClusterDirectory {
     }
     const maintenanceUrl = databaseUrl(postgresUrl(url), 'postgres');
     const pooledMaintenanceUrl = pooledUrl === undefined ? undefined : databaseUrl(postgresUrl(pooledUrl), 'postgres');
+    if (name === MAIN_CLUSTER || (await this.#db.selectFrom('clusters').select('name').where('name', '=', name).executeTakeFirst())) {
+      throw clusterExists(name);
+    }
     for (const candidate of [maintenanceUrl, pooledMaintenanceUrl]) {
       if (!candidate) continue;
       try {
@@ -76,6 +81,7 @@ export class ClusterDirectory {
         throw new AppError('cluster_unreachable', `cannot connect to ${redactUrl(candidate)}: ${(error as Error).message}`, 502);
       }
     }
+    await this.#refuseRegisteredServer(maintenanceUrl);
     try {
       await this.#db
         .insertInto('clusters')
@@ -86,9 +92,42 @@ export class ClusterDirectory {
         })
         .execute();
     } catch (error) {
-      if (pgCode(error) === '23505') throw new AppError('cluster_exists', `cluster "${name}" already exists`, 409);
+      if (pgCode(error) === '23505') throw clusterExists(name);
       throw error;
     }
+  }
+
+  /**
+   * The same server under two names would count its tenants twice for placement, and a move
+   * between the two would drop the database it had just copied. Servers are told apart by the
+   * system identifier initdb gave them, whatever host name or address reaches them; a registered
+   * cluster that cannot be reached right now cannot be compared and is passed over.
+   */
+  async #refuseRegisteredServer(url: string): Promise<void> {
+    const identity = await systemIdentifier(url);
+    const names = [MAIN_CLUSTER, ...(await this.#db.selectFrom('clusters').select('name').where('name', '!=', MAIN_CLUSTER).execute()).map((r) => r.name)];
+    for (const name of names) {
+      const other = await this.adminUrlOf(name).then(systemIdentifier).catch(() => undefined);
+      if (other === identity) {
+        throw new AppError('cluster_server_exists', `${redactUrl(url)} is the PostgreSQL server of cluster "${name}" already`, 409, { cluster: name });
+      }
+    }
+  }
+
+  /** Unregisters a cluster that holds no tenant (any status); its own databases stay on the server. */
+  async remove(name: string): Promise<void> {
+    if (name === MAIN_CLUSTER) throw new AppError('cluster_main', `cluster "${MAIN_CLUSTER}" is the platform's own and cannot be removed`, 409);
+    const tenants = (await countTenantsByCluster(this.#db)).get(name);
+    if (tenants === undefined) throw notFound('cluster', name);
+    if (tenants > 0) throw clusterNotEmpty(name, tenants);
+    try {
+      await this.#db.deleteFrom('clusters').where('name', '=', name).execute();
+    } catch (error) {
+      // A tenant placed there meanwhile: the registry's foreign key keeps the cluster.
+      if (pgCode(error) === '23503') throw clusterNotEmpty(name, tenants + 1);
+      throw error;
+    }
+    this.#urls.delete(name);
   }
 
   async list(): Promise<ClusterInfo[]> {
@@ -116,6 +155,17 @@ export class ClusterDirectory {
     }
     return best;
   }
+}
+
+const clusterExists = (name: string) => new AppError('cluster_exists', `cluster "${name}" already exists`, 409);
+const clusterNotEmpty = (name: string, tenants: number) =>
+  new AppError('cluster_not_empty', `cluster "${name}" still holds ${tenants === 1 ? 'a tenant' : `${tenants} tenants`}; move or delete them first (tansu tenant move <id> --to <cluster>)`, 409, { tenants });
+
+async function systemIdentifier(url: string): Promise<string> {
+  return withMaintenanceSession(url, async (client) => {
+    const { rows } = await client.query<{ system_identifier: string }>('SELECT system_identifier::text FROM pg_control_system()');
+    return rows[0]!.system_identifier;
+  });
 }
 
 function postgresUrl(url: string): string {

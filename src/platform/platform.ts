@@ -9,7 +9,7 @@ import { migrateToLatest } from '../db/migrator.ts';
 import { resolveMasterKey } from '../crypto/master-key.ts';
 import { createSecretBox, type SecretBox } from '../crypto/secret-box.ts';
 import { ClusterDirectory } from './clusters.ts';
-import { pgCode } from '../errors.ts';
+import { AppError, isAppError, pgCode } from '../errors.ts';
 import path from 'node:path';
 
 export const DEFAULT_PLATFORM_DATABASE = 'tansu_identity';
@@ -30,6 +30,7 @@ export interface Platform {
 async function locateCluster(
   config: Config,
   log: Logger,
+  options: OpenOptions,
 ): Promise<{ clusterUrl: string; servingClusterUrl: string; platformDatabase: string; embedded?: EmbeddedCluster }> {
   if (config.databaseUrl) {
     const name = decodeURIComponent(new URL(config.databaseUrl).pathname.slice(1));
@@ -42,15 +43,28 @@ async function locateCluster(
   const embedded = await startEmbeddedPostgres({
     dataDir: config.dataDir,
     port: config.embeddedPort,
+    exclusive: options.exclusive,
+    onWait: () => log.warn({ dataDir: config.dataDir }, 'another tansu process is starting or using the embedded PostgreSQL; waiting for it'),
     log: (line) => log.debug({ postgres: line }),
+  }).catch((error: unknown) => {
+    if (isAppError(error) && error.code === 'embedded_port_taken') {
+      throw new AppError(error.code, `${error.message}: set TANSU_EMBEDDED_PG_PORT to a free port, or unset it to let tansu pick one`, error.status);
+    }
+    throw error;
   });
-  if (embedded.owned) log.info({ dataDir: path.join(config.dataDir, 'pg'), port: config.embeddedPort }, 'embedded PostgreSQL started');
+  if (embedded.owned) log.info({ dataDir: path.join(config.dataDir, 'pg'), port: new URL(embedded.url).port }, 'embedded PostgreSQL started');
   return { clusterUrl: embedded.url, servingClusterUrl: embedded.url, platformDatabase: DEFAULT_PLATFORM_DATABASE, embedded };
 }
 
-export async function openPlatform(config: Config, log: Logger, options: { poolMax?: number } = {}): Promise<Platform> {
+export interface OpenOptions {
+  poolMax?: number;
+  /** A short command: no other process may join an embedded server it starts (see startEmbeddedPostgres). */
+  exclusive?: boolean;
+}
+
+export async function openPlatform(config: Config, log: Logger, options: OpenOptions = {}): Promise<Platform> {
   const secrets = createSecretBox(resolveMasterKey(config));
-  const { clusterUrl, servingClusterUrl, platformDatabase, embedded } = await locateCluster(config, log);
+  const { clusterUrl, servingClusterUrl, platformDatabase, embedded } = await locateCluster(config, log, options);
   let pool: pg.Pool | undefined;
   try {
     await withMaintenanceSession(clusterUrl, async (client) => {

@@ -128,7 +128,7 @@ export async function openSealedBackup(file: string, sealKey: BackupSealKey): Pr
   try {
     handle = await fs.promises.open(file, 'r');
   } catch (error) {
-    throw new AppError('backup_not_found', `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, 400);
+    throw new AppError('backup_not_found', `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, 404);
   }
   let workDir: string | undefined;
   try {

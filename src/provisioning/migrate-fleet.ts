@@ -7,6 +7,7 @@ import { ensureTenantTemplate } from './template.ts';
 import { grantTenantRole } from './tenant-role.ts';
 import { publishTenantChange } from '../platform/notifications.ts';
 import type { TenantId } from '../tenancy/tenant-id.ts';
+import { DEFAULT_MIGRATION_CONCURRENCY } from './migration-concurrency.ts';
 
 export type MigrationStatus = 'migrated' | 'up-to-date' | 'failed';
 
@@ -46,7 +47,7 @@ export interface FleetMigrationOptions {
   onTenant?: (result: TenantMigrationResult) => void;
 }
 
-export const DEFAULT_MIGRATION_CONCURRENCY = 4;
+export { DEFAULT_MIGRATION_CONCURRENCY };
 
 /** Tenants whose databases are live; `provisioning`/`failed` are finished by `tenant create`, `maintenance` by its move or restore. */
 const MIGRATABLE = ['active', 'suspended'] as const;

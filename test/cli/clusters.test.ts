@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,6 +7,9 @@ import { parse } from 'smol-toml';
 import { clusterUrl, openTestPlatform, testConfig, uniqueTenantId, type TestPlatform } from '../support/platform.ts';
 import { startSecondCluster, type SecondCluster } from '../ops/support/second-cluster.ts';
 import { cliEnv, runTansu } from './support.ts';
+import { eventually, pollUntil, SERVER_START_MS } from '../support/eventually.ts';
+import { freePort } from '../support/ports.ts';
+import { startFakePgcatAdmin, type FakePgcatAdmin } from '../support/fake-pgcat-admin.ts';
 import { createTenant } from '../../src/provisioning/tenants.service.ts';
 import { findTenant } from '../../src/platform/tenants.repository.ts';
 import { tenantRoleCredentials } from '../../src/platform/tenant-credentials.ts';
@@ -45,6 +49,9 @@ afterAll(async () => {
 });
 
 const tansu = (...args: string[]) => runTansu(args, env);
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const NODE = path.join(ROOT, 'node_modules/.bin/node');
+const BIN = path.join(ROOT, 'bin/tansu.js');
 const passwordOf = (url: string) => decodeURIComponent(new URL(url).password);
 const existsOn = (url: string, database: string) => withMaintenanceSession(url, (client) => databaseExists(client, database));
 
@@ -95,6 +102,16 @@ describe('tansu cluster add / list', () => {
     expect(run.stdout).toBe('');
     expect(run.stderr).toMatch(message);
     expect(run.stderr).not.toContain('topsecret');
+    expect((await listClusters()).map((c) => c.name)).toEqual(['c2', 'main']);
+  });
+
+  it.each([
+    ['c2', () => { const alias = new URL(second.url); alias.hostname = 'localhost'; return alias.toString(); }],
+    ['main', () => clusterUrl()],
+  ])('refuses the server of cluster %s again under another name, however it is reached', async (owner, url) => {
+    const run = await tansu('cluster', 'add', 'c3', '--url', url());
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(new RegExp(`is the PostgreSQL server of cluster "${owner}" already \\(cluster_server_exists\\)\n$`));
     expect((await listClusters()).map((c) => c.name)).toEqual(['c2', 'main']);
   });
 });
@@ -211,5 +228,76 @@ describe('tansu pgbouncer-userlist', () => {
     const run = await tansu('pgbouncer-userlist', '--watch');
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/^tansu: --watch needs --out \(usage\)\n$/);
+  });
+});
+
+describe('tansu pgcat-config --watch', () => {
+  it('logs to stderr, never to stdout, and regenerates on a new tenant until stopped', async () => {
+    const file = path.join(dir, 'watched.toml');
+    const child = spawn(NODE, [BIN, 'pgcat-config', '--out', file, '--admin-password', 'x', '--watch'], { env: { ...env, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    await pollUntil(async () => fs.existsSync(file), Boolean, SERVER_START_MS, 100);
+    const added = await createTenant(platform, { id: uniqueTenantId('cliw'), cluster: 'main' });
+    await eventually(() => fs.readFileSync(file, 'utf8').includes(added.tenant.database_name), 'the regenerated pgcat.toml', SERVER_START_MS);
+    await eventually(() => stderr.split('\n').filter((line) => line.includes('pgcat.toml regenerated')).length >= 2, 'the log line', SERVER_START_MS);
+    child.kill('SIGTERM');
+    // The runner stops on SIGTERM like any command (143); nothing it logged went to stdout.
+    expect([0, 143]).toContain(await exited);
+    expect(stdout).not.toContain('regenerated');
+    expect(stdout).not.toContain('"level"');
+  });
+  it('sends RELOAD once PgCat answers, though PgCat was not up when the file was first written', async () => {
+    const file = path.join(dir, 'reloaded.toml');
+    const pgcatPort = await freePort();
+    const child = spawn(
+      NODE,
+      [BIN, 'pgcat-config', '--out', file, '--admin-password', 'x', '--reload-url', `postgres://pgcat:x@127.0.0.1:${pgcatPort}/pgcat`, '--watch'],
+      { env: { ...env, LOG_LEVEL: 'info' }, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    let pgcat: FakePgcatAdmin | undefined;
+    try {
+      await eventually(() => stderr.includes('PgCat did not take the RELOAD'), 'the failed first RELOAD', SERVER_START_MS);
+      pgcat = await startFakePgcatAdmin(pgcatPort);
+      const admin = pgcat;
+      await eventually(() => admin.queries.includes('RELOAD'), 'a RELOAD once PgCat is up', SERVER_START_MS);
+      await eventually(() => stderr.includes('PgCat took the RELOAD'), 'the log line', SERVER_START_MS);
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+      await pgcat?.close();
+    }
+  });
+});
+
+describe('tansu cluster remove', () => {
+  it.each([
+    ['main', 1, /^tansu: cluster "main" is the platform's own and cannot be removed \(cluster_main\)\n$/],
+    ['nowhere', 1, /^tansu: cluster "nowhere" does not exist \(cluster_not_found\)\n$/],
+    ['c2', 1, /^tansu: cluster "c2" still holds a tenant; move or delete them first .*\(cluster_not_empty\)\n$/],
+  ])('refuses %s (exit %i) and removes nothing', async (name, code, message) => {
+    const run = await tansu('cluster', 'remove', name);
+    expect(run.code).toBe(code);
+    expect(run.stderr).toMatch(message);
+    expect((await listClusters()).map((c) => c.name)).toEqual(['c2', 'main']);
+  });
+
+  it('removes a cluster once it holds no tenant', async () => {
+    const back = await tansu('tenant', 'move', mover.id, '--to', 'main');
+    expect(back.code, back.stderr).toBe(0);
+    const run = await tansu('cluster', 'remove', 'c2', '--json');
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual({ name: 'c2', removed: true });
+    expect((await listClusters()).map((c) => c.name)).toEqual(['main']);
+    // Tenants are placed only on registered clusters now.
+    const placed = await tansu('tenant', 'create', uniqueTenantId('clirm'), '--cluster', 'c2');
+    expect(placed.code).toBe(1);
+    expect(placed.stderr).toContain('(cluster_not_found)');
   });
 });

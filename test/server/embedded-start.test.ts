@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -97,3 +98,24 @@ it('starts with an embedded PostgreSQL, stops cleanly on Ctrl-C, and keeps its d
   expect(await second.exited, second.logs()).toBe(0);
   expect(fs.existsSync(postmasterPid)).toBe(false);
 }, 3 * SERVER_START_MS);
+
+it('a taken TANSU_EMBEDDED_PG_PORT stops the start with one line that names the variable, no stack', async () => {
+  const holder = net.createServer();
+  const taken = await new Promise<number>((resolve) => holder.listen(0, '127.0.0.1', () => resolve((holder.address() as net.AddressInfo).port)));
+  const otherDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tansu-port-taken-'));
+  try {
+    const env = { ...environment(await freePort()), TANSU_DATA_DIR: otherDir, TANSU_EMBEDDED_PG_PORT: String(taken) };
+    const child = spawn(path.join(ROOT, 'node_modules/.bin/node'), ['src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (chunk) => (stderr += chunk));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', (exitCode) => resolve(exitCode)));
+    expect(code).toBe(1);
+    expect(stderr.trim().split('\n'), stderr).toHaveLength(1);
+    expect(stderr).toContain(`port ${taken}`);
+    expect(stderr).toContain('TANSU_EMBEDDED_PG_PORT');
+    expect(stderr).not.toMatch(/^\s+at /m);
+  } finally {
+    holder.close();
+    fs.rmSync(otherDir, { recursive: true, force: true });
+  }
+}, SERVER_START_MS);

@@ -1,7 +1,7 @@
 import { UsageError, listOption, stringOption, type CommandSpec } from '../command.ts';
 import { renderTable, shortTime } from '../table.ts';
-import { withTenantDatabase } from '../../platform/tenant-access.ts';
-import { createApi, deleteTenantApi, listTenantApis } from '../../modules/apis/apis.service.ts';
+/** The services, loaded only when a command runs: `tansu --help` must not pay for the database layer. */
+const services = async () => ({ ...(await import('../../platform/tenant-access.ts')), ...(await import('../../modules/apis/apis.service.ts')) });
 
 export const apiCreateCommand: CommandSpec = {
   path: ['api', 'create'],
@@ -22,6 +22,7 @@ export const apiCreateCommand: CommandSpec = {
     const { options } = context;
     const tenantId = context.args[0]!;
     const ttl = stringOption(options, 'ttl');
+    const { withTenantDatabase, createApi } = await services();
     const api = await withTenantDatabase(context.platform, tenantId, (db) =>
       createApi(context.platform, { id: tenantId, db }, {
         identifier: stringOption(options, 'identifier')!,
@@ -44,6 +45,7 @@ export const apiListCommand: CommandSpec = {
   summary: "List a tenant's APIs",
   async run(context) {
     const tenantId = context.args[0]!;
+    const { withTenantDatabase, listTenantApis } = await services();
     const apis = await withTenantDatabase(context.platform, tenantId, (db) => listTenantApis({ id: tenantId, db }));
     const text = renderTable(apis, [
       { header: 'IDENTIFIER', value: (a) => a.identifier },
@@ -62,6 +64,7 @@ export const apiDeleteCommand: CommandSpec = {
   summary: 'Delete an API; new tokens for it are refused at once',
   async run(context) {
     const [tenantId, identifier] = context.args as [string, string];
+    const { withTenantDatabase, deleteTenantApi } = await services();
     await withTenantDatabase(context.platform, tenantId, (db) => deleteTenantApi(context.platform, { id: tenantId, db }, identifier));
     return { data: { deleted: identifier }, text: `deleted API ${identifier}` };
   },

@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import { UsageError, listOption, stringOption, type CommandSpec } from '../command.ts';
 import { renderTable, shortTime } from '../table.ts';
-import { withTenantDatabase } from '../../platform/tenant-access.ts';
-import {
-  createClient, deleteTenantClient, describeClient, grantClientApi, listTenantClients, revokeClientApi, type ClientAuthMethod, type ClientType,
-} from '../../modules/clients/clients.service.ts';
+import type { ClientAuthMethod, ClientType } from '../../modules/clients/clients.service.ts';
+
+/** The services, loaded only when a command runs: `tansu --help` must not pay for the database layer. */
+const services = async () => ({ ...(await import('../../platform/tenant-access.ts')), ...(await import('../../modules/clients/clients.service.ts')) });
 
 function readJwksFile(path: string | undefined): { keys: Record<string, unknown>[] } | undefined {
   if (path === undefined) return undefined;
@@ -42,6 +42,7 @@ export const clientCreateCommand: CommandSpec = {
     const { options } = context;
     const tenantId = context.args[0]!;
     const jwks = readJwksFile(stringOption(options, 'jwks-file'));
+    const { withTenantDatabase, createClient, describeClient } = await services();
     const created = await withTenantDatabase(context.platform, tenantId, (db) =>
       createClient(context.platform, { id: tenantId, db }, {
         name: stringOption(options, 'name')!,
@@ -73,6 +74,7 @@ export const clientListCommand: CommandSpec = {
   summary: "List a tenant's clients",
   async run(context) {
     const tenantId = context.args[0]!;
+    const { withTenantDatabase, listTenantClients, describeClient } = await services();
     const clients = (await withTenantDatabase(context.platform, tenantId, (db) => listTenantClients({ id: tenantId, db }))).map(describeClient);
     const text = renderTable(clients, [
       { header: 'CLIENT_ID', value: (c) => c.client_id },
@@ -93,6 +95,7 @@ export const clientDeleteCommand: CommandSpec = {
   summary: 'Delete a client; its tokens stop being accepted at once',
   async run(context) {
     const [tenantId, clientId] = context.args as [string, string];
+    const { withTenantDatabase, deleteTenantClient } = await services();
     await withTenantDatabase(context.platform, tenantId, (db) => deleteTenantClient(context.platform, { id: tenantId, db }, clientId));
     return { data: { deleted: clientId }, text: `deleted client ${clientId}` };
   },
@@ -104,6 +107,7 @@ export const clientGrantApiCommand: CommandSpec = {
   summary: 'Let a client_credentials client get access tokens for an API (machine clients get none without a grant)',
   async run(context) {
     const [tenantId, clientId, api] = context.args as [string, string, string];
+    const { withTenantDatabase, grantClientApi } = await services();
     const grant = await withTenantDatabase(context.platform, tenantId, (db) => grantClientApi(context.platform, { id: tenantId, db }, clientId, api));
     return { data: grant, text: grant.changed ? `granted API ${grant.api} to client ${grant.client_id}` : `client ${grant.client_id} already had API ${grant.api}` };
   },
@@ -115,6 +119,7 @@ export const clientRevokeApiCommand: CommandSpec = {
   summary: "Withdraw a client's grant for an API: new tokens are refused at once, issued ones live until they expire",
   async run(context) {
     const [tenantId, clientId, api] = context.args as [string, string, string];
+    const { withTenantDatabase, revokeClientApi } = await services();
     const grant = await withTenantDatabase(context.platform, tenantId, (db) => revokeClientApi(context.platform, { id: tenantId, db }, clientId, api));
     return { data: grant, text: `revoked API ${grant.api} from client ${grant.client_id}` };
   },

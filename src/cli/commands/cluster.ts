@@ -31,3 +31,14 @@ export const clusterListCommand: CommandSpec = {
     return { data: clusters, text };
   },
 };
+
+export const clusterRemoveCommand: CommandSpec = {
+  path: ['cluster', 'remove'],
+  args: ['<name>'],
+  summary: 'Unregister a cluster that holds no tenants (the databases on the server are left as they are)',
+  async run(context) {
+    const [name] = context.args;
+    await context.platform.clusters.remove(name!);
+    return { data: { name, removed: true }, text: `cluster ${name} removed` };
+  },
+};

@@ -4,7 +4,7 @@ import { migrateCommand } from './migrate.ts';
 import { tenantBackupCommand, tenantRestoreCommand } from './tenant-backup.ts';
 import { tenantMoveCommand, tenantRecoverCommand } from './tenant-move.ts';
 import { tenantSettingsCommand } from './tenant-settings.ts';
-import { clusterAddCommand, clusterListCommand } from './cluster.ts';
+import { clusterAddCommand, clusterListCommand, clusterRemoveCommand } from './cluster.ts';
 import { keysListCommand, keysPolicyCommand, keysRotateCommand } from './keys.ts';
 import { pgcatConfigCommand } from './pgcat-config.ts';
 import { pgbouncerUserlistCommand } from './pgbouncer-userlist.ts';
@@ -12,6 +12,7 @@ import { userCreateCommand, userListCommand } from './user.ts';
 import { inviteCreateCommand, inviteListCommand } from './invite.ts';
 import { clientCommands } from './client.ts';
 import { apiCommands } from './api.ts';
+import { demoCommand } from './demo.ts';
 
 /** Every `tansu` command; the runner and `--help` read this list. One line per command file. */
 export const allCommands: CommandSpec[] = [
@@ -24,6 +25,7 @@ export const allCommands: CommandSpec[] = [
   tenantSettingsCommand,
   clusterAddCommand,
   clusterListCommand,
+  clusterRemoveCommand,
   keysListCommand,
   keysRotateCommand,
   keysPolicyCommand,
@@ -35,4 +37,5 @@ export const allCommands: CommandSpec[] = [
   inviteListCommand,
   ...clientCommands,
   ...apiCommands,
+  demoCommand,
 ];

@@ -1,6 +1,8 @@
 import { UsageError, listOption, stringOption, type CommandSpec } from '../command.ts';
-import { withTenantDatabase } from '../../platform/tenant-access.ts';
-import { createInvitation, INVITATION_TTL_DAYS, listInvitations } from '../../modules/users/invitations.service.ts';
+import { INVITATION_TTL_DAYS } from '../../modules/users/invitation-ttl.ts';
+
+/** The services, loaded only when a command runs: `tansu --help` must not pay for the database layer. */
+const services = async () => ({ ...(await import('../../platform/tenant-access.ts')), ...(await import('../../modules/users/invitations.service.ts')) });
 
 export const inviteCreateCommand: CommandSpec = {
   path: ['invite', 'create'],
@@ -15,6 +17,7 @@ export const inviteCreateCommand: CommandSpec = {
     const rawDays = stringOption(context.options, 'expires-days');
     const expiresInDays = rawDays === undefined ? undefined : Number(rawDays);
     if (expiresInDays !== undefined && !Number.isInteger(expiresInDays)) throw new UsageError(`--expires-days must be a whole number, got "${rawDays}"`);
+    const { withTenantDatabase, createInvitation } = await services();
     const created = await withTenantDatabase(context.platform, context.args[0]!, (db) =>
       createInvitation(db, { email: stringOption(context.options, 'email')!, roles: listOption(context.options, 'role'), expiresInDays }, 'cli'),
     );
@@ -34,6 +37,7 @@ export const inviteListCommand: CommandSpec = {
   args: ['<tenant>'],
   summary: "List a tenant's pending (unused, unexpired) invitations",
   async run(context) {
+    const { withTenantDatabase, listInvitations } = await services();
     const invitations = await withTenantDatabase(context.platform, context.args[0]!, (db) => listInvitations(db));
     const header = `${'EMAIL'.padEnd(32)} ${'EXPIRES'.padEnd(24)} ROLES`;
     return { data: invitations, text: [header, ...invitations.map((i) => `${i.email.padEnd(32)} ${i.expiresAt.padEnd(24)} ${i.roles.join(',') || '-'}`)].join('\n') };

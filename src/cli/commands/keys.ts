@@ -1,9 +1,12 @@
 import { UsageError, stringOption, type CommandSpec, type ParsedOptions } from '../command.ts';
 import { renderTable, shortTime } from '../table.ts';
-import { listTenantKeys, rotateTenantKeys } from '../../modules/keys/key-rotation.schedule.ts';
-import { withTenantDatabase } from '../../platform/tenant-access.ts';
-import { writeRotationPolicy } from '../../modules/keys/key-rotation.ts';
-import { publishTenantChange } from '../../platform/notifications.ts';
+/** The services, loaded only when a command runs: `tansu --help` must not pay for the database layer. */
+const services = async () => ({
+  ...(await import('../../modules/keys/key-rotation.schedule.ts')),
+  ...(await import('../../platform/tenant-access.ts')),
+  ...(await import('../../modules/keys/key-rotation.ts')),
+  ...(await import('../../platform/notifications.ts')),
+});
 
 function days(options: ParsedOptions, name: string): number | undefined {
   const raw = stringOption(options, name);
@@ -18,6 +21,7 @@ export const keysListCommand: CommandSpec = {
   args: ['<tenant>'],
   summary: "List a tenant's signing keys (kid, alg, state, dates) and its rotation policy",
   async run(context) {
+    const { listTenantKeys } = await services();
     const listing = await listTenantKeys(context.platform, context.args[0]!);
     const table = renderTable(listing.keys, [
       { header: 'KID', value: (k) => k.kid },
@@ -40,6 +44,7 @@ export const keysRotateCommand: CommandSpec = {
   options: [{ name: 'grace-days', description: "how long the retired key stays published (default: the tenant's policy, 7)" }],
   async run(context) {
     const graceDays = days(context.options, 'grace-days');
+    const { rotateTenantKeys } = await services();
     const outcome = await rotateTenantKeys(context.platform, context.args[0]!, {
       graceSeconds: graceDays === undefined ? undefined : graceDays * 86_400,
       actor: 'cli',
@@ -65,6 +70,7 @@ export const keysPolicyCommand: CommandSpec = {
     if (change.rotateEveryDays === undefined && change.graceDays === undefined) {
       throw new UsageError('give --rotate-every-days and/or --grace-days');
     }
+    const { withTenantDatabase, writeRotationPolicy, publishTenantChange } = await services();
     const policy = await withTenantDatabase(context.platform, tenant!, (db) => writeRotationPolicy(db, change));
     await publishTenantChange(context.platform.db, { tenant: tenant!, kind: 'keys' });
     return { data: policy, text: `rotate every ${policy.rotateEveryDays} days, retired keys stay published ${policy.graceDays} days` };

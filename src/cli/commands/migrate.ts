@@ -1,7 +1,8 @@
 import { UsageError, stringOption, type CommandSpec, type ParsedOptions } from '../command.ts';
 import { progressBar, type ProgressBar } from '../progress.ts';
 import { renderTable } from '../table.ts';
-import { DEFAULT_MIGRATION_CONCURRENCY, migrateFleet, type FleetMigrationReport } from '../../provisioning/migrate-fleet.ts';
+import type { FleetMigrationReport } from '../../provisioning/migrate-fleet.ts';
+import { DEFAULT_MIGRATION_CONCURRENCY } from '../../provisioning/migration-concurrency.ts';
 
 function concurrency(options: ParsedOptions): number {
   const raw = stringOption(options, 'concurrency');
@@ -45,6 +46,7 @@ export const migrateCommand: CommandSpec = {
   },
   async run({ platform, options, interactive, stderr }) {
     let bar: ProgressBar | undefined;
+    const { migrateFleet } = await import('../../provisioning/migrate-fleet.ts');
     const report = await migrateFleet(platform, {
       concurrency: concurrency(options),
       onStart: (total) => {

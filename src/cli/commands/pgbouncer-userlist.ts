@@ -1,11 +1,16 @@
 import { UsageError, stringOption, type CommandContext, type CommandSpec } from '../command.ts';
-import { renderPgbouncerUserlist } from '../../ops/pgbouncer-userlist.ts';
-import { reloadPooler, writeGeneratedFile } from '../../ops/pooler-files.ts';
-import { MAIN_CLUSTER } from '../../platform/clusters.ts';
-import { watchRegistry } from '../watch-registry.ts';
+import { MAIN_CLUSTER } from '../../platform/main-cluster.ts';
+
+/** The services, loaded only when a command runs: `tansu --help` must not pay for the database layer. */
+const services = async () => ({
+  ...(await import('../../ops/pgbouncer-userlist.ts')),
+  ...(await import('../../ops/pooler-files.ts')),
+  ...(await import('../watch-registry.ts')),
+});
 
 /** Regenerates, writes when changed, and asks PgBouncer to reload; returns whether anything changed. */
 async function sync(context: CommandContext, file: string, cluster: string): Promise<boolean> {
+  const { writeGeneratedFile, renderPgbouncerUserlist, reloadPooler } = await services();
   const changed = await writeGeneratedFile(file, await renderPgbouncerUserlist(context.platform, cluster));
   const reloadUrl = stringOption(context.options, 'reload-url');
   if (changed && reloadUrl) await reloadPooler(reloadUrl);
@@ -27,12 +32,19 @@ export const pgbouncerUserlistCommand: CommandSpec = {
   async run(context) {
     const cluster = stringOption(context.options, 'cluster') ?? MAIN_CLUSTER;
     const out = stringOption(context.options, 'out');
+    const { renderPgbouncerUserlist, writeGeneratedFile, reloadPooler, watchRegistry } = await services();
     if (!out) {
       const content = await renderPgbouncerUserlist(context.platform, cluster);
       return { data: { content }, text: content.trimEnd() };
     }
     if (context.options.watch === true) {
-      await watchRegistry(context.platform, out, () => sync(context, out, cluster));
+      const reloadUrl = stringOption(context.options, 'reload-url');
+      await watchRegistry(context.platform, out, {
+        what: 'auth_file',
+        pooler: 'PgBouncer',
+        write: async () => writeGeneratedFile(out, await renderPgbouncerUserlist(context.platform, cluster)),
+        reload: reloadUrl ? () => reloadPooler(reloadUrl) : undefined,
+      });
       return { data: { file: out, watched: true }, text: `stopped watching; ${out} is current` };
     }
     const changed = await sync(context, out, cluster);

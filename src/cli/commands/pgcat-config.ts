@@ -1,7 +1,13 @@
 import { UsageError, stringOption, type CommandContext, type CommandSpec, type ParsedOptions } from '../command.ts';
-import { DEFAULT_PGCAT_OPTIONS, renderPgcatConfig, type PgcatOptions } from '../../ops/pgcat-config.ts';
-import { reloadPooler, writeGeneratedFile } from '../../ops/pooler-files.ts';
-import { watchRegistry } from '../watch-registry.ts';
+import type { PgcatOptions } from '../../ops/pgcat-config.ts';
+import { DEFAULT_PGCAT_OPTIONS } from '../../ops/pgcat-defaults.ts';
+
+/** The services, loaded only when a command runs: `tansu --help` must not pay for the database layer. */
+const services = async () => ({
+  ...(await import('../../ops/pgcat-config.ts')),
+  ...(await import('../../ops/pooler-files.ts')),
+  ...(await import('../watch-registry.ts')),
+});
 
 function positiveInteger(options: ParsedOptions, name: string, fallback: number): number {
   const raw = stringOption(options, name);
@@ -22,6 +28,7 @@ function pgcatOptions(options: ParsedOptions): PgcatOptions {
 
 /** Regenerates, writes when changed, and asks PgCat to reload; returns whether anything changed. */
 async function sync(context: CommandContext, file: string, options: PgcatOptions): Promise<boolean> {
+  const { writeGeneratedFile, renderPgcatConfig, reloadPooler } = await services();
   const changed = await writeGeneratedFile(file, await renderPgcatConfig(context.platform, options));
   const reloadUrl = stringOption(context.options, 'reload-url');
   if (changed && reloadUrl) await reloadPooler(reloadUrl);
@@ -48,11 +55,19 @@ export const pgcatConfigCommand: CommandSpec = {
     const options = pgcatOptions(context.options);
     const out = stringOption(context.options, 'out');
     if (!out) {
+      const { renderPgcatConfig } = await services();
       const content = await renderPgcatConfig(context.platform, options);
       return { data: { content }, text: content.trimEnd() };
     }
     if (context.options.watch === true) {
-      await watchRegistry(context.platform, out, () => sync(context, out, options));
+      const { watchRegistry, writeGeneratedFile, renderPgcatConfig, reloadPooler } = await services();
+      const reloadUrl = stringOption(context.options, 'reload-url');
+      await watchRegistry(context.platform, out, {
+        what: 'pgcat.toml',
+        pooler: 'PgCat',
+        write: async () => writeGeneratedFile(out, await renderPgcatConfig(context.platform, options)),
+        reload: reloadUrl ? () => reloadPooler(reloadUrl) : undefined,
+      });
       return { data: { file: out, watched: true }, text: `stopped watching; ${out} is current` };
     }
     const changed = await sync(context, out, options);

@@ -1,7 +1,5 @@
 import { stringOption, type CommandSpec } from '../command.ts';
 import { stepReporter } from '../progress.ts';
-import { backupTenant } from '../../provisioning/backup.ts';
-import { restoreTenant } from '../../provisioning/restore.ts';
 
 export const tenantBackupCommand: CommandSpec = {
   path: ['tenant', 'backup'],
@@ -10,6 +8,7 @@ export const tenantBackupCommand: CommandSpec = {
   options: [{ name: 'out', description: 'file to write (default backups/<id>-<timestamp>.tansu-backup)' }],
   async run(context) {
     const [id] = context.args;
+    const { backupTenant } = await import('../../provisioning/backup.ts');
     const backup = await backupTenant(context.platform, id!, {
       out: stringOption(context.options, 'out'),
       progress: stepReporter(context, { tenant: id, operation: 'backup' }),
@@ -36,6 +35,7 @@ export const tenantRestoreCommand: CommandSpec = {
     const [id] = context.args;
     const from = stringOption(context.options, 'from')!;
     const as = stringOption(context.options, 'as');
+    const { restoreTenant } = await import('../../provisioning/restore.ts');
     const result = await restoreTenant(context.platform, {
       from,
       tenant: id,

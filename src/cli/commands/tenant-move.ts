@@ -1,7 +1,5 @@
 import { stringOption, type CommandSpec } from '../command.ts';
 import { stepReporter } from '../progress.ts';
-import { moveTenant } from '../../provisioning/move.ts';
-import { recoverTenant } from '../../provisioning/recover.ts';
 
 export const tenantMoveCommand: CommandSpec = {
   path: ['tenant', 'move'],
@@ -10,6 +8,7 @@ export const tenantMoveCommand: CommandSpec = {
   options: [{ name: 'to', description: 'target cluster name (see `tansu cluster list`)', required: true }],
   async run(context) {
     const [id] = context.args;
+    const { moveTenant } = await import('../../provisioning/move.ts');
     const moved = await moveTenant(context.platform, id!, {
       to: stringOption(context.options, 'to')!,
       progress: stepReporter(context, { tenant: id, operation: 'move' }),
@@ -28,6 +27,7 @@ export const tenantRecoverCommand: CommandSpec = {
   args: ['<id>'],
   summary: 'Bring back a tenant left in maintenance by an interrupted move or restore (serving from its registered database)',
   async run(context) {
+    const { recoverTenant } = await import('../../provisioning/recover.ts');
     const { tenant, leftovers } = await recoverTenant(context.platform, context.args[0]!);
     return {
       data: { tenant: tenant.id, cluster: tenant.cluster, status: tenant.status, leftovers },

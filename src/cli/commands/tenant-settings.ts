@@ -1,6 +1,5 @@
 import { UsageError, stringOption, type CommandSpec } from '../command.ts';
-import { withTenantDatabase } from '../../platform/tenant-access.ts';
-import { SIGNUP_MODES, parseSignupMode, readTenantSettings, updateTenantSettings } from '../../modules/settings/settings.service.ts';
+import { SIGNUP_MODES, parseSignupMode } from '../../modules/settings/signup-mode.ts';
 
 export const tenantSettingsCommand: CommandSpec = {
   path: ['tenant', 'settings'],
@@ -15,6 +14,8 @@ export const tenantSettingsCommand: CommandSpec = {
     } catch {
       throw new UsageError(`--signup must be one of ${SIGNUP_MODES.join(', ')}, got "${rawSignup}"`);
     }
+    const { withTenantDatabase } = await import('../../platform/tenant-access.ts');
+    const { readTenantSettings, updateTenantSettings } = await import('../../modules/settings/settings.service.ts');
     const settings = await withTenantDatabase(context.platform, context.args[0]!, (db) =>
       signup === undefined ? readTenantSettings(db) : updateTenantSettings(db, { signup }, 'cli'),
     );

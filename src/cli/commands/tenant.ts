@@ -1,11 +1,16 @@
 import { UsageError, listOption, stringOption, type CommandSpec } from '../command.ts';
 import { renderTable, shortTime } from '../table.ts';
 import { parseTenantId } from '../../tenancy/tenant-id.ts';
-import { createTenant, deleteTenant, setTenantSuspended } from '../../provisioning/tenants.service.ts';
-import { createdTenantView, tenantView, type TenantView } from '../../provisioning/tenant-view.ts';
-import { findTenant, listTenants } from '../../platform/tenants.repository.ts';
+import type { TenantView } from '../../provisioning/tenant-view.ts';
 import type { TenantStatus } from '../../db/schema.ts';
 import { tenantNotFound } from '../../errors.ts';
+
+/** The services, loaded only when a command runs: `tansu --help` must not pay for the database layer. */
+const services = async () => ({
+  ...(await import('../../provisioning/tenants.service.ts')),
+  ...(await import('../../provisioning/tenant-view.ts')),
+  ...(await import('../../platform/tenants.repository.ts')),
+});
 
 const STATUSES: readonly TenantStatus[] = ['provisioning', 'active', 'suspended', 'maintenance', 'deleting', 'failed'];
 
@@ -42,6 +47,7 @@ export const tenantCreateCommand: CommandSpec = {
   ],
   validate: validateTenantId,
   async run({ platform, args, options }) {
+    const { createTenant, createdTenantView } = await services();
     const created = await createTenant(platform, {
       id: args[0]!,
       displayName: stringOption(options, 'name'),
@@ -67,6 +73,7 @@ export const tenantListCommand: CommandSpec = {
   },
   async run({ platform, options }) {
     const statuses = listOption(options, 'status') as TenantStatus[];
+    const { listTenants, tenantView } = await services();
     const rows = await listTenants(platform.db, statuses.length ? { statuses } : {});
     const views = rows.map((row) => tenantView(platform, row));
     const text = renderTable(rows, [
@@ -88,6 +95,7 @@ export const tenantShowCommand: CommandSpec = {
   validate: validateTenantId,
   async run({ platform, args }) {
     const id = parseTenantId(args[0]);
+    const { findTenant, tenantView } = await services();
     const row = await findTenant(platform.db, id);
     if (!row) throw tenantNotFound(id);
     const view = tenantView(platform, row);
@@ -108,6 +116,7 @@ export const tenantDeleteCommand: CommandSpec = {
   },
   async run({ platform, args }) {
     const id = parseTenantId(args[0]);
+    const { deleteTenant } = await services();
     await deleteTenant(platform, id);
     return { data: { id, deleted: true }, text: `tenant ${id} deleted` };
   },
@@ -123,6 +132,7 @@ function suspendCommand(suspended: boolean): CommandSpec {
       : 'Resume a suspended tenant',
     validate: validateTenantId,
     async run({ platform, args }) {
+      const { tenantView, setTenantSuspended } = await services();
       const view = tenantView(platform, await setTenantSuspended(platform, args[0]!, suspended));
       return { data: view, text: `tenant ${view.id} is ${view.status}` };
     },

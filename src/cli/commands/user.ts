@@ -1,6 +1,8 @@
 import { listOption, stringOption, type CommandSpec } from '../command.ts';
-import { withTenantDatabase } from '../../platform/tenant-access.ts';
-import { createUser, listUsers, type UserSummary } from '../../modules/users/users.service.ts';
+import type { UserSummary } from '../../modules/users/users.service.ts';
+
+/** The services, loaded only when a command runs: `tansu --help` must not pay for the database layer. */
+const services = async () => ({ ...(await import('../../platform/tenant-access.ts')), ...(await import('../../modules/users/users.service.ts')) });
 
 export const userCreateCommand: CommandSpec = {
   path: ['user', 'create'],
@@ -18,6 +20,7 @@ export const userCreateCommand: CommandSpec = {
     { name: 'verified', description: 'mark the email as verified', type: 'boolean' },
   ],
   async run(context) {
+    const { withTenantDatabase, createUser } = await services();
     const created = await withTenantDatabase(context.platform, context.args[0]!, (db) =>
       createUser(
         db,
@@ -48,6 +51,7 @@ export const userListCommand: CommandSpec = {
   args: ['<tenant>'],
   summary: "List a tenant's users with their roles and state",
   async run(context) {
+    const { withTenantDatabase, listUsers } = await services();
     const users = await withTenantDatabase(context.platform, context.args[0]!, (db) => listUsers(db));
     const header = `${'EMAIL'.padEnd(32)} ${'ID'.padEnd(36)}  ${'STATE'.padEnd(8)}  ROLES`;
     return { data: users, text: [header, ...users.map(row)].join('\n') };

@@ -3,11 +3,12 @@ import type { TenantDb } from '../../db/tenant-database.ts';
 import { AppError } from '../../errors.ts';
 import { recordAuditEvent } from '../audit/audit.repository.ts';
 import { normalizeEmail } from './email.ts';
+import { INVITATION_TTL_DAYS } from './invitation-ttl.ts';
 import { findUserByEmail } from './users.repository.ts';
 import { checkRoleNames } from './users.service.ts';
 import { consumeInvitation, insertInvitation, listPendingInvitations, type InvitationRow } from './invitations.repository.ts';
 
-export const INVITATION_TTL_DAYS = Object.freeze({ default: 7, max: 30 });
+export { INVITATION_TTL_DAYS };
 
 export interface InvitationSummary {
   id: string;

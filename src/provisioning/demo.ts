@@ -1,0 +1,74 @@
+import type { Platform } from '../platform/platform.ts';
+import { findTenant } from '../platform/tenants.repository.ts';
+import { withTenantDatabase } from '../platform/tenant-access.ts';
+import { parseTenantId } from '../tenancy/tenant-id.ts';
+import { createTenant, issuerOf } from './tenants.service.ts';
+import { createApi, listTenantApis } from '../modules/apis/apis.service.ts';
+import { createClient, listTenantClients } from '../modules/clients/clients.service.ts';
+import { createUser, listUsers } from '../modules/users/users.service.ts';
+
+/** The redirect URI of examples/login.ts, the relying party the demo's web client is made for. */
+export const DEMO_REDIRECT_URI = 'http://127.0.0.1:3000/callback';
+const BACKEND_NAME = 'demo-backend';
+const WEB_NAME = 'demo-web';
+
+/** One thing the demo needs: `created` this time (a secret shown only now), or found from an earlier run. */
+export interface DemoPart {
+  created: boolean;
+}
+
+export interface Demo {
+  tenant: DemoPart & { id: string; issuer: string };
+  api: DemoPart & { identifier: string; scopes: string[] };
+  backend: DemoPart & { clientId: string; clientSecret?: string };
+  web: DemoPart & { clientId: string; redirectUri: string };
+  user: DemoPart & { email: string; password?: string };
+}
+
+/**
+ * A tenant to try everything with, in one step: an API, a confidential client for machine tokens,
+ * a first-party public client for examples/login.ts, and a user. Each part is looked up first and
+ * made only when missing, so running it again changes nothing and says what already exists
+ * (secrets and passwords are shown only by the run that created them: only hashes are stored).
+ */
+export async function setUpDemo(platform: Platform, rawId: string): Promise<Demo> {
+  const id = parseTenantId(rawId);
+  const existing = await findTenant(platform.db, id);
+  // A failed or unfinished creation is finished by creating it again.
+  const tenantCreated = existing?.status !== 'active' && existing?.status !== 'suspended';
+  if (tenantCreated) await createTenant(platform, { id, displayName: 'Demo' });
+  const identifier = `https://api.${id}.test`;
+  const scopes = [`${id}:read`, `${id}:write`];
+  const email = `ada@${id}.test`;
+
+  return withTenantDatabase(platform, id, async (db) => {
+    const tenant = { id, db };
+    const api = (await listTenantApis(tenant)).find((row) => row.identifier === identifier);
+    if (!api) await createApi(platform, tenant, { identifier, scopes, name: 'Demo API' });
+
+    const clients = await listTenantClients(tenant);
+    const backendRow = clients.find((row) => row.name === BACKEND_NAME);
+    const backend = backendRow
+      ? { created: false, clientId: backendRow.client_id }
+      : await createClient(platform, tenant, { name: BACKEND_NAME, type: 'confidential', grantTypes: ['client_credentials'] }).then((made) => ({
+          created: true,
+          clientId: made.client.client_id,
+          clientSecret: made.clientSecret,
+        }));
+    const webRow = clients.find((row) => row.name === WEB_NAME);
+    const webClientId = webRow
+      ? webRow.client_id
+      : (await createClient(platform, tenant, { name: WEB_NAME, type: 'public', redirectUris: [DEMO_REDIRECT_URI], firstParty: true })).client.client_id;
+
+    const userExists = (await listUsers(db)).some((row) => row.email === email);
+    const password = userExists ? undefined : (await createUser(db, { email, name: 'Ada Lovelace', roles: ['editor'], emailVerified: true }, 'cli')).generatedPassword;
+
+    return {
+      tenant: { created: tenantCreated, id, issuer: issuerOf(platform, id) },
+      api: { created: !api, identifier, scopes: api?.scopes ?? scopes },
+      backend,
+      web: { created: !webRow, clientId: webClientId, redirectUri: DEMO_REDIRECT_URI },
+      user: { created: !userExists, email, ...(password ? { password } : {}) },
+    };
+  });
+}
