@@ -1,13 +1,12 @@
 import argon2 from 'argon2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sql } from 'kysely';
 import type { TenantDb } from '../../src/db/tenant-database.ts';
 import { authenticatePassword, type AuthenticationResult } from '../../src/modules/users/authenticate.ts';
 import { THROTTLE } from '../../src/modules/users/login-throttle.ts';
 import { loginKeysFor } from '../../src/modules/users/login-keys.ts';
 import { createUser, listUsers } from '../../src/modules/users/users.service.ts';
 import { verifyPassword } from '../../src/crypto/passwords.ts';
-import { startUsersTestBed, type UsersTestBed } from './support.ts';
+import { shiftAttemptsBack, slowAccountDown, startUsersTestBed, type UsersTestBed } from './support.ts';
 
 let bed: UsersTestBed;
 let acme: { id: string; db: TenantDb };
@@ -28,10 +27,7 @@ const freshIp = () => `192.0.2.${nextIp++}`;
 const login = (tenant: { id: string; db: TenantDb }, email: string, password: string, ip: string, deviceCookie?: string) =>
   authenticatePassword(tenant.db, loginKeysFor(bed.platform.config, tenant.id), { email, password, ip, deviceCookie });
 
-/** Moves every recorded attempt back, as if that many seconds had passed. */
-async function shiftBack(db: TenantDb, seconds: number): Promise<void> {
-  await sql`UPDATE login_attempts SET occurred_at = occurred_at - make_interval(secs => ${seconds})`.execute(db);
-}
+const shiftBack = shiftAttemptsBack;
 
 function reasons(results: AuthenticationResult[]): string[] {
   return results.map((r) => (r.ok ? 'ok' : r.reason));
@@ -97,11 +93,15 @@ describe('brute-force protection', () => {
     const delays: number[] = [];
     for (let extra = 0; extra < 10; extra++) {
       const expected = Math.min(maxSeconds, baseSeconds * 2 ** extra);
-      const slowed = await login(acme, 'botnet@example.test', 'botnet password 1', freshIp());
-      expect(slowed).toMatchObject({ ok: false, reason: 'throttled' });
-      const retry = (slowed as { retryAfterSeconds: number }).retryAfterSeconds;
-      expect(retry).toBeLessThanOrEqual(expected);
-      expect(retry).toBeGreaterThanOrEqual(Math.max(1, expected - 10));
+      // A delay of a second or two can be over before a busy machine makes the next attempt;
+      // from 8 s on the attempt right after the failure is inside it on any machine.
+      if (expected >= 8) {
+        const slowed = await login(acme, 'botnet@example.test', 'botnet password 1', freshIp());
+        expect(slowed).toMatchObject({ ok: false, reason: 'throttled' });
+        const retry = (slowed as { retryAfterSeconds: number }).retryAfterSeconds;
+        expect(retry).toBeLessThanOrEqual(expected);
+        expect(retry).toBeGreaterThanOrEqual(Math.max(1, expected - 10));
+      }
       delays.push(expected);
       await shiftBack(acme.db, expected + 1);
       expect(await login(acme, 'botnet@example.test', `late guess ${extra}`, freshIp())).toMatchObject({ reason: 'invalid_credentials' });
@@ -137,7 +137,7 @@ describe('brute-force protection', () => {
 
     // Strangers: the owner's own address refused for the account, and the account slowed everywhere.
     for (let i = 0; i < THROTTLE.maxFailuresPerAccountAndIp; i++) await login(acme, 'owner@example.test', `stranger ${i}`, home);
-    for (let i = 0; i < THROTTLE.slowdown.freeFailures; i++) await login(acme, 'owner@example.test', `botnet ${i}`, freshIp());
+    await slowAccountDown(acme.db, (i) => login(acme, 'owner@example.test', `botnet ${i}`, freshIp()));
     expect(await login(acme, 'owner@example.test', 'owner password 1', home)).toMatchObject({ reason: 'throttled' });
     expect(await login(acme, 'owner@example.test', 'owner password 1', freshIp())).toMatchObject({ reason: 'throttled' });
 
@@ -151,7 +151,7 @@ describe('brute-force protection', () => {
     expect(reasons(device)).toEqual([...Array(THROTTLE.maxFailuresPerDevice).fill('invalid_credentials'), 'throttled']);
     // And a cookie of one account is nothing for another.
     await createUser(acme.db, { email: 'neighbour@example.test', password: 'neighbour password' }, 'test');
-    for (let i = 0; i < THROTTLE.slowdown.freeFailures; i++) await login(acme, 'neighbour@example.test', `botnet ${i}`, freshIp());
+    await slowAccountDown(acme.db, (i) => login(acme, 'neighbour@example.test', `botnet ${i}`, freshIp()));
     expect(await login(acme, 'neighbour@example.test', 'neighbour password', freshIp(), cookie)).toMatchObject({ reason: 'throttled' });
   });
 
@@ -230,7 +230,7 @@ describe('tenant isolation', () => {
     const atGlobex = await login(globex, 'device-twin@example.test', 'same password 12', freshIp());
     const acmeCookie = atAcme.ok ? atAcme.deviceCookie : '';
     const globexCookie = atGlobex.ok ? atGlobex.deviceCookie : '';
-    for (let i = 0; i < THROTTLE.slowdown.freeFailures; i++) await login(globex, 'device-twin@example.test', `botnet ${i}`, freshIp());
+    await slowAccountDown(globex.db, (i) => login(globex, 'device-twin@example.test', `botnet ${i}`, freshIp()));
 
     expect(await login(globex, 'device-twin@example.test', 'same password 12', freshIp(), acmeCookie)).toMatchObject({ reason: 'throttled' });
     expect((await login(globex, 'device-twin@example.test', 'same password 12', freshIp(), globexCookie)).ok).toBe(true);

@@ -6,8 +6,8 @@ import { formsOf, signIn, TestBrowser } from '../oidc/browser.ts';
 import { createClient } from '../../src/modules/clients/clients.service.ts';
 import { authenticatePassword } from '../../src/modules/users/authenticate.ts';
 import { loginKeysFor } from '../../src/modules/users/login-keys.ts';
-import { THROTTLE } from '../../src/modules/users/login-throttle.ts';
 import { createUser } from '../../src/modules/users/users.service.ts';
+import { slowAccountDown } from './support.ts';
 
 /**
  * The login page over real HTTP: a successful sign-in leaves a device cookie for the tenant,
@@ -65,9 +65,7 @@ async function tryLogin(browser: TestBrowser, tenant: TestTenant, email = EMAIL)
 let nextIp = 1;
 async function strangersFail(tenant: TestTenant, email = EMAIL): Promise<void> {
   const keys = loginKeysFor(bed.platform.config, tenant.id);
-  for (let i = 0; i < THROTTLE.slowdown.freeFailures; i++) {
-    await authenticatePassword(tenant.db, keys, { email, password: `botnet ${i}`, ip: `198.18.0.${nextIp++}` });
-  }
+  await slowAccountDown(tenant.db, (i) => authenticatePassword(tenant.db, keys, { email, password: `botnet ${i}`, ip: `198.18.${nextIp >> 8}.${nextIp++ & 255}` }));
 }
 
 const deviceCookieOf = (browser: TestBrowser, tenant: TestTenant) =>
