@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import cookie from '@fastify/cookie';
 import { sql } from 'kysely';
 import type { Platform } from './platform/platform.ts';
@@ -27,7 +27,7 @@ export function createFastify(platform: Platform): FastifyInstance {
     bodyLimit: 64 * 1024,
     forceCloseConnections: 'idle',
     // One line per finished request instead of two, probes at debug (ops/request-log.ts).
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
   });
   app.decorate('platform', platform);
 
