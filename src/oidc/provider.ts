@@ -7,6 +7,8 @@ import { createTenantCatalog } from './tenant-catalog.ts';
 import { tenantCookieKeys } from './cookie-keys.ts';
 import { registerPasswordGrant } from './password-grant.ts';
 import { countIssuedTokens } from '../ops/metrics.ts';
+import { isDatabaseUnavailable } from '../db/unavailable.ts';
+import { answerDatabaseOutagesWith503 } from './database-outage.ts';
 
 export interface TenantProviderInput {
   id: string;
@@ -41,7 +43,11 @@ export async function createTenantProvider(platform: Platform, tenant: TenantPro
   registerPasswordGrant(provider, { tenantId: tenant.id, db: tenant.db, resourceIndicators: configuration.features!.resourceIndicators! });
 
   const log = platform.log.child({ tenant: tenant.id });
-  provider.on('server_error', (_ctx, error) => log.error({ err: error }, 'oidc-provider server error'));
+  answerDatabaseOutagesWith503(provider);
+  provider.on('server_error', (_ctx, error) => {
+    // A database outage is answered with 503 and seen in the request log, not once per request here.
+    if (!isDatabaseUnavailable(error)) log.error({ err: error }, 'oidc-provider server error');
+  });
   countIssuedTokens(provider, tenant.id);
   return provider;
 }
