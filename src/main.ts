@@ -2,11 +2,12 @@ import cluster from 'node:cluster';
 import os from 'node:os';
 import { loadConfig, type Config } from './config.ts';
 import { createLogger, type Logger } from './logger.ts';
-import { openPlatform } from './platform/platform.ts';
+import { openPlatform, type Platform } from './platform/platform.ts';
 import { buildApp } from './app.ts';
 import { isAppError } from './errors.ts';
 import { serveClusterMetrics } from './ops/cluster-metrics.ts';
 import { limitPasswordHashing } from './crypto/passwords.ts';
+import { superviseWorkers, WORKER_FATAL } from './worker-supervisor.ts';
 
 /**
  * One Tansu node. With WORKERS > 1 (default: one per core) the primary owns the embedded
@@ -32,46 +33,65 @@ async function runServer(config: Config, log: Logger): Promise<void> {
   await app.listen({ host: config.host, port: config.port });
   if (cluster.isPrimary) log.info({ url: config.publicUrl }, 'tansu is ready');
 
-  onSignals(async (signal) => {
-    log.info({ signal }, 'shutting down: draining requests');
+  const stop = async () => {
     await app.close();
     await platform.close();
+  };
+  onSignals(async (signal) => {
+    log.info({ signal }, 'shutting down: draining requests');
+    await stop();
   }, log);
+  exitWhenEmbeddedServerDies(platform, log, stop);
 }
 
 async function runPrimary(config: Config, log: Logger): Promise<void> {
   // Starts (and later stops) the embedded cluster and migrates the platform before any worker runs.
   const platform = await openPlatform(config, log, { poolMax: 1 });
   serveClusterMetrics();
-  let stopping = false;
-  const fork = () => cluster.fork();
-  for (let i = 0; i < config.workers; i++) fork();
-  cluster.on('exit', (worker, code) => {
-    if (stopping) return;
-    log.error({ worker: worker.process.pid, code }, 'worker exited; starting another');
-    setTimeout(fork, 500).unref();
-  });
+  const supervisor = superviseWorkers({ workers: config.workers, log });
   let online = 0;
   cluster.on('listening', () => {
     if (++online === config.workers) log.info({ url: config.publicUrl, workers: config.workers }, 'tansu is ready');
   });
 
-  onSignals(async (signal) => {
-    stopping = true;
-    log.info({ signal }, 'shutting down workers');
-    const workers = Object.values(cluster.workers ?? {}).filter((w) => w !== undefined);
-    await Promise.all(
-      workers.map(
-        (worker) =>
-          new Promise<void>((resolve) => {
-            if (worker.isDead()) return resolve();
-            worker.once('exit', () => resolve());
-            worker.process.kill('SIGTERM');
-          }),
-      ),
-    );
+  const stop = async () => {
+    await supervisor.stop();
     await platform.close();
+  };
+  onSignals(async (signal) => {
+    log.info({ signal }, 'shutting down workers');
+    await stop();
   }, log);
+  exitWhenEmbeddedServerDies(platform, log, stop);
+}
+
+/**
+ * The embedded PostgreSQL is this node's own child: if it dies (killed, out of memory) nothing
+ * would restart it and every request would fail. The node says so once and exits non-zero, so
+ * whatever supervises it (systemd, Docker, the operator) starts both again.
+ */
+function exitWhenEmbeddedServerDies(platform: Platform, log: Logger, stop: () => Promise<void>): void {
+  void platform.embeddedServerExited?.then((reason) => {
+    log.fatal({ reason }, 'embedded PostgreSQL exited unexpectedly; stopping this node');
+    const force = setTimeout(() => process.exit(1), 20_000);
+    force.unref();
+    stop().finally(() => process.exit(1));
+  });
+}
+
+/**
+ * A worker's fatal error goes to the primary, which logs it with the worker's exit (once per
+ * interval in a crash loop) instead of each worker printing its own stack.
+ */
+function exitWorker(error: unknown): void {
+  const reason = isAppError(error) ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error);
+  const exit = () => process.exit(1);
+  setTimeout(exit, 1_000).unref();
+  if (process.connected && process.send) process.send({ type: WORKER_FATAL, reason }, exit);
+  else {
+    process.stderr.write(`tansu: ${reason}\n`);
+    exit();
+  }
 }
 
 function onSignals(stop: (signal: string) => Promise<void>, log: Logger): void {
@@ -96,7 +116,13 @@ function onSignals(stop: (signal: string) => Promise<void>, log: Logger): void {
   process.on('SIGTERM', () => handle('SIGTERM'));
 }
 
+if (cluster.isWorker) {
+  process.on('uncaughtException', exitWorker);
+  process.on('unhandledRejection', exitWorker);
+}
+
 main().catch((error: unknown) => {
+  if (cluster.isWorker) return exitWorker(error);
   process.stderr.write(`tansu: ${isAppError(error) ? error.message : error instanceof Error ? error.stack : String(error)}\n`);
   process.exit(1);
 });

@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
@@ -9,6 +10,11 @@ export interface EmbeddedCluster {
   /** True when this process started the server (and so must stop it). */
   readonly owned: boolean;
   stop(): Promise<void>;
+  /**
+   * Settles, with a one-line reason, if the server this process started exits without `stop()`
+   * (killed, crashed). Undefined when joining a server another process owns.
+   */
+  readonly exited?: Promise<string>;
 }
 
 export interface EmbeddedOptions {
@@ -81,13 +87,24 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     throw new Error(`embedded PostgreSQL on port ${options.port} exited during startup: ${lastLines.join(' | ') || 'no output'}`);
   }
   let stopped = false;
+  let gone = false;
+  // The library keeps its server's child process private; its exit is the only prompt sign of a crash.
+  const child = (server as unknown as { process?: ChildProcess }).process;
+  const exited = new Promise<string>((resolve) => {
+    child?.once('exit', (code, signal) => {
+      gone = true;
+      if (!stopped) resolve(`the server (pid ${child.pid}) exited with ${signal ? `signal ${signal}` : `code ${code}`}: ${lastLines.at(-1) ?? 'no output'}`);
+    });
+  });
   return {
     url: urlFor(password, options.port),
     owned: true,
+    exited,
     stop: async () => {
       if (stopped) return;
       stopped = true;
-      await server.stop();
+      // The library's stop() waits for an exit that already happened.
+      if (!gone) await server.stop();
     },
   };
 }

@@ -94,3 +94,15 @@ it('starts with an embedded PostgreSQL, stops cleanly on Ctrl-C, and keeps its d
   expect(await second.exited, second.logs()).toBe(0);
   expect(fs.existsSync(postmasterPid)).toBe(false);
 }, 90_000);
+
+it('says so in one line and exits non-zero when its embedded PostgreSQL is killed, instead of serving errors', async () => {
+  const httpPort = await freePort();
+  const node = await start(httpPort);
+  const pid = Number(fs.readFileSync(postmasterPid, 'utf8').split('\n')[0]);
+  process.kill(pid, 'SIGKILL');
+  const code = await node.exited;
+  expect(code, node.logs()).not.toBe(0);
+  expect(code).not.toBeNull();
+  expect(node.logs().match(/embedded PostgreSQL exited unexpectedly/g), node.logs()).toHaveLength(1);
+  await expect(fetch(`http://127.0.0.1:${httpPort}/healthz`)).rejects.toThrow();
+}, 90_000);
