@@ -85,6 +85,7 @@ function exitWhenEmbeddedServerDies(platform: Platform, log: Logger, stop: () =>
  */
 function exitWorker(error: unknown): void {
   const reason = isAppError(error) ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error);
+  process.exitCode = 1;
   const exit = () => process.exit(1);
   setTimeout(exit, 1_000).unref();
   if (process.connected && process.send) process.send({ type: WORKER_FATAL, reason }, exit);
