@@ -8,6 +8,7 @@ import { isAppError } from './errors.ts';
 import { serveClusterMetrics } from './ops/cluster-metrics.ts';
 import { limitPasswordHashing } from './crypto/passwords.ts';
 import { superviseWorkers, WORKER_FATAL } from './worker-supervisor.ts';
+import { isDatabaseUnavailable } from './db/unavailable.ts';
 
 /**
  * One Tansu node. With WORKERS > 1 (default: one per core) the primary owns the embedded
@@ -28,7 +29,7 @@ async function main(): Promise<void> {
 async function runServer(config: Config, log: Logger): Promise<void> {
   // The workers of this node share its cores for memory-hard password hashing.
   limitPasswordHashing(Math.max(1, Math.floor(os.availableParallelism() / config.workers)));
-  const platform = await openPlatform(config, log);
+  const platform = await openPlatformWhenReachable(config, log);
   const app = await buildApp({ platform });
   await app.listen({ host: config.host, port: config.port });
   if (cluster.isPrimary) log.info({ url: config.publicUrl }, 'tansu is ready');
@@ -46,13 +47,16 @@ async function runServer(config: Config, log: Logger): Promise<void> {
 
 async function runPrimary(config: Config, log: Logger): Promise<void> {
   // Starts (and later stops) the embedded cluster and migrates the platform before any worker runs.
-  const platform = await openPlatform(config, log, { poolMax: 1 });
+  const platform = await openPlatformWhenReachable(config, log, { poolMax: 1 });
   serveClusterMetrics();
   const supervisor = superviseWorkers({ workers: config.workers, log });
-  let online = 0;
-  cluster.on('listening', () => {
-    if (++online === config.workers) log.info({ url: config.publicUrl, workers: config.workers }, 'tansu is ready');
+  // Said at start and again whenever replacements bring the node back to full strength.
+  const listening = new Set<number>();
+  cluster.on('listening', (worker) => {
+    listening.add(worker.id);
+    if (listening.size === config.workers) log.info({ url: config.publicUrl, workers: config.workers }, 'tansu is ready');
   });
+  cluster.on('exit', (worker) => listening.delete(worker.id));
 
   const stop = async () => {
     await supervisor.stop();
@@ -63,6 +67,26 @@ async function runPrimary(config: Config, log: Logger): Promise<void> {
     await stop();
   }, log);
   exitWhenEmbeddedServerDies(platform, log, stop);
+}
+
+/**
+ * A node (or a worker replacing one) that starts while its database restarts or is down waits for
+ * it, retrying every second or two, instead of exiting: only errors that say the database is out
+ * of reach are retried, one line says so, and anything else (bad config, bad credentials) still
+ * stops the start.
+ */
+async function openPlatformWhenReachable(config: Config, log: Logger, options?: { poolMax?: number }): Promise<Platform> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const platform = await openPlatform(config, log, options);
+      if (attempt > 0) log.info({ attempts: attempt + 1 }, 'platform database reachable; starting');
+      return platform;
+    } catch (error) {
+      if (!isDatabaseUnavailable(error)) throw error;
+      if (attempt === 0) log.warn({ err: (error as Error).message }, 'platform database unreachable; waiting for it');
+      await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 250 * 2 ** attempt)));
+    }
+  }
 }
 
 /**
