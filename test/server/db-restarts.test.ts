@@ -50,12 +50,13 @@ beforeAll(async () => {
     TANSU_MASTER_KEY: crypto.randomBytes(32).toString('base64'),
     TANSU_DATA_DIR: dataDir,
     PUBLIC_URL: `http://127.0.0.1:${port}`,
-    LOG_LEVEL: 'warn',
+    // info: the primary says when every worker listens.
+    LOG_LEVEL: 'info',
   };
   const config = loadConfig({ ...env, LOG_LEVEL: 'silent' });
   platform = await openPlatform(config, createLogger(config), { poolMax: 2 });
   // The node starts while the tenant is created: it learns of the tenant at its first request.
-  const [created, started] = await Promise.all([createTenant(platform, { id: TENANT, adminEmail: `admin@${TENANT}.test` }), startTansuNode(env, port)]);
+  const [created, started] = await Promise.all([createTenant(platform, { id: TENANT, adminEmail: `admin@${TENANT}.test` }), startTansuNode(env, port, 'tansu is ready')]);
   node = started;
   issuer = created.issuer;
   tenantDb = openTenantDatabase(pg.url, created.tenant.database_name, 2);
@@ -198,7 +199,7 @@ async function restartUnderLoad(mode: 'fast' | 'immediate'): Promise<void> {
   const outcomes = await load.stop();
   summary(`pg_ctl restart -m ${mode}`, outcomes, seconds);
 
-  expect(processes()).toEqual(before);
+  expect(processes(), node.logs().slice(-5000)).toEqual(before);
   assertFailuresAreUnavailable(outcomes);
   await assertTokensKept(outcomes);
 }
@@ -226,7 +227,7 @@ it('answers 503 while the database is stopped, /readyz included, and serves agai
   const outcomes = await load.stop();
   summary('stopped (connection refused)', outcomes, seconds);
 
-  expect(processes()).toEqual(before);
+  expect(processes(), node.logs().slice(-5000)).toEqual(before);
   assertFailuresAreUnavailable(outcomes);
   await assertTokensKept(outcomes);
 }, 90_000);
@@ -253,22 +254,27 @@ it('drops every cached tenant context when LISTEN comes back, so a client delete
   });
 });
 
-it('replaces workers that die, all at once included, and the primary stays', async () => {
-  // As in a restart, the database drops every connection, the primary's idle one included; then
-  // every worker dies. With no socket and no worker left, nothing but the replacement timer holds
-  // the primary's event loop: that is how it used to exit with them.
-  await withMaintenanceSession(pg.url, (client) =>
-    client.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE 'tansu-%' AND pid <> pg_backend_pid()"),
-  );
+it('replaces workers that die, all at once included; the primary stays and new workers wait for the database', async () => {
+  // Stopped, the database drops every connection, the primary's idle one included; then every
+  // worker dies. With no socket and no worker left, nothing but the replacement timer holds the
+  // primary's event loop: that is how it used to exit with them.
+  await pg.stop('fast');
+  const logsBefore = node.logs().length;
   const killed = node.workerPids();
   for (const pid of killed) process.kill(pid, 'SIGKILL');
-  const down = Date.now();
-  await until('two new workers serve', async () => {
+  const waitingLine = 'platform database unreachable; waiting for it';
+  await until('two new workers wait for the database', () => {
     if (!isAlive(node.pid)) throw new Error(`the primary exited:\n${node.logs().slice(-2000)}`);
     const workers = node.workerPids();
-    return workers.length === 2 && !workers.some((pid) => killed.includes(pid)) && (await status(`${node.base}/readyz`)) === 200;
+    return workers.length === 2 && !workers.some((pid) => killed.includes(pid)) && node.logs().slice(logsBefore).split(waitingLine).length - 1 >= 2;
   }, 60_000);
-  process.stdout.write(`workers killed: the node served again ${((Date.now() - down) / 1000).toFixed(2)} s later\n`);
+  const waiting = node.workerPids();
+  await pg.start();
+  const up = Date.now();
+  await until('the new workers serve', async () => (await status(`${node.base}/readyz`)) === 200 && node.logs().slice(logsBefore).includes('tansu is ready'), 60_000);
+  process.stdout.write(`workers killed while the database was down: the node served again ${((Date.now() - up) / 1000).toFixed(2)} s after it came back\n`);
+  // They waited rather than exiting and being replaced again.
+  expect(node.workerPids()).toEqual(waiting);
   expect(isAlive(node.pid)).toBe(true);
-  expect(node.logs()).toContain('worker exited; starting another');
+  expect(node.logs().slice(logsBefore)).toContain('worker exited; starting another');
 }, 90_000);

@@ -20,7 +20,12 @@ export interface TansuNode {
   kill(): void;
 }
 
-export async function startTansuNode(env: Record<string, string>, port: number, readyPath = '/readyz'): Promise<TansuNode> {
+/**
+ * Starts a node and waits until `/readyz` answers 200 and, when given, a log line contains
+ * `readyLog` (with workers, "tansu is ready" means every one of them listens: the first one
+ * alone already answers `/readyz`).
+ */
+export async function startTansuNode(env: Record<string, string>, port: number, readyLog?: string): Promise<TansuNode> {
   const child = spawn(path.join(ROOT, 'node_modules/.bin/node'), ['src/main.ts'], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', PORT: String(port), ...env },
@@ -45,8 +50,8 @@ export async function startTansuNode(env: Record<string, string>, port: number, 
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`tansu exited during startup:\n${logs}`);
-    const status = (await fetch(`${base}${readyPath}`, { headers: { connection: 'close' } }).catch(() => undefined))?.status;
-    if (status === 200) return node;
+    const status = (await fetch(`${base}/readyz`, { headers: { connection: 'close' } }).catch(() => undefined))?.status;
+    if (status === 200 && (readyLog === undefined || logs.includes(readyLog))) return node;
     if (Date.now() > deadline) {
       node.kill();
       throw new Error(`tansu did not become ready:\n${logs}`);
