@@ -3,6 +3,7 @@ import cookie from '@fastify/cookie';
 import { sql } from 'kysely';
 import type { Platform } from './platform/platform.ts';
 import { isAppError } from './errors.ts';
+import { databaseUnavailable, isDatabaseUnavailable } from './db/unavailable.ts';
 import { tenancyPlugin } from './tenancy/tenancy.plugin.ts';
 import { opsPlugin } from './ops/ops.plugin.ts';
 import { requestLogPlugin } from './ops/request-log.ts';
@@ -31,7 +32,8 @@ export function createFastify(platform: Platform): FastifyInstance {
   });
   app.decorate('platform', platform);
 
-  app.setErrorHandler((error: FastifyError, request, reply) => {
+  app.setErrorHandler((thrown: FastifyError, request, reply) => {
+    const error = isDatabaseUnavailable(thrown) ? databaseUnavailable() : thrown;
     if (isAppError(error)) {
       if (error.status >= 500 && error.status !== 503) request.log.error({ err: error }, error.message);
       const retryAfter = error.details?.retryAfterSeconds;

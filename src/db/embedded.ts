@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
@@ -12,6 +13,11 @@ export interface EmbeddedCluster {
   /** True when this process started the server (and so must stop it). */
   readonly owned: boolean;
   stop(): Promise<void>;
+  /**
+   * Settles, with a one-line reason, if the server this process started exits without `stop()`
+   * (killed, crashed). Undefined when joining a server another process owns.
+   */
+  readonly exited?: Promise<string>;
 }
 
 export interface EmbeddedOptions {
@@ -73,17 +79,28 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
       return { url: urlFor(password, running), owned: false, stop: async () => {} };
     }
     const port = await choosePort(options);
-    const server = await startServer(options, pgDir, password, port);
+    const { server, lastLine } = await startServer(options, pgDir, password, port);
     if (!options.exclusive) await lock.release();
     let stopped = false;
+    let gone = false;
+    // The library keeps its server's child process private; its exit is the only prompt sign of a crash.
+    const child = (server as unknown as { process?: ChildProcess }).process;
+    const exited = new Promise<string>((resolve) => {
+      child?.once('exit', (code, signal) => {
+        gone = true;
+        if (!stopped) resolve(`the server (pid ${child.pid}) exited with ${signal ? `signal ${signal}` : `code ${code}`}: ${lastLine() ?? 'no output'}`);
+      });
+    });
     return {
       url: urlFor(password, port),
       owned: true,
+      exited,
       stop: async () => {
         if (stopped) return;
         stopped = true;
         try {
-          await server.stop();
+          // The library's stop() waits for an exit that already happened.
+          if (!gone) await server.stop();
         } finally {
           await lock.release();
         }
@@ -136,7 +153,7 @@ async function startServer(options: EmbeddedOptions, pgDir: string, password: st
       : (lastLines.filter((line) => /\b(FATAL|PANIC|ERROR)\b/.test(line)).at(-1) ?? lastLines.at(-1) ?? 'no output');
     throw startupFailed(`embedded PostgreSQL on port ${port} exited during startup: ${reason}`);
   }
-  return server;
+  return { server, lastLine: () => lastLines.at(-1) };
 }
 
 const startupFailed = (message: string) => new AppError('embedded_postgres_failed', message, 503);

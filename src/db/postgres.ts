@@ -38,11 +38,18 @@ export function createPool(connectionString: string, options: PoolOptions): pg.P
     max: options.max,
     idleTimeoutMillis: options.idleTimeoutMillis ?? 30_000,
     connectionTimeoutMillis: 10_000,
+    // A server that vanishes without closing the socket (host down) is noticed, not waited on forever.
+    keepAlive: true,
     application_name: options.applicationName ?? 'tansu',
     ...(options.budget ? { Client: options.budget.Client } : {}),
   });
   // An idle client that loses its server (restart, DROP DATABASE … FORCE) must not crash the process.
   pool.on('error', () => {});
+  // pg-pool listens for errors on idle clients only. A checked-out client whose server goes away
+  // between two statements (PostgreSQL restarted, 57P01), or whose socket closes just after its
+  // query failed, emits 'error' with no listener, and that kills the process. The statement in
+  // flight rejects anyway, and the pool drops the client on release since it is no longer queryable.
+  pool.on('connect', (client) => client.on('error', () => {}));
   trackPool(pool, options.applicationName ?? 'tansu');
   if (options.budget) {
     const budget = options.budget;

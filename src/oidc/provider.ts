@@ -8,6 +8,8 @@ import { tenantCookieKeys } from './cookie-keys.ts';
 import { registerPasswordGrant } from './password-grant.ts';
 import { loginKeysFor } from '../modules/users/login-keys.ts';
 import { countIssuedTokens } from '../ops/metrics.ts';
+import { isDatabaseUnavailable } from '../db/unavailable.ts';
+import { answerDatabaseOutagesWith503 } from './database-outage.ts';
 
 export interface TenantProviderInput {
   id: string;
@@ -47,7 +49,11 @@ export async function createTenantProvider(platform: Platform, tenant: TenantPro
   });
 
   const log = platform.log.child({ tenant: tenant.id });
-  provider.on('server_error', (_ctx, error) => log.error({ err: error }, 'oidc-provider server error'));
+  answerDatabaseOutagesWith503(provider);
+  provider.on('server_error', (_ctx, error) => {
+    // A database outage is answered with 503 and seen in the request log, not once per request here.
+    if (!isDatabaseUnavailable(error)) log.error({ err: error }, 'oidc-provider server error');
+  });
   countIssuedTokens(provider, platform.config.metricsTenantLabels ? tenant.id : undefined);
   return provider;
 }

@@ -20,6 +20,16 @@ export async function publishTenantChange(db: Kysely<any>, change: TenantChange)
   await sql`SELECT pg_notify(${TENANT_CHANGES_CHANNEL}, ${JSON.stringify(change)})`.execute(db);
 }
 
+/**
+ * Until LISTEN is back, every cached tenant may be stale (a deleted client still served), so the
+ * wait stays short: 100 ms doubling to at most 1 s, a cheap refused connection per second. The
+ * jitter keeps a fleet of nodes from reconnecting in step when the database comes back.
+ */
+function reconnectDelay(attempt: number): number {
+  const ceiling = Math.min(1_000, 100 * 2 ** Math.min(attempt - 1, 10));
+  return Math.round(ceiling * (0.5 + Math.random() / 2));
+}
+
 export interface ChangeListener {
   close(): Promise<void>;
   /** Resolves once LISTEN is in place (tests wait for it). */
@@ -45,7 +55,7 @@ export function listenForTenantChanges(
 
   const connect = async (): Promise<void> => {
     if (closed) return;
-    const next = new pg.Client({ connectionString, application_name: 'tansu-listener' });
+    const next = new pg.Client({ connectionString, application_name: 'tansu-listener', keepAlive: true, connectionTimeoutMillis: 10_000 });
     client = next;
     next.on('notification', (message) => {
       if (message.channel !== TENANT_CHANGES_CHANNEL || !message.payload) return;
@@ -55,21 +65,26 @@ export function listenForTenantChanges(
         log.warn({ payload: message.payload }, 'ignored a malformed tenant change notification');
       }
     });
-    next.on('error', (error) => {
-      log.warn({ err: error.message }, 'tenant change listener lost its connection');
+    // One line when the session is lost and one when it is back, not one per attempt in between.
+    const lost = (error: Error, what: string) => {
+      if (client !== next) return; // a late second error of a session already given up
+      client = undefined;
+      if (attempt === 0) log.warn({ err: error.message }, what);
       next.end().catch(() => {});
       scheduleReconnect();
-    });
+    };
+    next.on('error', (error) => lost(error, 'tenant change listener lost its connection; reconnecting'));
     try {
       await next.connect();
       await next.query(`LISTEN ${TENANT_CHANGES_CHANNEL}`);
-      if (attempt > 0) onReconnect();
+      if (attempt > 0) {
+        log.info({ attempts: attempt }, 'tenant change listener reconnected; cached tenants dropped');
+        onReconnect();
+      }
       attempt = 0;
       markReady();
     } catch (error) {
-      log.warn({ err: (error as Error).message }, 'tenant change listener cannot connect');
-      next.end().catch(() => {});
-      scheduleReconnect();
+      lost(error as Error, 'tenant change listener cannot connect; retrying');
     }
   };
 
@@ -80,7 +95,7 @@ export function listenForTenantChanges(
     timer = setTimeout(() => {
       timer = undefined;
       void connect();
-    }, Math.min(30_000, 250 * 2 ** Math.min(attempt, 7)));
+    }, reconnectDelay(attempt));
     timer.unref();
   };
 

@@ -23,6 +23,8 @@ export interface Platform {
   readonly platformUrl: string;
   readonly secrets: SecretBox;
   readonly clusters: ClusterDirectory;
+  /** Settles with a reason if the embedded PostgreSQL this process started dies under it. */
+  readonly embeddedServerExited?: Promise<string> | undefined;
   close(): Promise<void>;
 }
 
@@ -87,6 +89,7 @@ export async function openPlatform(config: Config, log: Logger, options: OpenOpt
       platformUrl,
       secrets,
       clusters,
+      embeddedServerExited: embedded?.exited,
       async close() {
         await db.destroy();
         await embedded?.stop();

@@ -150,4 +150,52 @@ describe('through PgBouncer in transaction mode', () => {
     const response = await fetch(`${publicUrl}/readyz`);
     expect(response.status).toBe(200);
   });
+
+  it('survives PgBouncer killed and started again: prompt 503s with Retry-After meanwhile, then tokens again', async () => {
+    // No API: opaque tokens, so every grant writes through the pooler.
+    const id = uniqueTenantId('pgkill');
+    const { tenant } = await createTenant(platform, { id });
+    const db = openTenantDatabase(bouncer.url, tenant.database_name, 2);
+    tenantDbs.push(db);
+    const { client, clientSecret } = await createClient(platform, { id, db }, { name: 'svc', type: 'confidential', grantTypes: ['client_credentials'] });
+    const grant = async () => {
+      const started = performance.now();
+      const response = await fetch(`${publicUrl}/t/${id}/token`, {
+        method: 'POST',
+        headers: { authorization: `Basic ${Buffer.from(`${client.client_id}:${clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'grant_type=client_credentials',
+        signal: AbortSignal.timeout(20_000),
+      });
+      const body = (await response.json()) as { error?: string };
+      return { status: response.status, error: body.error, retryAfter: response.headers.get('retry-after'), ms: performance.now() - started };
+    };
+    const outcomes: Awaited<ReturnType<typeof grant>>[] = [];
+    let stopped = false;
+    const loops = Array.from({ length: 4 }, async () => {
+      while (!stopped && outcomes.length < 20_000) outcomes.push(await grant());
+    });
+    const until = async (condition: () => boolean | Promise<boolean>) => {
+      for (let i = 0; !(await condition()); i++) {
+        if (i > 600) throw new Error('timed out');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    };
+    await until(() => outcomes.filter((o) => o.status === 200).length >= 10);
+    await bouncer.kill();
+    const killedAt = outcomes.length;
+    await until(() => outcomes.slice(killedAt).filter((o) => o.status !== 200).length >= 5);
+    await bouncer.start();
+    const up = Date.now();
+    await until(async () => (await grant()).status === 200 && (await fetch(`${publicUrl}/readyz`)).status === 200);
+    const seconds = (Date.now() - up) / 1000;
+    stopped = true;
+    await Promise.all(loops);
+
+    const failed = outcomes.filter((o) => o.status !== 200);
+    process.stdout.write(`PgBouncer killed: ${outcomes.length} requests, ${failed.length} failed, served again ${seconds.toFixed(2)} s after it listened again\n`);
+    for (const failure of failed) {
+      expect(failure).toMatchObject({ status: 503, error: 'temporarily_unavailable', retryAfter: expect.stringMatching(/^\d+$/) });
+      expect(failure.ms).toBeLessThan(15_000);
+    }
+  }, 60_000);
 });

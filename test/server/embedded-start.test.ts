@@ -119,3 +119,21 @@ it('a taken TANSU_EMBEDDED_PG_PORT stops the start with one line that names the 
     fs.rmSync(otherDir, { recursive: true, force: true });
   }
 }, SERVER_START_MS);
+
+it('says so in one line and exits non-zero when its embedded PostgreSQL is killed, instead of serving errors', async () => {
+  // Whatever the test before left running would own the data dir's server.
+  if (server && server.exitCode === null) {
+    const gone = new Promise((resolve) => server!.once('exit', resolve));
+    server.kill('SIGINT');
+    await gone;
+  }
+  const httpPort = await freePort();
+  const node = await start(httpPort);
+  const pid = Number(fs.readFileSync(postmasterPid, 'utf8').split('\n')[0]);
+  process.kill(pid, 'SIGKILL');
+  const code = await node.exited;
+  expect(code, node.logs()).not.toBe(0);
+  expect(code).not.toBeNull();
+  expect(node.logs().match(/embedded PostgreSQL exited unexpectedly/g), node.logs()).toHaveLength(1);
+  await expect(fetch(`http://127.0.0.1:${httpPort}/healthz`)).rejects.toThrow();
+}, 2 * SERVER_START_MS);

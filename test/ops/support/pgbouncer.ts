@@ -13,6 +13,10 @@ export interface RunningPgBouncer {
   /** Replaces the auth_file (e.g. with `tansu pgbouncer-userlist`'s output) and RELOADs. */
   setUserlist(content: string): Promise<void>;
   stop(): Promise<void>;
+  /** SIGKILL: every client connection drops at once, as in a crash. */
+  kill(): Promise<void>;
+  /** Starts it again on the same port after `kill()`. */
+  start(): Promise<void>;
 }
 
 
@@ -56,10 +60,21 @@ export async function startPgBouncer(clusterUrl: string): Promise<RunningPgBounc
     fs.chownSync(dir, uidOf('postgres'), -1);
   }
   const binary = ['/usr/sbin/pgbouncer', '/usr/bin/pgbouncer'].find((file) => fs.existsSync(file)) ?? 'pgbouncer';
-  const child: ChildProcess = spawn(binary, [...(asRoot ? ['-u', 'postgres'] : []), path.join(dir, 'pgbouncer.ini')], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr!.on('data', (chunk) => (stderr += String(chunk)));
-  await waitForPort(port, () => child.exitCode !== null, () => `${stderr}${readLog(dir)}`);
+  let child: ChildProcess;
+  const launch = async () => {
+    child = spawn(binary, [...(asRoot ? ['-u', 'postgres'] : []), path.join(dir, 'pgbouncer.ini')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (chunk) => (stderr += String(chunk)));
+    const running = child;
+    await waitForPort(port, () => running.exitCode !== null, () => `${stderr}${readLog(dir)}`);
+  };
+  const end = async (signal: NodeJS.Signals) => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill(signal);
+    await exited;
+  };
+  await launch();
   const url = new URL(clusterUrl);
   url.port = String(port);
   return {
@@ -74,13 +89,11 @@ export async function startPgBouncer(clusterUrl: string): Promise<RunningPgBounc
       await reloadPooler(adminConsole.toString());
     },
     async stop() {
-      if (child.exitCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        await exited;
-      }
+      await end('SIGTERM');
       fs.rmSync(dir, { recursive: true, force: true });
     },
+    kill: () => end('SIGKILL'),
+    start: launch,
   };
 }
 
