@@ -198,7 +198,7 @@ describe('client credentials need an explicit grant per API', () => {
     expect(await grantClientApi(bed.platform, tenant, client.client_id, ordersApi)).toEqual({ client_id: client.client_id, api: ordersApi, changed: true });
     expect((await grantClientApi(bed.platform, tenant, client.client_id, ordersApi)).changed).toBe(false);
     // The grant reaches the running provider through the tenant's change notification.
-    await expect.poll(async () => (await request({ resource: ordersApi })).status, { timeout: 5000 }).toBe(200);
+    await expect.poll(async () => (await request({ resource: ordersApi })).status, { timeout: SLOW_MACHINE_MS }).toBe(200);
     const granted = (await (await request({ resource: ordersApi, scope: 'orders:read' })).json()) as { access_token: string };
     expect(decodeJwt(granted.access_token)).toMatchObject({ aud: ordersApi, scope: 'orders:read', client_id: client.client_id });
     const byDefault = (await (await request({})).json()) as { access_token: string };
@@ -206,7 +206,7 @@ describe('client credentials need an explicit grant per API', () => {
     expect(await errorOf(await request({ resource: billingApi }))).toMatchObject({ status: 400, error: 'invalid_target' });
 
     await revokeClientApi(bed.platform, tenant, client.client_id, ordersApi);
-    await expect.poll(async () => (await request({ resource: ordersApi })).status, { timeout: 5000 }).toBe(400);
+    await expect.poll(async () => (await request({ resource: ordersApi })).status, { timeout: SLOW_MACHINE_MS }).toBe(400);
     await expect(revokeClientApi(bed.platform, tenant, client.client_id, ordersApi)).rejects.toMatchObject({ code: 'api_grant_not_found' });
   });
 
@@ -225,10 +225,10 @@ describe('client credentials need an explicit grant per API', () => {
     const api = 'https://temp.grants.test';
     await createApi(bed.platform, tenant, { identifier: api, scopes: ['x'] });
     const { client, clientSecret } = await createClient(bed.platform, tenant, { name: 'm3', type: 'confidential', resources: [api] });
-    await expect.poll(async () => (await tokenRequest(client.client_id, clientSecret!, { resource: api })).status, { timeout: 5000 }).toBe(200);
+    await expect.poll(async () => (await tokenRequest(client.client_id, clientSecret!, { resource: api })).status, { timeout: SLOW_MACHINE_MS }).toBe(200);
     await deleteTenantApi(bed.platform, tenant, api);
     await createApi(bed.platform, tenant, { identifier: api, scopes: ['x'] });
-    await expect.poll(async () => (await tokenRequest(client.client_id, clientSecret!, { resource: api })).status, { timeout: 5000 }).toBe(400);
+    await expect.poll(async () => (await tokenRequest(client.client_id, clientSecret!, { resource: api })).status, { timeout: SLOW_MACHINE_MS }).toBe(400);
   });
 });
 

@@ -102,5 +102,5 @@ describe('configuration of the operational surfaces', () => {
     const code = await new Promise<number | null>((resolve) => server.on('exit', resolve));
     expect(code).toBe(1);
     expect(stderr).toBe('tansu: METRICS_TOKEN or METRICS_PORT is required when NODE_ENV=production (/metrics would be public)\n');
-  }, 60_000);
+  });
 });

@@ -14,6 +14,7 @@ import { createClient, deleteTenantClient } from '../../src/modules/clients/clie
 import { startRestartableCluster, type RestartableCluster } from '../support/restartable-cluster.ts';
 import { isAlive, startTansuNode, type TansuNode } from '../support/tansu-node.ts';
 import { freePort } from '../support/ports.ts';
+import { SERVER_START_MS, SLOW_MACHINE_MS } from '../support/eventually.ts';
 
 /**
  * A node (primary + 2 workers) on a PostgreSQL of its own that the test restarts, stops and
@@ -63,7 +64,7 @@ beforeAll(async () => {
   const registered = await createClient(platform, { id: TENANT, db: tenantDb }, { name: 'backend', type: 'confidential', grantTypes: ['client_credentials'] });
   clientId = registered.client.client_id;
   clientSecret = registered.clientSecret!;
-}, 120_000);
+});
 
 afterAll(async () => {
   node?.kill();
@@ -124,7 +125,7 @@ function tokenLoad(concurrency = 4, max = 20_000) {
   };
 }
 
-async function until(what: string, condition: () => Promise<boolean> | boolean, timeoutMs = 30_000): Promise<void> {
+async function until(what: string, condition: () => Promise<boolean> | boolean, timeoutMs = SLOW_MACHINE_MS): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}\n${warnings()}`);
@@ -208,11 +209,11 @@ async function restartUnderLoad(mode: 'fast' | 'immediate'): Promise<void> {
 
 it('keeps every process and every issued token through pg_ctl restart -m fast under load', async () => {
   await restartUnderLoad('fast');
-}, 90_000);
+});
 
 it('keeps every process and every issued token through pg_ctl restart -m immediate under load', async () => {
   await restartUnderLoad('immediate');
-}, 90_000);
+});
 
 it('answers 503 while the database is stopped, /readyz included, and serves again once it starts', async () => {
   const before = processes();
@@ -232,7 +233,7 @@ it('answers 503 while the database is stopped, /readyz included, and serves agai
   expect(processes(), warnings()).toEqual(before);
   assertFailuresAreUnavailable(outcomes);
   await assertTokensKept(outcomes);
-}, 90_000);
+});
 
 it('drops every cached tenant context when LISTEN comes back, so a client deleted meanwhile is refused on every worker', async () => {
   await until('both workers hold the tenant', fullyServing);
@@ -269,7 +270,7 @@ it('replaces workers that die, all at once included; the primary stays and new w
     if (!isAlive(node.pid)) throw new Error(`the primary exited:\n${node.logs().slice(-2000)}`);
     const workers = node.workerPids();
     return workers.length === 2 && !workers.some((pid) => killed.includes(pid)) && node.logs().slice(logsBefore).split(waitingLine).length - 1 >= 2;
-  }, 60_000);
+  }, SERVER_START_MS);
   const waiting = node.workerPids();
   await pg.start();
   const up = Date.now();
@@ -279,4 +280,4 @@ it('replaces workers that die, all at once included; the primary stays and new w
   expect(node.workerPids()).toEqual(waiting);
   expect(isAlive(node.pid)).toBe(true);
   expect(node.logs().slice(logsBefore)).toContain('worker exited; starting another');
-}, 90_000);
+});

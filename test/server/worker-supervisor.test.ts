@@ -3,6 +3,7 @@ import path from 'node:path';
 import { expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.ts';
 import { superviseWorkers } from '../../src/worker-supervisor.ts';
+import { SERVER_START_MS } from '../support/eventually.ts';
 
 /**
  * Workers that die at startup, over and over: the primary (this process) keeps replacing them,
@@ -19,7 +20,7 @@ it('replaces workers in a crash loop with capped backoff and logs it once per in
   const started = Date.now();
   const supervisor = superviseWorkers({ workers: 2, log, minDelayMs: 10, maxDelayMs: 80, logIntervalMs: 1_000 });
   try {
-    const deadline = Date.now() + 60_000;
+    const deadline = Date.now() + SERVER_START_MS;
     while (exits < 12 || !lines.some((l) => l.msg === 'workers keep exiting; starting others')) {
       if (Date.now() > deadline) throw new Error(`only ${exits} exits, logged: ${JSON.stringify(lines)}`);
       await new Promise((resolve) => setTimeout(resolve, 20));
@@ -38,4 +39,4 @@ it('replaces workers in a crash loop with capped backoff and logs it once per in
   expect(summary).toMatchObject({ code: 3, reason: 'cannot start: boom' });
   expect(summary.exitsSinceLastLine).toBeGreaterThanOrEqual(2);
   expect(summary.restartInMs).toBeLessThanOrEqual(80);
-}, 90_000);
+});

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { SERVER_START_MS } from './eventually.ts';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,7 +48,7 @@ export async function startTansuNode(env: Record<string, string>, port: number, 
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     },
   };
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + SERVER_START_MS;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`tansu exited during startup:\n${logs}`);
     const status = (await fetch(`${base}/readyz`, { headers: { connection: 'close' } }).catch(() => undefined))?.status;
