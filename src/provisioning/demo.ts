@@ -50,7 +50,7 @@ export async function setUpDemo(platform: Platform, rawId: string): Promise<Demo
     const backendRow = clients.find((row) => row.name === BACKEND_NAME);
     const backend = backendRow
       ? { created: false, clientId: backendRow.client_id }
-      : await createClient(platform, tenant, { name: BACKEND_NAME, type: 'confidential', grantTypes: ['client_credentials'] }).then((made) => ({
+      : await createClient(platform, tenant, { name: BACKEND_NAME, type: 'confidential', grantTypes: ['client_credentials'], resources: [identifier] }).then((made) => ({
           created: true,
           clientId: made.client.client_id,
           clientSecret: made.clientSecret,
