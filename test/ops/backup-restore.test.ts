@@ -239,6 +239,8 @@ describe('a forged archive', () => {
   const markerExists = () =>
     withMaintenanceSession(clusterUrl(), async (c) => (await c.query<{ present: boolean }>('SELECT (pg_stat_file($1, true)).size IS NOT NULL AS present', [marker])).rows[0]!.present);
 
+  // The programs read what COPY sends them: one that exits first (touch, rm) leaves COPY writing
+  // into a closed pipe, and whether that fails ("Broken pipe") depends on which side is quicker.
   beforeAll(async () => {
     await withMaintenanceSession(clusterUrl(), (c) => createDatabase(c, forgeDb));
     const db = openTenantDatabase(clusterUrl(), forgeDb, 1);
@@ -247,7 +249,7 @@ describe('a forged archive', () => {
         CREATE FUNCTION public.payload() RETURNS int LANGUAGE plpgsql AS $body$
         BEGIN
           IF current_database() <> ${sql.lit(forgeDb)} THEN
-            EXECUTE format('COPY (SELECT 1) TO PROGRAM %L', ${sql.lit(`touch ${marker}`)});
+            EXECUTE format('COPY (SELECT 1) TO PROGRAM %L', ${sql.lit(`cat > ${marker}`)});
           END IF;
           RETURN 1;
         END
@@ -261,7 +263,7 @@ describe('a forged archive', () => {
   afterAll(async () => {
     await withMaintenanceSession(clusterUrl(), async (c) => {
       await dropDatabase(c, forgeDb);
-      await c.query(`COPY (SELECT 1) TO PROGRAM 'rm -f ${marker}'`);
+      await c.query(`COPY (SELECT 1) TO PROGRAM 'cat > /dev/null; rm -f ${marker}'`);
     });
   });
 
