@@ -9,6 +9,8 @@ export interface Config {
   readonly port: number;
   /** Public base URL; a tenant's issuer is `${publicUrl}/t/<id>`. No trailing slash. */
   readonly publicUrl: string;
+  /** PUBLIC_URL was set, not derived from PORT: `tansu` warns when it disagrees with the server's. */
+  readonly publicUrlSet: boolean;
   /** External cluster for the platform database; undefined ⇒ embedded PostgreSQL under dataDir. */
   readonly databaseUrl: string | undefined;
   /**
@@ -123,6 +125,7 @@ export function loadConfig(env: Env = process.env): Config {
     host,
     port,
     publicUrl,
+    publicUrlSet: Boolean(env.PUBLIC_URL),
     databaseUrl,
     databaseDirectUrl: (databaseUrl && env.DATABASE_DIRECT_URL) || databaseUrl,
     dataDir: path.resolve(env.TANSU_DATA_DIR || '.tansu'),

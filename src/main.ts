@@ -2,7 +2,7 @@ import cluster from 'node:cluster';
 import os from 'node:os';
 import { checkServerConfig, loadConfig, type Config } from './config.ts';
 import { createLogger, type Logger } from './logger.ts';
-import { openPlatform, type Platform } from './platform/platform.ts';
+import { openPlatform, type OpenOptions, type Platform } from './platform/platform.ts';
 import { buildApp } from './app.ts';
 import { listen } from './listeners.ts';
 import { isAppError } from './errors.ts';
@@ -32,7 +32,7 @@ async function main(): Promise<void> {
 async function runServer(config: Config, log: Logger): Promise<void> {
   // The workers of this node share its cores for memory-hard password hashing.
   limitPasswordHashing(Math.max(1, Math.floor(os.availableParallelism() / config.workers)));
-  const platform = await openPlatformWhenReachable(config, log);
+  const platform = await openPlatformWhenReachable(config, log, { publicUrl: 'publish' });
   const app = await buildApp({ platform });
   await listen(app);
   if (cluster.isPrimary) announceReady(platform);
@@ -50,7 +50,7 @@ async function runServer(config: Config, log: Logger): Promise<void> {
 
 async function runPrimary(config: Config, log: Logger): Promise<void> {
   // Starts (and later stops) the embedded cluster and migrates the platform before any worker runs.
-  const platform = await openPlatformWhenReachable(config, log, { poolMax: 1 });
+  const platform = await openPlatformWhenReachable(config, log, { poolMax: 1, publicUrl: 'publish' });
   serveClusterMetrics();
   const supervisor = superviseWorkers({ workers: config.workers, log });
   // Said at start and again whenever replacements bring the node back to full strength.
@@ -78,7 +78,7 @@ async function runPrimary(config: Config, log: Logger): Promise<void> {
  * of reach are retried, one line says so, and anything else (bad config, bad credentials) still
  * stops the start.
  */
-async function openPlatformWhenReachable(config: Config, log: Logger, options?: { poolMax?: number }): Promise<Platform> {
+async function openPlatformWhenReachable(config: Config, log: Logger, options?: OpenOptions): Promise<Platform> {
   for (let attempt = 0; ; attempt++) {
     try {
       const platform = await openPlatform(config, log, options);

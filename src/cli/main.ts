@@ -58,11 +58,27 @@ async function openPlatformForCli(config: Config, log: Logger): Promise<Platform
   try {
     // Exclusive: an embedded server this command starts is stopped when it ends, so no other
     // process may join it meanwhile (they wait, then start their own).
-    return await openPlatform(config, log, { exclusive: true });
+    const platform = await openPlatform(config, log, { exclusive: true, publicUrl: 'stored' });
+    warnOfOtherPublicUrl(config, platform);
+    return platform;
   } catch (error) {
     if (isAppError(error)) throw error;
     throw new AppError('database_unreachable', `cannot open the platform database: ${(error as Error).message}`, 503);
   }
+}
+
+/**
+ * This terminal's PUBLIC_URL names another address than the last server started with. The stored
+ * one wins: it is what the server serves, so it is the issuer clients will see in tokens and
+ * discovery; printing this terminal's value would hand out an issuer that no server answers to (a
+ * stale shell variable is far likelier than a server about to restart with it). One line says so,
+ * naming both, in case the operator meant to move the server: restarting it with the new value does.
+ */
+function warnOfOtherPublicUrl(config: Config, platform: Platform): void {
+  if (!config.publicUrlSet || platform.publicUrl === config.publicUrl) return;
+  process.stderr.write(
+    `tansu: warning: PUBLIC_URL here is ${config.publicUrl} but the server serves ${platform.publicUrl} (the last server start recorded it); printing ${platform.publicUrl}\n`,
+  );
 }
 
 /**

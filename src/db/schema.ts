@@ -43,6 +43,12 @@ export interface PlatformDatabase {
     tenant_id: string | null;
     details: Json<Record<string, unknown>>;
   };
+  /** Settings a server writes and every process reads, e.g. `public_url` (platform-settings.ts). */
+  platform_settings: {
+    key: string;
+    value: Json;
+    updated_at: Timestamp;
+  };
 }
 
 export interface TenantDatabase {

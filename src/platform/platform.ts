@@ -9,6 +9,7 @@ import { migrateToLatest } from '../db/migrator.ts';
 import { resolveMasterKey } from '../crypto/master-key.ts';
 import { createSecretBox, type SecretBox } from '../crypto/secret-box.ts';
 import { ClusterDirectory } from './clusters.ts';
+import { publishPublicUrl, storedPublicUrl } from './public-url.ts';
 import { AppError, isAppError, pgCode } from '../errors.ts';
 import path from 'node:path';
 
@@ -18,6 +19,8 @@ export const DEFAULT_PLATFORM_DATABASE = 'tansu_identity';
 export interface Platform {
   readonly config: Config;
   readonly log: Logger;
+  /** Base of every tenant's issuer; see OpenOptions.publicUrl for where it comes from. */
+  readonly publicUrl: string;
   readonly db: Kysely<PlatformDatabase>;
   /** Direct URL of the platform database (LISTEN cannot pass a transaction-mode pooler). */
   readonly platformUrl: string;
@@ -62,6 +65,19 @@ export interface OpenOptions {
   poolMax?: number;
   /** A short command: no other process may join an embedded server it starts (see startEmbeddedPostgres). */
   exclusive?: boolean;
+  /**
+   * Where `publicUrl` comes from. `publish`: a server, which serves config.publicUrl and records it
+   * in the platform database; `stored`: a command, which prints issuers as the last server started
+   * serves them (config.publicUrl until one has); `config` (default): config.publicUrl alone, for
+   * tests and scripts that build and serve their own app.
+   */
+  publicUrl?: 'config' | 'publish' | 'stored';
+}
+
+async function resolvePublicUrl(db: Kysely<PlatformDatabase>, config: Config, log: Logger, source: OpenOptions['publicUrl']): Promise<string> {
+  if (source === 'publish') await publishPublicUrl(db, config.publicUrl, log);
+  if (source === 'stored') return (await storedPublicUrl(db)) ?? config.publicUrl;
+  return config.publicUrl;
 }
 
 export async function openPlatform(config: Config, log: Logger, options: OpenOptions = {}): Promise<Platform> {
@@ -82,9 +98,11 @@ export async function openPlatform(config: Config, log: Logger, options: OpenOpt
     const db = createKysely<PlatformDatabase>(pool);
     await migrateToLatest(db, 'platform');
     const clusters = new ClusterDirectory(db, secrets, { direct: clusterUrl, serving: servingClusterUrl });
+    const publicUrl = await resolvePublicUrl(db, config, log, options.publicUrl);
     return {
       config,
       log,
+      publicUrl,
       db,
       platformUrl,
       secrets,

@@ -46,7 +46,7 @@ export interface ProvisioningHooks {
 const STALE_PROVISIONING_SECONDS = 120;
 
 export function issuerOf(platform: Platform, tenantId: string): string {
-  return `${platform.config.publicUrl}/t/${tenantId}`;
+  return `${platform.publicUrl}/t/${tenantId}`;
 }
 
 function validateInput(input: CreateTenantInput) {
