@@ -2,8 +2,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type
 import cookie from '@fastify/cookie';
 import { sql } from 'kysely';
 import type { Platform } from './platform/platform.ts';
-import { isAppError } from './errors.ts';
-import { databaseUnavailable, isDatabaseUnavailable } from './db/unavailable.ts';
+import { errorAnswerOf, sendErrorAnswer } from './error-answer.ts';
 import { tenancyPlugin } from './tenancy/tenancy.plugin.ts';
 import { opsPlugin } from './ops/ops.plugin.ts';
 import { requestLogPlugin } from './ops/request-log.ts';
@@ -17,8 +16,9 @@ export interface AppOptions {
 }
 
 /**
- * A Fastify instance with the service's error answers: AppErrors as `{error, error_description}`
- * with their status, 5xx details hidden. Every listener of a node starts from one.
+ * A Fastify instance with the service's error answers (error-answer.ts): `{error, error_description}`
+ * with a stable code, or an HTML page for a browser; 5xx details hidden. Every listener of a node
+ * starts from one.
  */
 export function createFastify(platform: Platform): FastifyInstance {
   const { config } = platform;
@@ -29,30 +29,15 @@ export function createFastify(platform: Platform): FastifyInstance {
     forceCloseConnections: 'idle',
     // One line per finished request instead of two, probes at debug (ops/request-log.ts).
     logController: new LogController({ disableRequestLogging: true }),
+    // A malformed URL (bad percent-encoding) is answered like every other error, not with Fastify's own JSON.
+    frameworkErrors: (error, request, reply) => sendErrorAnswer(request, reply, errorAnswerOf(error, request)),
   });
   app.decorate('platform', platform);
 
-  app.setErrorHandler((thrown: FastifyError, request, reply) => {
-    const error = isDatabaseUnavailable(thrown) ? databaseUnavailable() : thrown;
-    if (isAppError(error)) {
-      if (error.status >= 500 && error.status !== 503) request.log.error({ err: error }, error.message);
-      const retryAfter = error.details?.retryAfterSeconds;
-      if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
-      return reply.status(error.status).send({ error: error.code, error_description: error.message });
-    }
-    if (error.validation) {
-      return reply.status(400).send({ error: 'invalid_request', error_description: error.message });
-    }
-    const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
-    if (status >= 500) {
-      request.log.error({ err: error }, 'request failed');
-      return reply.status(status).send({ error: 'server_error', error_description: 'internal server error' });
-    }
-    return reply.status(status).send({ error: error.code ? error.code.toLowerCase() : 'invalid_request', error_description: error.message });
-  });
-  app.setNotFoundHandler((request, reply) => {
-    reply.status(404).send({ error: 'not_found', error_description: `no route for ${request.method} ${request.url.split('?')[0]}` });
-  });
+  app.setErrorHandler((thrown: FastifyError, request, reply) => sendErrorAnswer(request, reply, errorAnswerOf(thrown, request)));
+  app.setNotFoundHandler((request, reply) =>
+    sendErrorAnswer(request, reply, { status: 404, code: 'not_found', description: `no route for ${request.method} ${request.url.split('?')[0]}` }),
+  );
   return app;
 }
 

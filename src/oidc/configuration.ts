@@ -7,6 +7,7 @@ import { EXTERNAL_SIGNING_FEATURE, nativeSigningKeys } from './native-signing-ke
 import { CLAIMS_BY_SCOPE, createFindAccount } from './account.ts';
 import { ALLOWED_RESOURCES, FIRST_PARTY, GRANTED_APIS } from './client-metadata.ts';
 import { messagePage, page, escapeHtml } from './interactions/pages.ts';
+import { providerErrorRenderer } from './provider-pages.ts';
 
 export interface ProviderDependencies {
   tenantId: string;
@@ -218,9 +219,6 @@ ${form}
         useGrantedResource: async () => true,
       },
     },
-    renderError: async (ctx, out) => {
-      ctx.type = 'html';
-      ctx.body = messagePage('Sign-in failed', out.error_description ? `${out.error}: ${out.error_description}` : out.error);
-    },
+    renderError: providerErrorRenderer({ tenantName: deps.tenantName, issuer: deps.issuer }),
   };
 }

@@ -99,6 +99,11 @@ export async function oidcRoutes(app: FastifyInstance): Promise<void> {
       await serveWithProvider(app, served, request, reply, tenantId, path, { cacheable });
     });
 
+    // The tenant's root without its slash: the same answer as `/t/<id>/` (provider-pages.ts).
+    scope.get('/t/:tenant', async (request, reply) => {
+      await serveWithProvider(app, served, request, reply, tenantParam(request), providerPathOf(request.url, tenantParam(request)));
+    });
+
     scope.get('/t/:tenant/.well-known/jwks.json', async (request, reply) => {
       await serveWithProvider(app, served, request, reply, tenantParam(request), '/jwks', { cacheable: true });
     });

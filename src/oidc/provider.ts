@@ -10,6 +10,7 @@ import { loginKeysFor } from '../modules/users/login-keys.ts';
 import { countIssuedTokens } from '../ops/metrics.ts';
 import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import { answerDatabaseOutagesWith503 } from './database-outage.ts';
+import { answerUnknownRoutes } from './provider-pages.ts';
 
 export interface TenantProviderInput {
   id: string;
@@ -50,6 +51,7 @@ export async function createTenantProvider(platform: Platform, tenant: TenantPro
 
   const log = platform.log.child({ tenant: tenant.id });
   answerDatabaseOutagesWith503(provider);
+  answerUnknownRoutes(provider, { tenantName: tenant.displayName, issuer: tenant.issuer });
   provider.on('server_error', (_ctx, error) => {
     // A database outage is answered with 503 and seen in the request log, not once per request here.
     if (!isDatabaseUnavailable(error)) log.error({ err: error }, 'oidc-provider server error');

@@ -34,6 +34,8 @@ button.secondary{background:#fff;color:#1f4f85}
 .error{background:#fdecea;border:1px solid #b42318;color:#7a1a12;padding:.75rem;border-radius:.3rem}
 ul{padding-left:1.25rem}
 .muted{color:#4a5468;font-size:.9rem}
+code{font:.9em ui-monospace,SFMono-Regular,Menlo,monospace;overflow-wrap:anywhere}
+a{color:#1f4f85}
 `;
 
 export function page(title: string, body: string): string {
@@ -117,4 +119,33 @@ export function consentPage(input: ConsentPageInput): string {
 
 export function messagePage(title: string, message: string): string {
   return page(title, `<h1>${escapeHtml(title)}</h1>\n<p>${escapeHtml(message)}</p>`);
+}
+
+/** Where a person stranded on an error page can go: guidance in words, a link when there is one. */
+export interface WayBack {
+  text: string;
+  link?: { href: string; label: string };
+}
+
+export interface ErrorPageInput {
+  title: string;
+  /** The stable snake_case code, shown as text: what a person quotes when asking for help. */
+  code: string;
+  explanation: string;
+  wayBack: WayBack;
+  /** Extra paragraphs, already escaped HTML (e.g. a tenant's discovery link). */
+  detailsHtml?: string;
+}
+
+/** Every error a browser sees, ours and oidc-provider's: the same look, the code, and a way on. */
+export function errorPage(input: ErrorPageInput): string {
+  const link = input.wayBack.link ? ` <a href="${escapeHtml(input.wayBack.link.href)}">${escapeHtml(input.wayBack.link.label)}</a>` : '';
+  return page(
+    input.title,
+    `<h1>${escapeHtml(input.title)}</h1>
+<p class="error" role="alert">${escapeHtml(input.explanation)}</p>
+<p class="muted">Error code: <code>${escapeHtml(input.code)}</code></p>
+${input.detailsHtml ?? ''}
+<p>${escapeHtml(input.wayBack.text)}${link}</p>`,
+  );
 }
