@@ -42,6 +42,13 @@ export class ConnectionBudget {
       override connect(): Promise<pg.Client>;
       override connect(callback: (error: Error) => void): void;
       override connect(callback?: (error: Error) => void): Promise<pg.Client> | void {
+        // pg-pool listens for this client's errors only once its connect callback has run, and
+        // that callback runs a microtask after the session is ready (the permit makes connecting
+        // asynchronous). A server that ends the session at once — a restart's 57P01 in the same
+        // packet as the welcome — would emit 'error' in between, with no listener: the process
+        // would die. The error also reaches whoever holds the client, so this listener only keeps
+        // the process alive.
+        this.on('error', () => {});
         const connecting = budget.#acquire().then(async () => {
           let released = false;
           const release = () => {

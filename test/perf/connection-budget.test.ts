@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type pg from 'pg';
 import { ConnectionBudget } from '../../src/db/connection-budget.ts';
@@ -61,5 +62,49 @@ describe('the tenant connection budget', () => {
     const held = await pool(budget, name).connect();
     await expect(pool(budget, name).query('SELECT 1')).rejects.toThrow(/no database connection free within 200 ms/);
     held.release();
+  });
+});
+
+describe('a session the server ends as soon as it accepts it', () => {
+  /**
+   * A stand-in for PostgreSQL during a restart: it accepts the session and, in the same packet,
+   * terminates it (57P01). The real race needs a restart to land between the two messages; this
+   * server makes it happen every time.
+   */
+  async function welcomeThenTerminate(): Promise<{ url: string; close: () => Promise<void> }> {
+    const message = (type: string, body: Buffer) => {
+      const head = Buffer.alloc(5);
+      head.write(type, 0, 'latin1');
+      head.writeInt32BE(body.length + 4, 1);
+      return Buffer.concat([head, body]);
+    };
+    const int32 = (n: number) => {
+      const b = Buffer.alloc(4);
+      b.writeInt32BE(n);
+      return b;
+    };
+    const fields = Buffer.from('SFATAL\0C57P01\0Mterminating connection due to administrator command\0\0', 'latin1');
+    const server = net.createServer((socket) => {
+      socket.once('data', () => {
+        socket.write(Buffer.concat([message('R', int32(0)), message('Z', Buffer.from('I')), message('E', fields)]));
+        socket.end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as net.AddressInfo;
+    return { url: `postgres://someone:secret@127.0.0.1:${port}/postgres`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  }
+
+  it('does not take the process down when a budgeted pool connects to it', async () => {
+    const server = await welcomeThenTerminate();
+    try {
+      const budgeted = createPool(server.url, { max: 1, applicationName: 'budget-terminated', budget: new ConnectionBudget(1) });
+      pools.push(budgeted);
+      // Whether the statement fails or the connection does, nothing may escape as an uncaught
+      // 'error' (vitest fails the run on one); the statement itself is refused.
+      await expect(budgeted.query('SELECT 1')).rejects.toThrow();
+    } finally {
+      await server.close();
+    }
   });
 });
