@@ -6,7 +6,8 @@ const masterKeys = new WeakMap<Config, Buffer>();
 
 /**
  * A 32-byte key for one tenant and one purpose, derived from the master key with HKDF-SHA256
- * (salt `tansu-<purpose>-v1`, info `tenant:<id>`, as src/oidc/cookie-keys.ts does): every node
+ * (salt `tansu-<purpose>-v1`, info `tenant:<id>`) — cookie, CSRF, device-cookie and sign-in
+ * activity keys all come from here: every node
  * derives the same key without storing it, and no two tenants or purposes share one.
  */
 export function deriveTenantKey(config: Config, tenantId: string, purpose: string): Buffer {
