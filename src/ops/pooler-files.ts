@@ -30,3 +30,10 @@ export async function reloadPooler(adminUrl: string): Promise<void> {
     await client.end().catch(() => {});
   }
 }
+
+/** One `--out` run of a pooler file command: write `content` if it changed, then RELOAD when a URL is given; true when it changed. */
+export async function syncGeneratedFile(file: string, content: string, reloadUrl: string | undefined): Promise<boolean> {
+  const changed = await writeGeneratedFile(file, content);
+  if (changed && reloadUrl) await reloadPooler(reloadUrl);
+  return changed;
+}

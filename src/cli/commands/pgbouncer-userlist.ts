@@ -1,4 +1,4 @@
-import { UsageError, stringOption, type CommandContext, type CommandSpec } from '../command.ts';
+import { UsageError, stringOption, type CommandSpec } from '../command.ts';
 import { MAIN_CLUSTER } from '../../platform/main-cluster.ts';
 
 /** The services, loaded only when a command runs: `tansu --help` must not pay for the database layer. */
@@ -7,15 +7,6 @@ const services = async () => ({
   ...(await import('../../ops/pooler-files.ts')),
   ...(await import('../watch-registry.ts')),
 });
-
-/** Regenerates, writes when changed, and asks PgBouncer to reload; returns whether anything changed. */
-async function sync(context: CommandContext, file: string, cluster: string): Promise<boolean> {
-  const { writeGeneratedFile, renderPgbouncerUserlist, reloadPooler } = await services();
-  const changed = await writeGeneratedFile(file, await renderPgbouncerUserlist(context.platform, cluster));
-  const reloadUrl = stringOption(context.options, 'reload-url');
-  if (changed && reloadUrl) await reloadPooler(reloadUrl);
-  return changed;
-}
 
 export const pgbouncerUserlistCommand: CommandSpec = {
   path: ['pgbouncer-userlist'],
@@ -32,7 +23,7 @@ export const pgbouncerUserlistCommand: CommandSpec = {
   async run(context) {
     const cluster = stringOption(context.options, 'cluster') ?? MAIN_CLUSTER;
     const out = stringOption(context.options, 'out');
-    const { renderPgbouncerUserlist, writeGeneratedFile, reloadPooler, watchRegistry } = await services();
+    const { renderPgbouncerUserlist, writeGeneratedFile, reloadPooler, syncGeneratedFile, watchRegistry } = await services();
     if (!out) {
       const content = await renderPgbouncerUserlist(context.platform, cluster);
       return { data: { content }, text: content.trimEnd() };
@@ -47,7 +38,7 @@ export const pgbouncerUserlistCommand: CommandSpec = {
       });
       return { data: { file: out, watched: true }, text: `stopped watching; ${out} is current` };
     }
-    const changed = await sync(context, out, cluster);
+    const changed = await syncGeneratedFile(out, await renderPgbouncerUserlist(context.platform, cluster), stringOption(context.options, 'reload-url'));
     return { data: { file: out, changed }, text: changed ? `wrote ${out}` : `${out} is already current` };
   },
 };

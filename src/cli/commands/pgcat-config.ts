@@ -1,4 +1,4 @@
-import { UsageError, stringOption, type CommandContext, type CommandSpec, type ParsedOptions } from '../command.ts';
+import { UsageError, stringOption, type CommandSpec, type ParsedOptions } from '../command.ts';
 import type { PgcatOptions } from '../../ops/pgcat-config.ts';
 import { DEFAULT_PGCAT_OPTIONS } from '../../ops/pgcat-defaults.ts';
 
@@ -24,15 +24,6 @@ function pgcatOptions(options: ParsedOptions): PgcatOptions {
     tenantPoolSize: positiveInteger(options, 'pool-size', DEFAULT_PGCAT_OPTIONS.tenantPoolSize),
     platformPoolSize: DEFAULT_PGCAT_OPTIONS.platformPoolSize,
   };
-}
-
-/** Regenerates, writes when changed, and asks PgCat to reload; returns whether anything changed. */
-async function sync(context: CommandContext, file: string, options: PgcatOptions): Promise<boolean> {
-  const { writeGeneratedFile, renderPgcatConfig, reloadPooler } = await services();
-  const changed = await writeGeneratedFile(file, await renderPgcatConfig(context.platform, options));
-  const reloadUrl = stringOption(context.options, 'reload-url');
-  if (changed && reloadUrl) await reloadPooler(reloadUrl);
-  return changed;
 }
 
 export const pgcatConfigCommand: CommandSpec = {
@@ -70,7 +61,8 @@ export const pgcatConfigCommand: CommandSpec = {
       });
       return { data: { file: out, watched: true }, text: `stopped watching; ${out} is current` };
     }
-    const changed = await sync(context, out, options);
+    const { syncGeneratedFile, renderPgcatConfig } = await services();
+    const changed = await syncGeneratedFile(out, await renderPgcatConfig(context.platform, options), stringOption(context.options, 'reload-url'));
     return { data: { file: out, changed }, text: changed ? `wrote ${out}` : `${out} is already current` };
   },
 };
