@@ -18,7 +18,7 @@ import { createTenant, deleteTenant } from '../src/provisioning/tenants.service.
 import { backupTenant } from '../src/provisioning/backup.ts';
 import { restoreTenant } from '../src/provisioning/restore.ts';
 import { moveTenant } from '../src/provisioning/move.ts';
-import { rotateTenantKeys } from '../src/modules/keys/key-rotation.schedule.ts';
+import { rotateTenantKeys } from '../src/modules/keys/keys.service.ts';
 import { withTenantDatabase } from '../src/platform/tenant-access.ts';
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tansu-ops-timings-'));
 fs.chmodSync(work, 0o755); // the embedded server runs as `postgres` when we are root

@@ -2,14 +2,15 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type
 import cookie from '@fastify/cookie';
 import { sql } from 'kysely';
 import type { Platform } from './platform/platform.ts';
-import { errorAnswerOf, sendErrorAnswer } from './error-answer.ts';
+import { errorAnswerOf, sendErrorAnswer } from './routes/error-answer.ts';
 import { tenancyPlugin } from './tenancy/tenancy.plugin.ts';
-import { opsPlugin } from './ops/ops.plugin.ts';
-import { requestLogPlugin } from './ops/request-log.ts';
-import { oidcRoutes } from './oidc/oidc.routes.ts';
-import { interactionRoutes } from './oidc/interactions/interaction.routes.ts';
-import { authApiRoutes } from './modules/users/auth-api.routes.ts';
-import { platformTenantRoutes } from './admin/tenants.routes.ts';
+import { opsPlugin } from './routes/ops/ops.plugin.ts';
+import { requestLogPlugin } from './routes/request-log.ts';
+import { oidcRoutes } from './routes/oidc.routes.ts';
+import { interactionRoutes } from './routes/interactions/interaction.routes.ts';
+import { authApiRoutes } from './routes/auth-api.routes.ts';
+import { platformTenantRoutes } from './routes/admin/tenants.routes.ts';
+import { startKeyRotationSchedule } from './jobs/key-rotation.schedule.ts';
 
 export interface AppOptions {
   platform: Platform;
@@ -59,6 +60,12 @@ export async function buildApp({ platform }: AppOptions): Promise<FastifyInstanc
   await app.register(authApiRoutes);
   // With ADMIN_PORT the operator's API is reachable only on that port (a network boundary of its own).
   if (config.adminPort === undefined) await app.register(platformTenantRoutes);
+
+  // Every node takes its share of the key-rotation sweep (jobs/key-rotation.schedule.ts).
+  const schedule = config.keyRotationCheckSeconds > 0 ? startKeyRotationSchedule(platform, config.keyRotationCheckSeconds) : undefined;
+  app.addHook('onClose', async () => {
+    await schedule?.stop();
+  });
 
   app.get('/healthz', async (_request, reply) => {
     try {

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { createFastify } from './app.ts';
-import { registerMetricsRoute } from './ops/metrics.routes.ts';
-import { platformTenantRoutes } from './admin/tenants.routes.ts';
+import { registerMetricsRoute } from './routes/ops/metrics.routes.ts';
+import { platformTenantRoutes } from './routes/admin/tenants.routes.ts';
 
 /**
  * The listeners of one node: the public app on PORT, and when configured `/metrics` alone on

@@ -10,8 +10,8 @@ import http from 'node:http';
 import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { exportJWK, generateKeyPair } from 'jose';
 import { hashPassword, verifyPassword } from '../../src/crypto/passwords.ts';
-import { loginPage } from '../../src/oidc/interactions/pages.ts';
-import { csrfTokenFor, csrfTokenValid } from '../../src/oidc/interactions/csrf.ts';
+import { loginPage } from '../../src/oidc/pages.ts';
+import { csrfTokenFor, csrfTokenValid } from '../../src/routes/interactions/csrf.ts';
 
 const users = new Map<string, { id: string; hash: string }>();
 for (let i = 0; i < Number(process.env.BENCH_USERS ?? 32); i++) {

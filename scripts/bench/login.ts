@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import os from 'node:os';
 import pg from 'pg';
 import { withBenchCluster, type BenchCluster } from './support/cluster.ts';
-import { parseTenantId, tenantDatabaseName } from '../../src/tenancy/tenant-id.ts';
+import { parseTenantId, tenantDatabaseName } from '../../src/platform/tenant-id.ts';
 import { runLoadProcess } from './support/load.ts';
 import { printTable, round, saveResults } from './support/report.ts';
 import { ROOT, startBareProcess, startTansu } from './support/server.ts';

@@ -5,8 +5,9 @@ import type { ApiRow } from '../modules/apis/apis.repository.ts';
 import { createAdapterFactory } from './adapter.ts';
 import { EXTERNAL_SIGNING_FEATURE, nativeSigningKeys } from './native-signing-keys.ts';
 import { CLAIMS_BY_SCOPE, createFindAccount } from './account.ts';
-import { ALLOWED_RESOURCES, FIRST_PARTY, GRANTED_APIS } from './client-metadata.ts';
-import { messagePage, page, escapeHtml } from './interactions/pages.ts';
+import { ALLOWED_RESOURCES, FIRST_PARTY, GRANTED_APIS } from '../modules/clients/client-metadata.ts';
+import { CLIENT_FEATURES, clientProfile } from '../modules/clients/client-profile.ts';
+import { messagePage, page, escapeHtml } from './pages.ts';
 import { providerErrorRenderer } from './provider-pages.ts';
 
 export interface ProviderDependencies {
@@ -20,12 +21,6 @@ export interface ProviderDependencies {
   cookieKeys: string[];
   catalog: TenantCatalog;
 }
-
-/** Scopes every tenant knows; API scopes come from the tenant's API resources. */
-export const OIDC_SCOPES = ['openid', 'offline_access', 'profile', 'email', 'roles'] as const;
-
-/** Signing algorithms without a shared secret: we store only hashes of client secrets. */
-const ASYMMETRIC_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const;
 
 export const TTL = Object.freeze({
   AccessToken: 60 * 60,
@@ -127,23 +122,7 @@ export function providerConfiguration(deps: ProviderDependencies): Configuration
     findAccount: createFindAccount(deps.db),
     jwks: { keys: nativeSigningKeys(deps.jwks) },
     claims: CLAIMS_BY_SCOPE as unknown as Configuration['claims'],
-    scopes: [...OIDC_SCOPES],
-    // Claims for the granted scopes go into the ID token too, not only to userinfo.
-    conformIdTokenClaims: false,
-    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
-    enabledJWA: {
-      clientAuthSigningAlgValues: [...ASYMMETRIC_ALGS],
-      requestObjectSigningAlgValues: [...ASYMMETRIC_ALGS],
-      idTokenSigningAlgValues: ['RS256', 'ES256'],
-      userinfoSigningAlgValues: ['RS256', 'ES256'],
-      introspectionSigningAlgValues: ['RS256', 'ES256'],
-      authorizationSigningAlgValues: ['RS256', 'ES256'],
-    },
-    extraClientMetadata: { properties: [FIRST_PARTY, ALLOWED_RESOURCES, GRANTED_APIS] },
-    pkce: { required: () => true },
-    // Clients are registered for the code flow only (client-metadata.ts), so discovery offers no
-    // other response type, and with them goes `implicit` from grant_types_supported.
-    responseTypes: ['code'],
+    ...clientProfile(),
     rotateRefreshToken: true,
     ttl: {
       ...TTL,
@@ -168,9 +147,8 @@ export function providerConfiguration(deps: ProviderDependencies): Configuration
       url: (_ctx, interaction) => interactionPath(issuer, interaction.uid),
     },
     features: {
-      devInteractions: { enabled: false },
+      ...structuredClone(CLIENT_FEATURES),
       externalSigningSupport: EXTERNAL_SIGNING_FEATURE,
-      clientCredentials: { enabled: true },
       introspection: {
         enabled: true,
         /**
@@ -191,7 +169,6 @@ export function providerConfiguration(deps: ProviderDependencies): Configuration
           throw new errors.InvalidRequest('client is not authorized to revoke the presented token');
         },
       },
-      userinfo: { enabled: true },
       rpInitiatedLogout: {
         enabled: true,
         logoutSource: async (ctx, form) => {

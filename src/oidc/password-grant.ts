@@ -4,8 +4,8 @@ import type { TenantDb } from '../db/tenant-database.ts';
 import { authenticatePassword } from '../modules/users/authenticate.ts';
 import type { TenantLoginKeys } from '../modules/users/login-keys.ts';
 import { createFindAccount } from './account.ts';
-import { clientIpOf } from './client-ip.ts';
-import { OIDC_SCOPES } from './configuration.ts';
+import { clientIpOf } from '../http/client-ip.ts';
+import { OIDC_SCOPES, PASSWORD_GRANT, PASSWORD_GRANT_PARAMETERS } from '../modules/clients/client-profile.ts';
 
 /**
  * The legacy resource-owner password grant (RFC 6749 §4.3), for first-party apps whose client
@@ -28,8 +28,6 @@ import { OIDC_SCOPES } from './configuration.ts';
  *   with a `Retry-After` header. Not 429: RFC 6749 token errors are 400, and the lock is the
  *   account's or the address's state, not the client's request rate.
  */
-export const PASSWORD_GRANT = 'password';
-const PARAMETERS = ['username', 'password', 'scope', 'resource'];
 const DEFAULT_SCOPE = 'openid';
 const MAX_CREDENTIAL_LENGTH = 1024;
 
@@ -57,7 +55,7 @@ export function registerPasswordGrant(provider: Provider, deps: PasswordGrantDep
   };
 
   const findAccount = createFindAccount(deps.db);
-  provider.registerGrantType(PASSWORD_GRANT, (ctx) => passwordGrant(provider, deps, findAccount, ctx as unknown as KoaContextWithOIDC), PARAMETERS);
+  provider.registerGrantType(PASSWORD_GRANT, (ctx) => passwordGrant(provider, deps, findAccount, ctx as unknown as KoaContextWithOIDC), PASSWORD_GRANT_PARAMETERS);
 }
 
 async function passwordGrant(

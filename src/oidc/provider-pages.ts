@@ -1,7 +1,7 @@
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
-import { prefersHtml } from '../accept.ts';
-import { errorPage, escapeHtml, type WayBack } from './interactions/pages.ts';
+import { prefersHtml } from '../http/accept.ts';
+import { errorPage, escapeHtml, type WayBack } from './pages.ts';
 
 export interface TenantIdentity {
   tenantName: string;

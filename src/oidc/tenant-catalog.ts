@@ -2,7 +2,7 @@ import type { ClientMetadata } from 'oidc-provider';
 import type { TenantDb } from '../db/tenant-database.ts';
 import { findClient, listGrantedApis } from '../modules/clients/clients.repository.ts';
 import { listApis, type ApiRow } from '../modules/apis/apis.repository.ts';
-import { clientMetadataOf } from './client-metadata.ts';
+import { clientMetadataOf } from '../modules/clients/client-metadata.ts';
 
 /**
  * A tenant's clients (with the APIs granted to them) and APIs as its provider reads them. APIs are cached for the provider's

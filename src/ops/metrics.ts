@@ -1,7 +1,6 @@
 import client from 'prom-client';
 import type Provider from 'oidc-provider';
 import { poolUsage } from '../db/postgres.ts';
-import type { TenantCacheStats } from '../tenancy/tenant-cache.ts';
 
 /**
  * Prometheus metrics of this process (one registry; with WORKERS > 1 a scrape of any worker
@@ -43,6 +42,16 @@ export const provisioningDuration = new client.Histogram({
 });
 
 /** The tenant caches of this process (one per app; tests build several). */
+/** What a tenant cache (tenancy/tenant-cache.ts) counts, read by the gauges below. */
+export interface TenantCacheStats {
+  size: number;
+  hits: number;
+  misses: number;
+  evictions: number;
+  /** Requests answered from a remembered refusal, without a build. */
+  refusalsRemembered: number;
+}
+
 const caches = new Set<TenantCacheStats>();
 
 export function observeTenantCache(stats: TenantCacheStats): () => void {

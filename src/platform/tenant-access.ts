@@ -3,7 +3,7 @@ import type { TenantDb } from '../db/tenant-database.ts';
 import { openTenantDatabase } from '../db/tenant-database.ts';
 import type { ConnectionBudget } from '../db/connection-budget.ts';
 import { AppError, tenantNotFound } from '../errors.ts';
-import { parseTenantId } from '../tenancy/tenant-id.ts';
+import { parseTenantId } from './tenant-id.ts';
 import { findTenant, type TenantRow } from './tenants.repository.ts';
 import { tenantRoleCredentials, withRoleCredentials } from './tenant-credentials.ts';
 

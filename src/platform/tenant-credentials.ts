@@ -1,5 +1,5 @@
 import type { SecretBox } from '../crypto/secret-box.ts';
-import { tenantRoleName, type TenantId } from '../tenancy/tenant-id.ts';
+import { tenantRoleName, type TenantId } from './tenant-id.ts';
 import type { TenantRow } from './tenants.repository.ts';
 
 /** A tenant's login role on its cluster and that role's password. */

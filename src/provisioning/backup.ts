@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Platform } from '../platform/platform.ts';
 import { AppError, tenantNotFound } from '../errors.ts';
-import { parseTenantId } from '../tenancy/tenant-id.ts';
+import { parseTenantId } from '../platform/tenant-id.ts';
 import { findTenant, recordPlatformEvent } from '../platform/tenants.repository.ts';
 import { backupSealKey } from '../crypto/backup-seal.ts';
 import { writeBackupFile, type WrittenBackup } from './backup-file.ts';

@@ -1,8 +1,9 @@
 import type { Platform } from '../platform/platform.ts';
 import { findTenant } from '../platform/tenants.repository.ts';
 import { withTenantDatabase } from '../platform/tenant-access.ts';
-import { parseTenantId } from '../tenancy/tenant-id.ts';
-import { createTenant, issuerOf } from './tenants.service.ts';
+import { parseTenantId } from '../platform/tenant-id.ts';
+import { createTenant } from './tenants.service.ts';
+import { issuerOf } from '../platform/issuer.ts';
 import { createApi, listTenantApis } from '../modules/apis/apis.service.ts';
 import { createClient, listTenantClients } from '../modules/clients/clients.service.ts';
 import { createUser, listUsers } from '../modules/users/users.service.ts';

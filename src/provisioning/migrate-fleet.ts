@@ -6,7 +6,7 @@ import { openTenantDatabase } from '../db/tenant-database.ts';
 import { ensureTenantTemplate } from './template.ts';
 import { grantTenantRole } from './tenant-role.ts';
 import { publishTenantChange } from '../platform/notifications.ts';
-import type { TenantId } from '../tenancy/tenant-id.ts';
+import type { TenantId } from '../platform/tenant-id.ts';
 import { DEFAULT_MIGRATION_CONCURRENCY } from './migration-concurrency.ts';
 
 export type MigrationStatus = 'migrated' | 'up-to-date' | 'failed';

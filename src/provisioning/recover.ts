@@ -1,6 +1,6 @@
 import type { Platform } from '../platform/platform.ts';
 import { AppError, tenantNotFound } from '../errors.ts';
-import { parseTenantId } from '../tenancy/tenant-id.ts';
+import { parseTenantId } from '../platform/tenant-id.ts';
 import { findTenant, recordPlatformEvent, setTenantStatus, type TenantRow } from '../platform/tenants.repository.ts';
 import { databaseExists, setConnectionsAllowed, setDatabaseReadOnly, withMaintenanceSession } from '../db/postgres.ts';
 import { publishTenantChange } from '../platform/notifications.ts';

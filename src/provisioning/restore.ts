@@ -1,6 +1,6 @@
 import type { Platform } from '../platform/platform.ts';
 import { AppError, isAppError, tenantExists } from '../errors.ts';
-import { parseTenantId, tenantDatabaseName, type TenantId } from '../tenancy/tenant-id.ts';
+import { parseTenantId, tenantDatabaseName, type TenantId } from '../platform/tenant-id.ts';
 import {
   deleteTenantRow, findTenant, insertProvisioningTenant, recordPlatformEvent, setTenantStatus, type TenantRow,
 } from '../platform/tenants.repository.ts';

@@ -1,5 +1,5 @@
 import type { Platform } from '../platform/platform.ts';
-import { tenantRoleName, type TenantId } from '../tenancy/tenant-id.ts';
+import { tenantRoleName, type TenantId } from '../platform/tenant-id.ts';
 import { findTenant, storeTenantRolePassword } from '../platform/tenants.repository.ts';
 import { sealRolePassword, tenantRoleCredentials } from '../platform/tenant-credentials.ts';
 import { withMaintenanceSession } from '../db/postgres.ts';

@@ -1,7 +1,7 @@
 import type { Platform } from '../platform/platform.ts';
 import type { TenantRow } from '../platform/tenants.repository.ts';
 import type { CreatedTenant } from './tenants.service.ts';
-import { issuerOf } from './tenants.service.ts';
+import { issuerOf } from '../platform/issuer.ts';
 
 /** How a tenant is shown to operators, by the CLI (`--json`) and the admin API alike. */
 export interface TenantView {

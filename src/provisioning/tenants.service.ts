@@ -1,6 +1,6 @@
 import type { Platform } from '../platform/platform.ts';
 import { AppError, isAppError, tenantExists, tenantNotFound } from '../errors.ts';
-import { parseTenantId, tenantDatabaseName, type TenantId } from '../tenancy/tenant-id.ts';
+import { parseTenantId, tenantDatabaseName, type TenantId } from '../platform/tenant-id.ts';
 import {
   claimUnfinishedTenant, deleteTenantRow, findTenant, insertProvisioningTenant, recordPlatformEvent, setTenantStatus,
   type TenantRow,
@@ -10,6 +10,7 @@ import { openTenantDatabase } from '../db/tenant-database.ts';
 import { createFromTemplate, ensureTenantTemplate, refillSpareDatabases } from './template.ts';
 import { dropTenantRole, grantTenantRole } from './tenant-role.ts';
 import { publishTenantChange } from '../platform/notifications.ts';
+import { issuerOf } from '../platform/issuer.ts';
 import { generatePassword, hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../crypto/passwords.ts';
 import { generateSigningKey, insertSigningKey } from '../modules/keys/signing-keys.ts';
 import { grantRoles, insertUser, TENANT_ADMIN_ROLE } from '../modules/users/users.repository.ts';
@@ -44,10 +45,6 @@ export interface ProvisioningHooks {
 
 /** A tenant stuck in `provisioning` this long is assumed dead and may be taken over by a retry. */
 const STALE_PROVISIONING_SECONDS = 120;
-
-export function issuerOf(platform: Platform, tenantId: string): string {
-  return `${platform.publicUrl}/t/${tenantId}`;
-}
 
 function validateInput(input: CreateTenantInput) {
   const id = parseTenantId(input.id);

@@ -1,3 +1,6 @@
+import type { TenantCacheStats } from '../ops/metrics.ts';
+
+export type { TenantCacheStats };
 /**
  * A bounded LRU of per-tenant contexts (DESIGN §3). Construction is single-flight: concurrent first
  * requests for a tenant share one build. Eviction, invalidation and expiry close the context once
@@ -10,15 +13,6 @@ export interface Disposable {
   close(): Promise<void>;
   /** When the value goes stale by itself (a retired signing key's grace period ends): dropped then. */
   readonly expiresAt?: Date | undefined;
-}
-
-export interface TenantCacheStats {
-  size: number;
-  hits: number;
-  misses: number;
-  evictions: number;
-  /** Requests answered from a remembered refusal, without a build. */
-  refusalsRemembered: number;
 }
 
 export interface CacheOptions {

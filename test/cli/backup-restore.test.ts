@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestPlatform, testConfig, uniqueTenantId, type TestPlatform } from '../support/platform.ts';
-import { cliEnv, runTansu } from './support.ts';
+import { cliEnv, runTansu } from '../support/cli.ts';
 import { createTenant } from '../../src/provisioning/tenants.service.ts';
 import { findTenant } from '../../src/platform/tenants.repository.ts';
 import { openTenantDatabase, type TenantDb } from '../../src/db/tenant-database.ts';

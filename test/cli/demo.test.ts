@@ -1,11 +1,11 @@
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uniqueTenantId } from '../support/platform.ts';
-import { startOidcTestBed, type OidcTestBed } from '../oidc/support.ts';
-import { signIn, startAuthorization, TestBrowser } from '../oidc/browser.ts';
+import { startOidcTestBed, type OidcTestBed } from '../support/oidc.ts';
+import { signIn, startAuthorization, TestBrowser } from '../support/browser.ts';
 import { withTenantDatabase } from '../../src/platform/tenant-access.ts';
 import { listTenantClients } from '../../src/modules/clients/clients.service.ts';
-import { cliEnv, runTansu } from './support.ts';
+import { cliEnv, runTansu } from '../support/cli.ts';
 import type { Demo } from '../../src/provisioning/demo.ts';
 
 /** `tansu demo`, run as a newcomer would, then used: a machine token and a user sign-in. */

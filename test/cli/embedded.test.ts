@@ -9,7 +9,7 @@ import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
 import { openPlatform, type Platform } from '../../src/platform/platform.ts';
 import { findTenant } from '../../src/platform/tenants.repository.ts';
-import { cliEnv, runTansu } from './support.ts';
+import { cliEnv, runTansu } from '../support/cli.ts';
 import { SERVER_START_MS } from '../support/eventually.ts';
 
 /**

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uniqueTenantId } from '../support/platform.ts';
 import { eventually } from '../support/eventually.ts';
-import { createTestTenant, startOidcTestBed, type OidcTestBed, type TestTenant } from '../oidc/support.ts';
-import { cliEnv, runTansu } from './support.ts';
+import { createTestTenant, startOidcTestBed, type OidcTestBed, type TestTenant } from '../support/oidc.ts';
+import { cliEnv, runTansu } from '../support/cli.ts';
 import { ROTATION_POLICY_SETTING } from '../../src/modules/keys/key-rotation.ts';
 
 let bed: OidcTestBed;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { openTestPlatform, testConfig, uniqueTenantId, clusterUrl, type TestPlatform } from '../support/platform.ts';
-import { cliEnv, runTansu } from './support.ts';
+import { cliEnv, runTansu } from '../support/cli.ts';
 import { createTenant } from '../../src/provisioning/tenants.service.ts';
 import { dropDatabase, withMaintenanceSession } from '../../src/db/postgres.ts';
 import { openTenantDatabase } from '../../src/db/tenant-database.ts';

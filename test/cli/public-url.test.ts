@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestPlatform, testConfig, uniqueTenantId, type TestPlatform } from '../support/platform.ts';
 import { eventually, SERVER_START_MS } from '../support/eventually.ts';
 import { freePort } from '../support/ports.ts';
-import { cliEnv, runTansu } from './support.ts';
+import { cliEnv, runTansu } from '../support/cli.ts';
 
 /**
  * The newcomer's two terminals: a server started with a PUBLIC_URL of its own, and `tansu` run in

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestPlatform, testConfig, uniqueTenantId, clusterUrl, type TestPlatform } from '../support/platform.ts';
-import { cliEnv, runTansu } from './support.ts';
+import { cliEnv, runTansu } from '../support/cli.ts';
 import { findTenant, listTenants } from '../../src/platform/tenants.repository.ts';
 import { databaseExists, withMaintenanceSession } from '../../src/db/postgres.ts';
 import { openTenantDatabase } from '../../src/db/tenant-database.ts';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PassThrough } from 'node:stream';
 import { uniqueTenantId } from '../support/platform.ts';
-import { createTestTenant, startOidcTestBed, type OidcTestBed, type TestTenant } from './support.ts';
+import { createTestTenant, startOidcTestBed, type OidcTestBed, type TestTenant } from '../support/oidc.ts';
 import type { CommandContext, CommandSpec, ParsedOptions } from '../../src/cli/command.ts';
 import { clientCreateCommand, clientDeleteCommand, clientListCommand } from '../../src/cli/commands/client.ts';
 import { apiCreateCommand, apiListCommand } from '../../src/cli/commands/api.ts';

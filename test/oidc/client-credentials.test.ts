@@ -3,7 +3,7 @@ import { createRemoteJWKSet, jwtVerify, decodeJwt, decodeProtectedHeader, export
 import * as oidc from 'openid-client';
 import { uniqueTenantId } from '../support/platform.ts';
 import { SLOW_MACHINE_MS } from '../support/eventually.ts';
-import { createTestTenant, startOidcTestBed, type OidcTestBed, type TestTenant } from './support.ts';
+import { createTestTenant, startOidcTestBed, type OidcTestBed, type TestTenant } from '../support/oidc.ts';
 import { createClient, grantClientApi, revokeClientApi, type ClientAuthMethod } from '../../src/modules/clients/clients.service.ts';
 import { createApi } from '../../src/modules/apis/apis.service.ts';
 

@@ -4,8 +4,8 @@ import { createRemoteJWKSet, exportJWK, generateKeyPair, jwtVerify } from 'jose'
 import * as oidc from 'openid-client';
 import { uniqueTenantId } from '../support/platform.ts';
 import { SLOW_MACHINE_MS } from '../support/eventually.ts';
-import { createTestTenant, startOidcTestBed, type OidcTestBed, type TestTenant } from './support.ts';
-import { formsOf, signIn, TestBrowser } from './browser.ts';
+import { createTestTenant, startOidcTestBed, type OidcTestBed, type TestTenant } from '../support/oidc.ts';
+import { formsOf, signIn, TestBrowser } from '../support/browser.ts';
 import { createClient } from '../../src/modules/clients/clients.service.ts';
 import { createApi } from '../../src/modules/apis/apis.service.ts';
 import { hashPassword } from '../../src/crypto/passwords.ts';

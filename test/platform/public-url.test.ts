@@ -5,7 +5,7 @@ import { createLogger } from '../../src/logger.ts';
 import { openPlatform } from '../../src/platform/platform.ts';
 import { readPlatformSetting, writePlatformSetting } from '../../src/platform/platform-settings.repository.ts';
 import { publishPublicUrl, storedPublicUrl } from '../../src/platform/public-url.ts';
-import { issuerOf } from '../../src/provisioning/tenants.service.ts';
+import { issuerOf } from '../../src/platform/issuer.ts';
 
 /** A logger whose lines land in `lines`, parsed. */
 function capturingLogger(): { log: ReturnType<typeof createLogger>; lines: Record<string, unknown>[] } {

@@ -4,7 +4,7 @@ import { createTenant, deleteTenant } from '../../src/provisioning/tenants.servi
 import { findTenant, listTenants, setTenantStatus } from '../../src/platform/tenants.repository.ts';
 import { openTenantDatabase } from '../../src/db/tenant-database.ts';
 import { databaseExists, withMaintenanceSession } from '../../src/db/postgres.ts';
-import { tenantDatabaseName, type TenantId } from '../../src/tenancy/tenant-id.ts';
+import { tenantDatabaseName, type TenantId } from '../../src/platform/tenant-id.ts';
 
 let platform: TestPlatform;
 beforeAll(async () => {

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, expect, it } from 'vitest';
-import { runTansu } from '../cli/support.ts';
+import { runTansu } from '../support/cli.ts';
 import { freePort } from '../support/ports.ts';
 import { pollUntil, SERVER_START_MS } from '../support/eventually.ts';
 

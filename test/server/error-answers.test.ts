@@ -1,9 +1,9 @@
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uniqueTenantId } from '../support/platform.ts';
-import { createTestTenant, startOidcTestBed, type OidcTestBed, type TestTenant } from '../oidc/support.ts';
+import { createTestTenant, startOidcTestBed, type OidcTestBed, type TestTenant } from '../support/oidc.ts';
 import { setTenantSuspended } from '../../src/provisioning/tenants.service.ts';
-import { prefersHtml } from '../../src/accept.ts';
+import { prefersHtml } from '../../src/http/accept.ts';
 
 /**
  * Every error is answered twice over: a page for a person in a browser (same look and headers

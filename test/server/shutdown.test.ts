@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestPlatform, testConfig, type TestPlatform } from '../support/platform.ts';
 import { pollUntil, SERVER_START_MS } from '../support/eventually.ts';
-import { cliEnv } from '../cli/support.ts';
+import { cliEnv } from '../support/cli.ts';
 import { freePort } from '../support/ports.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

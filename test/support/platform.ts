@@ -9,7 +9,7 @@ import { openPlatform, type Platform } from '../../src/platform/platform.ts';
 import { databaseUrl, dropDatabase, withMaintenanceSession } from '../../src/db/postgres.ts';
 import { listTenants } from '../../src/platform/tenants.repository.ts';
 import { dropLoginRole } from '../../src/db/tenant-role.ts';
-import { tenantRoleName, type TenantId } from '../../src/tenancy/tenant-id.ts';
+import { tenantRoleName, type TenantId } from '../../src/platform/tenant-id.ts';
 
 export function clusterUrl(): string {
   return inject('clusterUrl');

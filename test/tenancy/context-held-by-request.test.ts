@@ -2,8 +2,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import * as oidc from 'openid-client';
 import { uniqueTenantId } from '../support/platform.ts';
 import { eventually } from '../support/eventually.ts';
-import { createTestTenant, startOidcTestBed, type OidcTestBed, type TestTenant } from '../oidc/support.ts';
-import { formsOf, signIn, startAuthorization, TestBrowser } from '../oidc/browser.ts';
+import { createTestTenant, startOidcTestBed, type OidcTestBed, type TestTenant } from '../support/oidc.ts';
+import { formsOf, signIn, startAuthorization, TestBrowser } from '../support/browser.ts';
 import { createClient } from '../../src/modules/clients/clients.service.ts';
 
 /**

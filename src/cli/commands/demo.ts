@@ -1,5 +1,5 @@
 import { stringOption, type CommandSpec } from '../command.ts';
-import { parseTenantId } from '../../tenancy/tenant-id.ts';
+import { parseTenantId } from '../../platform/tenant-id.ts';
 import type { Demo } from '../../provisioning/demo.ts';
 
 const DEFAULT_TENANT = 'demo';

@@ -2,7 +2,7 @@ import { UsageError, stringOption, type CommandSpec, type ParsedOptions } from '
 import { renderTable, shortTime } from '../table.ts';
 /** The services, loaded only when a command runs: `tansu --help` must not pay for the database layer. */
 const services = async () => ({
-  ...(await import('../../modules/keys/key-rotation.schedule.ts')),
+  ...(await import('../../modules/keys/keys.service.ts')),
   ...(await import('../../platform/tenant-access.ts')),
   ...(await import('../../modules/keys/key-rotation.ts')),
   ...(await import('../../platform/notifications.ts')),

@@ -3,8 +3,8 @@ import { MAIN_CLUSTER } from '../../platform/main-cluster.ts';
 
 /** The services, loaded only when a command runs: `tansu --help` must not pay for the database layer. */
 const services = async () => ({
-  ...(await import('../../ops/pgbouncer-userlist.ts')),
-  ...(await import('../../ops/pooler-files.ts')),
+  ...(await import('../../platform/poolers/pgbouncer-userlist.ts')),
+  ...(await import('../../platform/poolers/pooler-files.ts')),
   ...(await import('../watch-registry.ts')),
 });
 

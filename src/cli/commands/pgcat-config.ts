@@ -1,11 +1,11 @@
 import { UsageError, stringOption, type CommandSpec, type ParsedOptions } from '../command.ts';
-import type { PgcatOptions } from '../../ops/pgcat-config.ts';
-import { DEFAULT_PGCAT_OPTIONS } from '../../ops/pgcat-defaults.ts';
+import type { PgcatOptions } from '../../platform/poolers/pgcat-config.ts';
+import { DEFAULT_PGCAT_OPTIONS } from '../../platform/poolers/pgcat-defaults.ts';
 
 /** The services, loaded only when a command runs: `tansu --help` must not pay for the database layer. */
 const services = async () => ({
-  ...(await import('../../ops/pgcat-config.ts')),
-  ...(await import('../../ops/pooler-files.ts')),
+  ...(await import('../../platform/poolers/pgcat-config.ts')),
+  ...(await import('../../platform/poolers/pooler-files.ts')),
   ...(await import('../watch-registry.ts')),
 });
 

@@ -1,6 +1,6 @@
 import { UsageError, listOption, stringOption, type CommandSpec } from '../command.ts';
 import { renderTable, shortTime } from '../table.ts';
-import { parseTenantId } from '../../tenancy/tenant-id.ts';
+import { parseTenantId } from '../../platform/tenant-id.ts';
 import type { TenantView } from '../../provisioning/tenant-view.ts';
 import type { TenantStatus } from '../../db/schema.ts';
 import { tenantNotFound } from '../../errors.ts';

@@ -2,7 +2,7 @@ import type { Platform } from '../../platform/platform.ts';
 import type { TenantDb } from '../../db/tenant-database.ts';
 import { AppError, notFound, pgCode } from '../../errors.ts';
 import { publishTenantChange } from '../../platform/notifications.ts';
-import { OIDC_SCOPES } from '../../oidc/configuration.ts';
+import { OIDC_SCOPES } from '../clients/client-profile.ts';
 import { clearDefaultApi, deleteApi, insertApi, listApis, type ApiRow } from './apis.repository.ts';
 
 export interface TenantHandle {

@@ -1,8 +1,8 @@
 import type { Platform } from '../../platform/platform.ts';
 import { AppError, notFound } from '../../errors.ts';
-import { clientMetadataOf } from '../../oidc/client-metadata.ts';
-import { assertValidClientMetadata } from '../../oidc/client-validation.ts';
-import { PASSWORD_GRANT } from '../../oidc/password-grant.ts';
+import { clientMetadataOf } from './client-metadata.ts';
+import { assertValidClientMetadata } from './client-validation.ts';
+import { PASSWORD_GRANT } from './client-profile.ts';
 import { findApi } from '../apis/apis.repository.ts';
 import { parseResourceIdentifier, publishCatalogChange, type TenantHandle } from '../apis/apis.service.ts';
 import {

@@ -1,0 +1,99 @@
+import { sql } from 'kysely';
+import type { Platform } from '../platform/platform.ts';
+import { listTenants } from '../platform/tenants.repository.ts';
+import { withTenantDatabase } from '../platform/tenant-access.ts';
+import { publishTenantChange } from '../platform/notifications.ts';
+import { ensureNextKey, readRotationPolicy, removeUnpublishedKeys, rotateSigningKeys, type RotateOptions, type RotationOutcome, type RotationPolicy } from '../modules/keys/key-rotation.ts';
+import { listSigningKeys, type SigningKeyRow } from '../modules/keys/signing-keys.ts';
+import { deleteExpiredPayloads } from '../oidc/adapter.ts';
+import { deleteOldLoginAttempts } from '../modules/users/login-throttle.ts';
+
+export interface SweepResult {
+  /** False when another node held the sweep lock. */
+  ran: boolean;
+  rotated: string[];
+  pruned: string[];
+  /** Tenants that had no `next` key and got one. */
+  nextAdded: string[];
+  /** Expired provider rows and sign-in activity past its retention, deleted across the fleet. */
+  expiredRowsDeleted: number;
+  failed: Array<{ tenant: string; error: string }>;
+}
+
+// Only one node sweeps at a time: a transaction-level try-lock on the platform database, held
+// while the sweep runs (works through a transaction-mode pooler, unlike a session lock).
+const SWEEP_LOCK_CLASS = 7_411_002;
+const SWEEP_LOCK = 2;
+
+/**
+ * One pass over every active tenant: rotate keys that are due under the tenant's policy and drop
+ * retired keys past their grace period, then notify nodes for each tenant that changed. The same
+ * visit deletes expired rows, so tenants no node has served lately are cleaned up too (nodes
+ * clean the tenants they serve more often: oidc.routes.ts).
+ */
+export async function sweepKeyRotations(platform: Platform, options: { concurrency?: number } = {}): Promise<SweepResult> {
+  const result: SweepResult = { ran: false, rotated: [], pruned: [], nextAdded: [], expiredRowsDeleted: 0, failed: [] };
+  await platform.db.transaction().execute(async (trx) => {
+    const { rows } = await sql<{ locked: boolean }>`SELECT pg_try_advisory_xact_lock(${SWEEP_LOCK_CLASS}, ${SWEEP_LOCK}) AS locked`.execute(trx);
+    if (!rows[0]?.locked) return;
+    result.ran = true;
+    const tenants = await listTenants(platform.db, { statuses: ['active', 'suspended'] });
+    let index = 0;
+    const worker = async () => {
+      while (index < tenants.length) {
+        const tenant = tenants[index++]!;
+        try {
+          const changes = await withTenantDatabase(platform, tenant.id, async (db) => {
+            const expired = (await deleteExpiredPayloads(db)) + (await deleteOldLoginAttempts(db));
+            result.expiredRowsDeleted += expired;
+            const rotated = await rotateSigningKeys(db, tenant.id, platform.secrets, { onlyIfDue: true, actor: 'schedule' });
+            if (rotated) return ['rotated'] as const;
+            const added = await ensureNextKey(db, tenant.id, platform.secrets);
+            const pruned = await removeUnpublishedKeys(db);
+            return [...(added ? (['nextAdded'] as const) : []), ...(pruned.length > 0 ? (['pruned'] as const) : [])];
+          });
+          if (changes.length === 0) continue;
+          for (const change of changes) result[change].push(tenant.id);
+          await publishTenantChange(platform.db, { tenant: tenant.id, kind: 'keys' });
+        } catch (error) {
+          result.failed.push({ tenant: tenant.id, error: (error as Error).message });
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 4, tenants.length) }, worker));
+  });
+  if (result.ran) {
+    const { rotated, pruned, nextAdded, expiredRowsDeleted, failed } = result;
+    platform.log.info({ rotated: rotated.length, pruned: pruned.length, nextAdded: nextAdded.length, expiredRowsDeleted, failed }, 'key rotation sweep done');
+  }
+  return result;
+}
+
+export interface KeyRotationSchedule {
+  stop(): Promise<void>;
+}
+
+/** Sweeps every `intervalSeconds` (first one after a random part of a minute, so nodes spread out). */
+export function startKeyRotationSchedule(platform: Platform, intervalSeconds: number): KeyRotationSchedule {
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<unknown> = Promise.resolve();
+  let stopped = false;
+  const schedule = (delayMs: number) => {
+    timer = setTimeout(() => {
+      running = sweepKeyRotations(platform)
+        .catch((error: Error) => platform.log.error({ err: error.message }, 'key rotation sweep failed'))
+        .finally(() => {
+          if (!stopped) schedule(intervalSeconds * 1000);
+        });
+    }, delayMs);
+    timer.unref();
+  };
+  schedule(10_000 + Math.random() * 50_000);
+  return {
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await running;
+    },
+  };
+}

@@ -1,0 +1,39 @@
+import type { ClientMetadata } from 'oidc-provider';
+import type { ClientRow } from './clients.repository.ts';
+
+/** Our own client properties, carried through oidc-provider's `extraClientMetadata`. */
+export const FIRST_PARTY = 'tansu_first_party';
+export const ALLOWED_RESOURCES = 'tansu_resources';
+/** APIs granted for client credentials (the client_api_grants table). */
+export const GRANTED_APIS = 'tansu_granted_apis';
+
+/**
+ * A clients-table row as oidc-provider client metadata. The provider never sees a plain secret:
+ * the stored SHA-256 stands in for `client_secret` (which the schema requires for secret-based
+ * methods) and `compareClientSecret` is overridden to hash what the client presents.
+ */
+export type ClientMetadataSource = Pick<
+  ClientRow,
+  'client_id' | 'name' | 'token_endpoint_auth_method' | 'grant_types' | 'redirect_uris' | 'post_logout_redirect_uris' | 'scopes' | 'resources' | 'first_party' | 'secret_hash' | 'jwks' | 'jwks_uri'
+>;
+
+export function clientMetadataOf(row: ClientMetadataSource, grantedApis: string[] = []): ClientMetadata {
+  const codeFlow = row.grant_types.includes('authorization_code');
+  const metadata: ClientMetadata = {
+    client_id: row.client_id,
+    client_name: row.name,
+    token_endpoint_auth_method: row.token_endpoint_auth_method as ClientMetadata['token_endpoint_auth_method'],
+    grant_types: row.grant_types,
+    response_types: codeFlow ? ['code'] : [],
+    redirect_uris: row.redirect_uris,
+    post_logout_redirect_uris: row.post_logout_redirect_uris,
+    scope: row.scopes.join(' '),
+    [FIRST_PARTY]: row.first_party,
+    [ALLOWED_RESOURCES]: row.resources,
+    [GRANTED_APIS]: grantedApis,
+  };
+  if (row.secret_hash) metadata.client_secret = row.secret_hash;
+  if (row.jwks) metadata.jwks = row.jwks as unknown as ClientMetadata['jwks'];
+  if (row.jwks_uri) metadata.jwks_uri = row.jwks_uri;
+  return metadata;
+}

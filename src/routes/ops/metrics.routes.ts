@@ -1,0 +1,23 @@
+import crypto from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../../config.ts';
+import { metricsRegistry } from '../../ops/metrics.ts';
+import { nodeMetrics } from '../../ops/cluster-metrics.ts';
+
+/** `GET /metrics`, behind `Authorization: Bearer <METRICS_TOKEN>` when that is set. */
+export function registerMetricsRoute(app: FastifyInstance, config: Pick<Config, 'metricsToken'>): void {
+  const { metricsToken } = config;
+  app.get('/metrics', async (request, reply) => {
+    if (metricsToken && !bearerMatches(request.headers.authorization, metricsToken)) {
+      return reply.status(401).header('www-authenticate', 'Bearer').send({ error: 'unauthorized', error_description: 'a valid metrics token is required' });
+    }
+    reply.header('content-type', metricsRegistry.contentType);
+    return nodeMetrics();
+  });
+}
+
+function bearerMatches(header: string | undefined, token: string): boolean {
+  const presented = /^Bearer (.+)$/i.exec(header ?? '')?.[1] ?? '';
+  const digest = (value: string) => crypto.createHash('sha256').update(value).digest();
+  return crypto.timingSafeEqual(digest(presented), digest(token));
+}

@@ -1,0 +1,110 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTestPlatform, testConfig, uniqueTenantId, clusterUrl, type TestPlatform } from '../../support/platform.ts';
+import { cliEnv, runTansu } from '../../support/cli.ts';
+import { createTenant } from '../../../src/provisioning/tenants.service.ts';
+import { openTenantDatabase, type TenantDb } from '../../../src/db/tenant-database.ts';
+import { verifyPassword } from '../../../src/crypto/passwords.ts';
+import { readTenantSettings } from '../../../src/modules/settings/settings.service.ts';
+import { hashInvitationToken } from '../../../src/modules/users/invitations.service.ts';
+
+let platform: TestPlatform;
+let env: Record<string, string>;
+let tenantId: string;
+let db: TenantDb;
+
+beforeAll(async () => {
+  const config = testConfig();
+  platform = await openTestPlatform(config);
+  env = cliEnv(config);
+  tenantId = uniqueTenantId('cliusers');
+  const { tenant } = await createTenant(platform, { id: tenantId });
+  db = openTenantDatabase(clusterUrl(), tenant.database_name, 1);
+});
+afterAll(async () => {
+  await db?.destroy();
+  await platform?.destroy();
+});
+
+const tansu = (...args: string[]) => runTansu(args, env);
+const noStack = (stderr: string) => expect(stderr).not.toMatch(/\n\s+at /);
+
+describe('tansu user', () => {
+  it('creates a user with a generated password, printed once and stored as argon2id', async () => {
+    const run = await tansu('user', 'create', tenantId, '--email', 'Ops@Example.test', '--role', 'admin,editor', '--json');
+    expect(run.code, run.stderr).toBe(0);
+    const out = JSON.parse(run.stdout);
+    expect(out.user).toMatchObject({ email: 'ops@example.test', roles: ['admin', 'editor'], status: 'active' });
+    expect(out.generatedPassword).toMatch(/^[A-Za-z0-9]{20}$/);
+    expect(run.stdout).not.toContain('argon2');
+
+    const row = await db.selectFrom('users').selectAll().where('email', '=', 'ops@example.test').executeTakeFirstOrThrow();
+    expect(row.password_hash).toMatch(/^\$argon2id\$/);
+    expect(await verifyPassword(row.password_hash!, out.generatedPassword)).toBe(true);
+  });
+
+  it('takes a given password and prints no password back', async () => {
+    const run = await tansu('user', 'create', tenantId, '--email', 'given@example.test', '--password', 'a chosen password', '--name', 'Given');
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('given@example.test');
+    expect(run.stdout).not.toContain('a chosen password');
+  });
+
+  it('refuses a weak password with exit 2, and a taken email, without stack traces', async () => {
+    const weak = await tansu('user', 'create', tenantId, '--email', 'weak@example.test', '--password', 'short');
+    expect(weak.code).toBe(2);
+    expect(weak.stderr).toMatch(/weak_password/);
+    noStack(weak.stderr);
+
+    const taken = await tansu('user', 'create', tenantId, '--email', 'OPS@example.test');
+    expect(taken.code).not.toBe(0);
+    expect(taken.stderr).toMatch(/user_exists/);
+    noStack(taken.stderr);
+
+    const missing = await tansu('user', 'create', tenantId);
+    expect(missing.code).toBe(2);
+  });
+
+  it('lists users with their roles, never their hashes', async () => {
+    const run = await tansu('user', 'list', tenantId, '--json');
+    expect(run.code, run.stderr).toBe(0);
+    const users = JSON.parse(run.stdout) as { email: string; roles: string[] }[];
+    expect(users.map((u) => u.email)).toEqual(expect.arrayContaining(['ops@example.test', 'given@example.test', `admin@${tenantId}.localhost`]));
+    expect(users.find((u) => u.email === 'ops@example.test')!.roles).toEqual(['admin', 'editor']);
+    expect(run.stdout).not.toMatch(/argon2|password/);
+
+    const text = await tansu('user', 'list', tenantId);
+    expect(text.stdout).toMatch(/ops@example\.test\s+\S+\s+active\s+admin,editor/);
+  });
+
+  it('answers tenant_not_found for an unknown tenant', async () => {
+    const run = await tansu('user', 'list', 'no-such-tenant');
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toMatch(/tenant_not_found/);
+  });
+});
+
+describe('tansu tenant settings and tansu invite', () => {
+  it('sets the signup mode, and refuses an unknown one with exit 2', async () => {
+    const bad = await tansu('tenant', 'settings', tenantId, '--signup', 'everyone');
+    expect(bad.code).toBe(2);
+    expect((await readTenantSettings(db)).signup).toBe('disabled');
+
+    const run = await tansu('tenant', 'settings', tenantId, '--signup', 'invite', '--json');
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual({ signup: 'invite' });
+    expect((await readTenantSettings(db)).signup).toBe('invite');
+  });
+
+  it('creates an invitation whose token is printed once and stored as SHA-256', async () => {
+    const run = await tansu('invite', 'create', tenantId, '--email', 'new@example.test', '--role', 'viewer', '--json');
+    expect(run.code, run.stderr).toBe(0);
+    const { token, invitation } = JSON.parse(run.stdout);
+    expect(invitation).toMatchObject({ email: 'new@example.test', roles: ['viewer'] });
+    const row = await db.selectFrom('invitations').selectAll().where('id', '=', invitation.id).executeTakeFirstOrThrow();
+    expect(row.token_hash).toBe(hashInvitationToken(token));
+
+    const listed = await tansu('invite', 'list', tenantId, '--json');
+    expect(JSON.parse(listed.stdout).map((i: { email: string }) => i.email)).toContain('new@example.test');
+    expect(listed.stdout).not.toContain(token);
+  });
+});
