@@ -18,10 +18,13 @@ it('replaces workers in a crash loop with capped backoff and logs it once per in
   const countExit = () => exits++;
   cluster.on('exit', countExit);
   const started = Date.now();
-  const supervisor = superviseWorkers({ workers: 2, log, minDelayMs: 10, maxDelayMs: 80, logIntervalMs: 1_000 });
+  const supervisor = superviseWorkers({ workers: 2, log, minDelayMs: 10, maxDelayMs: 80, logIntervalMs: 2_000 });
   try {
     const deadline = Date.now() + SERVER_START_MS;
-    while (exits < 12 || !lines.some((l) => l.msg === 'workers keep exiting; starting others')) {
+    // Wait for a summary that stands for several exits: on a busy machine a worker may take longer
+    // than an interval to start and die, and an interval then holds one exit only.
+    const summarizesSeveral = (l: Record<string, unknown>) => l.msg === 'workers keep exiting; starting others' && Number(l.exitsSinceLastLine) >= 2;
+    while (exits < 12 || !lines.some(summarizesSeveral)) {
       if (Date.now() > deadline) throw new Error(`only ${exits} exits, logged: ${JSON.stringify(lines)}`);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
@@ -33,10 +36,12 @@ it('replaces workers in a crash loop with capped backoff and logs it once per in
 
   expect(lines[0]).toMatchObject({ msg: 'worker exited; starting another', code: 3, reason: 'cannot start: boom', restartInMs: 10 });
   // One line per interval however many exits; the summary counts them and carries the last reason.
-  expect(lines.length).toBeLessThanOrEqual(Math.ceil(elapsed / 1_000) + 1);
+  expect(lines.length).toBeLessThanOrEqual(Math.ceil(elapsed / 2_000) + 1);
   expect(lines.length).toBeLessThan(exits);
-  const summary = lines.find((l) => l.msg === 'workers keep exiting; starting others')!;
+  const summary = lines.find((l) => l.msg === 'workers keep exiting; starting others' && Number(l.exitsSinceLastLine) >= 2)!;
   expect(summary).toMatchObject({ code: 3, reason: 'cannot start: boom' });
-  expect(summary.exitsSinceLastLine).toBeGreaterThanOrEqual(2);
+  // Every exit is in some line: the first one alone, the rest in the summaries' counts.
+  const represented = lines.reduce((total, l) => total + (l.msg === 'workers keep exiting; starting others' ? Number(l.exitsSinceLastLine) : 1), 0);
+  expect(represented).toBeLessThanOrEqual(exits);
   expect(summary.restartInMs).toBeLessThanOrEqual(80);
 });
