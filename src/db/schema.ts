@@ -116,6 +116,11 @@ export interface TenantDatabase {
     api_id: string;
     granted_at: Timestamp;
   };
+  /** Machine clients that may get client-credentials tokens for the built-in admin API. */
+  client_admin_api_grants: {
+    client_id: string;
+    granted_at: Timestamp;
+  };
   oidc_payloads: {
     model: string;
     id: string;

@@ -9,6 +9,8 @@ import { ALLOWED_RESOURCES, FIRST_PARTY, GRANTED_APIS } from '../modules/clients
 import { CLIENT_FEATURES, clientProfile } from '../modules/clients/client-profile.ts';
 import { messagePage, page, escapeHtml } from './pages.ts';
 import { providerErrorRenderer } from './provider-pages.ts';
+import { adminResourceServer } from './admin-resource-server.ts';
+import { adminApiIdentifier } from '../modules/apis/admin-api.ts';
 
 export interface ProviderDependencies {
   tenantId: string;
@@ -69,6 +71,8 @@ export function providerConfiguration(deps: ProviderDependencies): Configuration
   const basePath = new URL(issuer).pathname;
   // API access tokens are signed with the active key's algorithm (the first key, see signing-keys.ts).
   const accessTokenAlg = (deps.jwks[0]?.alg ?? 'RS256') as 'RS256' | 'ES256';
+  const adminApi = adminApiIdentifier(issuer);
+  const adminServerInfo = adminResourceServer({ db: deps.db, identifier: adminApi, alg: accessTokenAlg });
 
   /**
    * The tenant's default API applies when no `resource` is given: always for client
@@ -86,6 +90,7 @@ export function providerConfiguration(deps: ProviderDependencies): Configuration
   }
 
   async function getResourceServerInfo(ctx: KoaContextWithOIDC, identifier: string, client: { [key: string]: unknown }) {
+    if (identifier === adminApi) return adminServerInfo(ctx, client);
     const api = await catalog.api(identifier);
     if (!api || !mayUseApi(ctx, client, api)) throw new errors.InvalidTarget();
     return {

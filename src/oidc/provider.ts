@@ -34,7 +34,7 @@ export async function createTenantProvider(platform: Platform, tenant: TenantPro
     db: tenant.db,
     jwks: tenant.jwks,
     cookieKeys: tenantCookieKeys(platform.config, tenant.id),
-    catalog: createTenantCatalog(tenant.db),
+    catalog: createTenantCatalog(tenant.db, tenant.issuer),
   });
   const provider = new Provider(tenant.issuer, configuration);
   shareKoaPrototypes(provider);

@@ -3,12 +3,15 @@ import type { TenantDb } from '../db/tenant-database.ts';
 import { findClient, listGrantedApis } from '../modules/clients/clients.repository.ts';
 import { listApis, type ApiRow } from '../modules/apis/apis.repository.ts';
 import { clientMetadataOf } from '../modules/clients/client-metadata.ts';
+import { hasAdminApiGrant } from '../modules/clients/admin-api-grants.repository.ts';
+import { adminApiIdentifier } from '../modules/apis/admin-api.ts';
 
 /**
  * A tenant's clients (with the APIs granted to them) and APIs as its provider reads them. APIs are cached for the provider's
  * life; clients are read once per id, because the provider keeps each `Client` it finds
  * (provider.ts). Either way the token endpoint costs no query for them. A change to either
  * publishes `{kind: 'clients'}`, which drops the tenant's context (and these) on every node.
+ * A client's granted APIs include the built-in admin API (`<issuer>/admin`) when it holds that grant.
  */
 export interface TenantCatalog {
   client(clientId: string): Promise<ClientMetadata | undefined>;
@@ -17,7 +20,7 @@ export interface TenantCatalog {
   defaultApi(): Promise<ApiRow | undefined>;
 }
 
-export function createTenantCatalog(db: TenantDb): TenantCatalog {
+export function createTenantCatalog(db: TenantDb, issuer: string): TenantCatalog {
   let apis: Promise<ApiRow[]> | undefined;
 
   const loadApis = () => {
@@ -28,8 +31,8 @@ export function createTenantCatalog(db: TenantDb): TenantCatalog {
 
   return {
     async client(clientId) {
-      const [row, grantedApis] = await Promise.all([findClient(db, clientId), listGrantedApis(db, clientId)]);
-      return row ? clientMetadataOf(row, grantedApis) : undefined;
+      const [row, grantedApis, admin] = await Promise.all([findClient(db, clientId), listGrantedApis(db, clientId), hasAdminApiGrant(db, clientId)]);
+      return row ? clientMetadataOf(row, admin ? [...grantedApis, adminApiIdentifier(issuer)] : grantedApis) : undefined;
     },
     apis: loadApis,
     async api(identifier) {

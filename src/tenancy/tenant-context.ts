@@ -7,6 +7,7 @@ import { parseTenantId, type TenantId } from '../platform/tenant-id.ts';
 import { issuerOf } from '../platform/issuer.ts';
 import type { Disposable } from './tenant-cache.ts';
 import type Provider from 'oidc-provider';
+import type { JWK } from 'jose';
 import { createTenantProvider } from '../oidc/provider.ts';
 import { loadPublishedKeySet, type PublishedKeySet } from '../modules/keys/signing-keys.ts';
 import { tenantConnectionBudget } from './tenant-connections.ts';
@@ -21,6 +22,8 @@ export interface TenantContext extends Disposable {
   readonly db: TenantDb;
   /** The tenant's own oidc-provider: its keys, its adapter, its users (src/oidc/provider.ts). */
   readonly provider: Provider;
+  /** The public keys the tenant publishes (its JWKS): its own tokens are verified against these, never another tenant's. */
+  readonly publicJwks: readonly JWK[];
   /** When a retired key's grace period ends: the provider must not publish it past then, so the cache drops the context. */
   readonly expiresAt: Date | undefined;
 }
@@ -68,6 +71,7 @@ export async function buildTenantContext(platform: Platform, rawId: string): Pro
     clusterUrl,
     db,
     provider,
+    publicJwks: keys.publicJwks,
     expiresAt: keys.changesAt,
     async close() {
       await db.destroy();

@@ -238,6 +238,33 @@ describe('tansu client grant-api / revoke-api', { timeout: 240_000 }, () => {
     expectOneLineError(unknownApi.stderr, 'api_not_found');
   });
 
+  it("grants and revokes the tenant's built-in admin API, <issuer>/admin, like any other API", async () => {
+    const ADMIN = `${tenant.issuer}/admin`;
+    const svc = JSON.parse((await tansu('client', 'create', tenant.id, '--name', 'admin automation', '--type', 'confidential', '--json')).stdout) as { client_id: string; client_secret: string };
+    const token = () =>
+      fetch(`${tenant.issuer}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${svc.client_id}:${svc.client_secret}`).toString('base64')}` },
+        body: new URLSearchParams({ grant_type: 'client_credentials', resource: ADMIN, scope: 'users:read' }),
+      });
+    expect(await (await token()).json()).toMatchObject({ error: 'invalid_target' });
+
+    const granted = await tansu('client', 'grant-api', tenant.id, svc.client_id, ADMIN, '--json');
+    expect(granted.code, granted.stderr).toBe(0);
+    expect(JSON.parse(granted.stdout)).toEqual({ client_id: svc.client_id, api: ADMIN, changed: true });
+    await expect.poll(async () => (await token()).status, { timeout: 10_000 }).toBe(200);
+    const { access_token: accessToken } = (await (await token()).json()) as { access_token: string };
+    const me = await fetch(`${tenant.issuer}/admin/v1/me`, { headers: { authorization: `Bearer ${accessToken}` } });
+    expect(await me.json()).toEqual({ subject: svc.client_id, type: 'client', scopes: ['users:read'], client_id: svc.client_id });
+
+    const revoked = await tansu('client', 'revoke-api', tenant.id, svc.client_id, ADMIN);
+    expect(revoked.code, revoked.stderr).toBe(0);
+    expect(revoked.stdout).toBe(`revoked API ${ADMIN} from client ${svc.client_id}\n`);
+    await expect.poll(async () => (await token()).status, { timeout: 10_000 }).toBe(400);
+    // A token issued before the revocation is refused by the admin API at once.
+    expect((await fetch(`${tenant.issuer}/admin/v1/me`, { headers: { authorization: `Bearer ${accessToken}` } })).status).toBe(401);
+  });
+
   it('refuses to grant an API to a client that does not use client credentials, with exit 2', async () => {
     const spa = JSON.parse((await tansu('client', 'create', tenant.id, '--name', 'spa2', '--type', 'public', '--redirect-uri', REDIRECT_URI, '--json')).stdout) as { client_id: string };
     const run = await tansu('client', 'grant-api', tenant.id, spa.client_id, API);

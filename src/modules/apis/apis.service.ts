@@ -4,6 +4,8 @@ import { AppError, notFound, pgCode } from '../../errors.ts';
 import { publishTenantChange } from '../../platform/notifications.ts';
 import { OIDC_SCOPES } from '../clients/client-profile.ts';
 import { clearDefaultApi, deleteApi, insertApi, listApis, type ApiRow } from './apis.repository.ts';
+import { adminApiIdentifier } from './admin-api.ts';
+import { issuerOf } from '../../platform/issuer.ts';
 
 export interface TenantHandle {
   id: string;
@@ -52,6 +54,9 @@ export function publishCatalogChange(platform: Platform, tenantId: string): Prom
  */
 export async function createApi(platform: Platform, tenant: TenantHandle, input: CreateApiInput): Promise<ApiRow> {
   const identifier = parseResourceIdentifier(input.identifier);
+  if (identifier === adminApiIdentifier(issuerOf(platform, tenant.id))) {
+    throw new AppError('api_reserved', `"${identifier}" is the tenant's built-in admin API`, 409);
+  }
   const scopes = parseScopes(input.scopes ?? []);
   const ttl = input.accessTokenTtl ?? 3600;
   if (!Number.isInteger(ttl) || ttl < 60 || ttl > 86_400) throw new AppError('invalid_ttl', 'the access token lifetime must be 60 to 86400 seconds');

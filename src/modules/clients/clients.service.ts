@@ -10,6 +10,7 @@ import {
 } from './clients.repository.ts';
 import { generateClientId } from './client-id.ts';
 import { generateClientSecret, hashClientSecret } from './client-secret.ts';
+import { grantAdminApi, isAdminApi, revokeAdminApi } from './admin-api-grants.service.ts';
 
 export type ClientType = 'public' | 'confidential';
 export type SecretAuthMethod = 'client_secret_basic' | 'client_secret_post';
@@ -184,6 +185,7 @@ async function findClientAndApi(tenant: TenantHandle, clientId: string, identifi
  * explicitly; without a grant the token endpoint answers `invalid_target` for that API.
  */
 export async function grantClientApi(platform: Platform, tenant: TenantHandle, clientId: string, identifier: string): Promise<ApiGrantChange> {
+  if (isAdminApi(platform, tenant.id, identifier)) return grantAdminApi(platform, tenant, clientId, identifier);
   const { client, api } = await findClientAndApi(tenant, clientId, identifier);
   if (!client.grant_types.includes('client_credentials')) {
     throw new AppError('client_credentials_not_enabled', `client "${clientId}" does not use client_credentials, the only grant that API grants apply to`);
@@ -195,6 +197,7 @@ export async function grantClientApi(platform: Platform, tenant: TenantHandle, c
 
 /** New client-credentials tokens for the API are refused at once; issued ones live until they expire. */
 export async function revokeClientApi(platform: Platform, tenant: TenantHandle, clientId: string, identifier: string): Promise<ApiGrantChange> {
+  if (isAdminApi(platform, tenant.id, identifier)) return revokeAdminApi(platform, tenant, clientId, identifier);
   const { client, api } = await findClientAndApi(tenant, clientId, identifier);
   if (!(await deleteApiGrant(tenant.db, client.client_id, api.id))) {
     throw new AppError('api_grant_not_found', `client "${clientId}" has no grant for API "${identifier}"`, 404);

@@ -54,6 +54,8 @@ const STATE_ORDER: Record<KeyState, number> = { active: 0, next: 1, retired: 2 }
 export interface PublishedKeySet {
   /** Private JWKs, active first (oidc-provider signs with the first key that matches the algorithm). */
   jwks: JWK[];
+  /** The same keys' public halves, as the tenant's JWKS publishes them: what its tokens are verified with. */
+  publicJwks: JWK[];
   /** When the first of them stops being published (a retired key's grace ends); undefined if none will. */
   changesAt: Date | undefined;
 }
@@ -65,13 +67,14 @@ export interface PublishedKeySet {
 export async function loadPublishedKeySet(db: TenantDb, tenantId: string, secrets: SecretBox, now = new Date()): Promise<PublishedKeySet> {
   const rows = await db
     .selectFrom('signing_keys')
-    .select(['kid', 'alg', 'state', 'private_jwk_encrypted', 'created_at', 'unpublish_at'])
+    .select(['kid', 'alg', 'state', 'public_jwk', 'private_jwk_encrypted', 'created_at', 'unpublish_at'])
     .where((eb) => eb.or([eb('unpublish_at', 'is', null), eb('unpublish_at', '>', now)]))
     .execute();
   rows.sort((a, b) => STATE_ORDER[a.state] - STATE_ORDER[b.state] || b.created_at.getTime() - a.created_at.getTime());
   const unpublishTimes = rows.flatMap((row) => (row.unpublish_at ? [row.unpublish_at.getTime()] : []));
   return {
     jwks: rows.map((row) => openPrivateJwk(tenantId, row, secrets)),
+    publicJwks: rows.map((row) => row.public_jwk as JWK),
     changesAt: unpublishTimes.length > 0 ? new Date(Math.min(...unpublishTimes)) : undefined,
   };
 }

@@ -90,3 +90,18 @@ export async function rolesOf(db: TenantDb, userId: string): Promise<string[]> {
     .execute();
   return rows.map((r) => r.name);
 }
+
+/** Whether the user exists, is active and holds the TenantAdmin role: what the admin API trusts a user for. */
+export async function isActiveTenantAdmin(db: TenantDb, userId: string): Promise<boolean> {
+  if (!/^[0-9a-f-]{36}$/i.test(userId)) return false;
+  const row = await db
+    .selectFrom('users')
+    .innerJoin('user_roles', 'user_roles.user_id', 'users.id')
+    .innerJoin('roles', 'roles.id', 'user_roles.role_id')
+    .select('users.id')
+    .where('users.id', '=', userId)
+    .where('users.status', '=', 'active')
+    .where('roles.name', '=', TENANT_ADMIN_ROLE)
+    .executeTakeFirst();
+  return row !== undefined;
+}

@@ -1,0 +1,142 @@
+import fp from 'fastify-plugin';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { createLocalJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { AppError } from '../../errors.ts';
+import { resolveTenant } from '../../tenancy/tenancy.plugin.ts';
+import type { TenantContext } from '../../tenancy/tenant-context.ts';
+import { adminApiIdentifier, isAdminScope, type AdminScope } from '../../modules/apis/admin-api.ts';
+import { hasAdminApiGrant } from '../../modules/clients/admin-api-grants.repository.ts';
+import { isActiveTenantAdmin } from '../../modules/users/users.repository.ts';
+
+/** Who called the tenant admin API, from a verified access token of the tenant's own issuer. */
+export interface AdminCaller {
+  /** `client`: a machine client's own token (client credentials); `user`: a tenant admin signed in through a client. */
+  type: 'user' | 'client';
+  /** The token's `sub`: the user's id, or the machine client's id. */
+  id: string;
+  /** The client the token was issued to. */
+  clientId: string;
+  /** The admin scopes the token carries; any other scope in it means nothing here. */
+  scopes: ReadonlySet<AdminScope>;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    adminCaller: AdminCaller | undefined;
+  }
+}
+
+/** Enough for the clocks of a few nodes to disagree; small against a token that lives ten minutes. */
+const CLOCK_TOLERANCE_SECONDS = 30;
+
+/**
+ * One key set per tenant context, built on first use: jose imports each key once and keeps it in
+ * the set. The context holds exactly the keys the tenant publishes, and a key change builds a new
+ * context, so the set can never be stale; held weakly, it goes with an evicted context.
+ */
+const keySets = new WeakMap<TenantContext, { keys: JWTVerifyGetKey; algorithms: string[] }>();
+function keySetOf(tenant: TenantContext) {
+  let set = keySets.get(tenant);
+  if (!set) {
+    const jwks = tenant.publicJwks.map((jwk) => ({ ...jwk }));
+    // Only the algorithms of the tenant's own keys: never `none`, never an HMAC a public key could be abused as.
+    const algorithms = [...new Set(jwks.flatMap((jwk) => (typeof jwk.alg === 'string' ? [jwk.alg] : [])))];
+    set = { keys: createLocalJWKSet({ keys: jwks }), algorithms };
+    keySets.set(tenant, set);
+  }
+  return set;
+}
+
+/** RFC 6750 §3: a request without credentials gets the bare challenge, one with a bad token the error. */
+function invalidToken(reply: FastifyReply, description: string, presented = true): AppError {
+  reply.header('www-authenticate', presented ? `Bearer error="invalid_token", error_description="${description.replaceAll('"', "'")}"` : 'Bearer');
+  return new AppError('invalid_token', description, 401);
+}
+
+function describeVerificationFailure(error: unknown): string {
+  if (error instanceof joseErrors.JWTExpired) return 'the access token has expired';
+  if (error instanceof joseErrors.JWTClaimValidationFailed) return `the access token's "${error.claim}" claim is not accepted here`;
+  return "the access token is not one of this tenant's admin API tokens";
+}
+
+async function verifyAdminToken(tenant: TenantContext, token: string, reply: FastifyReply): Promise<JWTPayload> {
+  const { keys, algorithms } = keySetOf(tenant);
+  try {
+    const { payload } = await jwtVerify(token, keys, {
+      issuer: tenant.issuer,
+      audience: adminApiIdentifier(tenant.issuer),
+      typ: 'at+jwt',
+      algorithms,
+      clockTolerance: CLOCK_TOLERANCE_SECONDS,
+      requiredClaims: ['exp', 'iat', 'sub', 'client_id'],
+    });
+    return payload;
+  } catch (error) {
+    throw invalidToken(reply, describeVerificationFailure(error));
+  }
+}
+
+/**
+ * The token proves what was true when it was issued; the caller must still be entitled now, so
+ * a revoked grant, a removed role or a disabled or deleted user stops its tokens at once, not
+ * when they expire. One indexed query per request.
+ */
+async function callerOf(tenant: TenantContext, payload: JWTPayload, reply: FastifyReply): Promise<AdminCaller> {
+  const id = payload.sub;
+  const clientId = payload.client_id;
+  if (typeof id !== 'string' || typeof clientId !== 'string') throw invalidToken(reply, 'the access token has no subject or client');
+  // RFC 9068 §2.2: a client-credentials token's subject is the client itself; a user's id is a UUID, never a client id.
+  const type = id === clientId ? 'client' : 'user';
+  if (type === 'client' && !(await hasAdminApiGrant(tenant.db, clientId))) {
+    throw invalidToken(reply, "the client's grant of the admin API has been withdrawn");
+  }
+  if (type === 'user' && !(await isActiveTenantAdmin(tenant.db, id))) {
+    throw invalidToken(reply, 'the user of this access token is not an active tenant admin');
+  }
+  const scope = typeof payload.scope === 'string' ? payload.scope : '';
+  return { type, id, clientId, scopes: new Set(scope.split(' ').filter(isAdminScope)) };
+}
+
+async function authenticate(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  // The tenant first: an unknown, suspended or moving tenant answers as everywhere else.
+  const tenant = await resolveTenant(app, request, reply);
+  const authorization = request.headers.authorization;
+  if (!authorization || !/^Bearer(\s|$)/i.test(authorization)) {
+    throw invalidToken(reply, 'an access token for the admin API is required: Authorization: Bearer <token>', false);
+  }
+  const match = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(authorization);
+  if (!match) throw invalidToken(reply, 'the Authorization header must hold one bearer token');
+  request.adminCaller = await callerOf(tenant, await verifyAdminToken(tenant, match[1]!, reply), reply);
+}
+
+/**
+ * Authenticates every request of the scope it is registered in (the tenant admin API under
+ * `/t/<id>/admin/v1/`) with an RFC 9068 access token of the tenant's own issuer for its admin
+ * API: signed by one of the keys the tenant publishes, `iss` the tenant's issuer, `aud`
+ * `<issuer>/admin`, `typ` `at+jwt`, within its lifetime. A token of another tenant fails on
+ * both its issuer and its keys. Runs before the body is read, so a stranger's request is
+ * answered 401 without parsing anything.
+ */
+export const tenantAdminAuth = fp(async (app: FastifyInstance) => {
+  app.decorateRequest('adminCaller', undefined);
+  app.addHook('onRequest', (request, reply) => authenticate(app, request, reply));
+});
+
+/** A preHandler: 403 `insufficient_scope` (RFC 6750 §3.1) unless the caller's token carries `scope`. */
+export function requireScope(scope: AdminScope) {
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const caller = request.adminCaller;
+    if (!caller) throw new AppError('invalid_token', 'the request was not authenticated', 401);
+    if (!caller.scopes.has(scope)) {
+      reply.header('www-authenticate', `Bearer error="insufficient_scope", scope="${scope}"`);
+      throw new AppError('insufficient_scope', `this request needs the "${scope}" scope`, 403, { scope });
+    }
+  };
+}
+
+/** The caller of a request that passed tenantAdminAuth. */
+export function adminCallerOf(request: FastifyRequest): AdminCaller {
+  const caller = request.adminCaller;
+  if (!caller) throw new AppError('invalid_token', 'the request was not authenticated', 401);
+  return caller;
+}
