@@ -101,13 +101,13 @@ export const tenantInMaintenance = (id: string) =>
   new AppError('tenant_unavailable', `tenant "${id}" is being moved or restored; retry shortly`, 503, { retryAfterSeconds: 2 });
 
 /**
- * Why a request to a tenant is refused, or undefined when it serves. One that is not there yet
- * or any more (provisioning, failed, deleting, no row) is answered as unknown, so a request
- * cannot tell a half-created tenant from a missing one.
+ * Refuses a request to a tenant that does not serve. One that is not there yet or any more
+ * (provisioning, failed, deleting, no row) is answered as unknown, so a request cannot tell a
+ * half-created tenant from a missing one.
  */
-export function servingRefusal(id: string, status: TenantStatus | undefined): AppError | undefined {
-  if (status !== undefined && tenantMay(status, 'serve')) return undefined;
-  if (status === 'suspended') return tenantSuspended(id);
-  if (status === 'maintenance') return tenantInMaintenance(id);
-  return tenantNotFound(id);
+export function assertTenantServes<T extends { status: TenantStatus }>(id: string, tenant: T | undefined): asserts tenant is T {
+  if (tenant && tenantMay(tenant.status, 'serve')) return;
+  if (tenant?.status === 'suspended') throw tenantSuspended(id);
+  if (tenant?.status === 'maintenance') throw tenantInMaintenance(id);
+  throw tenantNotFound(id);
 }
