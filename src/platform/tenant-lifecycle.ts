@@ -90,9 +90,12 @@ export function tenantBusy(id: string, status: TenantStatus): AppError {
   return new AppError('tenant_busy', `tenant "${id}" is ${status}; ${hint}`, 409);
 }
 
-/** A transition that lost its race, or whose tenant is gone: what an undo step can let pass. */
-export function isLostTransition(error: unknown): boolean {
-  return isAppError(error) && (error.code === 'tenant_busy' || error.code === 'tenant_not_found');
+/**
+ * For `.catch` on the transition of an undo step: one that another operator won (a recovery put
+ * the tenant back meanwhile) or whose tenant is gone has nothing left to do; other errors stand.
+ */
+export function ignoreLostTransition(error: unknown): void {
+  if (!(isAppError(error) && (error.code === 'tenant_busy' || error.code === 'tenant_not_found'))) throw error;
 }
 
 export const tenantSuspended = (id: string) => new AppError('tenant_suspended', `tenant "${id}" is suspended`, 403);
