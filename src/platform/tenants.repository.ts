@@ -10,7 +10,7 @@ export function findTenant(db: Db, id: string): Promise<TenantRow | undefined> {
   return db.selectFrom('tenants').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-export function listTenants(db: Db, filter: { statuses?: TenantStatus[]; cluster?: string } = {}): Promise<TenantRow[]> {
+export function listTenants(db: Db, filter: { statuses?: readonly TenantStatus[]; cluster?: string } = {}): Promise<TenantRow[]> {
   let query = db.selectFrom('tenants').selectAll().orderBy('id');
   if (filter.statuses) query = query.where('status', 'in', filter.statuses);
   if (filter.cluster) query = query.where('cluster', '=', filter.cluster);
