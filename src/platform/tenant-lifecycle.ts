@@ -22,12 +22,13 @@ export const TENANT_TRANSITIONS = {
   // A move or restore ends, or is undone, with the status the tenant had before (a restore gives
   // the status in the backup, a recovery gives active); a new id whose copy could not be dropped: failed.
   maintenance: ['active', 'suspended', 'failed'],
-  // Created again, restored over (restore --force), or deleted.
-  failed: ['provisioning', 'maintenance', 'deleting'],
   // A deletion that died is run again.
   deleting: ['deleting'],
+  // Created again, restored over (restore --force), or deleted.
+  failed: ['provisioning', 'maintenance', 'deleting'],
 } as const satisfies Record<TenantStatus, readonly TenantStatus[]>;
 
+/** In the order `tansu tenant list --status` and the admin API name them. */
 export const TENANT_STATUSES = Object.keys(TENANT_TRANSITIONS) as readonly TenantStatus[];
 
 export function canTransition(from: TenantStatus, to: TenantStatus): boolean {
@@ -41,7 +42,7 @@ export function sourcesOf(to: TenantStatus): TenantStatus[] {
 
 /**
  * What each operation needs the tenant to be. `serve`: answers requests (a suspended tenant gets
- * 403, one in maintenance 503, see servingRefusal). `command`: tenant-level commands on its
+ * 403, one in maintenance 503: assertTenantServes). `command`: tenant-level commands on its
  * database (users, clients, keys, the key-rotation sweep). `migrate`: `tansu migrate` reaches it.
  * `pool`: a pooler knows its database and role (a provisioning one too, so its pool exists by
  * the time it goes live). `restore`: a restore --force may replace it. `create`: creating it

@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { PlatformDatabase, TenantStatus } from '../db/schema.ts';
 import { tenantNotFound } from '../errors.ts';
-import { canTransition, sourcesOf, tenantBusy } from './tenant-lifecycle.ts';
+import { canTransition, sourcesOf, statusesFor, tenantBusy } from './tenant-lifecycle.ts';
 
 export type TenantRow = Selectable<PlatformDatabase['tenants']>;
 type Db = Kysely<PlatformDatabase>;
@@ -52,7 +52,7 @@ export async function claimUnfinishedTenant(
     .where('id', '=', tenant.id)
     .where((eb) =>
       eb.or([
-        eb('status', 'in', sourcesOf('provisioning')),
+        eb('status', 'in', statusesFor('create')),
         eb.and([eb('status', '=', 'provisioning'), eb('updated_at', '<', sql<Date>`now() - make_interval(secs => ${staleAfterSeconds})`)]),
       ]),
     )

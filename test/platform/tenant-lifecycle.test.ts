@@ -60,8 +60,8 @@ describe('the tenant lifecycle', () => {
       active: ['active', 'suspended', 'maintenance', 'deleting'],
       suspended: ['active', 'suspended', 'maintenance', 'deleting'],
       maintenance: ['active', 'suspended', 'failed'],
-      failed: ['provisioning', 'maintenance', 'deleting'],
       deleting: ['deleting'],
+      failed: ['provisioning', 'maintenance', 'deleting'],
     });
     // Each operation that changes the status may do so from every status it starts from.
     const target: Partial<Record<TenantOperation, TenantStatus>> = {
