@@ -118,6 +118,12 @@ export async function databaseExists(client: pg.Client, name: string): Promise<b
   return result.rowCount === 1;
 }
 
+/** What initdb gave the server: tells two clusters apart whatever host name or address reaches them. */
+export async function systemIdentifier(client: pg.Client): Promise<string> {
+  const { rows } = await client.query<{ system_identifier: string }>('SELECT system_identifier::text FROM pg_control_system()');
+  return rows[0]!.system_identifier;
+}
+
 /** Compiles a Kysely raw statement (with quoted identifiers) for a plain pg client. */
 export async function run(client: pg.Client, statement: RawBuilder<unknown>): Promise<void> {
   const compiled = statement.compile(compileOnly);

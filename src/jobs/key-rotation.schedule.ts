@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Platform } from '../platform/platform.ts';
 import { listTenants } from '../platform/tenants.repository.ts';
+import { statusesFor } from '../platform/tenant-lifecycle.ts';
 import { withTenantDatabase } from '../platform/tenant-access.ts';
 import { publishTenantChange } from '../platform/notifications.ts';
 import { ensureNextKey, readRotationPolicy, removeUnpublishedKeys, rotateSigningKeys, type RotateOptions, type RotationOutcome, type RotationPolicy } from '../modules/keys/key-rotation.ts';
@@ -37,7 +38,7 @@ export async function sweepKeyRotations(platform: Platform, options: { concurren
     const { rows } = await sql<{ locked: boolean }>`SELECT pg_try_advisory_xact_lock(${SWEEP_LOCK_CLASS}, ${SWEEP_LOCK}) AS locked`.execute(trx);
     if (!rows[0]?.locked) return;
     result.ran = true;
-    const tenants = await listTenants(platform.db, { statuses: ['active', 'suspended'] });
+    const tenants = await listTenants(platform.db, { statuses: statusesFor('command') });
     let index = 0;
     const worker = async () => {
       while (index < tenants.length) {

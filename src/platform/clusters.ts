@@ -2,8 +2,8 @@ import type { Kysely } from 'kysely';
 import type { PlatformDatabase } from '../db/schema.ts';
 import type { SecretBox } from '../crypto/secret-box.ts';
 import { AppError, notFound, pgCode } from '../errors.ts';
-import { countTenantsByCluster } from './tenants.repository.ts';
-import { databaseUrl, redactUrl, withMaintenanceSession } from '../db/postgres.ts';
+import { countTenantsByCluster, deleteCluster, findCluster, insertCluster, listClusterNames } from './clusters.repository.ts';
+import { databaseUrl, redactUrl, systemIdentifier, withMaintenanceSession } from '../db/postgres.ts';
 
 import { MAIN_CLUSTER } from './main-cluster.ts';
 
@@ -54,7 +54,7 @@ export class ClusterDirectory {
     if (name === MAIN_CLUSTER) return this.#main;
     const cached = this.#urls.get(name);
     if (cached) return cached;
-    const row = await this.#db.selectFrom('clusters').selectAll().where('name', '=', name).executeTakeFirst();
+    const row = await findCluster(this.#db, name);
     if (!row) throw notFound('cluster', name);
     const direct = row.url_encrypted ? this.#secrets.open(row.url_encrypted, `cluster:${name}`) : this.#main.direct;
     const serving = row.pooled_url_encrypted ? this.#secrets.open(row.pooled_url_encrypted, `cluster:${name}:pooled`) : direct;
@@ -70,7 +70,7 @@ export class ClusterDirectory {
     }
     const maintenanceUrl = databaseUrl(postgresUrl(url), 'postgres');
     const pooledMaintenanceUrl = pooledUrl === undefined ? undefined : databaseUrl(postgresUrl(pooledUrl), 'postgres');
-    if (name === MAIN_CLUSTER || (await this.#db.selectFrom('clusters').select('name').where('name', '=', name).executeTakeFirst())) {
+    if (name === MAIN_CLUSTER || (await findCluster(this.#db, name))) {
       throw clusterExists(name);
     }
     for (const candidate of [maintenanceUrl, pooledMaintenanceUrl]) {
@@ -83,14 +83,11 @@ export class ClusterDirectory {
     }
     await this.#refuseRegisteredServer(maintenanceUrl);
     try {
-      await this.#db
-        .insertInto('clusters')
-        .values({
-          name,
-          url_encrypted: this.#secrets.seal(maintenanceUrl, `cluster:${name}`),
-          pooled_url_encrypted: pooledMaintenanceUrl ? this.#secrets.seal(pooledMaintenanceUrl, `cluster:${name}:pooled`) : null,
-        })
-        .execute();
+      await insertCluster(this.#db, {
+        name,
+        urlEncrypted: this.#secrets.seal(maintenanceUrl, `cluster:${name}`),
+        pooledUrlEncrypted: pooledMaintenanceUrl ? this.#secrets.seal(pooledMaintenanceUrl, `cluster:${name}:pooled`) : null,
+      });
     } catch (error) {
       if (pgCode(error) === '23505') throw clusterExists(name);
       throw error;
@@ -104,10 +101,10 @@ export class ClusterDirectory {
    * cluster that cannot be reached right now cannot be compared and is passed over.
    */
   async #refuseRegisteredServer(url: string): Promise<void> {
-    const identity = await systemIdentifier(url);
-    const names = [MAIN_CLUSTER, ...(await this.#db.selectFrom('clusters').select('name').where('name', '!=', MAIN_CLUSTER).execute()).map((r) => r.name)];
+    const identity = await systemIdentifierOf(url);
+    const names = [MAIN_CLUSTER, ...(await listClusterNames(this.#db)).filter((name) => name !== MAIN_CLUSTER)];
     for (const name of names) {
-      const other = await this.adminUrlOf(name).then(systemIdentifier).catch(() => undefined);
+      const other = await this.adminUrlOf(name).then(systemIdentifierOf).catch(() => undefined);
       if (other === identity) {
         throw new AppError('cluster_server_exists', `${redactUrl(url)} is the PostgreSQL server of cluster "${name}" already`, 409, { cluster: name });
       }
@@ -121,7 +118,7 @@ export class ClusterDirectory {
     if (tenants === undefined) throw notFound('cluster', name);
     if (tenants > 0) throw clusterNotEmpty(name, tenants);
     try {
-      await this.#db.deleteFrom('clusters').where('name', '=', name).execute();
+      await deleteCluster(this.#db, name);
     } catch (error) {
       // A tenant placed there meanwhile: the registry's foreign key keeps the cluster.
       if (pgCode(error) === '23503') throw clusterNotEmpty(name, tenants + 1);
@@ -161,11 +158,8 @@ const clusterExists = (name: string) => new AppError('cluster_exists', `cluster 
 const clusterNotEmpty = (name: string, tenants: number) =>
   new AppError('cluster_not_empty', `cluster "${name}" still holds ${tenants === 1 ? 'a tenant' : `${tenants} tenants`}; move or delete them first (tansu tenant move <id> --to <cluster>)`, 409, { tenants });
 
-async function systemIdentifier(url: string): Promise<string> {
-  return withMaintenanceSession(url, async (client) => {
-    const { rows } = await client.query<{ system_identifier: string }>('SELECT system_identifier::text FROM pg_control_system()');
-    return rows[0]!.system_identifier;
-  });
+function systemIdentifierOf(url: string): Promise<string> {
+  return withMaintenanceSession(url, systemIdentifier);
 }
 
 function postgresUrl(url: string): string {

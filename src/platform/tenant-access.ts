@@ -2,9 +2,10 @@ import type { Platform } from './platform.ts';
 import type { TenantDb } from '../db/tenant-database.ts';
 import { openTenantDatabase } from '../db/tenant-database.ts';
 import type { ConnectionBudget } from '../db/connection-budget.ts';
-import { AppError, tenantNotFound } from '../errors.ts';
+import { tenantNotFound } from '../errors.ts';
 import { parseTenantId } from './tenant-id.ts';
 import { findTenant, type TenantRow } from './tenants.repository.ts';
+import { assertTenantMay } from './tenant-lifecycle.ts';
 import { tenantRoleCredentials, withRoleCredentials } from './tenant-credentials.ts';
 
 const warnedAdminFallback = new WeakMap<Platform, Set<string>>();
@@ -38,9 +39,7 @@ export async function withTenantDatabase<T>(platform: Platform, rawId: string, w
   const id = parseTenantId(rawId);
   const tenant = await findTenant(platform.db, id);
   if (!tenant) throw tenantNotFound(id);
-  if (tenant.status !== 'active' && tenant.status !== 'suspended') {
-    throw new AppError('tenant_busy', `tenant "${id}" is ${tenant.status}`, 409);
-  }
+  assertTenantMay(tenant, 'command');
   const db = await openTenantPool(platform, tenant, 1, 'tansu-admin');
   try {
     return await work(db);

@@ -1,5 +1,7 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { PlatformDatabase, TenantStatus } from '../db/schema.ts';
+import { tenantNotFound } from '../errors.ts';
+import { canTransition, sourcesOf, statusesFor, tenantBusy } from './tenant-lifecycle.ts';
 
 export type TenantRow = Selectable<PlatformDatabase['tenants']>;
 type Db = Kysely<PlatformDatabase>;
@@ -8,7 +10,7 @@ export function findTenant(db: Db, id: string): Promise<TenantRow | undefined> {
   return db.selectFrom('tenants').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-export function listTenants(db: Db, filter: { statuses?: TenantStatus[]; cluster?: string } = {}): Promise<TenantRow[]> {
+export function listTenants(db: Db, filter: { statuses?: readonly TenantStatus[]; cluster?: string } = {}): Promise<TenantRow[]> {
   let query = db.selectFrom('tenants').selectAll().orderBy('id');
   if (filter.statuses) query = query.where('status', 'in', filter.statuses);
   if (filter.cluster) query = query.where('cluster', '=', filter.cluster);
@@ -36,7 +38,8 @@ export async function insertProvisioningTenant(
 
 /**
  * Takes over a tenant whose earlier creation failed, or died mid-way (still `provisioning` after
- * `staleAfterSeconds`). Conditional, so of two concurrent retries exactly one wins.
+ * `staleAfterSeconds`). Conditional, so of two concurrent retries exactly one wins. The one way
+ * to `provisioning` from `provisioning` (tenant-lifecycle.ts): only a creation that stopped.
  */
 export async function claimUnfinishedTenant(
   db: Db,
@@ -49,7 +52,7 @@ export async function claimUnfinishedTenant(
     .where('id', '=', tenant.id)
     .where((eb) =>
       eb.or([
-        eb('status', '=', 'failed'),
+        eb('status', 'in', statusesFor('create')),
         eb.and([eb('status', '=', 'provisioning'), eb('updated_at', '<', sql<Date>`now() - make_interval(secs => ${staleAfterSeconds})`)]),
       ]),
     )
@@ -57,6 +60,55 @@ export async function claimUnfinishedTenant(
     .executeTakeFirst();
 }
 
+export interface TenantTransition {
+  /**
+   * The statuses this operation starts from; by default every one the lifecycle lets change to
+   * `to`. Narrower for an operation that starts only from some, e.g. the one it read first.
+   */
+  from?: readonly TenantStatus[];
+  /** Stored with the new status; cleared when not given. */
+  failureReason?: string | null;
+  /** Changed in the same UPDATE: a move's target cluster, a restore's database and name. */
+  cluster?: string;
+  databaseName?: string;
+  displayName?: string;
+}
+
+/**
+ * Changes a tenant's status along the lifecycle (tenant-lifecycle.ts) in one conditional UPDATE
+ * (`WHERE id = $1 AND status IN (<from>)`): of two operators racing from the same status, the
+ * second re-checks the row the first committed, so both win only when the second's change
+ * still applies after the first. The loser gets tenant_busy naming the status it found, or
+ * tenant_not_found when the row is gone.
+ */
+export async function transitionTenant(db: Db, id: string, to: TenantStatus, transition: TenantTransition = {}): Promise<TenantRow> {
+  const from = transition.from ?? sourcesOf(to);
+  const stray = from.find((status) => !canTransition(status, to));
+  if (stray !== undefined) throw new Error(`the tenant lifecycle has no transition from ${stray} to ${to}`);
+  const row = await db
+    .updateTable('tenants')
+    .set({
+      status: to,
+      failure_reason: transition.failureReason ?? null,
+      updated_at: sql<Date>`now()`,
+      ...(transition.cluster !== undefined && { cluster: transition.cluster }),
+      ...(transition.databaseName !== undefined && { database_name: transition.databaseName }),
+      ...(transition.displayName !== undefined && { display_name: transition.displayName }),
+    })
+    .where('id', '=', id)
+    .where('status', 'in', from)
+    .returningAll()
+    .executeTakeFirst();
+  if (row) return row;
+  const current = await findTenant(db, id);
+  if (!current) throw tenantNotFound(id);
+  throw tenantBusy(id, current.status);
+}
+
+/**
+ * Sets a status with no lifecycle check: for tests that put a tenant where a crash or another
+ * node would leave it. Services change statuses only through transitionTenant.
+ */
 export async function setTenantStatus(
   db: Db,
   id: string,
@@ -87,16 +139,6 @@ export async function storeTenantRolePassword(db: Db, id: string, sealed: string
 
 export async function deleteTenantRow(db: Db, id: string): Promise<void> {
   await db.deleteFrom('tenants').where('id', '=', id).execute();
-}
-
-export async function countTenantsByCluster(db: Db): Promise<Map<string, number>> {
-  const rows = await db
-    .selectFrom('clusters')
-    .leftJoin('tenants', 'tenants.cluster', 'clusters.name')
-    .select(['clusters.name', (eb) => eb.fn.count<string>('tenants.id').as('tenants')])
-    .groupBy('clusters.name')
-    .execute();
-  return new Map(rows.map((r) => [r.name, Number(r.tenants)]));
 }
 
 export async function recordPlatformEvent(

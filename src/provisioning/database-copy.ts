@@ -15,6 +15,10 @@ import { findPgTool, runPgTool, serverMajorVersion } from './pg-tools.ts';
  * restore lands in a scratch database first, so a failure never touches the live one.
  */
 
+/** Names of the databases a restore lands in, and of the live ones a swap sets aside. */
+const SCRATCH_PREFIX = 'tansu_restore_';
+const ASIDE_PREFIX = 'tansu_old_';
+
 export interface DumpResult {
   serverVersionNum: number;
 }
@@ -46,7 +50,7 @@ const PG_RESTORE_SAFETY = ['--no-owner', '--no-privileges', '--no-subscriptions'
 
 /** A fresh database named `tansu_restore_<random>` holding the archive; dropped again on failure. */
 export async function restoreIntoScratchDatabase(clusterUrl: string, source: ArchiveSource, pgBinDir: string | undefined): Promise<string> {
-  const scratch = `tansu_restore_${crypto.randomBytes(6).toString('hex')}`;
+  const scratch = `${SCRATCH_PREFIX}${crypto.randomBytes(6).toString('hex')}`;
   const pgDump = 'database' in source
     ? await withMaintenanceSession(source.clusterUrl, async (client) => findPgTool('pg_dump', await serverMajorVersion(client), pgBinDir))
     : undefined;
@@ -99,7 +103,7 @@ async function createRestoreTarget(client: pg.Client, name: string): Promise<voi
 export async function swapIntoPlace(client: pg.Client, scratch: string, target: string): Promise<string | undefined> {
   let aside: string | undefined;
   if (await databaseExists(client, target)) {
-    aside = `tansu_old_${crypto.randomBytes(6).toString('hex')}`;
+    aside = `${ASIDE_PREFIX}${crypto.randomBytes(6).toString('hex')}`;
     await setConnectionsAllowed(client, target, false);
     await renameWhenIdle(client, target, aside);
   }
@@ -122,6 +126,16 @@ export async function undoSwap(client: pg.Client, names: { scratch: string; targ
     await renameDatabase(client, names.aside, names.target);
     await setConnectionsAllowed(client, names.target, true);
   }
+}
+
+/** Scratch and set-aside databases on a cluster: what an interrupted restore or move leaves behind. */
+export async function listCopyLeftovers(client: pg.Client): Promise<string[]> {
+  const like = (prefix: string) => `${prefix.replaceAll('_', '\\_')}%`;
+  const { rows } = await client.query<{ datname: string }>(
+    'SELECT datname FROM pg_database WHERE datname LIKE $1 OR datname LIKE $2 ORDER BY datname',
+    [like(SCRATCH_PREFIX), like(ASIDE_PREFIX)],
+  );
+  return rows.map((row) => row.datname);
 }
 
 /** ALTER DATABASE … RENAME needs the database idle: end its sessions and retry while pools let go. */

@@ -1,5 +1,6 @@
 import type { Platform } from '../platform/platform.ts';
 import { findTenant } from '../platform/tenants.repository.ts';
+import { tenantMay } from '../platform/tenant-lifecycle.ts';
 import { withTenantDatabase } from '../platform/tenant-access.ts';
 import { parseTenantId } from '../platform/tenant-id.ts';
 import { createTenant } from './tenants.service.ts';
@@ -36,7 +37,7 @@ export async function setUpDemo(platform: Platform, rawId: string): Promise<Demo
   const id = parseTenantId(rawId);
   const existing = await findTenant(platform.db, id);
   // A failed or unfinished creation is finished by creating it again.
-  const tenantCreated = existing?.status !== 'active' && existing?.status !== 'suspended';
+  const tenantCreated = !(existing && tenantMay(existing.status, 'command'));
   if (tenantCreated) await createTenant(platform, { id, displayName: 'Demo' });
   const identifier = `https://api.${id}.test`;
   const scopes = [`${id}:read`, `${id}:write`];

@@ -1,6 +1,7 @@
 import type { Platform } from '../platform/platform.ts';
 import type { TenantRow } from '../platform/tenants.repository.ts';
 import { listTenants } from '../platform/tenants.repository.ts';
+import { statusesFor } from '../platform/tenant-lifecycle.ts';
 import { migrateToLatest } from '../db/migrator.ts';
 import { openTenantDatabase } from '../db/tenant-database.ts';
 import { ensureTenantTemplate } from './template.ts';
@@ -49,9 +50,6 @@ export interface FleetMigrationOptions {
 
 export { DEFAULT_MIGRATION_CONCURRENCY };
 
-/** Tenants whose databases are live; `provisioning`/`failed` are finished by `tenant create`, `maintenance` by its move or restore. */
-const MIGRATABLE = ['active', 'suspended'] as const;
-
 /**
  * `tansu migrate`: the platform database, then each cluster's template (so tenants created from now
  * on are born current), then every live tenant database (and its role's grants) with bounded concurrency. One tenant's
@@ -68,7 +66,8 @@ export async function migrateFleet(platform: Platform, options: FleetMigrationOp
     templates.push(await migrateTemplate(platform, name, options.migrationsFolder));
   }
 
-  const tenants = await listTenants(platform.db, { statuses: [...MIGRATABLE] });
+  // Tenants whose databases are live; `provisioning`/`failed` are finished by `tenant create`, `maintenance` by its move or restore.
+  const tenants = await listTenants(platform.db, { statuses: statusesFor('migrate') });
   options.onStart?.(tenants.length);
   const results = await mapBounded(tenants, options.concurrency ?? DEFAULT_MIGRATION_CONCURRENCY, async (tenant) => {
     const result = await migrateTenant(platform, tenant, options.migrationsFolder);

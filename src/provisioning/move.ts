@@ -1,7 +1,8 @@
 import type { Platform } from '../platform/platform.ts';
 import { AppError, isAppError, tenantNotFound } from '../errors.ts';
 import { parseTenantId } from '../platform/tenant-id.ts';
-import { findTenant, recordPlatformEvent, setTenantStatus, type TenantRow } from '../platform/tenants.repository.ts';
+import { findTenant, recordPlatformEvent, transitionTenant, type TenantRow } from '../platform/tenants.repository.ts';
+import { assertTenantMay, ignoreLostTransition } from '../platform/tenant-lifecycle.ts';
 import { databaseExists, dropDatabase, setDatabaseReadOnly, terminateConnections, withMaintenanceSession } from '../db/postgres.ts';
 import { publishTenantChange } from '../platform/notifications.ts';
 import { findPgTool, serverMajorVersion } from './pg-tools.ts';
@@ -43,9 +44,7 @@ export async function moveTenant(platform: Platform, rawId: string, options: Mov
   const progress = options.progress ?? (() => {});
   const tenant = await findTenant(platform.db, id);
   if (!tenant) throw tenantNotFound(id);
-  if (tenant.status !== 'active' && tenant.status !== 'suspended') {
-    throw new AppError('tenant_busy', `tenant "${id}" is ${tenant.status}; only active or suspended tenants can be moved`, 409);
-  }
+  assertTenantMay(tenant, 'move');
   if (tenant.cluster === options.to) throw new AppError('same_cluster', `tenant "${id}" already lives on cluster "${options.to}"`, 400);
   const database = tenant.database_name;
   const sourceUrl = await platform.clusters.adminUrlOf(tenant.cluster);
@@ -63,9 +62,8 @@ export async function moveTenant(platform: Platform, rawId: string, options: Mov
   });
 
   const unavailableFrom = performance.now();
-  if (!(await setTenantStatus(platform.db, id, 'maintenance', { from: [tenant.status] }))) {
-    throw new AppError('tenant_busy', `tenant "${id}" changed state; try again`, 409);
-  }
+  // From the status read above only: a suspend, delete or restore that came first wins.
+  await transitionTenant(platform.db, id, 'maintenance', { from: [tenant.status] });
   let scratch: string | undefined;
   let copied = false;
   let moved: TenantRow;
@@ -86,7 +84,8 @@ export async function moveTenant(platform: Platform, rawId: string, options: Mov
     await options.beforeSwitch?.();
 
     progress('switching the registry');
-    moved = await switchRegistry(platform, id, options.to, tenant.status);
+    // The registry names the target cluster, and the tenant gets back the status it had before the move.
+    moved = await transitionTenant(platform.db, id, tenant.status, { from: ['maintenance'], cluster: options.to });
   } catch (error) {
     platform.log.error({ tenant: id, err: (error as Error).message }, 'move failed');
     // A switch whose reply was lost may have committed all the same: the registry, not the error,
@@ -117,19 +116,6 @@ export async function moveTenant(platform: Platform, rawId: string, options: Mov
   return { tenant: moved, from: tenant.cluster, to: options.to, unavailableMs, sourceDropped };
 }
 
-/** The registry names the target cluster, and the tenant gets back the status it had before the move. */
-async function switchRegistry(platform: Platform, id: string, to: string, status: TenantRow['status']): Promise<TenantRow> {
-  const moved = await platform.db
-    .updateTable('tenants')
-    .set({ cluster: to, status, updated_at: new Date() })
-    .where('id', '=', id)
-    .where('status', '=', 'maintenance')
-    .returningAll()
-    .executeTakeFirst();
-  if (!moved) throw new AppError('tenant_busy', `tenant "${id}" changed state during the move`, 409);
-  return moved;
-}
-
 /** Before the switch only: drops the copy on the target, thaws the source, gives the tenant its status back. */
 async function undoMove(
   platform: Platform,
@@ -140,7 +126,7 @@ async function undoMove(
   // Refused (and harmless) while the target still grants the role anything, e.g. a copy that could not be dropped.
   await dropTenantRole(move.targetUrl, parseTenantId(id)).catch(() => {});
   await withMaintenanceSession(move.sourceUrl, (client) => setDatabaseReadOnly(client, tenant.database_name, false)).catch(() => {});
-  await setTenantStatus(platform.db, id, tenant.status, { from: ['maintenance'] });
+  await transitionTenant(platform.db, id, tenant.status, { from: ['maintenance'] }).catch(ignoreLostTransition);
   await publishTenantChange(platform.db, { tenant: id, kind: 'updated' });
   platform.log.info({ tenant: id, cluster: tenant.cluster }, 'move undone; the tenant stays on its source');
 }

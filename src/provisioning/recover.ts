@@ -1,9 +1,11 @@
 import type { Platform } from '../platform/platform.ts';
 import { AppError, tenantNotFound } from '../errors.ts';
 import { parseTenantId } from '../platform/tenant-id.ts';
-import { findTenant, recordPlatformEvent, setTenantStatus, type TenantRow } from '../platform/tenants.repository.ts';
+import { findTenant, recordPlatformEvent, transitionTenant, type TenantRow } from '../platform/tenants.repository.ts';
+import { statusesFor, tenantMay } from '../platform/tenant-lifecycle.ts';
 import { databaseExists, setConnectionsAllowed, setDatabaseReadOnly, withMaintenanceSession } from '../db/postgres.ts';
 import { publishTenantChange } from '../platform/notifications.ts';
+import { listCopyLeftovers } from './database-copy.ts';
 
 export interface RecoveredTenant {
   tenant: TenantRow;
@@ -20,27 +22,24 @@ export async function recoverTenant(platform: Platform, rawId: string): Promise<
   const id = parseTenantId(rawId);
   const tenant = await findTenant(platform.db, id);
   if (!tenant) throw tenantNotFound(id);
-  if (tenant.status !== 'maintenance') {
+  if (!tenantMay(tenant.status, 'recover')) {
     throw new AppError('tenant_not_in_maintenance', `tenant "${id}" is ${tenant.status}; only an interrupted move or restore needs recovering`, 409);
   }
   const clusterUrl = await platform.clusters.adminUrlOf(tenant.cluster);
   const leftovers = await withMaintenanceSession(clusterUrl, async (client) => {
-    const { rows } = await client.query<{ datname: string }>(
-      "SELECT datname FROM pg_database WHERE datname LIKE 'tansu\\_restore\\_%' OR datname LIKE 'tansu\\_old\\_%' ORDER BY datname",
-    );
+    const leftovers = await listCopyLeftovers(client);
     if (!(await databaseExists(client, tenant.database_name))) {
       throw new AppError(
         'tenant_database_missing',
-        `database ${tenant.database_name} is missing on cluster ${tenant.cluster}; a restore stopped mid-swap: rename the matching one of ${rows.map((r) => r.datname).join(', ') || '(none found)'} to ${tenant.database_name}, then recover again`,
+        `database ${tenant.database_name} is missing on cluster ${tenant.cluster}; a restore stopped mid-swap: rename the matching one of ${leftovers.join(', ') || '(none found)'} to ${tenant.database_name}, then recover again`,
         409,
       );
     }
     await setConnectionsAllowed(client, tenant.database_name, true);
     await setDatabaseReadOnly(client, tenant.database_name, false);
-    return rows.map((r) => r.datname);
+    return leftovers;
   });
-  const recovered = await setTenantStatus(platform.db, id, 'active', { from: ['maintenance'] });
-  if (!recovered) throw new AppError('tenant_busy', `tenant "${id}" changed state meanwhile`, 409);
+  const recovered = await transitionTenant(platform.db, id, 'active', { from: statusesFor('recover') });
   await publishTenantChange(platform.db, { tenant: id, kind: 'updated' });
   await recordPlatformEvent(platform.db, { actor: 'platform', action: 'tenant.recovered', tenantId: id, details: { leftovers } });
   return { tenant: recovered, leftovers };

@@ -2,8 +2,9 @@ import type { Platform } from '../platform/platform.ts';
 import { AppError, isAppError, tenantExists } from '../errors.ts';
 import { parseTenantId, tenantDatabaseName, type TenantId } from '../platform/tenant-id.ts';
 import {
-  deleteTenantRow, findTenant, insertProvisioningTenant, recordPlatformEvent, setTenantStatus, type TenantRow,
+  deleteTenantRow, findTenant, insertProvisioningTenant, recordPlatformEvent, transitionTenant, type TenantRow,
 } from '../platform/tenants.repository.ts';
+import { assertTenantMay, ignoreLostTransition, tenantMay } from '../platform/tenant-lifecycle.ts';
 import { dropDatabase, withMaintenanceSession } from '../db/postgres.ts';
 import { openTenantDatabase, type TenantDb } from '../db/tenant-database.ts';
 import { migrateToLatest } from '../db/migrator.ts';
@@ -78,9 +79,7 @@ async function restoreVerifiedBackup(platform: Platform, options: RestoreOptions
   if (existing && !options.force) {
     throw new AppError('tenant_exists', `tenant "${id}" already exists; add --force to replace it with the backup`, 409);
   }
-  if (existing && !['active', 'suspended', 'failed'].includes(existing.status)) {
-    throw new AppError('tenant_busy', `tenant "${id}" is ${existing.status}; try again when that finishes`, 409);
-  }
+  if (existing) assertTenantMay(existing, 'restore');
   const cluster = existing?.cluster ?? options.cluster ?? (await platform.clusters.leastLoaded());
   const clusterUrl = await platform.clusters.adminUrlOf(cluster);
   if (!existing) {
@@ -94,10 +93,10 @@ async function restoreVerifiedBackup(platform: Platform, options: RestoreOptions
   try {
     if (!existing) {
       // Not left in `provisioning`: a long restore must not look like a dead creation to take over.
-      await setTenantStatus(platform.db, id, 'maintenance', { from: ['provisioning'] });
+      await transitionTenant(platform.db, id, 'maintenance', { from: ['provisioning'] });
     }
     // An existing tenant from before tenant roles gets its role first: an undone restore leaves it served as that role.
-    if (existing && existing.status !== 'failed') await grantTenantRole(platform, { id, clusterUrl, database: databaseName });
+    if (existing && tenantMay(existing.status, 'command')) await grantTenantRole(platform, { id, clusterUrl, database: databaseName });
     progress(`restoring the archive on cluster ${cluster}`);
     target.scratch = await restoreIntoScratchDatabase(clusterUrl, { file: archivePath }, platform.config.pgBinDir);
     progress(sourceId === id ? 'migrating and opening signing keys' : 'migrating, replacing signing keys, dropping sessions and tokens');
@@ -107,9 +106,8 @@ async function restoreVerifiedBackup(platform: Platform, options: RestoreOptions
 
     progress('swapping the restored database in');
     if (existing) {
-      if (!(await setTenantStatus(platform.db, id, 'maintenance', { from: [existing.status] }))) {
-        throw new AppError('tenant_busy', `tenant "${id}" changed state during the restore`, 409);
-      }
+      // From the status read at the start only: a move, delete or suspend that came first wins.
+      await transitionTenant(platform.db, id, 'maintenance', { from: [existing.status] });
       await publishTenantChange(platform.db, { tenant: id, kind: 'updated' });
     }
     const scratch = target.scratch;
@@ -156,20 +154,13 @@ interface RestoreTarget {
   swapped?: boolean;
 }
 
-/** The point of no return: the registry takes the restored database and the tenant serves again. */
+/** The point of no return: the registry takes the restored database and the tenant serves again, with the status it was backed up in. */
 function registerRestoredDatabase(platform: Platform, target: RestoreTarget, backedUp: { status: string; displayName: string }): Promise<TenantRow> {
-  return platform.db
-    .updateTable('tenants')
-    .set({
-      status: backedUp.status === 'suspended' ? 'suspended' : 'active',
-      display_name: backedUp.displayName,
-      database_name: target.databaseName,
-      failure_reason: null,
-      updated_at: new Date(),
-    })
-    .where('id', '=', target.id)
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  return transitionTenant(platform.db, target.id, backedUp.status === 'suspended' ? 'suspended' : 'active', {
+    from: ['maintenance'],
+    displayName: backedUp.displayName,
+    databaseName: target.databaseName,
+  });
 }
 
 /**
@@ -205,10 +196,10 @@ async function undoRestore(platform: Platform, target: RestoreTarget): Promise<v
   if (existing) {
     // Its own database is still set aside: left in maintenance, where `tansu tenant recover` says how to put it back.
     if (!swappedBack) return;
-    await setTenantStatus(platform.db, id, existing.status, { from: ['maintenance'], failureReason: existing.failure_reason });
+    await transitionTenant(platform.db, id, existing.status, { from: ['maintenance'], failureReason: existing.failure_reason }).catch(ignoreLostTransition);
     await publishTenantChange(platform.db, { tenant: id, kind: 'updated' });
   } else if (leftover) {
-    await setTenantStatus(platform.db, id, 'failed', { failureReason: `restore failed, and database ${leftover} could not be dropped` });
+    await transitionTenant(platform.db, id, 'failed', { failureReason: `restore failed, and database ${leftover} could not be dropped` }).catch(ignoreLostTransition);
   } else {
     await deleteTenantRow(platform.db, id);
     await dropTenantRole(clusterUrl, id).catch(() => {});

@@ -1,10 +1,11 @@
 import type { Platform } from '../platform/platform.ts';
-import { AppError, isAppError, tenantExists, tenantNotFound } from '../errors.ts';
+import { AppError, isAppError, tenantExists } from '../errors.ts';
 import { parseTenantId, tenantDatabaseName, type TenantId } from '../platform/tenant-id.ts';
 import {
-  claimUnfinishedTenant, deleteTenantRow, findTenant, insertProvisioningTenant, recordPlatformEvent, setTenantStatus,
+  claimUnfinishedTenant, deleteTenantRow, findTenant, insertProvisioningTenant, recordPlatformEvent, transitionTenant,
   type TenantRow,
 } from '../platform/tenants.repository.ts';
+import { ignoreLostTransition, statusesFor } from '../platform/tenant-lifecycle.ts';
 import { dropDatabase, withMaintenanceSession } from '../db/postgres.ts';
 import { openTenantDatabase } from '../db/tenant-database.ts';
 import { createFromTemplate, ensureTenantTemplate, refillSpareDatabases } from './template.ts';
@@ -114,9 +115,7 @@ export async function createTenant(platform: Platform, input: CreateTenantInput,
       await db.destroy();
     }
 
-    const activated = await setTenantStatus(platform.db, id, 'active', { from: ['provisioning'] });
-    if (!activated) throw new AppError('provisioning_conflict', `tenant "${id}" changed state while it was being created`, 409);
-    active = activated;
+    active = await transitionTenant(platform.db, id, 'active', { from: ['provisioning'] });
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     provisioningDuration.observe({ outcome: 'failed' }, (performance.now() - started) / 1000);
@@ -168,18 +167,13 @@ async function cleanUpFailedCreation(platform: Platform, failed: { id: TenantId;
   await dropTenantRole(failed.clusterUrl, id).catch((dropError: Error) =>
     platform.log.error({ tenant: id, err: dropError.message }, "could not drop the half-created tenant's database role"),
   );
-  await setTenantStatus(platform.db, id, 'failed', { from: ['provisioning'], failureReason: failed.reason });
+  await transitionTenant(platform.db, id, 'failed', { from: ['provisioning'], failureReason: failed.reason }).catch(ignoreLostTransition);
 }
 
 /** Marks `deleting`, tells every node to drop the tenant, drops its database (even with open connections), removes the row. */
 export async function deleteTenant(platform: Platform, rawId: string): Promise<void> {
   const id = parseTenantId(rawId);
-  const existing = await findTenant(platform.db, id);
-  if (!existing) throw tenantNotFound(id);
-  const tenant = await setTenantStatus(platform.db, id, 'deleting', { from: ['active', 'suspended', 'failed', 'deleting'] });
-  if (!tenant) {
-    throw new AppError('tenant_busy', `tenant "${id}" is ${existing.status}; try again when that finishes`, 409);
-  }
+  const tenant = await transitionTenant(platform.db, id, 'deleting', { from: statusesFor('delete') });
   await publishTenantChange(platform.db, { tenant: id, kind: 'deleted' });
   const clusterUrl = await platform.clusters.adminUrlOf(tenant.cluster);
   await withMaintenanceSession(clusterUrl, (client) => dropDatabase(client, tenant.database_name));
@@ -194,13 +188,7 @@ export async function deleteTenant(platform: Platform, rawId: string): Promise<v
 
 export async function setTenantSuspended(platform: Platform, rawId: string, suspended: boolean): Promise<TenantRow> {
   const id = parseTenantId(rawId);
-  const tenant = suspended
-    ? await setTenantStatus(platform.db, id, 'suspended', { from: ['active', 'suspended'] })
-    : await setTenantStatus(platform.db, id, 'active', { from: ['active', 'suspended'] });
-  if (!tenant) {
-    if (!(await findTenant(platform.db, id))) throw tenantNotFound(id);
-    throw new AppError('tenant_busy', `tenant "${id}" cannot be ${suspended ? 'suspended' : 'resumed'} in its current state`, 409);
-  }
+  const tenant = await transitionTenant(platform.db, id, suspended ? 'suspended' : 'active', { from: statusesFor(suspended ? 'suspend' : 'resume') });
   await publishTenantChange(platform.db, { tenant: id, kind: suspended ? 'suspended' : 'updated' });
   await recordPlatformEvent(platform.db, { actor: 'platform', action: suspended ? 'tenant.suspended' : 'tenant.resumed', tenantId: id });
   return tenant;

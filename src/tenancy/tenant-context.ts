@@ -2,7 +2,8 @@ import type { Platform } from '../platform/platform.ts';
 import type { TenantDb } from '../db/tenant-database.ts';
 import { openTenantPool } from '../platform/tenant-access.ts';
 import { findTenant, type TenantRow } from '../platform/tenants.repository.ts';
-import { AppError, tenantNotFound } from '../errors.ts';
+import { tenantNotFound } from '../errors.ts';
+import { assertTenantServes } from '../platform/tenant-lifecycle.ts';
 import { parseTenantId, type TenantId } from '../platform/tenant-id.ts';
 import { issuerOf } from '../platform/issuer.ts';
 import type { Disposable } from './tenant-cache.ts';
@@ -28,11 +29,6 @@ export interface TenantContext extends Disposable {
   readonly expiresAt: Date | undefined;
 }
 
-export const tenantSuspended = (id: string) => new AppError('tenant_suspended', `tenant "${id}" is suspended`, 403);
-/** While a move or restore swaps the tenant's database; the error handler sends Retry-After. */
-export const tenantInMaintenance = (id: string) =>
-  new AppError('tenant_unavailable', `tenant "${id}" is being moved or restored; retry shortly`, 503, { retryAfterSeconds: 2 });
-
 /** Loads the registry row and refuses tenants that cannot serve requests. */
 export async function loadServableTenant(platform: Platform, rawId: string): Promise<TenantRow> {
   let id: TenantId;
@@ -43,9 +39,7 @@ export async function loadServableTenant(platform: Platform, rawId: string): Pro
     throw tenantNotFound(rawId.slice(0, 64));
   }
   const row = await findTenant(platform.db, id);
-  if (!row || row.status === 'deleting' || row.status === 'failed' || row.status === 'provisioning') throw tenantNotFound(id);
-  if (row.status === 'suspended') throw tenantSuspended(id);
-  if (row.status === 'maintenance') throw tenantInMaintenance(id);
+  assertTenantServes(id, row);
   return row;
 }
 

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { compactVerify, importJWK, CompactSign, type JWK } from 'jose';
@@ -13,14 +14,15 @@ import { writeBackupFile } from '../../src/provisioning/backup-file.ts';
 import { dumpDatabase, restoreIntoScratchDatabase } from '../../src/provisioning/database-copy.ts';
 import { findPgTool } from '../../src/provisioning/pg-tools.ts';
 import { backupSealKey, deriveBackupSealKey } from '../../src/crypto/backup-seal.ts';
-import { findTenant } from '../../src/platform/tenants.repository.ts';
+import { findTenant, setTenantStatus } from '../../src/platform/tenants.repository.ts';
 import { openTenantDatabase, type TenantDb } from '../../src/db/tenant-database.ts';
 import { insertUser } from '../../src/modules/users/users.repository.ts';
 import { authenticatePassword } from '../../src/modules/users/authenticate.ts';
 import { loginKeysFor } from '../../src/modules/users/login-keys.ts';
 import { loadPublishedKeySet, openPrivateJwk } from '../../src/modules/keys/signing-keys.ts';
 import { hashPassword } from '../../src/crypto/passwords.ts';
-import { createDatabase, databaseExists, dropDatabase, withMaintenanceSession } from '../../src/db/postgres.ts';
+import { createDatabase, databaseExists, databaseUrl, dropDatabase, terminateConnections, withMaintenanceSession } from '../../src/db/postgres.ts';
+import { eventually } from '../support/eventually.ts';
 import { tenantDatabaseName, type TenantId } from '../../src/platform/tenant-id.ts';
 
 let platform: TestPlatform;
@@ -317,5 +319,40 @@ describe('pg_dump / pg_restore lookup', () => {
     const out = path.join(dir, 'nobin', 'x.tansu-backup');
     await expect(backupTenant(misconfigured, id, { out })).rejects.toMatchObject({ code: 'pg_tools_missing' });
     expect(fs.readdirSync(path.dirname(out))).toEqual([]);
+  });
+});
+
+describe('a backup racing another operation', () => {
+  const dumpWaitingOnLock = (database: string) =>
+    withMaintenanceSession(clusterUrl(), async (client) => {
+      const { rows } = await client.query<{ waiting: string }>(
+        "SELECT count(*) AS waiting FROM pg_stat_activity WHERE datname = $1 AND application_name = 'pg_dump' AND wait_event_type = 'Lock'",
+        [database],
+      );
+      return Number(rows[0]!.waiting) > 0;
+    });
+
+  it('loses to a move that freezes the tenant mid-dump with tenant_busy naming the status, and leaves no file', async () => {
+    const id = uniqueTenantId('bkrace');
+    const { tenant } = await createTenant(platform, { id });
+    // A session holding a table pg_dump must lock keeps the dump waiting where the move catches it.
+    const holder = new pg.Client({ connectionString: databaseUrl(clusterUrl(), tenant.database_name) });
+    holder.on('error', () => {});
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('LOCK TABLE users IN ACCESS EXCLUSIVE MODE');
+      const out = path.join(dir, 'race', `${id}.tansu-backup`);
+      const backup = backupTenant(platform, id, { out });
+      backup.catch(() => {});
+      await eventually(() => dumpWaitingOnLock(tenant.database_name), 'pg_dump waiting on the locked table');
+      // What a move does before it copies: the registry says maintenance, the source's sessions end.
+      await setTenantStatus(platform.db, id, 'maintenance', { from: ['active'] });
+      await withMaintenanceSession(clusterUrl(), (client) => terminateConnections(client, tenant.database_name));
+      await expect(backup).rejects.toMatchObject({ code: 'tenant_busy', status: 409, message: `tenant "${id}" is maintenance; try again when that finishes` });
+      expect(fs.readdirSync(path.dirname(out))).toEqual([]);
+    } finally {
+      await holder.end().catch(() => {});
+    }
   });
 });

@@ -1,5 +1,6 @@
 import type { Platform } from '../platform.ts';
 import { listTenants } from '../tenants.repository.ts';
+import { statusesFor } from '../tenant-lifecycle.ts';
 import { MAIN_CLUSTER } from '../clusters.ts';
 import { tenantRoleCredentials, type RoleCredentials } from '../tenant-credentials.ts';
 
@@ -19,7 +20,7 @@ export async function renderPgbouncerUserlist(platform: Platform, cluster: strin
   const serving = new URL(await platform.clusters.urlOf(cluster));
   const users: RoleCredentials[] = [{ user: decodeURIComponent(serving.username), password: decodeURIComponent(serving.password) }];
   // `provisioning` tenants are included so their role is there by the time they go live.
-  for (const tenant of await listTenants(platform.db, { cluster, statuses: ['provisioning', 'active', 'suspended', 'maintenance'] })) {
+  for (const tenant of await listTenants(platform.db, { cluster, statuses: statusesFor('pool') })) {
     const role = tenantRoleCredentials(platform.secrets, tenant);
     if (role) users.push(role);
   }

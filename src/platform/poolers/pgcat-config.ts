@@ -1,6 +1,7 @@
 import { stringify } from 'smol-toml';
 import type { Platform } from '../platform.ts';
 import { listTenants } from '../tenants.repository.ts';
+import { statusesFor } from '../tenant-lifecycle.ts';
 import { tenantRoleCredentials, type RoleCredentials } from '../tenant-credentials.ts';
 import { DEFAULT_PGCAT_OPTIONS } from './pgcat-defaults.ts';
 
@@ -64,7 +65,7 @@ export async function renderPgcatConfig(platform: Platform, options: PgcatOption
     [platformDatabase]: pool(platformDatabase, mainServer, adminOf(mainServer), options.platformPoolSize),
   };
   // `provisioning` tenants are included so their pool exists by the time they go live.
-  const tenants = await listTenants(platform.db, { statuses: ['provisioning', 'active', 'suspended', 'maintenance'] });
+  const tenants = await listTenants(platform.db, { statuses: statusesFor('pool') });
   const servers = new Map<string, Server>();
   for (const tenant of tenants) {
     let server = servers.get(tenant.cluster);
