@@ -10,7 +10,7 @@ import http from 'node:http';
 import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { exportJWK, generateKeyPair } from 'jose';
 import { hashPassword, verifyPassword } from '../../src/crypto/passwords.ts';
-import { loginPage } from '../../src/oidc/pages.ts';
+import { loginPage } from '../../src/oidc/pages/login.ts';
 import { csrfTokenFor, csrfTokenValid } from '../../src/routes/interactions/csrf.ts';
 
 const users = new Map<string, { id: string; hash: string }>();

@@ -8,7 +8,10 @@ import { loginKeysFor } from '../../modules/users/login-keys.ts';
 import { tenantCsrfKey } from '../../oidc/cookie-keys.ts';
 import { isFirstParty } from '../../oidc/configuration.ts';
 import { csrfTokenFor, csrfTokenValid } from './csrf.ts';
-import { PAGE_SECURITY_HEADERS, consentPage, loginPage, messagePage } from '../../oidc/pages.ts';
+import { PAGE_SECURITY_HEADERS } from '../../oidc/pages/layout.ts';
+import { loginPage } from '../../oidc/pages/login.ts';
+import { consentPage } from '../../oidc/pages/consent.ts';
+import { messagePage } from '../../oidc/pages/message.ts';
 import { presentRequestToProvider } from '../../http/forwarded-headers.ts';
 
 type Form = Record<string, string | undefined>;
