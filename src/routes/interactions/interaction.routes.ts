@@ -7,6 +7,7 @@ import { DEVICE_COOKIE_MAX_AGE_SECONDS, deviceCookieName } from '../../modules/u
 import { loginKeysFor } from '../../modules/users/login-keys.ts';
 import { tenantCsrfKey } from '../../oidc/cookie-keys.ts';
 import { isFirstParty } from '../../oidc/configuration.ts';
+import { passwordSignIn } from '../../oidc/sign-in.ts';
 import { csrfTokenFor, csrfTokenValid } from './csrf.ts';
 import { PAGE_SECURITY_HEADERS } from '../../oidc/pages/layout.ts';
 import { loginPage } from '../../oidc/pages/login.ts';
@@ -203,7 +204,8 @@ export async function interactionRoutes(app: FastifyInstance): Promise<void> {
           secure: request.protocol === 'https',
         }),
       );
-      await finish(request, reply, loaded, { login: { accountId: outcome.user.id, amr: ['pwd'] } }, false);
+      const { accountId, amr, acr } = passwordSignIn(outcome.user.id);
+      await finish(request, reply, loaded, { login: { accountId, amr: [...amr], acr } }, false);
     });
 
     scope.post('/t/:tenant/interaction/:uid/consent', async (request, reply) => {
