@@ -10,7 +10,8 @@ import http from 'node:http';
 import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { exportJWK, generateKeyPair } from 'jose';
 import { hashPassword, verifyPassword } from '../../src/crypto/passwords.ts';
-import { loginPage } from '../../src/oidc/pages.ts';
+import { loginPage } from '../../src/oidc/pages/login.ts';
+import { PASSWORD_AUTHENTICATION } from '../../src/oidc/sign-in.ts';
 import { csrfTokenFor, csrfTokenValid } from '../../src/routes/interactions/csrf.ts';
 
 const users = new Map<string, { id: string; hash: string }>();
@@ -93,7 +94,7 @@ async function interaction(req: http.IncomingMessage, res: http.ServerResponse, 
     res.writeHead(401, { 'content-type': 'text/plain' }).end('wrong password');
     return;
   }
-  await provider.interactionFinished(req, res, { login: { accountId: user.id, amr: ['pwd'] } }, { mergeWithLastSubmission: false });
+  await provider.interactionFinished(req, res, { login: { accountId: user.id, amr: [...PASSWORD_AUTHENTICATION.amr] } }, { mergeWithLastSubmission: false });
 }
 
 server.on('request', (req, res) => {

@@ -2,9 +2,15 @@ import type { Account, FindAccount } from 'oidc-provider';
 import type { TenantDb } from '../db/tenant-database.ts';
 import { findUserById, rolesOf } from '../modules/users/users.repository.ts';
 
-/** Claims by scope; `roles` is our own scope for the user's tenant roles. */
+/**
+ * Claims by scope; `roles` is our own scope for the user's tenant roles. `amr` rides on
+ * `openid`: oidc-provider copies a sign-in's amr (oidc/sign-in.ts) into every ID token it issues
+ * from the session, a code or a refresh token, but keeps only claims a granted scope names, so
+ * without this the code flow's ID tokens dropped it while the password grant's carried it.
+ * Userinfo never shows it: an account's own claims have no amr.
+ */
 export const CLAIMS_BY_SCOPE = {
-  openid: ['sub'],
+  openid: ['sub', 'amr'],
   email: ['email', 'email_verified'],
   profile: ['name', 'given_name', 'family_name'],
   roles: ['roles'],

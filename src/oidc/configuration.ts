@@ -7,10 +7,10 @@ import { EXTERNAL_SIGNING_FEATURE, nativeSigningKeys } from './native-signing-ke
 import { CLAIMS_BY_SCOPE, createFindAccount } from './account.ts';
 import { ALLOWED_RESOURCES, FIRST_PARTY, GRANTED_APIS } from '../modules/clients/client-metadata.ts';
 import { CLIENT_FEATURES, clientProfile } from '../modules/clients/client-profile.ts';
-import { messagePage, page, escapeHtml } from './pages.ts';
-import { providerErrorRenderer } from './provider-pages.ts';
 import { adminResourceServer } from './admin-resource-server.ts';
 import { adminApiIdentifier } from '../modules/apis/admin-api.ts';
+import { logoutPage, signedOutPage } from './pages/logout.ts';
+import { providerErrorPage } from './pages/provider-errors.ts';
 
 export interface ProviderDependencies {
   tenantId: string;
@@ -180,19 +180,11 @@ export function providerConfiguration(deps: ProviderDependencies): Configuration
         enabled: true,
         logoutSource: async (ctx, form) => {
           ctx.type = 'html';
-          ctx.body = page(
-            `Sign out – ${deps.tenantName}`,
-            `<h1>Sign out of ${escapeHtml(deps.tenantName)}?</h1>
-${form}
-<div class="actions">
-<button autofocus type="submit" form="op.logoutForm" value="yes" name="logout">Yes, sign me out</button>
-<button type="submit" form="op.logoutForm" class="secondary">No, stay signed in</button>
-</div>`,
-          );
+          ctx.body = logoutPage(deps.tenantName, form);
         },
         postLogoutSuccessSource: async (ctx) => {
           ctx.type = 'html';
-          ctx.body = messagePage('Signed out', `You are signed out of ${deps.tenantName}.`);
+          ctx.body = signedOutPage(deps.tenantName);
         },
       },
       resourceIndicators: {
@@ -203,6 +195,10 @@ ${form}
         useGrantedResource: async () => true,
       },
     },
-    renderError: providerErrorRenderer({ tenantName: deps.tenantName, issuer: deps.issuer }),
+    renderError: async (ctx, out) => {
+      ctx.type = 'html';
+      ctx.set('cache-control', 'no-store');
+      ctx.body = providerErrorPage(ctx.oidc?.route, out);
+    },
   };
 }

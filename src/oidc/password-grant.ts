@@ -4,6 +4,7 @@ import type { TenantDb } from '../db/tenant-database.ts';
 import { authenticatePassword } from '../modules/users/authenticate.ts';
 import type { TenantLoginKeys } from '../modules/users/login-keys.ts';
 import { createFindAccount } from './account.ts';
+import { passwordSignIn, type SignIn } from './sign-in.ts';
 import { clientIpOf } from '../http/client-ip.ts';
 import { OIDC_SCOPES, PASSWORD_GRANT, PASSWORD_GRANT_PARAMETERS } from '../modules/clients/client-profile.ts';
 
@@ -89,7 +90,8 @@ async function passwordGrant(
     }
     throw invalidCredentials();
   }
-  const account = await findAccount(ctx, outcome.user.id);
+  const signIn = passwordSignIn(outcome.user.id);
+  const account = await findAccount(ctx, signIn.accountId);
   if (!account) throw invalidCredentials();
   ctx.oidc.entity('Account', account);
 
@@ -123,13 +125,14 @@ async function passwordGrant(
       resource: resourceServer?.identifier(),
       rotations: 0,
       authTime,
-      amr: ['pwd'],
+      amr: [...signIn.amr],
+      acr: signIn.acr,
     });
     ctx.oidc.entity('RefreshToken', refreshToken);
     refreshTokenValue = await refreshToken.save();
   }
 
-  const idToken = oidcScopes.includes('openid') ? await issueIdToken(provider, ctx, account, grant, oidcScopes, authTime) : undefined;
+  const idToken = oidcScopes.includes('openid') ? await issueIdToken(provider, ctx, account, grant, oidcScopes, signIn, authTime) : undefined;
 
   ctx.body = Object.fromEntries(
     Object.entries({
@@ -189,6 +192,7 @@ async function issueIdToken(
   account: Account,
   grant: InstanceType<Provider['Grant']>,
   oidcScopes: string[],
+  signIn: SignIn,
   authTime: number,
 ): Promise<string> {
   const scope = oidcScopes.join(' ');
@@ -201,8 +205,9 @@ async function issueIdToken(
   token.scope = grant.getOIDCScopeFiltered(new Set(oidcScopes));
   token.mask = {};
   token.rejected = [];
-  // Outside the scope filter: how and when the user authenticated (RFC 8176 `pwd`).
-  token.set('amr', ['pwd']);
+  // Outside the scope filter: how and when the user authenticated, as the code flow's ID token says it.
+  token.set('amr', [...signIn.amr]);
+  if (signIn.acr !== undefined) token.set('acr', signIn.acr);
   token.set('auth_time', authTime);
   return token.issue({ use: 'idtoken' });
 }

@@ -10,7 +10,7 @@ import { loginKeysFor } from '../modules/users/login-keys.ts';
 import { countIssuedTokens } from '../ops/metrics.ts';
 import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import { answerDatabaseOutagesWith503 } from './database-outage.ts';
-import { answerUnknownRoutes } from './provider-pages.ts';
+import { answerUnknownRoutes } from './unknown-routes.ts';
 
 export interface TenantProviderInput {
   id: string;

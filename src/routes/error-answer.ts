@@ -2,7 +2,8 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { isAppError } from '../errors.ts';
 import { databaseUnavailable, isDatabaseUnavailable } from '../db/unavailable.ts';
 import { prefersHtml } from '../http/accept.ts';
-import { PAGE_SECURITY_HEADERS, errorPage, type WayBack } from '../oidc/pages.ts';
+import { PAGE_SECURITY_HEADERS } from '../oidc/pages/layout.ts';
+import { errorPage, type WayBack } from '../oidc/pages/error.ts';
 
 /** What a client is told about a failed request, whichever form it gets it in. */
 export interface ErrorAnswer {

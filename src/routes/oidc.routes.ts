@@ -5,7 +5,7 @@ import { tenantNotFound } from '../errors.ts';
 import type { TenantContext } from '../tenancy/tenant-context.ts';
 import { deleteExpiredPayloads } from '../oidc/adapter.ts';
 import { presentRequestToProvider } from '../http/forwarded-headers.ts';
-import { PAGE_SECURITY_HEADERS } from '../oidc/pages.ts';
+import { PAGE_SECURITY_HEADERS } from '../oidc/pages/layout.ts';
 import { deleteOldLoginAttempts } from '../modules/users/login-throttle.ts';
 import { capturePublicResponse, publicResponseKey, sendCachedPublicResponse } from '../oidc/public-metadata-cache.ts';
 
@@ -99,7 +99,7 @@ export async function oidcRoutes(app: FastifyInstance): Promise<void> {
       await serveWithProvider(app, served, request, reply, tenantId, path, { cacheable });
     });
 
-    // The tenant's root without its slash: the same answer as `/t/<id>/` (provider-pages.ts).
+    // The tenant's root without its slash: the same answer as `/t/<id>/` (oidc/unknown-routes.ts).
     scope.get('/t/:tenant', async (request, reply) => {
       await serveWithProvider(app, served, request, reply, tenantParam(request), providerPathOf(request.url, tenantParam(request)));
     });

@@ -1,4 +1,6 @@
 import crypto from 'node:crypto';
+import type { LoadedInteraction } from './load.ts';
+import { InteractionRefused } from './respond.ts';
 
 /**
  * The form token for one interaction: an HMAC of its uid under the tenant's cookie key. A form
@@ -14,4 +16,17 @@ export function csrfTokenValid(key: string, uid: string, presented: unknown): bo
   const expected = Buffer.from(csrfTokenFor(key, uid));
   const actual = Buffer.from(presented);
   return expected.length === actual.length && crypto.timingSafeEqual(expected, actual);
+}
+
+/** The token of the page this interaction showed, for its forms. */
+export function csrfTokenOf(interaction: LoadedInteraction): string {
+  return csrfTokenFor(interaction.csrfKey, interaction.details.uid);
+}
+
+/** Every form post of an interaction, first thing after loading it. */
+export function requireCsrf(interaction: LoadedInteraction): void {
+  const form = (interaction.request.body ?? {}) as { csrf?: unknown };
+  if (!csrfTokenValid(interaction.csrfKey, interaction.details.uid, form.csrf)) {
+    throw new InteractionRefused(403, 'The form expired or did not come from this site. Go back and try again.');
+  }
 }

@@ -1,0 +1,58 @@
+/**
+ * Server-rendered pages (this folder: one file per page, this one the frame they share): plain
+ * HTML with labelled fields and one inline stylesheet, usable with no JavaScript and with a
+ * screen reader. Every interpolated value goes through `escapeHtml`.
+ */
+export function escapeHtml(value: unknown): string {
+  return String(value ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/**
+ * Headers of every HTML page this server renders, ours and oidc-provider's alike: never framed
+ * (clickjacking a sign-in or sign-out button), no plugin or remote resource, and no script. The
+ * provider's self-submitting forms (form_post, sign-out without a session) add the hash of
+ * their one script to `script-src` themselves, which a browser then allows instead of 'none';
+ * nothing else on a page runs, 'unsafe-inline' never.
+ */
+export const PAGE_SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'x-frame-options': 'DENY',
+  'content-security-policy': "default-src 'none'; script-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+});
+
+const STYLE = `
+*{box-sizing:border-box}
+body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;background:#f4f5f7;color:#1d2330}
+main{max-width:26rem;margin:3rem auto;padding:2rem;background:#fff;border-radius:.5rem;box-shadow:0 1px 3px rgba(0,0,0,.15)}
+h1{font-size:1.4rem;margin:0 0 1rem}
+label{display:block;font-weight:600;margin:1rem 0 .25rem}
+input[type=email],input[type=password]{width:100%;padding:.6rem;border:1px solid #8a93a6;border-radius:.3rem;font:inherit}
+input:focus,button:focus{outline:3px solid #2b6cb0;outline-offset:2px}
+button{font:inherit;padding:.6rem 1rem;border-radius:.3rem;border:1px solid #1f4f85;background:#2b6cb0;color:#fff;cursor:pointer}
+button.secondary{background:#fff;color:#1f4f85}
+.actions{display:flex;gap:.75rem;margin-top:1.5rem;flex-wrap:wrap}
+.error{background:#fdecea;border:1px solid #b42318;color:#7a1a12;padding:.75rem;border-radius:.3rem}
+ul{padding-left:1.25rem}
+.muted{color:#4a5468;font-size:.9rem}
+code{font:.9em ui-monospace,SFMono-Regular,Menlo,monospace;overflow-wrap:anywhere}
+a{color:#1f4f85}
+`;
+
+export function page(title: string, body: string): string {
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>${escapeHtml(title)}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<main>
+${body}
+</main>
+</body>
+</html>`;
+}

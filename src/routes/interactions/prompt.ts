@@ -1,0 +1,18 @@
+import { showConsentPage } from './consent.ts';
+import { clientOf, displayNameOf, type LoadedInteraction } from './load.ts';
+import { showLoginPage } from './password.ts';
+import { InteractionRefused } from './respond.ts';
+
+/** The interaction's address: the page its current prompt needs, or none when consent is skipped. */
+export async function showPrompt(interaction: LoadedInteraction) {
+  const client = await clientOf(interaction);
+  const clientName = displayNameOf(interaction, client);
+  switch (interaction.details.prompt.name) {
+    case 'login':
+      return showLoginPage(interaction, clientName);
+    case 'consent':
+      return showConsentPage(interaction, client, clientName);
+    default:
+      throw new InteractionRefused(400, 'This sign-in asks for a step this server does not offer.');
+  }
+}

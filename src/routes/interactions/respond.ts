@@ -1,0 +1,19 @@
+import type { FastifyReply } from 'fastify';
+import { PAGE_SECURITY_HEADERS } from '../../oidc/pages/layout.ts';
+
+/** Pages must not be cached, framed or allowed to load anything but their inline style. */
+export function sendPage(reply: FastifyReply, status: number, html: string): FastifyReply {
+  return reply.status(status).headers(PAGE_SECURITY_HEADERS).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(html);
+}
+
+/**
+ * A step that cannot go on throws this; the route table's error handler shows the message on a
+ * page with the status, so every step refuses the same way.
+ */
+export class InteractionRefused extends Error {
+  readonly status: number;
+  constructor(status: number, message: string) {
+    super(message);
+    this.status = status;
+  }
+}
