@@ -21,7 +21,7 @@ import { onMailAnnounced } from '../modules/mail/mail.service.ts';
  * A tenant's database is opened only when it has mail, so 10,000 quiet tenants cost nothing.
  */
 
-/** Backoff: 30 s doubling up to an hour; 15 attempts span about nine hours of SMTP trouble. */
+/** Backoff: 30 s doubling up to an hour; 15 attempts span about eight hours of SMTP trouble. */
 export const MAX_ATTEMPTS = 15;
 export const retryDelaySeconds = (attempt: number) => Math.min(3600, 30 * 2 ** Math.max(0, attempt - 1));
 
@@ -231,6 +231,8 @@ export function startMailSender(platform: Platform, options: MailSenderOptions):
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let wanted = false;
+  // A platform database that is away fails every pass: one line when that starts, one when it ends.
+  let failing = false;
 
   const pass = () => {
     if (stopped) return;
@@ -244,8 +246,13 @@ export function startMailSender(platform: Platform, options: MailSenderOptions):
         const result = await deliverDueMail(platform, delivery);
         more = result.more && !result.unreachable;
       }
+      if (failing) platform.log.info('mail sender passes work again');
+      failing = false;
     })()
-      .catch((error: Error) => platform.log.error({ err: error.message }, 'mail sender pass failed'))
+      .catch((error: Error) => {
+        if (!failing) platform.log.error({ err: error.message }, 'mail sender pass failed; retrying every interval');
+        failing = true;
+      })
       .finally(() => {
         running = undefined;
         if (stopped) return;

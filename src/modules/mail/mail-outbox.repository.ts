@@ -36,7 +36,7 @@ export async function enqueueMail(db: Db, mail: OutgoingMail): Promise<string> {
  * racing on one outbox take disjoint rows; the lease keeps the rows theirs after the commit.
  */
 export async function claimDueMail(db: Db, options: { limit: number; leaseSeconds: number }): Promise<MailRow[]> {
-  return db
+  const claimed = await db
     .updateTable('mail_outbox')
     .set({ state: 'sending', next_attempt_at: sql<Date>`now() + make_interval(secs => ${options.leaseSeconds})` })
     .where('id', 'in', (eb) =>
@@ -46,12 +46,15 @@ export async function claimDueMail(db: Db, options: { limit: number; leaseSecond
         .where('state', 'in', ['queued', 'sending'])
         .where('next_attempt_at', '<=', sql<Date>`now()`)
         .orderBy('next_attempt_at')
+        .orderBy('created_at')
         .limit(options.limit)
         .forUpdate()
         .skipLocked(),
     )
     .returningAll()
     .execute();
+  // RETURNING follows no order; mail goes out oldest first.
+  return claimed.sort((a, b) => a.created_at.getTime() - b.created_at.getTime());
 }
 
 /** Delivered (or, without SMTP, logged): the bodies go, since their links must not outlive the need. */

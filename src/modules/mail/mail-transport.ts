@@ -68,20 +68,26 @@ function smtpTransport(smtpUrl: string): MailTransport {
 
 const LINK = /https?:\/\/[^\s<>"']+/g;
 
-/** Development without a mail server: the mail's text, links first, in the log. */
-function logTransport(log: Logger): MailTransport {
+/**
+ * Development without a mail server: the mail's links and text in the log. In production the
+ * log gets who and what only: a reset or sign-in link in a log collector hands the account to
+ * whoever reads the logs.
+ */
+function logTransport(log: Logger, withContent: boolean): MailTransport {
   return {
     kind: 'log',
     async deliver(mail) {
+      const head = { tenant: mail.tenant, to: mail.to, subject: mail.subject };
+      if (!withContent) return log.warn(head, 'mail not sent: SMTP_URL is unset (its links are not logged in production)');
       const links = [...new Set(mail.text.match(LINK) ?? [])];
-      log.info({ tenant: mail.tenant, to: mail.to, subject: mail.subject, links, text: mail.text }, 'mail not sent (SMTP_URL is unset); logged instead');
+      log.info({ ...head, links, text: mail.text }, 'mail not sent (SMTP_URL is unset); logged instead');
     },
     close() {},
   };
 }
 
-export function createMailTransport(config: Pick<Config, 'smtpUrl'>, log: Logger): MailTransport {
-  return config.smtpUrl ? smtpTransport(config.smtpUrl) : logTransport(log);
+export function createMailTransport(config: Pick<Config, 'smtpUrl' | 'env'>, log: Logger): MailTransport {
+  return config.smtpUrl ? smtpTransport(config.smtpUrl) : logTransport(log, config.env !== 'production');
 }
 
 interface SmtpError {

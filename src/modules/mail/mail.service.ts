@@ -5,6 +5,7 @@ import { withTenantDatabase } from '../../platform/tenant-access.ts';
 import { parseTenantId } from '../../platform/tenant-id.ts';
 import { AppError, notFound } from '../../errors.ts';
 import { recordAuditEvent } from '../audit/audit.repository.ts';
+import { normalizeEmail } from '../users/email.ts';
 import { enqueueMail, findMail, listMail, requeueFailedMail } from './mail-outbox.repository.ts';
 import { markTenantMailDue } from './mail-due.repository.ts';
 import { checkPlaceholders, effectiveTemplate, renderMail, type MailTemplateName, type MailVariables } from './templates.ts';
@@ -25,8 +26,10 @@ import { deleteTemplateOverride, findTemplateOverride, saveTemplateOverride, typ
  * after the commit) the hourly outbox sweep finds the mail (jobs/mail-sender.ts).
  */
 export async function queueMail(trx: TenantDb, mail: { template: MailTemplateName; to: string; variables: MailVariables }): Promise<string> {
+  // One address: a string with a comma would be a list of recipients to the SMTP library.
+  const to = normalizeEmail(mail.to);
   const rendered = await renderMail(trx, mail.template, mail.variables);
-  return enqueueMail(trx, { to: mail.to, ...rendered });
+  return enqueueMail(trx, { to, ...rendered });
 }
 
 type Listener = () => void;

@@ -5,7 +5,9 @@ import { claimDueMail, enqueueMail, markMailFailed, requeueFailedMail } from '..
 import { claimDueTenants, markTenantMailDue, settleDueTenant } from '../../../src/modules/mail/mail-due.repository.ts';
 import { findTenant } from '../../../src/platform/tenants.repository.ts';
 import { clusterUrl } from '../../support/platform.ts';
-import { startMailTestBed, type MailTestBed } from '../../support/mail.ts';
+import { startMailTestBed, variablesFor, type MailTestBed } from '../../support/mail.ts';
+import { queueMail } from '../../../src/modules/mail/mail.service.ts';
+import { isAppError } from '../../../src/errors.ts';
 
 let bed: MailTestBed;
 beforeAll(async () => {
@@ -29,6 +31,15 @@ describe('the tenant outbox', () => {
     const id = await db.transaction().execute((trx) => enqueueMail(trx, mail('committed@tx.test')));
     const rows = await db.selectFrom('mail_outbox').select(['id', 'to_address', 'state', 'attempts']).execute();
     expect(rows).toEqual([{ id, to_address: 'committed@tx.test', state: 'queued', attempts: 0 }]);
+  });
+
+  it('takes one recipient address per mail, never a list', async () => {
+    const { db } = await bed.tenant('outbox-to');
+    for (const to of ['ann@to.test, eve@evil.test', 'Ann <ann@to.test>', 'not an address']) {
+      const error = await db.transaction().execute((trx) => queueMail(trx, { template: 'verify_email', to, variables: variablesFor('ann@to.test') })).catch((e: unknown) => e);
+      expect(isAppError(error) && error.code, to).toBe('invalid_email');
+    }
+    expect(await db.selectFrom('mail_outbox').selectAll().execute()).toEqual([]);
   });
 
   it('hands each due mail to exactly one of several senders claiming at once', async () => {

@@ -1,6 +1,41 @@
+import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import nodemailer from 'nodemailer';
-import { classifyDeliveryError, describeDeliveryError, smtpTransportOptions } from '../../../src/modules/mail/mail-transport.ts';
+import { classifyDeliveryError, createMailTransport, describeDeliveryError, smtpTransportOptions } from '../../../src/modules/mail/mail-transport.ts';
+import { createLogger } from '../../../src/logger.ts';
+
+async function loggedLines(env: 'development' | 'production'): Promise<Array<Record<string, unknown>>> {
+  const lines: Array<Record<string, unknown>> = [];
+  const capture = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(JSON.parse(String(chunk)) as Record<string, unknown>);
+      done();
+    },
+  });
+  const transport = createMailTransport({ smtpUrl: undefined, env }, createLogger({ logLevel: 'info' }, capture));
+  expect(transport.kind).toBe('log');
+  await transport.deliver({
+    tenant: 'acme',
+    from: { name: 'Acme', address: 'no-reply@acme.test' },
+    replyTo: undefined,
+    to: 'ann@acme.test',
+    subject: 'Reset your Acme password',
+    text: 'Open https://id.acme.test/t/acme/reset?token=secret-token to reset.',
+    html: '<p>…</p>',
+    messageId: '<1@acme.test>',
+  });
+  return lines;
+}
+
+describe('without SMTP_URL', () => {
+  it('logs the links in development, and only recipient and subject in production', async () => {
+    const [development] = await loggedLines('development');
+    expect(development).toMatchObject({ tenant: 'acme', to: 'ann@acme.test', links: ['https://id.acme.test/t/acme/reset?token=secret-token'] });
+    const [production] = await loggedLines('production');
+    expect(production).toMatchObject({ tenant: 'acme', to: 'ann@acme.test', subject: 'Reset your Acme password' });
+    expect(JSON.stringify(production)).not.toContain('secret-token');
+  });
+});
 
 describe('the SMTP transport', () => {
   it('requires STARTTLS on smtp:// to another machine, not to a loopback relay nor on smtps://', () => {
