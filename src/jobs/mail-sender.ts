@@ -65,7 +65,7 @@ function withDefaults(options: DeliveryOptions): Settled {
     concurrency: 4,
     batchSize: 10,
     mailsPerVisit: 200,
-    ...options,
+    ...(Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as DeliveryOptions),
   };
 }
 
@@ -108,7 +108,7 @@ async function visitTenant(platform: Platform, claim: DueTenant, options: Settle
 }
 
 /** Sends what is due in one tenant's outbox, under that tenant's sender settings read from the same database. */
-export async function sendOutbox(platform: Platform, tenant: TenantRow, db: TenantDb, options: Settled, result: PassResult): Promise<void> {
+async function sendOutbox(platform: Platform, tenant: TenantRow, db: TenantDb, options: Settled, result: PassResult): Promise<void> {
   const settings = await readMailSenderSettings(db);
   const from = { name: settings.fromName ?? tenant.display_name, address: settings.fromAddress ?? platform.config.mailFrom };
   for (let handled = 0; handled < options.mailsPerVisit && !result.unreachable; ) {
