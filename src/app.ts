@@ -12,6 +12,7 @@ import { authApiRoutes } from './routes/auth-api.routes.ts';
 import { tenantAdminRoutes } from './routes/tenant-admin/tenant-admin.routes.ts';
 import { platformTenantRoutes } from './routes/admin/tenants.routes.ts';
 import { startKeyRotationSchedule } from './jobs/key-rotation.schedule.ts';
+import { startMailSender } from './jobs/mail-sender.ts';
 
 export interface AppOptions {
   platform: Platform;
@@ -65,8 +66,10 @@ export async function buildApp({ platform }: AppOptions): Promise<FastifyInstanc
 
   // Every node takes its share of the key-rotation sweep (jobs/key-rotation.schedule.ts).
   const schedule = config.keyRotationCheckSeconds > 0 ? startKeyRotationSchedule(platform, config.keyRotationCheckSeconds) : undefined;
+  // And sends its share of the tenants' outboxes (jobs/mail-sender.ts).
+  const mailSender = config.mailSendIntervalSeconds > 0 ? startMailSender(platform, { intervalSeconds: config.mailSendIntervalSeconds }) : undefined;
   app.addHook('onClose', async () => {
-    await schedule?.stop();
+    await Promise.all([schedule?.stop(), mailSender?.stop()]);
   });
 
   app.get('/healthz', async (_request, reply) => {

@@ -44,6 +44,12 @@ export interface Config {
   readonly workers: number;
   /** Bearer token of the platform admin API (/admin); undefined ⇒ that API is switched off (404). */
   readonly adminToken: string | undefined;
+  /** smtp:// or smtps:// URL, credentials and nodemailer options included; undefined ⇒ mails are logged, not sent. */
+  readonly smtpUrl: string | undefined;
+  /** The sender address of every tenant that has not set its own (the name is the tenant's). */
+  readonly mailFrom: string;
+  /** How often each process looks for mail due in the outboxes; 0 disables its sender. */
+  readonly mailSendIntervalSeconds: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -99,6 +105,33 @@ function adminTokenFrom(env: Env): string | undefined {
   return token;
 }
 
+function smtpUrlFrom(env: Env): string | undefined {
+  const raw = env.SMTP_URL;
+  if (!raw) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  // The value carries a password: the message never repeats it.
+  if (!url || (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') || !url.hostname) {
+    throw new AppError('invalid_config', 'SMTP_URL must be smtp://user:password@host:port or smtps://user:password@host:port');
+  }
+  return raw;
+}
+
+/** A bare address: the display name of a mail is its tenant's, not the platform's. */
+const MAIL_ADDRESS = /^[^\s@<>",;]+@[^\s@<>",;]+$/;
+
+function mailFromOf(env: Env, publicUrl: string): string {
+  const address = env.MAIL_FROM?.trim() || `no-reply@${new URL(publicUrl).hostname}`;
+  if (!MAIL_ADDRESS.test(address)) {
+    throw new AppError('invalid_config', `MAIL_FROM must be a bare address such as no-reply@example.com, got "${address}"`);
+  }
+  return address;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const nodeEnv = env.NODE_ENV === 'production' ? 'production' : env.NODE_ENV === 'test' ? 'test' : 'development';
   const port = integer(env, 'PORT', 8080, 0, 65535);
@@ -144,6 +177,9 @@ export function loadConfig(env: Env = process.env): Config {
     adminPort,
     workers: integer(env, 'WORKERS', os.availableParallelism(), 1, 256),
     adminToken: adminTokenFrom(env),
+    smtpUrl: smtpUrlFrom(env),
+    mailFrom: mailFromOf(env, publicUrl),
+    mailSendIntervalSeconds: integer(env, 'MAIL_SEND_INTERVAL_SECONDS', nodeEnv === 'test' ? 0 : 5, 0, 3600),
   });
 }
 

@@ -4,6 +4,7 @@ import type { ColumnType, Generated } from 'kysely';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+type NullableText = ColumnType<string | null, string | null | undefined, string | null>;
 type Json<T = unknown> = ColumnType<T, string, string>;
 
 /** `maintenance`: its database is being swapped (move, restore); requests get 503 + Retry-After. */
@@ -49,7 +50,15 @@ export interface PlatformDatabase {
     value: Json;
     updated_at: Timestamp;
   };
+  /** Tenants that may have mail due, and from when (modules/mail/mail-due.repository.ts). */
+  mail_due_tenants: {
+    tenant_id: string;
+    due_at: Timestamp;
+    generation: ColumnType<string, string | number | undefined, string | number>;
+  };
 }
+
+export type MailState = 'queued' | 'sending' | 'sent' | 'failed' | 'logged';
 
 export interface TenantDatabase {
   settings: {
@@ -190,5 +199,28 @@ export interface TenantDatabase {
     target: string | null;
     ip: string | null;
     details: ColumnType<Record<string, unknown>, string | undefined, string>;
+  };
+  /** The transactional outbox (modules/mail/mail-outbox.repository.ts); bodies are NULL once delivered. */
+  mail_outbox: {
+    id: Generated<string>;
+    to_address: string;
+    template: string;
+    subject: string;
+    text_body: NullableText;
+    html_body: NullableText;
+    state: Generated<MailState>;
+    attempts: Generated<number>;
+    next_attempt_at: Timestamp;
+    last_error: NullableText;
+    created_at: Timestamp;
+    sent_at: NullableTimestamp;
+  };
+  /** A tenant's overrides of the built-in mail templates; NULL parts fall back to the built-in ones. */
+  mail_templates: {
+    name: string;
+    subject: NullableText;
+    text_body: NullableText;
+    html_body: NullableText;
+    updated_at: Timestamp;
   };
 }

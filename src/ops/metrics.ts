@@ -41,6 +41,39 @@ export const provisioningDuration = new client.Histogram({
   registers: [metricsRegistry],
 });
 
+/** What the outbox senders did with each mail they took (jobs/mail-sender.ts). */
+export const mailDeliveries = new client.Counter({
+  name: 'tansu_mail_deliveries_total',
+  help: 'Mails taken from tenant outboxes by outcome: sent (SMTP accepted), logged (no SMTP_URL), retried (deferred, tried again later), failed (given up)',
+  labelNames: ['outcome'] as const,
+  registers: [metricsRegistry],
+});
+
+const mailBacklogs = new Set<() => Promise<number>>();
+
+/** `read` counts the tenants with mail waiting; the gauge asks it at scrape time. */
+export function observeMailBacklog(read: () => Promise<number>): () => void {
+  mailBacklogs.add(read);
+  return () => mailBacklogs.delete(read);
+}
+
+new client.Gauge({
+  name: 'tansu_mail_tenants_waiting',
+  help: 'Tenants whose outbox holds mail not yet sent (queued, being sent or waiting to be retried)',
+  // Every worker reads the same platform table: the node's value is any one of them, not their sum.
+  aggregator: 'max',
+  registers: [metricsRegistry],
+  async collect() {
+    const [read] = mailBacklogs;
+    if (!read) return;
+    try {
+      this.set(await read());
+    } catch {
+      // The platform database is away: the scrape keeps the last value rather than a false 0.
+    }
+  },
+});
+
 /** The tenant caches of this process (one per app; tests build several). */
 /** What a tenant cache (tenancy/tenant-cache.ts) counts, read by the gauges below. */
 export interface TenantCacheStats {

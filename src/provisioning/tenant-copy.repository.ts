@@ -4,8 +4,10 @@ import type { TenantDb } from '../db/tenant-database.ts';
  * What a copy of a tenant (a backup restored under another id) must not inherit from the
  * original: everything that lets someone in without signing in again (oidc-provider's sessions,
  * grants, codes and tokens, opaque access and refresh tokens included, all in `oidc_payloads`),
- * pending invitations (their tokens would sign up at both), and the original's login activity
- * (attempts, lockouts, last sign-in). Users, clients, APIs, settings and the audit trail stay.
+ * pending invitations (their tokens would sign up at both), the original's login activity
+ * (attempts, lockouts, last sign-in), and its outbox (unsent mail carries the original's links,
+ * and would go out a second time from the copy). Users, clients, APIs, settings, mail templates
+ * and the audit trail stay.
  * Runs on the restored database before it is registered, so no request can see it half done.
  */
 export async function deleteInheritedActivity(db: TenantDb): Promise<void> {
@@ -13,6 +15,7 @@ export async function deleteInheritedActivity(db: TenantDb): Promise<void> {
     await trx.deleteFrom('oidc_payloads').execute();
     await trx.deleteFrom('invitations').execute();
     await trx.deleteFrom('login_attempts').execute();
+    await trx.deleteFrom('mail_outbox').execute();
     await trx.updateTable('users').set({ failed_login_count: 0, locked_until: null, last_login_at: null }).execute();
   });
 }

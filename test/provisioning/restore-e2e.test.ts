@@ -8,6 +8,7 @@ import { pollUntil } from '../support/eventually.ts';
 import { createTestTenant, startOidcTestBed, type OidcTestBed, type TestTenant } from '../support/oidc.ts';
 import { createClient } from '../../src/modules/clients/clients.service.ts';
 import { createInvitation } from '../../src/modules/users/invitations.service.ts';
+import { enqueueMail } from '../../src/modules/mail/mail-outbox.repository.ts';
 import { findTenant } from '../../src/platform/tenants.repository.ts';
 import { openTenantDatabase } from '../../src/db/tenant-database.ts';
 import { clusterUrl } from '../support/platform.ts';
@@ -87,6 +88,7 @@ describe('restore --as over HTTP', () => {
     expect(accessToken).toBeTruthy();
     expect(refreshToken).toBeTruthy();
     await createInvitation(tenant.db, { email: 'invitee@copy.test' }, 'test');
+    await enqueueMail(tenant.db, { to: 'invitee@copy.test', template: 'invitation', subject: 'Invited', text: 'link', html: '<p>link</p>' });
     const backup = await backupTenant(bed.platform, tenant.id, { out: path.join(dir, 'for-copy.tansu-backup') });
 
     const copyId = uniqueTenantId('restcopy');
@@ -118,9 +120,12 @@ describe('restore --as over HTTP', () => {
     const row = (await findTenant(bed.platform.db, copyId))!;
     const copyDb = openTenantDatabase(clusterUrl(), row.database_name, 1);
     try {
-      const count = async (table: 'invitations' | 'login_attempts' | 'oidc_payloads') =>
+      const count = async (table: 'invitations' | 'login_attempts' | 'oidc_payloads' | 'mail_outbox') =>
         Number((await copyDb.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
       expect(await count('invitations')).toBe(0);
+      // Unsent mail of the original (its links) is not sent again from the copy.
+      expect(await count('mail_outbox')).toBe(0);
+      expect(await tenant.db.selectFrom('mail_outbox').selectAll().execute()).toHaveLength(1);
       expect(await tenant.db.selectFrom('invitations').selectAll().execute()).toHaveLength(1);
       const payloads = await copyDb.selectFrom('oidc_payloads').select('id').execute();
       expect(payloads.map((p) => p.id)).not.toContain(accessToken);

@@ -12,6 +12,7 @@ import { userCreateCommand, userListCommand } from './user.ts';
 import { inviteCreateCommand, inviteListCommand } from './invite.ts';
 import { clientCommands } from './client.ts';
 import { apiCommands } from './api.ts';
+import { mailCommands } from './mail.ts';
 import { demoCommand } from './demo.ts';
 
 /** Every `tansu` command; the runner and `--help` read this list. One line per command file. */
@@ -37,5 +38,6 @@ export const allCommands: CommandSpec[] = [
   inviteListCommand,
   ...clientCommands,
   ...apiCommands,
+  ...mailCommands,
   demoCommand,
 ];

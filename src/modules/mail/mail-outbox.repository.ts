@@ -1,0 +1,129 @@
+import { sql, type Kysely, type Selectable } from 'kysely';
+import type { MailState, TenantDatabase } from '../../db/schema.ts';
+
+/** A tenant database or a transaction on one: enqueueMail is meant to run inside the caller's. */
+type Db = Kysely<TenantDatabase>;
+
+export type MailRow = Selectable<TenantDatabase['mail_outbox']>;
+
+export interface OutgoingMail {
+  to: string;
+  /** Which template it was rendered from (templates.ts), for operators reading the outbox. */
+  template: string;
+  subject: string;
+  text: string;
+  html: string;
+}
+
+/**
+ * Queues a mail in the tenant's outbox. Call it with the transaction of the action that causes
+ * the mail (a reset token stored, an invitation created): the mail then exists if and only if
+ * the action committed, and no SMTP outage can fail the action. After the commit, tell the
+ * senders (announceMail in mail.service.ts) so that they look at this tenant soon.
+ */
+export async function enqueueMail(db: Db, mail: OutgoingMail): Promise<string> {
+  const row = await db
+    .insertInto('mail_outbox')
+    .values({ to_address: mail.to, template: mail.template, subject: mail.subject, text_body: mail.text, html_body: mail.html })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+/**
+ * Takes up to `limit` due mails for this sender: queued ones whose time has come, and `sending`
+ * ones whose lease ran out (their sender died). Row locks with SKIP LOCKED make two senders
+ * racing on one outbox take disjoint rows; the lease keeps the rows theirs after the commit.
+ */
+export async function claimDueMail(db: Db, options: { limit: number; leaseSeconds: number }): Promise<MailRow[]> {
+  const claimed = await db
+    .updateTable('mail_outbox')
+    .set({ state: 'sending', next_attempt_at: sql<Date>`now() + make_interval(secs => ${options.leaseSeconds})` })
+    .where('id', 'in', (eb) =>
+      eb
+        .selectFrom('mail_outbox')
+        .select('id')
+        .where('state', 'in', ['queued', 'sending'])
+        .where('next_attempt_at', '<=', sql<Date>`now()`)
+        .orderBy('next_attempt_at')
+        .orderBy('created_at')
+        .limit(options.limit)
+        .forUpdate()
+        .skipLocked(),
+    )
+    .returningAll()
+    .execute();
+  // RETURNING follows no order; mail goes out oldest first.
+  return claimed.sort((a, b) => a.created_at.getTime() - b.created_at.getTime());
+}
+
+/** Delivered (or, without SMTP, logged): the bodies go, since their links must not outlive the need. */
+export async function markMailDelivered(db: Db, id: string, state: 'sent' | 'logged'): Promise<void> {
+  await db
+    .updateTable('mail_outbox')
+    .set({ state, sent_at: sql<Date>`now()`, text_body: null, html_body: null, last_error: null })
+    .where('id', '=', id)
+    .execute();
+}
+
+/** A failed attempt that will be tried again `delaySeconds` from now. */
+export async function scheduleMailRetry(db: Db, id: string, attempts: number, error: string, delaySeconds: number): Promise<void> {
+  await db
+    .updateTable('mail_outbox')
+    .set({ state: 'queued', attempts, last_error: error, next_attempt_at: sql<Date>`now() + make_interval(secs => ${delaySeconds})` })
+    .where('id', '=', id)
+    .execute();
+}
+
+/** Given up: stays in the outbox, bodies included, for an operator to read and retry. */
+export async function markMailFailed(db: Db, id: string, attempts: number, error: string): Promise<void> {
+  await db.updateTable('mail_outbox').set({ state: 'failed', attempts, last_error: error }).where('id', '=', id).execute();
+}
+
+/** Claimed mails this sender did not try (the SMTP server went away): queued again, no attempt counted. */
+export async function releaseMail(db: Db, ids: readonly string[], delaySeconds: number): Promise<void> {
+  if (ids.length === 0) return;
+  await db
+    .updateTable('mail_outbox')
+    .set({ state: 'queued', next_attempt_at: sql<Date>`now() + make_interval(secs => ${delaySeconds})` })
+    .where('id', 'in', ids)
+    .where('state', '=', 'sending')
+    .execute();
+}
+
+/** When this outbox next needs a sender (a lease's end counts: its sender may be gone); null when nothing is pending. */
+export async function nextMailDueAt(db: Db): Promise<Date | null> {
+  const row = await db
+    .selectFrom('mail_outbox')
+    .select((eb) => eb.fn.min('next_attempt_at').as('due_at'))
+    .where('state', 'in', ['queued', 'sending'])
+    .executeTakeFirst();
+  return row?.due_at ? new Date(row.due_at) : null;
+}
+
+/** Newest first, without the bodies. */
+export async function listMail(db: Db, filter: { state?: MailState; limit: number }) {
+  let query = db
+    .selectFrom('mail_outbox')
+    .select(['id', 'to_address', 'template', 'subject', 'state', 'attempts', 'next_attempt_at', 'last_error', 'created_at', 'sent_at'])
+    .orderBy('created_at', 'desc')
+    .orderBy('id')
+    .limit(filter.limit);
+  if (filter.state) query = query.where('state', '=', filter.state);
+  return query.execute();
+}
+
+export function findMail(db: Db, id: string) {
+  return db.selectFrom('mail_outbox').select(['id', 'state']).where('id', '=', id).executeTakeFirst();
+}
+
+/** A failed mail queued again with a fresh count of attempts; undefined unless it was `failed`. */
+export async function requeueFailedMail(db: Db, id: string): Promise<MailRow | undefined> {
+  return db
+    .updateTable('mail_outbox')
+    .set({ state: 'queued', attempts: 0, last_error: null, next_attempt_at: sql<Date>`now()` })
+    .where('id', '=', id)
+    .where('state', '=', 'failed')
+    .returningAll()
+    .executeTakeFirst();
+}

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.ts';
+import { isAppError } from '../src/errors.ts';
+
+const base = { NODE_ENV: 'test', PUBLIC_URL: 'https://id.example.com' };
+
+function configError(env: Record<string, string>): string {
+  try {
+    loadConfig({ ...base, ...env });
+  } catch (error) {
+    if (isAppError(error) && error.code === 'invalid_config') return error.message;
+    throw error;
+  }
+  throw new Error('loadConfig accepted it');
+}
+
+describe('mail configuration', () => {
+  it('sends nothing over SMTP without SMTP_URL, from no-reply at the public host, with no sender in tests', () => {
+    const config = loadConfig(base);
+    expect(config.smtpUrl).toBeUndefined();
+    expect(config.mailFrom).toBe('no-reply@id.example.com');
+    expect(config.mailSendIntervalSeconds).toBe(0);
+    expect(loadConfig({ PUBLIC_URL: 'https://id.example.com' }).mailSendIntervalSeconds).toBe(5);
+  });
+
+  it('takes smtp:// and smtps:// URLs, MAIL_FROM and the interval as given', () => {
+    const config = loadConfig({ ...base, SMTP_URL: 'smtps://user:secret@smtp.example.com:465', MAIL_FROM: 'id@example.com', MAIL_SEND_INTERVAL_SECONDS: '2' });
+    expect(config).toMatchObject({ smtpUrl: 'smtps://user:secret@smtp.example.com:465', mailFrom: 'id@example.com', mailSendIntervalSeconds: 2 });
+  });
+
+  it('refuses an SMTP_URL that is no SMTP URL without repeating its password', () => {
+    for (const url of ['https://user:hunter2@smtp.example.com', 'smtp:hunter2', 'not a url hunter2']) {
+      const message = configError({ SMTP_URL: url });
+      expect(message).toContain('SMTP_URL must be smtp://');
+      expect(message).not.toContain('hunter2');
+    }
+  });
+
+  it('refuses a MAIL_FROM that is not a bare address', () => {
+    for (const from of ['Acme <id@example.com>', 'example.com', 'a@b@c', 'id@example.com, other@example.com']) {
+      expect(configError({ MAIL_FROM: from })).toContain('MAIL_FROM must be a bare address');
+    }
+  });
+});
