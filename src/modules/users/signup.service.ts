@@ -8,7 +8,8 @@ import { grantRoles, insertUserIfNew } from './users.repository.ts';
 import { checkDisplayName, checkPassword } from './users.service.ts';
 import { redeemInvitation } from './invitations.service.ts';
 import type { TenantLoginKeys } from './login-keys.ts';
-import { failuresFromIp, identifierHash, recordAttempt, secondsUntil, settleAttempt, signupsFromIp, throttleState } from './login-throttle.ts';
+import { failuresFromIp, identifierHash, secondsUntil, signupsFromIp, throttleState } from './login-throttle.ts';
+import { recordAttempt, settleAttempt } from './login-attempts.repository.ts';
 
 export interface SignupRequest {
   email: unknown;
