@@ -3,8 +3,8 @@ import type { Platform } from '../platform/platform.ts';
 import { listTenants } from '../platform/tenants.repository.ts';
 import { withTenantDatabase } from '../platform/tenant-access.ts';
 import { publishTenantChange } from '../platform/notifications.ts';
-import { ensureNextKey, readRotationPolicy, removeUnpublishedKeys, rotateSigningKeys, type RotateOptions, type RotationOutcome, type RotationPolicy } from '../modules/keys/key-rotation.ts';
-import { listSigningKeys, type SigningKeyRow } from '../modules/keys/signing-keys.ts';
+import { ensureNextKey, rotateSigningKeys } from '../modules/keys/key-rotation.ts';
+import { removeUnpublishedKeys } from '../modules/keys/signing-keys.repository.ts';
 import { deleteExpiredPayloads } from '../oidc/adapter.ts';
 import { deleteOldLoginAttempts } from '../modules/users/login-throttle.ts';
 

@@ -2,7 +2,7 @@ import type { Platform } from '../../platform/platform.ts';
 import { withTenantDatabase } from '../../platform/tenant-access.ts';
 import { publishTenantChange } from '../../platform/notifications.ts';
 import { readRotationPolicy, rotateSigningKeys, type RotateOptions, type RotationOutcome, type RotationPolicy } from './key-rotation.ts';
-import { listSigningKeys, type SigningKeyRow } from './signing-keys.ts';
+import { listSigningKeys, type SigningKeyRow } from './signing-keys.repository.ts';
 
 /** `tansu keys rotate`: rotate now and tell every node to rebuild the tenant's provider. */
 export async function rotateTenantKeys(platform: Platform, id: string, options: RotateOptions = {}): Promise<RotationOutcome> {
