@@ -10,6 +10,7 @@ import type Provider from 'oidc-provider';
 import { createTenantProvider } from '../oidc/provider.ts';
 import { loadPublishedKeySet, type PublishedKeySet } from '../modules/keys/signing-keys.ts';
 import { tenantConnectionBudget } from './tenant-connections.ts';
+import { tenantScope, type TenantScope } from '../platform/tenant-scope.ts';
 
 /** Everything a request needs to serve one tenant; built once per node and cached (DESIGN §3). */
 export interface TenantContext extends Disposable {
@@ -19,6 +20,8 @@ export interface TenantContext extends Disposable {
   readonly clusterUrl: string;
   /** Kysely over the tenant's own small pool, logged in as the tenant's role: it cannot reach another tenant's database. */
   readonly db: TenantDb;
+  /** What the tenant-level services take (modules/*): the same id and pool, and how to announce a change. */
+  readonly scope: TenantScope;
   /** The tenant's own oidc-provider: its keys, its adapter, its users (src/oidc/provider.ts). */
   readonly provider: Provider;
   /** When a retired key's grace period ends: the provider must not publish it past then, so the cache drops the context. */
@@ -67,6 +70,7 @@ export async function buildTenantContext(platform: Platform, rawId: string): Pro
     issuer,
     clusterUrl,
     db,
+    scope: tenantScope(platform, row.id as TenantId, db),
     provider,
     expiresAt: keys.changesAt,
     async close() {

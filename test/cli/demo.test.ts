@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uniqueTenantId } from '../support/platform.ts';
 import { startOidcTestBed, type OidcTestBed } from '../support/oidc.ts';
 import { signIn, startAuthorization, TestBrowser } from '../support/browser.ts';
-import { withTenantDatabase } from '../../src/platform/tenant-access.ts';
+import { withTenantScope } from '../../src/platform/tenant-access.ts';
 import { listTenantClients } from '../../src/modules/clients/clients.service.ts';
 import { cliEnv, runTansu } from '../support/cli.ts';
 import type { Demo } from '../../src/provisioning/demo.ts';
@@ -52,7 +52,7 @@ describe('tansu demo', () => {
     expect(again.stdout).toContain('<client_secret>');
     expect(again.stdout).not.toContain(demo.backend.clientSecret!);
     expect(again.stdout).not.toContain(demo.user.password!);
-    const clients = await withTenantDatabase(bed.platform, id, (db) => listTenantClients({ id, db }));
+    const clients = await withTenantScope(bed.platform, id, (scope) => listTenantClients(scope));
     expect(clients).toHaveLength(2);
   });
 

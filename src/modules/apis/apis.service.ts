@@ -1,14 +1,7 @@
-import type { Platform } from '../../platform/platform.ts';
-import type { TenantDb } from '../../db/tenant-database.ts';
 import { AppError, notFound, pgCode } from '../../errors.ts';
-import { publishTenantChange } from '../../platform/notifications.ts';
+import type { TenantScope } from '../../platform/tenant-scope.ts';
 import { OIDC_SCOPES } from '../clients/client-profile.ts';
 import { clearDefaultApi, deleteApi, insertApi, listApis, type ApiRow } from './apis.repository.ts';
-
-export interface TenantHandle {
-  id: string;
-  db: TenantDb;
-}
 
 export interface CreateApiInput {
   identifier: string;
@@ -42,26 +35,26 @@ function parseScopes(scopes: string[]): string[] {
 }
 
 /** Tells every node to drop the tenant's cached provider, which caches clients and APIs. */
-export function publishCatalogChange(platform: Platform, tenantId: string): Promise<void> {
-  return publishTenantChange(platform.db, { tenant: tenantId, kind: 'clients' });
+export function announceCatalogChange(scope: TenantScope): Promise<void> {
+  return scope.announce('clients');
 }
 
 /**
  * An API (resource server) of the tenant: access tokens requested for it are RFC 9068 JWTs with
  * `aud` = its identifier. At most one API is the default, used when a client names none.
  */
-export async function createApi(platform: Platform, tenant: TenantHandle, input: CreateApiInput): Promise<ApiRow> {
+export async function createApi(scope: TenantScope, input: CreateApiInput): Promise<ApiRow> {
   const identifier = parseResourceIdentifier(input.identifier);
   const scopes = parseScopes(input.scopes ?? []);
   const ttl = input.accessTokenTtl ?? 3600;
   if (!Number.isInteger(ttl) || ttl < 60 || ttl > 86_400) throw new AppError('invalid_ttl', 'the access token lifetime must be 60 to 86400 seconds');
   const name = (input.name ?? identifier).trim().slice(0, 200) || identifier;
   try {
-    const api = await tenant.db.transaction().execute(async (trx) => {
+    const api = await scope.db.transaction().execute(async (trx) => {
       if (input.isDefault) await clearDefaultApi(trx);
       return insertApi(trx, { identifier, name, scopes, is_default: input.isDefault ?? false, access_token_ttl: ttl });
     });
-    await publishCatalogChange(platform, tenant.id);
+    await announceCatalogChange(scope);
     return api;
   } catch (error) {
     if (pgCode(error) === '23505') throw new AppError('api_exists', `an API with identifier "${identifier}" already exists`, 409);
@@ -69,11 +62,11 @@ export async function createApi(platform: Platform, tenant: TenantHandle, input:
   }
 }
 
-export function listTenantApis(tenant: TenantHandle): Promise<ApiRow[]> {
-  return listApis(tenant.db);
+export function listTenantApis(scope: TenantScope): Promise<ApiRow[]> {
+  return listApis(scope.db);
 }
 
-export async function deleteTenantApi(platform: Platform, tenant: TenantHandle, identifier: string): Promise<void> {
-  if (!(await deleteApi(tenant.db, identifier))) throw notFound('api', identifier);
-  await publishCatalogChange(platform, tenant.id);
+export async function deleteTenantApi(scope: TenantScope, identifier: string): Promise<void> {
+  if (!(await deleteApi(scope.db, identifier))) throw notFound('api', identifier);
+  await announceCatalogChange(scope);
 }

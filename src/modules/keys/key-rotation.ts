@@ -1,6 +1,7 @@
 import type { TenantDb } from '../../db/tenant-database.ts';
 import type { SecretBox } from '../../crypto/secret-box.ts';
 import { AppError } from '../../errors.ts';
+import { actorText, PLATFORM_ACTOR, type Actor } from '../../platform/tenant-scope.ts';
 import { recordAuditEvent } from '../audit/audit.repository.ts';
 import { readSetting, writeSetting } from '../settings/settings.repository.ts';
 import { generateSigningKey, type GeneratedKey, type SigningAlg } from './signing-keys.ts';
@@ -62,7 +63,8 @@ export interface RotateOptions {
   graceSeconds?: number;
   /** Scheduled rotation: only rotate when the active key is older than the policy allows. */
   onlyIfDue?: boolean;
-  actor?: string;
+  /** Who rotated, for the audit log (default: the platform). */
+  actor?: Actor;
 }
 
 /** Rotates one tenant's keys; undefined when `onlyIfDue` and nothing was due. */
@@ -98,8 +100,10 @@ export async function rotateSigningKeys(db: TenantDb, tenantId: string, secrets:
     const next = await freshKey();
     await insertSigningKey(trx, next, 'next');
     const removed = await removeUnpublishedKeys(trx, now);
+    const actor = options.actor ?? PLATFORM_ACTOR;
     await recordAuditEvent(trx, {
-      actor: options.actor ?? 'platform',
+      actor: actorText(actor),
+      ip: actor.ip,
       action: 'signing_keys.rotated',
       target: promoted,
       details: { retired: active?.kid ?? null, next: next.kid, unpublishAt: unpublishAt?.toISOString() ?? null, removed },
