@@ -2,6 +2,7 @@ import type { Platform } from '../platform/platform.ts';
 import { findTenant } from '../platform/tenants.repository.ts';
 import { withTenantScope } from '../platform/tenant-access.ts';
 import { CLI_ACTOR } from '../platform/tenant-scope.ts';
+import { allPages } from '../db/page.ts';
 import { parseTenantId } from '../platform/tenant-id.ts';
 import { createTenant } from './tenants.service.ts';
 import { issuerOf } from '../platform/issuer.ts';
@@ -44,10 +45,10 @@ export async function setUpDemo(platform: Platform, rawId: string): Promise<Demo
   const email = `ada@${id}.test`;
 
   return withTenantScope(platform, id, async (scope) => {
-    const api = (await listTenantApis(scope)).find((row) => row.identifier === identifier);
+    const api = (await allPages((page) => listTenantApis(scope, page))).find((row) => row.identifier === identifier);
     if (!api) await createApi(scope, { identifier, scopes, name: 'Demo API' });
 
-    const clients = await listTenantClients(scope);
+    const clients = await allPages((page) => listTenantClients(scope, page));
     const backendRow = clients.find((row) => row.name === BACKEND_NAME);
     const backend = backendRow
       ? { created: false, clientId: backendRow.client_id }
@@ -61,7 +62,7 @@ export async function setUpDemo(platform: Platform, rawId: string): Promise<Demo
       ? webRow.client_id
       : (await createClient(scope, { name: WEB_NAME, type: 'public', redirectUris: [DEMO_REDIRECT_URI], firstParty: true })).client.client_id;
 
-    const userExists = (await listUsers(scope)).some((row) => row.email === email);
+    const userExists = (await allPages((page) => listUsers(scope, page))).some((row) => row.email === email);
     const password = userExists ? undefined : (await createUser(scope, { email, name: 'Ada Lovelace', roles: ['editor'], emailVerified: true }, CLI_ACTOR)).generatedPassword;
 
     return {

@@ -4,6 +4,7 @@ import { renderTable, shortTime } from '../table.ts';
 const services = async () => ({
   ...(await import('../../platform/tenant-access.ts')),
   ...(await import('../../modules/apis/apis.service.ts')),
+  ...(await import('../../db/page.ts')),
 });
 
 export const apiCreateCommand: CommandSpec = {
@@ -48,8 +49,8 @@ export const apiListCommand: CommandSpec = {
   summary: "List a tenant's APIs",
   async run(context) {
     const tenantId = context.args[0]!;
-    const { withTenantScope, listTenantApis } = await services();
-    const apis = await withTenantScope(context.platform, tenantId, (scope) => listTenantApis(scope));
+    const { withTenantScope, listTenantApis, allPages } = await services();
+    const apis = await withTenantScope(context.platform, tenantId, (scope) => allPages((page) => listTenantApis(scope, page)));
     const text = renderTable(apis, [
       { header: 'IDENTIFIER', value: (a) => a.identifier },
       { header: 'SCOPES', value: (a) => a.scopes.join(',') },

@@ -7,6 +7,7 @@ import type { ClientAuthMethod, ClientType } from '../../modules/clients/clients
 const services = async () => ({
   ...(await import('../../platform/tenant-access.ts')),
   ...(await import('../../modules/clients/clients.service.ts')),
+  ...(await import('../../db/page.ts')),
 });
 
 function readJwksFile(path: string | undefined): { keys: Record<string, unknown>[] } | undefined {
@@ -77,8 +78,8 @@ export const clientListCommand: CommandSpec = {
   summary: "List a tenant's clients",
   async run(context) {
     const tenantId = context.args[0]!;
-    const { withTenantScope, listTenantClients, describeClient } = await services();
-    const clients = (await withTenantScope(context.platform, tenantId, (scope) => listTenantClients(scope))).map(describeClient);
+    const { withTenantScope, listTenantClients, describeClient, allPages } = await services();
+    const clients = (await withTenantScope(context.platform, tenantId, (scope) => allPages((page) => listTenantClients(scope, page)))).map(describeClient);
     const text = renderTable(clients, [
       { header: 'CLIENT_ID', value: (c) => c.client_id },
       { header: 'NAME', value: (c) => c.name },

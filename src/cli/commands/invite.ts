@@ -6,6 +6,7 @@ const services = async () => ({
   ...(await import('../../platform/tenant-access.ts')),
   ...(await import('../../modules/users/invitations.service.ts')),
   ...(await import('../../platform/tenant-scope.ts')),
+  ...(await import('../../db/page.ts')),
 });
 
 export const inviteCreateCommand: CommandSpec = {
@@ -41,8 +42,8 @@ export const inviteListCommand: CommandSpec = {
   args: ['<tenant>'],
   summary: "List a tenant's pending (unused, unexpired) invitations",
   async run(context) {
-    const { withTenantScope, listInvitations } = await services();
-    const invitations = await withTenantScope(context.platform, context.args[0]!, (scope) => listInvitations(scope));
+    const { withTenantScope, listInvitations, allPages } = await services();
+    const invitations = await withTenantScope(context.platform, context.args[0]!, (scope) => allPages((page) => listInvitations(scope, page)));
     const header = `${'EMAIL'.padEnd(32)} ${'EXPIRES'.padEnd(24)} ROLES`;
     return { data: invitations, text: [header, ...invitations.map((i) => `${i.email.padEnd(32)} ${i.expiresAt.padEnd(24)} ${i.roles.join(',') || '-'}`)].join('\n') };
   },

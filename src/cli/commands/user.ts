@@ -6,6 +6,7 @@ const services = async () => ({
   ...(await import('../../platform/tenant-access.ts')),
   ...(await import('../../modules/users/users.service.ts')),
   ...(await import('../../platform/tenant-scope.ts')),
+  ...(await import('../../db/page.ts')),
 });
 
 export const userCreateCommand: CommandSpec = {
@@ -55,8 +56,8 @@ export const userListCommand: CommandSpec = {
   args: ['<tenant>'],
   summary: "List a tenant's users with their roles and state",
   async run(context) {
-    const { withTenantScope, listUsers } = await services();
-    const users = await withTenantScope(context.platform, context.args[0]!, (scope) => listUsers(scope));
+    const { withTenantScope, listUsers, allPages } = await services();
+    const users = await withTenantScope(context.platform, context.args[0]!, (scope) => allPages((page) => listUsers(scope, page)));
     const header = `${'EMAIL'.padEnd(32)} ${'ID'.padEnd(36)}  ${'STATE'.padEnd(8)}  ROLES`;
     return { data: users, text: [header, ...users.map(row)].join('\n') };
   },

@@ -1,4 +1,5 @@
 import { AppError, notFound, pgCode } from '../../errors.ts';
+import type { Page, PageRequest } from '../../db/page.ts';
 import type { TenantScope } from '../../platform/tenant-scope.ts';
 import { OIDC_SCOPES } from '../clients/client-profile.ts';
 import { clearDefaultApi, deleteApi, insertApi, listApis, type ApiRow } from './apis.repository.ts';
@@ -62,8 +63,9 @@ export async function createApi(scope: TenantScope, input: CreateApiInput): Prom
   }
 }
 
-export function listTenantApis(scope: TenantScope): Promise<ApiRow[]> {
-  return listApis(scope.db);
+/** A page of the tenant's APIs, by identifier. */
+export function listTenantApis(scope: TenantScope, page: PageRequest): Promise<Page<ApiRow>> {
+  return listApis(scope.db, page);
 }
 
 export async function deleteTenantApi(scope: TenantScope, identifier: string): Promise<void> {

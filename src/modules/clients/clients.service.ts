@@ -1,4 +1,5 @@
 import { AppError, notFound } from '../../errors.ts';
+import type { Page, PageRequest } from '../../db/page.ts';
 import type { TenantScope } from '../../platform/tenant-scope.ts';
 import { clientMetadataOf } from './client-metadata.ts';
 import { assertValidClientMetadata } from './client-validation.ts';
@@ -154,8 +155,9 @@ export async function createClient(scope: TenantScope, input: CreateClientInput)
   return { client, ...(secret ? { clientSecret: secret } : {}) };
 }
 
-export function listTenantClients(scope: TenantScope): Promise<ClientRow[]> {
-  return listClients(scope.db);
+/** A page of the tenant's clients, oldest first. */
+export function listTenantClients(scope: TenantScope, page: PageRequest): Promise<Page<ClientRow>> {
+  return listClients(scope.db, page);
 }
 
 export async function deleteTenantClient(scope: TenantScope, clientId: string): Promise<void> {

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import type { TenantDb } from '../../db/tenant-database.ts';
+import { mapPage, type Page, type PageRequest } from '../../db/page.ts';
 import { actorText, type Actor, type TenantScope } from '../../platform/tenant-scope.ts';
 import { AppError } from '../../errors.ts';
 import { recordAuditEvent } from '../audit/audit.repository.ts';
@@ -74,6 +75,7 @@ export function redeemInvitation(db: TenantDb, token: string, email: string): Pr
   return consumeInvitation(db, hashInvitationToken(token), email);
 }
 
-export async function listInvitations(scope: TenantScope): Promise<InvitationSummary[]> {
-  return (await listPendingInvitations(scope.db)).map(summarize);
+/** A page of the pending (unused, unexpired) invitations, oldest first. */
+export async function listInvitations(scope: TenantScope, page: PageRequest): Promise<Page<InvitationSummary>> {
+  return mapPage(await listPendingInvitations(scope.db, page), summarize);
 }

@@ -1,10 +1,11 @@
+import { mapPage, type Page, type PageRequest } from '../../db/page.ts';
 import { actorText, type Actor, type TenantScope } from '../../platform/tenant-scope.ts';
 import { AppError } from '../../errors.ts';
 import { generatePassword, hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../../crypto/passwords.ts';
 import { recordAuditEvent } from '../audit/audit.repository.ts';
 import { normalizeEmail } from './email.ts';
 import { canonicalText } from './user-text.ts';
-import { grantRoles, insertUserIfNew, listUsers as listUserRows, type UserRow, type UserWithRoles } from './users.repository.ts';
+import { grantRoles, insertUserIfNew, listUsers as listUserRows, type UserRow } from './users.repository.ts';
 
 /** What callers (CLI, APIs) see of a user: never the password hash. */
 export interface UserSummary {
@@ -103,7 +104,7 @@ export async function createUser(scope: TenantScope, input: CreateUserInput, act
   return { user: summarizeUser(user, roles), ...(input.password === undefined ? { generatedPassword: password } : {}) };
 }
 
-export async function listUsers(scope: TenantScope): Promise<UserSummary[]> {
-  const rows: UserWithRoles[] = await listUserRows(scope.db);
-  return rows.map((row) => summarizeUser(row, row.roles));
+/** A page of the tenant's users, by email. */
+export async function listUsers(scope: TenantScope, page: PageRequest): Promise<Page<UserSummary>> {
+  return mapPage(await listUserRows(scope.db, page), (row) => summarizeUser(row, row.roles));
 }

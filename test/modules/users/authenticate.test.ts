@@ -8,6 +8,7 @@ import { verifyPassword } from '../../../src/crypto/passwords.ts';
 import { shiftAttemptsBack, slowAccountDown, startUsersTestBed, type UsersTestBed } from '../../support/users.ts';
 import { TEST_ACTOR } from '../../support/scope.ts';
 import type { TenantScope } from '../../../src/platform/tenant-scope.ts';
+import { allPages } from '../../../src/db/page.ts';
 
 let bed: UsersTestBed;
 let acme: TenantScope;
@@ -108,12 +109,12 @@ describe('brute-force protection', () => {
       expect(await login(acme, 'botnet@example.test', `late guess ${extra}`, freshIp())).toMatchObject({ reason: 'invalid_credentials' });
     }
     expect(delays.at(-1)).toBe(maxSeconds);
-    expect((await listUsers(acme)).find((u) => u.email === 'botnet@example.test')!.lockedUntil).not.toBeNull();
+    expect((await allPages((page) => listUsers(acme, page))).find((u) => u.email === 'botnet@example.test')!.lockedUntil).not.toBeNull();
 
     // Once the delay has passed, the right password works: the account was never locked.
     await shiftBack(acme.db, maxSeconds + 1);
     expect((await login(acme, 'botnet@example.test', 'botnet password 1', freshIp())).ok).toBe(true);
-    expect((await listUsers(acme)).find((u) => u.email === 'botnet@example.test')!.lockedUntil).toBeNull();
+    expect((await allPages((page) => listUsers(acme, page))).find((u) => u.email === 'botnet@example.test')!.lockedUntil).toBeNull();
   });
 
   it('counts an IPv6 /64 as one address, and an IPv4-mapped address as its IPv4 address', async () => {
