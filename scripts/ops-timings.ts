@@ -19,7 +19,8 @@ import { backupTenant } from '../src/provisioning/backup.ts';
 import { restoreTenant } from '../src/provisioning/restore.ts';
 import { moveTenant } from '../src/provisioning/move.ts';
 import { rotateTenantKeys } from '../src/modules/keys/keys.service.ts';
-import { withTenantDatabase } from '../src/platform/tenant-access.ts';
+import { withTenantScope } from '../src/platform/tenant-access.ts';
+import { CLI_ACTOR } from '../src/platform/tenant-scope.ts';
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tansu-ops-timings-'));
 fs.chmodSync(work, 0o755); // the embedded server runs as `postgres` when we are root
 const port = 41_000 + Math.floor(Math.random() * 10_000);
@@ -40,7 +41,7 @@ const lap = (label: string) => {
 };
 await createTenant(platform, { id, cluster: 'main' });
 lap('create tenant');
-await withTenantDatabase(platform, id, (db) => sql`INSERT INTO users (email, password_hash) SELECT 'u' || g || '@m.test', '$argon2id$v=19$m=19456,t=2,p=1$x$y' FROM generate_series(1, ${users}) g`.execute(db));
+await withTenantScope(platform, id, ({ db }) => sql`INSERT INTO users (email, password_hash) SELECT 'u' || g || '@m.test', '$argon2id$v=19$m=19456,t=2,p=1$x$y' FROM generate_series(1, ${users}) g`.execute(db));
 lap(`insert ${users} users`);
 const backup = await backupTenant(platform, id, { out: path.join(work, `${id}.tansu-backup`) });
 lap(`backup (${backup.bytes} bytes)`);
@@ -52,7 +53,7 @@ const moved = await moveTenant(platform, id, { to: 'c2' });
 lap(`move main→c2 (503 window ${moved.unavailableMs} ms)`);
 const back = await moveTenant(platform, id, { to: 'main' });
 lap(`move c2→main (503 window ${back.unavailableMs} ms)`);
-await rotateTenantKeys(platform, id);
+await withTenantScope(platform, id, (scope) => rotateTenantKeys(scope, {}, CLI_ACTOR));
 lap('keys rotate');
 await deleteTenant(platform, id);
 await deleteTenant(platform, `${id}-copy`);

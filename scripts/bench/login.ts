@@ -22,6 +22,7 @@ import { insertUserIfNew } from '../../src/modules/users/users.repository.ts';
 import { hashPassword } from '../../src/crypto/passwords.ts';
 import { createClient } from '../../src/modules/clients/clients.service.ts';
 import type { LoginLoadResult, LoginLoadSpec } from './login-load.ts';
+import { tenantScope } from '../../src/platform/tenant-scope.ts';
 
 const DURATION = envInt('BENCH_DURATION', 15);
 const CONCURRENCY = envInt('BENCH_CONCURRENCY', 32);
@@ -85,8 +86,8 @@ const logins = await withBenchCluster(async (cluster) => {
     const row = (await findTenant(platform.db, tenantId))!;
     const db = openTenantDatabase(await platform.clusters.urlOf(row.cluster), row.database_name, 2, 'tansu-bench');
     try {
-      const tenant = { id: tenantId, db };
-      const created = await createClient(platform, tenant, { name: 'bench web', type: 'public', redirectUris: [REDIRECT_URI], firstParty: true });
+      const tenant = tenantScope(platform, parseTenantId(tenantId), db);
+      const created = await createClient(tenant, { name: 'bench web', type: 'public', redirectUris: [REDIRECT_URI], firstParty: true });
       clientId = created.client.client_id;
       await mapConcurrent(users, 4, async (user) => {
         await insertUserIfNew(db, { email: user.email, passwordHash: await hashPassword(user.password), emailVerified: true });

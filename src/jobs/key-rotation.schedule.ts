@@ -2,10 +2,10 @@ import { sql } from 'kysely';
 import type { Platform } from '../platform/platform.ts';
 import { listTenants } from '../platform/tenants.repository.ts';
 import { statusesFor } from '../platform/tenant-lifecycle.ts';
-import { withTenantDatabase } from '../platform/tenant-access.ts';
-import { publishTenantChange } from '../platform/notifications.ts';
-import { ensureNextKey, readRotationPolicy, removeUnpublishedKeys, rotateSigningKeys, type RotateOptions, type RotationOutcome, type RotationPolicy } from '../modules/keys/key-rotation.ts';
-import { listSigningKeys, type SigningKeyRow } from '../modules/keys/signing-keys.ts';
+import { withTenantScope } from '../platform/tenant-access.ts';
+import { SCHEDULE_ACTOR } from '../platform/tenant-scope.ts';
+import { ensureNextKey, rotateSigningKeys } from '../modules/keys/key-rotation.ts';
+import { removeUnpublishedKeys } from '../modules/keys/signing-keys.repository.ts';
 import { deleteExpiredPayloads } from '../oidc/adapter.ts';
 import { deleteOldLoginAttempts } from '../modules/users/login-throttle.ts';
 
@@ -44,18 +44,17 @@ export async function sweepKeyRotations(platform: Platform, options: { concurren
       while (index < tenants.length) {
         const tenant = tenants[index++]!;
         try {
-          const changes = await withTenantDatabase(platform, tenant.id, async (db) => {
+          await withTenantScope(platform, tenant.id, async ({ id, db, secrets, announce }) => {
             const expired = (await deleteExpiredPayloads(db)) + (await deleteOldLoginAttempts(db));
             result.expiredRowsDeleted += expired;
-            const rotated = await rotateSigningKeys(db, tenant.id, platform.secrets, { onlyIfDue: true, actor: 'schedule' });
-            if (rotated) return ['rotated'] as const;
-            const added = await ensureNextKey(db, tenant.id, platform.secrets);
-            const pruned = await removeUnpublishedKeys(db);
-            return [...(added ? (['nextAdded'] as const) : []), ...(pruned.length > 0 ? (['pruned'] as const) : [])];
+            const rotated = await rotateSigningKeys(db, id, secrets, { onlyIfDue: true, actor: SCHEDULE_ACTOR });
+            const added = rotated ? undefined : await ensureNextKey(db, id, secrets);
+            const pruned = rotated ? [] : await removeUnpublishedKeys(db);
+            if (rotated) result.rotated.push(id);
+            if (added) result.nextAdded.push(id);
+            if (pruned.length > 0) result.pruned.push(id);
+            if (rotated || added || pruned.length > 0) await announce('keys');
           });
-          if (changes.length === 0) continue;
-          for (const change of changes) result[change].push(tenant.id);
-          await publishTenantChange(platform.db, { tenant: tenant.id, kind: 'keys' });
         } catch (error) {
           result.failed.push({ tenant: tenant.id, error: (error as Error).message });
         }

@@ -1,5 +1,6 @@
 import type { ClientMetadata } from 'oidc-provider';
 import type { TenantDb } from '../db/tenant-database.ts';
+import { allPages } from '../db/page.ts';
 import { findClient, listGrantedApis } from '../modules/clients/clients.repository.ts';
 import { listApis, type ApiRow } from '../modules/apis/apis.repository.ts';
 import { clientMetadataOf } from '../modules/clients/client-metadata.ts';
@@ -24,7 +25,8 @@ export function createTenantCatalog(db: TenantDb, issuer: string): TenantCatalog
   let apis: Promise<ApiRow[]> | undefined;
 
   const loadApis = () => {
-    apis ??= listApis(db);
+    // All of them, page by page: one query up to 200 APIs.
+    apis ??= allPages((page) => listApis(db, page));
     apis.catch(() => (apis = undefined));
     return apis;
   };

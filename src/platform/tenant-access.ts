@@ -7,6 +7,7 @@ import { parseTenantId } from './tenant-id.ts';
 import { findTenant, type TenantRow } from './tenants.repository.ts';
 import { assertTenantMay } from './tenant-lifecycle.ts';
 import { tenantRoleCredentials, withRoleCredentials } from './tenant-credentials.ts';
+import { tenantScope, type TenantScope } from './tenant-scope.ts';
 
 const warnedAdminFallback = new WeakMap<Platform, Set<string>>();
 
@@ -34,15 +35,18 @@ export async function openTenantPool(platform: Platform, tenant: TenantRow, max:
   return openTenantDatabase(await tenantServingUrl(platform, tenant), tenant.database_name, max, applicationName, budget);
 }
 
-/** Runs `work` on a short-lived one-connection pool to a tenant's database, as the tenant's role. */
-export async function withTenantDatabase<T>(platform: Platform, rawId: string, work: (db: TenantDb) => Promise<T>): Promise<T> {
+/**
+ * Runs `work` with a scope on a short-lived one-connection pool to a tenant's database, as the
+ * tenant's role: how the CLI and the schedule reach one tenant.
+ */
+export async function withTenantScope<T>(platform: Platform, rawId: string, work: (scope: TenantScope) => Promise<T>): Promise<T> {
   const id = parseTenantId(rawId);
   const tenant = await findTenant(platform.db, id);
   if (!tenant) throw tenantNotFound(id);
   assertTenantMay(tenant, 'command');
   const db = await openTenantPool(platform, tenant, 1, 'tansu-admin');
   try {
-    return await work(db);
+    return await work(tenantScope(platform, id, db));
   } finally {
     await db.destroy();
   }

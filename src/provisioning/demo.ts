@@ -1,7 +1,9 @@
 import type { Platform } from '../platform/platform.ts';
 import { findTenant } from '../platform/tenants.repository.ts';
 import { tenantMay } from '../platform/tenant-lifecycle.ts';
-import { withTenantDatabase } from '../platform/tenant-access.ts';
+import { withTenantScope } from '../platform/tenant-access.ts';
+import { CLI_ACTOR } from '../platform/tenant-scope.ts';
+import { allPages } from '../db/page.ts';
 import { parseTenantId } from '../platform/tenant-id.ts';
 import { createTenant } from './tenants.service.ts';
 import { issuerOf } from '../platform/issuer.ts';
@@ -43,16 +45,15 @@ export async function setUpDemo(platform: Platform, rawId: string): Promise<Demo
   const scopes = [`${id}:read`, `${id}:write`];
   const email = `ada@${id}.test`;
 
-  return withTenantDatabase(platform, id, async (db) => {
-    const tenant = { id, db };
-    const api = (await listTenantApis(tenant)).find((row) => row.identifier === identifier);
-    if (!api) await createApi(platform, tenant, { identifier, scopes, name: 'Demo API' });
+  return withTenantScope(platform, id, async (scope) => {
+    const api = (await allPages((page) => listTenantApis(scope, page))).find((row) => row.identifier === identifier);
+    if (!api) await createApi(scope, { identifier, scopes, name: 'Demo API' });
 
-    const clients = await listTenantClients(tenant);
+    const clients = await allPages((page) => listTenantClients(scope, page));
     const backendRow = clients.find((row) => row.name === BACKEND_NAME);
     const backend = backendRow
       ? { created: false, clientId: backendRow.client_id }
-      : await createClient(platform, tenant, { name: BACKEND_NAME, type: 'confidential', grantTypes: ['client_credentials'], resources: [identifier] }).then((made) => ({
+      : await createClient(scope, { name: BACKEND_NAME, type: 'confidential', grantTypes: ['client_credentials'], resources: [identifier] }).then((made) => ({
           created: true,
           clientId: made.client.client_id,
           clientSecret: made.clientSecret,
@@ -60,10 +61,10 @@ export async function setUpDemo(platform: Platform, rawId: string): Promise<Demo
     const webRow = clients.find((row) => row.name === WEB_NAME);
     const webClientId = webRow
       ? webRow.client_id
-      : (await createClient(platform, tenant, { name: WEB_NAME, type: 'public', redirectUris: [DEMO_REDIRECT_URI], firstParty: true })).client.client_id;
+      : (await createClient(scope, { name: WEB_NAME, type: 'public', redirectUris: [DEMO_REDIRECT_URI], firstParty: true })).client.client_id;
 
-    const userExists = (await listUsers(db)).some((row) => row.email === email);
-    const password = userExists ? undefined : (await createUser(db, { email, name: 'Ada Lovelace', roles: ['editor'], emailVerified: true }, 'cli')).generatedPassword;
+    const userExists = (await allPages((page) => listUsers(scope, page))).some((row) => row.email === email);
+    const password = userExists ? undefined : (await createUser(scope, { email, name: 'Ada Lovelace', roles: ['editor'], emailVerified: true }, CLI_ACTOR)).generatedPassword;
 
     return {
       tenant: { created: tenantCreated, id, issuer: issuerOf(platform, id) },

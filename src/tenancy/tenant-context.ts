@@ -12,6 +12,7 @@ import type { JWK } from 'jose';
 import { createTenantProvider } from '../oidc/provider.ts';
 import { loadPublishedKeySet, type PublishedKeySet } from '../modules/keys/signing-keys.ts';
 import { tenantConnectionBudget } from './tenant-connections.ts';
+import { tenantScope, type TenantScope } from '../platform/tenant-scope.ts';
 
 /** Everything a request needs to serve one tenant; built once per node and cached (DESIGN §3). */
 export interface TenantContext extends Disposable {
@@ -21,6 +22,8 @@ export interface TenantContext extends Disposable {
   readonly clusterUrl: string;
   /** Kysely over the tenant's own small pool, logged in as the tenant's role: it cannot reach another tenant's database. */
   readonly db: TenantDb;
+  /** What the tenant-level services take (modules/*): the same id and pool, and how to announce a change. */
+  readonly scope: TenantScope;
   /** The tenant's own oidc-provider: its keys, its adapter, its users (src/oidc/provider.ts). */
   readonly provider: Provider;
   /** The public keys the tenant publishes (its JWKS): its own tokens are verified against these, never another tenant's. */
@@ -64,6 +67,7 @@ export async function buildTenantContext(platform: Platform, rawId: string): Pro
     issuer,
     clusterUrl,
     db,
+    scope: tenantScope(platform, row.id as TenantId, db),
     provider,
     publicJwks: keys.publicJwks,
     expiresAt: keys.changesAt,

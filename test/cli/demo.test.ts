@@ -3,10 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uniqueTenantId } from '../support/platform.ts';
 import { startOidcTestBed, type OidcTestBed } from '../support/oidc.ts';
 import { signIn, startAuthorization, TestBrowser } from '../support/browser.ts';
-import { withTenantDatabase } from '../../src/platform/tenant-access.ts';
+import { withTenantScope } from '../../src/platform/tenant-access.ts';
 import { listTenantClients } from '../../src/modules/clients/clients.service.ts';
 import { cliEnv, runTansu } from '../support/cli.ts';
 import type { Demo } from '../../src/provisioning/demo.ts';
+import { allPages } from '../../src/db/page.ts';
 
 /** `tansu demo`, run as a newcomer would, then used: a machine token and a user sign-in. */
 let bed: OidcTestBed;
@@ -52,7 +53,7 @@ describe('tansu demo', () => {
     expect(again.stdout).toContain('<client_secret>');
     expect(again.stdout).not.toContain(demo.backend.clientSecret!);
     expect(again.stdout).not.toContain(demo.user.password!);
-    const clients = await withTenantDatabase(bed.platform, id, (db) => listTenantClients({ id, db }));
+    const clients = await withTenantScope(bed.platform, id, (scope) => allPages((page) => listTenantClients(scope, page)));
     expect(clients).toHaveLength(2);
   });
 

@@ -8,6 +8,7 @@ import { createApi } from '../../src/modules/apis/apis.service.ts';
 import { rotateTenantKeys } from '../../src/modules/keys/keys.service.ts';
 import { sweepKeyRotations } from '../../src/jobs/key-rotation.schedule.ts';
 import { listenForTenantChanges, type TenantChange } from '../../src/platform/notifications.ts';
+import { TEST_ACTOR } from '../support/scope.ts';
 
 let bed: OidcTestBed;
 let tenant: TestTenant;
@@ -17,8 +18,8 @@ const api = 'https://api.rotation.test';
 beforeAll(async () => {
   bed = await startOidcTestBed(2);
   tenant = await createTestTenant(bed, uniqueTenantId('rote2e'));
-  await createApi(bed.platform, tenant, { identifier: api, scopes: ['read'] });
-  const { client, clientSecret } = await createClient(bed.platform, tenant, { name: 'svc', type: 'confidential', grantTypes: ['client_credentials'], resources: [api] });
+  await createApi(tenant, { identifier: api, scopes: ['read'] });
+  const { client, clientSecret } = await createClient(tenant, { name: 'svc', type: 'confidential', grantTypes: ['client_credentials'], resources: [api] });
   credentials = Buffer.from(`${client.client_id}:${clientSecret}`).toString('base64');
 });
 afterAll(async () => {
@@ -54,7 +55,7 @@ describe('signing key rotation through the token endpoint and JWKS, on two nodes
     const oldKid = decodeProtectedHeader(oldToken).kid!;
     expect(await tokenFrom(node1).then((t) => decodeProtectedHeader(t).kid)).toBe(oldKid);
 
-    const rotation = await rotateTenantKeys(bed.platform, tenant.id);
+    const rotation = await rotateTenantKeys(tenant, {}, TEST_ACTOR);
     expect(before).toContain(rotation.activated); // the new signing key was already published
     for (const node of [node0, node1]) await eventually(async () => (await kids(node)).includes(rotation.next));
 
@@ -80,7 +81,7 @@ describe('signing key rotation through the token endpoint and JWKS, on two nodes
     const listener = listenForTenantChanges(bed.platform.platformUrl, (c) => c.tenant === other.id && changes.push(c), () => {}, bed.platform.log);
     await listener.ready;
     try {
-      const rotation = await rotateTenantKeys(bed.platform, other.id, { graceSeconds: 8 });
+      const rotation = await rotateTenantKeys(other, { graceSeconds: 8 }, TEST_ACTOR);
       // The rotation's own notification: every node rebuilds and still publishes the retired key.
       for (const node of nodes) await eventually(async () => (await kids(node, other.id)).includes(rotation.next));
       expect(Date.now()).toBeLessThan(rotation.unpublishAt!.getTime());

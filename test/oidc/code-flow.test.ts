@@ -19,17 +19,17 @@ let other: oidc.Configuration;
 beforeAll(async () => {
   bed = await startOidcTestBed();
   acme = await createTestTenant(bed, uniqueTenantId('code'));
-  await createApi(bed.platform, acme, { identifier: 'https://api.code.test', scopes: ['notes:read'] });
-  const { client } = await createClient(bed.platform, acme, {
+  await createApi(acme, { identifier: 'https://api.code.test', scopes: ['notes:read'] });
+  const { client } = await createClient(acme, {
     name: 'Notes SPA',
     type: 'public',
     redirectUris: [REDIRECT_URI],
     postLogoutRedirectUris: [POST_LOGOUT_URI],
   });
-  const rs = await createClient(bed.platform, acme, { name: 'notes-api', type: 'confidential', grantTypes: ['client_credentials'] });
+  const rs = await createClient(acme, { name: 'notes-api', type: 'confidential', grantTypes: ['client_credentials'] });
   spa = await discover(client.client_id, oidc.None());
   resourceServer = await discover(rs.client.client_id, oidc.ClientSecretBasic(rs.clientSecret!));
-  const otherApp = await createClient(bed.platform, acme, { name: 'Other SPA', type: 'public', redirectUris: [REDIRECT_URI] });
+  const otherApp = await createClient(acme, { name: 'Other SPA', type: 'public', redirectUris: [REDIRECT_URI] });
   other = await discover(otherApp.client.client_id, oidc.None());
 });
 afterAll(async () => {
@@ -235,7 +235,7 @@ describe('consent and CORS', () => {
 
 describe('first-party clients', () => {
   it('skip the consent page', async () => {
-    const { client } = await createClient(bed.platform, acme, { name: 'Acme Portal', type: 'public', redirectUris: [REDIRECT_URI], firstParty: true });
+    const { client } = await createClient(acme, { name: 'Acme Portal', type: 'public', redirectUris: [REDIRECT_URI], firstParty: true });
     const portal = await discover(client.client_id, oidc.None());
     const { tokens, trace } = await completeFlow(new TestBrowser(), portal, { prompt: 'consent' });
     expect(trace.sawLoginPage).toBe(true);

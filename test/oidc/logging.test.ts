@@ -21,9 +21,9 @@ afterAll(async () => {
 
 describe('logs', () => {
   it('carry no password, client secret, code or token, even at trace level', async () => {
-    await createApi(bed.platform, tenant, { identifier: 'https://api.logs.test', scopes: ['x'] });
-    const machine = await createClient(bed.platform, tenant, { name: 'm', type: 'confidential', authMethod: 'client_secret_post', resources: ['https://api.logs.test'] });
-    const app = await createClient(bed.platform, tenant, { name: 'app', type: 'public', redirectUris: [REDIRECT_URI], firstParty: true });
+    await createApi(tenant, { identifier: 'https://api.logs.test', scopes: ['x'] });
+    const machine = await createClient(tenant, { name: 'm', type: 'confidential', authMethod: 'client_secret_post', resources: ['https://api.logs.test'] });
+    const app = await createClient(tenant, { name: 'app', type: 'public', redirectUris: [REDIRECT_URI], firstParty: true });
     const secrets: string[] = [machine.clientSecret!, tenant.adminPassword];
 
     const machineConfig = await oidc.discovery(new URL(tenant.issuer), machine.client.client_id, undefined, oidc.ClientSecretPost(machine.clientSecret!), {

@@ -15,7 +15,7 @@ let spa: oidc.Configuration;
 beforeAll(async () => {
   bed = await startOidcTestBed();
   tenant = await createTestTenant(bed, uniqueTenantId('pages'));
-  const { client } = await createClient(bed.platform, tenant, { name: 'Pages SPA', type: 'public', redirectUris: [REDIRECT_URI], firstParty: true });
+  const { client } = await createClient(tenant, { name: 'Pages SPA', type: 'public', redirectUris: [REDIRECT_URI], firstParty: true });
   spa = await oidc.discovery(new URL(tenant.issuer), client.client_id, undefined, oidc.None(), { execute: [oidc.allowInsecureRequests] });
 });
 afterAll(async () => {

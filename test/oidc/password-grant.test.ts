@@ -8,10 +8,12 @@ import { createUser } from '../../src/modules/users/users.service.ts';
 import { createClient } from '../../src/modules/clients/clients.service.ts';
 import { THROTTLE } from '../../src/modules/users/login-throttle.ts';
 import { startUsersTestBed, type UsersTestBed } from '../support/users.ts';
+import { TEST_ACTOR } from '../support/scope.ts';
+import type { TenantScope } from '../../src/platform/tenant-scope.ts';
 
 let bed: UsersTestBed;
-let acme: { id: string; db: TenantDb };
-let globex: { id: string; db: TenantDb };
+let acme: TenantScope;
+let globex: TenantScope;
 
 interface TestClient {
   id: string;
@@ -46,8 +48,8 @@ beforeAll(async () => {
   legacy = await addClient(acme.db, 'legacy', ['password', 'refresh_token']);
   plain = await addClient(acme.db, 'plain', ['client_credentials']);
   globexLegacy = await addClient(globex.db, 'legacy', ['password', 'refresh_token']);
-  aliceId = (await createUser(acme.db, { email: 'alice@example.test', password: 'alice password 1', name: 'Alice' }, 'test')).user.id;
-  await createUser(acme.db, { email: 'locked@example.test', password: 'locked password 1' }, 'test');
+  aliceId = (await createUser(acme, { email: 'alice@example.test', password: 'alice password 1', name: 'Alice' }, TEST_ACTOR)).user.id;
+  await createUser(acme, { email: 'locked@example.test', password: 'locked password 1' }, TEST_ACTOR);
 });
 afterAll(async () => {
   await bed?.close();
@@ -146,7 +148,7 @@ describe('grant_type=password (legacy, opt-in)', () => {
     });
     expect(response.statusCode, response.body).toBe(400);
     expect(response.json()).toEqual({ error: 'unauthorized_client', error_description: 'the password grant needs a confidential client' });
-    await expect(createClient(bed.platform, acme, { name: 'mobile', type: 'public', grantTypes: ['password'] })).rejects.toMatchObject({ code: 'invalid_client_metadata' });
+    await expect(createClient(acme, { name: 'mobile', type: 'public', grantTypes: ['password'] })).rejects.toMatchObject({ code: 'invalid_client_metadata' });
   });
 
   it('issues no ID token without openid and no refresh token without offline_access', async () => {

@@ -35,7 +35,7 @@ it('builds every tenant\'s Koa context from one set of prototypes, each still bo
 });
 
 it('reads a client\'s metadata once per provider and keeps its instance, but never keeps an unknown id', async () => {
-  const { client } = await createClient(bed.platform, a, { name: 'kept', type: 'confidential', grantTypes: ['client_credentials'] });
+  const { client } = await createClient(a, { name: 'kept', type: 'confidential', grantTypes: ['client_credentials'] });
   await withProvider(a.id, async (provider) => {
     // The adapter oidc-provider reads clients through (not in its type declarations).
     const adapter = (provider.Client as unknown as { adapter: { find(id: string): Promise<unknown> } }).adapter;

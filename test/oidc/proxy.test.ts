@@ -47,7 +47,7 @@ describe.each(cases)('forwarded headers when $name', ({ env, peerTrusted }) => {
   beforeAll(async () => {
     bed = await startOidcTestBed(1, { env });
     tenant = await createTestTenant(bed, uniqueTenantId('proxy'));
-    clientId = (await createClient(bed.platform, tenant, { name: 'app', type: 'public', redirectUris: [REDIRECT_URI] })).client.client_id;
+    clientId = (await createClient(tenant, { name: 'app', type: 'public', redirectUris: [REDIRECT_URI] })).client.client_id;
   });
   afterAll(async () => {
     await bed?.close();
@@ -86,7 +86,7 @@ describe('with an https PUBLIC_URL', () => {
     // TLS ends at a proxy this node does not know: the browser still speaks https to PUBLIC_URL.
     bed = await startOidcTestBed(1, { env: { PUBLIC_URL: 'https://id.example.test' } });
     tenant = await createTestTenant(bed, uniqueTenantId('https'));
-    clientId = (await createClient(bed.platform, tenant, { name: 'app', type: 'public', redirectUris: [REDIRECT_URI] })).client.client_id;
+    clientId = (await createClient(tenant, { name: 'app', type: 'public', redirectUris: [REDIRECT_URI] })).client.client_id;
   });
   afterAll(async () => {
     await bed?.close();

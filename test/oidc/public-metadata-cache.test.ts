@@ -3,6 +3,8 @@ import { startOidcTestBed, createTestTenant, type OidcTestBed } from '../support
 import { uniqueTenantId } from '../support/platform.ts';
 import { pollUntil } from '../support/eventually.ts';
 import { rotateTenantKeys } from '../../src/modules/keys/keys.service.ts';
+import { withTenantScope } from '../../src/platform/tenant-access.ts';
+import { TEST_ACTOR } from '../support/scope.ts';
 
 let bed: OidcTestBed;
 let tenant: string;
@@ -44,7 +46,7 @@ describe('cached discovery and JWKS answers', () => {
   it('follow a key rotation: the new key is published once the provider is rebuilt', async () => {
     const kids = (body: string) => (JSON.parse(body) as { keys: { kid: string }[] }).keys.map((k) => k.kid).sort();
     const before = kids((await get(`/t/${tenant}/jwks`)).body);
-    await rotateTenantKeys(bed.platform, tenant);
+    await withTenantScope(bed.platform, tenant, (scope) => rotateTenantKeys(scope, {}, TEST_ACTOR));
     // The NOTIFY reaches the node's listener asynchronously.
     const after = await pollUntil(async () => kids((await get(`/t/${tenant}/jwks`)).body), (now) => JSON.stringify(now) !== JSON.stringify(before));
     expect(after).not.toEqual(before);

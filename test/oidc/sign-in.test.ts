@@ -24,9 +24,9 @@ beforeAll(async () => {
   tenant = await createTestTenant(bed, uniqueTenantId('signin'));
   const discover = (clientId: string, auth: oidc.ClientAuth) =>
     oidc.discovery(new URL(tenant.issuer), clientId, undefined, auth, { execute: [oidc.allowInsecureRequests] });
-  const app = await createClient(bed.platform, tenant, { name: 'Sign-in SPA', type: 'public', redirectUris: [REDIRECT_URI], firstParty: true });
+  const app = await createClient(tenant, { name: 'Sign-in SPA', type: 'public', redirectUris: [REDIRECT_URI], firstParty: true });
   spa = await discover(app.client.client_id, oidc.None());
-  const server = await createClient(bed.platform, tenant, { name: 'Legacy app', type: 'confidential', grantTypes: ['password', 'refresh_token'] });
+  const server = await createClient(tenant, { name: 'Legacy app', type: 'confidential', grantTypes: ['password', 'refresh_token'] });
   legacy = await discover(server.client.client_id, oidc.ClientSecretBasic(server.clientSecret!));
   jwks = createRemoteJWKSet(new URL(spa.serverMetadata().jwks_uri!));
 });

@@ -19,8 +19,8 @@ beforeAll(async () => {
   bed = await startOidcTestBed(2);
   [a, b] = await Promise.all([createTestTenant(bed, uniqueTenantId('once-a')), createTestTenant(bed, uniqueTenantId('once-b'))]);
   const app = { name: 'app', type: 'public' as const, redirectUris: [REDIRECT_URI], firstParty: true };
-  appA = (await createClient(bed.platform, a, app)).client.client_id;
-  appB = (await createClient(bed.platform, b, app)).client.client_id;
+  appA = (await createClient(a, app)).client.client_id;
+  appB = (await createClient(b, app)).client.client_id;
 });
 afterAll(async () => {
   await bed?.close();

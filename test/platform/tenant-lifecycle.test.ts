@@ -7,7 +7,7 @@ import {
 } from '../../src/platform/tenant-lifecycle.ts';
 import { findTenant, insertProvisioningTenant, setTenantStatus, transitionTenant } from '../../src/platform/tenants.repository.ts';
 import { tenantDatabaseName, type TenantId } from '../../src/platform/tenant-id.ts';
-import { withTenantDatabase } from '../../src/platform/tenant-access.ts';
+import { withTenantScope } from '../../src/platform/tenant-access.ts';
 import { loadServableTenant } from '../../src/tenancy/tenant-context.ts';
 import { backupTenant } from '../../src/provisioning/backup.ts';
 import { moveTenant } from '../../src/provisioning/move.ts';
@@ -142,7 +142,7 @@ describe('every operation reads its statuses from the lifecycle', () => {
   it.each(['maintenance', 'provisioning', 'deleting'] as const)('refuses commands, backup, move, suspend and resume on a %s tenant with one tenant_busy', async (status) => {
     const id = await tenantIn(status, 'busy');
     const attempts = {
-      command: () => withTenantDatabase(platform, id, async () => 'ran'),
+      command: () => withTenantScope(platform, id, async () => 'ran'),
       backup: () => backupTenant(platform, id, { out: `/nonexistent/${id}.tansu-backup` }),
       move: () => moveTenant(platform, id, { to: 'elsewhere' }),
       suspend: () => setTenantSuspended(platform, id, true),

@@ -7,7 +7,7 @@ import { migrateFleet } from '../../src/provisioning/migrate-fleet.ts';
 import { TEMPLATE_DATABASE } from '../../src/provisioning/template.ts';
 import { findTenant } from '../../src/platform/tenants.repository.ts';
 import { tenantRoleCredentials, withRoleCredentials, type RoleCredentials } from '../../src/platform/tenant-credentials.ts';
-import { withTenantDatabase } from '../../src/platform/tenant-access.ts';
+import { withTenantScope } from '../../src/platform/tenant-access.ts';
 import { buildTenantContext } from '../../src/tenancy/tenant-context.ts';
 import { tenantRoleName, type TenantId } from '../../src/platform/tenant-id.ts';
 import { databaseUrl, withMaintenanceSession } from '../../src/db/postgres.ts';
@@ -76,7 +76,7 @@ describe('tenant database roles', () => {
       await context.close();
     }
     // Tenant-level commands (users, clients, keys) go through the same role.
-    const user = await withTenantDatabase(platform, b.id, async (db) => (await sql<{ name: string }>`SELECT current_user AS name`.execute(db)).rows[0]!.name);
+    const user = await withTenantScope(platform, b.id, async ({ db }) => (await sql<{ name: string }>`SELECT current_user AS name`.execute(db)).rows[0]!.name);
     expect(user).toBe(tenantRoleName(b.id));
   });
 

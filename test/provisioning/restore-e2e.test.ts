@@ -15,6 +15,7 @@ import { clusterUrl } from '../support/platform.ts';
 import { backupTenant } from '../../src/provisioning/backup.ts';
 import { restoreTenant } from '../../src/provisioning/restore.ts';
 import { hashPassword } from '../../src/crypto/passwords.ts';
+import { TEST_ACTOR } from '../support/scope.ts';
 
 let bed: OidcTestBed;
 let tenant: TestTenant;
@@ -24,7 +25,7 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tansu-restore-e2e-'));
 beforeAll(async () => {
   bed = await startOidcTestBed();
   tenant = await createTestTenant(bed, uniqueTenantId('reste2e'));
-  const { client, clientSecret } = await createClient(bed.platform, tenant, { name: 'legacy', type: 'confidential', grantTypes: ['password', 'refresh_token'] });
+  const { client, clientSecret } = await createClient(tenant, { name: 'legacy', type: 'confidential', grantTypes: ['password', 'refresh_token'] });
   basic = Buffer.from(`${client.client_id}:${clientSecret}`).toString('base64');
 });
 afterAll(async () => {
@@ -87,7 +88,7 @@ describe('restore --as over HTTP', () => {
     const { access_token: accessToken, refresh_token: refreshToken } = issued.tokens;
     expect(accessToken).toBeTruthy();
     expect(refreshToken).toBeTruthy();
-    await createInvitation(tenant.db, { email: 'invitee@copy.test' }, 'test');
+    await createInvitation(tenant, { email: 'invitee@copy.test' }, TEST_ACTOR);
     await enqueueMail(tenant.db, { to: 'invitee@copy.test', template: 'invitation', subject: 'Invited', text: 'link', html: '<p>link</p>' });
     const backup = await backupTenant(bed.platform, tenant.id, { out: path.join(dir, 'for-copy.tansu-backup') });
 

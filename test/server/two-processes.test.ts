@@ -12,6 +12,7 @@ import { openTenantDatabase, type TenantDb } from '../../src/db/tenant-database.
 import { createClient, deleteTenantClient } from '../../src/modules/clients/clients.service.ts';
 import { createUser } from '../../src/modules/users/users.service.ts';
 import { freePort } from '../support/ports.ts';
+import { TEST_ACTOR, testScope } from '../support/scope.ts';
 
 /**
  * Two real `node src/main.ts` processes (one worker each) on one platform database, both with the
@@ -87,9 +88,9 @@ beforeAll(async () => {
   const created = await createTenant(platform, { id: tenantId });
   issuer = created.issuer;
   tenantDb = openTenantDatabase(clusterUrl(), created.tenant.database_name, 2);
-  const tenant = { id: tenantId, db: tenantDb };
-  await createUser(tenantDb, { email: EMAIL, password: PASSWORD, name: 'Robin', emailVerified: true }, 'test');
-  clientId = (await createClient(platform, tenant, { name: 'portal', type: 'public', redirectUris: [REDIRECT_URI], firstParty: true })).client.client_id;
+  const tenant = testScope(platform, tenantId, tenantDb);
+  await createUser(tenant, { email: EMAIL, password: PASSWORD, name: 'Robin', emailVerified: true }, TEST_ACTOR);
+  clientId = (await createClient(tenant, { name: 'portal', type: 'public', redirectUris: [REDIRECT_URI], firstParty: true })).client.client_id;
 
   await Promise.all([waitHealthy(a), waitHealthy(b)]);
   const discovered = await oidc.discovery(new URL(issuer), clientId, undefined, oidc.None(), { execute: [oidc.allowInsecureRequests] });
@@ -198,12 +199,12 @@ describe('two server processes on one database', () => {
     expect(await knowsClient(a, clientId)).toBe(true);
     expect(await knowsClient(b, clientId)).toBe(true);
 
-    const tenant = { id: tenantId, db: tenantDb };
-    const { client } = await createClient(platform, tenant, { name: 'late', type: 'public', redirectUris: [REDIRECT_URI] });
+    const tenant = testScope(platform, tenantId, tenantDb);
+    const { client } = await createClient(tenant, { name: 'late', type: 'public', redirectUris: [REDIRECT_URI] });
     expect(await bothWithin(SLOW_MACHINE_MS, client.client_id, true)).toBe(true);
 
     // Both processes now hold the client in their catalogs; only the NOTIFY of the deletion drops it.
-    await deleteTenantClient(platform, tenant, client.client_id);
+    await deleteTenantClient(tenant, client.client_id);
     expect(await bothWithin(SLOW_MACHINE_MS, client.client_id, false)).toBe(true);
   });
 });

@@ -9,6 +9,8 @@ import { createLogger } from '../../src/logger.ts';
 import { createTenant } from '../../src/provisioning/tenants.service.ts';
 import { openTenantDatabase, type TenantDb } from '../../src/db/tenant-database.ts';
 import { clusterUrl } from './platform.ts';
+import { testScope } from './scope.ts';
+import type { TenantScope } from '../../src/platform/tenant-scope.ts';
 
 export interface TestNode {
   /** Where this node listens (differs per node; the issuer is the first node's URL). */
@@ -81,12 +83,11 @@ export async function startOidcTestBed(nodeCount = 1, options: TestBedOptions = 
   };
 }
 
-export interface TestTenant {
-  id: string;
+/** A tenant and a scope on a direct connection to its database: what the services take. */
+export interface TestTenant extends TenantScope {
   issuer: string;
   adminEmail: string;
   adminPassword: string;
-  db: TenantDb;
 }
 
 export async function createTestTenant(bed: OidcTestBed, id: string, adminEmail = `admin@${id}.test`): Promise<TestTenant> {
@@ -94,5 +95,5 @@ export async function createTestTenant(bed: OidcTestBed, id: string, adminEmail 
   const created = await createTenant(bed.platform, { id, adminEmail, adminPassword });
   const db = openTenantDatabase(clusterUrl(), created.tenant.database_name, 2);
   bed.tenantDbs.push(db);
-  return { id, issuer: created.issuer, adminEmail, adminPassword, db };
+  return { ...testScope(bed.platform, id, db), issuer: created.issuer, adminEmail, adminPassword };
 }

@@ -5,12 +5,14 @@ import { buildApp } from '../../src/app.ts';
 import { createTenant } from '../../src/provisioning/tenants.service.ts';
 import { openTenantDatabase, type TenantDb } from '../../src/db/tenant-database.ts';
 import { clusterUrl, openTestPlatform, testConfig, uniqueTenantId, type TestPlatform } from './platform.ts';
+import { testScope } from './scope.ts';
+import type { TenantScope } from '../../src/platform/tenant-scope.ts';
 
 export interface UsersTestBed {
   platform: TestPlatform;
   app: FastifyInstance;
-  /** A tenant and a direct connection to its database, for asserting what was stored. */
-  tenant(prefix: string): Promise<{ id: string; db: TenantDb }>;
+  /** A tenant and a scope on a direct connection to its database, for asserting what was stored. */
+  tenant(prefix: string): Promise<TenantScope>;
   close(): Promise<void>;
 }
 
@@ -27,7 +29,7 @@ export async function startUsersTestBed(env: Record<string, string> = {}): Promi
       const { tenant } = await createTenant(platform, { id });
       const db = openTenantDatabase(clusterUrl(), tenant.database_name, 2);
       dbs.push(db);
-      return { id, db };
+      return testScope(platform, id, db);
     },
     async close() {
       await app.close();

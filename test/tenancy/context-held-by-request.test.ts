@@ -28,7 +28,7 @@ async function pendingAttempt(): Promise<boolean> {
 }
 
 it('finishes a password sign-in whose tenant context is dropped while the password is checked', async () => {
-  const { client } = await createClient(bed.platform, tenant, { name: 'web', type: 'public', redirectUris: [REDIRECT_URI], firstParty: true });
+  const { client } = await createClient(tenant, { name: 'web', type: 'public', redirectUris: [REDIRECT_URI], firstParty: true });
   const config = await oidc.discovery(new URL(tenant.issuer), client.client_id, undefined, oidc.None(), { execute: [oidc.allowInsecureRequests] });
   const { url: authorization } = await startAuthorization(config, { redirect_uri: REDIRECT_URI, scope: 'openid' });
   const browser = new TestBrowser();

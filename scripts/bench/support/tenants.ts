@@ -18,6 +18,8 @@ import { generateSigningKey, insertSigningKey } from '../../../src/modules/keys/
 import type { BenchCluster } from './cluster.ts';
 import type { LoadTarget } from './load.ts';
 import { progress } from './report.ts';
+import { parseTenantId } from '../../../src/platform/tenant-id.ts';
+import { tenantScope } from '../../../src/platform/tenant-scope.ts';
 
 export const BENCH_API = 'https://api.bench.test';
 
@@ -79,13 +81,13 @@ export async function benchClient(platform: Platform, id: string): Promise<Bench
   if (!row) throw new Error(`tenant ${id} is missing`);
   const db = openTenantDatabase(await platform.clusters.urlOf(row.cluster), row.database_name, 1, 'tansu-bench');
   try {
-    const tenant = { id, db };
+    const tenant = tenantScope(platform, parseTenantId(id), db);
     try {
-      await createApi(platform, tenant, { identifier: BENCH_API, scopes: ['read', 'write'], isDefault: true });
+      await createApi(tenant, { identifier: BENCH_API, scopes: ['read', 'write'], isDefault: true });
     } catch (error) {
       if (!isAppError(error) || error.code !== 'api_exists') throw error;
     }
-    const created = await createClient(platform, tenant, { name: 'bench', type: 'confidential', grantTypes: ['client_credentials'], resources: [BENCH_API] });
+    const created = await createClient(tenant, { name: 'bench', type: 'confidential', grantTypes: ['client_credentials'], resources: [BENCH_API] });
     return { id, clientId: created.client.client_id, clientSecret: created.clientSecret! };
   } finally {
     await db.destroy();

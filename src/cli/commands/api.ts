@@ -1,7 +1,11 @@
 import { UsageError, listOption, stringOption, type CommandSpec } from '../command.ts';
 import { renderTable, shortTime } from '../table.ts';
 /** The services, loaded only when a command runs: `tansu --help` must not pay for the database layer. */
-const services = async () => ({ ...(await import('../../platform/tenant-access.ts')), ...(await import('../../modules/apis/apis.service.ts')) });
+const services = async () => ({
+  ...(await import('../../platform/tenant-access.ts')),
+  ...(await import('../../modules/apis/apis.service.ts')),
+  ...(await import('../../db/page.ts')),
+});
 
 export const apiCreateCommand: CommandSpec = {
   path: ['api', 'create'],
@@ -22,9 +26,9 @@ export const apiCreateCommand: CommandSpec = {
     const { options } = context;
     const tenantId = context.args[0]!;
     const ttl = stringOption(options, 'ttl');
-    const { withTenantDatabase, createApi } = await services();
-    const api = await withTenantDatabase(context.platform, tenantId, (db) =>
-      createApi(context.platform, { id: tenantId, db }, {
+    const { withTenantScope, createApi } = await services();
+    const api = await withTenantScope(context.platform, tenantId, (scope) =>
+      createApi(scope, {
         identifier: stringOption(options, 'identifier')!,
         scopes: listOption(options, 'scopes'),
         name: stringOption(options, 'name'),
@@ -45,8 +49,8 @@ export const apiListCommand: CommandSpec = {
   summary: "List a tenant's APIs",
   async run(context) {
     const tenantId = context.args[0]!;
-    const { withTenantDatabase, listTenantApis } = await services();
-    const apis = await withTenantDatabase(context.platform, tenantId, (db) => listTenantApis({ id: tenantId, db }));
+    const { withTenantScope, listTenantApis, allPages } = await services();
+    const apis = await withTenantScope(context.platform, tenantId, (scope) => allPages((page) => listTenantApis(scope, page)));
     const text = renderTable(apis, [
       { header: 'IDENTIFIER', value: (a) => a.identifier },
       { header: 'SCOPES', value: (a) => a.scopes.join(',') },
@@ -64,8 +68,8 @@ export const apiDeleteCommand: CommandSpec = {
   summary: 'Delete an API; new tokens for it are refused at once',
   async run(context) {
     const [tenantId, identifier] = context.args as [string, string];
-    const { withTenantDatabase, deleteTenantApi } = await services();
-    await withTenantDatabase(context.platform, tenantId, (db) => deleteTenantApi(context.platform, { id: tenantId, db }, identifier));
+    const { withTenantScope, deleteTenantApi } = await services();
+    await withTenantScope(context.platform, tenantId, (scope) => deleteTenantApi(scope, identifier));
     return { data: { deleted: identifier }, text: `deleted API ${identifier}` };
   },
 };

@@ -4,7 +4,11 @@ import { renderTable, shortTime } from '../table.ts';
 import type { ClientAuthMethod, ClientType } from '../../modules/clients/clients.service.ts';
 
 /** The services, loaded only when a command runs: `tansu --help` must not pay for the database layer. */
-const services = async () => ({ ...(await import('../../platform/tenant-access.ts')), ...(await import('../../modules/clients/clients.service.ts')) });
+const services = async () => ({
+  ...(await import('../../platform/tenant-access.ts')),
+  ...(await import('../../modules/clients/clients.service.ts')),
+  ...(await import('../../db/page.ts')),
+});
 
 function readJwksFile(path: string | undefined): { keys: Record<string, unknown>[] } | undefined {
   if (path === undefined) return undefined;
@@ -42,9 +46,9 @@ export const clientCreateCommand: CommandSpec = {
     const { options } = context;
     const tenantId = context.args[0]!;
     const jwks = readJwksFile(stringOption(options, 'jwks-file'));
-    const { withTenantDatabase, createClient, describeClient } = await services();
-    const created = await withTenantDatabase(context.platform, tenantId, (db) =>
-      createClient(context.platform, { id: tenantId, db }, {
+    const { withTenantScope, createClient, describeClient } = await services();
+    const created = await withTenantScope(context.platform, tenantId, (scope) =>
+      createClient(scope, {
         name: stringOption(options, 'name')!,
         type: stringOption(options, 'type') as ClientType,
         redirectUris: listOption(options, 'redirect-uri'),
@@ -74,8 +78,8 @@ export const clientListCommand: CommandSpec = {
   summary: "List a tenant's clients",
   async run(context) {
     const tenantId = context.args[0]!;
-    const { withTenantDatabase, listTenantClients, describeClient } = await services();
-    const clients = (await withTenantDatabase(context.platform, tenantId, (db) => listTenantClients({ id: tenantId, db }))).map(describeClient);
+    const { withTenantScope, listTenantClients, describeClient, allPages } = await services();
+    const clients = (await withTenantScope(context.platform, tenantId, (scope) => allPages((page) => listTenantClients(scope, page)))).map(describeClient);
     const text = renderTable(clients, [
       { header: 'CLIENT_ID', value: (c) => c.client_id },
       { header: 'NAME', value: (c) => c.name },
@@ -95,8 +99,8 @@ export const clientDeleteCommand: CommandSpec = {
   summary: 'Delete a client; its tokens stop being accepted at once',
   async run(context) {
     const [tenantId, clientId] = context.args as [string, string];
-    const { withTenantDatabase, deleteTenantClient } = await services();
-    await withTenantDatabase(context.platform, tenantId, (db) => deleteTenantClient(context.platform, { id: tenantId, db }, clientId));
+    const { withTenantScope, deleteTenantClient } = await services();
+    await withTenantScope(context.platform, tenantId, (scope) => deleteTenantClient(scope, clientId));
     return { data: { deleted: clientId }, text: `deleted client ${clientId}` };
   },
 };
@@ -107,8 +111,8 @@ export const clientGrantApiCommand: CommandSpec = {
   summary: 'Let a client_credentials client get access tokens for an API (machine clients get none without a grant)',
   async run(context) {
     const [tenantId, clientId, api] = context.args as [string, string, string];
-    const { withTenantDatabase, grantClientApi } = await services();
-    const grant = await withTenantDatabase(context.platform, tenantId, (db) => grantClientApi(context.platform, { id: tenantId, db }, clientId, api));
+    const { withTenantScope, grantClientApi } = await services();
+    const grant = await withTenantScope(context.platform, tenantId, (scope) => grantClientApi(scope, clientId, api));
     return { data: grant, text: grant.changed ? `granted API ${grant.api} to client ${grant.client_id}` : `client ${grant.client_id} already had API ${grant.api}` };
   },
 };
@@ -119,8 +123,8 @@ export const clientRevokeApiCommand: CommandSpec = {
   summary: "Withdraw a client's grant for an API: new tokens are refused at once, issued ones live until they expire",
   async run(context) {
     const [tenantId, clientId, api] = context.args as [string, string, string];
-    const { withTenantDatabase, revokeClientApi } = await services();
-    const grant = await withTenantDatabase(context.platform, tenantId, (db) => revokeClientApi(context.platform, { id: tenantId, db }, clientId, api));
+    const { withTenantScope, revokeClientApi } = await services();
+    const grant = await withTenantScope(context.platform, tenantId, (scope) => revokeClientApi(scope, clientId, api));
     return { data: grant, text: `revoked API ${grant.api} from client ${grant.client_id}` };
   },
 };

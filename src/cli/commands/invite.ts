@@ -2,7 +2,12 @@ import { UsageError, listOption, stringOption, type CommandSpec } from '../comma
 import { INVITATION_TTL_DAYS } from '../../modules/users/invitation-ttl.ts';
 
 /** The services, loaded only when a command runs: `tansu --help` must not pay for the database layer. */
-const services = async () => ({ ...(await import('../../platform/tenant-access.ts')), ...(await import('../../modules/users/invitations.service.ts')) });
+const services = async () => ({
+  ...(await import('../../platform/tenant-access.ts')),
+  ...(await import('../../modules/users/invitations.service.ts')),
+  ...(await import('../../platform/tenant-scope.ts')),
+  ...(await import('../../db/page.ts')),
+});
 
 export const inviteCreateCommand: CommandSpec = {
   path: ['invite', 'create'],
@@ -17,9 +22,9 @@ export const inviteCreateCommand: CommandSpec = {
     const rawDays = stringOption(context.options, 'expires-days');
     const expiresInDays = rawDays === undefined ? undefined : Number(rawDays);
     if (expiresInDays !== undefined && !Number.isInteger(expiresInDays)) throw new UsageError(`--expires-days must be a whole number, got "${rawDays}"`);
-    const { withTenantDatabase, createInvitation } = await services();
-    const created = await withTenantDatabase(context.platform, context.args[0]!, (db) =>
-      createInvitation(db, { email: stringOption(context.options, 'email')!, roles: listOption(context.options, 'role'), expiresInDays }, 'cli'),
+    const { withTenantScope, createInvitation, CLI_ACTOR } = await services();
+    const created = await withTenantScope(context.platform, context.args[0]!, (scope) =>
+      createInvitation(scope, { email: stringOption(context.options, 'email')!, roles: listOption(context.options, 'role'), expiresInDays }, CLI_ACTOR),
     );
     const { invitation, token } = created;
     return {
@@ -37,8 +42,8 @@ export const inviteListCommand: CommandSpec = {
   args: ['<tenant>'],
   summary: "List a tenant's pending (unused, unexpired) invitations",
   async run(context) {
-    const { withTenantDatabase, listInvitations } = await services();
-    const invitations = await withTenantDatabase(context.platform, context.args[0]!, (db) => listInvitations(db));
+    const { withTenantScope, listInvitations, allPages } = await services();
+    const invitations = await withTenantScope(context.platform, context.args[0]!, (scope) => allPages((page) => listInvitations(scope, page)));
     const header = `${'EMAIL'.padEnd(32)} ${'EXPIRES'.padEnd(24)} ROLES`;
     return { data: invitations, text: [header, ...invitations.map((i) => `${i.email.padEnd(32)} ${i.expiresAt.padEnd(24)} ${i.roles.join(',') || '-'}`)].join('\n') };
   },

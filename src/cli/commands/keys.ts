@@ -4,8 +4,7 @@ import { renderTable, shortTime } from '../table.ts';
 const services = async () => ({
   ...(await import('../../modules/keys/keys.service.ts')),
   ...(await import('../../platform/tenant-access.ts')),
-  ...(await import('../../modules/keys/key-rotation.ts')),
-  ...(await import('../../platform/notifications.ts')),
+  ...(await import('../../platform/tenant-scope.ts')),
 });
 
 function days(options: ParsedOptions, name: string): number | undefined {
@@ -21,8 +20,8 @@ export const keysListCommand: CommandSpec = {
   args: ['<tenant>'],
   summary: "List a tenant's signing keys (kid, alg, state, dates) and its rotation policy",
   async run(context) {
-    const { listTenantKeys } = await services();
-    const listing = await listTenantKeys(context.platform, context.args[0]!);
+    const { withTenantScope, listTenantKeys } = await services();
+    const listing = await withTenantScope(context.platform, context.args[0]!, (scope) => listTenantKeys(scope));
     const table = renderTable(listing.keys, [
       { header: 'KID', value: (k) => k.kid },
       { header: 'ALG', value: (k) => k.alg },
@@ -44,11 +43,11 @@ export const keysRotateCommand: CommandSpec = {
   options: [{ name: 'grace-days', description: "how long the retired key stays published (default: the tenant's policy, 7)" }],
   async run(context) {
     const graceDays = days(context.options, 'grace-days');
-    const { rotateTenantKeys } = await services();
-    const outcome = await rotateTenantKeys(context.platform, context.args[0]!, {
-      graceSeconds: graceDays === undefined ? undefined : graceDays * 86_400,
-      actor: 'cli',
-    });
+    const { withTenantScope, rotateTenantKeys, CLI_ACTOR } = await services();
+    const outcome = await withTenantScope(context.platform, context.args[0]!, (scope) =>
+      rotateTenantKeys(scope, { graceSeconds: graceDays === undefined ? undefined : graceDays * 86_400 }, CLI_ACTOR),
+    );
+    context.platform.log.info({ tenant: context.args[0], activated: outcome.activated, retired: outcome.retired, next: outcome.next }, 'signing keys rotated');
     return {
       data: outcome,
       text: `active ${outcome.activated}; next ${outcome.next}` + (outcome.retired ? `; retired ${outcome.retired} (published until ${shortTime(outcome.unpublishAt)})` : ''),
@@ -70,9 +69,8 @@ export const keysPolicyCommand: CommandSpec = {
     if (change.rotateEveryDays === undefined && change.graceDays === undefined) {
       throw new UsageError('give --rotate-every-days and/or --grace-days');
     }
-    const { withTenantDatabase, writeRotationPolicy, publishTenantChange } = await services();
-    const policy = await withTenantDatabase(context.platform, tenant!, (db) => writeRotationPolicy(db, change));
-    await publishTenantChange(context.platform.db, { tenant: tenant!, kind: 'keys' });
+    const { withTenantScope, setRotationPolicy } = await services();
+    const policy = await withTenantScope(context.platform, tenant!, (scope) => setRotationPolicy(scope, change));
     return { data: policy, text: `rotate every ${policy.rotateEveryDays} days, retired keys stay published ${policy.graceDays} days` };
   },
 };

@@ -80,8 +80,8 @@ export const mailSenderCommand: CommandSpec = {
       replyTo: stringOption(context.options, 'reply-to'),
     };
     const changing = Object.values(changes).some((value) => value !== undefined);
-    const { withTenantDatabase, readMailSenderSettings, updateMailSenderSettings } = await services();
-    const settings = await withTenantDatabase(context.platform, context.args[0]!, (db) =>
+    const { withTenantScope, readMailSenderSettings, updateMailSenderSettings } = await services();
+    const settings = await withTenantScope(context.platform, context.args[0]!, ({ db }) =>
       changing ? updateMailSenderSettings(db, changes, 'cli') : readMailSenderSettings(db),
     );
     const data = { from_name: settings.fromName, from_address: settings.fromAddress, reply_to: settings.replyTo };
@@ -131,8 +131,8 @@ export const mailTemplateCommand: CommandSpec = {
       html: readPart(context.options, 'html-file'),
     };
     const editing = Object.values(parts).some((part) => part !== undefined);
-    const { withTenantDatabase, readMailTemplate, saveMailTemplate, resetMailTemplate } = await services();
-    const view = await withTenantDatabase(context.platform, context.args[0]!, (db) => {
+    const { withTenantScope, readMailTemplate, saveMailTemplate, resetMailTemplate } = await services();
+    const view = await withTenantScope(context.platform, context.args[0]!, ({ db }) => {
       if (context.options.reset === true) return resetMailTemplate(db, name, 'cli');
       return editing ? saveMailTemplate(db, name, parts, 'cli') : readMailTemplate(db, name);
     });

@@ -14,10 +14,11 @@ export const tenantSettingsCommand: CommandSpec = {
     } catch {
       throw new UsageError(`--signup must be one of ${SIGNUP_MODES.join(', ')}, got "${rawSignup}"`);
     }
-    const { withTenantDatabase } = await import('../../platform/tenant-access.ts');
+    const { withTenantScope } = await import('../../platform/tenant-access.ts');
+    const { CLI_ACTOR } = await import('../../platform/tenant-scope.ts');
     const { readTenantSettings, updateTenantSettings } = await import('../../modules/settings/settings.service.ts');
-    const settings = await withTenantDatabase(context.platform, context.args[0]!, (db) =>
-      signup === undefined ? readTenantSettings(db) : updateTenantSettings(db, { signup }, 'cli'),
+    const settings = await withTenantScope(context.platform, context.args[0]!, (scope) =>
+      signup === undefined ? readTenantSettings(scope) : updateTenantSettings(scope, { signup }, CLI_ACTOR),
     );
     return { data: settings, text: `signup  ${settings.signup}` };
   },

@@ -2,7 +2,12 @@ import { listOption, stringOption, type CommandSpec } from '../command.ts';
 import type { UserSummary } from '../../modules/users/users.service.ts';
 
 /** The services, loaded only when a command runs: `tansu --help` must not pay for the database layer. */
-const services = async () => ({ ...(await import('../../platform/tenant-access.ts')), ...(await import('../../modules/users/users.service.ts')) });
+const services = async () => ({
+  ...(await import('../../platform/tenant-access.ts')),
+  ...(await import('../../modules/users/users.service.ts')),
+  ...(await import('../../platform/tenant-scope.ts')),
+  ...(await import('../../db/page.ts')),
+});
 
 export const userCreateCommand: CommandSpec = {
   path: ['user', 'create'],
@@ -20,10 +25,10 @@ export const userCreateCommand: CommandSpec = {
     { name: 'verified', description: 'mark the email as verified', type: 'boolean' },
   ],
   async run(context) {
-    const { withTenantDatabase, createUser } = await services();
-    const created = await withTenantDatabase(context.platform, context.args[0]!, (db) =>
+    const { withTenantScope, createUser, CLI_ACTOR } = await services();
+    const created = await withTenantScope(context.platform, context.args[0]!, (scope) =>
       createUser(
-        db,
+        scope,
         {
           email: stringOption(context.options, 'email')!,
           password: stringOption(context.options, 'password'),
@@ -31,7 +36,7 @@ export const userCreateCommand: CommandSpec = {
           roles: listOption(context.options, 'role'),
           emailVerified: context.options.verified === true,
         },
-        'cli',
+        CLI_ACTOR,
       ),
     );
     const lines = [`created user ${created.user.email} (${created.user.id})`];
@@ -51,8 +56,8 @@ export const userListCommand: CommandSpec = {
   args: ['<tenant>'],
   summary: "List a tenant's users with their roles and state",
   async run(context) {
-    const { withTenantDatabase, listUsers } = await services();
-    const users = await withTenantDatabase(context.platform, context.args[0]!, (db) => listUsers(db));
+    const { withTenantScope, listUsers, allPages } = await services();
+    const users = await withTenantScope(context.platform, context.args[0]!, (scope) => allPages((page) => listUsers(scope, page)));
     const header = `${'EMAIL'.padEnd(32)} ${'ID'.padEnd(36)}  ${'STATE'.padEnd(8)}  ROLES`;
     return { data: users, text: [header, ...users.map(row)].join('\n') };
   },

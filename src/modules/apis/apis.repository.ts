@@ -1,6 +1,7 @@
 import type { Insertable, Selectable } from 'kysely';
 import type { TenantDatabase } from '../../db/schema.ts';
 import type { TenantDb } from '../../db/tenant-database.ts';
+import { CURSOR_PART, decodeCursor, encodeCursor, pageOf, type Page, type PageRequest } from '../../db/page.ts';
 
 export type ApiRow = Selectable<TenantDatabase['api_resources']>;
 export type NewApiRow = Insertable<TenantDatabase['api_resources']>;
@@ -9,8 +10,18 @@ export function insertApi(db: TenantDb, row: NewApiRow): Promise<ApiRow> {
   return db.insertInto('api_resources').values(row).returningAll().executeTakeFirstOrThrow();
 }
 
-export function listApis(db: TenantDb): Promise<ApiRow[]> {
-  return db.selectFrom('api_resources').selectAll().orderBy('identifier').execute();
+/** A page of APIs, by identifier (unique). */
+export async function listApis(db: TenantDb, page: PageRequest): Promise<Page<ApiRow>> {
+  const [afterIdentifier] = page.cursor === undefined ? [] : decodeCursor(page.cursor, 'apis', [CURSOR_PART.text]);
+  return pageOf(
+    page,
+    (limit) => {
+      let query = db.selectFrom('api_resources').selectAll();
+      if (afterIdentifier !== undefined) query = query.where('identifier', '>', afterIdentifier);
+      return query.orderBy('identifier').limit(limit).execute();
+    },
+    (row) => encodeCursor('apis', [row.identifier]),
+  );
 }
 
 export function findApi(db: TenantDb, identifier: string): Promise<ApiRow | undefined> {

@@ -1,16 +1,9 @@
-import type { Platform } from '../../platform/platform.ts';
-import type { TenantDb } from '../../db/tenant-database.ts';
 import { AppError, notFound, pgCode } from '../../errors.ts';
-import { publishTenantChange } from '../../platform/notifications.ts';
+import type { Page, PageRequest } from '../../db/page.ts';
+import type { TenantScope } from '../../platform/tenant-scope.ts';
 import { OIDC_SCOPES } from '../clients/client-profile.ts';
 import { clearDefaultApi, deleteApi, insertApi, listApis, type ApiRow } from './apis.repository.ts';
 import { adminApiIdentifier } from './admin-api.ts';
-import { issuerOf } from '../../platform/issuer.ts';
-
-export interface TenantHandle {
-  id: string;
-  db: TenantDb;
-}
 
 export interface CreateApiInput {
   identifier: string;
@@ -44,17 +37,17 @@ function parseScopes(scopes: string[]): string[] {
 }
 
 /** Tells every node to drop the tenant's cached provider, which caches clients and APIs. */
-export function publishCatalogChange(platform: Platform, tenantId: string): Promise<void> {
-  return publishTenantChange(platform.db, { tenant: tenantId, kind: 'clients' });
+export function announceCatalogChange(scope: TenantScope): Promise<void> {
+  return scope.announce('clients');
 }
 
 /**
  * An API (resource server) of the tenant: access tokens requested for it are RFC 9068 JWTs with
  * `aud` = its identifier. At most one API is the default, used when a client names none.
  */
-export async function createApi(platform: Platform, tenant: TenantHandle, input: CreateApiInput): Promise<ApiRow> {
+export async function createApi(scope: TenantScope, input: CreateApiInput): Promise<ApiRow> {
   const identifier = parseResourceIdentifier(input.identifier);
-  if (identifier === adminApiIdentifier(issuerOf(platform, tenant.id))) {
+  if (identifier === adminApiIdentifier(scope.issuer)) {
     throw new AppError('api_reserved', `"${identifier}" is the tenant's built-in admin API`, 409);
   }
   const scopes = parseScopes(input.scopes ?? []);
@@ -62,11 +55,11 @@ export async function createApi(platform: Platform, tenant: TenantHandle, input:
   if (!Number.isInteger(ttl) || ttl < 60 || ttl > 86_400) throw new AppError('invalid_ttl', 'the access token lifetime must be 60 to 86400 seconds');
   const name = (input.name ?? identifier).trim().slice(0, 200) || identifier;
   try {
-    const api = await tenant.db.transaction().execute(async (trx) => {
+    const api = await scope.db.transaction().execute(async (trx) => {
       if (input.isDefault) await clearDefaultApi(trx);
       return insertApi(trx, { identifier, name, scopes, is_default: input.isDefault ?? false, access_token_ttl: ttl });
     });
-    await publishCatalogChange(platform, tenant.id);
+    await announceCatalogChange(scope);
     return api;
   } catch (error) {
     if (pgCode(error) === '23505') throw new AppError('api_exists', `an API with identifier "${identifier}" already exists`, 409);
@@ -74,11 +67,12 @@ export async function createApi(platform: Platform, tenant: TenantHandle, input:
   }
 }
 
-export function listTenantApis(tenant: TenantHandle): Promise<ApiRow[]> {
-  return listApis(tenant.db);
+/** A page of the tenant's APIs, by identifier. */
+export function listTenantApis(scope: TenantScope, page: PageRequest): Promise<Page<ApiRow>> {
+  return listApis(scope.db, page);
 }
 
-export async function deleteTenantApi(platform: Platform, tenant: TenantHandle, identifier: string): Promise<void> {
-  if (!(await deleteApi(tenant.db, identifier))) throw notFound('api', identifier);
-  await publishCatalogChange(platform, tenant.id);
+export async function deleteTenantApi(scope: TenantScope, identifier: string): Promise<void> {
+  if (!(await deleteApi(scope.db, identifier))) throw notFound('api', identifier);
+  await announceCatalogChange(scope);
 }

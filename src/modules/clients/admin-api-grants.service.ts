@@ -1,8 +1,6 @@
-import type { Platform } from '../../platform/platform.ts';
+import type { TenantScope } from '../../platform/tenant-scope.ts';
 import { AppError, notFound } from '../../errors.ts';
-import { issuerOf } from '../../platform/issuer.ts';
 import { adminApiIdentifier } from '../apis/admin-api.ts';
-import { publishCatalogChange, type TenantHandle } from '../apis/apis.service.ts';
 import { findClient } from './clients.repository.ts';
 import { deleteAdminApiGrant, insertAdminApiGrant } from './admin-api-grants.repository.ts';
 
@@ -13,12 +11,12 @@ import { deleteAdminApiGrant, insertAdminApiGrant } from './admin-api-grants.rep
  */
 
 /** Whether `identifier` names the tenant's admin API under the issuer the platform serves now. */
-export function isAdminApi(platform: Pick<Platform, 'publicUrl'>, tenantId: string, identifier: string): boolean {
-  return identifier === adminApiIdentifier(issuerOf(platform, tenantId));
+export function isAdminApi(scope: Pick<TenantScope, 'issuer'>, identifier: string): boolean {
+  return identifier === adminApiIdentifier(scope.issuer);
 }
 
-async function findMachineClient(tenant: TenantHandle, clientId: string) {
-  const client = await findClient(tenant.db, clientId);
+async function findMachineClient(scope: TenantScope, clientId: string) {
+  const client = await findClient(scope.db, clientId);
   if (!client) throw notFound('client', clientId);
   if (!client.grant_types.includes('client_credentials')) {
     throw new AppError('client_credentials_not_enabled', `client "${clientId}" does not use client_credentials, the only grant that API grants apply to`);
@@ -26,20 +24,20 @@ async function findMachineClient(tenant: TenantHandle, clientId: string) {
   return client;
 }
 
-export async function grantAdminApi(platform: Platform, tenant: TenantHandle, clientId: string, identifier: string) {
-  const client = await findMachineClient(tenant, clientId);
-  const changed = await insertAdminApiGrant(tenant.db, client.client_id);
-  if (changed) await publishCatalogChange(platform, tenant.id);
+export async function grantAdminApi(scope: TenantScope, clientId: string, identifier: string) {
+  const client = await findMachineClient(scope, clientId);
+  const changed = await insertAdminApiGrant(scope.db, client.client_id);
+  if (changed) await scope.announce('clients');
   return { client_id: client.client_id, api: identifier, changed };
 }
 
 /** New tokens are refused at once, and so are issued ones: the admin API checks the grant on every call. */
-export async function revokeAdminApi(platform: Platform, tenant: TenantHandle, clientId: string, identifier: string) {
-  const client = await findClient(tenant.db, clientId);
+export async function revokeAdminApi(scope: TenantScope, clientId: string, identifier: string) {
+  const client = await findClient(scope.db, clientId);
   if (!client) throw notFound('client', clientId);
-  if (!(await deleteAdminApiGrant(tenant.db, client.client_id))) {
+  if (!(await deleteAdminApiGrant(scope.db, client.client_id))) {
     throw new AppError('api_grant_not_found', `client "${clientId}" has no grant for API "${identifier}"`, 404);
   }
-  await publishCatalogChange(platform, tenant.id);
+  await scope.announce('clients');
   return { client_id: client.client_id, api: identifier, changed: true };
 }

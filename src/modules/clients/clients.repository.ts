@@ -1,6 +1,7 @@
-import type { Insertable, Selectable } from 'kysely';
+import { sql, type Insertable, type Selectable } from 'kysely';
 import type { TenantDatabase } from '../../db/schema.ts';
 import type { TenantDb } from '../../db/tenant-database.ts';
+import { CURSOR_PART, decodeCursor, encodeCursor, pageOf, timestampCursorPart, withoutCursorAt, type Page, type PageRequest } from '../../db/page.ts';
 
 export type ClientRow = Selectable<TenantDatabase['clients']>;
 export type NewClientRow = Insertable<TenantDatabase['clients']>;
@@ -13,8 +14,18 @@ export function findClient(db: TenantDb, clientId: string): Promise<ClientRow | 
   return db.selectFrom('clients').selectAll().where('client_id', '=', clientId).executeTakeFirst();
 }
 
-export function listClients(db: TenantDb): Promise<ClientRow[]> {
-  return db.selectFrom('clients').selectAll().orderBy('created_at').orderBy('client_id').execute();
+/** A page of clients, oldest first. */
+export async function listClients(db: TenantDb, page: PageRequest): Promise<Page<ClientRow>> {
+  const after = page.cursor === undefined ? undefined : decodeCursor(page.cursor, 'clients', [CURSOR_PART.timestamp, CURSOR_PART.text]);
+  return pageOf(
+    page,
+    (limit) => {
+      let query = db.selectFrom('clients').selectAll().select(timestampCursorPart('created_at').as('cursor_at'));
+      if (after) query = query.where(sql<boolean>`(created_at, client_id) > (${after[0]}::timestamptz, ${after[1]})`);
+      return query.orderBy('created_at').orderBy('client_id').limit(limit).execute();
+    },
+    (row) => encodeCursor('clients', [row.cursor_at, row.client_id]),
+  ).then(withoutCursorAt);
 }
 
 export async function deleteClient(db: TenantDb, clientId: string): Promise<boolean> {

@@ -1,10 +1,11 @@
-import type { Platform } from '../../platform/platform.ts';
 import { AppError, notFound } from '../../errors.ts';
+import type { Page, PageRequest } from '../../db/page.ts';
+import type { TenantScope } from '../../platform/tenant-scope.ts';
 import { clientMetadataOf } from './client-metadata.ts';
 import { assertValidClientMetadata } from './client-validation.ts';
 import { PASSWORD_GRANT } from './client-profile.ts';
 import { findApi } from '../apis/apis.repository.ts';
-import { parseResourceIdentifier, publishCatalogChange, type TenantHandle } from '../apis/apis.service.ts';
+import { announceCatalogChange, parseResourceIdentifier } from '../apis/apis.service.ts';
 import {
   deleteApiGrant, deleteClient, findClient, insertApiGrant, insertClient, listClients, type ClientRow, type NewClientRow,
 } from './clients.repository.ts';
@@ -110,7 +111,7 @@ function grantTypesOf(input: CreateClientInput, redirectUris: string[]): string[
  * Registers a client. A secret is 32 random bytes, returned once and stored only as SHA-256;
  * the metadata passes oidc-provider's own client schema before it is saved.
  */
-export async function createClient(platform: Platform, tenant: TenantHandle, input: CreateClientInput): Promise<CreatedClient> {
+export async function createClient(scope: TenantScope, input: CreateClientInput): Promise<CreatedClient> {
   const name = (input.name ?? '').trim();
   if (name.length === 0 || name.length > 200) throw new AppError('invalid_name', 'a client name of 1 to 200 characters is required');
   if (input.type !== 'public' && input.type !== 'confidential') {
@@ -123,7 +124,7 @@ export async function createClient(platform: Platform, tenant: TenantHandle, inp
   const resources = [...new Set((input.resources ?? []).map(parseResourceIdentifier))];
   const apiIds: string[] = [];
   for (const resource of resources) {
-    const api = await findApi(tenant.db, resource);
+    const api = await findApi(scope.db, resource);
     if (!api) throw notFound('api', resource);
     apiIds.push(api.id);
   }
@@ -145,23 +146,24 @@ export async function createClient(platform: Platform, tenant: TenantHandle, inp
   };
   await assertValidClientMetadata(clientMetadataOf({ ...values, jwks }));
   const row: NewClientRow = { ...values, type: input.type, jwks: jwks ? JSON.stringify(jwks) : null };
-  const client = await tenant.db.transaction().execute(async (trx) => {
+  const client = await scope.db.transaction().execute(async (trx) => {
     const inserted = await insertClient(trx, row);
     // Naming an API at registration is the operator's grant of it to a machine client.
     if (grantTypes.includes('client_credentials')) for (const apiId of apiIds) await insertApiGrant(trx, inserted.client_id, apiId);
     return inserted;
   });
-  await publishCatalogChange(platform, tenant.id);
+  await announceCatalogChange(scope);
   return { client, ...(secret ? { clientSecret: secret } : {}) };
 }
 
-export function listTenantClients(tenant: TenantHandle): Promise<ClientRow[]> {
-  return listClients(tenant.db);
+/** A page of the tenant's clients, oldest first. */
+export function listTenantClients(scope: TenantScope, page: PageRequest): Promise<Page<ClientRow>> {
+  return listClients(scope.db, page);
 }
 
-export async function deleteTenantClient(platform: Platform, tenant: TenantHandle, clientId: string): Promise<void> {
-  if (!(await deleteClient(tenant.db, clientId))) throw notFound('client', clientId);
-  await publishCatalogChange(platform, tenant.id);
+export async function deleteTenantClient(scope: TenantScope, clientId: string): Promise<void> {
+  if (!(await deleteClient(scope.db, clientId))) throw notFound('client', clientId);
+  await announceCatalogChange(scope);
 }
 
 /** What `client grant-api` and `client revoke-api` report; `changed` is false for a repeated grant. */
@@ -171,10 +173,10 @@ export interface ApiGrantChange {
   changed: boolean;
 }
 
-async function findClientAndApi(tenant: TenantHandle, clientId: string, identifier: string) {
-  const client = await findClient(tenant.db, clientId);
+async function findClientAndApi(scope: TenantScope, clientId: string, identifier: string) {
+  const client = await findClient(scope.db, clientId);
   if (!client) throw notFound('client', clientId);
-  const api = await findApi(tenant.db, identifier);
+  const api = await findApi(scope.db, identifier);
   if (!api) throw notFound('api', identifier);
   return { client, api };
 }
@@ -184,25 +186,25 @@ async function findClientAndApi(tenant: TenantHandle, clientId: string, identifi
  * for such a client, so, as for Auth0's machine-to-machine apps, each API it may call is granted
  * explicitly; without a grant the token endpoint answers `invalid_target` for that API.
  */
-export async function grantClientApi(platform: Platform, tenant: TenantHandle, clientId: string, identifier: string): Promise<ApiGrantChange> {
-  if (isAdminApi(platform, tenant.id, identifier)) return grantAdminApi(platform, tenant, clientId, identifier);
-  const { client, api } = await findClientAndApi(tenant, clientId, identifier);
+export async function grantClientApi(scope: TenantScope, clientId: string, identifier: string): Promise<ApiGrantChange> {
+  if (isAdminApi(scope, identifier)) return grantAdminApi(scope, clientId, identifier);
+  const { client, api } = await findClientAndApi(scope, clientId, identifier);
   if (!client.grant_types.includes('client_credentials')) {
     throw new AppError('client_credentials_not_enabled', `client "${clientId}" does not use client_credentials, the only grant that API grants apply to`);
   }
-  const changed = await insertApiGrant(tenant.db, client.client_id, api.id);
-  if (changed) await publishCatalogChange(platform, tenant.id);
+  const changed = await insertApiGrant(scope.db, client.client_id, api.id);
+  if (changed) await announceCatalogChange(scope);
   return { client_id: client.client_id, api: api.identifier, changed };
 }
 
 /** New client-credentials tokens for the API are refused at once; issued ones live until they expire. */
-export async function revokeClientApi(platform: Platform, tenant: TenantHandle, clientId: string, identifier: string): Promise<ApiGrantChange> {
-  if (isAdminApi(platform, tenant.id, identifier)) return revokeAdminApi(platform, tenant, clientId, identifier);
-  const { client, api } = await findClientAndApi(tenant, clientId, identifier);
-  if (!(await deleteApiGrant(tenant.db, client.client_id, api.id))) {
+export async function revokeClientApi(scope: TenantScope, clientId: string, identifier: string): Promise<ApiGrantChange> {
+  if (isAdminApi(scope, identifier)) return revokeAdminApi(scope, clientId, identifier);
+  const { client, api } = await findClientAndApi(scope, clientId, identifier);
+  if (!(await deleteApiGrant(scope.db, client.client_id, api.id))) {
     throw new AppError('api_grant_not_found', `client "${clientId}" has no grant for API "${identifier}"`, 404);
   }
-  await publishCatalogChange(platform, tenant.id);
+  await announceCatalogChange(scope);
   return { client_id: client.client_id, api: api.identifier, changed: true };
 }
 

@@ -1,9 +1,13 @@
-import { sql } from 'kysely';
 import type { TenantDb } from '../../db/tenant-database.ts';
 import type { SecretBox } from '../../crypto/secret-box.ts';
 import { AppError } from '../../errors.ts';
+import { actorText, PLATFORM_ACTOR, type Actor } from '../../platform/tenant-scope.ts';
 import { recordAuditEvent } from '../audit/audit.repository.ts';
-import { generateSigningKey, insertSigningKey, type GeneratedKey, type SigningAlg } from './signing-keys.ts';
+import { readSetting, writeSetting } from '../settings/settings.repository.ts';
+import { generateSigningKey, type GeneratedKey, type SigningAlg } from './signing-keys.ts';
+import {
+  activateSigningKey, hasNextKey, insertSigningKey, listSigningKeysOf, lockKeyRotation, removeUnpublishedKeys, retireSigningKey,
+} from './signing-keys.repository.ts';
 
 /**
  * Key life cycle (DESIGN §5): next (published, not signing) → active (signs) → retired (still
@@ -22,14 +26,8 @@ export const DEFAULT_ROTATION_POLICY: Readonly<RotationPolicy> = Object.freeze({
 export const ROTATION_POLICY_SETTING = 'signing_keys.rotation';
 const DAY_MS = 86_400_000;
 
-// Serialises rotations of one tenant (manual and scheduled) inside its own database; a
-// transaction-level lock, so it also holds through a transaction-mode pooler.
-const LOCK_CLASS = 7_411_002;
-const ROTATION_LOCK = 1;
-
 export async function readRotationPolicy(db: TenantDb): Promise<RotationPolicy> {
-  const row = await db.selectFrom('settings').select('value').where('key', '=', ROTATION_POLICY_SETTING).executeTakeFirst();
-  const stored = (row?.value ?? {}) as Partial<RotationPolicy>;
+  const stored = ((await readSetting(db, ROTATION_POLICY_SETTING)) ?? {}) as Partial<RotationPolicy>;
   return {
     rotateEveryDays: typeof stored.rotateEveryDays === 'number' ? stored.rotateEveryDays : DEFAULT_ROTATION_POLICY.rotateEveryDays,
     graceDays: typeof stored.graceDays === 'number' ? stored.graceDays : DEFAULT_ROTATION_POLICY.graceDays,
@@ -46,11 +44,7 @@ export async function writeRotationPolicy(db: TenantDb, change: Partial<Rotation
     throw new AppError('invalid_rotation_policy', 'rotateEveryDays must be at least 1');
   }
   const policy = { ...(await readRotationPolicy(db)), ...Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined)) };
-  await db
-    .insertInto('settings')
-    .values({ key: ROTATION_POLICY_SETTING, value: JSON.stringify(policy) })
-    .onConflict((oc) => oc.column('key').doUpdateSet({ value: JSON.stringify(policy), updated_at: new Date() }))
-    .execute();
+  await writeSetting(db, ROTATION_POLICY_SETTING, policy);
   return policy;
 }
 
@@ -69,7 +63,8 @@ export interface RotateOptions {
   graceSeconds?: number;
   /** Scheduled rotation: only rotate when the active key is older than the policy allows. */
   onlyIfDue?: boolean;
-  actor?: string;
+  /** Who rotated, for the audit log (default: the platform). */
+  actor?: Actor;
 }
 
 /** Rotates one tenant's keys; undefined when `onlyIfDue` and nothing was due. */
@@ -81,10 +76,10 @@ export async function rotateSigningKeys(db: TenantDb, tenantId: string, secrets:
   if (!options.onlyIfDue) void freshKey().catch(() => {});
 
   return db.transaction().execute(async (trx) => {
-    await sql`SELECT pg_advisory_xact_lock(${LOCK_CLASS}, ${ROTATION_LOCK})`.execute(trx);
+    await lockKeyRotation(trx);
     const now = new Date();
     const policy = await readRotationPolicy(trx);
-    const keys = await trx.selectFrom('signing_keys').selectAll().where('alg', '=', alg).orderBy('created_at').execute();
+    const keys = await listSigningKeysOf(trx, alg);
     const active = keys.find((k) => k.state === 'active');
     if (options.onlyIfDue && active?.activated_at && now.getTime() - active.activated_at.getTime() < policy.rotateEveryDays * DAY_MS) {
       return undefined;
@@ -100,15 +95,15 @@ export async function rotateSigningKeys(db: TenantDb, tenantId: string, secrets:
     }
     const graceMs = options.graceSeconds !== undefined ? options.graceSeconds * 1000 : policy.graceDays * DAY_MS;
     const unpublishAt = active ? new Date(now.getTime() + graceMs) : undefined;
-    if (active) {
-      await trx.updateTable('signing_keys').set({ state: 'retired', retired_at: now, unpublish_at: unpublishAt }).where('kid', '=', active.kid).execute();
-    }
-    await trx.updateTable('signing_keys').set({ state: 'active', activated_at: now }).where('kid', '=', promoted).execute();
+    if (active) await retireSigningKey(trx, active.kid, now, unpublishAt);
+    await activateSigningKey(trx, promoted, now);
     const next = await freshKey();
     await insertSigningKey(trx, next, 'next');
     const removed = await removeUnpublishedKeys(trx, now);
+    const actor = options.actor ?? PLATFORM_ACTOR;
     await recordAuditEvent(trx, {
-      actor: options.actor ?? 'platform',
+      actor: actorText(actor),
+      ip: actor.ip,
       action: 'signing_keys.rotated',
       target: promoted,
       details: { retired: active?.kid ?? null, next: next.kid, unpublishAt: unpublishAt?.toISOString() ?? null, removed },
@@ -122,25 +117,12 @@ export async function rotateSigningKeys(db: TenantDb, tenantId: string, secrets:
  * resource servers learn it before it signs. Returns its kid, or undefined when one existed.
  */
 export async function ensureNextKey(db: TenantDb, tenantId: string, secrets: SecretBox, alg: SigningAlg = 'RS256'): Promise<string | undefined> {
-  const hasNext = async (q: TenantDb) =>
-    (await q.selectFrom('signing_keys').select('kid').where('state', '=', 'next').where('alg', '=', alg).executeTakeFirst()) !== undefined;
-  if (await hasNext(db)) return undefined;
+  if (await hasNextKey(db, alg)) return undefined;
   const key = await generateSigningKey(tenantId, alg, secrets);
   return db.transaction().execute(async (trx) => {
-    await sql`SELECT pg_advisory_xact_lock(${LOCK_CLASS}, ${ROTATION_LOCK})`.execute(trx);
-    if (await hasNext(trx)) return undefined;
+    await lockKeyRotation(trx);
+    if (await hasNextKey(trx, alg)) return undefined;
     await insertSigningKey(trx, key, 'next');
     return key.kid;
   });
-}
-
-/** Deletes retired keys whose grace period is over; returns their kids. */
-export async function removeUnpublishedKeys(db: TenantDb, now = new Date()): Promise<string[]> {
-  const rows = await db
-    .deleteFrom('signing_keys')
-    .where('state', '=', 'retired')
-    .where('unpublish_at', '<=', now)
-    .returning('kid')
-    .execute();
-  return rows.map((r) => r.kid);
 }

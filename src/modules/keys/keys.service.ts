@@ -1,15 +1,19 @@
-import type { Platform } from '../../platform/platform.ts';
-import { withTenantDatabase } from '../../platform/tenant-access.ts';
-import { publishTenantChange } from '../../platform/notifications.ts';
-import { readRotationPolicy, rotateSigningKeys, type RotateOptions, type RotationOutcome, type RotationPolicy } from './key-rotation.ts';
-import { listSigningKeys, type SigningKeyRow } from './signing-keys.ts';
+import type { TenantScope, Actor } from '../../platform/tenant-scope.ts';
+import { readRotationPolicy, rotateSigningKeys, writeRotationPolicy, type RotateOptions, type RotationOutcome, type RotationPolicy } from './key-rotation.ts';
+import { listSigningKeys, type SigningKeyRow } from './signing-keys.repository.ts';
 
 /** `tansu keys rotate`: rotate now and tell every node to rebuild the tenant's provider. */
-export async function rotateTenantKeys(platform: Platform, id: string, options: RotateOptions = {}): Promise<RotationOutcome> {
-  const outcome = await withTenantDatabase(platform, id, (db) => rotateSigningKeys(db, id, platform.secrets, options));
-  await publishTenantChange(platform.db, { tenant: id, kind: 'keys' });
-  platform.log.info({ tenant: id, activated: outcome!.activated, retired: outcome!.retired, next: outcome!.next }, 'signing keys rotated');
+export async function rotateTenantKeys(scope: TenantScope, options: Omit<RotateOptions, 'actor' | 'onlyIfDue'>, actor: Actor): Promise<RotationOutcome> {
+  const outcome = await rotateSigningKeys(scope.db, scope.id, scope.secrets, { ...options, actor });
+  await scope.announce('keys');
   return outcome!;
+}
+
+/** `tansu keys policy`: the schedule rotates by it; announced as a change of the tenant's keys. */
+export async function setRotationPolicy(scope: TenantScope, change: Partial<RotationPolicy>): Promise<RotationPolicy> {
+  const policy = await writeRotationPolicy(scope.db, change);
+  await scope.announce('keys');
+  return policy;
 }
 
 export interface KeyListing {
@@ -17,16 +21,14 @@ export interface KeyListing {
   keys: Array<Pick<SigningKeyRow, 'kid' | 'alg' | 'state' | 'created_at' | 'activated_at' | 'retired_at' | 'unpublish_at'> & { published: boolean }>;
 }
 
-export async function listTenantKeys(platform: Platform, id: string): Promise<KeyListing> {
-  return withTenantDatabase(platform, id, async (db) => {
-    const now = Date.now();
-    const rows = await listSigningKeys(db);
-    return {
-      policy: await readRotationPolicy(db),
-      keys: rows.map(({ kid, alg, state, created_at, activated_at, retired_at, unpublish_at }) => ({
-        kid, alg, state, created_at, activated_at, retired_at, unpublish_at,
-        published: unpublish_at === null || unpublish_at.getTime() > now,
-      })),
-    };
-  });
+export async function listTenantKeys(scope: TenantScope): Promise<KeyListing> {
+  const now = Date.now();
+  const rows = await listSigningKeys(scope.db);
+  return {
+    policy: await readRotationPolicy(scope.db),
+    keys: rows.map(({ kid, alg, state, created_at, activated_at, retired_at, unpublish_at }) => ({
+      kid, alg, state, created_at, activated_at, retired_at, unpublish_at,
+      published: unpublish_at === null || unpublish_at.getTime() > now,
+    })),
+  };
 }

@@ -1,13 +1,15 @@
 import crypto from 'node:crypto';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
-import type { Selectable } from 'kysely';
-import type { TenantDatabase } from '../../db/schema.ts';
 import type { TenantDb } from '../../db/tenant-database.ts';
 import type { SecretBox } from '../../crypto/secret-box.ts';
+import {
+  activeKeyAlgs, insertSigningKey, listPublishedKeys, listSealedKeys, replaceAllSigningKeys, type KeyState, type SigningKeyRow,
+} from './signing-keys.repository.ts';
+
+// Provisioning stores a new tenant's first keys with insertSigningKey, next to generateSigningKey.
+export { insertSigningKey, type KeyState, type SigningKeyRow };
 
 export type SigningAlg = 'RS256' | 'ES256';
-export type SigningKeyRow = Selectable<TenantDatabase['signing_keys']>;
-export type KeyState = SigningKeyRow['state'];
 
 const keyContext = (tenantId: string, kid: string) => `tenant:${tenantId}:signing-key:${kid}`;
 
@@ -25,24 +27,6 @@ export async function generateSigningKey(tenantId: string, alg: SigningAlg, secr
   const publicJwk: JWK = { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' };
   const privateJwk: JWK = { ...(await exportJWK(privateKey)), kid, alg, use: 'sig' };
   return { kid, alg, publicJwk, sealedPrivateJwk: secrets.seal(JSON.stringify(privateJwk), keyContext(tenantId, kid)) };
-}
-
-export async function insertSigningKey(db: TenantDb, key: GeneratedKey, state: KeyState): Promise<void> {
-  await db
-    .insertInto('signing_keys')
-    .values({
-      kid: key.kid,
-      alg: key.alg,
-      state,
-      public_jwk: JSON.stringify(key.publicJwk),
-      private_jwk_encrypted: key.sealedPrivateJwk,
-      activated_at: state === 'active' ? new Date() : null,
-    })
-    .execute();
-}
-
-export function listSigningKeys(db: TenantDb): Promise<SigningKeyRow[]> {
-  return db.selectFrom('signing_keys').selectAll().orderBy('created_at', 'desc').execute();
 }
 
 export function openPrivateJwk(tenantId: string, row: Pick<SigningKeyRow, 'kid' | 'private_jwk_encrypted'>, secrets: SecretBox): JWK {
@@ -65,11 +49,7 @@ export interface PublishedKeySet {
  * within its grace period) at `now`. The set is fixed once built, so it also says when it goes stale.
  */
 export async function loadPublishedKeySet(db: TenantDb, tenantId: string, secrets: SecretBox, now = new Date()): Promise<PublishedKeySet> {
-  const rows = await db
-    .selectFrom('signing_keys')
-    .select(['kid', 'alg', 'state', 'public_jwk', 'private_jwk_encrypted', 'created_at', 'unpublish_at'])
-    .where((eb) => eb.or([eb('unpublish_at', 'is', null), eb('unpublish_at', '>', now)]))
-    .execute();
+  const rows = await listPublishedKeys(db, now);
   rows.sort((a, b) => STATE_ORDER[a.state] - STATE_ORDER[b.state] || b.created_at.getTime() - a.created_at.getTime());
   const unpublishTimes = rows.flatMap((row) => (row.unpublish_at ? [row.unpublish_at.getTime()] : []));
   return {
@@ -84,7 +64,7 @@ export async function loadPublishedKeySet(db: TenantDb, tenantId: string, secret
  * keys do not open was taken under another master key, and the tenant could not sign with them.
  */
 export async function checkSigningKeysOpen(db: TenantDb, tenantId: string, secrets: SecretBox): Promise<number> {
-  const rows = await db.selectFrom('signing_keys').select(['kid', 'private_jwk_encrypted']).execute();
+  const rows = await listSealedKeys(db);
   for (const row of rows) secrets.open(row.private_jwk_encrypted, keyContext(tenantId, row.kid));
   return rows.length;
 }
@@ -95,15 +75,9 @@ export async function checkSigningKeysOpen(db: TenantDb, tenantId: string, secre
  * original does. Returns how many keys it now has.
  */
 export async function replaceSigningKeys(db: TenantDb, tenantId: string, secrets: SecretBox): Promise<number> {
-  const activeAlgs = await db.selectFrom('signing_keys').select('alg').distinct().where('state', '=', 'active').execute();
-  const algs: SigningAlg[] = activeAlgs.length > 0 ? activeAlgs.map((row) => row.alg as SigningAlg) : ['RS256'];
+  const activeAlgs = (await activeKeyAlgs(db)) as SigningAlg[];
+  const algs: SigningAlg[] = activeAlgs.length > 0 ? activeAlgs : ['RS256'];
   const fresh = await Promise.all(algs.map(async (alg) => [await generateSigningKey(tenantId, alg, secrets), await generateSigningKey(tenantId, alg, secrets)] as const));
-  await db.transaction().execute(async (trx) => {
-    await trx.deleteFrom('signing_keys').execute();
-    for (const [active, next] of fresh) {
-      await insertSigningKey(trx, active, 'active');
-      await insertSigningKey(trx, next, 'next');
-    }
-  });
+  await replaceAllSigningKeys(db, fresh.flatMap(([active, next]) => [{ key: active, state: 'active' as KeyState }, { key: next, state: 'next' as KeyState }]));
   return fresh.length * 2;
 }

@@ -1,7 +1,7 @@
 import type { Platform } from '../../platform/platform.ts';
 import type { TenantDb } from '../../db/tenant-database.ts';
 import type { MailState } from '../../db/schema.ts';
-import { withTenantDatabase } from '../../platform/tenant-access.ts';
+import { withTenantScope } from '../../platform/tenant-access.ts';
 import { parseTenantId } from '../../platform/tenant-id.ts';
 import { AppError, notFound } from '../../errors.ts';
 import { recordAuditEvent } from '../audit/audit.repository.ts';
@@ -54,7 +54,7 @@ export async function announceMail(platform: Platform, tenantId: string): Promis
 }
 
 export function listTenantMail(platform: Platform, tenantId: string, filter: { state?: MailState; limit?: number } = {}) {
-  return withTenantDatabase(platform, tenantId, (db) => listMail(db, { state: filter.state, limit: filter.limit ?? 100 }));
+  return withTenantScope(platform, tenantId, ({ db }) => listMail(db, { state: filter.state, limit: filter.limit ?? 100 }));
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -63,7 +63,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export async function retryTenantMail(platform: Platform, rawTenantId: string, id: string, actor: string) {
   const tenantId = parseTenantId(rawTenantId);
   if (!UUID.test(id)) throw notFound('mail', id);
-  const mail = await withTenantDatabase(platform, tenantId, (db) =>
+  const mail = await withTenantScope(platform, tenantId, ({ db }) =>
     db.transaction().execute(async (trx) => {
       const requeued = await requeueFailedMail(trx, id);
       if (!requeued) {

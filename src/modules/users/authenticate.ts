@@ -1,14 +1,11 @@
-import { sql } from 'kysely';
 import type { TenantDb } from '../../db/tenant-database.ts';
 import { decoyPasswordHash, hashPassword, MAX_PASSWORD_LENGTH, passwordNeedsRehash, verifyPassword } from '../../crypto/passwords.ts';
 import { findUserByEmail, type UserRow } from './users.repository.ts';
 import { canonicalEmail } from './email.ts';
 import type { TenantLoginKeys } from './login-keys.ts';
 import { issueDeviceCookie, trustedDevice } from './device-cookie.ts';
-import {
-  failuresForAccountFromIp, failuresFromDevice, failuresFromIp, identifierHash, recordAttempt, secondsUntil, settleAttempt, settleAttemptQuery,
-  slowdownSeconds, throttleState,
-} from './login-throttle.ts';
+import { failuresForAccountFromIp, failuresFromDevice, failuresFromIp, identifierHash, secondsUntil, slowdownSeconds, throttleState } from './login-throttle.ts';
+import { recordAttempt, settleAttempt, settleFailedSignIn, settleSignIn } from './login-attempts.repository.ts';
 
 /**
  * Password sign-in shared by the login page and the legacy password grant. Every refusal looks
@@ -28,9 +25,6 @@ export interface PasswordAttempt {
   /** The browser's device cookie, if it sent one. */
   deviceCookie?: string;
 }
-
-/** No account has this id (gen_random_uuid never makes it): the failure update of an unknown email touches no row. */
-const NO_USER = '00000000-0000-0000-0000-000000000000';
 
 /**
  * A known and an unknown email do the same work: the same statements in the same order (the
@@ -69,23 +63,13 @@ export async function authenticatePassword(db: TenantDb, keys: TenantLoginKeys, 
     // until when strangers' failures slow sign-ins to it. One statement, known account or not.
     const delay = device ? 0 : slowdownSeconds(state.slowdownFailures + 1);
     const slowedUntil = delay > 0 ? new Date(Date.now() + delay * 1000) : null;
-    await db
-      .with('settled', (qc) => settleAttemptQuery(qc, attemptId, 'invalid_credentials', user?.id ?? null))
-      .updateTable('users')
-      .set({ failed_login_count: sql<number>`failed_login_count + 1`, locked_until: sql<Date | null>`greatest(locked_until, ${slowedUntil})` })
-      .where('id', '=', user?.id ?? NO_USER)
-      .execute();
+    await settleFailedSignIn(db, attemptId, user?.id, slowedUntil);
     return { ok: false, reason: 'invalid_credentials' };
   }
 
   // Parameters raised since this hash was made: store a fresh one while the password is at hand.
   const rehash = passwordNeedsRehash(user.password_hash!) ? await hashPassword(attempt.password) : undefined;
   // The attempt is settled by the same statement that updates the account: one round trip.
-  await db
-    .with('settled', (qc) => settleAttemptQuery(qc, attemptId, 'signed_in', user.id))
-    .updateTable('users')
-    .set({ last_login_at: new Date(), failed_login_count: 0, locked_until: null, ...(rehash ? { password_hash: rehash, updated_at: new Date() } : {}) })
-    .where('id', '=', user.id)
-    .execute();
+  await settleSignIn(db, attemptId, user.id, rehash);
   return { ok: true, user, deviceCookie: issueDeviceCookie(keys, hash, device) };
 }

@@ -1,6 +1,7 @@
 import { sql, type Selectable } from 'kysely';
 import type { TenantDatabase } from '../../db/schema.ts';
 import type { TenantDb } from '../../db/tenant-database.ts';
+import { CURSOR_PART, decodeCursor, encodeCursor, pageOf, timestampCursorPart, withoutCursorAt, type Page, type PageRequest } from '../../db/page.ts';
 
 export type InvitationRow = Selectable<TenantDatabase['invitations']>;
 
@@ -37,12 +38,21 @@ export function consumeInvitation(db: TenantDb, tokenHash: string, email: string
     .executeTakeFirst();
 }
 
-export function listPendingInvitations(db: TenantDb): Promise<InvitationRow[]> {
-  return db
-    .selectFrom('invitations')
-    .selectAll()
-    .where('accepted_at', 'is', null)
-    .where('expires_at', '>', sql<Date>`now()`)
-    .orderBy('created_at')
-    .execute();
+/** A page of the invitations still usable (unused, unexpired), oldest first. */
+export async function listPendingInvitations(db: TenantDb, page: PageRequest): Promise<Page<InvitationRow>> {
+  const after = page.cursor === undefined ? undefined : decodeCursor(page.cursor, 'invitations', [CURSOR_PART.timestamp, CURSOR_PART.uuid]);
+  return pageOf(
+    page,
+    (limit) => {
+      let query = db
+        .selectFrom('invitations')
+        .selectAll()
+        .select(timestampCursorPart('created_at').as('cursor_at'))
+        .where('accepted_at', 'is', null)
+        .where('expires_at', '>', sql<Date>`now()`);
+      if (after) query = query.where(sql<boolean>`(created_at, id) > (${after[0]}::timestamptz, ${after[1]}::uuid)`);
+      return query.orderBy('created_at').orderBy('id').limit(limit).execute();
+    },
+    (row) => encodeCursor('invitations', [row.cursor_at, row.id]),
+  ).then(withoutCursorAt);
 }

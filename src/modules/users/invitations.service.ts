@@ -1,5 +1,7 @@
 import crypto from 'node:crypto';
 import type { TenantDb } from '../../db/tenant-database.ts';
+import { mapPage, type Page, type PageRequest } from '../../db/page.ts';
+import { actorText, type Actor, type TenantScope } from '../../platform/tenant-scope.ts';
 import { AppError } from '../../errors.ts';
 import { recordAuditEvent } from '../audit/audit.repository.ts';
 import { normalizeEmail } from './email.ts';
@@ -40,9 +42,9 @@ function summarize(row: InvitationRow): InvitationSummary {
 }
 
 export async function createInvitation(
-  db: TenantDb,
+  scope: TenantScope,
   input: { email: string; roles?: string[]; expiresInDays?: number },
-  actor: string,
+  actor: Actor,
 ): Promise<CreatedInvitation> {
   const email = normalizeEmail(input.email);
   const roles = checkRoleNames(input.roles ?? []);
@@ -51,17 +53,17 @@ export async function createInvitation(
     throw new AppError('invalid_expiry', `an invitation expires in 1 to ${INVITATION_TTL_DAYS.max} days`);
   }
   // The admin may know this; the signup API never tells.
-  if (await findUserByEmail(db, email)) throw new AppError('user_exists', `a user with email "${email}" already exists`, 409);
+  if (await findUserByEmail(scope.db, email)) throw new AppError('user_exists', `a user with email "${email}" already exists`, 409);
 
   const token = crypto.randomBytes(32).toString('base64url');
-  const row = await db.transaction().execute(async (trx) => {
+  const row = await scope.db.transaction().execute(async (trx) => {
     const created = await insertInvitation(trx, {
       email,
       tokenHash: hashInvitationToken(token),
       roleNames: roles,
       expiresAt: new Date(Date.now() + days * 24 * 60 * 60 * 1000),
     });
-    await recordAuditEvent(trx, { actor, action: 'invitation.created', target: created.id, details: { roles, expiresInDays: days } });
+    await recordAuditEvent(trx, { actor: actorText(actor), ip: actor.ip, action: 'invitation.created', target: created.id, details: { roles, expiresInDays: days } });
     return created;
   });
   return { invitation: summarize(row), token };
@@ -73,6 +75,7 @@ export function redeemInvitation(db: TenantDb, token: string, email: string): Pr
   return consumeInvitation(db, hashInvitationToken(token), email);
 }
 
-export async function listInvitations(db: TenantDb): Promise<InvitationSummary[]> {
-  return (await listPendingInvitations(db)).map(summarize);
+/** A page of the pending (unused, unexpired) invitations, oldest first. */
+export async function listInvitations(scope: TenantScope, page: PageRequest): Promise<Page<InvitationSummary>> {
+  return mapPage(await listPendingInvitations(scope.db, page), summarize);
 }

@@ -1,9 +1,10 @@
 import crypto from 'node:crypto';
-import { sql, type AliasedSelectQueryBuilder, type QueryCreator } from 'kysely';
 import type { TenantDb } from '../../db/tenant-database.ts';
-import type { TenantDatabase } from '../../db/schema.ts';
 import { ipBucket } from './ip-bucket.ts';
 import type { TenantLoginKeys } from './login-keys.ts';
+import { deleteLoginAttemptsOlderThan, readAttemptCounts, type AttemptReason, type CountedAttempts } from './login-attempts.repository.ts';
+
+export type { AttemptReason };
 
 /**
  * Limits shared by the login page, the password grant and the signup API. Every attempt is a row
@@ -38,13 +39,6 @@ export const THROTTLE = Object.freeze({
   slowdown: Object.freeze({ freeFailures: 10, baseSeconds: 1, maxSeconds: 120 }),
 });
 
-/**
- * What a `login_attempts` row records. `pending` is written before the password is checked, so
- * parallel guesses count against the limit before any of them finishes; `throttled` rows are
- * refusals and never count, so hammering a locked account does not extend its lock.
- */
-export type AttemptReason = 'pending' | 'signed_in' | 'invalid_credentials' | 'throttled' | 'signup' | 'signup_rejected';
-
 const FAILURES: AttemptReason[] = ['pending', 'invalid_credentials', 'signup_rejected'];
 const SIGNUPS: AttemptReason[] = ['signup', 'signup_rejected'];
 
@@ -57,83 +51,15 @@ export function identifierHash(keys: TenantLoginKeys, email: string): string {
   return crypto.createHmac('sha256', keys.identifier).update(email).digest('hex');
 }
 
-export async function recordAttempt(
-  db: TenantDb,
-  attempt: { identifierHash: string; ip: string; reason: AttemptReason; deviceId?: string | null },
-): Promise<string> {
-  const row = await db
-    .insertInto('login_attempts')
-    .values({
-      identifier_hash: attempt.identifierHash,
-      ip: attempt.ip,
-      ip_bucket: ipBucket(attempt.ip),
-      device_id: attempt.deviceId ?? null,
-      succeeded: attempt.reason === 'signed_in' || attempt.reason === 'signup',
-      reason: attempt.reason,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return row.id;
-}
-
-/**
- * The update that records how an attempt ended; also usable as a CTE next to other writes. It
- * always sets `user_id` (NULL for an unknown account), so both cases send the same statement.
- */
-export function settleAttemptQuery(db: QueryCreator<TenantDatabase>, id: string, reason: AttemptReason, userId: string | null) {
-  return db
-    .updateTable('login_attempts')
-    .set({ reason, succeeded: reason === 'signed_in' || reason === 'signup', user_id: userId })
-    .where('id', '=', id)
-    .returning('id');
-}
-
-export async function settleAttempt(db: TenantDb, id: string, reason: AttemptReason, userId: string | null = null): Promise<void> {
-  await settleAttemptQuery(db, id, reason, userId).execute();
-}
-
-type Match = { identifier_hash?: string; ip_bucket?: string; device_id?: string | null };
-
-export interface LimitQuery {
-  match: Match;
-  reasons: AttemptReason[];
+export interface LimitQuery extends CountedAttempts {
+  /** Refused once this many counted attempts fall within the window. */
   max: number;
-  /** Only rows older than this attempt: an attempt is judged by what came before it. */
-  beforeId: string;
 }
 
 /** Account-wide failures without a device cookie, for the slowdown. */
 export interface SlowdownQuery {
   identifierHash: string;
   beforeId: string;
-}
-
-/** Failures within the window that match, since the last successful sign-in that matches when an identifier is named. */
-function countedAttempts(db: TenantDb, match: Match, reasons: AttemptReason[], beforeId: string) {
-  let select = db
-    .selectFrom('login_attempts')
-    .where('reason', 'in', reasons)
-    .where('occurred_at', '>', sql<Date>`now() - make_interval(secs => ${THROTTLE.windowSeconds})`)
-    .where('id', '<', beforeId);
-  for (const [column, value] of Object.entries(match) as [keyof Match, string | null][]) {
-    select = value === null ? select.where(column, 'is', null) : select.where(column, '=', value);
-  }
-  const identifier = match.identifier_hash;
-  if (identifier !== undefined) {
-    // A successful sign-in starts a count afresh, but only one from where the count is kept: the
-    // owner signing in elsewhere does not give an attacker's address or device a new budget.
-    select = select.where('id', '>', (eb) => {
-      let success = eb
-        .selectFrom('login_attempts as success')
-        .select(sql<string>`coalesce(max(success.id), 0)`.as('id'))
-        .where('success.identifier_hash', '=', identifier)
-        .where('success.reason', '=', 'signed_in');
-      if (match.ip_bucket !== undefined) success = success.where('success.ip_bucket', '=', match.ip_bucket);
-      if (typeof match.device_id === 'string') success = success.where('success.device_id', '=', match.device_id);
-      return success;
-    });
-  }
-  return select;
 }
 
 /** Beyond this many failures the delay is at its cap, so no count needs to look further back. */
@@ -154,36 +80,23 @@ export interface ThrottleState {
   slowdownFailures: number;
 }
 
-/**
- * All limits (and the slowdown) read in one statement: a sign-in pays one round trip for them,
- * not one each.
- */
+/** Whether the limits (and the slowdown) let an attempt go ahead, from one read of login_attempts. */
 export async function throttleState(db: TenantDb, limits: LimitQuery[], slowdown?: SlowdownQuery): Promise<ThrottleState> {
-  const selections: AliasedSelectQueryBuilder<Record<string, unknown>, string>[] = limits.map((limit, index) =>
-    countedAttempts(db, limit.match, limit.reasons, limit.beforeId)
-      .select('occurred_at')
-      .orderBy('id', 'desc')
-      .offset(limit.max - 1)
-      .limit(1)
-      .as(`limit_${index}`),
+  const counts = await readAttemptCounts(
+    db,
+    THROTTLE.windowSeconds,
+    limits.map((limit) => ({ match: limit.match, reasons: limit.reasons, beforeId: limit.beforeId, nth: limit.max })),
+    slowdown && {
+      match: { identifier_hash: slowdown.identifierHash, device_id: null },
+      reasons: FAILURES,
+      beforeId: slowdown.beforeId,
+      horizon: SLOWDOWN_HORIZON,
+    },
   );
-  if (slowdown) {
-    const untrusted = () => countedAttempts(db, { identifier_hash: slowdown.identifierHash, device_id: null }, FAILURES, slowdown.beforeId);
-    const recent = untrusted().select('id').orderBy('id', 'desc').limit(SLOWDOWN_HORIZON);
-    selections.push(
-      db.selectFrom(recent.as('recent')).select(sql<number>`count(*)::int`.as('n')).as('slowdown_failures'),
-      untrusted().select('occurred_at').orderBy('id', 'desc').limit(1).as('slowdown_latest'),
-    );
-  }
-  const row = (await db.selectNoFrom(selections).executeTakeFirstOrThrow()) as Record<string, unknown>;
-  const lifts = limits.map((_, index) => {
-    const nth = row[`limit_${index}`] as Date | null;
-    return nth ? new Date(new Date(nth).getTime() + THROTTLE.windowSeconds * 1000) : undefined;
-  });
-  const slowdownFailures = slowdown ? Number(row.slowdown_failures) : 0;
-  const latestFailure = row.slowdown_latest as Date | null | undefined;
+  const lifts = counts.nthAt.map((nth) => (nth ? new Date(nth.getTime() + THROTTLE.windowSeconds * 1000) : undefined));
+  const slowdownFailures = counts.slowdownCount;
   const delay = slowdownSeconds(slowdownFailures);
-  if (latestFailure && delay > 0) lifts.push(new Date(new Date(latestFailure).getTime() + delay * 1000));
+  if (counts.slowdownLatestAt && delay > 0) lifts.push(new Date(counts.slowdownLatestAt.getTime() + delay * 1000));
   const until = latest(...lifts);
   return { until: until && until.getTime() > Date.now() ? until : undefined, slowdownFailures };
 }
@@ -217,10 +130,6 @@ export function secondsUntil(date: Date): number {
 /** Sign-in activity is kept for admins this long; throttling itself looks back only THROTTLE.windowSeconds. */
 export const LOGIN_ACTIVITY_RETENTION_DAYS = 7;
 
-export async function deleteOldLoginAttempts(db: TenantDb): Promise<number> {
-  const result = await db
-    .deleteFrom('login_attempts')
-    .where('occurred_at', '<', sql<Date>`now() - make_interval(days => ${LOGIN_ACTIVITY_RETENTION_DAYS})`)
-    .executeTakeFirst();
-  return Number(result.numDeletedRows);
+export function deleteOldLoginAttempts(db: TenantDb): Promise<number> {
+  return deleteLoginAttemptsOlderThan(db, LOGIN_ACTIVITY_RETENTION_DAYS);
 }

@@ -1,4 +1,4 @@
-import type { TenantDb } from '../../db/tenant-database.ts';
+import { actorText, type Actor, type TenantScope } from '../../platform/tenant-scope.ts';
 import { AppError } from '../../errors.ts';
 import { hashPassword } from '../../crypto/passwords.ts';
 import { recordAuditEvent } from '../audit/audit.repository.ts';
@@ -8,14 +8,16 @@ import { grantRoles, insertUserIfNew } from './users.repository.ts';
 import { checkDisplayName, checkPassword } from './users.service.ts';
 import { redeemInvitation } from './invitations.service.ts';
 import type { TenantLoginKeys } from './login-keys.ts';
-import { failuresFromIp, identifierHash, recordAttempt, secondsUntil, settleAttempt, signupsFromIp, throttleState } from './login-throttle.ts';
+import { failuresFromIp, identifierHash, secondsUntil, signupsFromIp, throttleState } from './login-throttle.ts';
+import { recordAttempt, settleAttempt } from './login-attempts.repository.ts';
 
 export interface SignupRequest {
   email: unknown;
   password: unknown;
   name?: unknown;
   invitation?: unknown;
-  ip: string;
+  /** The tenant's sign-in keys (login-keys.ts): attempts are counted by a keyed digest of the email. */
+  loginKeys: TenantLoginKeys;
 }
 
 export const signupDisabled = () => new AppError('signup_disabled', 'self-service signup is disabled for this tenant', 403);
@@ -26,10 +28,13 @@ const invalidInvitation = () => new AppError('invalid_invitation', 'the invitati
  * already has an account: a new address gets its account, a taken one is left untouched (and the
  * attempt audited), and both get the same answer after the same work: one argon2 hash and the
  * same statements (the attempt is settled in both cases). The caller then signs in; only the
- * account's owner knows a password that works.
+ * account's owner knows a password that works. The actor is anonymous; its address is what the
+ * limits count by.
  */
-export async function signUp(db: TenantDb, keys: TenantLoginKeys, request: SignupRequest): Promise<void> {
-  const { signup } = await readTenantSettings(db);
+export async function signUp(scope: TenantScope, request: SignupRequest, actor: Actor & { ip: string }): Promise<void> {
+  const { db } = scope;
+  const { ip } = actor;
+  const { signup } = await readTenantSettings(scope);
   if (signup === 'disabled') throw signupDisabled();
 
   const email = normalizeEmail(request.email);
@@ -41,8 +46,8 @@ export async function signUp(db: TenantDb, keys: TenantLoginKeys, request: Signu
   const invitation = request.invitation;
   if (signup === 'invite' && !invitation) throw new AppError('invitation_required', 'signing up at this tenant needs an invitation', 400);
 
-  const attemptId = await recordAttempt(db, { identifierHash: identifierHash(keys, email), ip: request.ip, reason: 'signup' });
-  const { until } = await throttleState(db, [signupsFromIp(request.ip, attemptId), failuresFromIp(request.ip, attemptId)]);
+  const attemptId = await recordAttempt(db, { identifierHash: identifierHash(request.loginKeys, email), ip, reason: 'signup' });
+  const { until } = await throttleState(db, [signupsFromIp(ip, attemptId), failuresFromIp(ip, attemptId)]);
   if (until) {
     await settleAttempt(db, attemptId, 'throttled');
     const retryAfterSeconds = secondsUntil(until);
@@ -57,15 +62,15 @@ export async function signUp(db: TenantDb, keys: TenantLoginKeys, request: Signu
       if (invitation && !redeemed) throw invalidInvitation();
       const user = await insertUserIfNew(trx, { email, passwordHash, name, emailVerified: redeemed !== undefined });
       if (!user) {
-        await recordAuditEvent(trx, { actor: 'signup', action: 'user.signup_for_existing_email', ip: request.ip });
+        await recordAuditEvent(trx, { actor: actorText(actor), action: 'user.signup_for_existing_email', ip });
         return undefined;
       }
       await grantRoles(trx, user.id, redeemed?.role_names ?? []);
       await recordAuditEvent(trx, {
-        actor: 'signup',
+        actor: actorText(actor),
         action: 'user.signed_up',
         target: user.id,
-        ip: request.ip,
+        ip,
         details: { invitation: redeemed?.id ?? null },
       });
       return user.id;

@@ -1,6 +1,7 @@
 import { sql, type Selectable } from 'kysely';
 import type { TenantDatabase } from '../../db/schema.ts';
 import type { TenantDb } from '../../db/tenant-database.ts';
+import { CURSOR_PART, decodeCursor, encodeCursor, pageOf, type Page, type PageRequest } from '../../db/page.ts';
 
 export type UserRow = Selectable<TenantDatabase['users']>;
 
@@ -42,21 +43,29 @@ export function findUserById(db: TenantDb, id: string): Promise<UserRow | undefi
 
 export type UserWithRoles = UserRow & { roles: string[] };
 
-/** Every user with their role names, in one query. */
-export function listUsers(db: TenantDb): Promise<UserWithRoles[]> {
-  return db
-    .selectFrom('users')
-    .selectAll('users')
-    .select((eb) =>
-      eb
-        .selectFrom('user_roles')
-        .innerJoin('roles', 'roles.id', 'user_roles.role_id')
-        .select(sql<string[]>`coalesce(array_agg(roles.name ORDER BY roles.name), '{}')`.as('roles'))
-        .whereRef('user_roles.user_id', '=', 'users.id')
-        .as('roles'),
-    )
-    .orderBy('users.email')
-    .execute() as Promise<UserWithRoles[]>;
+/** A page of users with their role names, in one query, by email. */
+export async function listUsers(db: TenantDb, page: PageRequest): Promise<Page<UserWithRoles>> {
+  const [afterEmail] = page.cursor === undefined ? [] : decodeCursor(page.cursor, 'users', [CURSOR_PART.text]);
+  return pageOf(
+    page,
+    (limit) => {
+      let query = db
+        .selectFrom('users')
+        .selectAll('users')
+        .select((eb) =>
+          eb
+            .selectFrom('user_roles')
+            .innerJoin('roles', 'roles.id', 'user_roles.role_id')
+            .select(sql<string[]>`coalesce(array_agg(roles.name ORDER BY roles.name), '{}')`.as('roles'))
+            .whereRef('user_roles.user_id', '=', 'users.id')
+            .as('roles'),
+        );
+      // Emails are unique (citext: case-insensitively, which is also how they sort).
+      if (afterEmail !== undefined) query = query.where('users.email', '>', afterEmail);
+      return query.orderBy('users.email').limit(limit).execute() as Promise<UserWithRoles[]>;
+    },
+    (row) => encodeCursor('users', [row.email]),
+  );
 }
 
 /** Creates the named roles if missing. */

@@ -1,10 +1,11 @@
-import type { TenantDb } from '../../db/tenant-database.ts';
+import { mapPage, type Page, type PageRequest } from '../../db/page.ts';
+import { actorText, type Actor, type TenantScope } from '../../platform/tenant-scope.ts';
 import { AppError } from '../../errors.ts';
 import { generatePassword, hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../../crypto/passwords.ts';
 import { recordAuditEvent } from '../audit/audit.repository.ts';
 import { normalizeEmail } from './email.ts';
 import { canonicalText } from './user-text.ts';
-import { grantRoles, insertUserIfNew, listUsers as listUserRows, type UserRow, type UserWithRoles } from './users.repository.ts';
+import { grantRoles, insertUserIfNew, listUsers as listUserRows, type UserRow } from './users.repository.ts';
 
 /** What callers (CLI, APIs) see of a user: never the password hash. */
 export interface UserSummary {
@@ -86,24 +87,24 @@ export function summarizeUser(row: UserRow, roles: string[]): UserSummary {
 }
 
 /** Creates a user with an argon2id password and roles, in one transaction; `user_exists` if the email is taken. */
-export async function createUser(db: TenantDb, input: CreateUserInput, actor: string): Promise<CreatedUser> {
+export async function createUser(scope: TenantScope, input: CreateUserInput, actor: Actor): Promise<CreatedUser> {
   const email = normalizeEmail(input.email);
   const password = input.password === undefined ? generatePassword() : checkPassword(input.password, email);
   const name = checkDisplayName(input.name);
   const roles = checkRoleNames(input.roles ?? []);
   const passwordHash = await hashPassword(password);
 
-  const user = await db.transaction().execute(async (trx) => {
+  const user = await scope.db.transaction().execute(async (trx) => {
     const row = await insertUserIfNew(trx, { email, passwordHash, name, emailVerified: input.emailVerified ?? false });
     if (!row) throw new AppError('user_exists', `a user with email "${email}" already exists`, 409);
     await grantRoles(trx, row.id, roles);
-    await recordAuditEvent(trx, { actor, action: 'user.created', target: row.id, details: { roles } });
+    await recordAuditEvent(trx, { actor: actorText(actor), ip: actor.ip, action: 'user.created', target: row.id, details: { roles } });
     return row;
   });
   return { user: summarizeUser(user, roles), ...(input.password === undefined ? { generatedPassword: password } : {}) };
 }
 
-export async function listUsers(db: TenantDb): Promise<UserSummary[]> {
-  const rows: UserWithRoles[] = await listUserRows(db);
-  return rows.map((row) => summarizeUser(row, row.roles));
+/** A page of the tenant's users, by email. */
+export async function listUsers(scope: TenantScope, page: PageRequest): Promise<Page<UserSummary>> {
+  return mapPage(await listUserRows(scope.db, page), (row) => summarizeUser(row, row.roles));
 }

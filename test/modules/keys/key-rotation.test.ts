@@ -8,8 +8,9 @@ import { loadPublishedKeySet, openPrivateJwk } from '../../../src/modules/keys/s
 import { writeRotationPolicy } from '../../../src/modules/keys/key-rotation.ts';
 import { listTenantKeys, rotateTenantKeys } from '../../../src/modules/keys/keys.service.ts';
 import { sweepKeyRotations } from '../../../src/jobs/key-rotation.schedule.ts';
-import { withTenantDatabase } from '../../../src/platform/tenant-access.ts';
+import { withTenantScope } from '../../../src/platform/tenant-access.ts';
 import { listenForTenantChanges, type TenantChange } from '../../../src/platform/notifications.ts';
+import { TEST_ACTOR } from '../../support/scope.ts';
 
 let platform: TestPlatform;
 beforeAll(async () => {
@@ -19,8 +20,11 @@ afterAll(async () => {
   await platform.destroy();
 });
 
+const keysOf = (id: string) => withTenantScope(platform, id, listTenantKeys);
+const rotate = (id: string, options: { graceSeconds?: number } = {}) => withTenantScope(platform, id, (scope) => rotateTenantKeys(scope, options, TEST_ACTOR));
+
 /** The keys published now, or at the instant `at` when given. */
-const published = (id: string, at?: Date) => withTenantDatabase(platform, id, (db) => loadPublishedKeySet(db, id, platform.secrets, at).then((set) => set.jwks));
+const published = (id: string, at?: Date) => withTenantScope(platform, id, ({ db }) => loadPublishedKeySet(db, id, platform.secrets, at).then((set) => set.jwks));
 
 /** What a resource server sees: the public halves of the published keys. */
 async function jwks(id: string, at?: Date) {
@@ -43,7 +47,7 @@ describe('signing key rotation', () => {
   it('a new tenant publishes an active key and a next key, active first', async () => {
     const id = uniqueTenantId('keys');
     await createTenant(platform, { id });
-    const { keys, policy } = await listTenantKeys(platform, id);
+    const { keys, policy } = await keysOf(id);
     expect(policy).toEqual({ rotateEveryDays: 30, graceDays: 7 });
     expect(keys.map((k) => k.state).sort()).toEqual(['active', 'next']);
     expect(keys.every((k) => k.published && k.alg === 'RS256')).toBe(true);
@@ -54,7 +58,7 @@ describe('signing key rotation', () => {
   it('rotation: next signs from now on, the old key keeps verifying through its grace period, then is removed', async () => {
     const id = uniqueTenantId('rot');
     await createTenant(platform, { id });
-    const before = await listTenantKeys(platform, id);
+    const before = await keysOf(id);
     const oldActive = before.keys.find((k) => k.state === 'active')!.kid;
     const oldNext = before.keys.find((k) => k.state === 'next')!.kid;
     const tokenBefore = await signToken(id);
@@ -63,11 +67,11 @@ describe('signing key rotation', () => {
     const changes: TenantChange[] = [];
     const listener = listenForTenantChanges(platform.platformUrl, (c) => changes.push(c), () => {}, platform.log);
     await listener.ready;
-    const outcome = await rotateTenantKeys(platform, id);
+    const outcome = await rotate(id);
     expect(outcome).toMatchObject({ activated: oldNext, retired: oldActive, removed: [] });
     expect(outcome.unpublishAt!.getTime() - Date.now()).toBeGreaterThan(7 * 86_400_000 - 60_000);
 
-    const after = await listTenantKeys(platform, id);
+    const after = await keysOf(id);
     expect(Object.fromEntries(after.keys.map((k) => [k.kid, k.state]))).toEqual({ [oldActive]: 'retired', [oldNext]: 'active', [outcome.next]: 'next' });
     const tokenAfter = await signToken(id);
     expect(kidOf(tokenAfter)).toBe(oldNext);
@@ -78,7 +82,7 @@ describe('signing key rotation', () => {
     await listener.close();
 
     // Grace over: the retired key leaves the JWKS, and the sweep removes it for good.
-    await withTenantDatabase(platform, id, (db) =>
+    await withTenantScope(platform, id, ({ db }) =>
       db.updateTable('signing_keys').set({ unpublish_at: new Date(Date.now() - 1000) }).where('kid', '=', oldActive).execute(),
     );
     expect(await verifies(id, tokenBefore)).toBe(false);
@@ -86,15 +90,15 @@ describe('signing key rotation', () => {
     const sweep = await sweepKeyRotations(platform);
     expect(sweep.ran).toBe(true);
     expect(sweep.pruned).toContain(id);
-    expect((await listTenantKeys(platform, id)).keys.map((k) => k.kid)).not.toContain(oldActive);
+    expect((await keysOf(id)).keys.map((k) => k.kid)).not.toContain(oldActive);
   });
 
   it('a tiny grace period ends publication after that time', async () => {
     const id = uniqueTenantId('grace');
     await createTenant(platform, { id });
     const token = await signToken(id);
-    const { retired, unpublishAt } = await rotateTenantKeys(platform, id, { graceSeconds: 0.5 });
-    const key = (await listTenantKeys(platform, id)).keys.find((k) => k.kid === retired)!;
+    const { retired, unpublishAt } = await rotate(id, { graceSeconds: 0.5 });
+    const key = (await keysOf(id)).keys.find((k) => k.kid === retired)!;
     expect(unpublishAt!.getTime() - key.retired_at!.getTime()).toBe(500);
     // Judged at fixed instants: "right after the rotation" on the wall clock may already be past
     // half a second on a busy machine.
@@ -111,16 +115,16 @@ describe('signing key rotation', () => {
     const fresh = uniqueTenantId('fresh');
     await createTenant(platform, { id: due });
     await createTenant(platform, { id: fresh });
-    await withTenantDatabase(platform, due, async (db) => {
+    await withTenantScope(platform, due, async ({ db }) => {
       await writeRotationPolicy(db, { rotateEveryDays: 2, graceDays: 1 });
       await db.updateTable('signing_keys').set({ activated_at: new Date(Date.now() - 3 * 86_400_000) }).where('state', '=', 'active').execute();
     });
-    const dueActive = (await listTenantKeys(platform, due)).keys.find((k) => k.state === 'active')!.kid;
+    const dueActive = (await keysOf(due)).keys.find((k) => k.state === 'active')!.kid;
 
     const sweep = await sweepKeyRotations(platform);
     expect(sweep.rotated).toContain(due);
     expect(sweep.rotated).not.toContain(fresh);
-    const keys = (await listTenantKeys(platform, due)).keys;
+    const keys = (await keysOf(due)).keys;
     const retired = keys.find((k) => k.kid === dueActive)!;
     expect(retired.state).toBe('retired');
     // Policy grace of 1 day.
@@ -131,10 +135,10 @@ describe('signing key rotation', () => {
   it('the schedule publishes a next key for a tenant that has none (created before rotation existed)', async () => {
     const id = uniqueTenantId('legacy');
     await createTenant(platform, { id });
-    await withTenantDatabase(platform, id, (db) => db.deleteFrom('signing_keys').where('state', '=', 'next').execute());
+    await withTenantScope(platform, id, ({ db }) => db.deleteFrom('signing_keys').where('state', '=', 'next').execute());
     const sweep = await sweepKeyRotations(platform);
     expect(sweep.nextAdded).toContain(id);
-    expect((await listTenantKeys(platform, id)).keys.map((k) => k.state).sort()).toEqual(['active', 'next']);
+    expect((await keysOf(id)).keys.map((k) => k.state).sort()).toEqual(['active', 'next']);
     expect((await sweepKeyRotations(platform)).nextAdded).not.toContain(id);
   });
 
@@ -142,7 +146,7 @@ describe('signing key rotation', () => {
     const id = uniqueTenantId('quiet');
     await createTenant(platform, { id });
     const hourAgo = new Date(Date.now() - 3_600_000);
-    await withTenantDatabase(platform, id, async (db) => {
+    await withTenantScope(platform, id, async ({ db }) => {
       await db
         .insertInto('oidc_payloads')
         .values([
@@ -161,7 +165,7 @@ describe('signing key rotation', () => {
     const sweep = await sweepKeyRotations(platform);
     expect(sweep.failed).toEqual([]);
     expect(sweep.expiredRowsDeleted).toBeGreaterThanOrEqual(2);
-    const left = await withTenantDatabase(platform, id, async (db) => ({
+    const left = await withTenantScope(platform, id, async ({ db }) => ({
       payloads: (await db.selectFrom('oidc_payloads').select('id').execute()).map((r) => r.id),
       attempts: (await db.selectFrom('login_attempts').select('identifier_hash').execute()).map((r) => r.identifier_hash),
     }));
@@ -179,17 +183,17 @@ describe('signing key rotation', () => {
   it('concurrent rotations of one tenant are serialised: one active, one next, every step retired', async () => {
     const id = uniqueTenantId('conc');
     await createTenant(platform, { id });
-    await Promise.all([rotateTenantKeys(platform, id), rotateTenantKeys(platform, id), rotateTenantKeys(platform, id)]);
-    const states = (await listTenantKeys(platform, id)).keys.map((k) => k.state).sort();
+    await Promise.all([rotate(id), rotate(id), rotate(id)]);
+    const states = (await keysOf(id)).keys.map((k) => k.state).sort();
     expect(states).toEqual(['active', 'next', 'retired', 'retired', 'retired']);
   });
 
   it('refuses invalid policies; rotating an unknown tenant is a clear error', async () => {
     const id = uniqueTenantId('pol');
     await createTenant(platform, { id });
-    await expect(withTenantDatabase(platform, id, (db) => writeRotationPolicy(db, { graceDays: -1 }))).rejects.toMatchObject({ code: 'invalid_rotation_policy' });
-    await expect(withTenantDatabase(platform, id, (db) => writeRotationPolicy(db, { rotateEveryDays: 0 }))).rejects.toMatchObject({ code: 'invalid_rotation_policy' });
-    await expect(rotateTenantKeys(platform, uniqueTenantId('nobody'))).rejects.toMatchObject({ code: 'tenant_not_found' });
+    await expect(withTenantScope(platform, id, ({ db }) => writeRotationPolicy(db, { graceDays: -1 }))).rejects.toMatchObject({ code: 'invalid_rotation_policy' });
+    await expect(withTenantScope(platform, id, ({ db }) => writeRotationPolicy(db, { rotateEveryDays: 0 }))).rejects.toMatchObject({ code: 'invalid_rotation_policy' });
+    await expect(rotate(uniqueTenantId('nobody'))).rejects.toMatchObject({ code: 'tenant_not_found' });
   });
 
   it("isolation: one tenant's keys neither open nor verify as another tenant's", async () => {
@@ -200,7 +204,7 @@ describe('signing key rotation', () => {
     const tokenOfA = await signToken(a);
     expect(await verifies(a, tokenOfA)).toBe(true);
     expect(await verifies(b, tokenOfA)).toBe(false);
-    const rowOfA = await withTenantDatabase(platform, a, (db) => db.selectFrom('signing_keys').selectAll().executeTakeFirstOrThrow());
+    const rowOfA = await withTenantScope(platform, a, ({ db }) => db.selectFrom('signing_keys').selectAll().executeTakeFirstOrThrow());
     expect(() => openPrivateJwk(b, rowOfA, platform.secrets)).toThrow(/cannot be opened/);
   });
 });

@@ -1,16 +1,18 @@
 import argon2 from 'argon2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TenantDb } from '../../../src/db/tenant-database.ts';
 import { authenticatePassword, type AuthenticationResult } from '../../../src/modules/users/authenticate.ts';
 import { THROTTLE } from '../../../src/modules/users/login-throttle.ts';
 import { loginKeysFor } from '../../../src/modules/users/login-keys.ts';
 import { createUser, listUsers } from '../../../src/modules/users/users.service.ts';
 import { verifyPassword } from '../../../src/crypto/passwords.ts';
 import { shiftAttemptsBack, slowAccountDown, startUsersTestBed, type UsersTestBed } from '../../support/users.ts';
+import { TEST_ACTOR } from '../../support/scope.ts';
+import type { TenantScope } from '../../../src/platform/tenant-scope.ts';
+import { allPages } from '../../../src/db/page.ts';
 
 let bed: UsersTestBed;
-let acme: { id: string; db: TenantDb };
-let globex: { id: string; db: TenantDb };
+let acme: TenantScope;
+let globex: TenantScope;
 
 beforeAll(async () => {
   bed = await startUsersTestBed();
@@ -24,7 +26,7 @@ let nextIp = 1;
 /** Each test signs in from its own address, so the per-IP limit of one test never touches another. */
 const freshIp = () => `192.0.2.${nextIp++}`;
 
-const login = (tenant: { id: string; db: TenantDb }, email: string, password: string, ip: string, deviceCookie?: string) =>
+const login = (tenant: TenantScope, email: string, password: string, ip: string, deviceCookie?: string) =>
   authenticatePassword(tenant.db, loginKeysFor(bed.platform.config, tenant.id), { email, password, ip, deviceCookie });
 
 const shiftBack = shiftAttemptsBack;
@@ -35,7 +37,7 @@ function reasons(results: AuthenticationResult[]): string[] {
 
 describe('password storage', () => {
   it('stores argon2id hashes (OWASP parameters) and never the password', async () => {
-    const { user } = await createUser(acme.db, { email: 'Store@Example.test', password: 'correct horse battery' }, 'test');
+    const { user } = await createUser(acme, { email: 'Store@Example.test', password: 'correct horse battery' }, TEST_ACTOR);
     const row = await acme.db.selectFrom('users').selectAll().where('id', '=', user.id).executeTakeFirstOrThrow();
     expect(row.email).toBe('store@example.test');
     expect(row.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,p=1,t=2\$/);
@@ -43,7 +45,7 @@ describe('password storage', () => {
   });
 
   it('rehashes on a successful login when the stored hash has weaker parameters', async () => {
-    const { user } = await createUser(acme.db, { email: 'old-hash@example.test', password: 'an old password 1' }, 'test');
+    const { user } = await createUser(acme, { email: 'old-hash@example.test', password: 'an old password 1' }, TEST_ACTOR);
     const weak = await argon2.hash('an old password 1', { type: argon2.argon2id, memoryCost: 8192, timeCost: 1, parallelism: 1 });
     await acme.db.updateTable('users').set({ password_hash: weak }).where('id', '=', user.id).execute();
 
@@ -56,20 +58,20 @@ describe('password storage', () => {
   });
 
   it('rejects weak passwords, bad emails and taken emails with stable codes', async () => {
-    await expect(createUser(acme.db, { email: 'short@example.test', password: 'short' }, 'test')).rejects.toMatchObject({ code: 'weak_password' });
-    await expect(createUser(acme.db, { email: 'not-an-email', password: 'long enough password' }, 'test')).rejects.toMatchObject({ code: 'invalid_email' });
-    await expect(createUser(acme.db, { email: 'x@example.test', password: 'x@example.test' }, 'test')).rejects.toMatchObject({ code: 'weak_password' });
-    await expect(createUser(acme.db, { email: 'STORE@example.test', password: 'long enough password' }, 'test')).rejects.toMatchObject({
+    await expect(createUser(acme, { email: 'short@example.test', password: 'short' }, TEST_ACTOR)).rejects.toMatchObject({ code: 'weak_password' });
+    await expect(createUser(acme, { email: 'not-an-email', password: 'long enough password' }, TEST_ACTOR)).rejects.toMatchObject({ code: 'invalid_email' });
+    await expect(createUser(acme, { email: 'x@example.test', password: 'x@example.test' }, TEST_ACTOR)).rejects.toMatchObject({ code: 'weak_password' });
+    await expect(createUser(acme, { email: 'STORE@example.test', password: 'long enough password' }, TEST_ACTOR)).rejects.toMatchObject({
       code: 'user_exists',
       status: 409,
     });
-    await expect(createUser(acme.db, { email: 'r@example.test', roles: ['bad role!'] }, 'test')).rejects.toMatchObject({ code: 'invalid_role' });
+    await expect(createUser(acme, { email: 'r@example.test', roles: ['bad role!'] }, TEST_ACTOR)).rejects.toMatchObject({ code: 'invalid_role' });
   });
 });
 
 describe('brute-force protection', () => {
   it('refuses an IP after repeated failures for one account, while the owner signs in from elsewhere', async () => {
-    await createUser(acme.db, { email: 'victim@example.test', password: 'victim password 1' }, 'test');
+    await createUser(acme, { email: 'victim@example.test', password: 'victim password 1' }, TEST_ACTOR);
     const attacker = freshIp();
     const failures: AuthenticationResult[] = [];
     for (let i = 0; i < THROTTLE.maxFailuresPerAccountAndIp; i++) failures.push(await login(acme, 'victim@example.test', `wrong ${i}`, attacker));
@@ -86,7 +88,7 @@ describe('brute-force protection', () => {
   });
 
   it('slows sign-ins to an account failed at from many IPs, with a growing, bounded delay, but never locks it', async () => {
-    await createUser(acme.db, { email: 'botnet@example.test', password: 'botnet password 1' }, 'test');
+    await createUser(acme, { email: 'botnet@example.test', password: 'botnet password 1' }, TEST_ACTOR);
     const { freeFailures, baseSeconds, maxSeconds } = THROTTLE.slowdown;
     for (let i = 0; i < freeFailures; i++) expect(await login(acme, 'botnet@example.test', `guess ${i}`, freshIp())).toMatchObject({ reason: 'invalid_credentials' });
 
@@ -107,16 +109,16 @@ describe('brute-force protection', () => {
       expect(await login(acme, 'botnet@example.test', `late guess ${extra}`, freshIp())).toMatchObject({ reason: 'invalid_credentials' });
     }
     expect(delays.at(-1)).toBe(maxSeconds);
-    expect((await listUsers(acme.db)).find((u) => u.email === 'botnet@example.test')!.lockedUntil).not.toBeNull();
+    expect((await allPages((page) => listUsers(acme, page))).find((u) => u.email === 'botnet@example.test')!.lockedUntil).not.toBeNull();
 
     // Once the delay has passed, the right password works: the account was never locked.
     await shiftBack(acme.db, maxSeconds + 1);
     expect((await login(acme, 'botnet@example.test', 'botnet password 1', freshIp())).ok).toBe(true);
-    expect((await listUsers(acme.db)).find((u) => u.email === 'botnet@example.test')!.lockedUntil).toBeNull();
+    expect((await allPages((page) => listUsers(acme, page))).find((u) => u.email === 'botnet@example.test')!.lockedUntil).toBeNull();
   });
 
   it('counts an IPv6 /64 as one address, and an IPv4-mapped address as its IPv4 address', async () => {
-    await createUser(acme.db, { email: 'v6@example.test', password: 'v6 password 123' }, 'test');
+    await createUser(acme, { email: 'v6@example.test', password: 'v6 password 123' }, TEST_ACTOR);
     for (let i = 1; i <= THROTTLE.maxFailuresPerAccountAndIp; i++) {
       expect(await login(acme, 'v6@example.test', 'wrong', `2001:db8:77:1:${i}::${i}`)).toMatchObject({ reason: 'invalid_credentials' });
     }
@@ -129,7 +131,7 @@ describe('brute-force protection', () => {
   });
 
   it('lets a browser that signed in before keep its own budget, untouched by strangers', async () => {
-    await createUser(acme.db, { email: 'owner@example.test', password: 'owner password 1' }, 'test');
+    await createUser(acme, { email: 'owner@example.test', password: 'owner password 1' }, TEST_ACTOR);
     const home = freshIp();
     const first = await login(acme, 'owner@example.test', 'owner password 1', home);
     const cookie = first.ok ? first.deviceCookie : '';
@@ -150,13 +152,13 @@ describe('brute-force protection', () => {
     for (let i = 0; i <= THROTTLE.maxFailuresPerDevice; i++) device.push(await login(acme, 'owner@example.test', `typo ${i}`, freshIp(), cookie));
     expect(reasons(device)).toEqual([...Array(THROTTLE.maxFailuresPerDevice).fill('invalid_credentials'), 'throttled']);
     // And a cookie of one account is nothing for another.
-    await createUser(acme.db, { email: 'neighbour@example.test', password: 'neighbour password' }, 'test');
+    await createUser(acme, { email: 'neighbour@example.test', password: 'neighbour password' }, TEST_ACTOR);
     await slowAccountDown(acme.db, (i) => login(acme, 'neighbour@example.test', `botnet ${i}`, freshIp()));
     expect(await login(acme, 'neighbour@example.test', 'neighbour password', freshIp(), cookie)).toMatchObject({ reason: 'throttled' });
   });
 
   it('answers an unknown email exactly like a known email with a wrong password', async () => {
-    await createUser(acme.db, { email: 'known@example.test', password: 'known password 1' }, 'test');
+    await createUser(acme, { email: 'known@example.test', password: 'known password 1' }, TEST_ACTOR);
     const run = async (email: string) => {
       const ip = freshIp();
       const results: AuthenticationResult[] = [];
@@ -173,7 +175,7 @@ describe('brute-force protection', () => {
   });
 
   it('counts parallel guesses before any of them is checked', async () => {
-    await createUser(acme.db, { email: 'burst@example.test', password: 'burst password 1' }, 'test');
+    await createUser(acme, { email: 'burst@example.test', password: 'burst password 1' }, TEST_ACTOR);
     const ip = freshIp();
     const results = await Promise.all(Array.from({ length: 12 }, (_, i) => login(acme, 'burst@example.test', `parallel ${i}`, ip)));
     const checked = results.filter((r) => !r.ok && r.reason === 'invalid_credentials').length;
@@ -182,7 +184,7 @@ describe('brute-force protection', () => {
   });
 
   it('refuses an IP after repeated failures across many emails, while other IPs still sign in', async () => {
-    await createUser(acme.db, { email: 'bystander@example.test', password: 'bystander password' }, 'test');
+    await createUser(acme, { email: 'bystander@example.test', password: 'bystander password' }, TEST_ACTOR);
     const attacker = freshIp();
     const sprayed = await Promise.all(
       Array.from({ length: THROTTLE.maxFailuresPerIp }, (_, i) => login(acme, `spray-${i}@example.test`, 'Winter2026!', attacker)),
@@ -194,7 +196,7 @@ describe('brute-force protection', () => {
   });
 
   it('starts the count afresh after a successful sign-in', async () => {
-    await createUser(acme.db, { email: 'typo@example.test', password: 'typo password 12' }, 'test');
+    await createUser(acme, { email: 'typo@example.test', password: 'typo password 12' }, TEST_ACTOR);
     const ip = freshIp();
     const below = THROTTLE.maxFailuresPerAccountAndIp - 1;
     for (let i = 0; i < below; i++) expect((await login(acme, 'typo@example.test', 'typo', ip)).ok).toBe(false);
@@ -204,7 +206,7 @@ describe('brute-force protection', () => {
   });
 
   it('refuses disabled accounts like wrong passwords', async () => {
-    const { user } = await createUser(acme.db, { email: 'gone@example.test', password: 'gone password 12' }, 'test');
+    const { user } = await createUser(acme, { email: 'gone@example.test', password: 'gone password 12' }, TEST_ACTOR);
     await acme.db.updateTable('users').set({ status: 'disabled' }).where('id', '=', user.id).execute();
     expect(await login(acme, 'gone@example.test', 'gone password 12', freshIp())).toEqual({ ok: false, reason: 'invalid_credentials' });
   });
@@ -212,8 +214,8 @@ describe('brute-force protection', () => {
 
 describe('tenant isolation', () => {
   it('keeps the same email at two tenants as two unrelated accounts', async () => {
-    const a = await createUser(acme.db, { email: 'twin@example.test', password: 'password at acme' }, 'test');
-    const b = await createUser(globex.db, { email: 'twin@example.test', password: 'password at globex' }, 'test');
+    const a = await createUser(acme, { email: 'twin@example.test', password: 'password at acme' }, TEST_ACTOR);
+    const b = await createUser(globex, { email: 'twin@example.test', password: 'password at globex' }, TEST_ACTOR);
     expect(a.user.id).not.toBe(b.user.id);
 
     const atAcme = await login(acme, 'twin@example.test', 'password at acme', freshIp());
@@ -224,8 +226,8 @@ describe('tenant isolation', () => {
   });
 
   it('makes a device cookie of one tenant useless at another', async () => {
-    await createUser(acme.db, { email: 'device-twin@example.test', password: 'same password 12' }, 'test');
-    await createUser(globex.db, { email: 'device-twin@example.test', password: 'same password 12' }, 'test');
+    await createUser(acme, { email: 'device-twin@example.test', password: 'same password 12' }, TEST_ACTOR);
+    await createUser(globex, { email: 'device-twin@example.test', password: 'same password 12' }, TEST_ACTOR);
     const atAcme = await login(acme, 'device-twin@example.test', 'same password 12', freshIp());
     const atGlobex = await login(globex, 'device-twin@example.test', 'same password 12', freshIp());
     const acmeCookie = atAcme.ok ? atAcme.deviceCookie : '';
@@ -237,7 +239,7 @@ describe('tenant isolation', () => {
   });
 
   it('does not let a user of one tenant sign in at another', async () => {
-    await createUser(acme.db, { email: 'only-acme@example.test', password: 'only at acme 123' }, 'test');
+    await createUser(acme, { email: 'only-acme@example.test', password: 'only at acme 123' }, TEST_ACTOR);
     expect(await login(globex, 'only-acme@example.test', 'only at acme 123', freshIp())).toEqual({ ok: false, reason: 'invalid_credentials' });
   });
 });

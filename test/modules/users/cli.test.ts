@@ -6,6 +6,7 @@ import { openTenantDatabase, type TenantDb } from '../../../src/db/tenant-databa
 import { verifyPassword } from '../../../src/crypto/passwords.ts';
 import { readTenantSettings } from '../../../src/modules/settings/settings.service.ts';
 import { hashInvitationToken } from '../../../src/modules/users/invitations.service.ts';
+import { testScope } from '../../support/scope.ts';
 
 let platform: TestPlatform;
 let env: Record<string, string>;
@@ -87,12 +88,12 @@ describe('tansu tenant settings and tansu invite', () => {
   it('sets the signup mode, and refuses an unknown one with exit 2', async () => {
     const bad = await tansu('tenant', 'settings', tenantId, '--signup', 'everyone');
     expect(bad.code).toBe(2);
-    expect((await readTenantSettings(db)).signup).toBe('disabled');
+    expect((await readTenantSettings(testScope(platform, tenantId, db))).signup).toBe('disabled');
 
     const run = await tansu('tenant', 'settings', tenantId, '--signup', 'invite', '--json');
     expect(run.code, run.stderr).toBe(0);
     expect(JSON.parse(run.stdout)).toEqual({ signup: 'invite' });
-    expect((await readTenantSettings(db)).signup).toBe('invite');
+    expect((await readTenantSettings(testScope(platform, tenantId, db))).signup).toBe('invite');
   });
 
   it('creates an invitation whose token is printed once and stored as SHA-256', async () => {

@@ -9,6 +9,9 @@ import { createUser } from '../../../src/modules/users/users.service.ts';
 import { updateTenantSettings } from '../../../src/modules/settings/settings.service.ts';
 import { THROTTLE } from '../../../src/modules/users/login-throttle.ts';
 import { startUsersTestBed, type UsersTestBed } from '../../support/users.ts';
+import { TEST_ACTOR } from '../../support/scope.ts';
+import type { TenantScope } from '../../../src/platform/tenant-scope.ts';
+import { signupActor } from '../../../src/platform/tenant-scope.ts';
 
 /**
  * Whether an account exists must not show in the work a request does. The seam: the tenant's
@@ -17,13 +20,13 @@ import { startUsersTestBed, type UsersTestBed } from '../../support/users.ts';
  * same argon2 work.
  */
 let bed: UsersTestBed;
-let tenant: { id: string; db: TenantDb };
+let tenant: TenantScope;
 
 beforeAll(async () => {
   bed = await startUsersTestBed();
   tenant = await bed.tenant('equalwork');
-  await updateTenantSettings(tenant.db, { signup: 'open' }, 'test');
-  await createUser(tenant.db, { email: 'known@example.test', password: 'known password 1' }, 'test');
+  await updateTenantSettings(tenant, { signup: 'open' }, TEST_ACTOR);
+  await createUser(tenant, { email: 'known@example.test', password: 'known password 1' }, TEST_ACTOR);
 });
 afterAll(async () => {
   vi.restoreAllMocks();
@@ -96,7 +99,7 @@ describe('sign-in', () => {
 describe('signup', () => {
   it('does the same statements and argon2 work for a new and a taken email', async () => {
     const signup = (db: TenantDb, email: string) =>
-      signUp(db, loginKeysFor(bed.platform.config, tenant.id), { email, password: 'some password 1', ip: freshIp() });
+      signUp({ ...tenant, db }, { email, password: 'some password 1', loginKeys: loginKeysFor(bed.platform.config, tenant.id) }, signupActor(freshIp()));
     const fresh = await recordWork((db) => signup(db, 'brand-new@example.test'));
     const taken = await recordWork((db) => signup(db, 'known@example.test'));
     expect(fresh.argon2).toEqual(['hash']);

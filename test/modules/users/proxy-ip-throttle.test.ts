@@ -4,6 +4,7 @@ import { generateClientSecret, hashClientSecret } from '../../../src/modules/cli
 import { createUser } from '../../../src/modules/users/users.service.ts';
 import { THROTTLE } from '../../../src/modules/users/login-throttle.ts';
 import { startUsersTestBed, type UsersTestBed } from '../../support/users.ts';
+import { TEST_ACTOR } from '../../support/scope.ts';
 
 /**
  * With TRUSTED_PROXIES configured the provider runs with proxy = true, where Koa would believe any
@@ -26,7 +27,7 @@ beforeAll(async () => {
     token_endpoint_auth_method: 'client_secret_basic',
     grant_types: ['password'],
   });
-  await createUser(tenant.db, { email: 'victim@example.test', password: 'the right password' }, 'test');
+  await createUser(tenant, { email: 'victim@example.test', password: 'the right password' }, TEST_ACTOR);
 });
 afterAll(async () => {
   await bed?.close();

@@ -10,17 +10,19 @@ import { authenticatePassword } from '../../../src/modules/users/authenticate.ts
 import { loginKeysFor } from '../../../src/modules/users/login-keys.ts';
 import { createUser } from '../../../src/modules/users/users.service.ts';
 import { startUsersTestBed, type UsersTestBed } from '../../support/users.ts';
+import { TEST_ACTOR } from '../../support/scope.ts';
+import type { TenantScope } from '../../../src/platform/tenant-scope.ts';
 
 let bed: UsersTestBed;
-let open: { id: string; db: TenantDb };
-let invite: { id: string; db: TenantDb };
-let closed: { id: string; db: TenantDb };
+let open: TenantScope;
+let invite: TenantScope;
+let closed: TenantScope;
 
 beforeAll(async () => {
   bed = await startUsersTestBed();
   [open, invite, closed] = await Promise.all([bed.tenant('open'), bed.tenant('invite'), bed.tenant('closed')]);
-  await updateTenantSettings(open.db, { signup: 'open' }, 'test');
-  await updateTenantSettings(invite.db, { signup: 'invite' }, 'test');
+  await updateTenantSettings(open, { signup: 'open' }, TEST_ACTOR);
+  await updateTenantSettings(invite, { signup: 'invite' }, TEST_ACTOR);
 });
 afterAll(async () => {
   await bed?.close();
@@ -132,13 +134,13 @@ describe('POST /t/<id>/api/auth/signup', () => {
   });
 
   it('applies the same rules to invitations and to users created by an admin (the CLI)', async () => {
-    await expect(createInvitation(invite.db, { email: 'bad\u0000@example.test' }, 'test')).rejects.toMatchObject({ code: 'invalid_email', status: 400 });
-    await expect(createUser(invite.db, { email: 'bad\u202e@example.test', password: 'long enough 123' }, 'test')).rejects.toMatchObject({ code: 'invalid_email' });
-    await expect(createUser(invite.db, { email: 'ok@example.test', name: 'x\u0007y' }, 'test')).rejects.toMatchObject({ code: 'invalid_name' });
-    await createUser(invite.db, { email: 'twice@example.test', password: 'long enough 123' }, 'test');
-    await expect(createUser(invite.db, { email: 'ｔｗｉｃｅ@example.test', password: 'long enough 123' }, 'test')).rejects.toMatchObject({ code: 'user_exists' });
-    await expect(createInvitation(invite.db, { email: 'ＴＷＩＣＥ@example.test' }, 'test')).rejects.toMatchObject({ code: 'user_exists' });
-    const { invitation } = await createInvitation(invite.db, { email: 'ｉｎｖｉｔｅｅ@example.test' }, 'test');
+    await expect(createInvitation(invite, { email: 'bad\u0000@example.test' }, TEST_ACTOR)).rejects.toMatchObject({ code: 'invalid_email', status: 400 });
+    await expect(createUser(invite, { email: 'bad\u202e@example.test', password: 'long enough 123' }, TEST_ACTOR)).rejects.toMatchObject({ code: 'invalid_email' });
+    await expect(createUser(invite, { email: 'ok@example.test', name: 'x\u0007y' }, TEST_ACTOR)).rejects.toMatchObject({ code: 'invalid_name' });
+    await createUser(invite, { email: 'twice@example.test', password: 'long enough 123' }, TEST_ACTOR);
+    await expect(createUser(invite, { email: 'ｔｗｉｃｅ@example.test', password: 'long enough 123' }, TEST_ACTOR)).rejects.toMatchObject({ code: 'user_exists' });
+    await expect(createInvitation(invite, { email: 'ＴＷＩＣＥ@example.test' }, TEST_ACTOR)).rejects.toMatchObject({ code: 'user_exists' });
+    const { invitation } = await createInvitation(invite, { email: 'ｉｎｖｉｔｅｅ@example.test' }, TEST_ACTOR);
     expect(invitation.email).toBe('invitee@example.test');
   });
 
@@ -198,7 +200,7 @@ describe('invitations', () => {
   });
 
   it('store only the SHA-256 of the token, and grant roles and a verified email on signup', async () => {
-    const { token, invitation } = await createInvitation(invite.db, { email: 'Erin@Example.test', roles: ['editor', 'viewer'] }, 'test');
+    const { token, invitation } = await createInvitation(invite, { email: 'Erin@Example.test', roles: ['editor', 'viewer'] }, TEST_ACTOR);
     expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
     const stored = await invite.db.selectFrom('invitations').selectAll().where('id', '=', invitation.id).executeTakeFirstOrThrow();
     expect(stored.token_hash).toBe(hashInvitationToken(token));
@@ -212,7 +214,7 @@ describe('invitations', () => {
   });
 
   it('are single-use', async () => {
-    const { token } = await createInvitation(invite.db, { email: 'frank@example.test' }, 'test');
+    const { token } = await createInvitation(invite, { email: 'frank@example.test' }, TEST_ACTOR);
     expect((await signup(invite.id, { email: 'frank@example.test', password: 'frank password 1', invitation: token })).statusCode).toBe(202);
     const again = await signup(invite.id, { email: 'frank@example.test', password: 'other password 1', invitation: token });
     expect(again.statusCode).toBe(400);
@@ -220,13 +222,13 @@ describe('invitations', () => {
   });
 
   it('let exactly one of two concurrent signups with the same token through', async () => {
-    const { token } = await createInvitation(invite.db, { email: 'race@example.test' }, 'test');
+    const { token } = await createInvitation(invite, { email: 'race@example.test' }, TEST_ACTOR);
     const responses = await Promise.all([1, 2].map(() => signup(invite.id, { email: 'race@example.test', password: 'race password 1', invitation: token })));
     expect(responses.map((r) => r.statusCode).sort()).toEqual([202, 400]);
   });
 
   it('expire', async () => {
-    const { token, invitation } = await createInvitation(invite.db, { email: 'grace@example.test' }, 'test');
+    const { token, invitation } = await createInvitation(invite, { email: 'grace@example.test' }, TEST_ACTOR);
     await invite.db.updateTable('invitations').set({ expires_at: sql<Date>`now() - interval '1 second'` }).where('id', '=', invitation.id).execute();
     const response = await signup(invite.id, { email: 'grace@example.test', password: 'grace password 1', invitation: token });
     expect(response.statusCode).toBe(400);
@@ -235,30 +237,30 @@ describe('invitations', () => {
   });
 
   it('only work for the email they were made for, and only at their tenant', async () => {
-    const { token } = await createInvitation(invite.db, { email: 'heidi@example.test' }, 'test');
+    const { token } = await createInvitation(invite, { email: 'heidi@example.test' }, TEST_ACTOR);
     const otherEmail = await signup(invite.id, { email: 'mallory@example.test', password: 'mallory password', invitation: token });
     expect(otherEmail.json().error).toBe('invalid_invitation');
-    await updateTenantSettings(closed.db, { signup: 'invite' }, 'test');
+    await updateTenantSettings(closed, { signup: 'invite' }, TEST_ACTOR);
     const otherTenant = await signup(closed.id, { email: 'heidi@example.test', password: 'heidi password 1', invitation: token });
     expect(otherTenant.json().error).toBe('invalid_invitation');
-    await updateTenantSettings(closed.db, { signup: 'disabled' }, 'test');
+    await updateTenantSettings(closed, { signup: 'disabled' }, TEST_ACTOR);
     // The failed tries did not use it up.
     expect((await signup(invite.id, { email: 'heidi@example.test', password: 'heidi password 1', invitation: token })).statusCode).toBe(202);
   });
 
   it('cannot be made for an existing user', async () => {
-    await expect(createInvitation(invite.db, { email: 'erin@example.test' }, 'test')).rejects.toMatchObject({ code: 'user_exists' });
+    await expect(createInvitation(invite, { email: 'erin@example.test' }, TEST_ACTOR)).rejects.toMatchObject({ code: 'user_exists' });
   });
 });
 
 describe('isolation', () => {
   it('lets the same email sign up at two tenants as two unrelated accounts', async () => {
-    await updateTenantSettings(closed.db, { signup: 'open' }, 'test');
+    await updateTenantSettings(closed, { signup: 'open' }, TEST_ACTOR);
     try {
       expect((await signup(open.id, { email: 'twin@example.test', password: 'twin at open 12' })).statusCode).toBe(202);
       expect((await signup(closed.id, { email: 'twin@example.test', password: 'twin at closed 1' })).statusCode).toBe(202);
     } finally {
-      await updateTenantSettings(closed.db, { signup: 'disabled' }, 'test');
+      await updateTenantSettings(closed, { signup: 'disabled' }, TEST_ACTOR);
     }
     const a = await userRow(open.db, 'twin@example.test');
     const b = await userRow(closed.db, 'twin@example.test');

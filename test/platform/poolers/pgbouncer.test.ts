@@ -19,6 +19,8 @@ import { renderPgbouncerUserlist } from '../../../src/platform/poolers/pgbouncer
 import { findTenant } from '../../../src/platform/tenants.repository.ts';
 import { tenantRoleCredentials, withRoleCredentials } from '../../../src/platform/tenant-credentials.ts';
 import { tenantRoleName, type TenantId } from '../../../src/platform/tenant-id.ts';
+import { withTenantScope } from '../../../src/platform/tenant-access.ts';
+import { TEST_ACTOR, testScope } from '../../support/scope.ts';
 
 /**
  * The service behind PgBouncer in transaction mode (DESIGN §6): requests reach the platform and
@@ -87,8 +89,9 @@ async function tenantWithClient(prefix: string) {
   const { tenant } = await createTenant(platform, { id });
   const db = openTenantDatabase(bouncer.url, tenant.database_name, 2);
   tenantDbs.push(db);
-  await createApi(platform, { id, db }, { identifier: `https://api.${prefix}.test`, scopes: ['read'] });
-  const { client, clientSecret } = await createClient(platform, { id, db }, { name: 'svc', type: 'confidential', grantTypes: ['client_credentials'], resources: [`https://api.${prefix}.test`] });
+  const scope = testScope(platform, id, db);
+  await createApi(scope, { identifier: `https://api.${prefix}.test`, scopes: ['read'] });
+  const { client, clientSecret } = await createClient(scope, { name: 'svc', type: 'confidential', grantTypes: ['client_credentials'], resources: [`https://api.${prefix}.test`] });
   return { id, database: tenant.database_name, api: `https://api.${prefix}.test`, basic: Buffer.from(`${client.client_id}:${clientSecret}`).toString('base64') };
 }
 
@@ -139,7 +142,7 @@ describe('through PgBouncer in transaction mode', () => {
   it('key rotations still reach the node (LISTEN on the direct URL)', async () => {
     const tenant = tenants[1]!;
     const before = decodeProtectedHeader(await token(tenant)).kid;
-    const rotation = await rotateTenantKeys(platform, tenant.id);
+    const rotation = await withTenantScope(platform, tenant.id, (scope) => rotateTenantKeys(scope, {}, TEST_ACTOR));
     expect(before).not.toBe(rotation.activated);
     const kid = await pollUntil(async () => decodeProtectedHeader(await token(tenant)).kid, (k) => k === rotation.activated);
     expect(kid).toBe(rotation.activated);
@@ -159,7 +162,7 @@ describe('through PgBouncer in transaction mode', () => {
     await bouncer.setUserlist(await renderPgbouncerUserlist(platform));
     const db = openTenantDatabase(bouncer.url, tenant.database_name, 2);
     tenantDbs.push(db);
-    const { client, clientSecret } = await createClient(platform, { id, db }, { name: 'svc', type: 'confidential', grantTypes: ['client_credentials'] });
+    const { client, clientSecret } = await createClient(testScope(platform, id, db), { name: 'svc', type: 'confidential', grantTypes: ['client_credentials'] });
     const grant = async () => {
       const started = performance.now();
       const response = await fetch(`${publicUrl}/t/${id}/token`, {

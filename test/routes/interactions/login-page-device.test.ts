@@ -8,6 +8,7 @@ import { authenticatePassword } from '../../../src/modules/users/authenticate.ts
 import { loginKeysFor } from '../../../src/modules/users/login-keys.ts';
 import { createUser } from '../../../src/modules/users/users.service.ts';
 import { slowAccountDown } from '../../support/users.ts';
+import { TEST_ACTOR } from '../../support/scope.ts';
 
 /**
  * The login page over real HTTP: a successful sign-in leaves a device cookie for the tenant,
@@ -29,9 +30,9 @@ beforeAll(async () => {
   bed = await startOidcTestBed();
   [a, b] = await Promise.all([createTestTenant(bed, uniqueTenantId('dev-a')), createTestTenant(bed, uniqueTenantId('dev-b'))]);
   for (const tenant of [a, b]) {
-    await createUser(tenant.db, { email: EMAIL, password: PASSWORD }, 'test');
-    await createUser(tenant.db, { email: OTHER_EMAIL, password: PASSWORD }, 'test');
-    const { client } = await createClient(bed.platform, tenant, { name: 'app', type: 'public', redirectUris: [REDIRECT_URI], firstParty: true });
+    await createUser(tenant, { email: EMAIL, password: PASSWORD }, TEST_ACTOR);
+    await createUser(tenant, { email: OTHER_EMAIL, password: PASSWORD }, TEST_ACTOR);
+    const { client } = await createClient(tenant, { name: 'app', type: 'public', redirectUris: [REDIRECT_URI], firstParty: true });
     clients.set(tenant.id, client.client_id);
   }
 });

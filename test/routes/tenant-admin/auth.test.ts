@@ -1,3 +1,4 @@
+import { TEST_ACTOR } from '../../support/scope.ts';
 import crypto from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -36,8 +37,8 @@ let consoleApp: oidc.Configuration;
 const adminApi = (tenant: TestTenant) => `${tenant.issuer}/admin`;
 
 async function machineClient(tenant: TestTenant, name: string, grantAdmin: boolean): Promise<MachineClient> {
-  const { client, clientSecret } = await createClient(bed.platform, tenant, { name, type: 'confidential', grantTypes: ['client_credentials'] });
-  if (grantAdmin) await grantClientApi(bed.platform, tenant, client.client_id, adminApi(tenant));
+  const { client, clientSecret } = await createClient(tenant, { name, type: 'confidential', grantTypes: ['client_credentials'] });
+  if (grantAdmin) await grantClientApi(tenant, client.client_id, adminApi(tenant));
   return { clientId: client.client_id, secret: clientSecret! };
 }
 
@@ -83,7 +84,7 @@ beforeAll(async () => {
   globex = await createTestTenant(bed, uniqueTenantId('adm-globex'));
   acmeOps = await machineClient(acme, 'ops automation', true);
   globexOps = await machineClient(globex, 'globex automation', true);
-  const { client } = await createClient(bed.platform, acme, { name: 'Admin console', type: 'public', firstParty: true, redirectUris: [REDIRECT_URI] });
+  const { client } = await createClient(acme, { name: 'Admin console', type: 'public', firstParty: true, redirectUris: [REDIRECT_URI] });
   consoleApp = await discover(acme, client.client_id);
 });
 afterAll(async () => {
@@ -131,7 +132,7 @@ describe('machine clients (client credentials)', () => {
     const revoked = await machineClient(acme, 'revoked later', true);
     const revokedToken = await adminToken(acme, revoked, 'users:read');
     expect((await callAdmin(acme, '/me', revokedToken)).status).toBe(200);
-    expect(await revokeClientApi(bed.platform, acme, revoked.clientId, adminApi(acme))).toEqual({ client_id: revoked.clientId, api: adminApi(acme), changed: true });
+    expect(await revokeClientApi(acme, revoked.clientId, adminApi(acme))).toEqual({ client_id: revoked.clientId, api: adminApi(acme), changed: true });
     const refused = await callAdmin(acme, '/me', revokedToken);
     expect(refused.status).toBe(401);
     expect(refused.body.error).toBe('invalid_token');
@@ -140,20 +141,20 @@ describe('machine clients (client credentials)', () => {
     const deleted = await machineClient(acme, 'deleted later', true);
     const deletedToken = await adminToken(acme, deleted, 'users:read');
     expect((await callAdmin(acme, '/me', deletedToken)).status).toBe(200);
-    await deleteTenantClient(bed.platform, acme, deleted.clientId);
+    await deleteTenantClient(acme, deleted.clientId);
     expect((await callAdmin(acme, '/me', deletedToken)).status).toBe(401);
   });
 
   it('reports a repeated grant as unchanged, and an admin API grant to a client without client credentials as an error', async () => {
-    expect(await grantClientApi(bed.platform, acme, acmeOps.clientId, adminApi(acme))).toEqual({ client_id: acmeOps.clientId, api: adminApi(acme), changed: false });
-    const spa = await createClient(bed.platform, acme, { name: 'spa', type: 'public', redirectUris: [REDIRECT_URI] });
-    await expect(grantClientApi(bed.platform, acme, spa.client.client_id, adminApi(acme))).rejects.toMatchObject({ code: 'client_credentials_not_enabled' });
+    expect(await grantClientApi(acme, acmeOps.clientId, adminApi(acme))).toEqual({ client_id: acmeOps.clientId, api: adminApi(acme), changed: false });
+    const spa = await createClient(acme, { name: 'spa', type: 'public', redirectUris: [REDIRECT_URI] });
+    await expect(grantClientApi(acme, spa.client.client_id, adminApi(acme))).rejects.toMatchObject({ code: 'client_credentials_not_enabled' });
     // Another tenant's admin API is no API of this tenant.
-    await expect(grantClientApi(bed.platform, acme, acmeOps.clientId, adminApi(globex))).rejects.toMatchObject({ code: 'api_not_found' });
+    await expect(grantClientApi(acme, acmeOps.clientId, adminApi(globex))).rejects.toMatchObject({ code: 'api_not_found' });
   });
 
   it('the admin API cannot be created, or shadowed, as a tenant API', async () => {
-    await expect(createApi(bed.platform, acme, { identifier: adminApi(acme), scopes: ['users:read'] })).rejects.toMatchObject({ code: 'api_reserved', status: 409 });
+    await expect(createApi(acme, { identifier: adminApi(acme), scopes: ['users:read'] })).rejects.toMatchObject({ code: 'api_reserved', status: 409 });
   });
 });
 
@@ -183,7 +184,7 @@ describe('signed-in users (code flow with PKCE)', () => {
 
   it('a user without the TenantAdmin role gets a token without admin scopes, which the admin API refuses', async () => {
     const password = 'viewer-Password-123';
-    await createUser(acme.db, { email: 'viewer@adm.test', password, emailVerified: true, roles: ['Viewer'] }, 'test');
+    await createUser(acme, { email: 'viewer@adm.test', password, emailVerified: true, roles: ['Viewer'] }, TEST_ACTOR);
     const tokens = await signInToConsole('viewer@adm.test', password);
     // The sign-in itself succeeds (ID token); the scopes are dropped (RFC 6749 §3.3).
     expect(tokens.claims()!.sub).toBeTruthy();
@@ -196,7 +197,7 @@ describe('signed-in users (code flow with PKCE)', () => {
 
   it('a tenant admin who is disabled or loses the role is refused at once, with a token issued before', async () => {
     const password = 'second-Admin-Password-1';
-    const { user } = await createUser(acme.db, { email: 'second-admin@adm.test', password, emailVerified: true, roles: ['TenantAdmin'] }, 'test');
+    const { user } = await createUser(acme, { email: 'second-admin@adm.test', password, emailVerified: true, roles: ['TenantAdmin'] }, TEST_ACTOR);
     const tokens = await signInToConsole('second-admin@adm.test', password);
     expect((await callAdmin(acme, '/me', tokens.access_token)).status).toBe(200);
 
@@ -212,7 +213,7 @@ describe('signed-in users (code flow with PKCE)', () => {
   });
 
   it("a third-party client cannot ask for the admin API for a user", async () => {
-    const { client } = await createClient(bed.platform, acme, { name: 'Third party', type: 'public', redirectUris: [REDIRECT_URI] });
+    const { client } = await createClient(acme, { name: 'Third party', type: 'public', redirectUris: [REDIRECT_URI] });
     const started = await startAuthorization(await discover(acme, client.client_id), { redirect_uri: REDIRECT_URI, scope: SCOPE, resource: adminApi(acme) });
     const response = await fetch(started.url, { redirect: 'manual' });
     const location = new URL(response.headers.get('location')!);
@@ -221,7 +222,7 @@ describe('signed-in users (code flow with PKCE)', () => {
   });
 
   it('the password grant cannot get admin tokens, even for a tenant admin', async () => {
-    const { client, clientSecret } = await createClient(bed.platform, acme, {
+    const { client, clientSecret } = await createClient(acme, {
       name: 'legacy first-party', type: 'confidential', firstParty: true, grantTypes: ['password'],
     });
     const response = await fetch(`${acme.issuer}/token`, {
@@ -296,8 +297,8 @@ describe('tokens the admin API refuses', () => {
     // The opaque userinfo access token is no JWT at all.
     expectInvalidToken(await callAdmin(acme, '/me', tokens.access_token));
 
-    await createApi(bed.platform, acme, { identifier: 'https://orders.adm.test', scopes: ['users:read'] });
-    await grantClientApi(bed.platform, acme, acmeOps.clientId, 'https://orders.adm.test');
+    await createApi(acme, { identifier: 'https://orders.adm.test', scopes: ['users:read'] });
+    await grantClientApi(acme, acmeOps.clientId, 'https://orders.adm.test');
     const other = await pollUntil(() => clientCredentials(acme, acmeOps, { resource: 'https://orders.adm.test', scope: 'users:read' }), (a) => a.status === 200);
     expect(decodeProtectedHeader(other.body.access_token as string).typ).toBe('at+jwt');
     expectInvalidToken(await callAdmin(acme, '/me', other.body.access_token as string));

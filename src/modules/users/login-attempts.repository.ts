@@ -1,0 +1,167 @@
+import { sql, type AliasedSelectQueryBuilder, type QueryCreator } from 'kysely';
+import type { TenantDb } from '../../db/tenant-database.ts';
+import type { TenantDatabase } from '../../db/schema.ts';
+import { ipBucket } from './ip-bucket.ts';
+
+/*
+ * The SQL of `login_attempts`, one row per sign-in or signup attempt; which rows count, and when
+ * they refuse an attempt, is login-throttle.ts.
+ */
+
+/**
+ * What a row records. `pending` is written before the password is checked, so parallel guesses
+ * count against the limit before any of them finishes; `throttled` rows are refusals and never
+ * count, so hammering a locked account does not extend its lock.
+ */
+export type AttemptReason = 'pending' | 'signed_in' | 'invalid_credentials' | 'throttled' | 'signup' | 'signup_rejected';
+
+export async function recordAttempt(
+  db: TenantDb,
+  attempt: { identifierHash: string; ip: string; reason: AttemptReason; deviceId?: string | null },
+): Promise<string> {
+  const row = await db
+    .insertInto('login_attempts')
+    .values({
+      identifier_hash: attempt.identifierHash,
+      ip: attempt.ip,
+      ip_bucket: ipBucket(attempt.ip),
+      device_id: attempt.deviceId ?? null,
+      succeeded: attempt.reason === 'signed_in' || attempt.reason === 'signup',
+      reason: attempt.reason,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+/**
+ * The update that records how an attempt ended; also usable as a CTE next to other writes. It
+ * always sets `user_id` (NULL for an unknown account), so both cases send the same statement.
+ */
+export function settleAttemptQuery(db: QueryCreator<TenantDatabase>, id: string, reason: AttemptReason, userId: string | null) {
+  return db
+    .updateTable('login_attempts')
+    .set({ reason, succeeded: reason === 'signed_in' || reason === 'signup', user_id: userId })
+    .where('id', '=', id)
+    .returning('id');
+}
+
+export async function settleAttempt(db: TenantDb, id: string, reason: AttemptReason, userId: string | null = null): Promise<void> {
+  await settleAttemptQuery(db, id, reason, userId).execute();
+}
+
+/** No account has this id (gen_random_uuid never makes it): the failure update of an unknown email touches no row. */
+const NO_USER = '00000000-0000-0000-0000-000000000000';
+
+/**
+ * Settles a failed sign-in and keeps the account's counters in step, in one statement whether or
+ * not the account exists (`userId` undefined names no row): the same work either way.
+ */
+export async function settleFailedSignIn(db: TenantDb, attemptId: string, userId: string | undefined, slowedUntil: Date | null): Promise<void> {
+  await db
+    .with('settled', (qc) => settleAttemptQuery(qc, attemptId, 'invalid_credentials', userId ?? null))
+    .updateTable('users')
+    .set({ failed_login_count: sql<number>`failed_login_count + 1`, locked_until: sql<Date | null>`greatest(locked_until, ${slowedUntil})` })
+    .where('id', '=', userId ?? NO_USER)
+    .execute();
+}
+
+/** Settles a successful sign-in by the same statement that updates the account (and stores a fresh hash, if given). */
+export async function settleSignIn(db: TenantDb, attemptId: string, userId: string, rehash: string | undefined): Promise<void> {
+  await db
+    .with('settled', (qc) => settleAttemptQuery(qc, attemptId, 'signed_in', userId))
+    .updateTable('users')
+    .set({ last_login_at: new Date(), failed_login_count: 0, locked_until: null, ...(rehash ? { password_hash: rehash, updated_at: new Date() } : {}) })
+    .where('id', '=', userId)
+    .execute();
+}
+
+export type AttemptMatch = { identifier_hash?: string; ip_bucket?: string; device_id?: string | null };
+
+export interface CountedAttempts {
+  match: AttemptMatch;
+  reasons: AttemptReason[];
+  /** Only rows older than this attempt: an attempt is judged by what came before it. */
+  beforeId: string;
+}
+
+/** Attempts within the window that match, since the last successful sign-in that matches when an identifier is named. */
+function countedAttempts(db: TenantDb, counted: CountedAttempts, windowSeconds: number) {
+  const { match, reasons, beforeId } = counted;
+  let select = db
+    .selectFrom('login_attempts')
+    .where('reason', 'in', reasons)
+    .where('occurred_at', '>', sql<Date>`now() - make_interval(secs => ${windowSeconds})`)
+    .where('id', '<', beforeId);
+  for (const [column, value] of Object.entries(match) as [keyof AttemptMatch, string | null][]) {
+    select = value === null ? select.where(column, 'is', null) : select.where(column, '=', value);
+  }
+  const identifier = match.identifier_hash;
+  if (identifier !== undefined) {
+    // A successful sign-in starts a count afresh, but only one from where the count is kept: the
+    // owner signing in elsewhere does not give an attacker's address or device a new budget.
+    select = select.where('id', '>', (eb) => {
+      let success = eb
+        .selectFrom('login_attempts as success')
+        .select(sql<string>`coalesce(max(success.id), 0)`.as('id'))
+        .where('success.identifier_hash', '=', identifier)
+        .where('success.reason', '=', 'signed_in');
+      if (match.ip_bucket !== undefined) success = success.where('success.ip_bucket', '=', match.ip_bucket);
+      if (typeof match.device_id === 'string') success = success.where('success.device_id', '=', match.device_id);
+      return success;
+    });
+  }
+  return select;
+}
+
+export interface AttemptCounts {
+  /** Per limit: when its `nth` most recent counted attempt happened; null when there are fewer. */
+  nthAt: (Date | null)[];
+  /** Counted attempts of the slowdown, at most its horizon (0 without one). */
+  slowdownCount: number;
+  /** The latest counted attempt of the slowdown. */
+  slowdownLatestAt: Date | null;
+}
+
+/**
+ * Everything the limits look at, read in one statement: a sign-in pays one round trip for all
+ * of them, not one each.
+ */
+export async function readAttemptCounts(
+  db: TenantDb,
+  windowSeconds: number,
+  limits: Array<CountedAttempts & { nth: number }>,
+  slowdown?: CountedAttempts & { horizon: number },
+): Promise<AttemptCounts> {
+  const selections: AliasedSelectQueryBuilder<Record<string, unknown>, string>[] = limits.map((limit, index) =>
+    countedAttempts(db, limit, windowSeconds)
+      .select('occurred_at')
+      .orderBy('id', 'desc')
+      .offset(limit.nth - 1)
+      .limit(1)
+      .as(`limit_${index}`),
+  );
+  if (slowdown) {
+    const recent = countedAttempts(db, slowdown, windowSeconds).select('id').orderBy('id', 'desc').limit(slowdown.horizon);
+    selections.push(
+      db.selectFrom(recent.as('recent')).select(sql<number>`count(*)::int`.as('n')).as('slowdown_failures'),
+      countedAttempts(db, slowdown, windowSeconds).select('occurred_at').orderBy('id', 'desc').limit(1).as('slowdown_latest'),
+    );
+  }
+  const row = (await db.selectNoFrom(selections).executeTakeFirstOrThrow()) as Record<string, unknown>;
+  const at = (value: unknown) => (value ? new Date(value as Date) : null);
+  return {
+    nthAt: limits.map((_, index) => at(row[`limit_${index}`])),
+    slowdownCount: slowdown ? Number(row.slowdown_failures) : 0,
+    slowdownLatestAt: slowdown ? at(row.slowdown_latest) : null,
+  };
+}
+
+/** Deletes attempts older than `days`; returns how many. */
+export async function deleteLoginAttemptsOlderThan(db: TenantDb, days: number): Promise<number> {
+  const result = await db
+    .deleteFrom('login_attempts')
+    .where('occurred_at', '<', sql<Date>`now() - make_interval(days => ${days})`)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
