@@ -123,6 +123,8 @@ export function providerConfiguration(deps: ProviderDependencies): Configuration
     jwks: { keys: nativeSigningKeys(deps.jwks) },
     claims: CLAIMS_BY_SCOPE as unknown as Configuration['claims'],
     ...clientProfile(),
+    // Claims for the granted scopes go into the ID token too, not only to userinfo.
+    conformIdTokenClaims: false,
     rotateRefreshToken: true,
     ttl: {
       ...TTL,
