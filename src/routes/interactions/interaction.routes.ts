@@ -10,6 +10,7 @@ import { isFirstParty } from '../../oidc/configuration.ts';
 import { csrfTokenFor, csrfTokenValid } from './csrf.ts';
 import { PAGE_SECURITY_HEADERS, consentPage, loginPage, messagePage } from '../../oidc/pages.ts';
 import { presentRequestToProvider } from '../../http/forwarded-headers.ts';
+import { abortSchema, consentSchema, interactionPageSchema, loginSchema } from './interaction.schemas.ts';
 
 type Form = Record<string, string | undefined>;
 
@@ -147,7 +148,7 @@ export async function interactionRoutes(app: FastifyInstance): Promise<void> {
       throw error;
     });
 
-    scope.get('/t/:tenant/interaction/:uid', async (request, reply) => {
+    scope.get('/t/:tenant/interaction/:uid', { schema: interactionPageSchema }, async (request, reply) => {
       const loaded = await loadInteraction(app, request, reply);
       const { details } = loaded;
       const client = await clientOf(loaded.tenant, details);
@@ -170,7 +171,7 @@ export async function interactionRoutes(app: FastifyInstance): Promise<void> {
       throw new InteractionRefused(400, 'This sign-in asks for a step this server does not offer.');
     });
 
-    scope.post('/t/:tenant/interaction/:uid/login', async (request, reply) => {
+    scope.post('/t/:tenant/interaction/:uid/login', { schema: loginSchema }, async (request, reply) => {
       const loaded = await loadInteraction(app, request, reply);
       const form = (request.body ?? {}) as Form;
       requireCsrf(loaded, form);
@@ -203,7 +204,7 @@ export async function interactionRoutes(app: FastifyInstance): Promise<void> {
       await finish(request, reply, loaded, { login: { accountId: outcome.user.id, amr: ['pwd'] } }, false);
     });
 
-    scope.post('/t/:tenant/interaction/:uid/consent', async (request, reply) => {
+    scope.post('/t/:tenant/interaction/:uid/consent', { schema: consentSchema }, async (request, reply) => {
       const loaded = await loadInteraction(app, request, reply);
       const form = (request.body ?? {}) as Form;
       requireCsrf(loaded, form);
@@ -216,7 +217,7 @@ export async function interactionRoutes(app: FastifyInstance): Promise<void> {
       await finish(request, reply, loaded, { consent: { grantId } }, true);
     });
 
-    scope.post('/t/:tenant/interaction/:uid/abort', async (request, reply) => {
+    scope.post('/t/:tenant/interaction/:uid/abort', { schema: abortSchema }, async (request, reply) => {
       const loaded = await loadInteraction(app, request, reply);
       requireCsrf(loaded, (request.body ?? {}) as Form);
       await finish(request, reply, loaded, { error: 'access_denied', error_description: 'the user cancelled the sign-in' }, false);
