@@ -1,5 +1,6 @@
 import { UsageError, listOption, stringOption, type CommandSpec } from '../command.ts';
 import { INVITATION_TTL_DAYS } from '../../modules/users/invitation-ttl.ts';
+import { createdInvitationView, invitationView } from '../../modules/users/user-view.ts';
 
 /** The services, loaded only when a command runs: `tansu --help` must not pay for the database layer. */
 const services = async () => ({ ...(await import('../../platform/tenant-access.ts')), ...(await import('../../modules/users/invitations.service.ts')) });
@@ -23,7 +24,7 @@ export const inviteCreateCommand: CommandSpec = {
     );
     const { invitation, token } = created;
     return {
-      data: created,
+      data: createdInvitationView(created),
       text: [
         `invited ${invitation.email} (expires ${invitation.expiresAt})`,
         `  token  ${token}   (shown once; single use)`,
@@ -40,6 +41,6 @@ export const inviteListCommand: CommandSpec = {
     const { withTenantDatabase, listInvitations } = await services();
     const invitations = await withTenantDatabase(context.platform, context.args[0]!, (db) => listInvitations(db));
     const header = `${'EMAIL'.padEnd(32)} ${'EXPIRES'.padEnd(24)} ROLES`;
-    return { data: invitations, text: [header, ...invitations.map((i) => `${i.email.padEnd(32)} ${i.expiresAt.padEnd(24)} ${i.roles.join(',') || '-'}`)].join('\n') };
+    return { data: invitations.map(invitationView), text: [header, ...invitations.map((i) => `${i.email.padEnd(32)} ${i.expiresAt.padEnd(24)} ${i.roles.join(',') || '-'}`)].join('\n') };
   },
 };

@@ -34,12 +34,12 @@ describe('tansu user', () => {
     expect(run.code, run.stderr).toBe(0);
     const out = JSON.parse(run.stdout);
     expect(out.user).toMatchObject({ email: 'ops@example.test', roles: ['admin', 'editor'], status: 'active' });
-    expect(out.generatedPassword).toMatch(/^[A-Za-z0-9]{20}$/);
+    expect(out.password).toMatch(/^[A-Za-z0-9]{20}$/);
     expect(run.stdout).not.toContain('argon2');
 
     const row = await db.selectFrom('users').selectAll().where('email', '=', 'ops@example.test').executeTakeFirstOrThrow();
     expect(row.password_hash).toMatch(/^\$argon2id\$/);
-    expect(await verifyPassword(row.password_hash!, out.generatedPassword)).toBe(true);
+    expect(await verifyPassword(row.password_hash!, out.password)).toBe(true);
   });
 
   it('takes a given password and prints no password back', async () => {
