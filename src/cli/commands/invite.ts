@@ -1,9 +1,20 @@
-import { UsageError, listOption, stringOption, type CommandSpec } from '../command.ts';
+import { UsageError, listOption, stringOption, type CommandSpec, type ParsedOptions } from '../command.ts';
 import { INVITATION_TTL_DAYS } from '../../modules/users/invitation-ttl.ts';
 import { createdInvitationView, invitationView } from '../../modules/users/user-view.ts';
 
 /** The services, loaded only when a command runs: `tansu --help` must not pay for the database layer. */
 const services = async () => ({ ...(await import('../../platform/tenant-access.ts')), ...(await import('../../modules/users/invitations.service.ts')) });
+
+/** `--expires-days`, judged here so the error names the flag the user typed. */
+function expiresInDays(options: ParsedOptions): number | undefined {
+  const raw = stringOption(options, 'expires-days');
+  if (raw === undefined) return undefined;
+  const days = Number(raw);
+  if (!/^\d+$/.test(raw) || days < 1 || days > INVITATION_TTL_DAYS.max) {
+    throw new UsageError(`--expires-days must be a whole number of days from 1 to ${INVITATION_TTL_DAYS.max}, got "${raw}"`);
+  }
+  return days;
+}
 
 export const inviteCreateCommand: CommandSpec = {
   path: ['invite', 'create'],
@@ -14,13 +25,14 @@ export const inviteCreateCommand: CommandSpec = {
     { name: 'role', description: 'role granted on signup (repeatable or comma-separated)', type: 'list' },
     { name: 'expires-days', description: `days until the token expires (default ${INVITATION_TTL_DAYS.default}, at most ${INVITATION_TTL_DAYS.max})` },
   ],
+  validate({ options }) {
+    expiresInDays(options);
+  },
   async run(context) {
-    const rawDays = stringOption(context.options, 'expires-days');
-    const expiresInDays = rawDays === undefined ? undefined : Number(rawDays);
-    if (expiresInDays !== undefined && !Number.isInteger(expiresInDays)) throw new UsageError(`--expires-days must be a whole number, got "${rawDays}"`);
+    const expiresIn = expiresInDays(context.options);
     const { withTenantDatabase, createInvitation } = await services();
     const created = await withTenantDatabase(context.platform, context.args[0]!, (db) =>
-      createInvitation(db, { email: stringOption(context.options, 'email')!, roles: listOption(context.options, 'role'), expiresInDays }, 'cli'),
+      createInvitation(db, { email: stringOption(context.options, 'email')!, roles: listOption(context.options, 'role'), expiresInDays: expiresIn }, 'cli'),
     );
     const { invitation, token } = created;
     return {

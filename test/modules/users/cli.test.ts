@@ -107,4 +107,11 @@ describe('tansu tenant settings and tansu invite', () => {
     expect(JSON.parse(listed.stdout).map((i: { email: string }) => i.email)).toContain('new@example.test');
     expect(listed.stdout).not.toContain(token);
   });
+
+  it.each(['0', '31', '2.5', 'week'])('refuses --expires-days %s naming the flag, with exit 2 and no invitation', async (days) => {
+    const run = await tansu('invite', 'create', tenantId, '--email', `later-${days}@example.test`, '--expires-days', days);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(`tansu: --expires-days must be a whole number of days from 1 to 30, got "${days}" (usage)\n`);
+    expect(await db.selectFrom('invitations').select('id').where('email', '=', `later-${days}@example.test`).execute()).toEqual([]);
+  });
 });
