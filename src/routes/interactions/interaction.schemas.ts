@@ -30,7 +30,11 @@ export const interactionPageSchema = {
   response: { 200: { description: 'the login or consent page', content: { 'text/html': { schema: HtmlPage } } }, ...FINISHED, ...REFUSED },
 };
 
+/** What the forms post; OpenAPI generators read `consumes` (Fastify itself ignores it). */
+const FORM = ['application/x-www-form-urlencoded'];
+
 export const loginSchema = {
+  consumes: FORM,
   params: InteractionParams,
   body: form({ email: Type.Optional(Type.String()), password: Type.Optional(Type.String()) }),
   response: {
@@ -42,12 +46,14 @@ export const loginSchema = {
 };
 
 export const consentSchema = {
+  consumes: FORM,
   params: InteractionParams,
   body: form({ decision: Type.Optional(Type.Union([Type.Literal('allow'), Type.Literal('deny')], { description: 'the button pressed; without it, the request is denied' })) }),
   response: { ...FINISHED, ...REFUSED },
 };
 
 export const abortSchema = {
+  consumes: FORM,
   params: InteractionParams,
   body: form({}),
   response: { ...FINISHED, ...REFUSED },
