@@ -120,6 +120,17 @@ describe('bad input is refused by the schemas, with invalid_request naming the f
     expect(page.body).not.toMatch(/FST_ERR/i);
   });
 
+  it.each(['login', 'consent', 'abort'])('the %s form refuses a field the page does not have', async (step) => {
+    const response = await app.inject({
+      method: 'POST',
+      url: `/t/${uniqueTenantId('nobody')}/interaction/some-uid/${step}`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'csrf=x&injected=1',
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toEqual({ error: 'invalid_request', error_description: 'body.injected is not a known field' });
+  });
+
   it('a consent decision outside its choices', async () => {
     const response = await app.inject({
       method: 'POST',

@@ -164,6 +164,12 @@ describe('platform admin API: tenants', () => {
     const invalid = await app.inject({ method: 'GET', url: `/admin/tenants/${encodeURIComponent('../etc')}`, headers: auth });
     expect(invalid.statusCode).toBe(400);
     expect(invalid.json().error).toBe('invalid_tenant_id');
+    // Ids are judged in one place (platform/tenant-id.ts), whichever route names one.
+    for (const [method, suffix] of [['DELETE', ''], ['POST', '/suspend'], ['POST', '/resume']] as const) {
+      const refused = await app.inject({ method, url: `/admin/tenants/Not_Valid${suffix}`, headers: auth });
+      expect(refused.statusCode, `${method} ${suffix}`).toBe(400);
+      expect(refused.json().error, `${method} ${suffix}`).toBe('invalid_tenant_id');
+    }
   });
 
   it('suspends, resumes and deletes a tenant (database dropped even while in use)', async () => {
