@@ -10,10 +10,16 @@ export function findTenant(db: Db, id: string): Promise<TenantRow | undefined> {
   return db.selectFrom('tenants').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-export function listTenants(db: Db, filter: { statuses?: readonly TenantStatus[]; cluster?: string } = {}): Promise<TenantRow[]> {
+/** Tenants by id; with `after` and `limit`, one page of them (keyset: ids after that one). */
+export function listTenants(
+  db: Db,
+  filter: { statuses?: readonly TenantStatus[]; cluster?: string; after?: string; limit?: number } = {},
+): Promise<TenantRow[]> {
   let query = db.selectFrom('tenants').selectAll().orderBy('id');
   if (filter.statuses) query = query.where('status', 'in', filter.statuses);
   if (filter.cluster) query = query.where('cluster', '=', filter.cluster);
+  if (filter.after !== undefined) query = query.where('id', '>', filter.after);
+  if (filter.limit !== undefined) query = query.limit(filter.limit);
   return query.execute();
 }
 

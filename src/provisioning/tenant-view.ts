@@ -3,7 +3,10 @@ import type { TenantRow } from '../platform/tenants.repository.ts';
 import type { CreatedTenant } from './tenants.service.ts';
 import { issuerOf } from '../platform/issuer.ts';
 
-/** How a tenant is shown to operators, by the CLI (`--json`) and the admin API alike. */
+/**
+ * How a tenant is shown to operators, by the CLI (`--json`) and the admin API alike: snake_case,
+ * as every JSON this service writes (OAuth and OIDC already are).
+ */
 export interface TenantView {
   id: string;
   name: string;
@@ -11,9 +14,9 @@ export interface TenantView {
   issuer: string;
   cluster: string;
   database: string;
-  failureReason: string | null;
-  createdAt: string;
-  updatedAt: string;
+  failure_reason: string | null;
+  created_at: string;
+  updated_at: string;
 }
 
 export function tenantView(platform: Platform, row: TenantRow): TenantView {
@@ -24,9 +27,9 @@ export function tenantView(platform: Platform, row: TenantRow): TenantView {
     issuer: issuerOf(platform, row.id),
     cluster: row.cluster,
     database: row.database_name,
-    failureReason: row.failure_reason,
-    createdAt: row.created_at.toISOString(),
-    updatedAt: row.updated_at.toISOString(),
+    failure_reason: row.failure_reason,
+    created_at: row.created_at.toISOString(),
+    updated_at: row.updated_at.toISOString(),
   };
 }
 

@@ -7,6 +7,7 @@ import { deleteExpiredPayloads } from '../oidc/adapter.ts';
 import { presentRequestToProvider } from '../http/forwarded-headers.ts';
 import { PAGE_SECURITY_HEADERS } from '../oidc/pages/layout.ts';
 import { deleteOldLoginAttempts } from '../modules/users/login-throttle.ts';
+import { jwksSchema, metadataSchema, providerSchema, tenantRootSchema } from './oidc.schemas.ts';
 import { capturePublicResponse, publicResponseKey, sendCachedPublicResponse } from '../oidc/public-metadata-cache.ts';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -92,7 +93,7 @@ export async function oidcRoutes(app: FastifyInstance): Promise<void> {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', (_request, _payload, done) => done(null));
 
-    scope.all('/t/:tenant/*', async (request, reply) => {
+    scope.all('/t/:tenant/*', { schema: providerSchema }, async (request, reply) => {
       const tenantId = tenantParam(request);
       const path = providerPathOf(request.url, tenantId);
       const cacheable = request.method === 'GET' && (path.startsWith('/jwks') || path.startsWith('/.well-known/openid-configuration'));
@@ -100,16 +101,16 @@ export async function oidcRoutes(app: FastifyInstance): Promise<void> {
     });
 
     // The tenant's root without its slash: the same answer as `/t/<id>/` (oidc/unknown-routes.ts).
-    scope.get('/t/:tenant', async (request, reply) => {
+    scope.get('/t/:tenant', { schema: tenantRootSchema }, async (request, reply) => {
       await serveWithProvider(app, served, request, reply, tenantParam(request), providerPathOf(request.url, tenantParam(request)));
     });
 
-    scope.get('/t/:tenant/.well-known/jwks.json', async (request, reply) => {
+    scope.get('/t/:tenant/.well-known/jwks.json', { schema: jwksSchema }, async (request, reply) => {
       await serveWithProvider(app, served, request, reply, tenantParam(request), '/jwks', { cacheable: true });
     });
 
     // RFC 8414 §3: the well-known segment goes between the host and the issuer's path.
-    scope.get('/.well-known/oauth-authorization-server/t/:tenant', async (request, reply) => {
+    scope.get('/.well-known/oauth-authorization-server/t/:tenant', { schema: metadataSchema }, async (request, reply) => {
       await serveWithProvider(app, served, request, reply, tenantParam(request), '/.well-known/openid-configuration', { cacheable: true });
     });
   });

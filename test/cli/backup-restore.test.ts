@@ -130,7 +130,7 @@ describe('tansu tenant restore', () => {
     const copy = uniqueTenantId('clibc');
     const run = await tansu('tenant', 'restore', id, '--from', backupFile, '--as', copy, '--json');
     expect(run.code, run.stderr).toBe(0);
-    expect(JSON.parse(run.stdout)).toEqual({ tenant: copy, cluster: 'main', status: 'active', replaced: false, signingKeys: 2 });
+    expect(JSON.parse(run.stdout)).toEqual({ tenant: copy, cluster: 'main', status: 'active', replaced: false, signing_keys: 2 });
 
     const original = (await findTenant(platform.db, id))!;
     const restored = (await findTenant(platform.db, copy))!;

@@ -58,7 +58,7 @@ const existsOn = (url: string, database: string) => withMaintenanceSession(url, 
 interface ListedCluster {
   name: string;
   url: string;
-  pooledUrl?: string;
+  pooled_url: string | null;
   tenants: number;
 }
 
@@ -71,12 +71,12 @@ async function listClusters(): Promise<ListedCluster[]> {
 
 describe('tansu cluster add / list', () => {
   it('adds a reachable cluster with its URL encrypted and lists every cluster without passwords', async () => {
-    expect(await listClusters()).toEqual([{ name: 'main', url: expect.stringContaining(':***@127.0.0.1:'), tenants: 2 }]);
+    expect(await listClusters()).toEqual([{ name: 'main', url: expect.stringContaining(':***@127.0.0.1:'), pooled_url: null, tenants: 2 }]);
 
     const added = await tansu('cluster', 'add', 'c2', '--url', second.url, '--json');
     expect(added.code, added.stderr).toBe(0);
     expect(added.stdout).not.toContain(passwordOf(second.url));
-    expect(JSON.parse(added.stdout)).toEqual({ name: 'c2', url: `postgres://postgres:***@127.0.0.1:${second.port}/postgres`, tenants: 0 });
+    expect(JSON.parse(added.stdout)).toEqual({ name: 'c2', url: `postgres://postgres:***@127.0.0.1:${second.port}/postgres`, pooled_url: null, tenants: 0 });
     const stored = await platform.db.selectFrom('clusters').selectAll().where('name', '=', 'c2').executeTakeFirstOrThrow();
     expect(stored.url_encrypted).toMatch(/^v1\./);
     expect(stored.url_encrypted).not.toContain(passwordOf(second.url));
@@ -121,7 +121,7 @@ describe('tansu tenant move', () => {
     const run = await tansu('tenant', 'move', mover.id, '--to', 'c2', '--json');
     expect(run.code, run.stderr).toBe(0);
     const moved = JSON.parse(run.stdout);
-    expect(moved).toEqual({ tenant: mover.id, from: 'main', to: 'c2', unavailableMs: expect.any(Number), sourceDropped: true });
+    expect(moved).toEqual({ tenant: mover.id, from: 'main', to: 'c2', unavailable_ms: expect.any(Number), source_dropped: true });
 
     expect(await findTenant(platform.db, mover.id)).toMatchObject({ cluster: 'c2', status: 'active', database_name: mover.database });
     expect(await existsOn(second.url, mover.database)).toBe(true);

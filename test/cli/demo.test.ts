@@ -8,6 +8,7 @@ import { listTenantClients } from '../../src/modules/clients/clients.service.ts'
 import { cliEnv, runTansu } from '../support/cli.ts';
 import type { Demo } from '../../src/provisioning/demo.ts';
 import { allPages } from '../../src/db/page.ts';
+import type { DemoView } from '../../src/cli/commands/demo.ts';
 
 /** `tansu demo`, run as a newcomer would, then used: a machine token and a user sign-in. */
 let bed: OidcTestBed;
@@ -24,15 +25,15 @@ describe('tansu demo', () => {
     const env = cliEnv(bed.platform.config);
     const first = await runTansu(['demo', '--tenant', id, '--json'], env);
     expect(first.code, first.stderr).toBe(0);
-    const demo = JSON.parse(first.stdout) as Demo;
+    const demo = JSON.parse(first.stdout) as DemoView;
     expect(demo.tenant).toMatchObject({ id, created: true, issuer: `${bed.publicUrl}/t/${id}` });
-    expect(demo.backend.clientSecret).toBeTruthy();
+    expect(demo.backend.client_secret).toBeTruthy();
     expect(demo.user.password).toBeTruthy();
 
     // The curl it prints: a client-credentials token for the demo API.
     const token = await fetch(`${demo.tenant.issuer}/token`, {
       method: 'POST',
-      headers: { authorization: `Basic ${Buffer.from(`${demo.backend.clientId}:${demo.backend.clientSecret}`).toString('base64')}` },
+      headers: { authorization: `Basic ${Buffer.from(`${demo.backend.client_id}:${demo.backend.client_secret}`).toString('base64')}` },
       body: new URLSearchParams({ grant_type: 'client_credentials', resource: demo.api.identifier, scope: demo.api.scopes[0]! }),
     });
     expect(token.status).toBe(200);
@@ -40,18 +41,18 @@ describe('tansu demo', () => {
     expect(JSON.parse(Buffer.from(accessToken.split('.')[1]!, 'base64url').toString()).aud).toBe(demo.api.identifier);
 
     // The sign-in examples/login.ts does, with the web client and the user it printed.
-    const config = await oidc.discovery(new URL(demo.tenant.issuer), demo.web.clientId, undefined, oidc.None(), { execute: [oidc.allowInsecureRequests] });
-    const { url } = await startAuthorization(config, { redirect_uri: demo.web.redirectUri, scope: 'openid email' });
-    const { callback } = await signIn(new TestBrowser(), url, { email: demo.user.email, password: demo.user.password!, redirectUri: demo.web.redirectUri });
+    const config = await oidc.discovery(new URL(demo.tenant.issuer), demo.web.client_id, undefined, oidc.None(), { execute: [oidc.allowInsecureRequests] });
+    const { url } = await startAuthorization(config, { redirect_uri: demo.web.redirect_uri, scope: 'openid email' });
+    const { callback } = await signIn(new TestBrowser(), url, { email: demo.user.email, password: demo.user.password!, redirectUri: demo.web.redirect_uri });
     expect(callback.searchParams.get('code')).toBeTruthy();
 
     const again = await runTansu(['demo', '--tenant', id], env);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toContain(`demo tenant ${id}: exists`);
-    expect(again.stdout).toContain(`backend client ${demo.backend.clientId}`);
-    expect(again.stdout).toContain(`web client     ${demo.web.clientId}`);
+    expect(again.stdout).toContain(`backend client ${demo.backend.client_id}`);
+    expect(again.stdout).toContain(`web client     ${demo.web.client_id}`);
     expect(again.stdout).toContain('<client_secret>');
-    expect(again.stdout).not.toContain(demo.backend.clientSecret!);
+    expect(again.stdout).not.toContain(demo.backend.client_secret!);
     expect(again.stdout).not.toContain(demo.user.password!);
     const clients = await withTenantScope(bed.platform, id, (scope) => allPages((page) => listTenantClients(scope, page)));
     expect(clients).toHaveLength(2);

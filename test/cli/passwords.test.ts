@@ -54,7 +54,7 @@ describe('passwords never need the command line', () => {
     const file = secretFile('user', 'first line secret 42\nsecond line\n');
     const run = await runTansu(['user', 'create', tenantId, '--email', 'file@example.test', '--password-file', file, '--json'], env, SPAWN_MS);
     expect(run.code, run.stderr).toBe(0);
-    expect(JSON.parse(run.stdout).generatedPassword).toBeUndefined();
+    expect(JSON.parse(run.stdout).password).toBeUndefined();
     expect(run.stdout + run.stderr).not.toContain('first line secret');
     expect(await verifyPassword(await passwordHashOf(db, 'file@example.test'), 'first line secret 42')).toBe(true);
   }, SPAWN_MS);

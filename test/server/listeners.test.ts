@@ -48,7 +48,7 @@ describe('METRICS_PORT and ADMIN_PORT', () => {
   it('serves the platform admin API only on its own port', async () => {
     const listed = await at(ports.admin, '/admin/tenants', { headers: admin });
     expect(listed.status).toBe(200);
-    expect(await listed.json()).toEqual({ tenants: [] });
+    expect(await listed.json()).toEqual({ tenants: [], next_cursor: null });
     expect((await at(ports.admin, '/admin/tenants')).status).toBe(401);
     const onPublic = await at(ports.public, '/admin/tenants', { headers: admin });
     expect(onPublic.status).toBe(404);

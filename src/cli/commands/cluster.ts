@@ -1,5 +1,6 @@
 import { stringOption, type CommandSpec } from '../command.ts';
 import { renderTable } from '../table.ts';
+import { clusterView } from '../../platform/cluster-view.ts';
 
 export const clusterAddCommand: CommandSpec = {
   path: ['cluster', 'add'],
@@ -13,7 +14,7 @@ export const clusterAddCommand: CommandSpec = {
     const [name] = context.args;
     await context.platform.clusters.add(name!, stringOption(context.options, 'url')!, stringOption(context.options, 'pooled-url'));
     const info = (await context.platform.clusters.list()).find((c) => c.name === name)!;
-    return { data: info, text: `cluster ${info.name} added (${info.url})` };
+    return { data: clusterView(info), text: `cluster ${info.name} added (${info.url})` };
   },
 };
 
@@ -28,7 +29,7 @@ export const clusterListCommand: CommandSpec = {
       { header: 'URL', value: (c) => c.url },
       { header: 'REQUESTS VIA', value: (c) => c.pooledUrl },
     ]);
-    return { data: clusters, text };
+    return { data: clusters.map(clusterView), text };
   },
 };
 

@@ -29,6 +29,20 @@ function describeDemo(demo: Demo): string {
   return lines.join('\n');
 }
 
+/** What `tansu demo --json` prints: snake_case, as every JSON output; secrets only when just created. */
+export type DemoView = ReturnType<typeof demoView>;
+
+function demoView(demo: Demo) {
+  const { backend, web } = demo;
+  return {
+    tenant: demo.tenant,
+    api: demo.api,
+    backend: { created: backend.created, client_id: backend.clientId, ...(backend.clientSecret === undefined ? {} : { client_secret: backend.clientSecret }) },
+    web: { created: web.created, client_id: web.clientId, redirect_uri: web.redirectUri },
+    user: demo.user,
+  };
+}
+
 export const demoCommand: CommandSpec = {
   path: ['demo'],
   summary: 'Set up a demo tenant with an API, a backend and a web client and a user; prints how to sign in and get a token (safe to run again)',
@@ -39,6 +53,6 @@ export const demoCommand: CommandSpec = {
   async run({ platform, options }) {
     const { setUpDemo } = await import('../../provisioning/demo.ts');
     const demo = await setUpDemo(platform, stringOption(options, 'tenant') ?? DEFAULT_TENANT);
-    return { data: demo, text: describeDemo(demo) };
+    return { data: demoView(demo), text: describeDemo(demo) };
   },
 };

@@ -45,7 +45,7 @@ export const tenantRestoreCommand: CommandSpec = {
       progress: stepReporter(context, { tenant: as ?? id, operation: 'restore' }),
     });
     return {
-      data: { tenant: result.tenant.id, cluster: result.tenant.cluster, status: result.tenant.status, replaced: result.replaced, signingKeys: result.signingKeys },
+      data: { tenant: result.tenant.id, cluster: result.tenant.cluster, status: result.tenant.status, replaced: result.replaced, signing_keys: result.signingKeys },
       text: `restored tenant ${result.tenant.id} on cluster ${result.tenant.cluster}${result.replaced ? ' (replaced the existing one)' : ''}; ${result.signingKeys} signing keys`,
     };
   },

@@ -14,7 +14,7 @@ export const tenantMoveCommand: CommandSpec = {
       progress: stepReporter(context, { tenant: id, operation: 'move' }),
     });
     return {
-      data: { tenant: moved.tenant.id, from: moved.from, to: moved.to, unavailableMs: moved.unavailableMs, sourceDropped: moved.sourceDropped },
+      data: { tenant: moved.tenant.id, from: moved.from, to: moved.to, unavailable_ms: moved.unavailableMs, source_dropped: moved.sourceDropped },
       text:
         `moved ${moved.tenant.id} from ${moved.from} to ${moved.to} (unavailable ${moved.unavailableMs} ms)` +
         (moved.sourceDropped ? '' : `\nwarning: the old database on ${moved.from} could not be dropped; drop ${moved.tenant.database_name} there by hand`),

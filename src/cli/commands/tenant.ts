@@ -25,9 +25,9 @@ function describe(view: TenantView): string {
     `status    ${view.status}`,
     `issuer    ${view.issuer}`,
     `database  ${view.database} on cluster ${view.cluster}`,
-    `created   ${view.createdAt}`,
+    `created   ${view.created_at}`,
   ];
-  if (view.failureReason) lines.push(`failure   ${view.failureReason}`);
+  if (view.failure_reason) lines.push(`failure   ${view.failure_reason}`);
   return lines.join('\n');
 }
 

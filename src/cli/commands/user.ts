@@ -1,5 +1,6 @@
 import { listOption, stringOption, type CommandSpec } from '../command.ts';
 import type { UserSummary } from '../../modules/users/users.service.ts';
+import { createdUserView, userView } from '../../modules/users/user-view.ts';
 
 /** The services, loaded only when a command runs: `tansu --help` must not pay for the database layer. */
 const services = async () => ({
@@ -42,7 +43,7 @@ export const userCreateCommand: CommandSpec = {
     const lines = [`created user ${created.user.email} (${created.user.id})`];
     if (created.user.roles.length > 0) lines.push(`  roles     ${created.user.roles.join(', ')}`);
     if (created.generatedPassword) lines.push(`  password  ${created.generatedPassword}   (shown once; only its hash is stored)`);
-    return { data: created, text: lines.join('\n') };
+    return { data: createdUserView(created), text: lines.join('\n') };
   },
 };
 
@@ -59,6 +60,6 @@ export const userListCommand: CommandSpec = {
     const { withTenantScope, listUsers, allPages } = await services();
     const users = await withTenantScope(context.platform, context.args[0]!, (scope) => allPages((page) => listUsers(scope, page)));
     const header = `${'EMAIL'.padEnd(32)} ${'ID'.padEnd(36)}  ${'STATE'.padEnd(8)}  ROLES`;
-    return { data: users, text: [header, ...users.map(row)].join('\n') };
+    return { data: users.map(userView), text: [header, ...users.map(row)].join('\n') };
   },
 };

@@ -8,6 +8,7 @@ import { generateSigningKey, type GeneratedKey, type SigningAlg } from './signin
 import {
   activateSigningKey, hasNextKey, insertSigningKey, listSigningKeysOf, lockKeyRotation, removeUnpublishedKeys, retireSigningKey,
 } from './signing-keys.repository.ts';
+import { ROTATION_POLICY_DAYS } from './rotation-policy-limits.ts';
 
 /**
  * Key life cycle (DESIGN §5): next (published, not signing) → active (signs) → retired (still
@@ -34,14 +35,15 @@ export async function readRotationPolicy(db: TenantDb): Promise<RotationPolicy> 
   };
 }
 
+/** The policy's fields as callers name them (JSON and API fields; the CLI checks its own flags first). */
+const FIELD_NAMES: Readonly<Record<keyof RotationPolicy, string>> = { rotateEveryDays: 'rotate_every_days', graceDays: 'grace_days' };
+
 export async function writeRotationPolicy(db: TenantDb, change: Partial<RotationPolicy>): Promise<RotationPolicy> {
-  for (const [name, value] of Object.entries(change)) {
-    if (value !== undefined && (!Number.isFinite(value) || value < 0 || value > 3650)) {
-      throw new AppError('invalid_rotation_policy', `${name} must be a number of days from 0 to 3650`);
+  for (const [name, value] of Object.entries(change) as [keyof RotationPolicy, number | undefined][]) {
+    const min = name === 'rotateEveryDays' ? ROTATION_POLICY_DAYS.minRotateEvery : 0;
+    if (value !== undefined && (!Number.isFinite(value) || value < min || value > ROTATION_POLICY_DAYS.max)) {
+      throw new AppError('invalid_rotation_policy', `${FIELD_NAMES[name]} must be a number of days from ${min} to ${ROTATION_POLICY_DAYS.max}`);
     }
-  }
-  if (change.rotateEveryDays !== undefined && change.rotateEveryDays < 1) {
-    throw new AppError('invalid_rotation_policy', 'rotateEveryDays must be at least 1');
   }
   const policy = { ...(await readRotationPolicy(db)), ...Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined)) };
   await writeSetting(db, ROTATION_POLICY_SETTING, policy);

@@ -7,6 +7,7 @@ import { loadInteraction, requirePrompt } from './load.ts';
 import { checkPassword } from './password.ts';
 import { showPrompt } from './prompt.ts';
 import { InteractionRefused, sendPage } from './respond.ts';
+import { abortSchema, consentSchema, interactionPageSchema, loginSchema } from './interaction.schemas.ts';
 
 /**
  * Login and consent pages for every tenant: `/t/<id>/interaction/<uid>`. Each route is a short
@@ -25,26 +26,26 @@ export async function interactionRoutes(app: FastifyInstance): Promise<void> {
       throw error;
     });
 
-    scope.get('/t/:tenant/interaction/:uid', async (request, reply) => {
+    scope.get('/t/:tenant/interaction/:uid', { schema: interactionPageSchema }, async (request, reply) => {
       const interaction = await loadInteraction(app, request, reply);
       return showPrompt(interaction);
     });
 
-    scope.post('/t/:tenant/interaction/:uid/login', async (request, reply) => {
+    scope.post('/t/:tenant/interaction/:uid/login', { schema: loginSchema }, async (request, reply) => {
       const interaction = await loadInteraction(app, request, reply);
       requireCsrf(interaction);
       requirePrompt(interaction, 'login', 'You are already signed in for this request.');
       return checkPassword(interaction);
     });
 
-    scope.post('/t/:tenant/interaction/:uid/consent', async (request, reply) => {
+    scope.post('/t/:tenant/interaction/:uid/consent', { schema: consentSchema }, async (request, reply) => {
       const interaction = await loadInteraction(app, request, reply);
       requireCsrf(interaction);
       requirePrompt(interaction, 'consent', 'There is nothing to allow for this request.');
       return decideConsent(interaction);
     });
 
-    scope.post('/t/:tenant/interaction/:uid/abort', async (request, reply) => {
+    scope.post('/t/:tenant/interaction/:uid/abort', { schema: abortSchema }, async (request, reply) => {
       const interaction = await loadInteraction(app, request, reply);
       requireCsrf(interaction);
       return abortInteraction(interaction);

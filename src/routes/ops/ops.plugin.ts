@@ -1,10 +1,9 @@
 import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { sql } from 'kysely';
 import type { Platform } from '../../platform/platform.ts';
-import { pendingMigrations } from '../../db/migrator.ts';
 import { httpRequestDuration, httpRequests, observeTenantCache } from '../../ops/metrics.ts';
 import { registerMetricsRoute } from './metrics.routes.ts';
+import { registerProbeRoutes } from './probes.routes.ts';
 
 /** Provider endpoints by their first path segments, so the route label stays a short, fixed list. */
 const PROVIDER_ROUTES = [
@@ -23,7 +22,7 @@ function routeLabel(request: FastifyRequest): string {
 
 /**
  * What operators and orchestrators need from every node: request metrics (counted on the raw
- * response, so hijacked provider requests are included), `/readyz` and `/metrics` (unless it has its own port).
+ * response, so hijacked provider requests are included), `/healthz`, `/readyz` and `/metrics` (unless it has its own port).
  */
 export const opsPlugin = fp(async (app: FastifyInstance, options: { platform: Platform }) => {
   const { platform } = options;
@@ -51,16 +50,7 @@ export const opsPlugin = fp(async (app: FastifyInstance, options: { platform: Pl
     stopObserving();
   });
 
-  app.get('/readyz', async (_request, reply) => {
-    try {
-      await sql`SELECT 1`.execute(platform.db);
-    } catch {
-      return reply.status(503).send({ status: 'unavailable', error: 'database_unreachable' });
-    }
-    const pending = await pendingMigrations(platform.db, 'platform');
-    if (pending.length > 0) return reply.status(503).send({ status: 'unavailable', error: 'migrations_pending', pending });
-    return { status: 'ready' };
-  });
+  registerProbeRoutes(app, platform);
 
   // With METRICS_PORT the scrape goes to a listener of its own (see listeners.ts), never this one.
   if (platform.config.metricsPort === undefined) registerMetricsRoute(app, platform.config);

@@ -191,8 +191,15 @@ describe('signing key rotation', () => {
   it('refuses invalid policies; rotating an unknown tenant is a clear error', async () => {
     const id = uniqueTenantId('pol');
     await createTenant(platform, { id });
-    await expect(withTenantScope(platform, id, ({ db }) => writeRotationPolicy(db, { graceDays: -1 }))).rejects.toMatchObject({ code: 'invalid_rotation_policy' });
-    await expect(withTenantScope(platform, id, ({ db }) => writeRotationPolicy(db, { rotateEveryDays: 0 }))).rejects.toMatchObject({ code: 'invalid_rotation_policy' });
+    // Named as JSON and API callers name the fields; the CLI judges its own flags before calling.
+    await expect(withTenantScope(platform, id, ({ db }) => writeRotationPolicy(db, { graceDays: -1 }))).rejects.toMatchObject({
+      code: 'invalid_rotation_policy',
+      message: 'grace_days must be a number of days from 0 to 3650',
+    });
+    await expect(withTenantScope(platform, id, ({ db }) => writeRotationPolicy(db, { rotateEveryDays: 0 }))).rejects.toMatchObject({
+      code: 'invalid_rotation_policy',
+      message: 'rotate_every_days must be a number of days from 1 to 3650',
+    });
     await expect(rotate(uniqueTenantId('nobody'))).rejects.toMatchObject({ code: 'tenant_not_found' });
   });
 

@@ -35,12 +35,12 @@ describe('tansu user', () => {
     expect(run.code, run.stderr).toBe(0);
     const out = JSON.parse(run.stdout);
     expect(out.user).toMatchObject({ email: 'ops@example.test', roles: ['admin', 'editor'], status: 'active' });
-    expect(out.generatedPassword).toMatch(/^[A-Za-z0-9]{20}$/);
+    expect(out.password).toMatch(/^[A-Za-z0-9]{20}$/);
     expect(run.stdout).not.toContain('argon2');
 
     const row = await db.selectFrom('users').selectAll().where('email', '=', 'ops@example.test').executeTakeFirstOrThrow();
     expect(row.password_hash).toMatch(/^\$argon2id\$/);
-    expect(await verifyPassword(row.password_hash!, out.generatedPassword)).toBe(true);
+    expect(await verifyPassword(row.password_hash!, out.password)).toBe(true);
   });
 
   it('takes a given password and prints no password back', async () => {
@@ -107,5 +107,12 @@ describe('tansu tenant settings and tansu invite', () => {
     const listed = await tansu('invite', 'list', tenantId, '--json');
     expect(JSON.parse(listed.stdout).map((i: { email: string }) => i.email)).toContain('new@example.test');
     expect(listed.stdout).not.toContain(token);
+  });
+
+  it.each(['0', '31', '2.5', 'week'])('refuses --expires-days %s naming the flag, with exit 2 and no invitation', async (days) => {
+    const run = await tansu('invite', 'create', tenantId, '--email', `later-${days}@example.test`, '--expires-days', days);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(`tansu: --expires-days must be a whole number of days from 1 to 30, got "${days}" (usage)\n`);
+    expect(await db.selectFrom('invitations').select('id').where('email', '=', `later-${days}@example.test`).execute()).toEqual([]);
   });
 });

@@ -85,7 +85,7 @@ describe('POST /t/<id>/api/auth/signup', () => {
     const cases: [unknown, string][] = [
       [{ email: 'not-an-email', password: 'long enough 123' }, 'invalid_email'],
       [{ email: 'short@example.test', password: 'short' }, 'weak_password'],
-      [{ email: 'short@example.test' }, 'weak_password'],
+      [{ email: 'short@example.test' }, 'invalid_request'],
       [{ email: 'n@example.test', password: 'long enough 123', name: '' }, 'invalid_name'],
       [{ email: 'i@example.test', password: 'long enough 123', invitation: 42 }, 'invalid_request'],
       [[1, 2], 'invalid_request'],

@@ -33,7 +33,7 @@ describe('/healthz', () => {
     });
     const down = await app.inject({ method: 'GET', url: '/healthz' });
     expect(down.statusCode).toBe(503);
-    expect(down.json()).toEqual({ status: 'unavailable', error: 'database_unreachable' });
+    expect(down.json()).toEqual({ status: 'unavailable', error: 'database_unreachable', error_description: expect.any(String) });
 
     await withMaintenanceSession(clusterUrl(), (client) => setConnectionsAllowed(client, platformDatabase, true));
     const back = await app.inject({ method: 'GET', url: '/healthz' });

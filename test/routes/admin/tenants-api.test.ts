@@ -64,18 +64,36 @@ describe('platform admin API: tenants', () => {
   );
 
   it.each([
-    ['a non-object body', ['acme']],
-    ['a non-string field', { id: 'acme-co', name: 42 }],
-    ['an unknown field', { id: 'acme-co', passwordHash: 'x' }],
-  ])('answers 400 for %s', async (_name, body) => {
+    ['a non-object body', ['acme'], 'body must be object'],
+    ['a non-string field', { id: 'acme-co', name: 42 }, 'body.name must be string'],
+    ['an unknown field', { id: 'acme-co', passwordHash: 'x' }, 'body.passwordHash is not a known field'],
+    // The fields are snake_case: the old camelCase name is refused, never silently dropped.
+    ['a camelCase field', { id: 'acme-co', adminEmail: 'root@acme.test' }, 'body.adminEmail is not a known field'],
+    ['a missing id', { name: 'Acme' }, 'body.id is required'],
+    ['a null field', { id: 'acme-co', admin_password: null }, 'body.admin_password must be string'],
+  ])('answers 400 invalid_request naming the field for %s, and creates nothing', async (_name, body, description) => {
     const response = await create(body);
     expect(response.statusCode).toBe(400);
+    expect(response.json()).toEqual({ error: 'invalid_request', error_description: description });
+    expect(await listTenants(platform.db)).toEqual([]);
+  });
+
+  it.each([
+    ['?limit=0', 'query.limit must be >= 1'],
+    ['?limit=501', 'query.limit must be <= 500'],
+    ['?limit=ten', 'query.limit must be integer'],
+    ['?status=active,gone', `query.status must match pattern`],
+    ['?sort=id', 'query.sort is not a known field'],
+  ])('answers 400 invalid_request for the list query %s', async (query, description) => {
+    const response = await app.inject({ method: 'GET', url: `/admin/tenants${query}`, headers: auth });
+    expect(response.statusCode).toBe(400);
     expect(response.json().error).toBe('invalid_request');
+    expect(response.json().error_description).toContain(description);
   });
 
   it('creates a tenant and returns its generated admin password once, never a hash', async () => {
     const id = uniqueTenantId('api');
-    const response = await create({ id, name: 'Api Corp', adminEmail: 'root@api.test' });
+    const response = await create({ id, name: 'Api Corp', admin_email: 'root@api.test' });
     expect(response.statusCode).toBe(201);
     expect(response.headers['cache-control']).toBe('no-store');
     const body = response.json();
@@ -101,8 +119,29 @@ describe('platform admin API: tenants', () => {
     expect(listed.body).not.toMatch(/argon2|password/);
   });
 
+  it('lists tenants a page at a time, by id, each page naming the next', async () => {
+    for (const id of [uniqueTenantId('page'), uniqueTenantId('page'), uniqueTenantId('page')]) expect((await create({ id })).statusCode).toBe(201);
+    const all = (await listTenants(platform.db)).map((row) => row.id);
+    expect(all.length).toBeGreaterThanOrEqual(3);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const query: string = cursor === null ? '?limit=2' : `?limit=2&cursor=${encodeURIComponent(cursor)}`;
+      const page = await app.inject({ method: 'GET', url: `/admin/tenants${query}`, headers: auth });
+      expect(page.statusCode).toBe(200);
+      const body = page.json() as { tenants: { id: string }[]; next_cursor: string | null };
+      expect(body.tenants.length).toBeLessThanOrEqual(2);
+      seen.push(...body.tenants.map((tenant) => tenant.id));
+      cursor = body.next_cursor;
+    } while (cursor !== null);
+    expect(seen).toEqual(all);
+    const whole = (await app.inject({ method: 'GET', url: '/admin/tenants', headers: auth })).json();
+    expect(whole.tenants.map((tenant: { id: string }) => tenant.id)).toEqual(all);
+    expect(whole.next_cursor).toBeNull();
+  });
+
   it('does not echo a given admin password', async () => {
-    const response = await create({ id: uniqueTenantId('given'), adminPassword: 'a long enough password' });
+    const response = await create({ id: uniqueTenantId('given'), admin_password: 'a long enough password' });
     expect(response.statusCode).toBe(201);
     expect(response.json().admin).toEqual({ email: expect.any(String) });
     expect(response.body).not.toContain('a long enough password');
@@ -125,6 +164,12 @@ describe('platform admin API: tenants', () => {
     const invalid = await app.inject({ method: 'GET', url: `/admin/tenants/${encodeURIComponent('../etc')}`, headers: auth });
     expect(invalid.statusCode).toBe(400);
     expect(invalid.json().error).toBe('invalid_tenant_id');
+    // Ids are judged in one place (platform/tenant-id.ts), whichever route names one.
+    for (const [method, suffix] of [['DELETE', ''], ['POST', '/suspend'], ['POST', '/resume']] as const) {
+      const refused = await app.inject({ method, url: `/admin/tenants/Not_Valid${suffix}`, headers: auth });
+      expect(refused.statusCode, `${method} ${suffix}`).toBe(400);
+      expect(refused.json().error, `${method} ${suffix}`).toBe('invalid_tenant_id');
+    }
   });
 
   it('suspends, resumes and deletes a tenant (database dropped even while in use)', async () => {

@@ -39,7 +39,7 @@ describe('/readyz', () => {
       await platform.db.deleteFrom('kysely_migration' as never).where('name' as never, '=', last.name as never).execute();
       const pending = await app.inject({ method: 'GET', url: '/readyz' });
       expect(pending.statusCode).toBe(503);
-      expect(pending.json()).toEqual({ status: 'unavailable', error: 'migrations_pending', pending: [last.name] });
+      expect(pending.json()).toEqual({ status: 'unavailable', error: 'migrations_pending', error_description: expect.stringContaining('tansu migrate'), pending: [last.name] });
       expect((await app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
 
       await platform.db.destroy();

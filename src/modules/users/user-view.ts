@@ -1,0 +1,55 @@
+import type { CreatedUser, UserSummary } from './users.service.ts';
+import type { CreatedInvitation, InvitationSummary } from './invitations.service.ts';
+
+/**
+ * Users and invitations as they leave the process (`tansu … --json` today, a tenant admin API
+ * next): snake_case keys, as every JSON this service writes, and absent values as null.
+ */
+export interface UserView {
+  id: string;
+  email: string;
+  name: string | null;
+  email_verified: boolean;
+  status: UserSummary['status'];
+  roles: string[];
+  /** Set while failed sign-ins keep the account refused. */
+  locked_until: string | null;
+  last_login_at: string | null;
+  created_at: string;
+}
+
+export function userView(user: UserSummary): UserView {
+  return {
+    id: user.id,
+    email: user.email,
+    name: user.name,
+    email_verified: user.emailVerified,
+    status: user.status,
+    roles: user.roles,
+    locked_until: user.lockedUntil,
+    last_login_at: user.lastLoginAt,
+    created_at: user.createdAt,
+  };
+}
+
+/** A created user; `password` only when it was generated (shown this once), as for a tenant's admin. */
+export function createdUserView(created: CreatedUser): { user: UserView; password?: string } {
+  return { user: userView(created.user), ...(created.generatedPassword === undefined ? {} : { password: created.generatedPassword }) };
+}
+
+export interface InvitationView {
+  id: string;
+  email: string;
+  roles: string[];
+  expires_at: string;
+  created_at: string;
+}
+
+export function invitationView(invitation: InvitationSummary): InvitationView {
+  return { id: invitation.id, email: invitation.email, roles: invitation.roles, expires_at: invitation.expiresAt, created_at: invitation.createdAt };
+}
+
+/** A created invitation with its single-use token, shown this once. */
+export function createdInvitationView(created: CreatedInvitation): { invitation: InvitationView; token: string } {
+  return { invitation: invitationView(created.invitation), token: created.token };
+}

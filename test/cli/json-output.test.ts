@@ -1,0 +1,122 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTestPlatform, uniqueTenantId, type TestPlatform } from '../support/platform.ts';
+import { startSecondCluster, type SecondCluster } from '../support/second-cluster.ts';
+import { keysNotSnakeCase } from '../support/json-style.ts';
+import { allCommands } from '../../src/cli/commands/index.ts';
+import { parseInvocation } from '../../src/cli/parse.ts';
+import { setTenantStatus } from '../../src/platform/tenants.repository.ts';
+
+/**
+ * One JSON style: every `tansu … --json` prints snake_case keys at every depth, as the HTTP APIs
+ * and OAuth/OIDC do. Each command runs as the runner runs it (parsed from its words, validated,
+ * run, its data printed with JSON.stringify) against a real platform, in an order that gives each
+ * one something to act on; a command missing from the script fails the test, so a new command
+ * must show its output here too.
+ */
+let platform: TestPlatform;
+let second: SecondCluster;
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tansu-json-'));
+const outputs = new Map<string, unknown[]>();
+
+beforeAll(async () => {
+  [second, platform] = await Promise.all([startSecondCluster(), openTestPlatform()]);
+});
+afterAll(async () => {
+  await platform?.destroy();
+  await second?.stop();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** Runs one command as `tansu <argv> --json` would, and returns what it prints, parsed. */
+async function tansuJson(...argv: string[]): Promise<any> {
+  const invocation = parseInvocation([...argv, '--json'], allCommands);
+  if (invocation.kind !== 'command') throw new Error(`not a command: ${argv.join(' ')}`);
+  const { command, args, options } = invocation;
+  command.validate?.({ args, options });
+  const result = await command.run({ platform, args, options, json: true, interactive: false, stderr: new PassThrough() });
+  const printed = JSON.parse(JSON.stringify(result.data, null, 2)) as unknown;
+  const name = command.path.join(' ');
+  outputs.set(name, [...(outputs.get(name) ?? []), printed]);
+  return printed;
+}
+
+describe('tansu --json', () => {
+  it('prints snake_case keys at every depth, for every command', async () => {
+    const tenant = uniqueTenantId('json');
+    const copy = uniqueTenantId('jsoncp');
+    const demo = uniqueTenantId('jsondemo');
+
+    await tansuJson('tenant', 'create', tenant);
+    await tansuJson('tenant', 'list');
+    await tansuJson('tenant', 'show', tenant);
+    await tansuJson('tenant', 'suspend', tenant);
+    await tansuJson('tenant', 'resume', tenant);
+    await tansuJson('tenant', 'settings', tenant, '--signup', 'invite');
+
+    await tansuJson('user', 'create', tenant, '--email', 'json@example.test', '--role', 'editor', '--verified');
+    await tansuJson('user', 'list', tenant);
+    await tansuJson('invite', 'create', tenant, '--email', 'invitee@example.test', '--role', 'viewer');
+    await tansuJson('invite', 'list', tenant);
+
+    await tansuJson('api', 'create', tenant, '--identifier', 'https://orders.json.test', '--scopes', 'orders:read');
+    await tansuJson('api', 'list', tenant);
+    const machine = await tansuJson('client', 'create', tenant, '--name', 'Machine', '--type', 'confidential', '--grant', 'client_credentials');
+    await tansuJson('client', 'create', tenant, '--name', 'Web', '--type', 'public', '--redirect-uri', 'https://web.json.test/cb', '--first-party');
+    await tansuJson('client', 'list', tenant);
+    await tansuJson('client', 'grant-api', tenant, machine.client_id, 'https://orders.json.test');
+    await tansuJson('client', 'revoke-api', tenant, machine.client_id, 'https://orders.json.test');
+    await tansuJson('client', 'delete', tenant, machine.client_id);
+    await tansuJson('api', 'delete', tenant, 'https://orders.json.test');
+
+    await tansuJson('keys', 'list', tenant);
+    await tansuJson('keys', 'rotate', tenant, '--grace-days', '1');
+    await tansuJson('keys', 'policy', tenant, '--rotate-every-days', '20');
+
+    // With a pooled URL (the server itself, under another application_name), so its key is printed too.
+    const pooled = new URL(second.url);
+    pooled.searchParams.set('application_name', 'json-output-pooled');
+    await tansuJson('cluster', 'add', 'json-c2', '--url', second.url, '--pooled-url', pooled.href);
+    await tansuJson('cluster', 'list');
+    await tansuJson('tenant', 'move', tenant, '--to', 'json-c2');
+    const backup = path.join(dir, 'tenant.tansu-backup');
+    await tansuJson('tenant', 'backup', tenant, '--out', backup);
+    await tansuJson('tenant', 'restore', tenant, '--from', backup, '--as', copy);
+    // As an interrupted move or restore leaves it.
+    await setTenantStatus(platform.db, copy, 'maintenance');
+    await tansuJson('tenant', 'recover', copy);
+
+    await tansuJson('migrate');
+    await tansuJson('pgcat-config', '--admin-password', 'pgcat-admin-secret');
+    await tansuJson('pgcat-config', '--admin-password', 'pgcat-admin-secret', '--out', path.join(dir, 'pgcat.toml'));
+    await tansuJson('pgbouncer-userlist');
+    await tansuJson('pgbouncer-userlist', '--out', path.join(dir, 'userlist.txt'));
+    await tansuJson('demo', '--tenant', demo);
+
+    await tansuJson('tenant', 'delete', tenant, '--yes');
+    await tansuJson('tenant', 'delete', copy, '--yes');
+    await tansuJson('cluster', 'remove', 'json-c2');
+
+    const offending = [...outputs].flatMap(([name, printed]) => printed.flatMap((data) => keysNotSnakeCase(data).map((key) => `${name}: ${key}`)));
+    expect(offending).toEqual([]);
+    const unscripted = allCommands.map((command) => command.path.join(' ')).filter((name) => !outputs.has(name));
+    expect(unscripted).toEqual([]);
+  });
+
+  it('names the renamed fields as the README shows them', () => {
+    const [created] = outputs.get('tenant create') as any[];
+    expect(Object.keys(created.tenant)).toEqual(['id', 'name', 'status', 'issuer', 'cluster', 'database', 'failure_reason', 'created_at', 'updated_at']);
+    expect(created.admin).toEqual({ email: expect.any(String), password: expect.any(String) });
+    const [users] = outputs.get('user list') as any[][];
+    expect(users!.find((user) => user.email === 'json@example.test')).toMatchObject({ email_verified: true, roles: ['editor'], locked_until: null });
+    const [clusters] = outputs.get('cluster list') as any[][];
+    expect(clusters!.find((cluster) => cluster.name === 'json-c2')).toMatchObject({ pooled_url: expect.any(String), tenants: 0 });
+    const [keys] = outputs.get('keys list') as any[];
+    expect(keys.policy).toEqual({ rotate_every_days: 30, grace_days: 7 });
+    const [moved] = outputs.get('tenant move') as any[];
+    expect(moved).toMatchObject({ from: 'main', to: 'json-c2', source_dropped: true, unavailable_ms: expect.any(Number) });
+  });
+});
