@@ -9,6 +9,8 @@ import { keysNotSnakeCase } from '../support/json-style.ts';
 import { allCommands } from '../../src/cli/commands/index.ts';
 import { parseInvocation } from '../../src/cli/parse.ts';
 import { setTenantStatus } from '../../src/platform/tenants.repository.ts';
+import { withTenantScope } from '../../src/platform/tenant-access.ts';
+import { enqueueMail, markMailFailed } from '../../src/modules/mail/mail-outbox.repository.ts';
 
 /**
  * One JSON style: every `tansu … --json` prints snake_case keys at every depth, as the HTTP APIs
@@ -61,6 +63,16 @@ describe('tansu --json', () => {
     await tansuJson('user', 'list', tenant);
     await tansuJson('invite', 'create', tenant, '--email', 'invitee@example.test', '--role', 'viewer');
     await tansuJson('invite', 'list', tenant);
+
+    const mailId = await withTenantScope(platform, tenant, async ({ db }) => {
+      const id = await enqueueMail(db, { to: 'json@example.test', template: 'invitation', subject: 'Invited', text: 'link', html: '<p>link</p>' });
+      await markMailFailed(db, id, 15, 'refused');
+      return id;
+    });
+    await tansuJson('mail', 'list', tenant);
+    await tansuJson('mail', 'retry', tenant, mailId);
+    await tansuJson('mail', 'sender', tenant, '--from-name', 'Json Co');
+    await tansuJson('mail', 'template', tenant, 'invitation', '--subject', 'Join {{tenant_name}}');
 
     await tansuJson('api', 'create', tenant, '--identifier', 'https://orders.json.test', '--scopes', 'orders:read');
     await tansuJson('api', 'list', tenant);

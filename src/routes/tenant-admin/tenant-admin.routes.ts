@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../errors.ts';
 import { tenantAdminAuth } from './auth.ts';
-import { meRoutes } from './me.routes.ts';
+import { ADMIN_ERRORS, meRoutes } from './me.routes.ts';
+import { TenantParams, errorResponses } from '../schemas.ts';
 
 /**
  * The tenant admin API, `/t/<id>/admin/v1/…`, in a scope of its own: every request in it is
@@ -16,7 +17,7 @@ export async function tenantAdminRoutes(app: FastifyInstance): Promise<void> {
     });
     await scope.register(tenantAdminAuth);
     meRoutes(scope);
-    scope.all('/t/:tenant/admin/v1/*', async (request) => {
+    scope.all('/t/:tenant/admin/v1/*', { schema: { hide: true, params: TenantParams, response: errorResponses({ ...ADMIN_ERRORS, 404: 'not_found: no such admin API route' }) } }, async (request) => {
       throw new AppError('not_found', `no admin API route for ${request.method} ${request.url.split('?')[0]}`, 404);
     });
   });
