@@ -33,6 +33,8 @@ export interface Config {
   readonly pgBinDir: string | undefined;
   /** How often a node checks which tenants' signing keys are due for rotation; 0 disables. */
   readonly keyRotationCheckSeconds: number;
+  /** Requests one admin API token may make per minute at one tenant (tenant admin API). */
+  readonly adminApiRateLimitPerMinute: number;
   /** When set, `/metrics` answers only `Authorization: Bearer <token>`. */
   readonly metricsToken: string | undefined;
   /** When set, `/metrics` is served only by a listener of its own on this port, not on `port`. */
@@ -171,6 +173,7 @@ export function loadConfig(env: Env = process.env): Config {
     trustedProxies: Object.freeze((env.TRUSTED_PROXIES || '').split(',').map((s) => s.trim()).filter(Boolean)),
     pgBinDir: env.PG_BIN_DIR || undefined,
     keyRotationCheckSeconds: integer(env, 'KEY_ROTATION_CHECK_SECONDS', nodeEnv === 'test' ? 0 : 3600, 0, 31_536_000),
+    adminApiRateLimitPerMinute: integer(env, 'ADMIN_API_RATE_LIMIT_PER_MINUTE', 600, 1, 1_000_000),
     metricsToken: env.METRICS_TOKEN || undefined,
     metricsPort,
     metricsTenantLabels: flag(env, 'METRICS_TENANT_LABELS'),

@@ -7,6 +7,7 @@ import type { TenantContext } from '../../tenancy/tenant-context.ts';
 import { adminApiIdentifier, isAdminScope, type AdminScope } from '../../modules/apis/admin-api.ts';
 import { hasAdminApiGrant } from '../../modules/clients/admin-api-grants.repository.ts';
 import { isActiveTenantAdmin } from '../../modules/users/users.repository.ts';
+import type { Actor } from '../../platform/tenant-scope.ts';
 
 /** Who called the tenant admin API, from a verified access token of the tenant's own issuer. */
 export interface AdminCaller {
@@ -139,4 +140,16 @@ export function adminCallerOf(request: FastifyRequest): AdminCaller {
   const caller = request.adminCaller;
   if (!caller) throw new AppError('invalid_token', 'the request was not authenticated', 401);
   return caller;
+}
+
+/** Who an admin API request acts as, for the audit log: the user or machine client, and where from. */
+export function adminActorOf(request: FastifyRequest): Actor {
+  const caller = adminCallerOf(request);
+  return { type: caller.type, id: caller.id, ip: request.ip };
+}
+
+/** The tenant an authenticated admin API request is for (resolved by tenantAdminAuth). */
+export function adminTenantOf(request: FastifyRequest): TenantContext {
+  if (!request.tenant) throw new AppError('invalid_token', 'the request was not authenticated', 401);
+  return request.tenant;
 }

@@ -2,14 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { adminCallerOf } from './auth.ts';
 import { TenantParams, errorResponses } from '../schemas.ts';
-
-/** Errors every tenant admin API route may answer, besides its own. */
-export const ADMIN_ERRORS = {
-  401: 'invalid_token: no token, or not an admin API token of this tenant (with WWW-Authenticate)',
-  403: 'insufficient_scope (with WWW-Authenticate naming the scope), or tenant_suspended',
-  404: 'tenant_not_found',
-  503: 'tenant_unavailable or temporarily_unavailable (with Retry-After)',
-} as const;
+import { ADMIN_ERRORS } from './admin-schemas.ts';
 
 const meSchema = {
   summary: 'Who the token stands for, and what it may do',

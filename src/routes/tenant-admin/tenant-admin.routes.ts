@@ -1,7 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../errors.ts';
+import rateLimit from '@fastify/rate-limit';
 import { tenantAdminAuth } from './auth.ts';
-import { ADMIN_ERRORS, meRoutes } from './me.routes.ts';
+import { meRoutes } from './me.routes.ts';
+import { ADMIN_ERRORS } from './admin-schemas.ts';
 import { TenantParams, errorResponses } from '../schemas.ts';
 
 /**
@@ -16,6 +18,20 @@ export async function tenantAdminRoutes(app: FastifyInstance): Promise<void> {
       reply.header('cache-control', 'no-store');
     });
     await scope.register(tenantAdminAuth);
+    // Per token and tenant, after authentication (preHandler): a stranger's requests never count
+    // against a real caller, and one runaway script cannot starve the tenant's other admins.
+    await scope.register(rateLimit, {
+      hook: 'preHandler',
+      max: app.platform.config.adminApiRateLimitPerMinute,
+      timeWindow: 60_000,
+      keyGenerator: (request) => {
+        const caller = request.adminCaller;
+        const tenant = (request.params as { tenant?: string }).tenant;
+        return caller ? `${tenant}|${caller.clientId}|${caller.type}:${caller.id}` : `${tenant}|${request.ip}`;
+      },
+      errorResponseBuilder: (_request, context) =>
+        new AppError('rate_limited', `too many admin API requests with this token: at most ${context.max} a minute; retry in ${Math.ceil(context.ttl / 1000)} s`, 429),
+    });
     meRoutes(scope);
     scope.all('/t/:tenant/admin/v1/*', { schema: { hide: true, params: TenantParams, response: errorResponses({ ...ADMIN_ERRORS, 404: 'not_found: no such admin API route' }) } }, async (request) => {
       throw new AppError('not_found', `no admin API route for ${request.method} ${request.url.split('?')[0]}`, 404);

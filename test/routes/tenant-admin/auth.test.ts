@@ -8,6 +8,7 @@ import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, importJWK, jwtVer
 import * as oidc from 'openid-client';
 import { uniqueTenantId } from '../../support/platform.ts';
 import { pollUntil } from '../../support/eventually.ts';
+import { adminApiOf, adminToken, callAdmin, clientCredentials, machineClient, type MachineClient } from '../../support/admin-api.ts';
 import { createTestTenant, startOidcTestBed, type OidcTestBed, type TestTenant } from '../../support/oidc.ts';
 import { signIn, startAuthorization, TestBrowser } from '../../support/browser.ts';
 import { createClient, deleteTenantClient, grantClientApi, revokeClientApi } from '../../../src/modules/clients/clients.service.ts';
@@ -25,48 +26,11 @@ let bed: OidcTestBed;
 let acme: TestTenant;
 let globex: TestTenant;
 
-interface MachineClient {
-  clientId: string;
-  secret: string;
-}
-
 let acmeOps: MachineClient;
 let globexOps: MachineClient;
 let consoleApp: oidc.Configuration;
 
-const adminApi = (tenant: TestTenant) => `${tenant.issuer}/admin`;
-
-async function machineClient(tenant: TestTenant, name: string, grantAdmin: boolean): Promise<MachineClient> {
-  const { client, clientSecret } = await createClient(tenant, { name, type: 'confidential', grantTypes: ['client_credentials'] });
-  if (grantAdmin) await grantClientApi(tenant, client.client_id, adminApi(tenant));
-  return { clientId: client.client_id, secret: clientSecret! };
-}
-
-async function clientCredentials(tenant: TestTenant, client: MachineClient, params: Record<string, string>) {
-  const response = await fetch(`${tenant.issuer}/token`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      authorization: `Basic ${Buffer.from(`${client.clientId}:${client.secret}`).toString('base64')}`,
-    },
-    body: new URLSearchParams({ grant_type: 'client_credentials', ...params }),
-  });
-  return { status: response.status, body: (await response.json()) as Record<string, string | number> };
-}
-
-/** An admin token by client credentials; polls, since a grant reaches a cached provider by notification. */
-async function adminToken(tenant: TestTenant, client: MachineClient, scope: string): Promise<string> {
-  const answer = await pollUntil(() => clientCredentials(tenant, client, { resource: adminApi(tenant), scope }), (a) => a.status === 200);
-  return answer.body.access_token as string;
-}
-
-async function callAdmin(tenant: TestTenant, path: string, token?: string, headers: Record<string, string> = {}) {
-  const response = await fetch(`${tenant.issuer}/admin/v1${path}`, {
-    headers: { ...(token === undefined ? {} : { authorization: `Bearer ${token}` }), ...headers },
-  });
-  const text = await response.text();
-  return { status: response.status, headers: response.headers, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
-}
+const adminApi = adminApiOf;
 
 /** Signs a token with one of the tenant's real private keys: to vary one property of an otherwise valid token. */
 async function signAsTenant(tenant: TestTenant, claims: JWTPayload, header: { typ?: string } = {}): Promise<string> {
@@ -309,7 +273,7 @@ describe('tokens the admin API refuses', () => {
     expect(bare.status).toBe(401);
     expect(bare.body.error).toBe('invalid_token');
     expect(bare.headers.get('www-authenticate')).toBe('Bearer');
-    const basic = await callAdmin(acme, '/me', undefined, { authorization: `Basic ${Buffer.from('a:b').toString('base64')}` });
+    const basic = await callAdmin(acme, '/me', undefined, { headers: { authorization: `Basic ${Buffer.from('a:b').toString('base64')}` } });
     expect(basic.status).toBe(401);
     expect(basic.headers.get('www-authenticate')).toBe('Bearer');
 

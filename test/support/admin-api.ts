@@ -1,0 +1,62 @@
+import { pollUntil } from './eventually.ts';
+import type { TestTenant } from './oidc.ts';
+import { createClient, grantClientApi } from '../../src/modules/clients/clients.service.ts';
+
+/**
+ * What tests of the tenant admin API need: a machine client granted the admin API, a token for
+ * it by client credentials from the tenant's real token endpoint, and calls with that token.
+ */
+export interface MachineClient {
+  clientId: string;
+  secret: string;
+}
+
+export const adminApiOf = (tenant: Pick<TestTenant, 'issuer'>) => `${tenant.issuer}/admin`;
+
+export async function machineClient(tenant: TestTenant, name: string, grantAdmin: boolean): Promise<MachineClient> {
+  const { client, clientSecret } = await createClient(tenant, { name, type: 'confidential', grantTypes: ['client_credentials'] });
+  if (grantAdmin) await grantClientApi(tenant, client.client_id, adminApiOf(tenant));
+  return { clientId: client.client_id, secret: clientSecret! };
+}
+
+export async function clientCredentials(tenant: Pick<TestTenant, 'issuer'>, client: MachineClient, params: Record<string, string>) {
+  const response = await fetch(`${tenant.issuer}/token`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: `Basic ${Buffer.from(`${client.clientId}:${client.secret}`).toString('base64')}`,
+    },
+    body: new URLSearchParams({ grant_type: 'client_credentials', ...params }),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, string | number> };
+}
+
+/** An admin token by client credentials; polls, since a grant reaches a cached provider by notification. */
+export async function adminToken(tenant: Pick<TestTenant, 'issuer'>, client: MachineClient, scope: string): Promise<string> {
+  const answer = await pollUntil(() => clientCredentials(tenant, client, { resource: adminApiOf(tenant), scope }), (a) => a.status === 200);
+  return answer.body.access_token as string;
+}
+
+export interface AdminAnswer {
+  status: number;
+  headers: Headers;
+  body: Record<string, unknown>;
+}
+
+/** One call to `<issuer>/admin/v1<path>`; a JSON body is sent as JSON. */
+export async function callAdmin(
+  tenant: Pick<TestTenant, 'issuer'>,
+  path: string,
+  token?: string,
+  init: { method?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<AdminAnswer> {
+  const headers: Record<string, string> = { ...(token === undefined ? {} : { authorization: `Bearer ${token}` }), ...init.headers };
+  if (init.body !== undefined) headers['content-type'] = 'application/json';
+  const response = await fetch(`${tenant.issuer}/admin/v1${path}`, {
+    method: init.method ?? 'GET',
+    headers,
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+  });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+}
