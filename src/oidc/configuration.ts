@@ -2,6 +2,7 @@ import { errors, type Configuration, type JWK, type KoaContextWithOIDC, type Gra
 import type { TenantDb } from '../db/tenant-database.ts';
 import type { TenantCatalog } from './tenant-catalog.ts';
 import type { ApiRow } from '../modules/apis/apis.repository.ts';
+import type { TokenLifetimes } from '../modules/settings/setting-bounds.ts';
 import { createAdapterFactory } from './adapter.ts';
 import { EXTERNAL_SIGNING_FEATURE, nativeSigningKeys } from './native-signing-keys.ts';
 import { CLAIMS_BY_SCOPE, createFindAccount } from './account.ts';
@@ -22,18 +23,14 @@ export interface ProviderDependencies {
   /** Cookie signing keys derived for this tenant; newest first. */
   cookieKeys: string[];
   catalog: TenantCatalog;
+  /** The tenant's token and session lifetimes, in seconds (modules/settings). */
+  tokenLifetimes: TokenLifetimes;
 }
 
+/** Lifetimes no tenant setting changes; the others are the tenant's own (settings: token lifetimes). */
 export const TTL = Object.freeze({
-  AccessToken: 60 * 60,
   AuthorizationCode: 60,
-  ClientCredentials: 60 * 60,
-  IdToken: 60 * 60,
   Interaction: 60 * 60,
-  Session: 14 * 24 * 60 * 60,
-  Grant: 14 * 24 * 60 * 60,
-  /** Absolute lifetime of a refresh-token chain: rotation never extends it. */
-  RefreshToken: 14 * 24 * 60 * 60,
 });
 
 function isClientCredentials(ctx: KoaContextWithOIDC): boolean {
@@ -64,6 +61,25 @@ function requestedScopes(ctx: KoaContextWithOIDC): Set<string> {
 
 export function interactionPath(issuer: string, uid: string): string {
   return `${new URL(issuer).pathname}/interaction/${uid}`;
+}
+
+/**
+ * Each API's access tokens live as long as the API says (its `access_token_ttl`; the admin API ten
+ * minutes); the tenant's setting covers the rest: userinfo tokens and client-credentials tokens
+ * for no API. A grant lives as long as the longest thing that needs it: a refresh token redeemed,
+ * or a session coming back for consent-free sign-ins, fails once its grant is gone.
+ */
+function tokenTtl(lifetimes: TokenLifetimes): NonNullable<Configuration['ttl']> {
+  return {
+    ...TTL,
+    AccessToken: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? lifetimes.accessToken,
+    ClientCredentials: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? lifetimes.accessToken,
+    IdToken: lifetimes.idToken,
+    Session: lifetimes.session,
+    Grant: Math.max(lifetimes.session, lifetimes.refreshToken),
+    // A rotated refresh token inherits what is left of the chain's lifetime: rotation never extends it.
+    RefreshToken: (ctx) => ctx?.oidc?.entities.RotatedRefreshToken?.remainingTTL ?? lifetimes.refreshToken,
+  };
 }
 
 export function providerConfiguration(deps: ProviderDependencies): Configuration {
@@ -131,13 +147,7 @@ export function providerConfiguration(deps: ProviderDependencies): Configuration
     // Claims for the granted scopes go into the ID token too, not only to userinfo.
     conformIdTokenClaims: false,
     rotateRefreshToken: true,
-    ttl: {
-      ...TTL,
-      AccessToken: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? TTL.AccessToken,
-      ClientCredentials: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? TTL.ClientCredentials,
-      // A rotated refresh token inherits what is left of the chain's lifetime.
-      RefreshToken: (ctx) => ctx?.oidc?.entities.RotatedRefreshToken?.remainingTTL ?? TTL.RefreshToken,
-    },
+    ttl: tokenTtl(deps.tokenLifetimes),
     cookies: {
       names: { session: `tansu.${tenantId}.session`, interaction: `tansu.${tenantId}.interaction`, resume: `tansu.${tenantId}.resume` },
       // Without a tenant path every tenant's session cookie would land on `/` and overwrite the others.

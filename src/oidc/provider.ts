@@ -11,6 +11,7 @@ import { countIssuedTokens } from '../ops/metrics.ts';
 import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import { answerDatabaseOutagesWith503 } from './database-outage.ts';
 import { answerUnknownRoutes } from './unknown-routes.ts';
+import type { TokenLifetimes } from '../modules/settings/setting-bounds.ts';
 
 export interface TenantProviderInput {
   id: string;
@@ -19,12 +20,14 @@ export interface TenantProviderInput {
   db: TenantDb;
   /** The tenant's published private keys, active first (loadPublishedKeySet). */
   jwks: JWK[];
+  /** The tenant's token and session lifetimes (settings); a change announces `settings` and builds a new provider. */
+  tokenLifetimes: TokenLifetimes;
 }
 
 /**
- * One oidc-provider per tenant (DESIGN §3), built from the tenant's published keys. The key set
- * is fixed here: a rotation, or the end of a retired key's grace period, drops the tenant's
- * context, and the next request builds a new one.
+ * One oidc-provider per tenant (DESIGN §3), built from the tenant's published keys and token
+ * lifetimes. Both are fixed here: a rotation, the end of a retired key's grace period or a change
+ * of lifetimes drops the tenant's context, and the next request builds a new one.
  */
 export async function createTenantProvider(platform: Platform, tenant: TenantProviderInput): Promise<Provider> {
   const configuration = providerConfiguration({
@@ -33,6 +36,7 @@ export async function createTenantProvider(platform: Platform, tenant: TenantPro
     issuer: tenant.issuer,
     db: tenant.db,
     jwks: tenant.jwks,
+    tokenLifetimes: tenant.tokenLifetimes,
     cookieKeys: tenantCookieKeys(platform.config, tenant.id),
     catalog: createTenantCatalog(tenant.db, tenant.issuer),
   });

@@ -3,13 +3,13 @@ import { sql, type Kysely } from 'kysely';
 import type { Logger } from '../logger.ts';
 
 /**
- * Nodes tell each other that a tenant's cached context is stale (keys rotated, suspended, moved,
- * deleted); `tansu pgcat-config --watch` follows the same channel, so a new tenant is announced too
+ * Nodes tell each other that a tenant's cached context is stale (keys rotated, token lifetimes
+ * changed, suspended, moved, deleted); `tansu pgcat-config --watch` follows the same channel, so a new tenant is announced too
  * (nodes drop what they hold for it, normally nothing).
  */
 export const TENANT_CHANGES_CHANNEL = 'tansu_tenant_changes';
 
-export type TenantChangeKind = 'created' | 'updated' | 'keys' | 'suspended' | 'moved' | 'deleted' | 'clients';
+export type TenantChangeKind = 'created' | 'updated' | 'keys' | 'settings' | 'suspended' | 'moved' | 'deleted' | 'clients';
 
 export interface TenantChange {
   tenant: string;

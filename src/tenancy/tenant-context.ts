@@ -11,6 +11,7 @@ import type Provider from 'oidc-provider';
 import type { JWK } from 'jose';
 import { createTenantProvider } from '../oidc/provider.ts';
 import { loadPublishedKeySet, type PublishedKeySet } from '../modules/keys/signing-keys.ts';
+import { readTokenLifetimes, type TokenLifetimes } from '../modules/settings/settings.service.ts';
 import { tenantConnectionBudget } from './tenant-connections.ts';
 import { tenantScope, type TenantScope } from '../platform/tenant-scope.ts';
 
@@ -55,8 +56,9 @@ export async function buildTenantContext(platform: Platform, rawId: string): Pro
   let keys: PublishedKeySet;
   let provider: Provider;
   try {
-    keys = await loadPublishedKeySet(db, row.id, platform.secrets);
-    provider = await createTenantProvider(platform, { id: row.id, displayName: row.display_name, issuer, db, jwks: keys.jwks });
+    let tokenLifetimes: TokenLifetimes;
+    [keys, tokenLifetimes] = await Promise.all([loadPublishedKeySet(db, row.id, platform.secrets), readTokenLifetimes(db)]);
+    provider = await createTenantProvider(platform, { id: row.id, displayName: row.display_name, issuer, db, jwks: keys.jwks, tokenLifetimes });
   } catch (error) {
     await db.destroy();
     throw error;

@@ -1,10 +1,11 @@
 import { UsageError, stringOption, type CommandSpec } from '../command.ts';
 import { SIGNUP_MODES, parseSignupMode } from '../../modules/settings/signup-mode.ts';
+import { settingsView } from '../../modules/settings/settings-view.ts';
 
 export const tenantSettingsCommand: CommandSpec = {
   path: ['tenant', 'settings'],
   args: ['<tenant>'],
-  summary: "Show a tenant's settings, or change them (self-service signup: open, invite or disabled)",
+  summary: "Show a tenant's settings (signup, token lifetimes, retention), or change who may sign up (open, invite or disabled)",
   options: [{ name: 'signup', description: `who may sign up through /t/<id>/api/auth/signup: ${SIGNUP_MODES.join(' | ')}` }],
   async run(context) {
     const rawSignup = stringOption(context.options, 'signup');
@@ -17,9 +18,16 @@ export const tenantSettingsCommand: CommandSpec = {
     const { withTenantScope } = await import('../../platform/tenant-access.ts');
     const { CLI_ACTOR } = await import('../../platform/tenant-scope.ts');
     const { readTenantSettings, updateTenantSettings } = await import('../../modules/settings/settings.service.ts');
-    const settings = await withTenantScope(context.platform, context.args[0]!, (scope) =>
-      signup === undefined ? readTenantSettings(scope) : updateTenantSettings(scope, { signup }, CLI_ACTOR),
+    const view = settingsView(
+      await withTenantScope(context.platform, context.args[0]!, (scope) =>
+        signup === undefined ? readTenantSettings(scope) : updateTenantSettings(scope, { signup }, CLI_ACTOR),
+      ),
     );
-    return { data: settings, text: `signup  ${settings.signup}` };
+    const lifetimes = Object.entries(view.token_lifetimes).map(([name, seconds]) => `${name} ${seconds} s`);
+    const retention = Object.entries(view.retention_days).map(([name, days]) => `${name} ${days} days`);
+    return {
+      data: view,
+      text: [`signup           ${view.signup}`, `token lifetimes  ${lifetimes.join(', ')}`, `retention        ${retention.join(', ')}`].join('\n'),
+    };
   },
 };

@@ -1,29 +1,110 @@
+import type { TenantDb } from '../../db/tenant-database.ts';
+import { AppError } from '../../errors.ts';
 import { actorText, type Actor, type TenantScope } from '../../platform/tenant-scope.ts';
 import { recordAuditEvent } from '../audit/audit.repository.ts';
-import { readSetting, writeSetting } from './settings.repository.ts';
+import { lockSettings, readSettings, writeSetting } from './settings.repository.ts';
 import { SIGNUP_MODES, parseSignupMode, type SignupMode } from './signup-mode.ts';
+import { RETENTION_BOUNDS, TOKEN_LIFETIME_BOUNDS, describeSeconds, type Bound, type RetentionDays, type TokenLifetimes } from './setting-bounds.ts';
+import { settingsDifference } from './settings-view.ts';
+import type { SettingsChange, TenantSettings } from './tenant-settings.ts';
 
-export { SIGNUP_MODES, parseSignupMode, type SignupMode };
+export { SIGNUP_MODES, parseSignupMode, type SignupMode, type RetentionDays, type TokenLifetimes, type TenantSettings, type SettingsChange };
 
-export interface TenantSettings {
-  signup: SignupMode;
+/**
+ * A group is stored as the fields an admin set, nothing else: a field never set follows its
+ * default, also when a later version changes the default.
+ */
+const KEYS = { signup: 'signup.mode', tokenLifetimes: 'tokens.lifetimes', retentionDays: 'retention.days' } as const;
+const ALL_KEYS = Object.values(KEYS);
+
+type Group = 'tokenLifetimes' | 'retentionDays';
+const GROUPS = {
+  tokenLifetimes: { name: 'token_lifetimes', unit: 'seconds', bounds: TOKEN_LIFETIME_BOUNDS as Readonly<Record<string, Bound>> },
+  retentionDays: { name: 'retention_days', unit: 'days', bounds: RETENTION_BOUNDS as Readonly<Record<string, Bound>> },
+} as const;
+
+const withinBounds = (value: unknown, bound: Bound): value is number =>
+  typeof value === 'number' && Number.isInteger(value) && value >= bound.min && value <= bound.max;
+
+/** The stored fields of a group, each one that is missing or no longer within its bounds read as its default. */
+function effectiveGroup(group: Group, stored: unknown): Record<string, number> {
+  const fields = (stored !== null && typeof stored === 'object' ? stored : {}) as Record<string, unknown>;
+  return Object.fromEntries(Object.entries(GROUPS[group].bounds).map(([name, bound]) => [name, withinBounds(fields[name], bound) ? fields[name] : bound.default]));
 }
 
-const SIGNUP_KEY = 'signup.mode';
-
-/** Read on every signup request (no cache), so a change applies at once on every node. */
-export async function readTenantSettings(scope: TenantScope): Promise<TenantSettings> {
-  const stored = await readSetting(scope.db, SIGNUP_KEY);
-  return { signup: (SIGNUP_MODES as readonly unknown[]).includes(stored) ? (stored as SignupMode) : 'disabled' };
+function settingsFrom(stored: Map<string, unknown>): TenantSettings {
+  const signup = stored.get(KEYS.signup);
+  return {
+    signup: (SIGNUP_MODES as readonly unknown[]).includes(signup) ? (signup as SignupMode) : 'disabled',
+    tokenLifetimes: effectiveGroup('tokenLifetimes', stored.get(KEYS.tokenLifetimes)) as TokenLifetimes,
+    retentionDays: effectiveGroup('retentionDays', stored.get(KEYS.retentionDays)) as RetentionDays,
+  };
 }
 
-export async function updateTenantSettings(scope: TenantScope, changes: Partial<TenantSettings>, actor: Actor): Promise<TenantSettings> {
-  if (changes.signup !== undefined) {
-    const signup = parseSignupMode(changes.signup);
-    await scope.db.transaction().execute(async (trx) => {
-      await writeSetting(trx, SIGNUP_KEY, signup);
-      await recordAuditEvent(trx, { actor: actorText(actor), ip: actor.ip, action: 'settings.updated', details: { signup } });
-    });
+/** Refuses a value outside its bounds with the field's own code, naming the field and the bounds. */
+function checkGroup(group: Group, change: Record<string, unknown> | undefined): void {
+  const { name, unit, bounds } = GROUPS[group];
+  for (const [field, value] of Object.entries(change ?? {})) {
+    const bound = bounds[field];
+    if (!bound) throw new AppError('invalid_setting', `${name} has no field "${field}"`);
+    if (value === undefined || withinBounds(value, bound)) continue;
+    const range = unit === 'seconds' ? ` (${describeSeconds(bound.min)} to ${describeSeconds(bound.max)})` : '';
+    throw new AppError(bound.code, `${name}.${bound.field} must be a whole number of ${unit} from ${bound.min} to ${bound.max}${range}`);
   }
-  return readTenantSettings(scope);
+}
+
+function definedFields(change: Record<string, number | undefined> | undefined): Record<string, number> {
+  return Object.fromEntries(Object.entries(change ?? {}).filter(([, value]) => value !== undefined)) as Record<string, number>;
+}
+
+/** Read on every signup request (no cache), so a change of the signup policy applies at once on every node. */
+export async function readTenantSettings(scope: Pick<TenantScope, 'db'>): Promise<TenantSettings> {
+  return settingsFrom(await readSettings(scope.db, ALL_KEYS));
+}
+
+/** The lifetimes the tenant's provider is built with (tenancy/tenant-context.ts); a change announces `settings`. */
+export async function readTokenLifetimes(db: TenantDb): Promise<TokenLifetimes> {
+  return settingsFrom(await readSettings(db, [KEYS.tokenLifetimes])).tokenLifetimes;
+}
+
+export interface UpdateOptions {
+  /**
+   * Judges the settings as they are, under the settings lock, before anything changes: the API's
+   * If-Match (a throw refuses the change).
+   */
+  precondition?: (current: TenantSettings) => void;
+}
+
+/**
+ * Applies a change, audited with what it changed (before and after). A change of token lifetimes
+ * is announced, so every node rebuilds the tenant's provider with them; tokens already issued keep
+ * the lifetime they were issued with. A change that changes nothing writes nothing.
+ */
+export async function updateTenantSettings(scope: TenantScope, change: SettingsChange, actor: Actor, options: UpdateOptions = {}): Promise<TenantSettings> {
+  const signup = change.signup === undefined ? undefined : parseSignupMode(change.signup);
+  checkGroup('tokenLifetimes', change.tokenLifetimes);
+  checkGroup('retentionDays', change.retentionDays);
+
+  const { settings, lifetimesChanged } = await scope.db.transaction().execute(async (trx) => {
+    await lockSettings(trx);
+    const stored = await readSettings(trx, ALL_KEYS);
+    const before = settingsFrom(stored);
+    options.precondition?.(before);
+    const writes = new Map<string, unknown>();
+    if (signup !== undefined) writes.set(KEYS.signup, signup);
+    for (const group of ['tokenLifetimes', 'retentionDays'] as const) {
+      const fields = definedFields(change[group]);
+      if (Object.keys(fields).length === 0) continue;
+      const kept = (stored.get(KEYS[group]) ?? {}) as Record<string, unknown>;
+      writes.set(KEYS[group], { ...kept, ...fields });
+    }
+    const after = settingsFrom(new Map([...stored, ...writes]));
+    const difference = settingsDifference(before, after);
+    if (!difference) return { settings: before, lifetimesChanged: false };
+    for (const [key, value] of writes) await writeSetting(trx, key, value);
+    await recordAuditEvent(trx, { actor: actorText(actor), ip: actor.ip, action: 'settings.updated', target: 'settings', details: { before: difference.before, after: difference.after } });
+    return { settings: after, lifetimesChanged: 'token_lifetimes' in difference.after };
+  });
+  if (lifetimesChanged) await scope.announce('settings');
+  return settings;
 }

@@ -92,7 +92,11 @@ describe('tansu tenant settings and tansu invite', () => {
 
     const run = await tansu('tenant', 'settings', tenantId, '--signup', 'invite', '--json');
     expect(run.code, run.stderr).toBe(0);
-    expect(JSON.parse(run.stdout)).toEqual({ signup: 'invite' });
+    expect(JSON.parse(run.stdout)).toEqual({
+      signup: 'invite',
+      token_lifetimes: { access_token: 3600, id_token: 3600, refresh_token: 1_209_600, session: 1_209_600 },
+      retention_days: { audit_events: 365, login_activity: 90 },
+    });
     expect((await readTenantSettings(testScope(platform, tenantId, db))).signup).toBe('invite');
   });
 

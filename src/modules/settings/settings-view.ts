@@ -1,0 +1,63 @@
+import { RETENTION_BOUNDS, TOKEN_LIFETIME_BOUNDS, type Bound, type RetentionDays, type TokenLifetimes } from './setting-bounds.ts';
+import type { SignupMode } from './signup-mode.ts';
+import type { SettingsChange, TenantSettings } from './tenant-settings.ts';
+
+/** A tenant's settings as they leave the process (the admin API, `tansu tenant settings --json`): snake_case. */
+export interface TenantSettingsView {
+  signup: SignupMode;
+  token_lifetimes: { access_token: number; id_token: number; refresh_token: number; session: number };
+  retention_days: { audit_events: number; login_activity: number };
+}
+
+type Fields = Record<string, number>;
+
+function toView(values: Fields, bounds: Readonly<Record<string, Bound>>): Fields {
+  return Object.fromEntries(Object.entries(bounds).map(([name, bound]) => [bound.field, values[name]!]));
+}
+
+function fromView(values: Partial<Fields> | undefined, bounds: Readonly<Record<string, Bound>>): Partial<Fields> | undefined {
+  if (values === undefined) return undefined;
+  return Object.fromEntries(Object.entries(bounds).flatMap(([name, bound]) => (values[bound.field] === undefined ? [] : [[name, values[bound.field]]])));
+}
+
+export function settingsView(settings: TenantSettings): TenantSettingsView {
+  return {
+    signup: settings.signup,
+    token_lifetimes: toView(settings.tokenLifetimes, TOKEN_LIFETIME_BOUNDS) as TenantSettingsView['token_lifetimes'],
+    retention_days: toView(settings.retentionDays, RETENTION_BOUNDS) as TenantSettingsView['retention_days'],
+  };
+}
+
+/** A change as callers write it (snake_case, every part optional) for updateTenantSettings. */
+export interface SettingsChangeView {
+  signup?: string;
+  token_lifetimes?: Partial<TenantSettingsView['token_lifetimes']>;
+  retention_days?: Partial<TenantSettingsView['retention_days']>;
+}
+
+export function settingsChangeOf(view: SettingsChangeView): SettingsChange {
+  return {
+    signup: view.signup,
+    tokenLifetimes: fromView(view.token_lifetimes, TOKEN_LIFETIME_BOUNDS) as Partial<TokenLifetimes> | undefined,
+    retentionDays: fromView(view.retention_days, RETENTION_BOUNDS) as Partial<RetentionDays> | undefined,
+  };
+}
+
+export interface SettingsDifference {
+  before: Partial<Record<keyof TenantSettingsView, unknown>>;
+  after: Partial<Record<keyof TenantSettingsView, unknown>>;
+}
+
+/** What changed, field by field, as the audit log records it; undefined when nothing did. */
+export function settingsDifference(before: TenantSettings, after: TenantSettings): SettingsDifference | undefined {
+  const [old, now] = [settingsView(before), settingsView(after)];
+  const difference: SettingsDifference = { before: {}, after: {} };
+  if (old.signup !== now.signup) [difference.before.signup, difference.after.signup] = [old.signup, now.signup];
+  for (const group of ['token_lifetimes', 'retention_days'] as const) {
+    const changed = Object.keys(now[group]).filter((field) => (old[group] as Fields)[field] !== (now[group] as Fields)[field]);
+    if (changed.length === 0) continue;
+    difference.before[group] = Object.fromEntries(changed.map((field) => [field, (old[group] as Fields)[field]]));
+    difference.after[group] = Object.fromEntries(changed.map((field) => [field, (now[group] as Fields)[field]]));
+  }
+  return Object.keys(difference.after).length === 0 ? undefined : difference;
+}
