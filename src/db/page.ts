@@ -91,6 +91,8 @@ export async function allPages<T>(list: (page: PageRequest) => Promise<Page<T>>,
 /** Patterns for cursor parts. */
 export const CURSOR_PART = Object.freeze({
   uuid: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+  /** A bigserial id (audit events, sign-in attempts): within PostgreSQL's bigint. */
+  serial: /^[1-9]\d{0,17}$/,
   /** A timestamp as PostgreSQL writes it with `timestampCursorPart` (UTC, microseconds). */
   timestamp: /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/,
   /** Any text of reasonable length (unique text keys: emails, identifiers, client ids). */

@@ -4,7 +4,7 @@ import { findUserByEmail, type UserRow } from './users.repository.ts';
 import { canonicalEmail } from './email.ts';
 import type { TenantLoginKeys } from './login-keys.ts';
 import { issueDeviceCookie, trustedDevice } from './device-cookie.ts';
-import { failuresForAccountFromIp, failuresFromDevice, failuresFromIp, identifierHash, secondsUntil, slowdownSeconds, throttleState } from './login-throttle.ts';
+import { failuresForAccountFromIp, failuresFromDevice, failuresFromIp, secondsUntil, submittedIdentifierHash, slowdownSeconds, throttleState } from './login-throttle.ts';
 import { recordAttempt, settleAttempt, settleFailedSignIn, settleSignIn } from './login-attempts.repository.ts';
 
 /**
@@ -34,7 +34,7 @@ export interface PasswordAttempt {
  */
 export async function authenticatePassword(db: TenantDb, keys: TenantLoginKeys, attempt: PasswordAttempt): Promise<AuthenticationResult> {
   const email = canonicalEmail(attempt.email);
-  const hash = identifierHash(keys, email ?? attempt.email.trim().toLowerCase());
+  const hash = submittedIdentifierHash(keys, attempt.email);
   const device = trustedDevice(keys, hash, attempt.deviceCookie);
   // Recorded before anything is checked, so concurrent guesses count against each other.
   const attemptId = await recordAttempt(db, { identifierHash: hash, ip: attempt.ip, reason: 'pending', deviceId: device?.id });

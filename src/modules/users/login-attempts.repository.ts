@@ -1,6 +1,7 @@
 import { sql, type AliasedSelectQueryBuilder, type QueryCreator } from 'kysely';
 import type { TenantDb } from '../../db/tenant-database.ts';
 import type { TenantDatabase } from '../../db/schema.ts';
+import { CURSOR_PART, decodeCursor, encodeCursor, pageOf, timestampCursorPart, withoutCursorAt, type Page, type PageRequest } from '../../db/page.ts';
 import { ipBucket } from './ip-bucket.ts';
 
 /*
@@ -13,7 +14,8 @@ import { ipBucket } from './ip-bucket.ts';
  * count against the limit before any of them finishes; `throttled` rows are refusals and never
  * count, so hammering a locked account does not extend its lock.
  */
-export type AttemptReason = 'pending' | 'signed_in' | 'invalid_credentials' | 'throttled' | 'signup' | 'signup_rejected';
+export const ATTEMPT_REASONS = ['pending', 'signed_in', 'invalid_credentials', 'throttled', 'signup', 'signup_rejected'] as const;
+export type AttemptReason = (typeof ATTEMPT_REASONS)[number];
 
 export async function recordAttempt(
   db: TenantDb,
@@ -164,4 +166,52 @@ export async function deleteLoginAttemptsOlderThan(db: TenantDb, days: number): 
     .where('occurred_at', '<', sql<Date>`now() - make_interval(days => ${days})`)
     .executeTakeFirst();
   return Number(result.numDeletedRows);
+}
+
+/** Which attempts to read: each given field must match; `since` inclusive, `until` exclusive. */
+export interface AttemptFilter {
+  userId?: string;
+  identifierHash?: string;
+  reason?: AttemptReason;
+  since?: Date;
+  until?: Date;
+}
+
+export interface AttemptRow {
+  id: string;
+  occurred_at: Date;
+  user_id: string | null;
+  ip: string;
+  succeeded: boolean;
+  reason: string | null;
+  /** Whether the browser presented a device cookie (the cookie's id stays in the table). */
+  known_device: boolean;
+}
+
+/**
+ * Attempts newest first, by keyset on `(occurred_at, id)` (indexes of migration 2026-12-01T0700;
+ * per email, `login_attempts_identifier`). The keyed email digest stays in the table: it means
+ * nothing outside the tenant, and a caller asking by email has it computed (login-activity.ts).
+ */
+export async function listLoginAttempts(db: TenantDb, filter: AttemptFilter, page: PageRequest): Promise<Page<AttemptRow>> {
+  const after = page.cursor === undefined ? undefined : decodeCursor(page.cursor, 'login_attempts', [CURSOR_PART.timestamp, CURSOR_PART.serial]);
+  return withoutCursorAt(
+    await pageOf(
+      page,
+      (limit) => {
+        let query = db
+          .selectFrom('login_attempts')
+          .select(['id', 'occurred_at', 'user_id', 'ip', 'succeeded', 'reason', sql<boolean>`device_id IS NOT NULL`.as('known_device')])
+          .select(timestampCursorPart('occurred_at').as('cursor_at'));
+        if (filter.userId !== undefined) query = query.where('user_id', '=', filter.userId);
+        if (filter.identifierHash !== undefined) query = query.where('identifier_hash', '=', filter.identifierHash);
+        if (filter.reason !== undefined) query = query.where('reason', '=', filter.reason);
+        if (filter.since !== undefined) query = query.where('occurred_at', '>=', filter.since);
+        if (filter.until !== undefined) query = query.where('occurred_at', '<', filter.until);
+        if (after) query = query.where(sql<boolean>`(occurred_at, id) < (${after[0]}::timestamptz, ${after[1]}::bigint)`);
+        return query.orderBy('occurred_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+      },
+      (row) => encodeCursor('login_attempts', [row.cursor_at, row.id]),
+    ),
+  );
 }

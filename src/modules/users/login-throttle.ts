@@ -2,7 +2,8 @@ import crypto from 'node:crypto';
 import type { TenantDb } from '../../db/tenant-database.ts';
 import { ipBucket } from './ip-bucket.ts';
 import type { TenantLoginKeys } from './login-keys.ts';
-import { deleteLoginAttemptsOlderThan, readAttemptCounts, type AttemptReason, type CountedAttempts } from './login-attempts.repository.ts';
+import { canonicalEmail } from './email.ts';
+import { readAttemptCounts, type AttemptReason, type CountedAttempts } from './login-attempts.repository.ts';
 
 export type { AttemptReason };
 
@@ -49,6 +50,15 @@ const SIGNUPS: AttemptReason[] = ['signup', 'signup_rejected'];
  */
 export function identifierHash(keys: TenantLoginKeys, email: string): string {
   return crypto.createHmac('sha256', keys.identifier).update(email).digest('hex');
+}
+
+/**
+ * The digest a sign-in with `submitted` in the email field is recorded under: the canonical
+ * address, or for input that is none, the input as typed (trimmed, lowercased), so that failures
+ * with garbage count too, and an admin asking for an address's activity finds them.
+ */
+export function submittedIdentifierHash(keys: TenantLoginKeys, submitted: string): string {
+  return identifierHash(keys, canonicalEmail(submitted) ?? submitted.trim().toLowerCase());
 }
 
 export interface LimitQuery extends CountedAttempts {
@@ -125,11 +135,4 @@ function latest(...dates: (Date | undefined)[]): Date | undefined {
 
 export function secondsUntil(date: Date): number {
   return Math.max(1, Math.ceil((date.getTime() - Date.now()) / 1000));
-}
-
-/** Sign-in activity is kept for admins this long; throttling itself looks back only THROTTLE.windowSeconds. */
-export const LOGIN_ACTIVITY_RETENTION_DAYS = 7;
-
-export function deleteOldLoginAttempts(db: TenantDb): Promise<number> {
-  return deleteLoginAttemptsOlderThan(db, LOGIN_ACTIVITY_RETENTION_DAYS);
 }
