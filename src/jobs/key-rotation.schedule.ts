@@ -7,7 +7,7 @@ import { SCHEDULE_ACTOR } from '../platform/tenant-scope.ts';
 import { ensureNextKey, rotateSigningKeys } from '../modules/keys/key-rotation.ts';
 import { removeUnpublishedKeys } from '../modules/keys/signing-keys.repository.ts';
 import { deleteExpiredPayloads } from '../oidc/adapter.ts';
-import { deleteOldLoginAttempts } from '../modules/users/login-throttle.ts';
+import { deleteHistoryPastRetention } from '../modules/audit/retention.ts';
 
 export interface SweepResult {
   /** False when another node held the sweep lock. */
@@ -16,7 +16,7 @@ export interface SweepResult {
   pruned: string[];
   /** Tenants that had no `next` key and got one. */
   nextAdded: string[];
-  /** Expired provider rows and sign-in activity past its retention, deleted across the fleet. */
+  /** Expired provider rows, and audit events and sign-in activity past the tenant's retention, deleted across the fleet. */
   expiredRowsDeleted: number;
   failed: Array<{ tenant: string; error: string }>;
 }
@@ -29,8 +29,8 @@ const SWEEP_LOCK = 2;
 /**
  * One pass over every active tenant: rotate keys that are due under the tenant's policy and drop
  * retired keys past their grace period, then notify nodes for each tenant that changed. The same
- * visit deletes expired rows, so tenants no node has served lately are cleaned up too (nodes
- * clean the tenants they serve more often: oidc.routes.ts).
+ * visit deletes expired rows and history past the tenant's retention, so tenants no node has
+ * served lately are cleaned up too (nodes clean the tenants they serve more often: oidc.routes.ts).
  */
 export async function sweepKeyRotations(platform: Platform, options: { concurrency?: number } = {}): Promise<SweepResult> {
   const result: SweepResult = { ran: false, rotated: [], pruned: [], nextAdded: [], expiredRowsDeleted: 0, failed: [] };
@@ -44,9 +44,10 @@ export async function sweepKeyRotations(platform: Platform, options: { concurren
       while (index < tenants.length) {
         const tenant = tenants[index++]!;
         try {
-          await withTenantScope(platform, tenant.id, async ({ id, db, secrets, announce }) => {
-            const expired = (await deleteExpiredPayloads(db)) + (await deleteOldLoginAttempts(db));
-            result.expiredRowsDeleted += expired;
+          await withTenantScope(platform, tenant.id, async (scope) => {
+            const { id, db, secrets, announce } = scope;
+            const history = await deleteHistoryPastRetention(scope);
+            result.expiredRowsDeleted += (await deleteExpiredPayloads(db)) + history.auditEvents + history.loginAttempts;
             const rotated = await rotateSigningKeys(db, id, secrets, { onlyIfDue: true, actor: SCHEDULE_ACTOR });
             const added = rotated ? undefined : await ensureNextKey(db, id, secrets);
             const pruned = rotated ? [] : await removeUnpublishedKeys(db);

@@ -6,7 +6,7 @@ import type { TenantContext } from '../tenancy/tenant-context.ts';
 import { deleteExpiredPayloads } from '../oidc/adapter.ts';
 import { presentRequestToProvider } from '../http/forwarded-headers.ts';
 import { PAGE_SECURITY_HEADERS } from '../oidc/pages/layout.ts';
-import { deleteOldLoginAttempts } from '../modules/users/login-throttle.ts';
+import { deleteHistoryPastRetention } from '../modules/audit/retention.ts';
 import { jwksSchema, metadataSchema, providerSchema, tenantRootSchema } from './oidc.schemas.ts';
 import { capturePublicResponse, publicResponseKey, sendCachedPublicResponse } from '../oidc/public-metadata-cache.ts';
 
@@ -120,8 +120,8 @@ const CLEANUP_INTERVAL_MS = 10 * 60 * 1000;
 
 /**
  * Expired provider rows are invisible at once (the adapter filters them) and deleted here, every
- * few minutes, for the tenants whose provider this node has served since the last round; so is
- * sign-in activity past its retention.
+ * few minutes, for the tenants whose provider this node has served since the last round; so are
+ * audit events and sign-in activity past the tenant's retention.
  */
 function scheduleExpiredPayloadCleanup(app: FastifyInstance): Set<string> {
   const served = new Set<string>();
@@ -132,10 +132,8 @@ function scheduleExpiredPayloadCleanup(app: FastifyInstance): Set<string> {
       for (const id of ids) {
         if (!app.tenants.has(id)) continue;
         try {
-          const [payloads, attempts] = await app.tenants.use(id, (tenant) =>
-            Promise.all([deleteExpiredPayloads(tenant.db), deleteOldLoginAttempts(tenant.db)]),
-          );
-          if (payloads + attempts > 0) app.log.debug({ tenant: id, payloads, attempts }, 'expired rows deleted');
+          const [payloads, history] = await app.tenants.use(id, (tenant) => Promise.all([deleteExpiredPayloads(tenant.db), deleteHistoryPastRetention(tenant.scope)]));
+          if (payloads + history.auditEvents + history.loginAttempts > 0) app.log.debug({ tenant: id, payloads, ...history }, 'expired rows deleted');
         } catch (error) {
           app.log.warn({ tenant: id, err: (error as Error).message }, 'expired oidc payload cleanup failed');
         }

@@ -11,6 +11,7 @@ import { sweepKeyRotations } from '../../../src/jobs/key-rotation.schedule.ts';
 import { withTenantScope } from '../../../src/platform/tenant-access.ts';
 import { listenForTenantChanges, type TenantChange } from '../../../src/platform/notifications.ts';
 import { TEST_ACTOR } from '../../support/scope.ts';
+import { RETENTION_BOUNDS } from '../../../src/modules/settings/setting-bounds.ts';
 
 let platform: TestPlatform;
 beforeAll(async () => {
@@ -20,6 +21,7 @@ afterAll(async () => {
   await platform.destroy();
 });
 
+const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000);
 const keysOf = (id: string) => withTenantScope(platform, id, listTenantKeys);
 const rotate = (id: string, options: { graceSeconds?: number } = {}) => withTenantScope(platform, id, (scope) => rotateTenantKeys(scope, options, TEST_ACTOR));
 
@@ -142,7 +144,7 @@ describe('signing key rotation', () => {
     expect((await sweepKeyRotations(platform)).nextAdded).not.toContain(id);
   });
 
-  it('the schedule deletes expired provider rows and old sign-in activity of tenants no node serves', async () => {
+  it('the schedule deletes expired provider rows, and audit events and sign-in activity past their retention, of tenants no node serves', async () => {
     const id = uniqueTenantId('quiet');
     await createTenant(platform, { id });
     const hourAgo = new Date(Date.now() - 3_600_000);
@@ -157,19 +159,27 @@ describe('signing key rotation', () => {
       await db
         .insertInto('login_attempts')
         .values([
-          { identifier_hash: 'old', ip: '192.0.2.1', ip_bucket: '192.0.2.1', succeeded: false, reason: 'invalid_credentials', occurred_at: new Date(Date.now() - 30 * 86_400_000) },
+          { identifier_hash: 'old', ip: '192.0.2.1', ip_bucket: '192.0.2.1', succeeded: false, reason: 'invalid_credentials', occurred_at: daysAgo(RETENTION_BOUNDS.loginActivity.default + 1) },
           { identifier_hash: 'recent', ip: '192.0.2.1', ip_bucket: '192.0.2.1', succeeded: false, reason: 'invalid_credentials', occurred_at: hourAgo },
+        ])
+        .execute();
+      await db
+        .insertInto('audit_events')
+        .values([
+          { actor: 'test', action: 'test.old', details: '{}', occurred_at: daysAgo(RETENTION_BOUNDS.auditEvents.default + 1) },
+          { actor: 'test', action: 'test.recent', details: '{}', occurred_at: hourAgo },
         ])
         .execute();
     });
     const sweep = await sweepKeyRotations(platform);
     expect(sweep.failed).toEqual([]);
-    expect(sweep.expiredRowsDeleted).toBeGreaterThanOrEqual(2);
+    expect(sweep.expiredRowsDeleted).toBeGreaterThanOrEqual(3);
     const left = await withTenantScope(platform, id, async ({ db }) => ({
       payloads: (await db.selectFrom('oidc_payloads').select('id').execute()).map((r) => r.id),
       attempts: (await db.selectFrom('login_attempts').select('identifier_hash').execute()).map((r) => r.identifier_hash),
+      audit: (await db.selectFrom('audit_events').select('action').where('action', 'like', 'test.%').execute()).map((r) => r.action),
     }));
-    expect(left).toEqual({ payloads: ['live'], attempts: ['recent'] });
+    expect(left).toEqual({ payloads: ['live'], attempts: ['recent'], audit: ['test.recent'] });
   });
 
   it('only one node sweeps at a time', async () => {
