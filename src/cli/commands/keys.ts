@@ -84,8 +84,8 @@ export const keysPolicyCommand: CommandSpec = {
   async run(context) {
     const [tenant] = context.args;
     const change = policyChange(context.options);
-    const { withTenantScope, setRotationPolicy } = await services();
-    const policy = await withTenantScope(context.platform, tenant!, (scope) => setRotationPolicy(scope, change));
+    const { withTenantScope, setRotationPolicy, CLI_ACTOR } = await services();
+    const policy = await withTenantScope(context.platform, tenant!, (scope) => setRotationPolicy(scope, change, CLI_ACTOR));
     return { data: rotationPolicyView(policy), text: `rotate every ${policy.rotateEveryDays} days, retired keys stay published ${policy.graceDays} days` };
   },
 };

@@ -89,7 +89,8 @@ export async function rotateSigningKeys(db: TenantDb, tenantId: string, secrets:
 
     // Normally the oldest `next` key, published since the previous rotation; a tenant that has
     // none (created before key rotation existed) activates a fresh key at once.
-    let promoted = keys.find((k) => k.state === 'next')?.kid;
+    const published = keys.find((k) => k.state === 'next')?.kid;
+    let promoted = published;
     if (!promoted) {
       const immediate = await generateSigningKey(tenantId, alg, secrets);
       await insertSigningKey(trx, immediate, 'next');
@@ -108,7 +109,12 @@ export async function rotateSigningKeys(db: TenantDb, tenantId: string, secrets:
       ip: actor.ip,
       action: 'signing_keys.rotated',
       target: promoted,
-      details: { retired: active?.kid ?? null, next: next.kid, unpublishAt: unpublishAt?.toISOString() ?? null, removed },
+      // Key ids and dates only: what signs before and after, and until when the retired key is published.
+      details: {
+        before: { active: active?.kid ?? null, next: published ?? null },
+        after: { active: promoted, next: next.kid, retired: active?.kid ?? null, unpublish_at: unpublishAt?.toISOString() ?? null },
+        removed,
+      },
     });
     return { activated: promoted, retired: active?.kid, next: next.kid, unpublishAt, removed };
   });

@@ -1,6 +1,7 @@
 import { sql, type Selectable } from 'kysely';
 import type { TenantDatabase } from '../../db/schema.ts';
 import type { TenantDb } from '../../db/tenant-database.ts';
+import { CURSOR_PART, decodeCursor, encodeCursor, pageOf, timestampCursorPart, withoutCursorAt, type Page, type PageRequest } from '../../db/page.ts';
 
 /** The SQL of a tenant's `signing_keys`; the key life cycle is key-rotation.ts, the key material signing-keys.ts. */
 export type SigningKeyRow = Selectable<TenantDatabase['signing_keys']>;
@@ -31,6 +32,22 @@ export async function insertSigningKey(db: TenantDb, key: StoredKey, state: KeyS
 /** Every key, newest first (a tenant has a handful: active, next and retired ones in their grace). */
 export function listSigningKeys(db: TenantDb): Promise<SigningKeyRow[]> {
   return db.selectFrom('signing_keys').selectAll().orderBy('created_at', 'desc').execute();
+}
+
+/** One page of the keys, newest first; a kid is unique, so it settles ties of `created_at`. */
+export async function listSigningKeysPage(db: TenantDb, page: PageRequest): Promise<Page<SigningKeyRow>> {
+  const after = page.cursor === undefined ? undefined : decodeCursor(page.cursor, 'signing_keys', [CURSOR_PART.timestamp, CURSOR_PART.text]);
+  return withoutCursorAt(
+    await pageOf(
+      page,
+      (limit) => {
+        let query = db.selectFrom('signing_keys').selectAll().select(timestampCursorPart('created_at').as('cursor_at'));
+        if (after) query = query.where(sql<boolean>`(created_at, kid) < (${after[0]}::timestamptz, ${after[1]})`);
+        return query.orderBy('created_at', 'desc').orderBy('kid', 'desc').limit(limit).execute();
+      },
+      (row) => encodeCursor('signing_keys', [row.cursor_at, row.kid]),
+    ),
+  );
 }
 
 /** Keys of one algorithm, oldest first. */
