@@ -1,0 +1,88 @@
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type, type TLiteral, type TSchema } from 'typebox';
+import { readTenantSettings, updateTenantSettings } from '../../modules/settings/settings.service.ts';
+import { settingsChangeOf, settingsView } from '../../modules/settings/settings-view.ts';
+import { SIGNUP_MODES, type SignupMode } from '../../modules/settings/signup-mode.ts';
+import { RETENTION_BOUNDS, TOKEN_LIFETIME_BOUNDS, describeSeconds, type Bound } from '../../modules/settings/setting-bounds.ts';
+import { adminActorOf, adminTenantOf, requireScope } from './auth.ts';
+import { requireMatch, withEtag } from './conditional.ts';
+import { ADMIN_ERRORS, IfMatchHeaders, PRECONDITION_FAILED } from './admin-schemas.ts';
+import { TenantParams, errorResponses } from '../schemas.ts';
+
+const tags = ['settings'];
+
+/**
+ * The bounds are stated, not declared as `minimum`/`maximum`: the service judges them (for the
+ * CLI too) and answers a value outside them with the field's own code (setting-bounds.ts).
+ */
+function groupSchema(bounds: Readonly<Record<string, Bound>>, unit: 'seconds' | 'days', optional: boolean) {
+  const fields: Record<string, TSchema> = {};
+  for (const bound of Object.values(bounds)) {
+    const range = unit === 'seconds' ? `${describeSeconds(bound.min)} to ${describeSeconds(bound.max)}` : `${bound.min} to ${bound.max} days`;
+    const field = Type.Integer({ description: `${unit}: ${range} (default ${bound.default}); outside the bounds: ${bound.code}` });
+    fields[bound.field] = optional ? Type.Optional(field) : field;
+  }
+  return Type.Object(fields, { additionalProperties: false });
+}
+
+const Signup = Type.Union(
+  SIGNUP_MODES.map((mode) => Type.Literal(mode)) as [TLiteral<SignupMode>],
+  { description: 'who may create an account through the signup API: anyone, invitees, or nobody' },
+);
+
+const Settings = Type.Object(
+  {
+    signup: Signup,
+    token_lifetimes: groupSchema(TOKEN_LIFETIME_BOUNDS, 'seconds', false),
+    retention_days: groupSchema(RETENTION_BOUNDS, 'days', false),
+  },
+  { additionalProperties: false },
+);
+
+const readSchema = {
+  summary: "The tenant's settings: signup policy, token lifetimes, history retention (with an ETag)",
+  tags,
+  params: TenantParams,
+  response: { 200: Settings, ...errorResponses(ADMIN_ERRORS) },
+};
+
+const CODES = [...Object.values(TOKEN_LIFETIME_BOUNDS), ...Object.values(RETENTION_BOUNDS)].map((bound) => bound.code);
+
+const updateSchema = {
+  summary: 'Change some settings (honours If-Match); new token lifetimes apply to tokens issued from then on',
+  tags,
+  params: TenantParams,
+  headers: IfMatchHeaders,
+  body: Type.Object(
+    {
+      signup: Type.Optional(Signup),
+      token_lifetimes: Type.Optional(groupSchema(TOKEN_LIFETIME_BOUNDS, 'seconds', true)),
+      retention_days: Type.Optional(groupSchema(RETENTION_BOUNDS, 'days', true)),
+    },
+    { additionalProperties: false, minProperties: 1 },
+  ),
+  response: {
+    200: Settings,
+    ...errorResponses({ ...ADMIN_ERRORS, ...PRECONDITION_FAILED, 400: `invalid_request, or the code of the field out of bounds: ${CODES.join(', ')}` }),
+  },
+};
+
+/**
+ * `…/settings` (settings:read, settings:write): the same service as `tansu tenant settings`. A
+ * change of token lifetimes is announced, and every node rebuilds the tenant's provider with it.
+ */
+export function settingsRoutes(parent: FastifyInstance): void {
+  const scope = parent.withTypeProvider<TypeBoxTypeProvider>();
+
+  scope.get('/t/:tenant/admin/v1/settings', { schema: readSchema, preHandler: requireScope('settings:read') }, async (request, reply) => {
+    return withEtag(reply, settingsView(await readTenantSettings(adminTenantOf(request).scope)));
+  });
+
+  scope.patch('/t/:tenant/admin/v1/settings', { schema: updateSchema, preHandler: requireScope('settings:write') }, async (request, reply) => {
+    const settings = await updateTenantSettings(adminTenantOf(request).scope, settingsChangeOf(request.body), adminActorOf(request), {
+      precondition: (current) => requireMatch(request, settingsView(current)),
+    });
+    return withEtag(reply, settingsView(settings));
+  });
+}
