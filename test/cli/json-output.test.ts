@@ -87,6 +87,7 @@ describe('tansu --json', () => {
     await tansuJson('keys', 'list', tenant);
     await tansuJson('keys', 'rotate', tenant, '--grace-days', '1');
     await tansuJson('keys', 'policy', tenant, '--rotate-every-days', '20');
+    await tansuJson('audit', 'list', tenant, '--action', 'signing_keys.policy_updated', '--limit', '5');
 
     // With a pooled URL (the server itself, under another application_name), so its key is printed too.
     const pooled = new URL(second.url);
@@ -128,6 +129,14 @@ describe('tansu --json', () => {
     expect(clusters!.find((cluster) => cluster.name === 'json-c2')).toMatchObject({ pooled_url: expect.any(String), tenants: 0 });
     const [keys] = outputs.get('keys list') as any[];
     expect(keys.policy).toEqual({ rotate_every_days: 30, grace_days: 7 });
+    const [audit] = outputs.get('audit list') as any[][];
+    expect(audit).toEqual([
+      expect.objectContaining({
+        actor: 'cli',
+        action: 'signing_keys.policy_updated',
+        details: { before: { rotate_every_days: 30, grace_days: 7 }, after: { rotate_every_days: 20, grace_days: 7 } },
+      }),
+    ]);
     const [moved] = outputs.get('tenant move') as any[];
     expect(moved).toMatchObject({ from: 'main', to: 'json-c2', source_dropped: true, unavailable_ms: expect.any(Number) });
   });

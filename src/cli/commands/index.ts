@@ -14,6 +14,7 @@ import { clientCommands } from './client.ts';
 import { apiCommands } from './api.ts';
 import { mailCommands } from './mail.ts';
 import { demoCommand } from './demo.ts';
+import { auditListCommand } from './audit.ts';
 
 /** Every `tansu` command; the runner and `--help` read this list. One line per command file. */
 export const allCommands: CommandSpec[] = [
@@ -30,6 +31,7 @@ export const allCommands: CommandSpec[] = [
   keysListCommand,
   keysRotateCommand,
   keysPolicyCommand,
+  auditListCommand,
   pgcatConfigCommand,
   pgbouncerUserlistCommand,
   userCreateCommand,
