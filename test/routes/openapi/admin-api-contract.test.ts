@@ -8,6 +8,7 @@ import { pollUntil } from '../../support/eventually.ts';
 import { ApiContract, loadContract, type PlannedCall } from '../../support/openapi.ts';
 import { createClient, grantClientApi } from '../../../src/modules/clients/clients.service.ts';
 import { ADMIN_API_SCOPES } from '../../../src/modules/apis/admin-api.ts';
+import { createTenant, setTenantSuspended } from '../../../src/provisioning/tenants.service.ts';
 import { createFastify } from '../../../src/app.ts';
 import { platformAdminApi } from '../../../src/routes/admin/platform-admin.openapi.ts';
 import type { OpenApiDocument } from '../../../src/routes/openapi/openapi-document.ts';
@@ -187,10 +188,15 @@ describe('the documents', () => {
     expect(globexText.replaceAll(globex.issuer, 'ISSUER').replaceAll(globex.id, 'ID')).toBe(acmeText.replaceAll(acme.issuer, 'ISSUER').replaceAll(acme.id, 'ID'));
   });
 
-  it('are there only where the API is: an unknown tenant is answered 404, a disabled platform API 404', async () => {
+  it('are there only where the API is: an unknown tenant is answered 404, a suspended one 403, a disabled platform API 404', async () => {
     const unknown = await fetch(`${bed.publicUrl}/t/${uniqueTenantId('nobody')}/admin/v1/openapi.json`);
     expect(unknown.status).toBe(404);
     expect(await unknown.json()).toMatchObject({ error: 'tenant_not_found' });
+    const dormant = await createTenant(bed.platform, { id: uniqueTenantId('oas-dormant') });
+    await setTenantSuspended(bed.platform, dormant.tenant.id, true);
+    const suspended = await fetch(`${dormant.issuer}/admin/v1/openapi.json`);
+    expect(suspended.status).toBe(403);
+    expect(await suspended.json()).toMatchObject({ error: 'tenant_suspended' });
 
     const disabled = createFastify({ ...bed.platform, config: { ...bed.platform.config, adminToken: undefined } });
     await disabled.register(platformAdminApi);
