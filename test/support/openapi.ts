@@ -22,7 +22,7 @@ export interface CallInput {
   params?: Record<string, string | number>;
   query?: Record<string, string | number | boolean>;
   body?: unknown;
-  /** Extra headers, such as If-Match. */
+  /** Extra headers, such as If-Match; a `content-type` other than JSON sends `body` as it is (a string or bytes). */
   headers?: Record<string, string>;
   /** Sent as `Authorization: Bearer <token>`; none when undefined. */
   token?: string;
@@ -129,10 +129,12 @@ export class ApiContract {
         problems.push(...this.problems(parameter.schema ?? {}, value, `${location}.${parameter.name}`));
       }
     }
-    const body = operation.requestBody?.content['application/json']?.schema;
+    const mediaType = mediaTypeOf(input);
+    const media = operation.requestBody?.content[mediaType];
     if (input.body !== undefined && !operation.requestBody) problems.push('the operation documents no body');
+    else if (input.body !== undefined && !media) problems.push(`a body of type "${mediaType}" is not documented`);
     if (input.body === undefined && operation.requestBody?.required) problems.push('the operation requires a body');
-    if (input.body !== undefined && body) problems.push(...this.problems(body, input.body, 'body'));
+    if (input.body !== undefined && media?.schema && mediaType.endsWith('json')) problems.push(...this.problems(media.schema, input.body, 'body'));
     if (problems.length > 0) throw new ContractViolation(`${operationId}: the test's input breaks the document: ${problems.join('; ')}`);
   }
 
@@ -203,12 +205,19 @@ export class ApiContract {
       baseUrl: this.baseUrl,
       params: { path: input.params ?? {}, query: input.query ?? {} },
       ...(input.body !== undefined && { body: input.body }),
+      // Any other media type (a backup to restore) is sent as given, with the test's Content-Type.
+      ...(!mediaTypeOf(input).endsWith('json') && { bodySerializer: (body: unknown) => body }),
       headers: { ...input.headers, ...(input.token !== undefined && { authorization: `Bearer ${input.token}` }) },
       middleware: [capture],
       parseAs: 'text',
     } as never);
     return answer!;
   }
+}
+
+function mediaTypeOf(input: CallInput): string {
+  const header = Object.entries(input.headers ?? {}).find(([name]) => name.toLowerCase() === 'content-type')?.[1];
+  return (header ?? 'application/json').split(';')[0]!.trim();
 }
 
 async function readAnswer(response: Response): Promise<Answer> {

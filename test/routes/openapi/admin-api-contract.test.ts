@@ -320,6 +320,7 @@ describe('the contract client itself', () => {
     await expect(platformApi.call('getTenants', { query: { colour: 'red' } })).rejects.toThrow(/query param "colour" is not documented/);
     await expect(platformApi.call('postTenants', { body: { id: 'x', admin: true } })).rejects.toThrow(/body must NOT have additional properties/);
     await expect(tenantApi.call('getMe', { params: { user_id: 'x' } })).rejects.toThrow(/path param "user_id" is not documented/);
+    await expect(platformApi.call('postTenants', { headers: { 'content-type': 'text/plain' }, body: 'id=x' })).rejects.toThrow(/a body of type "text\/plain" is not documented/);
 
     // The same service answers against a document that claims something else: each difference is named.
     const tampered = structuredClone(tenantApi.document) as OpenApiDocument;
