@@ -57,12 +57,11 @@ function documentRoute(surface: ApiSurface) {
   return ({ schema, url, route }: { schema: FastifySchema; url: string; route: RouteOptions }) => {
     if (!schema || schema.hide) return { schema, url };
     const resourcePath = url.replace(surface.base, '');
-    const prefix = surface.serverPath?.prefix;
-    const documentedUrl = prefix !== undefined && url.startsWith(prefix) ? url.slice(prefix.length) || '/' : url;
-    const params = withoutParams(schema.params, prefix !== undefined && url.startsWith(prefix) ? surface.serverPath!.params : []);
+    const serverPath = surface.serverPath && url.startsWith(surface.serverPath.prefix) ? surface.serverPath : undefined;
+    const params = withoutParams(schema.params, serverPath?.params ?? []);
     const { params: _declared, ...rest } = schema;
     return {
-      url: documentedUrl,
+      url: serverPath ? url.slice(serverPath.prefix.length) || '/' : url,
       schema: {
         ...rest,
         ...(params !== undefined && { params }),
