@@ -25,9 +25,10 @@ export interface TenantProviderInput {
 }
 
 /**
- * One oidc-provider per tenant (DESIGN §3), built from the tenant's published keys and token
- * lifetimes. Both are fixed here: a rotation, the end of a retired key's grace period or a change
- * of lifetimes drops the tenant's context, and the next request builds a new one.
+ * One oidc-provider per tenant (docs/architecture.md#request-flow), built from the tenant's
+ * published keys and token lifetimes. Both are fixed here: a rotation, the end of a retired key's
+ * grace period or a change of lifetimes drops the tenant's context, and the next request builds a
+ * new one.
  */
 export async function createTenantProvider(platform: Platform, tenant: TenantProviderInput): Promise<Provider> {
   const configuration = providerConfiguration({

@@ -15,7 +15,7 @@ import { readTokenLifetimes, type TokenLifetimes } from '../modules/settings/set
 import { tenantConnectionBudget } from './tenant-connections.ts';
 import { tenantScope, type TenantScope } from '../platform/tenant-scope.ts';
 
-/** Everything a request needs to serve one tenant; built once per node and cached (DESIGN §3). */
+/** Everything a request needs to serve one tenant; built once per node and cached (docs/architecture.md#request-flow). */
 export interface TenantContext extends Disposable {
   readonly id: TenantId;
   readonly row: TenantRow;
