@@ -19,4 +19,12 @@ export interface TenantCallContext {
  */
 export const TENANT_ADMIN_CALLS: Record<string, (context: TenantCallContext) => PlannedCall | Promise<PlannedCall>> = {
   getMe: () => ({}),
+  getKeys: () => ({ query: { limit: 10 } }),
+  postKeysRotate: () => ({ body: { grace_days: 1 } }),
+  getKeysPolicy: () => ({}),
+  putKeysPolicy: () => ({ body: { rotate_every_days: 30, grace_days: 7 } }),
+  getSettings: () => ({}),
+  patchSettings: () => ({ body: { signup: 'invite', token_lifetimes: { access_token: 1800 } } }),
+  getAuditEvents: () => ({ query: { action: 'settings.updated', since: '2026-01-01T00:00:00Z', limit: 5 } }),
+  getLoginActivity: () => ({ query: { outcome: 'signed_in', limit: 5 } }),
 };
