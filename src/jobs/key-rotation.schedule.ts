@@ -47,7 +47,9 @@ export async function sweepKeyRotations(platform: Platform, options: { concurren
           await withTenantScope(platform, tenant.id, async (scope) => {
             const { id, db, secrets, announce } = scope;
             const history = await deleteHistoryPastRetention(scope);
-            result.expiredRowsDeleted += (await deleteExpiredPayloads(db)) + history.auditEvents + history.loginAttempts;
+            const expired = (await deleteExpiredPayloads(db)) + history.auditEvents + history.loginAttempts;
+            // Added once counted: `total += await …` would read the total before the await, and lose what other workers added meanwhile.
+            result.expiredRowsDeleted += expired;
             const rotated = await rotateSigningKeys(db, id, secrets, { onlyIfDue: true, actor: SCHEDULE_ACTOR });
             const added = rotated ? undefined : await ensureNextKey(db, id, secrets);
             const pruned = rotated ? [] : await removeUnpublishedKeys(db);
