@@ -12,8 +12,11 @@ import { ipBucket } from './ip-bucket.ts';
  * What a row records. `pending` is written before the password is checked, so parallel guesses
  * count against the limit before any of them finishes; `throttled` rows are refusals and never
  * count, so hammering a locked account does not extend its lock.
+ *
+ * `mail_requested` rows are requests for a mailed link (mail-throttle.ts), counted by their own
+ * limits and never as failures.
  */
-export type AttemptReason = 'pending' | 'signed_in' | 'invalid_credentials' | 'throttled' | 'signup' | 'signup_rejected';
+export type AttemptReason = 'pending' | 'signed_in' | 'invalid_credentials' | 'throttled' | 'signup' | 'signup_rejected' | 'mail_requested';
 
 export async function recordAttempt(
   db: TenantDb,
