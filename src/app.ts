@@ -10,6 +10,7 @@ import { requestLogPlugin } from './routes/request-log.ts';
 import { oidcRoutes } from './routes/oidc.routes.ts';
 import { interactionRoutes } from './routes/interactions/interaction.routes.ts';
 import { authApiRoutes } from './routes/auth-api.routes.ts';
+import { accountRoutes } from './routes/account/account.routes.ts';
 import { tenantAdminRoutes } from './routes/tenant-admin/tenant-admin.routes.ts';
 import { platformTenantRoutes } from './routes/admin/tenants.routes.ts';
 import { startKeyRotationSchedule } from './jobs/key-rotation.schedule.ts';
@@ -66,6 +67,7 @@ export async function buildApp({ platform }: AppOptions): Promise<FastifyInstanc
   await app.register(oidcRoutes);
   await app.register(interactionRoutes);
   await app.register(authApiRoutes);
+  await app.register(accountRoutes);
   await app.register(tenantAdminRoutes);
   // With ADMIN_PORT the operator's API is reachable only on that port (a network boundary of its own).
   if (config.adminPort === undefined) await app.register(platformTenantRoutes);
