@@ -10,8 +10,9 @@ import { readAttemptCounts, recordAttempt, settleAttempt } from './login-attempt
  * so nobody can flood a mailbox or use the tenant to send mail in bulk. Each request is a
  * `mail_requested` row in `login_attempts`, counted like the sign-in limits (login-throttle.ts):
  * by the keyed digest of the address, known or not (a refusal says nothing about whether an
- * account exists), and by the client's IPv4 address or IPv6 /64 (ip-bucket.ts). A refused request
- * is settled `throttled` and does not extend the limit.
+ * account exists), and by the client's IPv4 address or IPv6 /64 (ip-bucket.ts). Unlike a sign-in
+ * limit, the owner signing in does not start the count afresh: the mails already went out. A
+ * refused request is settled `throttled` and does not extend the limit.
  */
 export const MAIL_THROTTLE = Object.freeze({
   windowSeconds: 60 * 60,
@@ -28,7 +29,7 @@ export const mailThrottled = (retryAfterSeconds: number) =>
 export async function countMailRequest(db: TenantDb, keys: TenantLoginKeys, request: { email: string; ip: string }): Promise<void> {
   const hash = identifierHash(keys, request.email);
   const attemptId = await recordAttempt(db, { identifierHash: hash, ip: request.ip, reason: 'mail_requested' });
-  const counted = { reasons: ['mail_requested' as const], beforeId: attemptId };
+  const counted = { reasons: ['mail_requested' as const], beforeId: attemptId, acrossSignIns: true };
   const { nthAt } = await readAttemptCounts(db, MAIL_THROTTLE.windowSeconds, [
     { ...counted, match: { identifier_hash: hash }, nth: MAIL_THROTTLE.maxPerAddress },
     { ...counted, match: { ip_bucket: ipBucket(request.ip) }, nth: MAIL_THROTTLE.maxPerIp },
