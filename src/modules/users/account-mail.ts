@@ -5,7 +5,7 @@ import { AppError, tenantNotFound } from '../../errors.ts';
 import { findTenant } from '../../platform/tenants.repository.ts';
 import { announceMail, queueMailForUser } from '../mail/mail.service.ts';
 import type { MailTemplateName } from '../mail/mail-names.ts';
-import { emailTokenExpiry, generateEmailToken, hashEmailToken, lifetimeInWords, type EmailTokenPurpose } from './email-tokens.ts';
+import { EMAIL_TOKEN_LIFETIME_SECONDS, generateEmailToken, hashEmailToken, lifetimeInWords, type EmailTokenPurpose } from './email-tokens.ts';
 import { insertEmailToken, type TokenAccount } from './email-tokens.repository.ts';
 
 /**
@@ -59,7 +59,7 @@ export interface MailedLink {
   /** The account the link was made for; undefined when none matched (nothing was stored or queued). */
   userId: string | undefined;
   mailId: string | undefined;
-  expiresAt: Date;
+  expiresAt: Date | undefined;
 }
 
 /**
@@ -75,11 +75,11 @@ export async function mailAccountLink(
 ): Promise<MailedLink> {
   const purpose: EmailTokenPurpose = link.purpose;
   const token = generateEmailToken();
-  const expiresAt = emailTokenExpiry(purpose);
-  const userId = await insertEmailToken(trx, { tokenHash: hashEmailToken(scope.id, purpose, token), purpose, email: link.email, expiresAt }, link.account);
+  const tokenHash = hashEmailToken(scope.id, purpose, token);
+  const stored = await insertEmailToken(trx, { tokenHash, purpose, email: link.email, lifetimeSeconds: EMAIL_TOKEN_LIFETIME_SECONDS[purpose] }, link.account);
   const variables = { tenant_name: mail.tenantName, email: link.email, link: accountLink(scope, link.purpose, token), expires_in: lifetimeInWords(purpose) };
-  const mailId = await queueMailForUser(trx, { template: LINKS[link.purpose].template, to: link.email, variables }, userId ?? NO_USER_ID);
-  return { userId, mailId, expiresAt };
+  const mailId = await queueMailForUser(trx, { template: LINKS[link.purpose].template, to: link.email, variables }, stored?.user_id ?? NO_USER_ID);
+  return { userId: stored?.user_id, mailId, expiresAt: stored?.expires_at };
 }
 
 /** A link that is not (or no longer) good: unknown, used, expired, another tenant's or another purpose's. */

@@ -9,7 +9,8 @@ export interface NewEmailToken {
   tokenHash: string;
   purpose: EmailTokenPurpose;
   email: string;
-  expiresAt: Date;
+  /** From the database's clock, as every expiry check reads it. */
+  lifetimeSeconds: number;
 }
 
 /** Which account a token is for: by id (signup, the CLI), or by the address someone typed. */
@@ -19,11 +20,15 @@ export type TokenAccount = { userId: string } | { email: string; unverifiedOnly?
  * Stores a token for the account, if it exists and is active, in one statement whether or not it
  * does: a flow that must not tell whether an address has an account sends the same statement for
  * both (an id that names nobody, or an address without an account, inserts nothing).
- * `unverifiedOnly`: only an account whose address is not confirmed yet. Returns the account's id,
- * or undefined when no row was stored.
+ * `unverifiedOnly`: only an account whose address is not confirmed yet. Returns the account's id
+ * and the token's expiry, or undefined when no row was stored.
  */
-export async function insertEmailToken(db: TenantDb, token: NewEmailToken, account: TokenAccount): Promise<string | undefined> {
-  const row = await db
+export async function insertEmailToken(
+  db: TenantDb,
+  token: NewEmailToken,
+  account: TokenAccount,
+): Promise<{ user_id: string; expires_at: Date } | undefined> {
+  return db
     .insertInto('email_tokens')
     .columns(['token_hash', 'purpose', 'user_id', 'email', 'expires_at'])
     .expression((eb) => {
@@ -34,16 +39,15 @@ export async function insertEmailToken(db: TenantDb, token: NewEmailToken, accou
           sql<string>`${token.purpose}::text`.as('purpose'),
           'id',
           sql<string>`${token.email}::text`.as('email'),
-          sql<Date>`${token.expiresAt}::timestamptz`.as('expires_at'),
+          sql<Date>`now() + make_interval(secs => ${token.lifetimeSeconds})`.as('expires_at'),
         ])
         .where('status', '=', 'active');
       if ('userId' in account) return users.where('id', '=', account.userId);
       users = users.where('email', '=', account.email);
       return account.unverifiedOnly ? users.where('email_verified', '=', false) : users;
     })
-    .returning('user_id')
+    .returning(['user_id', 'expires_at'])
     .executeTakeFirst();
-  return row?.user_id;
 }
 
 /** The token if it can still be used (unconsumed, unexpired): for the page a link opens, which must not use it. */

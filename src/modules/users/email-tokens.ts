@@ -39,7 +39,3 @@ export function isEmailTokenShaped(token: unknown): token is string {
 export function hashEmailToken(tenantId: string, purpose: EmailTokenPurpose, token: string): string {
   return crypto.createHash('sha256').update(`tansu-email-token:v1\n${tenantId}\n${purpose}\n${token}`, 'utf8').digest('hex');
 }
-
-export function emailTokenExpiry(purpose: EmailTokenPurpose, now = Date.now()): Date {
-  return new Date(now + EMAIL_TOKEN_LIFETIME_SECONDS[purpose] * 1000);
-}

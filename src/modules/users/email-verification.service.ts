@@ -60,7 +60,7 @@ export async function sendVerificationMail(scope: TenantScope, input: { email: s
     return mailed;
   });
   await input.mail.announce();
-  return { user_id: user.id, email: user.email, mail_id: sent.mailId!, expires_at: sent.expiresAt.toISOString() };
+  return { user_id: user.id, email: user.email, mail_id: sent.mailId!, expires_at: sent.expiresAt!.toISOString() };
 }
 
 /** The address a verification link would confirm, without using the link; undefined when it is no good. */

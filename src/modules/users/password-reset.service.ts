@@ -53,7 +53,7 @@ export async function sendPasswordReset(scope: TenantScope, input: { email: stri
     return mailed;
   });
   await input.mail.announce();
-  return { user_id: user.id, email: user.email, mail_id: sent.mailId!, expires_at: sent.expiresAt.toISOString() };
+  return { user_id: user.id, email: user.email, mail_id: sent.mailId!, expires_at: sent.expiresAt!.toISOString() };
 }
 
 /** The address a reset link is for, without using it; undefined when the link is no good. */
