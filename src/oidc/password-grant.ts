@@ -95,7 +95,7 @@ async function passwordGrant(
   }
   // As on the login page: where the tenant requires it, an unconfirmed address signs in nowhere.
   if (!outcome.user.email_verified && (await readTenantSettingsFrom(deps.db)).verifiedEmailRequired) {
-    throw new errors.InvalidGrant('the email address of this account is not confirmed yet');
+    throw new errors.CustomOIDCProviderError('invalid_grant', 'the email address of this account is not confirmed yet');
   }
   const signIn = passwordSignIn(outcome.user.id);
   const account = await findAccount(ctx, signIn.accountId);
