@@ -18,6 +18,7 @@ import {
 } from '../../support/account-flows.ts';
 import { TEST_ACTOR } from '../../support/scope.ts';
 import { createUser } from '../../../src/modules/users/users.service.ts';
+import { createInvitation } from '../../../src/modules/users/invitations.service.ts';
 import { MAIL_THROTTLE } from '../../../src/modules/users/mail-throttle.ts';
 import { readTenantSettings } from '../../../src/modules/settings/settings.service.ts';
 
@@ -188,6 +189,19 @@ describe('the signup page', () => {
     const withoutCode = await fillIn(new TestBrowser(), `${invited.issuer}/signup`, { email: 'i@invited.test', password: 'invited password', invitation: '' });
     expect(withoutCode.status).toBe(400);
     expect(await withoutCode.text()).toContain('Signing up at this tenant needs an invitation.');
+
+    // An invitation proves the address: the account is ready and confirmed, and no mail is sent.
+    const { token } = await createInvitation(invited, { email: 'guest@invited.test', roles: ['viewer'] }, TEST_ACTOR);
+    // The code is prefilled in a visible field (above), which the browser submits with the rest.
+    const accepted = await fillIn(new TestBrowser(), `${invited.issuer}/signup?invitation=${token}`, {
+      email: 'guest@invited.test',
+      password: 'guest password 1',
+      invitation: token,
+    });
+    expect(accepted.status).toBe(200);
+    expect(await accepted.text()).toContain('Account ready');
+    expect(await userRow(invited, 'guest@invited.test')).toMatchObject({ email_verified: true });
+    expect(await invited.db.selectFrom('mail_outbox').select('id').where('to_address', '=', 'guest@invited.test').execute()).toEqual([]);
   });
 });
 
