@@ -7,6 +7,7 @@ import { SCHEDULE_ACTOR } from '../platform/tenant-scope.ts';
 import { ensureNextKey, rotateSigningKeys } from '../modules/keys/key-rotation.ts';
 import { removeUnpublishedKeys } from '../modules/keys/signing-keys.repository.ts';
 import { deleteExpiredPayloads } from '../oidc/adapter.ts';
+import { deleteExpiredEmailTokens } from '../modules/users/email-tokens.repository.ts';
 import { deleteOldLoginAttempts } from '../modules/users/login-throttle.ts';
 
 export interface SweepResult {
@@ -45,7 +46,7 @@ export async function sweepKeyRotations(platform: Platform, options: { concurren
         const tenant = tenants[index++]!;
         try {
           await withTenantScope(platform, tenant.id, async ({ id, db, secrets, announce }) => {
-            const expired = (await deleteExpiredPayloads(db)) + (await deleteOldLoginAttempts(db));
+            const expired = (await deleteExpiredPayloads(db)) + (await deleteOldLoginAttempts(db)) + (await deleteExpiredEmailTokens(db));
             result.expiredRowsDeleted += expired;
             const rotated = await rotateSigningKeys(db, id, secrets, { onlyIfDue: true, actor: SCHEDULE_ACTOR });
             const added = rotated ? undefined : await ensureNextKey(db, id, secrets);

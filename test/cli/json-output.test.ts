@@ -61,6 +61,10 @@ describe('tansu --json', () => {
 
     await tansuJson('user', 'create', tenant, '--email', 'json@example.test', '--role', 'editor', '--verified');
     await tansuJson('user', 'list', tenant);
+    await tansuJson('user', 'send-reset', tenant, '--email', 'json@example.test');
+    await tansuJson('user', 'create', tenant, '--email', 'unconfirmed@example.test');
+    await tansuJson('user', 'resend-verification', tenant, '--email', 'unconfirmed@example.test');
+    await tansuJson('tenant', 'settings', tenant, '--verified-email-required', 'true');
     await tansuJson('invite', 'create', tenant, '--email', 'invitee@example.test', '--role', 'viewer');
     await tansuJson('invite', 'list', tenant);
 
@@ -128,6 +132,10 @@ describe('tansu --json', () => {
     expect(clusters!.find((cluster) => cluster.name === 'json-c2')).toMatchObject({ pooled_url: expect.any(String), tenants: 0 });
     const [keys] = outputs.get('keys list') as any[];
     expect(keys.policy).toEqual({ rotate_every_days: 30, grace_days: 7 });
+    const [reset] = outputs.get('user send-reset') as any[];
+    expect(Object.keys(reset).sort()).toEqual(['email', 'expires_at', 'mail_id', 'user_id']);
+    const settings = outputs.get('tenant settings') as any[];
+    expect(settings.at(-1)).toEqual({ signup: 'invite', verified_email_required: true, verified_email_required_is_default: false });
     const [moved] = outputs.get('tenant move') as any[];
     expect(moved).toMatchObject({ from: 'main', to: 'json-c2', source_dropped: true, unavailable_ms: expect.any(Number) });
   });

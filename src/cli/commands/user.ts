@@ -63,3 +63,40 @@ export const userListCommand: CommandSpec = {
     return { data: users.map(userView), text: [header, ...users.map(row)].join('\n') };
   },
 };
+
+/** The account-mail services, loaded only when a command runs. */
+const mailServices = async () => ({
+  ...(await import('../../platform/tenant-access.ts')),
+  ...(await import('../../platform/tenant-scope.ts')),
+  ...(await import('../../modules/users/account-mail.ts')),
+  ...(await import('../../modules/users/password-reset.service.ts')),
+  ...(await import('../../modules/users/email-verification.service.ts')),
+});
+
+export const userSendResetCommand: CommandSpec = {
+  path: ['user', 'send-reset'],
+  args: ['<tenant>'],
+  summary: 'Mail a user a password-reset link (30 minutes, single use); the new password signs the user out everywhere',
+  options: [{ name: 'email', description: "the user's sign-in email", required: true }],
+  async run(context) {
+    const { withTenantScope, accountMailOf, sendPasswordReset, CLI_ACTOR } = await mailServices();
+    const sent = await withTenantScope(context.platform, context.args[0]!, async (scope) =>
+      sendPasswordReset(scope, { email: stringOption(context.options, 'email')!, mail: await accountMailOf(context.platform, scope.id) }, CLI_ACTOR),
+    );
+    return { data: sent, text: `queued a reset link for ${sent.email} (mail ${sent.mail_id}, link valid until ${sent.expires_at})` };
+  },
+};
+
+export const userResendVerificationCommand: CommandSpec = {
+  path: ['user', 'resend-verification'],
+  args: ['<tenant>'],
+  summary: "Mail a user a new link to confirm their address (24 hours); refused when it is already confirmed",
+  options: [{ name: 'email', description: "the user's sign-in email", required: true }],
+  async run(context) {
+    const { withTenantScope, accountMailOf, sendVerificationMail, CLI_ACTOR } = await mailServices();
+    const sent = await withTenantScope(context.platform, context.args[0]!, async (scope) =>
+      sendVerificationMail(scope, { email: stringOption(context.options, 'email')!, mail: await accountMailOf(context.platform, scope.id) }, CLI_ACTOR),
+    );
+    return { data: sent, text: `queued a verification link for ${sent.email} (mail ${sent.mail_id}, link valid until ${sent.expires_at})` };
+  },
+};

@@ -12,8 +12,11 @@ import { ipBucket } from './ip-bucket.ts';
  * What a row records. `pending` is written before the password is checked, so parallel guesses
  * count against the limit before any of them finishes; `throttled` rows are refusals and never
  * count, so hammering a locked account does not extend its lock.
+ *
+ * `mail_requested` rows are requests for a mailed link (mail-throttle.ts), counted by their own
+ * limits and never as failures.
  */
-export type AttemptReason = 'pending' | 'signed_in' | 'invalid_credentials' | 'throttled' | 'signup' | 'signup_rejected';
+export type AttemptReason = 'pending' | 'signed_in' | 'invalid_credentials' | 'throttled' | 'signup' | 'signup_rejected' | 'mail_requested';
 
 export async function recordAttempt(
   db: TenantDb,
@@ -83,6 +86,8 @@ export interface CountedAttempts {
   reasons: AttemptReason[];
   /** Only rows older than this attempt: an attempt is judged by what came before it. */
   beforeId: string;
+  /** Count across successful sign-ins too (the mail limits: signing in does not refill a mailbox's allowance). */
+  acrossSignIns?: boolean;
 }
 
 /** Attempts within the window that match, since the last successful sign-in that matches when an identifier is named. */
@@ -97,7 +102,7 @@ function countedAttempts(db: TenantDb, counted: CountedAttempts, windowSeconds: 
     select = value === null ? select.where(column, 'is', null) : select.where(column, '=', value);
   }
   const identifier = match.identifier_hash;
-  if (identifier !== undefined) {
+  if (identifier !== undefined && !counted.acrossSignIns) {
     // A successful sign-in starts a count afresh, but only one from where the count is kept: the
     // owner signing in elsewhere does not give an attacker's address or device a new budget.
     select = select.where('id', '>', (eb) => {

@@ -41,6 +41,40 @@ export function findUserById(db: TenantDb, id: string): Promise<UserRow | undefi
   return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+/**
+ * Marks the address confirmed, if the account still has that address (a link mailed to an
+ * address the account has since left proves nothing about the current one). False when not.
+ */
+export async function markEmailVerified(db: TenantDb, userId: string, email: string): Promise<boolean> {
+  const result = await db
+    .updateTable('users')
+    .set({ email_verified: true, updated_at: sql<Date>`now()` })
+    .where('id', '=', userId)
+    .where('email', '=', email)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+/**
+ * A new password hash, with the failure counters cleared. `provenEmail`: the address the reset
+ * link went to; the account's address counts as confirmed when it is still that one (the link
+ * proved the mailbox). False when the account is gone.
+ */
+export async function replacePassword(db: TenantDb, userId: string, passwordHash: string, provenEmail: string): Promise<boolean> {
+  const result = await db
+    .updateTable('users')
+    .set({
+      password_hash: passwordHash,
+      failed_login_count: 0,
+      locked_until: null,
+      email_verified: sql<boolean>`email_verified OR email = ${provenEmail}`,
+      updated_at: sql<Date>`now()`,
+    })
+    .where('id', '=', userId)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
 export type UserWithRoles = UserRow & { roles: string[] };
 
 /** A page of users with their role names, in one query, by email. */
