@@ -6,7 +6,7 @@ import { TEST_ACTOR } from '../../support/scope.ts';
 import { pollUntil } from '../../support/eventually.ts';
 import { adminToken, callAdmin, machineClient, type MachineClient } from '../../support/admin-api.ts';
 import { createTestTenant, startOidcTestBed, type OidcTestBed, type TestTenant } from '../../support/oidc.ts';
-import { signIn, startAuthorization, TestBrowser } from '../../support/browser.ts';
+import { formsOf, signIn, startAuthorization, TestBrowser } from '../../support/browser.ts';
 import { createClient } from '../../../src/modules/clients/clients.service.ts';
 import { createUser } from '../../../src/modules/users/users.service.ts';
 
@@ -99,6 +99,22 @@ async function sessionSkipsLogin(browser: TestBrowser, user: { email: string; pa
   const started = await startAuthorization(spa, { redirect_uri: REDIRECT_URI, scope: 'openid email' });
   const trace = await signIn(browser, started.url, { email: user.email, password: user.password, redirectUri: REDIRECT_URI });
   return !trace.sawLoginPage;
+}
+
+/** Posts the user's right password on the login page once: 401 is the page refusing it. */
+async function loginPageAnswer(user: { email: string; password: string }): Promise<number> {
+  const browser = new TestBrowser();
+  const started = await startAuthorization(spa, { redirect_uri: REDIRECT_URI, scope: 'openid' });
+  let url = started.url.href;
+  let response = await browser.request(url);
+  while (response.status >= 300 && response.status < 400) {
+    url = new URL(response.headers.get('location')!, url).href;
+    response = await browser.request(url);
+  }
+  const [login] = formsOf(await response.text(), url);
+  const posted = await browser.request(login!.action, { form: { ...login!.fields, email: user.email, password: user.password } });
+  await posted.arrayBuffer();
+  return posted.status;
 }
 
 async function providerRowsOf(userId: string): Promise<string[]> {
@@ -325,6 +341,7 @@ describe('POST /users/:id/disable and /enable', () => {
     await expect(oidc.refreshTokenGrant(spa, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
     const refused = await tokenRequest({ grant_type: 'password', username: user.email, password: user.password });
     expect(refused.body.error).toBe('invalid_grant');
+    expect(await loginPageAnswer(user)).toBe(401);
 
     const [event] = await auditOf('user.disabled', user.id);
     expect(event).toMatchObject({ actor: actor(), ip: expect.any(String) });
@@ -343,6 +360,8 @@ describe('POST /users/:id/disable and /enable', () => {
     await expect(oidc.refreshTokenGrant(spa, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
     expect(await sessionSkipsLogin(browser, user)).toBe(false);
     expect((await tokenRequest({ grant_type: 'password', username: user.email, password: user.password })).status).toBe(200);
+    // The login page accepts the password again (a 303 on to the consent step).
+    expect(await loginPageAnswer(user)).toBe(303);
   });
 
   it("touches nobody else's sessions and tokens", async () => {
