@@ -10,8 +10,8 @@ import { requestLogPlugin } from './routes/request-log.ts';
 import { oidcRoutes } from './routes/oidc.routes.ts';
 import { interactionRoutes } from './routes/interactions/interaction.routes.ts';
 import { authApiRoutes } from './routes/auth-api.routes.ts';
-import { tenantAdminRoutes } from './routes/tenant-admin/tenant-admin.routes.ts';
-import { platformTenantRoutes } from './routes/admin/tenants.routes.ts';
+import { tenantAdminApi } from './routes/tenant-admin/tenant-admin.openapi.ts';
+import { platformAdminApi } from './routes/admin/platform-admin.openapi.ts';
 import { startKeyRotationSchedule } from './jobs/key-rotation.schedule.ts';
 import { startMailSender } from './jobs/mail-sender.ts';
 
@@ -66,9 +66,10 @@ export async function buildApp({ platform }: AppOptions): Promise<FastifyInstanc
   await app.register(oidcRoutes);
   await app.register(interactionRoutes);
   await app.register(authApiRoutes);
-  await app.register(tenantAdminRoutes);
+  // Each admin API with its OpenAPI document and reference page (routes/openapi/).
+  await app.register(tenantAdminApi);
   // With ADMIN_PORT the operator's API is reachable only on that port (a network boundary of its own).
-  if (config.adminPort === undefined) await app.register(platformTenantRoutes);
+  if (config.adminPort === undefined) await app.register(platformAdminApi);
 
   // Every node takes its share of the key-rotation sweep (jobs/key-rotation.schedule.ts).
   const schedule = config.keyRotationCheckSeconds > 0 ? startKeyRotationSchedule(platform, config.keyRotationCheckSeconds) : undefined;

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { createFastify } from './app.ts';
 import { registerMetricsRoute } from './routes/ops/metrics.routes.ts';
-import { platformTenantRoutes } from './routes/admin/tenants.routes.ts';
+import { platformAdminApi } from './routes/admin/platform-admin.openapi.ts';
 
 /**
  * The listeners of one node: the public app on PORT, and when configured `/metrics` alone on
@@ -19,7 +19,7 @@ export async function listen(app: FastifyInstance): Promise<void> {
   }
   if (config.adminPort !== undefined) {
     const admin = createFastify(platform);
-    await admin.register(platformTenantRoutes);
+    await admin.register(platformAdminApi);
     sides.push({ port: config.adminPort, app: admin });
   }
   app.addHook('onClose', async () => {

@@ -60,3 +60,20 @@ describe('the layer rules', () => {
     ]);
   });
 });
+
+describe('docs/architecture.md', () => {
+  it('has every section that code, tests and BENCHMARKS.md point at', () => {
+    const anchorOf = (heading: string) => heading.toLowerCase().replace(/[^a-z0-9 -]/g, '').trim().replace(/ /g, '-');
+    const doc = fs.readFileSync(path.join(ROOT, 'docs/architecture.md'), 'utf8');
+    const anchors = new Set([...doc.matchAll(/^#{2,3} (.+)$/gm)].map((match) => anchorOf(match[1]!)));
+    const pointers = new Map<string, string>();
+    const files = ['src', 'test'].flatMap((dir) =>
+      fs.readdirSync(path.join(ROOT, dir), { recursive: true }).map(String).filter((file) => /\.(ts|mjs)$/.test(file)).map((file) => path.join(dir, file)),
+    );
+    for (const file of [...files, 'BENCHMARKS.md', 'README.md']) {
+      for (const match of fs.readFileSync(path.join(ROOT, file), 'utf8').matchAll(/docs\/architecture\.md#([a-z0-9-]+)/g)) pointers.set(`${file}#${match[1]}`, match[1]!);
+    }
+    expect(pointers.size).toBeGreaterThan(10);
+    expect([...pointers].filter(([, anchor]) => !anchors.has(anchor)).map(([where]) => where)).toEqual([]);
+  });
+});

@@ -17,7 +17,7 @@ export const CLAIMS_BY_SCOPE = {
 } as const;
 
 /**
- * findAccount only loads claims (DESIGN §8): passwords are checked by the login route. A
+ * findAccount only loads claims (docs/architecture.md#field-notes): passwords are checked by the login route. A
  * disabled or deleted user has no account, so its refresh tokens and sessions stop working.
  */
 export function createFindAccount(db: TenantDb): FindAccount {

@@ -102,7 +102,7 @@ export function providerConfiguration(deps: ProviderDependencies): Configuration
     };
   }
 
-  /** First-party clients get their grant without a consent page (DESIGN: consent skipped). */
+  /** First-party clients get their grant without a consent page (docs/architecture.md#field-notes). */
   async function loadExistingGrant(ctx: KoaContextWithOIDC): Promise<Grant | undefined> {
     const { client, session, provider } = ctx.oidc;
     if (!client || !session) return undefined;

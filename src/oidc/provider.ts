@@ -22,7 +22,7 @@ export interface TenantProviderInput {
 }
 
 /**
- * One oidc-provider per tenant (DESIGN §3), built from the tenant's published keys. The key set
+ * One oidc-provider per tenant (docs/architecture.md#request-flow), built from the tenant's published keys. The key set
  * is fixed here: a rotation, or the end of a retired key's grace period, drops the tenant's
  * context, and the next request builds a new one.
  */

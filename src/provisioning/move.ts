@@ -33,7 +33,7 @@ export interface MovedTenant {
 }
 
 /**
- * DESIGN §1: dump → restore on the target (piped, no file in between) → switch the registry → notify nodes → drop the source.
+ * docs/architecture.md#scale-out: dump → restore on the target (piped, no file in between) → switch the registry → notify nodes → drop the source.
  * During the copy the tenant answers 503 + Retry-After and its source database only accepts
  * read-only sessions, so nothing written can be lost; any failure before the switch removes the
  * copy and the tenant keeps serving from its source. Once the switch has committed the target

@@ -61,7 +61,7 @@ function validateInput(input: CreateTenantInput) {
 }
 
 /**
- * DESIGN §4: registry row → copy of the migrated template (a spare made ahead, else a clone) →
+ * docs/architecture.md#provisioning: registry row → copy of the migrated template (a spare made ahead, else a clone) →
  * the tenant's login role on it → admin, roles and signing keys → active. Any failure before `active` drops what was created and
  * leaves the row `failed` with the reason; running it again takes the failed row over and
  * finishes. Once `active` the tenant exists: a failure after that is logged, never undone.

@@ -2,7 +2,7 @@ import type { TenantCacheStats } from '../ops/metrics.ts';
 
 export type { TenantCacheStats };
 /**
- * A bounded LRU of per-tenant contexts (DESIGN §3). Construction is single-flight: concurrent first
+ * A bounded LRU of per-tenant contexts (docs/architecture.md#request-flow). Construction is single-flight: concurrent first
  * requests for a tenant share one build. Eviction, invalidation and expiry close the context once
  * the requests using it have finished. Only a context that was built takes a place in the LRU,
  * so requests for ids that name no tenant cannot push real tenants out; such a refusal is

@@ -14,7 +14,7 @@ import { loadPublishedKeySet, type PublishedKeySet } from '../modules/keys/signi
 import { tenantConnectionBudget } from './tenant-connections.ts';
 import { tenantScope, type TenantScope } from '../platform/tenant-scope.ts';
 
-/** Everything a request needs to serve one tenant; built once per node and cached (DESIGN §3). */
+/** Everything a request needs to serve one tenant; built once per node and cached (docs/architecture.md#request-flow). */
 export interface TenantContext extends Disposable {
   readonly id: TenantId;
   readonly row: TenantRow;

@@ -52,6 +52,9 @@ describe('METRICS_PORT and ADMIN_PORT', () => {
     expect((await at(ports.admin, '/admin/tenants')).status).toBe(401);
     const onPublic = await at(ports.public, '/admin/tenants', { headers: admin });
     expect(onPublic.status).toBe(404);
+    // Its OpenAPI document goes with it.
+    expect((await at(ports.admin, '/admin/v1/openapi.json')).status).toBe(200);
+    expect((await at(ports.public, '/admin/v1/openapi.json')).status).toBe(404);
     expect((await at(ports.admin, '/healthz')).status).toBe(404);
     expect((await at(ports.public, '/healthz')).status).toBe(200);
   });

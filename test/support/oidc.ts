@@ -30,6 +30,10 @@ export interface OidcTestBed {
 
 async function listenOnFreePort(): Promise<http.Server> {
   const server = http.createServer();
+  // Longer than any pause of a loaded test process: with Node's 5 s, a test that keeps the CPU
+  // busy a few seconds (compiling schemas) lets the server drop a kept-alive socket just as the
+  // test's fetch reuses it, and that fetch fails with ECONNRESET. The client now closes first.
+  server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return server;
 }

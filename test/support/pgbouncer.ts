@@ -22,7 +22,7 @@ export interface RunningPgBouncer {
 
 /**
  * PgBouncer in transaction mode in front of a cluster, with the wildcard entry that pools any
- * database name (DESIGN §8), so every tenant database goes through it without configuration.
+ * database name (docs/architecture.md#field-notes), so every tenant database goes through it without configuration.
  */
 export async function startPgBouncer(clusterUrl: string): Promise<RunningPgBouncer> {
   const cluster = new URL(clusterUrl);

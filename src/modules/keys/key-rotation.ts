@@ -11,7 +11,7 @@ import {
 import { ROTATION_POLICY_DAYS } from './rotation-policy-limits.ts';
 
 /**
- * Key life cycle (DESIGN §5): next (published, not signing) → active (signs) → retired (still
+ * Key life cycle (docs/architecture.md#keys-and-secrets): next (published, not signing) → active (signs) → retired (still
  * published until `unpublish_at`, so tokens it signed keep verifying) → removed (row deleted).
  * A rotation does three things at once: next becomes active, the active key retires, a fresh
  * next key is published.

@@ -6,7 +6,7 @@ import { tenantRoleCredentials, type RoleCredentials } from '../tenant-credentia
 import { DEFAULT_PGCAT_OPTIONS } from './pgcat-defaults.ts';
 
 /**
- * PgCat has no wildcard pool (DESIGN §8): every database a client may name needs its own pool.
+ * PgCat has no wildcard pool (docs/architecture.md#field-notes): every database a client may name needs its own pool.
  * This renders `pgcat.toml` from the registry — the platform database plus every tenant database
  * on its cluster — so it can be regenerated whenever tenants are created, moved or deleted.
  */

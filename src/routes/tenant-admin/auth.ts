@@ -123,9 +123,16 @@ export const tenantAdminAuth = fp(async (app: FastifyInstance) => {
   app.addHook('onRequest', (request, reply) => authenticate(app, request, reply));
 });
 
+/**
+ * The scope each guard made by requireScope demands. A route declares its scope once, by its
+ * guard, and the OpenAPI document reads it from there (requiredScopesOf), so the documented
+ * scope is the enforced one by construction.
+ */
+const scopeOfGuard = new WeakMap<object, AdminScope>();
+
 /** A preHandler: 403 `insufficient_scope` (RFC 6750 §3.1) unless the caller's token carries `scope`. */
 export function requireScope(scope: AdminScope) {
-  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+  const guard = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const caller = request.adminCaller;
     if (!caller) throw new AppError('invalid_token', 'the request was not authenticated', 401);
     if (!caller.scopes.has(scope)) {
@@ -133,6 +140,20 @@ export function requireScope(scope: AdminScope) {
       throw new AppError('insufficient_scope', `this request needs the "${scope}" scope`, 403, { scope });
     }
   };
+  scopeOfGuard.set(guard, scope);
+  return guard;
+}
+
+/** The hooks of a route as Fastify hands them to `onRoute`: one function, a list, or none. */
+type RouteHooks = Partial<Record<'onRequest' | 'preParsing' | 'preValidation' | 'preHandler', unknown>>;
+
+/** The scopes a route demands through requireScope guards in any of its request hooks, in order. */
+export function requiredScopesOf(route: RouteHooks): AdminScope[] {
+  const hooks = [route.onRequest, route.preParsing, route.preValidation, route.preHandler].flat();
+  return hooks.flatMap((hook) => {
+    const scope = typeof hook === 'function' ? scopeOfGuard.get(hook) : undefined;
+    return scope === undefined ? [] : [scope];
+  });
 }
 
 /** The caller of a request that passed tenantAdminAuth. */

@@ -23,7 +23,7 @@ import { withTenantScope } from '../../../src/platform/tenant-access.ts';
 import { TEST_ACTOR, testScope } from '../../support/scope.ts';
 
 /**
- * The service behind PgBouncer in transaction mode (DESIGN §6): requests reach the platform and
+ * The service behind PgBouncer in transaction mode (docs/architecture.md#scale-out): requests reach the platform and
  * every tenant database only through the pooler; LISTEN, CREATE DATABASE and template locks use
  * DATABASE_DIRECT_URL.
  */
