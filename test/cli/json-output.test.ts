@@ -65,6 +65,10 @@ describe('tansu --json', () => {
     await tansuJson('user', 'create', tenant, '--email', 'unconfirmed@example.test');
     await tansuJson('user', 'resend-verification', tenant, '--email', 'unconfirmed@example.test');
     await tansuJson('tenant', 'settings', tenant, '--verified-email-required', 'true');
+    await tansuJson('user', 'disable', tenant, '--email', 'json@example.test');
+    await tansuJson('user', 'enable', tenant, '--email', 'json@example.test');
+    await tansuJson('user', 'create', tenant, '--email', 'leaving@example.test');
+    await tansuJson('user', 'delete', tenant, '--email', 'leaving@example.test', '--yes');
     await tansuJson('invite', 'create', tenant, '--email', 'invitee@example.test', '--role', 'viewer');
     await tansuJson('invite', 'list', tenant);
 
@@ -128,6 +132,10 @@ describe('tansu --json', () => {
     expect(created.admin).toEqual({ email: expect.any(String), password: expect.any(String) });
     const [users] = outputs.get('user list') as any[][];
     expect(users!.find((user) => user.email === 'json@example.test')).toMatchObject({ email_verified: true, roles: ['editor'], locked_until: null });
+    const [disabled] = outputs.get('user disable') as any[];
+    expect(disabled).toMatchObject({ email: 'json@example.test', status: 'disabled', given_name: null, family_name: null });
+    expect(outputs.get('user enable')).toEqual([expect.objectContaining({ email: 'json@example.test', status: 'active' })]);
+    expect(outputs.get('user delete')).toEqual([{ deleted: expect.any(String), email: 'leaving@example.test' }]);
     const [clusters] = outputs.get('cluster list') as any[][];
     expect(clusters!.find((cluster) => cluster.name === 'json-c2')).toMatchObject({ pooled_url: expect.any(String), tenants: 0 });
     const [keys] = outputs.get('keys list') as any[];

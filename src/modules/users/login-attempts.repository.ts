@@ -2,6 +2,7 @@ import { sql, type AliasedSelectQueryBuilder, type QueryCreator } from 'kysely';
 import type { TenantDb } from '../../db/tenant-database.ts';
 import type { TenantDatabase } from '../../db/schema.ts';
 import { ipBucket } from './ip-bucket.ts';
+import { decodeCursor, encodeCursor, pageOf, type Page, type PageRequest } from '../../db/page.ts';
 
 /*
  * The SQL of `login_attempts`, one row per sign-in or signup attempt; which rows count, and when
@@ -169,4 +170,35 @@ export async function deleteLoginAttemptsOlderThan(db: TenantDb, days: number): 
     .where('occurred_at', '<', sql<Date>`now() - make_interval(days => ${days})`)
     .executeTakeFirst();
   return Number(result.numDeletedRows);
+}
+
+export interface LoginActivityRow {
+  id: string;
+  occurred_at: Date;
+  ip: string;
+  succeeded: boolean;
+  reason: string | null;
+  /** The attempt came from a browser with a device cookie of an earlier sign-in (device-cookie.ts). */
+  known_device: boolean;
+}
+
+/**
+ * A page of one account's sign-in attempts, newest first (index `login_attempts_user`). An
+ * attempt is the account's once it was settled against it: failures with its email count, an
+ * attempt still being checked does not show yet.
+ */
+export async function listLoginActivity(db: TenantDb, userId: string, page: PageRequest): Promise<Page<LoginActivityRow>> {
+  const [beforeId] = page.cursor === undefined ? [] : decodeCursor(page.cursor, 'login_activity', [/^\d{1,19}$/]);
+  return pageOf(
+    page,
+    (limit) => {
+      let query = db
+        .selectFrom('login_attempts')
+        .select(['id', 'occurred_at', 'ip', 'succeeded', 'reason', sql<boolean>`device_id IS NOT NULL`.as('known_device')])
+        .where('user_id', '=', userId);
+      if (beforeId !== undefined) query = query.where('id', '<', beforeId);
+      return query.orderBy('id', 'desc').limit(limit).execute();
+    },
+    (row) => encodeCursor('login_activity', [String(row.id)]),
+  );
 }

@@ -10,7 +10,7 @@ import { checkPassword } from './users.service.ts';
 import { invalidLink, mailAccountLink, type AccountMail, type SentLink } from './account-mail.ts';
 import type { TenantLoginKeys } from './login-keys.ts';
 import { countMailRequest } from './mail-throttle.ts';
-import { deleteSessionsOfUser } from './user-sessions.repository.ts';
+import { deleteAccountPayloads } from './user-sessions.repository.ts';
 
 /**
  * Forgot password → a `reset_password` link (30 minutes, once) → a new password, which signs the
@@ -82,7 +82,7 @@ export async function resetPassword(scope: TenantScope, input: { token: unknown;
     if (!used) throw invalidLink();
     if (!(await replacePassword(trx, used.user_id, passwordHash, used.email))) throw invalidLink();
     await consumeEmailTokensOf(trx, used.user_id, 'reset_password');
-    const revoked = await deleteSessionsOfUser(trx, used.user_id);
+    const revoked = await deleteAccountPayloads(trx, used.user_id);
     await recordAuditEvent(trx, { actor: actorText(actor), ip: actor.ip, action: 'user.password_reset', target: used.user_id, details: { revoked } });
     return { email: used.email };
   });

@@ -78,6 +78,33 @@ describe('tansu user', () => {
     expect(text.stdout).toMatch(/ops@example\.test\s+\S+\s+active\s+admin,editor/);
   });
 
+  it('disables, enables and deletes a user by email; delete needs --yes', async () => {
+    await tansu('user', 'create', tenantId, '--email', 'leaver@example.test', '--password', 'a chosen password');
+    const disabled = await tansu('user', 'disable', tenantId, '--email', 'Leaver@Example.test');
+    expect(disabled.code, disabled.stderr).toBe(0);
+    expect(disabled.stdout).toMatch(/leaver@example\.test \(\S+\) is disabled/);
+    const row = () => db.selectFrom('users').select(['id', 'status']).where('email', '=', 'leaver@example.test').executeTakeFirst();
+    expect((await row())?.status).toBe('disabled');
+    expect((await tansu('user', 'enable', tenantId, '--email', 'leaver@example.test')).code).toBe(0);
+    expect((await row())?.status).toBe('active');
+
+    const unconfirmed = await tansu('user', 'delete', tenantId, '--email', 'leaver@example.test');
+    expect(unconfirmed.code).toBe(2);
+    expect(unconfirmed.stderr).toMatch(/--yes/);
+    const { id } = (await row())!;
+    const deleted = await tansu('user', 'delete', tenantId, '--email', 'leaver@example.test', '--yes', '--json');
+    expect(deleted.code, deleted.stderr).toBe(0);
+    expect(JSON.parse(deleted.stdout)).toEqual({ deleted: id, email: 'leaver@example.test' });
+    expect(await row()).toBeUndefined();
+    const actions = await db.selectFrom('audit_events').select(['action', 'actor']).where('target', '=', id).orderBy('id').execute();
+    expect(actions).toEqual(['user.created', 'user.disabled', 'user.enabled', 'user.deleted'].map((action) => ({ action, actor: 'cli' })));
+
+    const gone = await tansu('user', 'disable', tenantId, '--email', 'leaver@example.test');
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toMatch(/user_not_found/);
+    noStack(gone.stderr);
+  });
+
   it('answers tenant_not_found for an unknown tenant', async () => {
     const run = await tansu('user', 'list', 'no-such-tenant');
     expect(run.code).not.toBe(0);
