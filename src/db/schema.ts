@@ -60,6 +60,8 @@ export interface PlatformDatabase {
 
 export type MailState = 'queued' | 'sending' | 'sent' | 'failed' | 'logged';
 
+export type EmailTokenPurpose = 'verify_email' | 'reset_password' | 'magic_link' | 'change_email';
+
 export interface TenantDatabase {
   settings: {
     key: string;
@@ -214,6 +216,16 @@ export interface TenantDatabase {
     last_error: NullableText;
     created_at: Timestamp;
     sent_at: NullableTimestamp;
+  };
+  /** One-time tokens of mailed links, stored as digests (modules/users/email-tokens.ts). */
+  email_tokens: {
+    token_hash: string;
+    purpose: EmailTokenPurpose;
+    user_id: string;
+    email: string;
+    expires_at: Timestamp;
+    consumed_at: NullableTimestamp;
+    created_at: Timestamp;
   };
   /** A tenant's overrides of the built-in mail templates; NULL parts fall back to the built-in ones. */
   mail_templates: {

@@ -2,6 +2,7 @@ import { errors, type Account, type Configuration, type KoaContextWithOIDC } fro
 import type Provider from 'oidc-provider';
 import type { TenantDb } from '../db/tenant-database.ts';
 import { authenticatePassword } from '../modules/users/authenticate.ts';
+import { readTenantSettingsFrom } from '../modules/settings/settings.service.ts';
 import type { TenantLoginKeys } from '../modules/users/login-keys.ts';
 import { createFindAccount } from './account.ts';
 import { passwordSignIn, type SignIn } from './sign-in.ts';
@@ -25,6 +26,8 @@ import { OIDC_SCOPES, PASSWORD_GRANT, PASSWORD_GRANT_PARAMETERS } from '../modul
  *   outside the login page and its browser-bound protections;
  * - unknown email, wrong password, disabled account → `invalid_grant` with one description,
  *   the same words for all, so the answer never tells whether the email exists;
+ * - right password, but the tenant requires a confirmed address and this one is not →
+ *   `invalid_grant` saying so (only the password's owner learns it);
  * - throttled → `invalid_grant` as well (clients need handle nothing new), saying to retry later,
  *   with a `Retry-After` header. Not 429: RFC 6749 token errors are 400, and the lock is the
  *   account's or the address's state, not the client's request rate.
@@ -89,6 +92,10 @@ async function passwordGrant(
       throw new errors.CustomOIDCProviderError('invalid_grant', `too many failed sign-in attempts; retry in ${outcome.retryAfterSeconds} seconds`);
     }
     throw invalidCredentials();
+  }
+  // As on the login page: where the tenant requires it, an unconfirmed address signs in nowhere.
+  if (!outcome.user.email_verified && (await readTenantSettingsFrom(deps.db)).verifiedEmailRequired) {
+    throw new errors.CustomOIDCProviderError('invalid_grant', 'the email address of this account is not confirmed yet');
   }
   const signIn = passwordSignIn(outcome.user.id);
   const account = await findAccount(ctx, signIn.accountId);

@@ -4,6 +4,7 @@ import { Type } from 'typebox';
 import { resolveTenant } from '../tenancy/tenancy.plugin.ts';
 import { signUp } from '../modules/users/signup.service.ts';
 import { loginKeysFor } from '../modules/users/login-keys.ts';
+import { accountMail } from '../modules/users/account-mail.ts';
 import { signupActor } from '../platform/tenant-scope.ts';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../crypto/passwords.ts';
 import { TenantParams, errorResponses } from './schemas.ts';
@@ -53,7 +54,8 @@ export async function authApiRoutes(app: FastifyInstance): Promise<void> {
     scope.post('/t/:tenant/api/auth/signup', { bodyLimit: 8 * 1024, schema: signupSchema }, async (request, reply) => {
       const tenant = await resolveTenant(app, request, reply);
       const { email, password, name, invitation } = request.body;
-      await signUp(tenant.scope, { email, password, name, invitation, loginKeys: loginKeysFor(app.platform.config, tenant.id) }, signupActor(request.ip));
+      const mail = accountMail(app.platform, { id: tenant.id, displayName: tenant.row.display_name });
+      await signUp(tenant.scope, { email, password, name, invitation, loginKeys: loginKeysFor(app.platform.config, tenant.id), mail }, signupActor(request.ip));
       // The same answer whether or not the address already had an account (see signup.service.ts).
       return reply.status(202).send({ status: 'accepted', message: 'If the address can be used, its account is ready: sign in with it.' });
     });

@@ -61,6 +61,14 @@ describe('tansu --json', () => {
 
     await tansuJson('user', 'create', tenant, '--email', 'json@example.test', '--role', 'editor', '--verified');
     await tansuJson('user', 'list', tenant);
+    await tansuJson('user', 'send-reset', tenant, '--email', 'json@example.test');
+    await tansuJson('user', 'create', tenant, '--email', 'unconfirmed@example.test');
+    await tansuJson('user', 'resend-verification', tenant, '--email', 'unconfirmed@example.test');
+    await tansuJson('tenant', 'settings', tenant, '--verified-email-required', 'true');
+    await tansuJson('user', 'disable', tenant, '--email', 'json@example.test');
+    await tansuJson('user', 'enable', tenant, '--email', 'json@example.test');
+    await tansuJson('user', 'create', tenant, '--email', 'leaving@example.test');
+    await tansuJson('user', 'delete', tenant, '--email', 'leaving@example.test', '--yes');
     await tansuJson('invite', 'create', tenant, '--email', 'invitee@example.test', '--role', 'viewer');
     await tansuJson('invite', 'list', tenant);
 
@@ -125,6 +133,10 @@ describe('tansu --json', () => {
     expect(created.admin).toEqual({ email: expect.any(String), password: expect.any(String) });
     const [users] = outputs.get('user list') as any[][];
     expect(users!.find((user) => user.email === 'json@example.test')).toMatchObject({ email_verified: true, roles: ['editor'], locked_until: null });
+    const [disabled] = outputs.get('user disable') as any[];
+    expect(disabled).toMatchObject({ email: 'json@example.test', status: 'disabled', given_name: null, family_name: null });
+    expect(outputs.get('user enable')).toEqual([expect.objectContaining({ email: 'json@example.test', status: 'active' })]);
+    expect(outputs.get('user delete')).toEqual([{ deleted: expect.any(String), email: 'leaving@example.test' }]);
     const [clusters] = outputs.get('cluster list') as any[][];
     expect(clusters!.find((cluster) => cluster.name === 'json-c2')).toMatchObject({ pooled_url: expect.any(String), tenants: 0 });
     const [keys] = outputs.get('keys list') as any[];
@@ -137,6 +149,16 @@ describe('tansu --json', () => {
         details: { before: { rotate_every_days: 30, grace_days: 7 }, after: { rotate_every_days: 20, grace_days: 7 } },
       }),
     ]);
+    const [reset] = outputs.get('user send-reset') as any[];
+    expect(Object.keys(reset).sort()).toEqual(['email', 'expires_at', 'mail_id', 'user_id']);
+    const settings = outputs.get('tenant settings') as any[];
+    expect(settings.at(-1)).toEqual({
+      signup: 'invite',
+      verified_email_required: true,
+      verified_email_required_is_default: false,
+      token_lifetimes: { access_token: 3600, id_token: 3600, refresh_token: 1_209_600, session: 1_209_600 },
+      retention_days: { audit_events: 365, login_activity: 90 },
+    });
     const [moved] = outputs.get('tenant move') as any[];
     expect(moved).toMatchObject({ from: 'main', to: 'json-c2', source_dropped: true, unavailable_ms: expect.any(Number) });
   });

@@ -106,6 +106,21 @@ describe('HTML pages the provider renders', () => {
     expect(html).toContain('<script>');
   });
 
+  it('the account pages (signup, forgot password, reset and verification links) carry the same headers, without any script', async () => {
+    for (const [path, status] of [
+      ['signup', 403], // signup is disabled at this tenant: a page says so
+      ['forgot-password', 200],
+      ['resend-verification', 200],
+      ['reset-password?token=unknown', 400],
+      ['verify-email?token=unknown', 400],
+    ] as const) {
+      const response = await fetch(`${tenant.issuer}/${path}`, { headers: { accept: 'text/html' } });
+      expect(response.status, path).toBe(status);
+      expect(response.headers.get('cache-control'), path).toBe('no-store');
+      expect(await expectProtectedPage(response), path).not.toContain('<script');
+    }
+  });
+
   it('our own sign-in page carries the same headers', async () => {
     const browser = new TestBrowser();
     const started = await startAuthorization(spa, { redirect_uri: REDIRECT_URI, scope: 'openid' });

@@ -7,6 +7,7 @@ import { generateClientSecret, hashClientSecret } from '../../src/modules/client
 import { createUser } from '../../src/modules/users/users.service.ts';
 import { createClient } from '../../src/modules/clients/clients.service.ts';
 import { THROTTLE } from '../../src/modules/users/login-throttle.ts';
+import { updateTenantSettings } from '../../src/modules/settings/settings.service.ts';
 import { startUsersTestBed, type UsersTestBed } from '../support/users.ts';
 import { TEST_ACTOR } from '../support/scope.ts';
 import type { TenantScope } from '../../src/platform/tenant-scope.ts';
@@ -204,6 +205,26 @@ describe('grant_type=password (legacy, opt-in)', () => {
     const response = await token(acme.id, legacy, { grant_type: 'password', username: 'alice@example.test' });
     expect(response.statusCode).toBe(400);
     expect(response.json().error).toBe('invalid_request');
+  });
+
+  it('refuses an unconfirmed address where the tenant requires a confirmed one, and lets it in once confirmed', async () => {
+    const email = 'unconfirmed@example.test';
+    await createUser(acme, { email, password: 'unconfirmed pw 1' }, TEST_ACTOR);
+    const form = { grant_type: 'password', username: email, password: 'unconfirmed pw 1', scope: 'openid' };
+    expect((await token(acme.id, legacy, form)).statusCode).toBe(200);
+
+    await updateTenantSettings(acme, { verifiedEmailRequired: true }, TEST_ACTOR);
+    try {
+      const refused = await token(acme.id, legacy, form);
+      expect(refused.statusCode).toBe(400);
+      expect(refused.json()).toEqual({ error: 'invalid_grant', error_description: 'the email address of this account is not confirmed yet' });
+      // Only the password's owner learns it: a wrong password is answered as always.
+      expect((await token(acme.id, legacy, { ...form, password: 'wrong password' })).json().error_description).toBe('the username or password is not correct');
+      await acme.db.updateTable('users').set({ email_verified: true }).where('email', '=', email).execute();
+      expect((await token(acme.id, legacy, form)).statusCode).toBe(200);
+    } finally {
+      await updateTenantSettings(acme, { verifiedEmailRequired: null }, TEST_ACTOR);
+    }
   });
 
   it('does not sign a user of one tenant in at another', async () => {

@@ -59,6 +59,14 @@ describe('route contracts', () => {
       'GET /t/:tenant/interaction/:uid',
       'POST /t/:tenant/interaction/:uid/login',
       'GET /t/:tenant/.well-known/jwks.json',
+      'GET /t/:tenant/signup',
+      'POST /t/:tenant/signup',
+      'POST /t/:tenant/forgot-password',
+      'GET /t/:tenant/reset-password',
+      'POST /t/:tenant/reset-password',
+      'GET /t/:tenant/verify-email',
+      'POST /t/:tenant/verify-email',
+      'POST /t/:tenant/resend-verification',
     ]) {
       expect(names).toContain(expected);
     }
@@ -129,6 +137,23 @@ describe('bad input is refused by the schemas, with invalid_request naming the f
     });
     expect(response.statusCode).toBe(400);
     expect(response.json()).toEqual({ error: 'invalid_request', error_description: 'body.injected is not a known field' });
+  });
+
+  it.each(['signup', 'forgot-password', 'reset-password', 'verify-email', 'resend-verification'])('the %s form refuses a field the page does not have', async (page) => {
+    const response = await app.inject({
+      method: 'POST',
+      url: `/t/${uniqueTenantId('nobody')}/${page}`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'csrf=x&injected=1',
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toEqual({ error: 'invalid_request', error_description: 'body.injected is not a known field' });
+  });
+
+  it('an account page refuses an interaction uid that is no uid', async () => {
+    const response = await app.inject({ method: 'GET', url: `/t/${uniqueTenantId('nobody')}/signup?interaction=${encodeURIComponent('"><script>')}` });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().error_description).toMatch(/^query\.interaction must match pattern/);
   });
 
   it('a consent decision outside its choices', async () => {

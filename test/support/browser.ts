@@ -18,9 +18,9 @@ export class TestBrowser {
     return [...this.#cookies.keys()];
   }
 
-  async request(url: string | URL, init: { method?: string; form?: Record<string, string> } = {}): Promise<Response> {
+  async request(url: string | URL, init: { method?: string; form?: Record<string, string>; headers?: Record<string, string> } = {}): Promise<Response> {
     const target = new URL(url);
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...init.headers };
     const cookie = this.cookieHeader(target);
     if (cookie) headers.cookie = cookie;
     if (init.form) headers['content-type'] = 'application/x-www-form-urlencoded';

@@ -8,7 +8,7 @@ import { clusterAddCommand, clusterListCommand, clusterRemoveCommand } from './c
 import { keysListCommand, keysPolicyCommand, keysRotateCommand } from './keys.ts';
 import { pgcatConfigCommand } from './pgcat-config.ts';
 import { pgbouncerUserlistCommand } from './pgbouncer-userlist.ts';
-import { userCreateCommand, userListCommand } from './user.ts';
+import { userCreateCommand, userDeleteCommand, userDisableCommand, userEnableCommand, userListCommand, userResendVerificationCommand, userSendResetCommand } from './user.ts';
 import { inviteCreateCommand, inviteListCommand } from './invite.ts';
 import { clientCommands } from './client.ts';
 import { apiCommands } from './api.ts';
@@ -36,6 +36,11 @@ export const allCommands: CommandSpec[] = [
   pgbouncerUserlistCommand,
   userCreateCommand,
   userListCommand,
+  userSendResetCommand,
+  userResendVerificationCommand,
+  userDisableCommand,
+  userEnableCommand,
+  userDeleteCommand,
   inviteCreateCommand,
   inviteListCommand,
   ...clientCommands,

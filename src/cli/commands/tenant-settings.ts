@@ -1,33 +1,61 @@
-import { UsageError, stringOption, type CommandSpec } from '../command.ts';
+import { UsageError, stringOption, type CommandSpec, type ParsedOptions } from '../command.ts';
 import { SIGNUP_MODES, parseSignupMode } from '../../modules/settings/signup-mode.ts';
 import { settingsView } from '../../modules/settings/settings-view.ts';
+
+const VERIFIED_EMAIL_CHOICES = { true: true, false: false, default: null } as const;
+
+function verifiedEmailOption(options: ParsedOptions): boolean | null | undefined {
+  const raw = stringOption(options, 'verified-email-required');
+  if (raw === undefined) return undefined;
+  if (!Object.hasOwn(VERIFIED_EMAIL_CHOICES, raw)) throw new UsageError(`--verified-email-required must be true, false or default, got "${raw}"`);
+  return VERIFIED_EMAIL_CHOICES[raw as keyof typeof VERIFIED_EMAIL_CHOICES];
+}
+
+function signupOption(options: ParsedOptions) {
+  const raw = stringOption(options, 'signup');
+  try {
+    return raw === undefined ? undefined : parseSignupMode(raw);
+  } catch {
+    throw new UsageError(`--signup must be one of ${SIGNUP_MODES.join(', ')}, got "${raw}"`);
+  }
+}
 
 export const tenantSettingsCommand: CommandSpec = {
   path: ['tenant', 'settings'],
   args: ['<tenant>'],
-  summary: "Show a tenant's settings (signup, token lifetimes, retention), or change who may sign up (open, invite or disabled)",
-  options: [{ name: 'signup', description: `who may sign up through /t/<id>/api/auth/signup: ${SIGNUP_MODES.join(' | ')}` }],
+  summary: "Show a tenant's settings (signup, confirmed address, token lifetimes, retention), or change who may sign up and whether signing in needs a confirmed address",
+  options: [
+    { name: 'signup', description: `who may sign up (the /t/<id>/signup page and API): ${SIGNUP_MODES.join(' | ')}` },
+    {
+      name: 'verified-email-required',
+      description: 'a password sign-in needs a confirmed address: true | false | default (on exactly when signup is open)',
+    },
+  ],
+  validate({ options }) {
+    signupOption(options);
+    verifiedEmailOption(options);
+  },
   async run(context) {
-    const rawSignup = stringOption(context.options, 'signup');
-    let signup;
-    try {
-      signup = rawSignup === undefined ? undefined : parseSignupMode(rawSignup);
-    } catch {
-      throw new UsageError(`--signup must be one of ${SIGNUP_MODES.join(', ')}, got "${rawSignup}"`);
-    }
+    const signup = signupOption(context.options);
+    const verifiedEmailRequired = verifiedEmailOption(context.options);
     const { withTenantScope } = await import('../../platform/tenant-access.ts');
     const { CLI_ACTOR } = await import('../../platform/tenant-scope.ts');
     const { readTenantSettings, updateTenantSettings } = await import('../../modules/settings/settings.service.ts');
-    const view = settingsView(
-      await withTenantScope(context.platform, context.args[0]!, (scope) =>
-        signup === undefined ? readTenantSettings(scope) : updateTenantSettings(scope, { signup }, CLI_ACTOR),
-      ),
+    const settings = await withTenantScope(context.platform, context.args[0]!, (scope) =>
+      signup === undefined && verifiedEmailRequired === undefined
+        ? readTenantSettings(scope)
+        : updateTenantSettings(scope, { signup, verifiedEmailRequired }, CLI_ACTOR),
     );
+    const required = `${settings.verifiedEmailRequired ? 'yes' : 'no'}${settings.verifiedEmailRequiredSet ? '' : ' (default: yes exactly when signup is open)'}`;
+    const view = settingsView(settings);
     const lifetimes = Object.entries(view.token_lifetimes).map(([name, seconds]) => `${name} ${seconds} s`);
     const retention = Object.entries(view.retention_days).map(([name, days]) => `${name} ${days} days`);
-    return {
-      data: view,
-      text: [`signup           ${view.signup}`, `token lifetimes  ${lifetimes.join(', ')}`, `retention        ${retention.join(', ')}`].join('\n'),
-    };
+    const text = [
+      `signup                   ${settings.signup}`,
+      `verified email required  ${required}`,
+      `token lifetimes          ${lifetimes.join(', ')}`,
+      `retention                ${retention.join(', ')}`,
+    ].join('\n');
+    return { data: view, text };
   },
 };

@@ -1,4 +1,4 @@
-import { listOption, stringOption, type CommandSpec } from '../command.ts';
+import { UsageError, listOption, stringOption, type CommandSpec } from '../command.ts';
 import type { UserSummary } from '../../modules/users/users.service.ts';
 import { createdUserView, userView } from '../../modules/users/user-view.ts';
 
@@ -6,6 +6,7 @@ import { createdUserView, userView } from '../../modules/users/user-view.ts';
 const services = async () => ({
   ...(await import('../../platform/tenant-access.ts')),
   ...(await import('../../modules/users/users.service.ts')),
+  ...(await import('../../modules/users/user-account.service.ts')),
   ...(await import('../../platform/tenant-scope.ts')),
   ...(await import('../../db/page.ts')),
 });
@@ -61,5 +62,87 @@ export const userListCommand: CommandSpec = {
     const users = await withTenantScope(context.platform, context.args[0]!, (scope) => allPages((page) => listUsers(scope, page)));
     const header = `${'EMAIL'.padEnd(32)} ${'ID'.padEnd(36)}  ${'STATE'.padEnd(8)}  ROLES`;
     return { data: users.map(userView), text: [header, ...users.map(row)].join('\n') };
+  },
+};
+
+/** The account-mail services, loaded only when a command runs. */
+const mailServices = async () => ({
+  ...(await import('../../platform/tenant-access.ts')),
+  ...(await import('../../platform/tenant-scope.ts')),
+  ...(await import('../../modules/users/account-mail.ts')),
+  ...(await import('../../modules/users/password-reset.service.ts')),
+  ...(await import('../../modules/users/email-verification.service.ts')),
+});
+
+export const userSendResetCommand: CommandSpec = {
+  path: ['user', 'send-reset'],
+  args: ['<tenant>'],
+  summary: 'Mail a user a password-reset link (30 minutes, single use); the new password signs the user out everywhere',
+  options: [{ name: 'email', description: "the user's sign-in email", required: true }],
+  async run(context) {
+    const { withTenantScope, accountMailOf, sendPasswordReset, CLI_ACTOR } = await mailServices();
+    const sent = await withTenantScope(context.platform, context.args[0]!, async (scope) =>
+      sendPasswordReset(scope, { email: stringOption(context.options, 'email')!, mail: await accountMailOf(context.platform, scope.id) }, CLI_ACTOR),
+    );
+    return { data: sent, text: `queued a reset link for ${sent.email} (mail ${sent.mail_id}, link valid until ${sent.expires_at})` };
+  },
+};
+
+export const userResendVerificationCommand: CommandSpec = {
+  path: ['user', 'resend-verification'],
+  args: ['<tenant>'],
+  summary: "Mail a user a new link to confirm their address (24 hours); refused when it is already confirmed",
+  options: [{ name: 'email', description: "the user's sign-in email", required: true }],
+  async run(context) {
+    const { withTenantScope, accountMailOf, sendVerificationMail, CLI_ACTOR } = await mailServices();
+    const sent = await withTenantScope(context.platform, context.args[0]!, async (scope) =>
+      sendVerificationMail(scope, { email: stringOption(context.options, 'email')!, mail: await accountMailOf(context.platform, scope.id) }, CLI_ACTOR),
+    );
+    return { data: sent, text: `queued a verification link for ${sent.email} (mail ${sent.mail_id}, link valid until ${sent.expires_at})` };
+  },
+};
+
+const emailOption = { name: 'email', description: "the user's sign-in email", required: true };
+
+/** `user disable` and `user enable`: the services the admin API's /disable and /enable call. */
+function userStatusCommand(action: 'disable' | 'enable'): CommandSpec {
+  return {
+    path: ['user', action],
+    args: ['<tenant>'],
+    summary:
+      action === 'disable'
+        ? 'Disable a user: sign-in is refused, and their sessions, grants and refresh tokens stop working at once'
+        : 'Enable a disabled user (what disabling revoked stays revoked)',
+    options: [emailOption],
+    async run(context) {
+      const { withTenantScope, getUserByEmail, disableUser, enableUser, CLI_ACTOR } = await services();
+      const change = action === 'disable' ? disableUser : enableUser;
+      const user = await withTenantScope(context.platform, context.args[0]!, async (scope) => {
+        const { id } = await getUserByEmail(scope, stringOption(context.options, 'email')!);
+        return change(scope, { userId: id }, CLI_ACTOR);
+      });
+      return { data: userView(user), text: `${user.email} (${user.id}) is ${user.status}` };
+    },
+  };
+}
+
+export const userDisableCommand = userStatusCommand('disable');
+export const userEnableCommand = userStatusCommand('enable');
+
+export const userDeleteCommand: CommandSpec = {
+  path: ['user', 'delete'],
+  args: ['<tenant>'],
+  summary: 'Delete a user for good, with their sessions, grants and tokens (needs --yes)',
+  options: [emailOption, { name: 'yes', description: 'confirm: the account and its sign-in history are gone for good', type: 'boolean' }],
+  validate({ options }) {
+    if (options.yes !== true) throw new UsageError(`deleting user "${stringOption(options, 'email')}" cannot be undone; add --yes to confirm`);
+  },
+  async run(context) {
+    const { withTenantScope, getUserByEmail, deleteUser, CLI_ACTOR } = await services();
+    const user = await withTenantScope(context.platform, context.args[0]!, async (scope) => {
+      const { id } = await getUserByEmail(scope, stringOption(context.options, 'email')!);
+      return deleteUser(scope, { userId: id }, CLI_ACTOR);
+    });
+    return { data: { deleted: user.id, email: user.email }, text: `deleted user ${user.email} (${user.id})` };
   },
 };

@@ -37,7 +37,7 @@ export interface AuditEventFilter {
 
 /**
  * Events newest first, by keyset on `(occurred_at, id)`: the id breaks ties between events of the
- * same microsecond, and each filter has an index in that order (migration 2026-12-01T0700).
+ * same microsecond, and each filter has an index in that order (migration 2026-12-01T0900).
  */
 export async function listAuditEvents(db: TenantDb, filter: AuditEventFilter, page: PageRequest): Promise<Page<AuditEventRow>> {
   const after = page.cursor === undefined ? undefined : decodeCursor(page.cursor, 'audit_events', [CURSOR_PART.timestamp, CURSOR_PART.serial]);

@@ -31,6 +31,32 @@ export async function enqueueMail(db: Db, mail: OutgoingMail): Promise<string> {
 }
 
 /**
+ * Queues the mail only if the account `userId` exists, in one statement either way: a flow that
+ * must not tell whether an address has an account (a password reset) passes an id that names
+ * nobody for an unknown address and sends the same statement. Undefined when nothing was queued.
+ */
+export async function enqueueMailForUser(db: Db, mail: OutgoingMail, userId: string): Promise<string | undefined> {
+  const row = await db
+    .insertInto('mail_outbox')
+    .columns(['to_address', 'template', 'subject', 'text_body', 'html_body'])
+    .expression((eb) =>
+      eb
+        .selectFrom('users')
+        .select([
+          sql<string>`${mail.to}::text`.as('to_address'),
+          sql<string>`${mail.template}::text`.as('template'),
+          sql<string>`${mail.subject}::text`.as('subject'),
+          sql<string>`${mail.text}::text`.as('text_body'),
+          sql<string>`${mail.html}::text`.as('html_body'),
+        ])
+        .where('id', '=', userId),
+    )
+    .returning('id')
+    .executeTakeFirst();
+  return row?.id;
+}
+
+/**
  * Takes up to `limit` due mails for this sender: queued ones whose time has come, and `sending`
  * ones whose lease ran out (their sender died). Row locks with SKIP LOCKED make two senders
  * racing on one outbox take disjoint rows; the lease keeps the rows theirs after the commit.

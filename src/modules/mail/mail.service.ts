@@ -6,7 +6,7 @@ import { parseTenantId } from '../../platform/tenant-id.ts';
 import { AppError, notFound } from '../../errors.ts';
 import { recordAuditEvent } from '../audit/audit.repository.ts';
 import { normalizeEmail } from '../users/email.ts';
-import { enqueueMail, findMail, listMail, requeueFailedMail } from './mail-outbox.repository.ts';
+import { enqueueMail, enqueueMailForUser, findMail, listMail, requeueFailedMail } from './mail-outbox.repository.ts';
 import { markTenantMailDue } from './mail-due.repository.ts';
 import { checkPlaceholders, effectiveTemplate, renderMail, type MailTemplateName, type MailVariables } from './templates.ts';
 import { deleteTemplateOverride, findTemplateOverride, saveTemplateOverride, type TemplateOverride } from './mail-templates.repository.ts';
@@ -30,6 +30,21 @@ export async function queueMail(trx: TenantDb, mail: { template: MailTemplateNam
   const to = normalizeEmail(mail.to);
   const rendered = await renderMail(trx, mail.template, mail.variables);
   return enqueueMail(trx, { to, ...rendered });
+}
+
+/**
+ * queueMail for a mail about one account, queued only if the account `userId` exists: the same
+ * work (rendering, one INSERT) whether or not it does, for flows that must not reveal whether an
+ * address has an account. Undefined when nothing was queued.
+ */
+export async function queueMailForUser(
+  trx: TenantDb,
+  mail: { template: MailTemplateName; to: string; variables: MailVariables },
+  userId: string,
+): Promise<string | undefined> {
+  const to = normalizeEmail(mail.to);
+  const rendered = await renderMail(trx, mail.template, mail.variables);
+  return enqueueMailForUser(trx, { to, ...rendered }, userId);
 }
 
 type Listener = () => void;

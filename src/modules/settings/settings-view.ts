@@ -5,6 +5,9 @@ import type { SettingsChange, TenantSettings } from './tenant-settings.ts';
 /** A tenant's settings as they leave the process (the admin API, `tansu tenant settings --json`): snake_case. */
 export interface TenantSettingsView {
   signup: SignupMode;
+  verified_email_required: boolean;
+  /** True while verified_email_required follows the signup mode (on exactly when signup is open). */
+  verified_email_required_is_default: boolean;
   token_lifetimes: { access_token: number; id_token: number; refresh_token: number; session: number };
   retention_days: { audit_events: number; login_activity: number };
 }
@@ -23,6 +26,8 @@ function fromView(values: Partial<Fields> | undefined, bounds: Readonly<Record<s
 export function settingsView(settings: TenantSettings): TenantSettingsView {
   return {
     signup: settings.signup,
+    verified_email_required: settings.verifiedEmailRequired,
+    verified_email_required_is_default: !settings.verifiedEmailRequiredSet,
     token_lifetimes: toView(settings.tokenLifetimes, TOKEN_LIFETIME_BOUNDS) as TenantSettingsView['token_lifetimes'],
     retention_days: toView(settings.retentionDays, RETENTION_BOUNDS) as TenantSettingsView['retention_days'],
   };
@@ -31,6 +36,8 @@ export function settingsView(settings: TenantSettings): TenantSettingsView {
 /** A change as callers write it (snake_case, every part optional) for updateTenantSettings. */
 export interface SettingsChangeView {
   signup?: string;
+  /** null: back to the default. */
+  verified_email_required?: boolean | null;
   token_lifetimes?: Partial<TenantSettingsView['token_lifetimes']>;
   retention_days?: Partial<TenantSettingsView['retention_days']>;
 }
@@ -38,6 +45,7 @@ export interface SettingsChangeView {
 export function settingsChangeOf(view: SettingsChangeView): SettingsChange {
   return {
     signup: view.signup,
+    verifiedEmailRequired: view.verified_email_required,
     tokenLifetimes: fromView(view.token_lifetimes, TOKEN_LIFETIME_BOUNDS) as Partial<TokenLifetimes> | undefined,
     retentionDays: fromView(view.retention_days, RETENTION_BOUNDS) as Partial<RetentionDays> | undefined,
   };
@@ -52,7 +60,9 @@ export interface SettingsDifference {
 export function settingsDifference(before: TenantSettings, after: TenantSettings): SettingsDifference | undefined {
   const [old, now] = [settingsView(before), settingsView(after)];
   const difference: SettingsDifference = { before: {}, after: {} };
-  if (old.signup !== now.signup) [difference.before.signup, difference.after.signup] = [old.signup, now.signup];
+  for (const field of ['signup', 'verified_email_required', 'verified_email_required_is_default'] as const) {
+    if (old[field] !== now[field]) [difference.before[field], difference.after[field]] = [old[field], now[field]];
+  }
   for (const group of ['token_lifetimes', 'retention_days'] as const) {
     const changed = Object.keys(now[group]).filter((field) => (old[group] as Fields)[field] !== (now[group] as Fields)[field]);
     if (changed.length === 0) continue;

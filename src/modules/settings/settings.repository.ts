@@ -7,9 +7,9 @@ export async function readSetting(db: TenantDb, key: string): Promise<unknown> {
   return row?.value;
 }
 
-/** Several settings in one round trip; a key without a row is absent from the map. */
+/** Several keys in one query; a key without a row is absent from the map. */
 export async function readSettings(db: TenantDb, keys: readonly string[]): Promise<Map<string, unknown>> {
-  const rows = await db.selectFrom('settings').select(['key', 'value']).where('key', 'in', keys).execute();
+  const rows = await db.selectFrom('settings').select(['key', 'value']).where('key', 'in', [...keys]).execute();
   return new Map(rows.map((row) => [row.key, row.value]));
 }
 
@@ -20,6 +20,10 @@ export async function writeSetting(db: TenantDb, key: string, value: unknown): P
     .values({ key, value: json })
     .onConflict((oc) => oc.column('key').doUpdateSet({ value: json, updated_at: sql<Date>`now()` }))
     .execute();
+}
+
+export async function deleteSetting(db: TenantDb, key: string): Promise<void> {
+  await db.deleteFrom('settings').where('key', '=', key).execute();
 }
 
 // The class of the tenant database's advisory locks (signing-keys.repository.ts holds key 1).

@@ -2,19 +2,26 @@ import type { TenantDb } from '../../db/tenant-database.ts';
 import { AppError } from '../../errors.ts';
 import { actorText, type Actor, type TenantScope } from '../../platform/tenant-scope.ts';
 import { recordAuditEvent } from '../audit/audit.repository.ts';
-import { lockSettings, readSettings, writeSetting } from './settings.repository.ts';
+import { deleteSetting, lockSettings, readSettings, writeSetting } from './settings.repository.ts';
 import { SIGNUP_MODES, parseSignupMode, type SignupMode } from './signup-mode.ts';
 import { RETENTION_BOUNDS, TOKEN_LIFETIME_BOUNDS, describeSeconds, type Bound, type RetentionDays, type TokenLifetimes } from './setting-bounds.ts';
 import { settingsDifference } from './settings-view.ts';
 import type { SettingsChange, TenantSettings } from './tenant-settings.ts';
 
 export { SIGNUP_MODES, parseSignupMode, type SignupMode, type RetentionDays, type TokenLifetimes, type TenantSettings, type SettingsChange };
+/** The change as the account flows' tests name it. */
+export type TenantSettingsChanges = SettingsChange;
 
 /**
  * A group is stored as the fields an admin set, nothing else: a field never set follows its
  * default, also when a later version changes the default.
  */
-const KEYS = { signup: 'signup.mode', tokenLifetimes: 'tokens.lifetimes', retentionDays: 'retention.days' } as const;
+const KEYS = {
+  signup: 'signup.mode',
+  verifiedEmailRequired: 'signin.verified_email_required',
+  tokenLifetimes: 'tokens.lifetimes',
+  retentionDays: 'retention.days',
+} as const;
 const ALL_KEYS = Object.values(KEYS);
 
 type Group = 'tokenLifetimes' | 'retentionDays';
@@ -32,10 +39,16 @@ function effectiveGroup(group: Group, stored: unknown): Record<string, number> {
   return Object.fromEntries(Object.entries(GROUPS[group].bounds).map(([name, bound]) => [name, withinBounds(fields[name], bound) ? fields[name] : bound.default]));
 }
 
+/** The settings from their stored rows; a key without a row (or with `undefined`: a row to delete) takes its default. */
 function settingsFrom(stored: Map<string, unknown>): TenantSettings {
-  const signup = stored.get(KEYS.signup);
+  const signupValue = stored.get(KEYS.signup);
+  const signup = (SIGNUP_MODES as readonly unknown[]).includes(signupValue) ? (signupValue as SignupMode) : 'disabled';
+  const chosen = stored.get(KEYS.verifiedEmailRequired);
+  const verifiedEmailRequiredSet = typeof chosen === 'boolean';
   return {
-    signup: (SIGNUP_MODES as readonly unknown[]).includes(signup) ? (signup as SignupMode) : 'disabled',
+    signup,
+    verifiedEmailRequired: verifiedEmailRequiredSet ? (chosen as boolean) : signup === 'open',
+    verifiedEmailRequiredSet,
     tokenLifetimes: effectiveGroup('tokenLifetimes', stored.get(KEYS.tokenLifetimes)) as TokenLifetimes,
     retentionDays: effectiveGroup('retentionDays', stored.get(KEYS.retentionDays)) as RetentionDays,
   };
@@ -57,9 +70,13 @@ function definedFields(change: Record<string, number | undefined> | undefined): 
   return Object.fromEntries(Object.entries(change ?? {}).filter(([, value]) => value !== undefined)) as Record<string, number>;
 }
 
-/** Read on every signup request (no cache), so a change of the signup policy applies at once on every node. */
-export async function readTenantSettings(scope: Pick<TenantScope, 'db'>): Promise<TenantSettings> {
-  return settingsFrom(await readSettings(scope.db, ALL_KEYS));
+/** Read from the tenant's database (no cache) on every signup and sign-in, so a change applies at once on every node. */
+export async function readTenantSettingsFrom(db: TenantDb): Promise<TenantSettings> {
+  return settingsFrom(await readSettings(db, ALL_KEYS));
+}
+
+export function readTenantSettings(scope: Pick<TenantScope, 'db'>): Promise<TenantSettings> {
+  return readTenantSettingsFrom(scope.db);
 }
 
 /** The lifetimes the tenant's provider is built with (tenancy/tenant-context.ts); a change announces `settings`. */
@@ -82,6 +99,10 @@ export interface UpdateOptions {
  */
 export async function updateTenantSettings(scope: TenantScope, change: SettingsChange, actor: Actor, options: UpdateOptions = {}): Promise<TenantSettings> {
   const signup = change.signup === undefined ? undefined : parseSignupMode(change.signup);
+  const verified = change.verifiedEmailRequired;
+  if (verified !== undefined && verified !== null && typeof verified !== 'boolean') {
+    throw new AppError('invalid_setting', 'verified_email_required must be true, false or null (the default)');
+  }
   checkGroup('tokenLifetimes', change.tokenLifetimes);
   checkGroup('retentionDays', change.retentionDays);
 
@@ -90,8 +111,10 @@ export async function updateTenantSettings(scope: TenantScope, change: SettingsC
     const stored = await readSettings(trx, ALL_KEYS);
     const before = settingsFrom(stored);
     options.precondition?.(before);
+    // undefined: delete the row (the setting goes back to its default).
     const writes = new Map<string, unknown>();
     if (signup !== undefined) writes.set(KEYS.signup, signup);
+    if (verified !== undefined) writes.set(KEYS.verifiedEmailRequired, verified ?? undefined);
     for (const group of ['tokenLifetimes', 'retentionDays'] as const) {
       const fields = definedFields(change[group]);
       if (Object.keys(fields).length === 0) continue;
@@ -101,7 +124,7 @@ export async function updateTenantSettings(scope: TenantScope, change: SettingsC
     const after = settingsFrom(new Map([...stored, ...writes]));
     const difference = settingsDifference(before, after);
     if (!difference) return { settings: before, lifetimesChanged: false };
-    for (const [key, value] of writes) await writeSetting(trx, key, value);
+    for (const [key, value] of writes) await (value === undefined ? deleteSetting(trx, key) : writeSetting(trx, key, value));
     await recordAuditEvent(trx, { actor: actorText(actor), ip: actor.ip, action: 'settings.updated', target: 'settings', details: { before: difference.before, after: difference.after } });
     return { settings: after, lifetimesChanged: 'token_lifetimes' in difference.after };
   });

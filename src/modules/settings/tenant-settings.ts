@@ -4,6 +4,15 @@ import type { SignupMode } from './signup-mode.ts';
 /** A tenant's settings as the service reads them: every field has a value (its default when never set). */
 export interface TenantSettings {
   signup: SignupMode;
+  /**
+   * Whether a password sign-in needs a confirmed address (an unconfirmed account is asked to
+   * confirm it first). Unless the tenant chose, on exactly when anyone may sign up (`open`):
+   * then anyone could claim any address, and relying parties that ignore `email_verified`
+   * would believe it.
+   */
+  verifiedEmailRequired: boolean;
+  /** False while verifiedEmailRequired follows the signup mode; true once the tenant chose. */
+  verifiedEmailRequiredSet: boolean;
   tokenLifetimes: TokenLifetimes;
   retentionDays: RetentionDays;
 }
@@ -11,6 +20,8 @@ export interface TenantSettings {
 /** A change of some settings; what is absent stays as it is. */
 export interface SettingsChange {
   signup?: string;
+  /** null: back to the default (follow the signup mode). */
+  verifiedEmailRequired?: boolean | null;
   tokenLifetimes?: Partial<TokenLifetimes>;
   retentionDays?: Partial<RetentionDays>;
 }

@@ -13,8 +13,11 @@ import { ipBucket } from './ip-bucket.ts';
  * What a row records. `pending` is written before the password is checked, so parallel guesses
  * count against the limit before any of them finishes; `throttled` rows are refusals and never
  * count, so hammering a locked account does not extend its lock.
+ *
+ * `mail_requested` rows are requests for a mailed link (mail-throttle.ts), counted by their own
+ * limits and never as failures.
  */
-export const ATTEMPT_REASONS = ['pending', 'signed_in', 'invalid_credentials', 'throttled', 'signup', 'signup_rejected'] as const;
+export const ATTEMPT_REASONS = ['pending', 'signed_in', 'invalid_credentials', 'throttled', 'signup', 'signup_rejected', 'mail_requested'] as const;
 export type AttemptReason = (typeof ATTEMPT_REASONS)[number];
 
 export async function recordAttempt(
@@ -85,6 +88,8 @@ export interface CountedAttempts {
   reasons: AttemptReason[];
   /** Only rows older than this attempt: an attempt is judged by what came before it. */
   beforeId: string;
+  /** Count across successful sign-ins too (the mail limits: signing in does not refill a mailbox's allowance). */
+  acrossSignIns?: boolean;
 }
 
 /** Attempts within the window that match, since the last successful sign-in that matches when an identifier is named. */
@@ -99,7 +104,7 @@ function countedAttempts(db: TenantDb, counted: CountedAttempts, windowSeconds: 
     select = value === null ? select.where(column, 'is', null) : select.where(column, '=', value);
   }
   const identifier = match.identifier_hash;
-  if (identifier !== undefined) {
+  if (identifier !== undefined && !counted.acrossSignIns) {
     // A successful sign-in starts a count afresh, but only one from where the count is kept: the
     // owner signing in elsewhere does not give an attacker's address or device a new budget.
     select = select.where('id', '>', (eb) => {
@@ -168,6 +173,37 @@ export async function deleteLoginAttemptsOlderThan(db: TenantDb, days: number): 
   return Number(result.numDeletedRows);
 }
 
+export interface LoginActivityRow {
+  id: string;
+  occurred_at: Date;
+  ip: string;
+  succeeded: boolean;
+  reason: string | null;
+  /** The attempt came from a browser with a device cookie of an earlier sign-in (device-cookie.ts). */
+  known_device: boolean;
+}
+
+/**
+ * A page of one account's sign-in attempts, newest first (index `login_attempts_user`). An
+ * attempt is the account's once it was settled against it: failures with its email count, an
+ * attempt still being checked does not show yet.
+ */
+export async function listLoginActivity(db: TenantDb, userId: string, page: PageRequest): Promise<Page<LoginActivityRow>> {
+  const [beforeId] = page.cursor === undefined ? [] : decodeCursor(page.cursor, 'login_activity', [/^\d{1,19}$/]);
+  return pageOf(
+    page,
+    (limit) => {
+      let query = db
+        .selectFrom('login_attempts')
+        .select(['id', 'occurred_at', 'ip', 'succeeded', 'reason', sql<boolean>`device_id IS NOT NULL`.as('known_device')])
+        .where('user_id', '=', userId);
+      if (beforeId !== undefined) query = query.where('id', '<', beforeId);
+      return query.orderBy('id', 'desc').limit(limit).execute();
+    },
+    (row) => encodeCursor('login_activity', [String(row.id)]),
+  );
+}
+
 /** Which attempts to read: each given field must match; `since` inclusive, `until` exclusive. */
 export interface AttemptFilter {
   userId?: string;
@@ -189,7 +225,7 @@ export interface AttemptRow {
 }
 
 /**
- * Attempts newest first, by keyset on `(occurred_at, id)` (indexes of migration 2026-12-01T0700;
+ * Attempts newest first, by keyset on `(occurred_at, id)` (indexes of migration 2026-12-01T0900;
  * per email, `login_attempts_identifier`). The keyed email digest stays in the table: it means
  * nothing outside the tenant, and a caller asking by email has it computed (login-activity.ts).
  */

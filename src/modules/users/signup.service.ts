@@ -10,6 +10,8 @@ import { redeemInvitation } from './invitations.service.ts';
 import type { TenantLoginKeys } from './login-keys.ts';
 import { failuresFromIp, identifierHash, secondsUntil, signupsFromIp, throttleState } from './login-throttle.ts';
 import { recordAttempt, settleAttempt } from './login-attempts.repository.ts';
+import { NO_USER_ID, type AccountMail } from './account-mail.ts';
+import { queueVerificationMail } from './email-verification.service.ts';
 
 export interface SignupRequest {
   email: unknown;
@@ -18,6 +20,8 @@ export interface SignupRequest {
   invitation?: unknown;
   /** The tenant's sign-in keys (login-keys.ts): attempts are counted by a keyed digest of the email. */
   loginKeys: TenantLoginKeys;
+  /** Where the verification mail of a new account goes (account-mail.ts). */
+  mail: AccountMail;
 }
 
 export const signupDisabled = () => new AppError('signup_disabled', 'self-service signup is disabled for this tenant', 403);
@@ -28,8 +32,9 @@ const invalidInvitation = () => new AppError('invalid_invitation', 'the invitati
  * already has an account: a new address gets its account, a taken one is left untouched (and the
  * attempt audited), and both get the same answer after the same work: one argon2 hash and the
  * same statements (the attempt is settled in both cases). The caller then signs in; only the
- * account's owner knows a password that works. The actor is anonymous; its address is what the
- * limits count by.
+ * account's owner knows a password that works. A new account without an invitation is mailed a
+ * link to confirm its address (email-verification.service.ts). The actor is anonymous; its
+ * address is what the limits count by.
  */
 export async function signUp(scope: TenantScope, request: SignupRequest, actor: Actor & { ip: string }): Promise<void> {
   const { db } = scope;
@@ -61,23 +66,27 @@ export async function signUp(scope: TenantScope, request: SignupRequest, actor: 
       const redeemed = invitation ? await redeemInvitation(trx, invitation, email) : undefined;
       if (invitation && !redeemed) throw invalidInvitation();
       const user = await insertUserIfNew(trx, { email, passwordHash, name, emailVerified: redeemed !== undefined });
-      if (!user) {
+      if (user) {
+        await grantRoles(trx, user.id, redeemed?.role_names ?? []);
+        await recordAuditEvent(trx, {
+          actor: actorText(actor),
+          action: 'user.signed_up',
+          target: user.id,
+          ip,
+          details: { invitation: redeemed?.id ?? null },
+        });
+      } else {
         await recordAuditEvent(trx, { actor: actorText(actor), action: 'user.signup_for_existing_email', ip });
-        return undefined;
       }
-      await grantRoles(trx, user.id, redeemed?.role_names ?? []);
-      await recordAuditEvent(trx, {
-        actor: actorText(actor),
-        action: 'user.signed_up',
-        target: user.id,
-        ip,
-        details: { invitation: redeemed?.id ?? null },
-      });
-      return user.id;
+      // An invitation proved the address. Otherwise a link to confirm it: for a taken address the
+      // same statements run and store nothing (the existing account's owner gets no mail).
+      if (!redeemed) await queueVerificationMail(trx, scope, request.mail, { userId: user?.id ?? NO_USER_ID, email });
+      return user?.id;
     });
   } catch (error) {
     await settleAttempt(db, attemptId, 'signup_rejected');
     throw error;
   }
   await settleAttempt(db, attemptId, 'signup', userId ?? null);
+  if (!invitation) await request.mail.announce();
 }

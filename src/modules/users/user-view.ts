@@ -2,13 +2,15 @@ import type { CreatedUser, UserSummary } from './users.service.ts';
 import type { CreatedInvitation, InvitationSummary } from './invitations.service.ts';
 
 /**
- * Users and invitations as they leave the process (`tansu … --json` today, a tenant admin API
- * next): snake_case keys, as every JSON this service writes, and absent values as null.
+ * Users and invitations as they leave the process (`tansu … --json` and the tenant admin API):
+ * snake_case keys, as every JSON this service writes, and absent values as null.
  */
 export interface UserView {
   id: string;
   email: string;
   name: string | null;
+  given_name: string | null;
+  family_name: string | null;
   email_verified: boolean;
   status: UserSummary['status'];
   roles: string[];
@@ -23,6 +25,8 @@ export function userView(user: UserSummary): UserView {
     id: user.id,
     email: user.email,
     name: user.name,
+    given_name: user.givenName,
+    family_name: user.familyName,
     email_verified: user.emailVerified,
     status: user.status,
     roles: user.roles,

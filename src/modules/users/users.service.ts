@@ -1,25 +1,31 @@
 import { mapPage, type Page, type PageRequest } from '../../db/page.ts';
 import { actorText, type Actor, type TenantScope } from '../../platform/tenant-scope.ts';
-import { AppError } from '../../errors.ts';
+import { AppError, notFound } from '../../errors.ts';
+import type { TenantDb } from '../../db/tenant-database.ts';
 import { generatePassword, hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../../crypto/passwords.ts';
 import { recordAuditEvent } from '../audit/audit.repository.ts';
 import { normalizeEmail } from './email.ts';
 import { canonicalText } from './user-text.ts';
-import { grantRoles, insertUserIfNew, listUsers as listUserRows, type UserRow } from './users.repository.ts';
+import {
+  findUserByEmail,
+  findUserById,
+  grantRoles,
+  insertUserIfNew,
+  listUsers as listUserRows,
+  lockUser,
+  replaceRoles,
+  rolesOf,
+  TENANT_ADMIN_ROLE,
+  updateProfile,
+  type ProfileChange,
+  type UserFilter,
+  type UserRow,
+} from './users.repository.ts';
+import { summarizeUser, type UserSummary } from './user-summary.ts';
+import { auditedChange, auditedUser } from './user-audit.ts';
 
-/** What callers (CLI, APIs) see of a user: never the password hash. */
-export interface UserSummary {
-  id: string;
-  email: string;
-  name: string | null;
-  emailVerified: boolean;
-  status: 'active' | 'disabled';
-  roles: string[];
-  /** Set while failed sign-ins keep the account refused (see login-throttle.ts). */
-  lockedUntil: string | null;
-  lastLoginAt: string | null;
-  createdAt: string;
-}
+export { summarizeUser, type UserSummary } from './user-summary.ts';
+export type { UserFilter } from './users.repository.ts';
 
 export interface CreateUserInput {
   email: string;
@@ -70,22 +76,6 @@ export function checkDisplayName(name: unknown): string | null {
   return canonical;
 }
 
-export function summarizeUser(row: UserRow, roles: string[]): UserSummary {
-  const iso = (value: Date | string | null) => (value === null ? null : new Date(value).toISOString());
-  const lockedUntil = row.locked_until && new Date(row.locked_until) > new Date() ? iso(row.locked_until) : null;
-  return {
-    id: row.id,
-    email: row.email,
-    name: row.name,
-    emailVerified: row.email_verified,
-    status: row.status,
-    roles,
-    lockedUntil,
-    lastLoginAt: iso(row.last_login_at),
-    createdAt: iso(row.created_at)!,
-  };
-}
-
 /** Creates a user with an argon2id password and roles, in one transaction; `user_exists` if the email is taken. */
 export async function createUser(scope: TenantScope, input: CreateUserInput, actor: Actor): Promise<CreatedUser> {
   const email = normalizeEmail(input.email);
@@ -98,13 +88,120 @@ export async function createUser(scope: TenantScope, input: CreateUserInput, act
     const row = await insertUserIfNew(trx, { email, passwordHash, name, emailVerified: input.emailVerified ?? false });
     if (!row) throw new AppError('user_exists', `a user with email "${email}" already exists`, 409);
     await grantRoles(trx, row.id, roles);
-    await recordAuditEvent(trx, { actor: actorText(actor), ip: actor.ip, action: 'user.created', target: row.id, details: { roles } });
-    return row;
+    const created = summarizeUser(row, roles);
+    await recordAuditEvent(trx, { actor: actorText(actor), ip: actor.ip, action: 'user.created', target: row.id, details: { after: auditedUser(created) } });
+    return created;
   });
-  return { user: summarizeUser(user, roles), ...(input.password === undefined ? { generatedPassword: password } : {}) };
+  return { user, ...(input.password === undefined ? { generatedPassword: password } : {}) };
 }
 
-/** A page of the tenant's users, by email. */
-export async function listUsers(scope: TenantScope, page: PageRequest): Promise<Page<UserSummary>> {
-  return mapPage(await listUserRows(scope.db, page), (row) => summarizeUser(row, row.roles));
+/** A page of the tenant's users, by email; `filter` narrows it (search text in NFKC, as names are stored). */
+export async function listUsers(scope: TenantScope, page: PageRequest, filter: UserFilter = {}): Promise<Page<UserSummary>> {
+  const search = (text: string | undefined, field: string) => {
+    if (text === undefined) return undefined;
+    const canonical = canonicalText(text)?.trim();
+    if (canonical === undefined) throw new AppError('invalid_request', `the ${field} search must be text without control characters`);
+    return canonical;
+  };
+  const rows = await listUserRows(scope.db, page, { ...filter, email: search(filter.email, 'email'), name: search(filter.name, 'name') });
+  return mapPage(rows, (row) => summarizeUser(row, row.roles));
+}
+
+export const userNotFound = (id: string) => notFound('user', id.slice(0, 64));
+
+export async function getUser(scope: TenantScope, userId: string): Promise<UserSummary> {
+  const row = await findUserById(scope.db, userId);
+  if (!row) throw userNotFound(userId);
+  return summarizeUser(row, await rolesOf(scope.db, row.id));
+}
+
+/** The user with this email (as the CLI names users); `user_not_found` otherwise. */
+export async function getUserByEmail(scope: TenantScope, email: string): Promise<UserSummary> {
+  const row = await findUserByEmail(scope.db, normalizeEmail(email));
+  if (!row) throw new AppError('user_not_found', `no user has the email "${String(email).slice(0, 254)}"`, 404);
+  return summarizeUser(row, await rolesOf(scope.db, row.id));
+}
+
+/**
+ * A check of the user as it is before a change, made inside the change's transaction with the
+ * row locked, so nothing changes between the check and the write: the admin API passes its
+ * If-Match comparison here.
+ */
+export type Precondition = (current: UserSummary) => void;
+
+/** The user's row, locked for the rest of the transaction, and what callers see of it; `user_not_found` otherwise. */
+export async function lockedUser(db: TenantDb, userId: string, precondition?: Precondition): Promise<{ row: UserRow; user: UserSummary }> {
+  const row = await lockUser(db, userId);
+  if (!row) throw userNotFound(userId);
+  const user = summarizeUser(row, await rolesOf(db, row.id));
+  precondition?.(user);
+  return { row, user };
+}
+
+/**
+ * A tenant admin must not lock themselves out through the admin API: disabling or deleting
+ * their own account, or dropping their own TenantAdmin role, would end the session they act in,
+ * with nobody left to undo it when they were the last admin. Another admin, a machine client
+ * or the CLI can.
+ */
+export function refuseSelfLockout(actor: Actor, userId: string, what: string): void {
+  if (actor.type === 'user' && actor.id === userId) {
+    throw new AppError('self_lockout', `you cannot ${what} your own account through the admin API; another admin can`, 409);
+  }
+}
+
+export interface UpdateUserInput {
+  userId: string;
+  email?: string;
+  emailVerified?: boolean;
+  /** null clears the name. */
+  name?: string | null;
+  givenName?: string | null;
+  familyName?: string | null;
+  /** The user's roles from now on: roles not named are taken away. */
+  roles?: string[];
+  precondition?: Precondition;
+}
+
+/**
+ * Changes a user's profile and roles in one transaction, audited with what changed. A new email
+ * is unverified unless `emailVerified` says otherwise: the old address's proof does not carry
+ * over. Nothing changed: no write and no audit event.
+ */
+export async function updateUser(scope: TenantScope, input: UpdateUserInput, actor: Actor): Promise<UserSummary> {
+  const email = input.email === undefined ? undefined : normalizeEmail(input.email);
+  const roles = input.roles === undefined ? undefined : checkRoleNames(input.roles);
+  const names = {
+    name: input.name === undefined ? undefined : checkDisplayName(input.name),
+    given_name: input.givenName === undefined ? undefined : checkDisplayName(input.givenName),
+    family_name: input.familyName === undefined ? undefined : checkDisplayName(input.familyName),
+  };
+
+  return scope.db.transaction().execute(async (trx) => {
+    const { row, user: before } = await lockedUser(trx, input.userId, input.precondition);
+    if (roles !== undefined && before.roles.includes(TENANT_ADMIN_ROLE) && !roles.includes(TENANT_ADMIN_ROLE)) {
+      refuseSelfLockout(actor, row.id, `remove the ${TENANT_ADMIN_ROLE} role from`);
+    }
+    const change: ProfileChange = {};
+    for (const [field, value] of Object.entries(names) as [keyof typeof names, string | null | undefined][]) {
+      if (value !== undefined && value !== row[field]) change[field] = value;
+    }
+    if (email !== undefined && email !== row.email) {
+      change.email = email;
+      change.email_verified = input.emailVerified ?? false;
+    }
+    if (input.emailVerified !== undefined && input.emailVerified !== row.email_verified) change.email_verified = input.emailVerified;
+
+    let updated = row;
+    if (Object.keys(change).length > 0) {
+      const written = await updateProfile(trx, row.id, change);
+      if (!written) throw new AppError('user_exists', `a user with email "${email}" already exists`, 409);
+      updated = written;
+    }
+    if (roles !== undefined) await replaceRoles(trx, row.id, roles);
+    const after = summarizeUser(updated, roles === undefined ? before.roles : await rolesOf(trx, row.id));
+    const changed = auditedChange(before, after);
+    if (changed) await recordAuditEvent(trx, { actor: actorText(actor), ip: actor.ip, action: 'user.updated', target: row.id, details: changed });
+    return after;
+  });
 }

@@ -27,7 +27,7 @@ body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif
 main{max-width:26rem;margin:3rem auto;padding:2rem;background:#fff;border-radius:.5rem;box-shadow:0 1px 3px rgba(0,0,0,.15)}
 h1{font-size:1.4rem;margin:0 0 1rem}
 label{display:block;font-weight:600;margin:1rem 0 .25rem}
-input[type=email],input[type=password]{width:100%;padding:.6rem;border:1px solid #8a93a6;border-radius:.3rem;font:inherit}
+input[type=email],input[type=password],input[type=text]{width:100%;padding:.6rem;border:1px solid #8a93a6;border-radius:.3rem;font:inherit}
 input:focus,button:focus{outline:3px solid #2b6cb0;outline-offset:2px}
 button{font:inherit;padding:.6rem 1rem;border-radius:.3rem;border:1px solid #1f4f85;background:#2b6cb0;color:#fff;cursor:pointer}
 button.secondary{background:#fff;color:#1f4f85}

@@ -1,4 +1,5 @@
 import { escapeHtml, page } from './layout.ts';
+import { errorBlock, linkLine } from './form-parts.ts';
 
 export interface LoginPageInput {
   tenantName: string;
@@ -8,13 +9,16 @@ export interface LoginPageInput {
   csrfToken: string;
   email?: string;
   error?: string;
+  /** The account pages, opened with this sign-in so the person comes back to it. */
+  forgotPasswordHref?: string;
+  /** Only when the tenant lets people sign up. */
+  signupHref?: string;
 }
 
-function errorBlock(message: string | undefined): string {
-  return message ? `<p class="error" role="alert" id="form-error">${escapeHtml(message)}</p>` : '';
-}
-
-/** The password form, with a cancel button that ends the sign-in (access_denied to the app). */
+/**
+ * The password form, with a cancel button that ends the sign-in (access_denied to the app), and
+ * links to the forgotten-password and signup pages.
+ */
 export function loginPage(input: LoginPageInput): string {
   const described = input.error ? ' aria-describedby="form-error"' : '';
   return page(
@@ -30,6 +34,8 @@ ${errorBlock(input.error)}
 <input id="password" name="password" type="password" autocomplete="current-password" required${described}>
 <div class="actions"><button type="submit">Sign in</button></div>
 </form>
+${linkLine(input.forgotPasswordHref ? { href: input.forgotPasswordHref, label: 'Forgot password?' } : undefined)}
+${linkLine(input.signupHref ? { lead: 'No account yet?', href: input.signupHref, label: 'Create one' } : undefined)}
 <form method="post" action="${escapeHtml(input.abortAction)}">
 <input type="hidden" name="csrf" value="${escapeHtml(input.csrfToken)}">
 <div class="actions"><button type="submit" class="secondary">Cancel</button></div>

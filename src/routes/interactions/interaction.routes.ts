@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { messagePage } from '../../oidc/pages/message.ts';
+import { acceptForms } from '../form-body.ts';
 import { abortInteraction } from './abort.ts';
 import { decideConsent } from './consent.ts';
 import { requireCsrf } from './csrf.ts';
@@ -17,9 +18,7 @@ import { abortSchema, consentSchema, interactionPageSchema, loginSchema } from '
  */
 export async function interactionRoutes(app: FastifyInstance): Promise<void> {
   await app.register(async (scope) => {
-    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16 * 1024 }, (_request, body, done) => {
-      done(null, Object.fromEntries(new URLSearchParams(body as string)));
-    });
+    acceptForms(scope);
 
     scope.setErrorHandler((error, _request, reply) => {
       if (error instanceof InteractionRefused) return sendPage(reply, error.status, messagePage('This sign-in cannot continue', error.message));

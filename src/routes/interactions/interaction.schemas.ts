@@ -40,6 +40,7 @@ export const loginSchema = {
   response: {
     ...FINISHED,
     ...REFUSED,
+    403: pageOrError('the form did not come with this interaction (CSRF), the tenant is suspended, or the account must confirm its address first (a page offering a new link)'),
     401: { description: 'the email or password is not correct: the login page again', content: { 'text/html': { schema: HtmlPage } } },
     429: { description: 'too many attempts: the login page again, with Retry-After', content: { 'text/html': { schema: HtmlPage } } },
   },

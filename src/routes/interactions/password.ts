@@ -3,6 +3,10 @@ import { DEVICE_COOKIE_MAX_AGE_SECONDS, deviceCookieName } from '../../modules/u
 import { loginKeysFor } from '../../modules/users/login-keys.ts';
 import { passwordSignIn } from '../../oidc/sign-in.ts';
 import { loginPage } from '../../oidc/pages/login.ts';
+import { verificationRequiredPage } from '../../oidc/pages/verify-email.ts';
+import { readTenantSettings } from '../../modules/settings/settings.service.ts';
+import type { UserRow } from '../../modules/users/users.repository.ts';
+import { formTokenFor } from '../account/form-token.ts';
 import { csrfTokenOf } from './csrf.ts';
 import { clientOf, displayNameOf, type LoadedInteraction } from './load.ts';
 import { finishSignIn } from './finish.ts';
@@ -13,7 +17,13 @@ interface PasswordForm {
   password?: string;
 }
 
-function loginHtml(interaction: LoadedInteraction, clientName: string, email: string | undefined, error?: string): string {
+/** `/t/<id>` under the public URL: where the account pages are. */
+const tenantPathOf = (interaction: LoadedInteraction) => new URL(interaction.tenant.issuer).pathname;
+
+/** The login form, with links to the account pages that bring the person back to this sign-in. */
+async function loginHtml(interaction: LoadedInteraction, clientName: string, email: string | undefined, error?: string): Promise<string> {
+  const { signup } = await readTenantSettings(interaction.tenant.scope);
+  const back = `?interaction=${encodeURIComponent(interaction.details.uid)}`;
   return loginPage({
     tenantName: interaction.tenant.row.display_name,
     clientName,
@@ -22,18 +32,48 @@ function loginHtml(interaction: LoadedInteraction, clientName: string, email: st
     csrfToken: csrfTokenOf(interaction),
     email,
     error,
+    forgotPasswordHref: `${tenantPathOf(interaction)}/forgot-password${back}`,
+    signupHref: signup === 'disabled' ? undefined : `${tenantPathOf(interaction)}/signup${back}`,
   });
 }
 
 /** The login prompt's page: the password form, the email filled in from `login_hint`. */
-export function showLoginPage(interaction: LoadedInteraction, clientName: string) {
+export async function showLoginPage(interaction: LoadedInteraction, clientName: string) {
   const hint = (interaction.details.params as { login_hint?: string }).login_hint;
-  return sendPage(interaction.reply, 200, loginHtml(interaction, clientName, typeof hint === 'string' ? hint : undefined));
+  return sendPage(interaction.reply, 200, await loginHtml(interaction, clientName, typeof hint === 'string' ? hint : undefined));
+}
+
+/**
+ * Whether the tenant wants a confirmed address before this account signs in. Read only for an
+ * unconfirmed account, so a confirmed one's sign-in costs no extra query.
+ */
+async function needsConfirmedAddress(interaction: LoadedInteraction, user: UserRow): Promise<boolean> {
+  return !user.email_verified && (await readTenantSettings(interaction.tenant.scope)).verifiedEmailRequired;
+}
+
+/** The right password of an unconfirmed account: no sign-in, a page that offers a new link instead. */
+function showVerificationRequired(interaction: LoadedInteraction, user: UserRow) {
+  const { app, request, reply, tenant } = interaction;
+  const tenantPath = tenantPathOf(interaction);
+  return sendPage(
+    reply,
+    403,
+    verificationRequiredPage({
+      tenantName: tenant.row.display_name,
+      email: user.email,
+      resendAction: `${tenantPath}/resend-verification`,
+      csrfToken: formTokenFor(request, reply, { config: app.platform.config, tenantId: tenant.id, tenantPath }),
+      interaction: interaction.details.uid,
+      signInHref: interaction.basePath,
+    }),
+  );
 }
 
 /**
  * The password form's post. Passwords are checked here, with the shared throttling
- * (authenticatePassword); the provider only hears the outcome, through finishSignIn.
+ * (authenticatePassword); the provider only hears the outcome, through finishSignIn. Where the
+ * tenant requires a confirmed address, an unconfirmed account's right password leads to a page
+ * that offers a new confirmation link, not into the application.
  */
 export async function checkPassword(interaction: LoadedInteraction) {
   const { app, request, reply, tenant } = interaction;
@@ -48,10 +88,11 @@ export async function checkPassword(interaction: LoadedInteraction) {
     if (outcome.reason === 'throttled') {
       const minutes = Math.ceil(outcome.retryAfterSeconds / 60);
       reply.header('retry-after', String(outcome.retryAfterSeconds));
-      return sendPage(reply, 429, loginHtml(interaction, clientName, email, `Too many attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`));
+      return sendPage(reply, 429, await loginHtml(interaction, clientName, email, `Too many attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`));
     }
-    return sendPage(reply, 401, loginHtml(interaction, clientName, email, 'The email or password is not correct.'));
+    return sendPage(reply, 401, await loginHtml(interaction, clientName, email, 'The email or password is not correct.'));
   }
+  if (await needsConfirmedAddress(interaction, outcome.user)) return showVerificationRequired(interaction, outcome.user);
   // On the raw response: finishSignIn hands it to the provider, which keeps headers already set.
   reply.raw.appendHeader(
     'set-cookie',

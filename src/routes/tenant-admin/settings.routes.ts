@@ -34,6 +34,8 @@ const Signup = Type.Union(
 const Settings = Type.Object(
   {
     signup: Signup,
+    verified_email_required: Type.Boolean({ description: 'whether a password sign-in needs a confirmed address' }),
+    verified_email_required_is_default: Type.Boolean({ description: 'true while verified_email_required follows the signup mode (on exactly when signup is open)' }),
     token_lifetimes: groupSchema(TOKEN_LIFETIME_BOUNDS, 'seconds', false),
     retention_days: groupSchema(RETENTION_BOUNDS, 'days', false),
   },
@@ -41,7 +43,7 @@ const Settings = Type.Object(
 );
 
 const readSchema = {
-  summary: "The tenant's settings: signup policy, token lifetimes, history retention (with an ETag)",
+  summary: "The tenant's settings: signup policy, confirmed address for sign-in, token lifetimes, history retention (with an ETag)",
   tags,
   params: TenantParams,
   response: { 200: Settings, ...errorResponses(ADMIN_ERRORS) },
@@ -57,6 +59,7 @@ const updateSchema = {
   body: Type.Object(
     {
       signup: Type.Optional(Signup),
+      verified_email_required: Type.Optional(Type.Union([Type.Boolean(), Type.Null()], { description: 'null: back to the default (on exactly when signup is open)' })),
       token_lifetimes: Type.Optional(groupSchema(TOKEN_LIFETIME_BOUNDS, 'seconds', true)),
       retention_days: Type.Optional(groupSchema(RETENTION_BOUNDS, 'days', true)),
     },

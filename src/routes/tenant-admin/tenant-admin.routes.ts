@@ -3,6 +3,8 @@ import { AppError } from '../../errors.ts';
 import rateLimit from '@fastify/rate-limit';
 import { tenantAdminAuth } from './auth.ts';
 import { meRoutes } from './me.routes.ts';
+import { usersRoutes } from './users.routes.ts';
+import { userSessionsRoutes } from './user-sessions.routes.ts';
 import { keysRoutes } from './keys.routes.ts';
 import { settingsRoutes } from './settings.routes.ts';
 import { auditRoutes } from './audit.routes.ts';
@@ -36,6 +38,8 @@ export async function tenantAdminRoutes(app: FastifyInstance): Promise<void> {
         new AppError('rate_limited', `too many admin API requests with this token: at most ${context.max} a minute; retry in ${Math.ceil(context.ttl / 1000)} s`, 429),
     });
     meRoutes(scope);
+    usersRoutes(scope);
+    userSessionsRoutes(scope);
     keysRoutes(scope);
     settingsRoutes(scope);
     auditRoutes(scope);

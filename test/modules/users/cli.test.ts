@@ -6,6 +6,7 @@ import { openTenantDatabase, type TenantDb } from '../../../src/db/tenant-databa
 import { verifyPassword } from '../../../src/crypto/passwords.ts';
 import { readTenantSettings } from '../../../src/modules/settings/settings.service.ts';
 import { hashInvitationToken } from '../../../src/modules/users/invitations.service.ts';
+import { hashEmailToken } from '../../../src/modules/users/email-tokens.ts';
 import { testScope } from '../../support/scope.ts';
 
 let platform: TestPlatform;
@@ -77,10 +78,80 @@ describe('tansu user', () => {
     expect(text.stdout).toMatch(/ops@example\.test\s+\S+\s+active\s+admin,editor/);
   });
 
+  it('disables, enables and deletes a user by email; delete needs --yes', async () => {
+    await tansu('user', 'create', tenantId, '--email', 'leaver@example.test', '--password', 'a chosen password');
+    const disabled = await tansu('user', 'disable', tenantId, '--email', 'Leaver@Example.test');
+    expect(disabled.code, disabled.stderr).toBe(0);
+    expect(disabled.stdout).toMatch(/leaver@example\.test \(\S+\) is disabled/);
+    const row = () => db.selectFrom('users').select(['id', 'status']).where('email', '=', 'leaver@example.test').executeTakeFirst();
+    expect((await row())?.status).toBe('disabled');
+    expect((await tansu('user', 'enable', tenantId, '--email', 'leaver@example.test')).code).toBe(0);
+    expect((await row())?.status).toBe('active');
+
+    const unconfirmed = await tansu('user', 'delete', tenantId, '--email', 'leaver@example.test');
+    expect(unconfirmed.code).toBe(2);
+    expect(unconfirmed.stderr).toMatch(/--yes/);
+    const { id } = (await row())!;
+    const deleted = await tansu('user', 'delete', tenantId, '--email', 'leaver@example.test', '--yes', '--json');
+    expect(deleted.code, deleted.stderr).toBe(0);
+    expect(JSON.parse(deleted.stdout)).toEqual({ deleted: id, email: 'leaver@example.test' });
+    expect(await row()).toBeUndefined();
+    const actions = await db.selectFrom('audit_events').select(['action', 'actor']).where('target', '=', id).orderBy('id').execute();
+    expect(actions).toEqual(['user.created', 'user.disabled', 'user.enabled', 'user.deleted'].map((action) => ({ action, actor: 'cli' })));
+
+    const gone = await tansu('user', 'disable', tenantId, '--email', 'leaver@example.test');
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toMatch(/user_not_found/);
+    noStack(gone.stderr);
+  });
+
   it('answers tenant_not_found for an unknown tenant', async () => {
     const run = await tansu('user', 'list', 'no-such-tenant');
     expect(run.code).not.toBe(0);
     expect(run.stderr).toMatch(/tenant_not_found/);
+  });
+});
+
+describe('tansu user send-reset and resend-verification', () => {
+  const outboxTo = (to: string) => db.selectFrom('mail_outbox').selectAll().where('to_address', '=', to).orderBy('created_at').execute();
+
+  it('queues a reset link to the user, whose token is stored only as its digest', async () => {
+    await tansu('user', 'create', tenantId, '--email', 'forgetful@example.test', '--password', 'forgetful password');
+    const run = await tansu('user', 'send-reset', tenantId, '--email', 'Forgetful@Example.test', '--json');
+    expect(run.code, run.stderr).toBe(0);
+    const sent = JSON.parse(run.stdout);
+    expect(sent).toEqual({ user_id: expect.any(String), email: 'forgetful@example.test', mail_id: expect.any(String), expires_at: expect.any(String) });
+    const [mail] = await outboxTo('forgetful@example.test');
+    expect(mail).toMatchObject({ id: sent.mail_id, template: 'reset_password', state: 'queued' });
+    const link = new URL(/https?:\/\/\S+/.exec(mail!.text_body!)![0]);
+    expect(link.pathname).toBe(`/t/${tenantId}/reset-password`);
+    const token = link.searchParams.get('token')!;
+    const stored = await db.selectFrom('email_tokens').selectAll().where('user_id', '=', sent.user_id).executeTakeFirstOrThrow();
+    expect(stored).toMatchObject({ purpose: 'reset_password', token_hash: hashEmailToken(tenantId, 'reset_password', token) });
+    expect(JSON.stringify(stored)).not.toContain(token);
+  });
+
+  it('queues a new verification link to an unconfirmed user only', async () => {
+    const run = await tansu('user', 'resend-verification', tenantId, '--email', 'given@example.test');
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^queued a verification link for given@example\.test/);
+    expect((await outboxTo('given@example.test')).map((m) => m.template)).toEqual(['verify_email']);
+
+    const verified = await tansu('user', 'resend-verification', tenantId, '--email', `admin@${tenantId}.localhost`);
+    expect(verified.code).toBe(1);
+    expect(verified.stderr).toMatch(/email_already_verified/);
+    noStack(verified.stderr);
+  });
+
+  it('says when there is no such user, and queues nothing', async () => {
+    for (const command of ['send-reset', 'resend-verification']) {
+      const run = await tansu('user', command, tenantId, '--email', 'nobody@example.test');
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/user_not_found/);
+      noStack(run.stderr);
+    }
+    expect(await outboxTo('nobody@example.test')).toEqual([]);
+    expect((await tansu('user', 'send-reset', tenantId)).code).toBe(2);
   });
 });
 
@@ -94,10 +165,26 @@ describe('tansu tenant settings and tansu invite', () => {
     expect(run.code, run.stderr).toBe(0);
     expect(JSON.parse(run.stdout)).toEqual({
       signup: 'invite',
+      verified_email_required: false,
+      verified_email_required_is_default: true,
       token_lifetimes: { access_token: 3600, id_token: 3600, refresh_token: 1_209_600, session: 1_209_600 },
       retention_days: { audit_events: 365, login_activity: 90 },
     });
     expect((await readTenantSettings(testScope(platform, tenantId, db))).signup).toBe('invite');
+  });
+
+  it('requires a confirmed address to sign in, or not, or follows the signup mode again', async () => {
+    const bad = await tansu('tenant', 'settings', tenantId, '--verified-email-required', 'maybe');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--verified-email-required must be true, false or default, got "maybe"');
+    const off = await tansu('tenant', 'settings', tenantId, '--signup', 'open', '--verified-email-required', 'false', '--json');
+    expect(off.code, off.stderr).toBe(0);
+    expect(JSON.parse(off.stdout)).toMatchObject({ signup: 'open', verified_email_required: false, verified_email_required_is_default: false });
+    const back = await tansu('tenant', 'settings', tenantId, '--verified-email-required', 'default');
+    expect(back.code, back.stderr).toBe(0);
+    expect(back.stdout).toMatch(/verified email required\s+yes \(default/);
+    await tansu('tenant', 'settings', tenantId, '--signup', 'invite');
+    expect((await readTenantSettings(testScope(platform, tenantId, db))).verifiedEmailRequired).toBe(false);
   });
 
   it('creates an invitation whose token is printed once and stored as SHA-256', async () => {

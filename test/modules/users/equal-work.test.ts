@@ -12,6 +12,9 @@ import { startUsersTestBed, type UsersTestBed } from '../../support/users.ts';
 import { TEST_ACTOR } from '../../support/scope.ts';
 import type { TenantScope } from '../../../src/platform/tenant-scope.ts';
 import { signupActor } from '../../../src/platform/tenant-scope.ts';
+import type { AccountMail } from '../../../src/modules/users/account-mail.ts';
+import { requestPasswordReset } from '../../../src/modules/users/password-reset.service.ts';
+import { requestVerificationMail } from '../../../src/modules/users/email-verification.service.ts';
 
 /**
  * Whether an account exists must not show in the work a request does. The seam: the tenant's
@@ -32,6 +35,11 @@ afterAll(async () => {
   vi.restoreAllMocks();
   await bed?.close();
 });
+
+/** The senders are not running here: the mail stays in the outbox, where it is counted. */
+const mail: AccountMail = { tenantName: 'Equal Work', announce: async () => {} };
+const mailsTo = async (to: string) =>
+  Number((await tenant.db.selectFrom('mail_outbox').select((eb) => eb.fn.countAll<string>().as('n')).where('to_address', '=', to).executeTakeFirstOrThrow()).n);
 
 let nextIp = 1;
 const freshIp = () => `192.0.2.${nextIp++}`;
@@ -99,11 +107,41 @@ describe('sign-in', () => {
 describe('signup', () => {
   it('does the same statements and argon2 work for a new and a taken email', async () => {
     const signup = (db: TenantDb, email: string) =>
-      signUp({ ...tenant, db }, { email, password: 'some password 1', loginKeys: loginKeysFor(bed.platform.config, tenant.id) }, signupActor(freshIp()));
+      signUp({ ...tenant, db }, { email, password: 'some password 1', loginKeys: loginKeysFor(bed.platform.config, tenant.id), mail }, signupActor(freshIp()));
     const fresh = await recordWork((db) => signup(db, 'brand-new@example.test'));
     const taken = await recordWork((db) => signup(db, 'known@example.test'));
     expect(fresh.argon2).toEqual(['hash']);
-    expect(fresh.statements.length).toBe(6);
+    // The verification link and its mail: stored for the new account, the same statements storing nothing for the taken address.
+    expect(fresh.statements.length).toBe(9);
     expect(taken).toEqual(fresh);
+    expect(await mailsTo('brand-new@example.test')).toBe(1);
+    expect(await mailsTo('known@example.test')).toBe(0);
+  });
+});
+
+describe('mailed links', () => {
+  it('a password reset does the same statements for a known and an unknown address, and mails only the known one', async () => {
+    const reset = (db: TenantDb, email: string) =>
+      requestPasswordReset({ ...tenant, db }, { email, loginKeys: loginKeysFor(bed.platform.config, tenant.id), mail }, { type: 'anonymous', id: 'test', ip: freshIp() });
+    const known = await recordWork((db) => reset(db, 'known@example.test'));
+    const unknown = await recordWork((db) => reset(db, 'nobody-here@example.test'));
+    expect(known.argon2).toEqual([]);
+    expect(unknown).toEqual(known);
+    expect(await mailsTo('known@example.test')).toBe(1);
+    expect(await mailsTo('nobody-here@example.test')).toBe(0);
+  });
+
+  it('a new verification link does the same statements for an unconfirmed, a confirmed and an unknown address', async () => {
+    await createUser(tenant, { email: 'unconfirmed@example.test', password: 'unconfirmed pw 1' }, TEST_ACTOR);
+    await createUser(tenant, { email: 'confirmed@example.test', password: 'confirmed pw 12', emailVerified: true }, TEST_ACTOR);
+    const resend = (db: TenantDb, email: string) =>
+      requestVerificationMail({ ...tenant, db }, { email, loginKeys: loginKeysFor(bed.platform.config, tenant.id), mail }, { type: 'anonymous', id: 'test', ip: freshIp() });
+    const unconfirmed = await recordWork((db) => resend(db, 'unconfirmed@example.test'));
+    const confirmed = await recordWork((db) => resend(db, 'confirmed@example.test'));
+    const unknown = await recordWork((db) => resend(db, 'nobody-either@example.test'));
+    expect(confirmed).toEqual(unconfirmed);
+    expect(unknown).toEqual(unconfirmed);
+    expect(await mailsTo('unconfirmed@example.test')).toBe(1);
+    expect(await mailsTo('confirmed@example.test')).toBe(0);
   });
 });

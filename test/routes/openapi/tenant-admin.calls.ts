@@ -1,5 +1,9 @@
+import crypto from 'node:crypto';
 import type { OidcTestBed, TestTenant } from '../../support/oidc.ts';
 import type { PlannedCall } from '../../support/openapi.ts';
+import { TEST_ACTOR } from '../../support/scope.ts';
+import { createUser } from '../../../src/modules/users/users.service.ts';
+import { disableUser } from '../../../src/modules/users/user-account.service.ts';
 
 /** What an entry may use to prepare its call: the tenant (a TenantScope, what the services take) and the test bed. */
 export interface TenantCallContext {
@@ -19,6 +23,42 @@ export interface TenantCallContext {
  */
 export const TENANT_ADMIN_CALLS: Record<string, (context: TenantCallContext) => PlannedCall | Promise<PlannedCall>> = {
   getMe: () => ({}),
+
+  getUsers: () => ({ query: { email: 'example', status: 'active', limit: 2 } }),
+  postUsers: () => ({ body: { email: `${crypto.randomUUID()}@contract.test`, roles: ['Viewer'], email_verified: true }, status: 201 }),
+  getUsersByUserId: async ({ tenant }) => ({ params: { user_id: await newUser(tenant) } }),
+  patchUsersByUserId: async ({ tenant }) => ({ params: { user_id: await newUser(tenant) }, body: { name: 'Renamed', roles: ['Editor'] } }),
+  deleteUsersByUserId: async ({ tenant }) => ({ params: { user_id: await newUser(tenant) }, status: 204 }),
+  postUsersByUserIdDisable: async ({ tenant }) => ({ params: { user_id: await newUser(tenant) } }),
+  postUsersByUserIdEnable: async ({ tenant }) => {
+    const userId = await newUser(tenant);
+    await disableUser(tenant, { userId }, TEST_ACTOR);
+    return { params: { user_id: userId } };
+  },
+  postUsersByUserIdPassword: async ({ tenant }) => ({ params: { user_id: await newUser(tenant) }, body: { password: 'a new password 123' } }),
+  getUsersByUserIdSessions: async ({ tenant }) => {
+    const userId = await newUser(tenant);
+    await saveProviderRow(tenant, 'Session', { accountId: userId, uid: crypto.randomUUID(), loginTs: Math.floor(Date.now() / 1000), amr: ['pwd'] });
+    return { params: { user_id: userId } };
+  },
+  deleteUsersByUserIdSessionsBySessionId: async ({ tenant }) => {
+    const userId = await newUser(tenant);
+    const uid = crypto.randomUUID();
+    await saveProviderRow(tenant, 'Session', { accountId: userId, uid, loginTs: Math.floor(Date.now() / 1000) });
+    return { params: { user_id: userId, session_id: uid }, status: 204 };
+  },
+  getUsersByUserIdGrants: async ({ tenant }) => {
+    const userId = await newUser(tenant);
+    await saveProviderRow(tenant, 'Grant', { accountId: userId, clientId: 'some-app', openid: { scope: 'openid email' }, iat: Math.floor(Date.now() / 1000) });
+    return { params: { user_id: userId } };
+  },
+  deleteUsersByUserIdGrantsByGrantId: async ({ tenant }) => {
+    const userId = await newUser(tenant);
+    const grantId = await saveProviderRow(tenant, 'Grant', { accountId: userId, clientId: 'some-app', iat: Math.floor(Date.now() / 1000) });
+    return { params: { user_id: userId, grant_id: grantId }, status: 204 };
+  },
+  getUsersByUserIdLoginActivity: async ({ tenant }) => ({ params: { user_id: await newUser(tenant) }, query: { limit: 10 } }),
+
   getKeys: () => ({ query: { limit: 10 } }),
   postKeysRotate: () => ({ body: { grace_days: 1 } }),
   getKeysPolicy: () => ({}),
@@ -28,3 +68,17 @@ export const TENANT_ADMIN_CALLS: Record<string, (context: TenantCallContext) => 
   getAuditEvents: () => ({ query: { action: 'settings.updated', since: '2026-01-01T00:00:00Z', limit: 5 } }),
   getLoginActivity: () => ({ query: { outcome: 'signed_in', limit: 5 } }),
 };
+
+async function newUser(tenant: TestTenant): Promise<string> {
+  return (await createUser(tenant, { email: `${crypto.randomUUID()}@contract.test`, password: 'long enough 123' }, TEST_ACTOR)).user.id;
+}
+
+/** A provider row as oidc-provider saves one (oidc/adapter.ts): a user's session or grant without driving a sign-in. */
+async function saveProviderRow(tenant: TestTenant, model: string, payload: Record<string, unknown>): Promise<string> {
+  const id = crypto.randomBytes(16).toString('base64url');
+  await tenant.db
+    .insertInto('oidc_payloads')
+    .values({ model, id, payload: JSON.stringify({ ...payload, jti: id, kind: model }), expires_at: new Date(Date.now() + 3_600_000) })
+    .execute();
+  return id;
+}

@@ -277,8 +277,8 @@ describe('tokens the admin API refuses', () => {
     expect(basic.status).toBe(401);
     expect(basic.headers.get('www-authenticate')).toBe('Bearer');
 
-    expect((await callAdmin(acme, '/users')).status).toBe(401);
-    const unknown = await callAdmin(acme, '/users', await adminToken(acme, acmeOps, 'users:read'));
+    expect((await callAdmin(acme, '/no-such-resource')).status).toBe(401);
+    const unknown = await callAdmin(acme, '/no-such-resource', await adminToken(acme, acmeOps, 'users:read'));
     expect(unknown.status).toBe(404);
     expect(unknown.body.error).toBe('not_found');
     expect((await callAdmin({ ...acme, issuer: `${bed.publicUrl}/t/no-such-tenant` }, '/me')).status).toBe(404);

@@ -22,6 +22,8 @@ let globexToken: string;
 
 const DEFAULTS = {
   signup: 'disabled',
+  verified_email_required: false,
+  verified_email_required_is_default: true,
   token_lifetimes: { access_token: 3600, id_token: 3600, refresh_token: 1_209_600, session: 1_209_600 },
   retention_days: { audit_events: 365, login_activity: 90 },
 };
@@ -73,6 +75,15 @@ describe('GET and PATCH /settings', () => {
       ip: '127.0.0.1',
       details: { before: { signup: 'disabled', retention_days: { login_activity: 90 } }, after: { signup: 'invite', retention_days: { login_activity: 30 } } },
     });
+  });
+
+  it('sets whether sign-in needs a confirmed address, and null gives it back to the signup mode', async () => {
+    expect((await patch({ verified_email_required: true })).body).toMatchObject({ verified_email_required: true, verified_email_required_is_default: false });
+    expect(await lastSettingsEvent()).toMatchObject({
+      details: { before: { verified_email_required: false, verified_email_required_is_default: true }, after: { verified_email_required: true, verified_email_required_is_default: false } },
+    });
+    expect((await patch({ verified_email_required: null })).body).toMatchObject({ verified_email_required: false, verified_email_required_is_default: true });
+    expect((await patch({ verified_email_required: 'yes' })).body.error).toBe('invalid_request');
   });
 
   it('refuses a change under a stale ETag with 412, changing nothing', async () => {
