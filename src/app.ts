@@ -11,7 +11,7 @@ import { oidcRoutes } from './routes/oidc.routes.ts';
 import { interactionRoutes } from './routes/interactions/interaction.routes.ts';
 import { authApiRoutes } from './routes/auth-api.routes.ts';
 import { tenantAdminRoutes } from './routes/tenant-admin/tenant-admin.routes.ts';
-import { platformTenantRoutes } from './routes/admin/tenants.routes.ts';
+import { platformAdminRoutes } from './routes/admin/platform-admin.routes.ts';
 import { startKeyRotationSchedule } from './jobs/key-rotation.schedule.ts';
 import { startMailSender } from './jobs/mail-sender.ts';
 
@@ -68,7 +68,7 @@ export async function buildApp({ platform }: AppOptions): Promise<FastifyInstanc
   await app.register(authApiRoutes);
   await app.register(tenantAdminRoutes);
   // With ADMIN_PORT the operator's API is reachable only on that port (a network boundary of its own).
-  if (config.adminPort === undefined) await app.register(platformTenantRoutes);
+  if (config.adminPort === undefined) await app.register(platformAdminRoutes);
 
   // Every node takes its share of the key-rotation sweep (jobs/key-rotation.schedule.ts).
   const schedule = config.keyRotationCheckSeconds > 0 ? startKeyRotationSchedule(platform, config.keyRotationCheckSeconds) : undefined;

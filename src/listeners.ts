@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { createFastify } from './app.ts';
 import { registerMetricsRoute } from './routes/ops/metrics.routes.ts';
-import { platformTenantRoutes } from './routes/admin/tenants.routes.ts';
+import { platformAdminRoutes } from './routes/admin/platform-admin.routes.ts';
 
 /**
  * The listeners of one node: the public app on PORT, and when configured `/metrics` alone on
@@ -19,7 +19,9 @@ export async function listen(app: FastifyInstance): Promise<void> {
   }
   if (config.adminPort !== undefined) {
     const admin = createFastify(platform);
-    await admin.register(platformTenantRoutes);
+    // The admin tenant's tokens are checked against its context in the public app's tenant cache.
+    admin.decorate('tenants', app.tenants);
+    await admin.register(platformAdminRoutes);
     sides.push({ port: config.adminPort, app: admin });
   }
   app.addHook('onClose', async () => {
