@@ -14,7 +14,7 @@ export interface JobProgress {
 export interface JobWork {
   /** The latest progress wins; the row is written as often as the database keeps up, never queued up. */
   report(progress: Partial<JobProgress>): void;
-  /** For a service that reports steps in words (backup, restore, move): each step counts one. */
+  /** For a service that reports steps in words (restore, move): `done` counts the steps before the one under way. */
   steps(): (step: string) => void;
 }
 
@@ -86,6 +86,8 @@ export class JobRunner {
       await markJobRunning(db, id);
       log.info({ job: id, kind: spec.kind, tenant: spec.tenantId }, 'admin job started');
       const outcome = await spec.run(work);
+      // Steps count as done once the next one starts; at the end, all of them are.
+      if (steps > 0 && !outcome.failure) progress.set({ done: steps });
       await progress.flush();
       await finishJob(db, id, outcome.failure ? { status: 'failed', error: outcome.failure, result: outcome.result } : { status: 'succeeded', result: outcome.result });
       log.info({ job: id, kind: spec.kind, tenant: spec.tenantId, failed: outcome.failure?.code }, 'admin job finished');

@@ -251,7 +251,7 @@ describe('jobs', () => {
     expect(running.body.job).toMatchObject({ status: 'running', progress: { step: 'copying', done: 1, total: null }, result: null });
     release();
     const done = await waitForJob(started.id);
-    expect(done).toMatchObject({ status: 'succeeded', result: { moved: true }, error: null });
+    expect(done).toMatchObject({ status: 'succeeded', result: { moved: true }, error: null, progress: { step: 'copying', done: 2, total: null } });
 
     const failing = await runner.start({
       kind: 'restore', tenantId: acme, params: {}, createdBy: 'token',
