@@ -101,7 +101,6 @@ function invalidToken(reply: FastifyReply, description: string): AppError {
  * at its own endpoints.
  */
 async function withAdminTenant<T>(app: FastifyInstance, reply: FastifyReply, work: (admin: TenantContext) => Promise<T>): Promise<T | undefined> {
-  if (!app.hasDecorator('tenants')) return undefined;
   try {
     return await app.tenants.use(PLATFORM_ADMIN_TENANT_ID, work);
   } catch (error) {

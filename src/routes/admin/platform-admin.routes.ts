@@ -19,6 +19,9 @@ import { jobRoutes } from './jobs.routes.ts';
  * waits for them.
  */
 export async function platformAdminRoutes(app: FastifyInstance): Promise<void> {
+  // The admin tenant's tokens are checked against its context in the node's tenant cache; on
+  // ADMIN_PORT the listener borrows the public app's (listeners.ts). Missing, fail at start.
+  if (!app.hasDecorator('tenants')) throw new Error('the platform admin API needs the tenant cache (register tenancyPlugin, or decorate `tenants`)');
   const jobs = new JobRunner(app.platform);
   await app.register(
     async (scope) => {
