@@ -56,7 +56,26 @@ export interface PlatformDatabase {
     due_at: Timestamp;
     generation: ColumnType<string, string | number | undefined, string | number>;
   };
+  /** Long operations of the platform admin API (platform/admin-jobs.repository.ts). */
+  admin_jobs: {
+    id: Generated<string>;
+    kind: string;
+    status: AdminJobStatus;
+    tenant_id: string | null;
+    params: ColumnType<Record<string, unknown>, string | undefined, string>;
+    progress: ColumnType<Record<string, unknown>, string | undefined, string>;
+    result: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>;
+    error: ColumnType<{ code: string; description: string } | null, string | null | undefined, string | null>;
+    created_by: string;
+    created_at: Generated<Date>;
+    started_at: NullableTimestamp;
+    finished_at: NullableTimestamp;
+    heartbeat_at: Timestamp;
+  };
 }
+
+/** `queued` until its node starts it; a `running` job whose heartbeat stopped is reported failed (`interrupted`). */
+export type AdminJobStatus = 'queued' | 'running' | 'succeeded' | 'failed';
 
 export type MailState = 'queued' | 'sending' | 'sent' | 'failed' | 'logged';
 

@@ -101,6 +101,8 @@ describe('tansu --json', () => {
     pooled.searchParams.set('application_name', 'json-output-pooled');
     await tansuJson('cluster', 'add', 'json-c2', '--url', second.url, '--pooled-url', pooled.href);
     await tansuJson('cluster', 'list');
+    // On the second cluster: the admin tenant's database name is fixed, and the main cluster's is another test's.
+    await tansuJson('tenant', 'create-admin', '--cluster', 'json-c2');
     await tansuJson('tenant', 'move', tenant, '--to', 'json-c2');
     const backup = path.join(dir, 'tenant.tansu-backup');
     await tansuJson('tenant', 'backup', tenant, '--out', backup);
@@ -118,6 +120,7 @@ describe('tansu --json', () => {
 
     await tansuJson('tenant', 'delete', tenant, '--yes');
     await tansuJson('tenant', 'delete', copy, '--yes');
+    await tansuJson('tenant', 'delete', 'admin', '--yes');
     await tansuJson('cluster', 'remove', 'json-c2');
 
     const offending = [...outputs].flatMap(([name, printed]) => printed.flatMap((data) => keysNotSnakeCase(data).map((key) => `${name}: ${key}`)));
@@ -144,6 +147,8 @@ describe('tansu --json', () => {
     expect(Object.keys(reset).sort()).toEqual(['email', 'expires_at', 'mail_id', 'user_id']);
     const settings = outputs.get('tenant settings') as any[];
     expect(settings.at(-1)).toEqual({ signup: 'invite', verified_email_required: true, verified_email_required_is_default: false });
+    const [adminTenant] = outputs.get('tenant create-admin') as any[];
+    expect(adminTenant).toMatchObject({ tenant: { id: 'admin', cluster: 'json-c2' }, platform_api: { identifier: expect.stringMatching(/\/t\/admin\/platform$/), scope: 'platform:admin' } });
     const [moved] = outputs.get('tenant move') as any[];
     expect(moved).toMatchObject({ from: 'main', to: 'json-c2', source_dropped: true, unavailable_ms: expect.any(Number) });
   });
