@@ -3,6 +3,9 @@ import { AppError } from '../../errors.ts';
 import rateLimit from '@fastify/rate-limit';
 import { tenantAdminAuth } from './auth.ts';
 import { meRoutes } from './me.routes.ts';
+import { clientRoutes } from './clients.routes.ts';
+import { apiRoutes } from './apis.routes.ts';
+import { invitationRoutes } from './invitations.routes.ts';
 import { ADMIN_ERRORS } from './admin-schemas.ts';
 import { TenantParams, errorResponses } from '../schemas.ts';
 
@@ -33,6 +36,9 @@ export async function tenantAdminRoutes(app: FastifyInstance): Promise<void> {
         new AppError('rate_limited', `too many admin API requests with this token: at most ${context.max} a minute; retry in ${Math.ceil(context.ttl / 1000)} s`, 429),
     });
     meRoutes(scope);
+    clientRoutes(scope);
+    apiRoutes(scope);
+    invitationRoutes(scope);
     scope.all('/t/:tenant/admin/v1/*', { schema: { hide: true, params: TenantParams, response: errorResponses({ ...ADMIN_ERRORS, 404: 'not_found: no such admin API route' }) } }, async (request) => {
       throw new AppError('not_found', `no admin API route for ${request.method} ${request.url.split('?')[0]}`, 404);
     });
