@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { NextCursor, TenantParams, errorResponses } from '../schemas.ts';
-import { ADMIN_ERRORS, AdminPageQuery, IfMatchHeaders, PRECONDITION_FAILED } from './admin-schemas.ts';
+import { ADMIN_ERRORS, AdminPageQuery, IfMatchHeaders, PRECONDITION_FAILED, UuidParam } from './admin-schemas.ts';
 
 /** Request and answer shapes of the tenant admin API's APIs (resource servers, apis.routes.ts). */
 
@@ -20,8 +20,7 @@ export const Api = Type.Object(
   { additionalProperties: false },
 );
 
-const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
-const ApiParams = Type.Object({ tenant: TenantParams.properties.tenant, api_id: Type.String({ pattern: UUID_PATTERN, description: "the API's id" }) });
+const ApiParams = Type.Object({ tenant: TenantParams.properties.tenant, api_id: UuidParam("the API's id") });
 
 const Scopes = Type.Array(Type.String({ maxLength: 100 }), { maxItems: 100, description: 'the scopes of the API' });
 const Ttl = Type.Integer({ description: 'access token lifetime, 60 to 86400 seconds' });

@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { NextCursor, TenantParams, errorResponses } from '../schemas.ts';
-import { ADMIN_ERRORS, AdminPageQuery, IfMatchHeaders, PRECONDITION_FAILED } from './admin-schemas.ts';
+import { ADMIN_ERRORS, AdminPageQuery, IfMatchHeaders, PRECONDITION_FAILED, UuidParam } from './admin-schemas.ts';
 import { SECRET_GRACE_DAYS } from '../../modules/clients/secret-grace.ts';
 
 /** Request and answer shapes of the tenant admin API's clients (clients.routes.ts). */
@@ -32,8 +32,7 @@ export const Client = Type.Object(
 );
 
 const ClientParams = Type.Object({ tenant: TenantParams.properties.tenant, client_id: Type.String({ minLength: 1, maxLength: 200 }) });
-const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
-const ClientApiParams = Type.Object({ ...ClientParams.properties, api_id: Type.String({ pattern: UUID_PATTERN, description: "the API's id" }) });
+const ClientApiParams = Type.Object({ ...ClientParams.properties, api_id: UuidParam("the API's id") });
 
 const NOT_FOUND = { 404: 'tenant_not_found or client_not_found' } as const;
 

@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { NextCursor, TenantParams, errorResponses } from '../schemas.ts';
-import { ADMIN_ERRORS, AdminPageQuery } from './admin-schemas.ts';
+import { ADMIN_ERRORS, AdminPageQuery, UuidParam } from './admin-schemas.ts';
 import { INVITATION_TTL_DAYS } from '../../modules/users/invitation-ttl.ts';
 
 /** Request and answer shapes of the tenant admin API's invitations (invitations.routes.ts). */
@@ -19,8 +19,7 @@ export const Invitation = Type.Object(
   { additionalProperties: false },
 );
 
-const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
-const InvitationParams = Type.Object({ tenant: TenantParams.properties.tenant, invitation_id: Type.String({ pattern: UUID_PATTERN }) });
+const InvitationParams = Type.Object({ tenant: TenantParams.properties.tenant, invitation_id: UuidParam("the invitation's id") });
 
 export const listInvitationsSchema = {
   summary: 'List the pending (unused, unexpired) invitations, oldest first',
