@@ -127,12 +127,17 @@ export interface TenantDatabase {
     name: string;
     type: 'public' | 'confidential';
     secret_hash: string | null;
+    /** The secret before the last rotation and the end of its grace period; both NULL without one. */
+    previous_secret_hash: NullableText;
+    previous_secret_expires_at: NullableTimestamp;
     token_endpoint_auth_method: string;
     redirect_uris: ColumnType<string[], string[] | undefined, string[]>;
     post_logout_redirect_uris: ColumnType<string[], string[] | undefined, string[]>;
     grant_types: ColumnType<string[], string[], string[]>;
     scopes: ColumnType<string[], string[] | undefined, string[]>;
     resources: ColumnType<string[], string[] | undefined, string[]>;
+    /** Browser origins allowed besides those of the redirect URIs. */
+    cors_origins: ColumnType<string[], string[] | undefined, string[]>;
     jwks: Json<{ keys: Record<string, unknown>[] } | null> | null;
     jwks_uri: string | null;
     first_party: Generated<boolean>;

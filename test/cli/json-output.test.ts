@@ -89,6 +89,7 @@ describe('tansu --json', () => {
     await tansuJson('client', 'list', tenant);
     await tansuJson('client', 'grant-api', tenant, machine.client_id, 'https://orders.json.test');
     await tansuJson('client', 'revoke-api', tenant, machine.client_id, 'https://orders.json.test');
+    await tansuJson('client', 'rotate-secret', tenant, machine.client_id, '--grace-days', '1');
     await tansuJson('client', 'delete', tenant, machine.client_id);
     await tansuJson('api', 'delete', tenant, 'https://orders.json.test');
 

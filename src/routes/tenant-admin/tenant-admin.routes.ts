@@ -5,6 +5,9 @@ import { tenantAdminAuth } from './auth.ts';
 import { meRoutes } from './me.routes.ts';
 import { usersRoutes } from './users.routes.ts';
 import { userSessionsRoutes } from './user-sessions.routes.ts';
+import { clientRoutes } from './clients.routes.ts';
+import { apiRoutes } from './apis.routes.ts';
+import { invitationRoutes } from './invitations.routes.ts';
 import { ADMIN_ERRORS } from './admin-schemas.ts';
 import { TenantParams, errorResponses } from '../schemas.ts';
 
@@ -37,6 +40,9 @@ export async function tenantAdminRoutes(app: FastifyInstance): Promise<void> {
     meRoutes(scope);
     usersRoutes(scope);
     userSessionsRoutes(scope);
+    clientRoutes(scope);
+    apiRoutes(scope);
+    invitationRoutes(scope);
     scope.all('/t/:tenant/admin/v1/*', { schema: { hide: true, params: TenantParams, response: errorResponses({ ...ADMIN_ERRORS, 404: 'not_found: no such admin API route' }) } }, async (request) => {
       throw new AppError('not_found', `no admin API route for ${request.method} ${request.url.split('?')[0]}`, 404);
     });

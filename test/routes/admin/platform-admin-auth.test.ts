@@ -62,7 +62,7 @@ async function call(path: string, authorization?: string, init: RequestInit = {}
 const bearer = (token: string) => `Bearer ${token}`;
 
 async function machineClient(scope: TenantScope, name: string): Promise<MachineClient> {
-  const { client, clientSecret } = await createClient(scope, { name, type: 'confidential', grantTypes: ['client_credentials'] });
+  const { client, clientSecret } = await createClient(scope, { name, type: 'confidential', grantTypes: ['client_credentials'] }, TEST_ACTOR);
   return { clientId: client.client_id, secret: clientSecret! };
 }
 
@@ -135,7 +135,7 @@ describe('the admin tenant', () => {
 describe('machine clients of the admin tenant', () => {
   it('a client granted the platform API gets a token with platform:admin and calls the API; its jobs name it', async () => {
     ops = await machineClient(admin, 'platform automation');
-    await grantClientApi(admin, ops.clientId, platformApi);
+    await grantClientApi(admin, ops.clientId, { identifier: platformApi }, TEST_ACTOR);
     const token = await clientToken(admin.issuer, ops, { resource: platformApi, scope: 'platform:admin' });
     expect(decodeJwt(token)).toMatchObject({ iss: admin.issuer, aud: platformApi, sub: ops.clientId, scope: 'platform:admin' });
 
@@ -164,9 +164,9 @@ describe('machine clients of the admin tenant', () => {
   });
 
   it("refuses another tenant's token, even for an API it named like the platform API with the same scope", async () => {
-    await createApi(acme, { identifier: platformApi, scopes: ['platform:admin'] });
+    await createApi(acme, { identifier: platformApi, scopes: ['platform:admin'] }, TEST_ACTOR);
     const impostor = await machineClient(acme, 'impostor');
-    await grantClientApi(acme, impostor.clientId, platformApi);
+    await grantClientApi(acme, impostor.clientId, { identifier: platformApi }, TEST_ACTOR);
     const token = await clientToken(acme.issuer, impostor, { resource: platformApi, scope: 'platform:admin' });
     expect(decodeJwt(token)).toMatchObject({ iss: acme.issuer, aud: platformApi, scope: 'platform:admin' });
     const refused = await call('/tenants', bearer(token));
@@ -178,7 +178,7 @@ describe('machine clients of the admin tenant', () => {
   it('withdrawing the grant stops the tokens already issued', async () => {
     const token = await clientToken(admin.issuer, ops, { resource: platformApi, scope: 'platform:admin' });
     expect((await call('/clusters', bearer(token))).status).toBe(200);
-    await revokeClientApi(admin, ops.clientId, platformApi);
+    await revokeClientApi(admin, ops.clientId, { identifier: platformApi }, TEST_ACTOR);
     const refused = await call('/clusters', bearer(token));
     expect(refused.status).toBe(401);
     expect(refused.body.error_description).toContain('withdrawn');
@@ -197,7 +197,7 @@ describe('operators signing in', () => {
   }
 
   it('a PlatformAdmin signs in through the admin tenant (code flow with PKCE) and calls the API; a user without the role cannot', async () => {
-    const { client } = await createClient(admin, { name: 'Ops console', type: 'public', firstParty: true, redirectUris: [REDIRECT_URI] });
+    const { client } = await createClient(admin, { name: 'Ops console', type: 'public', firstParty: true, redirectUris: [REDIRECT_URI] }, TEST_ACTOR);
     console_ = await oidc.discovery(new URL(admin.issuer), client.client_id, undefined, oidc.None(), { execute: [oidc.allowInsecureRequests] });
 
     userToken = await signInToConsole(OPS_EMAIL, OPS_PASSWORD);

@@ -1,3 +1,4 @@
+import { TEST_ACTOR } from '../../support/scope.ts';
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { FastifyInstance, RouteOptions } from 'fastify';
@@ -54,8 +55,8 @@ interface MachineClient {
 const machines = new Map<TestTenant, MachineClient>();
 
 async function adminMachine(tenant: TestTenant): Promise<MachineClient> {
-  const { client, clientSecret } = await createClient(tenant, { name: 'contract test', type: 'confidential', grantTypes: ['client_credentials'] });
-  await grantClientApi(tenant, client.client_id, `${tenant.issuer}/admin`);
+  const { client, clientSecret } = await createClient(tenant, { name: 'contract test', type: 'confidential', grantTypes: ['client_credentials'] }, TEST_ACTOR);
+  await grantClientApi(tenant, client.client_id, { identifier: `${tenant.issuer}/admin` }, TEST_ACTOR);
   return { clientId: client.client_id, secret: clientSecret! };
 }
 
