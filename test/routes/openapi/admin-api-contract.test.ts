@@ -200,6 +200,8 @@ describe('the documents', () => {
     expect(await suspended.json()).toMatchObject({ error: 'tenant_suspended' });
 
     const disabled = createFastify({ ...bed.platform, config: { ...bed.platform.config, adminToken: undefined } });
+    // As on ADMIN_PORT (listeners.ts): the admin tenant's tokens would be checked in the public app's tenant cache.
+    disabled.decorate('tenants', bed.nodes[0]!.app.tenants);
     await disabled.register(platformAdminApi);
     try {
       for (const url of ['/admin/v1/openapi.json', '/admin/v1/docs']) {
