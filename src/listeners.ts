@@ -19,6 +19,8 @@ export async function listen(app: FastifyInstance): Promise<void> {
   }
   if (config.adminPort !== undefined) {
     const admin = createFastify(platform);
+    // The admin tenant's tokens are checked against its context in the public app's tenant cache.
+    admin.decorate('tenants', app.tenants);
     await admin.register(platformAdminApi);
     sides.push({ port: config.adminPort, app: admin });
   }

@@ -22,7 +22,7 @@ import { insertUserIfNew } from '../../src/modules/users/users.repository.ts';
 import { hashPassword } from '../../src/crypto/passwords.ts';
 import { createClient } from '../../src/modules/clients/clients.service.ts';
 import type { LoginLoadResult, LoginLoadSpec } from './login-load.ts';
-import { tenantScope } from '../../src/platform/tenant-scope.ts';
+import { CLI_ACTOR, tenantScope } from '../../src/platform/tenant-scope.ts';
 
 const DURATION = envInt('BENCH_DURATION', 15);
 const CONCURRENCY = envInt('BENCH_CONCURRENCY', 32);
@@ -87,7 +87,7 @@ const logins = await withBenchCluster(async (cluster) => {
     const db = openTenantDatabase(await platform.clusters.urlOf(row.cluster), row.database_name, 2, 'tansu-bench');
     try {
       const tenant = tenantScope(platform, parseTenantId(tenantId), db);
-      const created = await createClient(tenant, { name: 'bench web', type: 'public', redirectUris: [REDIRECT_URI], firstParty: true });
+      const created = await createClient(tenant, { name: 'bench web', type: 'public', redirectUris: [REDIRECT_URI], firstParty: true }, CLI_ACTOR);
       clientId = created.client.client_id;
       await mapConcurrent(users, 4, async (user) => {
         await insertUserIfNew(db, { email: user.email, passwordHash: await hashPassword(user.password), emailVerified: true });

@@ -56,7 +56,26 @@ export interface PlatformDatabase {
     due_at: Timestamp;
     generation: ColumnType<string, string | number | undefined, string | number>;
   };
+  /** Long operations of the platform admin API (platform/admin-jobs.repository.ts). */
+  admin_jobs: {
+    id: Generated<string>;
+    kind: string;
+    status: AdminJobStatus;
+    tenant_id: string | null;
+    params: ColumnType<Record<string, unknown>, string | undefined, string>;
+    progress: ColumnType<Record<string, unknown>, string | undefined, string>;
+    result: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>;
+    error: ColumnType<{ code: string; description: string } | null, string | null | undefined, string | null>;
+    created_by: string;
+    created_at: Generated<Date>;
+    started_at: NullableTimestamp;
+    finished_at: NullableTimestamp;
+    heartbeat_at: Timestamp;
+  };
 }
+
+/** `queued` until its node starts it; a `running` job whose heartbeat stopped is reported failed (`interrupted`). */
+export type AdminJobStatus = 'queued' | 'running' | 'succeeded' | 'failed';
 
 export type MailState = 'queued' | 'sending' | 'sent' | 'failed' | 'logged';
 
@@ -108,12 +127,17 @@ export interface TenantDatabase {
     name: string;
     type: 'public' | 'confidential';
     secret_hash: string | null;
+    /** The secret before the last rotation and the end of its grace period; both NULL without one. */
+    previous_secret_hash: NullableText;
+    previous_secret_expires_at: NullableTimestamp;
     token_endpoint_auth_method: string;
     redirect_uris: ColumnType<string[], string[] | undefined, string[]>;
     post_logout_redirect_uris: ColumnType<string[], string[] | undefined, string[]>;
     grant_types: ColumnType<string[], string[], string[]>;
     scopes: ColumnType<string[], string[] | undefined, string[]>;
     resources: ColumnType<string[], string[] | undefined, string[]>;
+    /** Browser origins allowed besides those of the redirect URIs. */
+    cors_origins: ColumnType<string[], string[] | undefined, string[]>;
     jwks: Json<{ keys: Record<string, unknown>[] } | null> | null;
     jwks_uri: string | null;
     first_party: Generated<boolean>;

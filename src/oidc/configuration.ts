@@ -6,7 +6,7 @@ import type { TokenLifetimes } from '../modules/settings/setting-bounds.ts';
 import { createAdapterFactory } from './adapter.ts';
 import { EXTERNAL_SIGNING_FEATURE, nativeSigningKeys } from './native-signing-keys.ts';
 import { CLAIMS_BY_SCOPE, createFindAccount } from './account.ts';
-import { ALLOWED_RESOURCES, FIRST_PARTY, GRANTED_APIS } from '../modules/clients/client-metadata.ts';
+import { ALLOWED_RESOURCES, CORS_ORIGINS, FIRST_PARTY, GRANTED_APIS } from '../modules/clients/client-metadata.ts';
 import { CLIENT_FEATURES, clientProfile } from '../modules/clients/client-profile.ts';
 import { adminResourceServer } from './admin-resource-server.ts';
 import { adminApiIdentifier } from '../modules/apis/admin-api.ts';
@@ -48,6 +48,16 @@ function mayUseApi(ctx: KoaContextWithOIDC, client: { [key: string]: unknown }, 
   }
   const allowed = client[ALLOWED_RESOURCES];
   return !Array.isArray(allowed) || allowed.length === 0 || allowed.includes(api.identifier);
+}
+
+/** The origins a client's browser app may call from: its redirect URIs' and its registered CORS origins. */
+function allowedOrigins(client: { redirectUris?: readonly string[]; [key: string]: unknown }): string[] {
+  const registered = client[CORS_ORIGINS];
+  return [
+    // A custom-scheme URI (a native app's) has the opaque origin "null", which no app may claim.
+    ...(client.redirectUris ?? []).flatMap((uri) => URL.parse(uri)?.origin ?? []).filter((origin) => origin !== 'null'),
+    ...(Array.isArray(registered) ? registered.filter((origin): origin is string => typeof origin === 'string') : []),
+  ];
 }
 
 export function isFirstParty(client: { [key: string]: unknown } | undefined): boolean {
@@ -156,10 +166,10 @@ export function providerConfiguration(deps: ProviderDependencies): Configuration
       keys: deps.cookieKeys,
     },
     loadExistingGrant,
-    // Browser apps may call the provider from the origins of their redirect URIs; servers need no CORS.
+    // Browser apps may call the provider from the origins of their redirect URIs and from the CORS
+    // origins registered for them; servers need no CORS.
     clientBasedCORS: (ctx, origin, client) =>
-      (client.clientAuthMethod === 'none' || ctx.oidc.route === 'userinfo') &&
-      (client.redirectUris ?? []).some((uri) => URL.parse(uri)?.origin === origin),
+      (client.clientAuthMethod === 'none' || ctx.oidc.route === 'userinfo') && allowedOrigins(client).includes(origin),
     interactions: {
       url: (_ctx, interaction) => interactionPath(issuer, interaction.uid),
     },

@@ -2,6 +2,7 @@ import Provider, { type JWK } from 'oidc-provider';
 import type { Platform } from '../platform/platform.ts';
 import type { TenantDb } from '../db/tenant-database.ts';
 import { clientSecretMatches } from '../modules/clients/client-secret.ts';
+import { PREVIOUS_SECRET, PREVIOUS_SECRET_EXPIRES_AT } from '../modules/clients/client-metadata.ts';
 import { providerConfiguration } from './configuration.ts';
 import { createTenantCatalog } from './tenant-catalog.ts';
 import { tenantCookieKeys } from './cookie-keys.ts';
@@ -109,9 +110,21 @@ function keepClientInstances(provider: Provider): void {
   };
 }
 
-/** The stored `client_secret` is a SHA-256 of the real one (see client-metadata.ts). */
+type SecretHolder = { clientSecret?: unknown; [PREVIOUS_SECRET]?: unknown; [PREVIOUS_SECRET_EXPIRES_AT]?: unknown };
+
+/**
+ * The stored `client_secret` is a SHA-256 of the real one (see client-metadata.ts). After a
+ * rotation the previous one is accepted too until its grace period ends; the end is compared at
+ * each use, because the provider keeps the client instance (keepClientInstances) past it.
+ */
 function useHashedClientSecrets(provider: Provider): void {
-  provider.Client.prototype.compareClientSecret = function compareHashed(this: { clientSecret?: string }, actual: string) {
-    return typeof this.clientSecret === 'string' && typeof actual === 'string' && clientSecretMatches(this.clientSecret, actual);
+  provider.Client.prototype.compareClientSecret = function compareHashed(this: SecretHolder, actual: string) {
+    if (typeof actual !== 'string') return false;
+    const current = typeof this.clientSecret === 'string' && clientSecretMatches(this.clientSecret, actual);
+    const previous = this[PREVIOUS_SECRET];
+    const until = this[PREVIOUS_SECRET_EXPIRES_AT];
+    const previousValid = typeof previous === 'string' && typeof until === 'number' && Date.now() < until * 1000;
+    // Both compared whenever there is a previous one, so the time taken does not tell which matched.
+    return (previousValid && clientSecretMatches(previous, actual)) || current;
   };
 }

@@ -6,9 +6,17 @@ import { invalidTenantId } from '../errors.ts';
  */
 const TENANT_ID = /^[a-z][a-z0-9-]{1,38}[a-z0-9]$/;
 
+/**
+ * The platform's own tenant: operators sign in to the platform admin API through its OIDC
+ * (routes/admin/platform-admin-auth.ts). A valid id, so it is served, backed up and moved like
+ * any tenant, but only created on purpose (provisioning/platform-admin-tenant.ts): parseNewTenantId
+ * refuses it to every other creation.
+ */
+export const PLATFORM_ADMIN_TENANT_ID = 'admin';
+
 /** Words that name platform routes, infrastructure or our own databases. */
 export const RESERVED_TENANT_IDS: ReadonlySet<string> = new Set([
-  'admin', 'api', 'app', 'auth', 'default', 'identity', 'internal', 'login', 'metrics', 'oauth',
+  'api', 'app', 'auth', 'default', 'identity', 'internal', 'login', 'metrics', 'oauth',
   'oidc', 'platform', 'postgres', 'public', 'root', 'static', 'system', 'tansu', 'template',
   'template0', 'template1', 'tenant', 'tenants', 'www',
 ]);
@@ -31,6 +39,18 @@ export function parseTenantId(input: unknown): TenantId {
     throw invalidTenantId(`"${input}" is reserved`);
   }
   return input as TenantId;
+}
+
+/**
+ * An id for a tenant about to be created (or restored as a copy): a valid id that is not the
+ * platform's admin tenant, which is created only by createPlatformAdminTenant.
+ */
+export function parseNewTenantId(input: unknown): TenantId {
+  const id = parseTenantId(input);
+  if (id === PLATFORM_ADMIN_TENANT_ID) {
+    throw invalidTenantId(`"${id}" is reserved for the platform's admin tenant: create it with \`tansu tenant create-admin\` or POST /admin/v1/admin-tenant`);
+  }
+  return id;
 }
 
 export function isTenantId(input: unknown): input is TenantId {

@@ -57,8 +57,21 @@ export interface WrittenBackup {
 
 const invalid = (file: string, why: string) => new AppError('backup_invalid', `${file} is not a usable Tansu backup: ${why}`, 400);
 
-/** Wraps a finished pg_dump archive into the backup format, sealed; written to `<out>.partial`, then renamed. */
-export async function writeBackupFile(out: string, description: BackupDescription, archivePath: string, sealKey: BackupSealKey): Promise<WrittenBackup> {
+/** A backup ready to be written or sent: its length known up front, its bytes produced once, in order. */
+export interface SealedBackup {
+  bytes: number;
+  /** The file's bytes: prefix, header, the archive read from disk, the seal. Iterate once. */
+  chunks(): AsyncGenerator<Buffer>;
+  /** SHA-256 of the whole file, once `chunks` has been read to the end. */
+  sha256(): string;
+}
+
+/**
+ * Wraps a finished pg_dump archive into the backup format, sealed, without holding it in memory:
+ * the archive is read from disk as the bytes are consumed, so a backup can be streamed to a file
+ * or to an HTTP client alike. The header names the archive's length, so the total is known first.
+ */
+export async function sealBackup(description: BackupDescription, archivePath: string, sealKey: BackupSealKey): Promise<SealedBackup> {
   const archiveBytes = (await fs.promises.stat(archivePath)).size;
   const header: BackupHeader = {
     format: 'tansu-tenant-backup',
@@ -75,29 +88,37 @@ export async function writeBackupFile(out: string, description: BackupDescriptio
 
   const mac = crypto.createHmac('sha256', sealKey.key);
   const whole = crypto.createHash('sha256');
-  const partial = `${out}.partial`;
-  const output = fs.createWriteStream(partial, { mode: 0o600 });
-  const write = (chunk: Buffer) => {
-    mac.update(chunk);
-    whole.update(chunk);
+  let sha256: string | undefined;
+  return {
+    bytes: PREFIX_BYTES + headerBytes.length + archiveBytes + TRAILER_BYTES,
+    async *chunks() {
+      for (const part of [prefix, headerBytes]) {
+        mac.update(part);
+        whole.update(part);
+        yield part;
+      }
+      for await (const chunk of fs.createReadStream(archivePath)) {
+        mac.update(chunk as Buffer);
+        whole.update(chunk as Buffer);
+        yield chunk as Buffer;
+      }
+      const trailer = mac.digest();
+      sha256 = whole.update(trailer).digest('hex');
+      yield trailer;
+    },
+    sha256() {
+      if (sha256 === undefined) throw new Error('the backup has not been read to the end');
+      return sha256;
+    },
   };
+}
+
+/** Writes a sealed backup to `<out>.partial`, then renames it: a file at `out` is always whole. */
+export async function writeBackupFile(out: string, description: BackupDescription, archivePath: string, sealKey: BackupSealKey): Promise<WrittenBackup> {
+  const sealed = await sealBackup(description, archivePath, sealKey);
+  const partial = `${out}.partial`;
   try {
-    await pipeline(
-      async function* () {
-        for (const part of [prefix, headerBytes]) {
-          write(part);
-          yield part;
-        }
-        for await (const chunk of fs.createReadStream(archivePath)) {
-          write(chunk as Buffer);
-          yield chunk as Buffer;
-        }
-        const trailer = mac.digest();
-        whole.update(trailer);
-        yield trailer;
-      },
-      output,
-    );
+    await pipeline(sealed.chunks(), fs.createWriteStream(partial, { mode: 0o600 }));
     const handle = await fs.promises.open(partial, 'r');
     await handle.sync().finally(() => handle.close());
     await fs.promises.rename(partial, out);
@@ -105,7 +126,7 @@ export async function writeBackupFile(out: string, description: BackupDescriptio
     await fs.promises.rm(partial, { force: true });
     throw error;
   }
-  return { path: out, bytes: PREFIX_BYTES + headerBytes.length + archiveBytes + TRAILER_BYTES, sha256: whole.digest('hex') };
+  return { path: out, bytes: sealed.bytes, sha256: sealed.sha256() };
 }
 
 export interface OpenedBackup {

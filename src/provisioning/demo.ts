@@ -47,13 +47,13 @@ export async function setUpDemo(platform: Platform, rawId: string): Promise<Demo
 
   return withTenantScope(platform, id, async (scope) => {
     const api = (await allPages((page) => listTenantApis(scope, page))).find((row) => row.identifier === identifier);
-    if (!api) await createApi(scope, { identifier, scopes, name: 'Demo API' });
+    if (!api) await createApi(scope, { identifier, scopes, name: 'Demo API' }, CLI_ACTOR);
 
     const clients = await allPages((page) => listTenantClients(scope, page));
     const backendRow = clients.find((row) => row.name === BACKEND_NAME);
     const backend = backendRow
       ? { created: false, clientId: backendRow.client_id }
-      : await createClient(scope, { name: BACKEND_NAME, type: 'confidential', grantTypes: ['client_credentials'], resources: [identifier] }).then((made) => ({
+      : await createClient(scope, { name: BACKEND_NAME, type: 'confidential', grantTypes: ['client_credentials'], resources: [identifier] }, CLI_ACTOR).then((made) => ({
           created: true,
           clientId: made.client.client_id,
           clientSecret: made.clientSecret,
@@ -61,7 +61,7 @@ export async function setUpDemo(platform: Platform, rawId: string): Promise<Demo
     const webRow = clients.find((row) => row.name === WEB_NAME);
     const webClientId = webRow
       ? webRow.client_id
-      : (await createClient(scope, { name: WEB_NAME, type: 'public', redirectUris: [DEMO_REDIRECT_URI], firstParty: true })).client.client_id;
+      : (await createClient(scope, { name: WEB_NAME, type: 'public', redirectUris: [DEMO_REDIRECT_URI], firstParty: true }, CLI_ACTOR)).client.client_id;
 
     const userExists = (await allPages((page) => listUsers(scope, page))).some((row) => row.email === email);
     const password = userExists ? undefined : (await createUser(scope, { email, name: 'Ada Lovelace', roles: ['editor'], emailVerified: true }, CLI_ACTOR)).generatedPassword;

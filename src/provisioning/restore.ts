@@ -1,6 +1,6 @@
 import type { Platform } from '../platform/platform.ts';
 import { AppError, isAppError, tenantExists } from '../errors.ts';
-import { parseTenantId, tenantDatabaseName, type TenantId } from '../platform/tenant-id.ts';
+import { parseNewTenantId, parseTenantId, tenantDatabaseName, type TenantId } from '../platform/tenant-id.ts';
 import {
   deleteTenantRow, findTenant, insertProvisioningTenant, recordPlatformEvent, transitionTenant, type TenantRow,
 } from '../platform/tenants.repository.ts';
@@ -72,7 +72,8 @@ async function restoreVerifiedBackup(platform: Platform, options: RestoreOptions
   if (options.tenant !== undefined && parseTenantId(options.tenant) !== sourceId) {
     throw new AppError('backup_tenant_mismatch', `${options.from} holds tenant "${sourceId}", not "${options.tenant}" (use --as to restore it under another id)`, 400);
   }
-  const id = parseTenantId(options.as ?? sourceId);
+  // A copy under another id is a new tenant, and so may not become the platform's admin tenant.
+  const id = options.as === undefined || options.as === sourceId ? sourceId : parseNewTenantId(options.as);
   const databaseName = tenantDatabaseName(id);
 
   const existing = await findTenant(platform.db, id);

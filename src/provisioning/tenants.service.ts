@@ -1,6 +1,6 @@
 import type { Platform } from '../platform/platform.ts';
 import { AppError, isAppError, tenantExists } from '../errors.ts';
-import { parseTenantId, tenantDatabaseName, type TenantId } from '../platform/tenant-id.ts';
+import { PLATFORM_ADMIN_TENANT_ID, parseNewTenantId, parseTenantId, tenantDatabaseName, type TenantId } from '../platform/tenant-id.ts';
 import {
   claimUnfinishedTenant, deleteTenantRow, findTenant, insertProvisioningTenant, recordPlatformEvent, transitionTenant,
   type TenantRow,
@@ -17,6 +17,7 @@ import { generateSigningKey, insertSigningKey } from '../modules/keys/signing-ke
 import { grantRoles, insertUser, TENANT_ADMIN_ROLE } from '../modules/users/users.repository.ts';
 import { normalizeEmail } from '../modules/users/email.ts';
 import { recordAuditEvent } from '../modules/audit/audit.repository.ts';
+import { seedPlatformApi } from '../modules/apis/platform-api.ts';
 import { provisioningDuration } from '../ops/metrics.ts';
 
 export interface CreateTenantInput {
@@ -25,6 +26,8 @@ export interface CreateTenantInput {
   adminEmail?: string;
   adminPassword?: string;
   cluster?: string;
+  /** Creates the platform's admin tenant (`id` must be `admin`); only createPlatformAdminTenant sets it. */
+  platformAdminTenant?: boolean;
 }
 
 export interface CreatedTenant {
@@ -48,7 +51,7 @@ export interface ProvisioningHooks {
 const STALE_PROVISIONING_SECONDS = 120;
 
 function validateInput(input: CreateTenantInput) {
-  const id = parseTenantId(input.id);
+  const id = input.platformAdminTenant && input.id === PLATFORM_ADMIN_TENANT_ID ? parseTenantId(input.id) : parseNewTenantId(input.id);
   const displayName = (input.displayName ?? id).trim();
   if (displayName.length === 0 || displayName.length > 200) {
     throw new AppError('invalid_name', 'the display name must be 1 to 200 characters');
@@ -107,6 +110,7 @@ export async function createTenant(platform: Platform, input: CreateTenantInput,
       await db.transaction().execute(async (trx) => {
         const admin = await insertUser(trx, { email: adminEmail, passwordHash, name: 'Tenant admin', emailVerified: true });
         await grantRoles(trx, admin.id, [TENANT_ADMIN_ROLE]);
+        if (id === PLATFORM_ADMIN_TENANT_ID) await seedPlatformApi(trx, { issuer: issuerOf(platform, id), adminUserId: admin.id });
         await insertSigningKey(trx, activeKey, 'active');
         await insertSigningKey(trx, nextKey, 'next');
         await recordAuditEvent(trx, { actor: 'platform', action: 'tenant.created', target: id, details: { displayName } });

@@ -275,3 +275,61 @@ describe('tansu client grant-api / revoke-api', { timeout: 240_000 }, () => {
     expect(missingArgument.code).toBe(2);
   });
 });
+
+// Each test spawns several `tansu` processes, seconds each on a loaded machine.
+describe('tansu client rotate-secret', { timeout: 240_000 }, () => {
+  const tokenStatus = async (clientId: string, secret: string) => {
+    const response = await fetch(`${tenant.issuer}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}` },
+      body: new URLSearchParams({ grant_type: 'client_credentials' }),
+    });
+    await response.arrayBuffer();
+    return response.status;
+  };
+
+  it('prints a new secret once; with --grace-days the old one keeps working, without it the old one stops', async () => {
+    const svc = JSON.parse((await tansu('client', 'create', tenant.id, '--name', 'rotated', '--type', 'confidential', '--json')).stdout) as { client_id: string; client_secret: string };
+
+    const gentle = await tansu('client', 'rotate-secret', tenant.id, svc.client_id, '--grace-days', '3', '--json');
+    expect(gentle.code, gentle.stderr).toBe(0);
+    const second = JSON.parse(gentle.stdout) as { client_id: string; client_secret: string; previous_secret_expires_at: string };
+    expect(second).toEqual({ client_id: svc.client_id, client_secret: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/), previous_secret_expires_at: expect.any(String) });
+    expect(Date.parse(second.previous_secret_expires_at) - Date.now()).toBeGreaterThan(2 * 86_400_000);
+    await expect.poll(() => tokenStatus(svc.client_id, second.client_secret), { timeout: 30_000 }).toBe(200);
+    expect(await tokenStatus(svc.client_id, svc.client_secret)).toBe(200);
+
+    const abrupt = await tansu('client', 'rotate-secret', tenant.id, svc.client_id);
+    expect(abrupt.code, abrupt.stderr).toBe(0);
+    expect(abrupt.stdout).toMatch(new RegExp(`^rotated the secret of client ${svc.client_id}\\n {2}client_secret (\\S+) {3}\\(shown once; only its SHA-256 is stored\\)\\n {2}old secret {4}no longer valid\\n$`));
+    const third = /client_secret (\S+)/.exec(abrupt.stdout)![1]!;
+    await expect.poll(() => tokenStatus(svc.client_id, third), { timeout: 30_000 }).toBe(200);
+    // Rotating again ended the grace of the first secret, and this rotation gave the second none.
+    expect(await tokenStatus(svc.client_id, second.client_secret)).toBe(401);
+    expect(await tokenStatus(svc.client_id, svc.client_secret)).toBe(401);
+  });
+
+  it.each([
+    [['--grace-days', '8'], 2, 'usage'],
+    [['--grace-days', 'one'], 2, 'usage'],
+    [['--grace-days', '-1'], 2, 'usage'],
+  ])('refuses %j naming the flag, and changes nothing', async (options, exit, code) => {
+    const svc = JSON.parse((await tansu('client', 'create', tenant.id, '--name', 'kept', '--type', 'confidential', '--json')).stdout) as { client_id: string };
+    const before = await tenant.db.selectFrom('clients').select('secret_hash').where('client_id', '=', svc.client_id).executeTakeFirstOrThrow();
+    const run = await tansu('client', 'rotate-secret', tenant.id, svc.client_id, ...options);
+    expect(run.code).toBe(exit);
+    expectOneLineError(run.stderr, code);
+    expect(run.stderr).toContain('--grace-days');
+    expect(await tenant.db.selectFrom('clients').select('secret_hash').where('client_id', '=', svc.client_id).executeTakeFirstOrThrow()).toEqual(before);
+  });
+
+  it('refuses a public client and an unknown one with exit 1', async () => {
+    const spa = JSON.parse((await tansu('client', 'create', tenant.id, '--name', 'spa3', '--type', 'public', '--redirect-uri', REDIRECT_URI, '--json')).stdout) as { client_id: string };
+    const publicRun = await tansu('client', 'rotate-secret', tenant.id, spa.client_id);
+    expect(publicRun.code).toBe(1);
+    expectOneLineError(publicRun.stderr, 'client_secret_not_used');
+    const unknown = await tansu('client', 'rotate-secret', tenant.id, 'NoSuchClient');
+    expect(unknown.code).toBe(1);
+    expectOneLineError(unknown.stderr, 'client_not_found');
+  });
+});

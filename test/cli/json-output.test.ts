@@ -89,6 +89,7 @@ describe('tansu --json', () => {
     await tansuJson('client', 'list', tenant);
     await tansuJson('client', 'grant-api', tenant, machine.client_id, 'https://orders.json.test');
     await tansuJson('client', 'revoke-api', tenant, machine.client_id, 'https://orders.json.test');
+    await tansuJson('client', 'rotate-secret', tenant, machine.client_id, '--grace-days', '1');
     await tansuJson('client', 'delete', tenant, machine.client_id);
     await tansuJson('api', 'delete', tenant, 'https://orders.json.test');
 
@@ -102,6 +103,8 @@ describe('tansu --json', () => {
     pooled.searchParams.set('application_name', 'json-output-pooled');
     await tansuJson('cluster', 'add', 'json-c2', '--url', second.url, '--pooled-url', pooled.href);
     await tansuJson('cluster', 'list');
+    // On the second cluster: the admin tenant's database name is fixed, and the main cluster's is another test's.
+    await tansuJson('tenant', 'create-admin', '--cluster', 'json-c2');
     await tansuJson('tenant', 'move', tenant, '--to', 'json-c2');
     const backup = path.join(dir, 'tenant.tansu-backup');
     await tansuJson('tenant', 'backup', tenant, '--out', backup);
@@ -119,6 +122,7 @@ describe('tansu --json', () => {
 
     await tansuJson('tenant', 'delete', tenant, '--yes');
     await tansuJson('tenant', 'delete', copy, '--yes');
+    await tansuJson('tenant', 'delete', 'admin', '--yes');
     await tansuJson('cluster', 'remove', 'json-c2');
 
     const offending = [...outputs].flatMap(([name, printed]) => printed.flatMap((data) => keysNotSnakeCase(data).map((key) => `${name}: ${key}`)));
@@ -159,6 +163,8 @@ describe('tansu --json', () => {
       token_lifetimes: { access_token: 3600, id_token: 3600, refresh_token: 1_209_600, session: 1_209_600 },
       retention_days: { audit_events: 365, login_activity: 90 },
     });
+    const [adminTenant] = outputs.get('tenant create-admin') as any[];
+    expect(adminTenant).toMatchObject({ tenant: { id: 'admin', cluster: 'json-c2' }, platform_api: { identifier: expect.stringMatching(/\/t\/admin\/platform$/), scope: 'platform:admin' } });
     const [moved] = outputs.get('tenant move') as any[];
     expect(moved).toMatchObject({ from: 'main', to: 'json-c2', source_dropped: true, unavailable_ms: expect.any(Number) });
   });

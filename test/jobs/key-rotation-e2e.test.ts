@@ -18,8 +18,8 @@ const api = 'https://api.rotation.test';
 beforeAll(async () => {
   bed = await startOidcTestBed(2);
   tenant = await createTestTenant(bed, uniqueTenantId('rote2e'));
-  await createApi(tenant, { identifier: api, scopes: ['read'] });
-  const { client, clientSecret } = await createClient(tenant, { name: 'svc', type: 'confidential', grantTypes: ['client_credentials'], resources: [api] });
+  await createApi(tenant, { identifier: api, scopes: ['read'] }, TEST_ACTOR);
+  const { client, clientSecret } = await createClient(tenant, { name: 'svc', type: 'confidential', grantTypes: ['client_credentials'], resources: [api] }, TEST_ACTOR);
   credentials = Buffer.from(`${client.client_id}:${clientSecret}`).toString('base64');
 });
 afterAll(async () => {

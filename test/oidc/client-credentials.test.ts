@@ -6,6 +6,7 @@ import { SLOW_MACHINE_MS } from '../support/eventually.ts';
 import { createTestTenant, startOidcTestBed, type OidcTestBed, type TestTenant } from '../support/oidc.ts';
 import { createClient, grantClientApi, revokeClientApi, type ClientAuthMethod } from '../../src/modules/clients/clients.service.ts';
 import { createApi } from '../../src/modules/apis/apis.service.ts';
+import { TEST_ACTOR } from '../support/scope.ts';
 
 let bed: OidcTestBed;
 let acme: TestTenant;
@@ -44,14 +45,14 @@ describe('discovery and keys', () => {
 
     const redirectUri = 'http://127.0.0.1:9/discovered';
     for (const grant of metadata.grant_types_supported!) {
-      await createClient(acme, { name: `grant ${grant}`, type: 'confidential', grantTypes: [grant], redirectUris: [redirectUri] });
+      await createClient(acme, { name: `grant ${grant}`, type: 'confidential', grantTypes: [grant], redirectUris: [redirectUri] }, TEST_ACTOR);
     }
     const { publicKey } = await generateKeyPair('ES256');
     for (const authMethod of metadata.token_endpoint_auth_methods_supported!) {
       const jwks = authMethod === 'private_key_jwt' ? { keys: [{ ...(await exportJWK(publicKey)), kid: 'k', alg: 'ES256' }] } : undefined;
-      await createClient(acme, { name: `auth ${authMethod}`, type: authMethod === 'none' ? 'public' : 'confidential', authMethod: authMethod as ClientAuthMethod, jwks, redirectUris: [redirectUri] });
+      await createClient(acme, { name: `auth ${authMethod}`, type: authMethod === 'none' ? 'public' : 'confidential', authMethod: authMethod as ClientAuthMethod, jwks, redirectUris: [redirectUri] }, TEST_ACTOR);
     }
-    const { client } = await createClient(acme, { name: 'discovered', type: 'public', redirectUris: [redirectUri] });
+    const { client } = await createClient(acme, { name: 'discovered', type: 'public', redirectUris: [redirectUri] }, TEST_ACTOR);
     for (const responseType of metadata.response_types_supported!) {
       const url = new URL(metadata.authorization_endpoint as unknown as string);
       url.search = new URLSearchParams({
@@ -98,8 +99,8 @@ describe('discovery and keys', () => {
 
 describe('client credentials with API resources', () => {
   it('issues RFC 9068 JWT access tokens for an API, verifiable with the tenant JWKS only', async () => {
-    await createApi(acme, { identifier: 'https://api.acme.test', scopes: ['orders:read', 'orders:write'] });
-    const { client, clientSecret } = await createClient(acme, { name: 'backend', type: 'confidential', grantTypes: ['client_credentials'], resources: ['https://api.acme.test'] });
+    await createApi(acme, { identifier: 'https://api.acme.test', scopes: ['orders:read', 'orders:write'] }, TEST_ACTOR);
+    const { client, clientSecret } = await createClient(acme, { name: 'backend', type: 'confidential', grantTypes: ['client_credentials'], resources: ['https://api.acme.test'] }, TEST_ACTOR);
     const config = await discover(acme, client.client_id, oidc.ClientSecretBasic(clientSecret!));
     const tokens = await oidc.clientCredentialsGrant(config, { resource: 'https://api.acme.test', scope: 'orders:read' });
     expect(tokens.token_type.toLowerCase()).toBe('bearer');
@@ -121,7 +122,7 @@ describe('client credentials with API resources', () => {
   });
 
   it('accepts client_secret_post and refuses a wrong secret with 401 invalid_client', async () => {
-    const { client, clientSecret } = await createClient(acme, { name: 'poster', type: 'confidential', authMethod: 'client_secret_post', grantTypes: ['client_credentials'], resources: ['https://api.acme.test'] });
+    const { client, clientSecret } = await createClient(acme, { name: 'poster', type: 'confidential', authMethod: 'client_secret_post', grantTypes: ['client_credentials'], resources: ['https://api.acme.test'] }, TEST_ACTOR);
     const config = await discover(acme, client.client_id, oidc.ClientSecretPost(clientSecret!));
     const tokens = await oidc.clientCredentialsGrant(config, { resource: 'https://api.acme.test' });
     expect(decodeJwt(tokens.access_token).aud).toBe('https://api.acme.test');
@@ -137,8 +138,8 @@ describe('client credentials with API resources', () => {
 
   it('uses the default API when the client names no resource, if it is granted', async () => {
     const tenant = await createTestTenant(bed, uniqueTenantId('dflt'));
-    await createApi(tenant, { identifier: 'https://api.default.test', scopes: ['read'], isDefault: true });
-    const { client, clientSecret } = await createClient(tenant, { name: 'svc', type: 'confidential', resources: ['https://api.default.test'] });
+    await createApi(tenant, { identifier: 'https://api.default.test', scopes: ['read'], isDefault: true }, TEST_ACTOR);
+    const { client, clientSecret } = await createClient(tenant, { name: 'svc', type: 'confidential', resources: ['https://api.default.test'] }, TEST_ACTOR);
     const config = await discover(tenant, client.client_id, oidc.ClientSecretBasic(clientSecret!));
     const tokens = await oidc.clientCredentialsGrant(config, { scope: 'read' });
     const header = decodeProtectedHeader(tokens.access_token);
@@ -147,7 +148,7 @@ describe('client credentials with API resources', () => {
   });
 
   it('knows a client of one tenant nowhere else', async () => {
-    const { client, clientSecret } = await createClient(acme, { name: 'acme-only', type: 'confidential', grantTypes: ['client_credentials'] });
+    const { client, clientSecret } = await createClient(acme, { name: 'acme-only', type: 'confidential', grantTypes: ['client_credentials'] }, TEST_ACTOR);
     const response = await fetch(`${globex.issuer}/token`, {
       method: 'POST',
       headers: {
@@ -168,8 +169,8 @@ describe('client credentials need an explicit grant per API', () => {
 
   beforeAll(async () => {
     tenant = await createTestTenant(bed, uniqueTenantId('grants'));
-    await createApi(tenant, { identifier: ordersApi, scopes: ['orders:read'], isDefault: true });
-    await createApi(tenant, { identifier: billingApi, scopes: ['billing:read'] });
+    await createApi(tenant, { identifier: ordersApi, scopes: ['orders:read'], isDefault: true }, TEST_ACTOR);
+    await createApi(tenant, { identifier: billingApi, scopes: ['billing:read'] }, TEST_ACTOR);
   });
 
   function tokenRequest(clientId: string, secret: string, form: Record<string, string>) {
@@ -184,7 +185,7 @@ describe('client credentials need an explicit grant per API', () => {
   }
 
   it('gives a client without a grant no API token, and exactly the granted APIs once granted', async () => {
-    const { client, clientSecret } = await createClient(tenant, { name: 'machine', type: 'confidential' });
+    const { client, clientSecret } = await createClient(tenant, { name: 'machine', type: 'confidential' }, TEST_ACTOR);
     const request = (form: Record<string, string>) => tokenRequest(client.client_id, clientSecret!, form);
     const errorOf = async (response: Response) => ({ status: response.status, ...((await response.json()) as object) });
 
@@ -195,8 +196,8 @@ describe('client credentials need an explicit grant per API', () => {
     const unnamed = (await (await request({})).json()) as { access_token: string };
     expect(unnamed.access_token.split('.')).toHaveLength(1);
 
-    expect(await grantClientApi(tenant, client.client_id, ordersApi)).toEqual({ client_id: client.client_id, api: ordersApi, changed: true });
-    expect((await grantClientApi(tenant, client.client_id, ordersApi)).changed).toBe(false);
+    expect(await grantClientApi(tenant, client.client_id, { identifier: ordersApi }, TEST_ACTOR)).toEqual({ client_id: client.client_id, api: ordersApi, changed: true });
+    expect((await grantClientApi(tenant, client.client_id, { identifier: ordersApi }, TEST_ACTOR)).changed).toBe(false);
     // The grant reaches the running provider through the tenant's change notification.
     await expect.poll(async () => (await request({ resource: ordersApi })).status, { timeout: SLOW_MACHINE_MS }).toBe(200);
     const granted = (await (await request({ resource: ordersApi, scope: 'orders:read' })).json()) as { access_token: string };
@@ -205,29 +206,29 @@ describe('client credentials need an explicit grant per API', () => {
     expect(decodeJwt(byDefault.access_token).aud).toBe(ordersApi);
     expect(await errorOf(await request({ resource: billingApi }))).toMatchObject({ status: 400, error: 'invalid_target' });
 
-    await revokeClientApi(tenant, client.client_id, ordersApi);
+    await revokeClientApi(tenant, client.client_id, { identifier: ordersApi }, TEST_ACTOR);
     await expect.poll(async () => (await request({ resource: ordersApi })).status, { timeout: SLOW_MACHINE_MS }).toBe(400);
-    await expect(revokeClientApi(tenant, client.client_id, ordersApi)).rejects.toMatchObject({ code: 'api_grant_not_found' });
+    await expect(revokeClientApi(tenant, client.client_id, { identifier: ordersApi }, TEST_ACTOR)).rejects.toMatchObject({ code: 'api_grant_not_found' });
   });
 
   it('refuses grants for unknown clients and APIs and for clients that do not use client credentials', async () => {
-    const { client } = await createClient(tenant, { name: 'spa', type: 'public', redirectUris: ['http://127.0.0.1:9/cb'] });
-    await expect(grantClientApi(tenant, client.client_id, ordersApi)).rejects.toMatchObject({ code: 'client_credentials_not_enabled', status: 400 });
-    await expect(grantClientApi(tenant, 'no-such-client', ordersApi)).rejects.toMatchObject({ code: 'client_not_found' });
-    const machine = await createClient(tenant, { name: 'm2', type: 'confidential' });
-    await expect(grantClientApi(tenant, machine.client.client_id, 'https://nope.grants.test')).rejects.toMatchObject({ code: 'api_not_found' });
+    const { client } = await createClient(tenant, { name: 'spa', type: 'public', redirectUris: ['http://127.0.0.1:9/cb'] }, TEST_ACTOR);
+    await expect(grantClientApi(tenant, client.client_id, { identifier: ordersApi }, TEST_ACTOR)).rejects.toMatchObject({ code: 'client_credentials_not_enabled', status: 400 });
+    await expect(grantClientApi(tenant, 'no-such-client', { identifier: ordersApi }, TEST_ACTOR)).rejects.toMatchObject({ code: 'client_not_found' });
+    const machine = await createClient(tenant, { name: 'm2', type: 'confidential' }, TEST_ACTOR);
+    await expect(grantClientApi(tenant, machine.client.client_id, { identifier: 'https://nope.grants.test' }, TEST_ACTOR)).rejects.toMatchObject({ code: 'api_not_found' });
     // A grant at one tenant means nothing at another, where the client does not exist.
-    await expect(grantClientApi(acme, machine.client.client_id, 'https://api.acme.test')).rejects.toMatchObject({ code: 'client_not_found' });
+    await expect(grantClientApi(acme, machine.client.client_id, { identifier: 'https://api.acme.test' }, TEST_ACTOR)).rejects.toMatchObject({ code: 'client_not_found' });
   });
 
   it('drops the grant with the API: an API created again under the same identifier is not granted', async () => {
     const { deleteTenantApi } = await import('../../src/modules/apis/apis.service.ts');
     const api = 'https://temp.grants.test';
-    await createApi(tenant, { identifier: api, scopes: ['x'] });
-    const { client, clientSecret } = await createClient(tenant, { name: 'm3', type: 'confidential', resources: [api] });
+    await createApi(tenant, { identifier: api, scopes: ['x'] }, TEST_ACTOR);
+    const { client, clientSecret } = await createClient(tenant, { name: 'm3', type: 'confidential', resources: [api] }, TEST_ACTOR);
     await expect.poll(async () => (await tokenRequest(client.client_id, clientSecret!, { resource: api })).status, { timeout: SLOW_MACHINE_MS }).toBe(200);
-    await deleteTenantApi(tenant, api);
-    await createApi(tenant, { identifier: api, scopes: ['x'] });
+    await deleteTenantApi(tenant, { identifier: api }, TEST_ACTOR);
+    await createApi(tenant, { identifier: api, scopes: ['x'] }, TEST_ACTOR);
     await expect.poll(async () => (await tokenRequest(client.client_id, clientSecret!, { resource: api })).status, { timeout: SLOW_MACHINE_MS }).toBe(400);
   });
 });
@@ -255,10 +256,10 @@ describe('client changes reach running providers', () => {
   it('serves a client created after the provider was built and forgets a deleted one', async () => {
     const { deleteTenantClient } = await import('../../src/modules/clients/clients.service.ts');
     const tenant = await createTestTenant(bed, uniqueTenantId('chg'));
-    await createApi(tenant, { identifier: 'https://api.chg.test', scopes: ['x'] });
+    await createApi(tenant, { identifier: 'https://api.chg.test', scopes: ['x'] }, TEST_ACTOR);
     // Build (and cache) the tenant's provider first.
     expect((await fetch(`${tenant.issuer}/jwks`)).status).toBe(200);
-    const { client, clientSecret } = await createClient(tenant, { name: 'late', type: 'confidential', resources: ['https://api.chg.test'] });
+    const { client, clientSecret } = await createClient(tenant, { name: 'late', type: 'confidential', resources: ['https://api.chg.test'] }, TEST_ACTOR);
     const grant = () =>
       fetch(`${tenant.issuer}/token`, {
         method: 'POST',
@@ -269,7 +270,7 @@ describe('client changes reach running providers', () => {
         body: new URLSearchParams({ grant_type: 'client_credentials', resource: 'https://api.chg.test' }),
       });
     expect((await grant()).status).toBe(200);
-    await deleteTenantClient(tenant, client.client_id);
+    await deleteTenantClient(tenant, client.client_id, TEST_ACTOR);
     await expect.poll(async () => (await grant()).status, { timeout: SLOW_MACHINE_MS }).toBe(401);
   });
 });

@@ -6,6 +6,7 @@ import { createTestTenant, startOidcTestBed, type OidcTestBed, type TestTenant }
 import { signIn, startAuthorization, TestBrowser, formsOf } from '../support/browser.ts';
 import { createClient } from '../../src/modules/clients/clients.service.ts';
 import { createApi } from '../../src/modules/apis/apis.service.ts';
+import { TEST_ACTOR } from '../support/scope.ts';
 
 const REDIRECT_URI = 'http://127.0.0.1:9/callback';
 const POST_LOGOUT_URI = 'http://127.0.0.1:9/signed-out';
@@ -19,17 +20,17 @@ let other: oidc.Configuration;
 beforeAll(async () => {
   bed = await startOidcTestBed();
   acme = await createTestTenant(bed, uniqueTenantId('code'));
-  await createApi(acme, { identifier: 'https://api.code.test', scopes: ['notes:read'] });
+  await createApi(acme, { identifier: 'https://api.code.test', scopes: ['notes:read'] }, TEST_ACTOR);
   const { client } = await createClient(acme, {
     name: 'Notes SPA',
     type: 'public',
     redirectUris: [REDIRECT_URI],
     postLogoutRedirectUris: [POST_LOGOUT_URI],
-  });
-  const rs = await createClient(acme, { name: 'notes-api', type: 'confidential', grantTypes: ['client_credentials'] });
+  }, TEST_ACTOR);
+  const rs = await createClient(acme, { name: 'notes-api', type: 'confidential', grantTypes: ['client_credentials'] }, TEST_ACTOR);
   spa = await discover(client.client_id, oidc.None());
   resourceServer = await discover(rs.client.client_id, oidc.ClientSecretBasic(rs.clientSecret!));
-  const otherApp = await createClient(acme, { name: 'Other SPA', type: 'public', redirectUris: [REDIRECT_URI] });
+  const otherApp = await createClient(acme, { name: 'Other SPA', type: 'public', redirectUris: [REDIRECT_URI] }, TEST_ACTOR);
   other = await discover(otherApp.client.client_id, oidc.None());
 });
 afterAll(async () => {
@@ -235,7 +236,7 @@ describe('consent and CORS', () => {
 
 describe('first-party clients', () => {
   it('skip the consent page', async () => {
-    const { client } = await createClient(acme, { name: 'Acme Portal', type: 'public', redirectUris: [REDIRECT_URI], firstParty: true });
+    const { client } = await createClient(acme, { name: 'Acme Portal', type: 'public', redirectUris: [REDIRECT_URI], firstParty: true }, TEST_ACTOR);
     const portal = await discover(client.client_id, oidc.None());
     const { tokens, trace } = await completeFlow(new TestBrowser(), portal, { prompt: 'consent' });
     expect(trace.sawLoginPage).toBe(true);

@@ -5,6 +5,7 @@ import { createTestTenant, startOidcTestBed, type OidcTestBed, type TestTenant }
 import { signIn, startAuthorization, TestBrowser } from '../support/browser.ts';
 import { createClient } from '../../src/modules/clients/clients.service.ts';
 import { createApi } from '../../src/modules/apis/apis.service.ts';
+import { TEST_ACTOR } from '../support/scope.ts';
 
 const REDIRECT_URI = 'http://127.0.0.1:9/callback';
 const logLines: string[] = [];
@@ -21,9 +22,9 @@ afterAll(async () => {
 
 describe('logs', () => {
   it('carry no password, client secret, code or token, even at trace level', async () => {
-    await createApi(tenant, { identifier: 'https://api.logs.test', scopes: ['x'] });
-    const machine = await createClient(tenant, { name: 'm', type: 'confidential', authMethod: 'client_secret_post', resources: ['https://api.logs.test'] });
-    const app = await createClient(tenant, { name: 'app', type: 'public', redirectUris: [REDIRECT_URI], firstParty: true });
+    await createApi(tenant, { identifier: 'https://api.logs.test', scopes: ['x'] }, TEST_ACTOR);
+    const machine = await createClient(tenant, { name: 'm', type: 'confidential', authMethod: 'client_secret_post', resources: ['https://api.logs.test'] }, TEST_ACTOR);
+    const app = await createClient(tenant, { name: 'app', type: 'public', redirectUris: [REDIRECT_URI], firstParty: true }, TEST_ACTOR);
     const secrets: string[] = [machine.clientSecret!, tenant.adminPassword];
 
     const machineConfig = await oidc.discovery(new URL(tenant.issuer), machine.client.client_id, undefined, oidc.ClientSecretPost(machine.clientSecret!), {

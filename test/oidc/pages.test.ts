@@ -5,6 +5,7 @@ import { uniqueTenantId } from '../support/platform.ts';
 import { createTestTenant, startOidcTestBed, type OidcTestBed, type TestTenant } from '../support/oidc.ts';
 import { formsOf, signIn, startAuthorization, TestBrowser } from '../support/browser.ts';
 import { createClient } from '../../src/modules/clients/clients.service.ts';
+import { TEST_ACTOR } from '../support/scope.ts';
 
 const REDIRECT_URI = 'http://127.0.0.1:9/callback';
 
@@ -15,7 +16,7 @@ let spa: oidc.Configuration;
 beforeAll(async () => {
   bed = await startOidcTestBed();
   tenant = await createTestTenant(bed, uniqueTenantId('pages'));
-  const { client } = await createClient(tenant, { name: 'Pages SPA', type: 'public', redirectUris: [REDIRECT_URI], firstParty: true });
+  const { client } = await createClient(tenant, { name: 'Pages SPA', type: 'public', redirectUris: [REDIRECT_URI], firstParty: true }, TEST_ACTOR);
   spa = await oidc.discovery(new URL(tenant.issuer), client.client_id, undefined, oidc.None(), { execute: [oidc.allowInsecureRequests] });
 });
 afterAll(async () => {

@@ -149,7 +149,7 @@ describe('grant_type=password (legacy, opt-in)', () => {
     });
     expect(response.statusCode, response.body).toBe(400);
     expect(response.json()).toEqual({ error: 'unauthorized_client', error_description: 'the password grant needs a confidential client' });
-    await expect(createClient(acme, { name: 'mobile', type: 'public', grantTypes: ['password'] })).rejects.toMatchObject({ code: 'invalid_client_metadata' });
+    await expect(createClient(acme, { name: 'mobile', type: 'public', grantTypes: ['password'] }, TEST_ACTOR)).rejects.toMatchObject({ code: 'invalid_client_metadata' });
   });
 
   it('issues no ID token without openid and no refresh token without offline_access', async () => {

@@ -3,6 +3,7 @@ import type Provider from 'oidc-provider';
 import { startOidcTestBed, createTestTenant, type OidcTestBed, type TestTenant } from '../support/oidc.ts';
 import { uniqueTenantId } from '../support/platform.ts';
 import { createClient } from '../../src/modules/clients/clients.service.ts';
+import { TEST_ACTOR } from '../support/scope.ts';
 
 let bed: OidcTestBed;
 let a: TestTenant;
@@ -35,7 +36,7 @@ it('builds every tenant\'s Koa context from one set of prototypes, each still bo
 });
 
 it('reads a client\'s metadata once per provider and keeps its instance, but never keeps an unknown id', async () => {
-  const { client } = await createClient(a, { name: 'kept', type: 'confidential', grantTypes: ['client_credentials'] });
+  const { client } = await createClient(a, { name: 'kept', type: 'confidential', grantTypes: ['client_credentials'] }, TEST_ACTOR);
   await withProvider(a.id, async (provider) => {
     // The adapter oidc-provider reads clients through (not in its type declarations).
     const adapter = (provider.Client as unknown as { adapter: { find(id: string): Promise<unknown> } }).adapter;

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uniqueTenantId } from '../support/platform.ts';
 import { createTestTenant, startOidcTestBed, type OidcTestBed, type TestTenant } from '../support/oidc.ts';
 import { createClient } from '../../src/modules/clients/clients.service.ts';
+import { TEST_ACTOR } from '../support/scope.ts';
 
 const REDIRECT_URI = 'http://127.0.0.1:9/callback';
 
@@ -47,7 +48,7 @@ describe.each(cases)('forwarded headers when $name', ({ env, peerTrusted }) => {
   beforeAll(async () => {
     bed = await startOidcTestBed(1, { env });
     tenant = await createTestTenant(bed, uniqueTenantId('proxy'));
-    clientId = (await createClient(tenant, { name: 'app', type: 'public', redirectUris: [REDIRECT_URI] })).client.client_id;
+    clientId = (await createClient(tenant, { name: 'app', type: 'public', redirectUris: [REDIRECT_URI] }, TEST_ACTOR)).client.client_id;
   });
   afterAll(async () => {
     await bed?.close();
@@ -86,7 +87,7 @@ describe('with an https PUBLIC_URL', () => {
     // TLS ends at a proxy this node does not know: the browser still speaks https to PUBLIC_URL.
     bed = await startOidcTestBed(1, { env: { PUBLIC_URL: 'https://id.example.test' } });
     tenant = await createTestTenant(bed, uniqueTenantId('https'));
-    clientId = (await createClient(tenant, { name: 'app', type: 'public', redirectUris: [REDIRECT_URI] })).client.client_id;
+    clientId = (await createClient(tenant, { name: 'app', type: 'public', redirectUris: [REDIRECT_URI] }, TEST_ACTOR)).client.client_id;
   });
   afterAll(async () => {
     await bed?.close();

@@ -11,6 +11,7 @@ import { createApi } from '../../src/modules/apis/apis.service.ts';
 import { hashPassword } from '../../src/crypto/passwords.ts';
 import { insertUser } from '../../src/modules/users/users.repository.ts';
 import { setTenantSuspended } from '../../src/provisioning/tenants.service.ts';
+import { TEST_ACTOR } from '../support/scope.ts';
 
 const REDIRECT_URI = 'http://127.0.0.1:9/callback';
 const SHARED_EMAIL = 'pat@shared.test';
@@ -30,9 +31,9 @@ beforeAll(async () => {
   // The same email in both tenants: two unrelated accounts with their own passwords.
   await insertUser(a.db, { email: SHARED_EMAIL, passwordHash: await hashPassword('password-at-a-1'), name: 'Pat at A' });
   await insertUser(b.db, { email: SHARED_EMAIL, passwordHash: await hashPassword('password-at-b-2'), name: 'Pat at B' });
-  clientA = (await createClient(a, { name: 'app', type: 'public', redirectUris: [REDIRECT_URI], firstParty: true })).client.client_id;
-  clientB = (await createClient(b, { name: 'app', type: 'public', redirectUris: [REDIRECT_URI], firstParty: true })).client.client_id;
-  const rsB = await createClient(b, { name: 'rs', type: 'confidential' });
+  clientA = (await createClient(a, { name: 'app', type: 'public', redirectUris: [REDIRECT_URI], firstParty: true }, TEST_ACTOR)).client.client_id;
+  clientB = (await createClient(b, { name: 'app', type: 'public', redirectUris: [REDIRECT_URI], firstParty: true }, TEST_ACTOR)).client.client_id;
+  const rsB = await createClient(b, { name: 'rs', type: 'confidential' }, TEST_ACTOR);
   appA = await discover(a, clientA);
   introspectorB = await discover(b, rsB.client.client_id, oidc.ClientSecretBasic(rsB.clientSecret!));
 });
@@ -225,10 +226,10 @@ describe('login form', () => {
 
 describe('confidential clients', () => {
   it('authenticate with private_key_jwt; HS256 client assertions are refused', async () => {
-    await createApi(a, { identifier: 'https://api.iso-a.test', scopes: ['read'] });
+    await createApi(a, { identifier: 'https://api.iso-a.test', scopes: ['read'] }, TEST_ACTOR);
     const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
     const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
-    const { client } = await createClient(a, { name: 'signer', type: 'confidential', grantTypes: ['client_credentials'], resources: ['https://api.iso-a.test'], jwks: { keys: [jwk] } });
+    const { client } = await createClient(a, { name: 'signer', type: 'confidential', grantTypes: ['client_credentials'], resources: ['https://api.iso-a.test'], jwks: { keys: [jwk] } }, TEST_ACTOR);
     expect(client.token_endpoint_auth_method).toBe('private_key_jwt');
     expect(client.secret_hash).toBeNull();
     const config = await discover(a, client.client_id, oidc.PrivateKeyJwt({ key: privateKey, kid: 'k1' }));
@@ -241,13 +242,13 @@ describe('confidential clients', () => {
   });
 
   it('refuses client_secret_jwt registration and private keys in a client JWKS', async () => {
-    await expect(createClient(a, { name: 'x', type: 'confidential', authMethod: 'client_secret_jwt' as never })).rejects.toMatchObject({ code: 'invalid_client_metadata' });
+    await expect(createClient(a, { name: 'x', type: 'confidential', authMethod: 'client_secret_jwt' as never }, TEST_ACTOR)).rejects.toMatchObject({ code: 'invalid_client_metadata' });
     const { privateKey } = await generateKeyPair('ES256', { extractable: true });
-    await expect(createClient(a, { name: 'x', type: 'confidential', jwks: { keys: [await exportJWK(privateKey)] as never } })).rejects.toMatchObject({ code: 'invalid_client_metadata' });
+    await expect(createClient(a, { name: 'x', type: 'confidential', jwks: { keys: [await exportJWK(privateKey)] as never } }, TEST_ACTOR)).rejects.toMatchObject({ code: 'invalid_client_metadata' });
   });
 
   it('stores only a SHA-256 of the secret', async () => {
-    const { client, clientSecret } = await createClient(a, { name: 'hashed', type: 'confidential' });
+    const { client, clientSecret } = await createClient(a, { name: 'hashed', type: 'confidential' }, TEST_ACTOR);
     expect(clientSecret).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(client.secret_hash).toBe(crypto.createHash('sha256').update(clientSecret!).digest('hex'));
     const stored = await a.db.selectFrom('clients').select('secret_hash').where('client_id', '=', client.client_id).executeTakeFirstOrThrow();

@@ -5,6 +5,7 @@ import { uniqueTenantId } from '../support/platform.ts';
 import { createTestTenant, startOidcTestBed, type OidcTestBed, type TestTenant } from '../support/oidc.ts';
 import { signIn, startAuthorization, TestBrowser } from '../support/browser.ts';
 import { createClient } from '../../src/modules/clients/clients.service.ts';
+import { TEST_ACTOR } from '../support/scope.ts';
 
 /**
  * What a password sign-in claims (src/oidc/sign-in.ts), read from real, signature-checked ID
@@ -24,9 +25,9 @@ beforeAll(async () => {
   tenant = await createTestTenant(bed, uniqueTenantId('signin'));
   const discover = (clientId: string, auth: oidc.ClientAuth) =>
     oidc.discovery(new URL(tenant.issuer), clientId, undefined, auth, { execute: [oidc.allowInsecureRequests] });
-  const app = await createClient(tenant, { name: 'Sign-in SPA', type: 'public', redirectUris: [REDIRECT_URI], firstParty: true });
+  const app = await createClient(tenant, { name: 'Sign-in SPA', type: 'public', redirectUris: [REDIRECT_URI], firstParty: true }, TEST_ACTOR);
   spa = await discover(app.client.client_id, oidc.None());
-  const server = await createClient(tenant, { name: 'Legacy app', type: 'confidential', grantTypes: ['password', 'refresh_token'] });
+  const server = await createClient(tenant, { name: 'Legacy app', type: 'confidential', grantTypes: ['password', 'refresh_token'] }, TEST_ACTOR);
   legacy = await discover(server.client.client_id, oidc.ClientSecretBasic(server.clientSecret!));
   jwks = createRemoteJWKSet(new URL(spa.serverMetadata().jwks_uri!));
 });

@@ -4,6 +4,7 @@ import { uniqueTenantId } from '../support/platform.ts';
 import { createTestTenant, startOidcTestBed, type OidcTestBed, type TestTenant } from '../support/oidc.ts';
 import { signIn, TestBrowser } from '../support/browser.ts';
 import { createClient } from '../../src/modules/clients/clients.service.ts';
+import { TEST_ACTOR } from '../support/scope.ts';
 
 const REDIRECT_URI = 'http://127.0.0.1:9/callback';
 const PARALLEL = 10;
@@ -19,8 +20,8 @@ beforeAll(async () => {
   bed = await startOidcTestBed(2);
   [a, b] = await Promise.all([createTestTenant(bed, uniqueTenantId('once-a')), createTestTenant(bed, uniqueTenantId('once-b'))]);
   const app = { name: 'app', type: 'public' as const, redirectUris: [REDIRECT_URI], firstParty: true };
-  appA = (await createClient(a, app)).client.client_id;
-  appB = (await createClient(b, app)).client.client_id;
+  appA = (await createClient(a, app, TEST_ACTOR)).client.client_id;
+  appB = (await createClient(b, app, TEST_ACTOR)).client.client_id;
 });
 afterAll(async () => {
   await bed?.close();

@@ -25,7 +25,7 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tansu-restore-e2e-'));
 beforeAll(async () => {
   bed = await startOidcTestBed();
   tenant = await createTestTenant(bed, uniqueTenantId('reste2e'));
-  const { client, clientSecret } = await createClient(tenant, { name: 'legacy', type: 'confidential', grantTypes: ['password', 'refresh_token'] });
+  const { client, clientSecret } = await createClient(tenant, { name: 'legacy', type: 'confidential', grantTypes: ['password', 'refresh_token'] }, TEST_ACTOR);
   basic = Buffer.from(`${client.client_id}:${clientSecret}`).toString('base64');
 });
 afterAll(async () => {

@@ -29,18 +29,23 @@ describe('HTTP API JSON', () => {
   it('has snake_case keys at every depth in every answer, errors included', async () => {
     const id = uniqueTenantId('style');
     const requests: InjectOptions[] = [
-      { method: 'POST', url: '/admin/tenants', headers: admin, payload: { id, name: 'Style', admin_email: 'root@style.test' } },
-      { method: 'GET', url: '/admin/tenants?limit=1', headers: admin },
-      { method: 'GET', url: `/admin/tenants/${id}`, headers: admin },
-      { method: 'POST', url: `/admin/tenants/${id}/suspend`, headers: admin },
-      { method: 'POST', url: `/admin/tenants/${id}/resume`, headers: admin },
+      { method: 'POST', url: '/admin/v1/tenants', headers: admin, payload: { id, name: 'Style', admin_email: 'root@style.test' } },
+      { method: 'GET', url: '/admin/v1/tenants?limit=1', headers: admin },
+      { method: 'GET', url: `/admin/v1/tenants/${id}`, headers: admin },
+      { method: 'POST', url: `/admin/v1/tenants/${id}/suspend`, headers: admin },
+      { method: 'POST', url: `/admin/v1/tenants/${id}/resume`, headers: admin },
+      { method: 'GET', url: `/admin/v1/tenants/${id}/keys`, headers: admin },
+      { method: 'POST', url: `/admin/v1/tenants/${id}/keys/rotate`, headers: admin, payload: { grace_days: 1 } },
+      { method: 'GET', url: '/admin/v1/clusters', headers: admin },
+      { method: 'POST', url: '/admin/v1/fleet/migrate', headers: admin, payload: {} },
+      { method: 'GET', url: '/admin/v1/jobs', headers: admin },
       { method: 'POST', url: `/t/${id}/api/auth/signup`, payload: { email: 'someone@style.test', password: 'long enough 123' } },
       { method: 'GET', url: '/healthz' },
       { method: 'GET', url: '/readyz' },
       // Errors: a guard, a schema refusal, a service refusal, an unknown route.
-      { method: 'GET', url: '/admin/tenants' },
-      { method: 'POST', url: '/admin/tenants', headers: admin, payload: { id, adminEmail: 'x' } },
-      { method: 'POST', url: '/admin/tenants', headers: admin, payload: { id } },
+      { method: 'GET', url: '/admin/v1/tenants' },
+      { method: 'POST', url: '/admin/v1/tenants', headers: admin, payload: { id, adminEmail: 'x' } },
+      { method: 'POST', url: '/admin/v1/tenants', headers: admin, payload: { id } },
       { method: 'GET', url: '/nothing-here' },
     ];
     const offending: string[] = [];

@@ -16,6 +16,7 @@ import { isAlive, startTansuNode, type TansuNode } from '../support/tansu-node.t
 import { freePort } from '../support/ports.ts';
 import { SERVER_START_MS, SLOW_MACHINE_MS } from '../support/eventually.ts';
 import { testScope } from '../support/scope.ts';
+import { TEST_ACTOR } from '../support/scope.ts';
 
 /**
  * A node (primary + 2 workers) on a PostgreSQL of its own that the test restarts, stops and
@@ -62,7 +63,7 @@ beforeAll(async () => {
   node = started;
   issuer = created.issuer;
   tenantDb = openTenantDatabase(pg.url, created.tenant.database_name, 2);
-  const registered = await createClient(testScope(platform, TENANT, tenantDb), { name: 'backend', type: 'confidential', grantTypes: ['client_credentials'] });
+  const registered = await createClient(testScope(platform, TENANT, tenantDb), { name: 'backend', type: 'confidential', grantTypes: ['client_credentials'] }, TEST_ACTOR);
   clientId = registered.client.client_id;
   clientSecret = registered.clientSecret!;
 });
@@ -248,7 +249,7 @@ it('drops every cached tenant context when LISTEN comes back, so a client delete
   );
   // Each worker holds the client again, then it is deleted: the NOTIFY reaches no one.
   expect(await fullyServing()).toBe(true);
-  await deleteTenantClient(testScope(platform, TENANT, tenantDb), clientId);
+  await deleteTenantClient(testScope(platform, TENANT, tenantDb), clientId, TEST_ACTOR);
   // The premise: no worker heard of the deletion, the cached client still gets tokens.
   expect((await grant({ close: true })).status).toBe(200);
   await withMaintenanceSession(pg.url, (client) => client.query(`ALTER ROLE ${DIRECT_ROLE} LOGIN`));

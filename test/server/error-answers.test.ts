@@ -151,7 +151,7 @@ describe("Fastify's internal errors become stable codes", () => {
   });
 
   it('the platform admin API answers invalid JSON with invalid_request', async () => {
-    const response = await fetch(`${bed.publicUrl}/admin/tenants`, {
+    const response = await fetch(`${bed.publicUrl}/admin/v1/tenants`, {
       method: 'POST',
       headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
       body: '{not json',

@@ -42,15 +42,15 @@ describe('METRICS_PORT and ADMIN_PORT', () => {
     expect(await scrape.text()).toContain('tansu_http_requests_total');
     expect((await at(ports.public, '/metrics')).status).toBe(404);
     expect((await at(ports.metrics, '/healthz')).status).toBe(404);
-    expect((await at(ports.metrics, '/admin/tenants', { headers: admin })).status).toBe(404);
+    expect((await at(ports.metrics, '/admin/v1/tenants', { headers: admin })).status).toBe(404);
   });
 
   it('serves the platform admin API only on its own port', async () => {
-    const listed = await at(ports.admin, '/admin/tenants', { headers: admin });
+    const listed = await at(ports.admin, '/admin/v1/tenants', { headers: admin });
     expect(listed.status).toBe(200);
     expect(await listed.json()).toEqual({ tenants: [], next_cursor: null });
-    expect((await at(ports.admin, '/admin/tenants')).status).toBe(401);
-    const onPublic = await at(ports.public, '/admin/tenants', { headers: admin });
+    expect((await at(ports.admin, '/admin/v1/tenants')).status).toBe(401);
+    const onPublic = await at(ports.public, '/admin/v1/tenants', { headers: admin });
     expect(onPublic.status).toBe(404);
     // Its OpenAPI document goes with it.
     expect((await at(ports.admin, '/admin/v1/openapi.json')).status).toBe(200);

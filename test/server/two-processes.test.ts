@@ -90,7 +90,7 @@ beforeAll(async () => {
   tenantDb = openTenantDatabase(clusterUrl(), created.tenant.database_name, 2);
   const tenant = testScope(platform, tenantId, tenantDb);
   await createUser(tenant, { email: EMAIL, password: PASSWORD, name: 'Robin', emailVerified: true }, TEST_ACTOR);
-  clientId = (await createClient(tenant, { name: 'portal', type: 'public', redirectUris: [REDIRECT_URI], firstParty: true })).client.client_id;
+  clientId = (await createClient(tenant, { name: 'portal', type: 'public', redirectUris: [REDIRECT_URI], firstParty: true }, TEST_ACTOR)).client.client_id;
 
   await Promise.all([waitHealthy(a), waitHealthy(b)]);
   const discovered = await oidc.discovery(new URL(issuer), clientId, undefined, oidc.None(), { execute: [oidc.allowInsecureRequests] });
@@ -200,11 +200,11 @@ describe('two server processes on one database', () => {
     expect(await knowsClient(b, clientId)).toBe(true);
 
     const tenant = testScope(platform, tenantId, tenantDb);
-    const { client } = await createClient(tenant, { name: 'late', type: 'public', redirectUris: [REDIRECT_URI] });
+    const { client } = await createClient(tenant, { name: 'late', type: 'public', redirectUris: [REDIRECT_URI] }, TEST_ACTOR);
     expect(await bothWithin(SLOW_MACHINE_MS, client.client_id, true)).toBe(true);
 
     // Both processes now hold the client in their catalogs; only the NOTIFY of the deletion drops it.
-    await deleteTenantClient(tenant, client.client_id);
+    await deleteTenantClient(tenant, client.client_id, TEST_ACTOR);
     expect(await bothWithin(SLOW_MACHINE_MS, client.client_id, false)).toBe(true);
   });
 });

@@ -44,7 +44,7 @@ export async function startAccountFlowBed(): Promise<AccountFlowBed> {
         redirectUris: [REDIRECT_URI],
         grantTypes: ['authorization_code', 'refresh_token'],
         firstParty: true,
-      });
+      }, TEST_ACTOR);
       const spa = await oidc.discovery(new URL(tenant.issuer), client.client_id, undefined, oidc.None(), { execute: [oidc.allowInsecureRequests] });
       return Object.assign(tenant, { spa });
     },

@@ -1,6 +1,7 @@
 import { pollUntil } from './eventually.ts';
 import type { TestTenant } from './oidc.ts';
 import { createClient, grantClientApi } from '../../src/modules/clients/clients.service.ts';
+import { TEST_ACTOR } from './scope.ts';
 
 /**
  * What tests of the tenant admin API need: a machine client granted the admin API, a token for
@@ -14,8 +15,8 @@ export interface MachineClient {
 export const adminApiOf = (tenant: Pick<TestTenant, 'issuer'>) => `${tenant.issuer}/admin`;
 
 export async function machineClient(tenant: TestTenant, name: string, grantAdmin: boolean): Promise<MachineClient> {
-  const { client, clientSecret } = await createClient(tenant, { name, type: 'confidential', grantTypes: ['client_credentials'] });
-  if (grantAdmin) await grantClientApi(tenant, client.client_id, adminApiOf(tenant));
+  const { client, clientSecret } = await createClient(tenant, { name, type: 'confidential', grantTypes: ['client_credentials'] }, TEST_ACTOR);
+  if (grantAdmin) await grantClientApi(tenant, client.client_id, { identifier: adminApiOf(tenant) }, TEST_ACTOR);
   return { clientId: client.client_id, secret: clientSecret! };
 }
 

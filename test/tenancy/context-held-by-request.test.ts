@@ -5,6 +5,7 @@ import { eventually } from '../support/eventually.ts';
 import { createTestTenant, startOidcTestBed, type OidcTestBed, type TestTenant } from '../support/oidc.ts';
 import { formsOf, signIn, startAuthorization, TestBrowser } from '../support/browser.ts';
 import { createClient } from '../../src/modules/clients/clients.service.ts';
+import { TEST_ACTOR } from '../support/scope.ts';
 
 /**
  * A tenant's context may be dropped at any moment (a change notification, an LRU eviction). A
@@ -28,7 +29,7 @@ async function pendingAttempt(): Promise<boolean> {
 }
 
 it('finishes a password sign-in whose tenant context is dropped while the password is checked', async () => {
-  const { client } = await createClient(tenant, { name: 'web', type: 'public', redirectUris: [REDIRECT_URI], firstParty: true });
+  const { client } = await createClient(tenant, { name: 'web', type: 'public', redirectUris: [REDIRECT_URI], firstParty: true }, TEST_ACTOR);
   const config = await oidc.discovery(new URL(tenant.issuer), client.client_id, undefined, oidc.None(), { execute: [oidc.allowInsecureRequests] });
   const { url: authorization } = await startAuthorization(config, { redirect_uri: REDIRECT_URI, scope: 'openid' });
   const browser = new TestBrowser();

@@ -19,7 +19,7 @@ import type { BenchCluster } from './cluster.ts';
 import type { LoadTarget } from './load.ts';
 import { progress } from './report.ts';
 import { parseTenantId } from '../../../src/platform/tenant-id.ts';
-import { tenantScope } from '../../../src/platform/tenant-scope.ts';
+import { CLI_ACTOR, tenantScope } from '../../../src/platform/tenant-scope.ts';
 
 export const BENCH_API = 'https://api.bench.test';
 
@@ -83,11 +83,11 @@ export async function benchClient(platform: Platform, id: string): Promise<Bench
   try {
     const tenant = tenantScope(platform, parseTenantId(id), db);
     try {
-      await createApi(tenant, { identifier: BENCH_API, scopes: ['read', 'write'], isDefault: true });
+      await createApi(tenant, { identifier: BENCH_API, scopes: ['read', 'write'], isDefault: true }, CLI_ACTOR);
     } catch (error) {
       if (!isAppError(error) || error.code !== 'api_exists') throw error;
     }
-    const created = await createClient(tenant, { name: 'bench', type: 'confidential', grantTypes: ['client_credentials'], resources: [BENCH_API] });
+    const created = await createClient(tenant, { name: 'bench', type: 'confidential', grantTypes: ['client_credentials'], resources: [BENCH_API] }, CLI_ACTOR);
     return { id, clientId: created.client.client_id, clientSecret: created.clientSecret! };
   } finally {
     await db.destroy();

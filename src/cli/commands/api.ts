@@ -4,6 +4,7 @@ import { renderTable, shortTime } from '../table.ts';
 const services = async () => ({
   ...(await import('../../platform/tenant-access.ts')),
   ...(await import('../../modules/apis/apis.service.ts')),
+  ...(await import('../../platform/tenant-scope.ts')),
   ...(await import('../../db/page.ts')),
 });
 
@@ -26,7 +27,7 @@ export const apiCreateCommand: CommandSpec = {
     const { options } = context;
     const tenantId = context.args[0]!;
     const ttl = stringOption(options, 'ttl');
-    const { withTenantScope, createApi } = await services();
+    const { withTenantScope, createApi, CLI_ACTOR } = await services();
     const api = await withTenantScope(context.platform, tenantId, (scope) =>
       createApi(scope, {
         identifier: stringOption(options, 'identifier')!,
@@ -34,7 +35,7 @@ export const apiCreateCommand: CommandSpec = {
         name: stringOption(options, 'name'),
         accessTokenTtl: ttl === undefined ? undefined : Number(ttl),
         isDefault: options.default === true,
-      }),
+      }, CLI_ACTOR),
     );
     return {
       data: api,
@@ -68,8 +69,8 @@ export const apiDeleteCommand: CommandSpec = {
   summary: 'Delete an API; new tokens for it are refused at once',
   async run(context) {
     const [tenantId, identifier] = context.args as [string, string];
-    const { withTenantScope, deleteTenantApi } = await services();
-    await withTenantScope(context.platform, tenantId, (scope) => deleteTenantApi(scope, identifier));
+    const { withTenantScope, deleteTenantApi, CLI_ACTOR } = await services();
+    await withTenantScope(context.platform, tenantId, (scope) => deleteTenantApi(scope, { identifier }, CLI_ACTOR));
     return { data: { deleted: identifier }, text: `deleted API ${identifier}` };
   },
 };

@@ -1,12 +1,16 @@
 import fs from 'node:fs';
-import { UsageError, listOption, stringOption, type CommandSpec } from '../command.ts';
+import { UsageError, listOption, stringOption, type CommandSpec, type ParsedOptions } from '../command.ts';
 import { renderTable, shortTime } from '../table.ts';
 import type { ClientAuthMethod, ClientType } from '../../modules/clients/clients.service.ts';
+import { SECRET_GRACE_DAYS } from '../../modules/clients/secret-grace.ts';
 
 /** The services, loaded only when a command runs: `tansu --help` must not pay for the database layer. */
 const services = async () => ({
   ...(await import('../../platform/tenant-access.ts')),
   ...(await import('../../modules/clients/clients.service.ts')),
+  ...(await import('../../modules/clients/secret-rotation.service.ts')),
+  ...(await import('../../modules/clients/client-view.ts')),
+  ...(await import('../../platform/tenant-scope.ts')),
   ...(await import('../../db/page.ts')),
 });
 
@@ -28,6 +32,7 @@ export const clientCreateCommand: CommandSpec = {
     { name: 'type', description: 'public (browser/mobile apps, PKCE) or confidential (servers)', required: true },
     { name: 'redirect-uri', description: 'allowed redirect URI, matched exactly', type: 'list' },
     { name: 'post-logout-redirect-uri', description: 'allowed post-logout redirect URI', type: 'list' },
+    { name: 'cors-origin', description: 'browser origin allowed besides those of the redirect URIs, e.g. https://app.example.com', type: 'list' },
     { name: 'grant', description: 'authorization_code, refresh_token, client_credentials, password (legacy, opt-in); default: from the type and redirect URIs', type: 'list' },
     {
       name: 'resource',
@@ -46,19 +51,20 @@ export const clientCreateCommand: CommandSpec = {
     const { options } = context;
     const tenantId = context.args[0]!;
     const jwks = readJwksFile(stringOption(options, 'jwks-file'));
-    const { withTenantScope, createClient, describeClient } = await services();
+    const { withTenantScope, createClient, describeClient, CLI_ACTOR } = await services();
     const created = await withTenantScope(context.platform, tenantId, (scope) =>
       createClient(scope, {
         name: stringOption(options, 'name')!,
         type: stringOption(options, 'type') as ClientType,
         redirectUris: listOption(options, 'redirect-uri'),
         postLogoutRedirectUris: listOption(options, 'post-logout-redirect-uri'),
+        corsOrigins: listOption(options, 'cors-origin'),
         grantTypes: listOption(options, 'grant'),
         resources: listOption(options, 'resource'),
         authMethod: stringOption(options, 'auth-method') as ClientAuthMethod | undefined,
         jwks,
         firstParty: options['first-party'] === true,
-      }),
+      }, CLI_ACTOR),
     );
     const client = describeClient(created.client);
     const lines = [
@@ -99,8 +105,8 @@ export const clientDeleteCommand: CommandSpec = {
   summary: 'Delete a client; its tokens stop being accepted at once',
   async run(context) {
     const [tenantId, clientId] = context.args as [string, string];
-    const { withTenantScope, deleteTenantClient } = await services();
-    await withTenantScope(context.platform, tenantId, (scope) => deleteTenantClient(scope, clientId));
+    const { withTenantScope, deleteTenantClient, CLI_ACTOR } = await services();
+    await withTenantScope(context.platform, tenantId, (scope) => deleteTenantClient(scope, clientId, CLI_ACTOR));
     return { data: { deleted: clientId }, text: `deleted client ${clientId}` };
   },
 };
@@ -111,8 +117,8 @@ export const clientGrantApiCommand: CommandSpec = {
   summary: 'Let a client_credentials client get access tokens for an API (machine clients get none without a grant)',
   async run(context) {
     const [tenantId, clientId, api] = context.args as [string, string, string];
-    const { withTenantScope, grantClientApi } = await services();
-    const grant = await withTenantScope(context.platform, tenantId, (scope) => grantClientApi(scope, clientId, api));
+    const { withTenantScope, grantClientApi, CLI_ACTOR } = await services();
+    const grant = await withTenantScope(context.platform, tenantId, (scope) => grantClientApi(scope, clientId, { identifier: api }, CLI_ACTOR));
     return { data: grant, text: grant.changed ? `granted API ${grant.api} to client ${grant.client_id}` : `client ${grant.client_id} already had API ${grant.api}` };
   },
 };
@@ -123,10 +129,47 @@ export const clientRevokeApiCommand: CommandSpec = {
   summary: "Withdraw a client's grant for an API: new tokens are refused at once, issued ones live until they expire",
   async run(context) {
     const [tenantId, clientId, api] = context.args as [string, string, string];
-    const { withTenantScope, revokeClientApi } = await services();
-    const grant = await withTenantScope(context.platform, tenantId, (scope) => revokeClientApi(scope, clientId, api));
+    const { withTenantScope, revokeClientApi, CLI_ACTOR } = await services();
+    const grant = await withTenantScope(context.platform, tenantId, (scope) => revokeClientApi(scope, clientId, { identifier: api }, CLI_ACTOR));
     return { data: grant, text: `revoked API ${grant.api} from client ${grant.client_id}` };
   },
 };
 
-export const clientCommands: CommandSpec[] = [clientCreateCommand, clientListCommand, clientDeleteCommand, clientGrantApiCommand, clientRevokeApiCommand];
+/** `--grace-days`, judged here so the error names the flag the user typed. */
+function graceDays(options: ParsedOptions): number | undefined {
+  const raw = stringOption(options, 'grace-days');
+  if (raw === undefined) return undefined;
+  const days = Number(raw);
+  if (!/^\d+$/.test(raw) || days > SECRET_GRACE_DAYS.max) {
+    throw new UsageError(`--grace-days must be a whole number of days from 0 to ${SECRET_GRACE_DAYS.max}, got "${raw}"`);
+  }
+  return days;
+}
+
+export const clientRotateSecretCommand: CommandSpec = {
+  path: ['client', 'rotate-secret'],
+  args: ['<tenant>', '<client-id>'],
+  summary: 'Give a client a new secret, printed once; the old one stops working at once, or after --grace-days',
+  options: [{ name: 'grace-days', description: `days the old secret stays valid, 0 to ${SECRET_GRACE_DAYS.max} (default ${SECRET_GRACE_DAYS.default}: it stops at once)` }],
+  validate({ options }) {
+    graceDays(options);
+  },
+  async run(context) {
+    const [tenantId, clientId] = context.args as [string, string];
+    const days = graceDays(context.options);
+    const { withTenantScope, rotateClientSecret, clientView, CLI_ACTOR } = await services();
+    const rotated = await withTenantScope(context.platform, tenantId, (scope) => rotateClientSecret(scope, clientId, { graceDays: days }, CLI_ACTOR));
+    const view = clientView(rotated.client);
+    const until = view.previous_secret_expires_at;
+    return {
+      data: { client_id: view.client_id, client_secret: rotated.clientSecret, previous_secret_expires_at: until },
+      text: [
+        `rotated the secret of client ${view.client_id}`,
+        `  client_secret ${rotated.clientSecret}   (shown once; only its SHA-256 is stored)`,
+        `  old secret    ${until ? `valid until ${until}` : 'no longer valid'}`,
+      ].join('\n'),
+    };
+  },
+};
+
+export const clientCommands: CommandSpec[] = [clientCreateCommand, clientListCommand, clientDeleteCommand, clientGrantApiCommand, clientRevokeApiCommand, clientRotateSecretCommand];

@@ -1,5 +1,6 @@
 import type { CommandSpec } from '../command.ts';
 import { tenantCommands } from './tenant.ts';
+import { tenantCreateAdminCommand } from './admin-tenant.ts';
 import { migrateCommand } from './migrate.ts';
 import { tenantBackupCommand, tenantRestoreCommand } from './tenant-backup.ts';
 import { tenantMoveCommand, tenantRecoverCommand } from './tenant-move.ts';
@@ -19,6 +20,7 @@ import { auditListCommand } from './audit.ts';
 /** Every `tansu` command; the runner and `--help` read this list. One line per command file. */
 export const allCommands: CommandSpec[] = [
   ...tenantCommands,
+  tenantCreateAdminCommand,
   migrateCommand,
   tenantBackupCommand,
   tenantRestoreCommand,

@@ -1,6 +1,6 @@
 import { UsageError, listOption, stringOption, type CommandSpec } from '../command.ts';
 import { renderTable, shortTime } from '../table.ts';
-import { parseTenantId } from '../../platform/tenant-id.ts';
+import { parseNewTenantId, parseTenantId } from '../../platform/tenant-id.ts';
 import type { TenantView } from '../../provisioning/tenant-view.ts';
 import type { TenantStatus } from '../../db/schema.ts';
 import { tenantNotFound } from '../../errors.ts';
@@ -45,7 +45,9 @@ export const tenantCreateCommand: CommandSpec = {
     },
     { name: 'cluster', description: 'registered cluster to place the database on (default: the least loaded)' },
   ],
-  validate: validateTenantId,
+  validate: ({ args }) => {
+    parseNewTenantId(args[0]);
+  },
   async run({ platform, args, options }) {
     const { createTenant, createdTenantView } = await services();
     const created = await createTenant(platform, {

@@ -28,11 +28,24 @@ export function findApi(db: TenantDb, identifier: string): Promise<ApiRow | unde
   return db.selectFrom('api_resources').selectAll().where('identifier', '=', identifier).executeTakeFirst();
 }
 
-export async function clearDefaultApi(db: TenantDb): Promise<void> {
-  await db.updateTable('api_resources').set({ is_default: false }).where('is_default', '=', true).execute();
+export function findApiById(db: TenantDb, id: string): Promise<ApiRow | undefined> {
+  return db.selectFrom('api_resources').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-export async function deleteApi(db: TenantDb, identifier: string): Promise<boolean> {
-  const result = await db.deleteFrom('api_resources').where('identifier', '=', identifier).executeTakeFirst();
-  return result.numDeletedRows > 0n;
+/** The API by id or identifier, locked until the transaction ends: an update reads what it changes. */
+export function lockApi(db: TenantDb, ref: { id: string } | { identifier: string }): Promise<ApiRow | undefined> {
+  const query = db.selectFrom('api_resources').selectAll();
+  return ('id' in ref ? query.where('id', '=', ref.id) : query.where('identifier', '=', ref.identifier)).forUpdate().executeTakeFirst();
+}
+
+export function updateApiRow(db: TenantDb, id: string, changes: Partial<Pick<ApiRow, 'name' | 'scopes' | 'access_token_ttl' | 'is_default'>>): Promise<ApiRow> {
+  return db.updateTable('api_resources').set(changes).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+}
+
+export async function deleteApiById(db: TenantDb, id: string): Promise<void> {
+  await db.deleteFrom('api_resources').where('id', '=', id).execute();
+}
+
+export async function clearDefaultApi(db: TenantDb): Promise<void> {
+  await db.updateTable('api_resources').set({ is_default: false }).where('is_default', '=', true).execute();
 }

@@ -22,3 +22,10 @@ export async function hasAdminApiGrant(db: TenantDb, clientId: string): Promise<
   const row = await db.selectFrom('client_admin_api_grants').select('client_id').where('client_id', '=', clientId).executeTakeFirst();
   return row !== undefined;
 }
+
+/** Which of the clients hold the admin API grant. */
+export async function adminGrantHolders(db: TenantDb, clientIds: string[]): Promise<Set<string>> {
+  if (clientIds.length === 0) return new Set();
+  const rows = await db.selectFrom('client_admin_api_grants').select('client_id').where('client_id', 'in', clientIds).execute();
+  return new Set(rows.map((row) => row.client_id));
+}

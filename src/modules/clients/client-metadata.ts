@@ -6,6 +6,17 @@ export const FIRST_PARTY = 'tansu_first_party';
 export const ALLOWED_RESOURCES = 'tansu_resources';
 /** APIs granted for client credentials (the client_api_grants table). */
 export const GRANTED_APIS = 'tansu_granted_apis';
+/** Browser origins allowed besides those of the redirect URIs (oidc/configuration.ts clientBasedCORS). */
+export const CORS_ORIGINS = 'tansu_cors_origins';
+/**
+ * The secret before the last rotation, as SHA-256 like `client_secret`, and the end of its grace
+ * period in seconds since the epoch: the provider accepts it until then (oidc/provider.ts).
+ */
+export const PREVIOUS_SECRET = 'tansu_previous_secret';
+export const PREVIOUS_SECRET_EXPIRES_AT = 'tansu_previous_secret_expires_at';
+
+/** Our properties, declared to oidc-provider as `extraClientMetadata` (client-profile.ts). */
+export const EXTRA_CLIENT_PROPERTIES = [FIRST_PARTY, ALLOWED_RESOURCES, GRANTED_APIS, CORS_ORIGINS, PREVIOUS_SECRET, PREVIOUS_SECRET_EXPIRES_AT];
 
 /**
  * A clients-table row as oidc-provider client metadata. The provider never sees a plain secret:
@@ -14,7 +25,21 @@ export const GRANTED_APIS = 'tansu_granted_apis';
  */
 export type ClientMetadataSource = Pick<
   ClientRow,
-  'client_id' | 'name' | 'token_endpoint_auth_method' | 'grant_types' | 'redirect_uris' | 'post_logout_redirect_uris' | 'scopes' | 'resources' | 'first_party' | 'secret_hash' | 'jwks' | 'jwks_uri'
+  | 'client_id'
+  | 'name'
+  | 'token_endpoint_auth_method'
+  | 'grant_types'
+  | 'redirect_uris'
+  | 'post_logout_redirect_uris'
+  | 'cors_origins'
+  | 'scopes'
+  | 'resources'
+  | 'first_party'
+  | 'secret_hash'
+  | 'previous_secret_hash'
+  | 'previous_secret_expires_at'
+  | 'jwks'
+  | 'jwks_uri'
 >;
 
 export function clientMetadataOf(row: ClientMetadataSource, grantedApis: string[] = []): ClientMetadata {
@@ -31,8 +56,15 @@ export function clientMetadataOf(row: ClientMetadataSource, grantedApis: string[
     [FIRST_PARTY]: row.first_party,
     [ALLOWED_RESOURCES]: row.resources,
     [GRANTED_APIS]: grantedApis,
+    [CORS_ORIGINS]: row.cors_origins,
   };
   if (row.secret_hash) metadata.client_secret = row.secret_hash;
+  const previousValidUntil = row.previous_secret_expires_at ? Math.floor(new Date(row.previous_secret_expires_at).getTime() / 1000) : 0;
+  // One that has run out is left behind; one still valid carries its end, checked at each use.
+  if (row.secret_hash && row.previous_secret_hash && previousValidUntil > Date.now() / 1000) {
+    metadata[PREVIOUS_SECRET] = row.previous_secret_hash;
+    metadata[PREVIOUS_SECRET_EXPIRES_AT] = previousValidUntil;
+  }
   if (row.jwks) metadata.jwks = row.jwks as unknown as ClientMetadata['jwks'];
   if (row.jwks_uri) metadata.jwks_uri = row.jwks_uri;
   return metadata;

@@ -1,5 +1,5 @@
 import type { Configuration } from 'oidc-provider';
-import { ALLOWED_RESOURCES, FIRST_PARTY, GRANTED_APIS } from './client-metadata.ts';
+import { EXTRA_CLIENT_PROPERTIES } from './client-metadata.ts';
 
 /**
  * What a client of any tenant may be: the part of the provider configuration that oidc-provider's
@@ -30,7 +30,7 @@ export function clientProfile() {
       introspectionSigningAlgValues: ['RS256', 'ES256'],
       authorizationSigningAlgValues: ['RS256', 'ES256'],
     },
-    extraClientMetadata: { properties: [FIRST_PARTY, ALLOWED_RESOURCES, GRANTED_APIS] },
+    extraClientMetadata: { properties: [...EXTRA_CLIENT_PROPERTIES] },
     pkce: { required: () => true },
     // Clients are registered for the code flow only (client-metadata.ts), so discovery offers no
     // other response type, and with them goes `implicit` from grant_types_supported.

@@ -14,6 +14,37 @@ export function findClient(db: TenantDb, clientId: string): Promise<ClientRow | 
   return db.selectFrom('clients').selectAll().where('client_id', '=', clientId).executeTakeFirst();
 }
 
+/** The client locked until the transaction ends: a change reads what it changes. */
+export function lockClient(db: TenantDb, clientId: string): Promise<ClientRow | undefined> {
+  return db.selectFrom('clients').selectAll().where('client_id', '=', clientId).forUpdate().executeTakeFirst();
+}
+
+export type ClientChanges = Partial<
+  Pick<
+    ClientRow,
+    'name' | 'redirect_uris' | 'post_logout_redirect_uris' | 'cors_origins' | 'grant_types' | 'resources' | 'first_party' | 'secret_hash' | 'previous_secret_hash' | 'previous_secret_expires_at'
+  >
+>;
+
+export function updateClientRow(db: TenantDb, clientId: string, changes: ClientChanges): Promise<ClientRow> {
+  return db
+    .updateTable('clients')
+    .set({ ...changes, updated_at: sql<Date>`now()` })
+    .where('client_id', '=', clientId)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/**
+ * Deletes what oidc-provider stored for the client (its grants, codes and opaque access and
+ * refresh tokens all carry `clientId`), so none of them can be used or looked up again. Runs
+ * through the tenant's payloads without an index: a client is deleted rarely, tokens are not.
+ */
+export async function deleteClientPayloads(db: TenantDb, clientId: string): Promise<number> {
+  const result = await db.deleteFrom('oidc_payloads').where(sql<boolean>`payload->>'clientId' = ${clientId}`).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
 /** A page of clients, oldest first. */
 export async function listClients(db: TenantDb, page: PageRequest): Promise<Page<ClientRow>> {
   const after = page.cursor === undefined ? undefined : decodeCursor(page.cursor, 'clients', [CURSOR_PART.timestamp, CURSOR_PART.text]);
@@ -43,6 +74,21 @@ export async function listGrantedApis(db: TenantDb, clientId: string): Promise<s
     .orderBy('a.identifier')
     .execute();
   return rows.map((row) => row.identifier);
+}
+
+/** Identifiers of the APIs granted to each of the clients, for a page of them in one query. */
+export async function listGrantedApisOf(db: TenantDb, clientIds: string[]): Promise<Map<string, string[]>> {
+  const granted = new Map<string, string[]>(clientIds.map((id) => [id, []]));
+  if (clientIds.length === 0) return granted;
+  const rows = await db
+    .selectFrom('client_api_grants as g')
+    .innerJoin('api_resources as a', 'a.id', 'g.api_id')
+    .select(['g.client_id', 'a.identifier'])
+    .where('g.client_id', 'in', clientIds)
+    .orderBy('a.identifier')
+    .execute();
+  for (const row of rows) granted.get(row.client_id)?.push(row.identifier);
+  return granted;
 }
 
 /** Grants an API to a client; false when it was granted already. */

@@ -1,35 +1,38 @@
 import { AppError, notFound } from '../../errors.ts';
 import type { Page, PageRequest } from '../../db/page.ts';
-import type { TenantScope } from '../../platform/tenant-scope.ts';
+import type { TenantDb } from '../../db/tenant-database.ts';
+import { actorText, type Actor, type TenantScope } from '../../platform/tenant-scope.ts';
+import { recordAuditEvent } from '../audit/audit.repository.ts';
+import { changedProperties } from '../audit/audit-diff.ts';
+import { announceCatalogChange, lookupApi, type ApiRef } from '../apis/apis.service.ts';
 import { clientMetadataOf } from './client-metadata.ts';
 import { assertValidClientMetadata } from './client-validation.ts';
-import { PASSWORD_GRANT } from './client-profile.ts';
-import { findApi } from '../apis/apis.repository.ts';
-import { announceCatalogChange, parseResourceIdentifier } from '../apis/apis.service.ts';
 import {
-  deleteApiGrant, deleteClient, findClient, insertApiGrant, insertClient, listClients, type ClientRow, type NewClientRow,
+  deleteApiGrant, deleteClient, deleteClientPayloads, findClient, insertApiGrant, insertClient, listClients, updateClientRow,
+  type ClientChanges, type ClientRow, type NewClientRow,
 } from './clients.repository.ts';
 import { generateClientId } from './client-id.ts';
 import { generateClientSecret, hashClientSecret } from './client-secret.ts';
 import { grantAdminApi, isAdminApi, revokeAdminApi } from './admin-api-grants.service.ts';
+import {
+  authMethodOf, checkClientName, grantTypesOf, parseCorsOrigins, parseJwks, parseUris, resolveApis, usesClientSecret,
+  type ClientAuthMethod, type ClientType,
+} from './client-rules.ts';
+import { changeClient, clientStateOf, clientStatesOf, type ClientCheck } from './client-change.ts';
+import { clientAuditSummary, type ClientState } from './client-view.ts';
 
-export type ClientType = 'public' | 'confidential';
-export type SecretAuthMethod = 'client_secret_basic' | 'client_secret_post';
-export type ClientAuthMethod = SecretAuthMethod | 'private_key_jwt' | 'none';
-
-/** Grants a client may be registered for; `password` is the opt-in legacy grant (src/oidc/password-grant.ts). */
-export const SUPPORTED_GRANT_TYPES: ReadonlySet<string> = new Set(['authorization_code', 'refresh_token', 'client_credentials', PASSWORD_GRANT]);
+export { SUPPORTED_GRANT_TYPES, type ClientAuthMethod, type ClientType, type SecretAuthMethod } from './client-rules.ts';
+export { describeClient } from './client-view.ts';
 
 const DEFAULT_SCOPES = ['openid', 'profile', 'email', 'roles', 'offline_access'];
-
-/** Members that only a private or symmetric JWK has. */
-const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 
 export interface CreateClientInput {
   name: string;
   type: ClientType;
   redirectUris?: string[];
   postLogoutRedirectUris?: string[];
+  /** Browser origins allowed besides those of the redirect URIs. */
+  corsOrigins?: string[];
   grantTypes?: string[];
   /**
    * APIs the client may get tokens for. For user sign-ins an empty list means every API of the
@@ -49,95 +52,52 @@ export interface CreatedClient {
   clientSecret?: string;
 }
 
-function parseUris(uris: string[], what: string): string[] {
-  return [...new Set(uris)].map((uri) => {
-    const url = URL.parse(uri);
-    if (!url || url.hash || uri.includes('#') || uri.length > 2000) {
-      throw new AppError('invalid_redirect_uri', `${what} "${uri.slice(0, 200)}" must be an absolute URI without a fragment`);
-    }
-    return uri;
-  });
-}
-
-function parseJwks(jwks: CreateClientInput['jwks']): { keys: Record<string, unknown>[] } {
-  if (!jwks || !Array.isArray(jwks.keys) || jwks.keys.length === 0) {
-    throw new AppError('invalid_client_metadata', 'private_key_jwt needs a JWKS with at least one public key');
-  }
-  for (const key of jwks.keys) {
-    if (typeof key !== 'object' || key === null || !['RSA', 'EC', 'OKP'].includes(String(key.kty))) {
-      throw new AppError('invalid_client_metadata', 'client keys must be RSA, EC or OKP public JWKs');
-    }
-    if (PRIVATE_JWK_MEMBERS.some((member) => member in key)) {
-      throw new AppError('invalid_client_metadata', 'the client JWKS must hold public keys only');
-    }
-  }
-  return { keys: jwks.keys };
-}
-
-function authMethodOf(input: CreateClientInput): ClientAuthMethod {
-  if (input.type === 'public') {
-    if (input.authMethod && input.authMethod !== 'none') throw new AppError('invalid_client_metadata', 'a public client has no credentials: its auth method is "none"');
-    return 'none';
-  }
-  const method = input.authMethod ?? (input.jwks ? 'private_key_jwt' : 'client_secret_basic');
-  if (!['client_secret_basic', 'client_secret_post', 'private_key_jwt'].includes(method)) {
-    // client_secret_jwt needs the plain secret, which is never stored.
-    throw new AppError('invalid_client_metadata', `auth method "${method}" is not supported for confidential clients; use client_secret_basic, client_secret_post or private_key_jwt`);
-  }
-  return method;
-}
-
-function grantTypesOf(input: CreateClientInput, redirectUris: string[]): string[] {
-  const grants = input.grantTypes?.length
-    ? [...new Set(input.grantTypes)]
-    : input.type === 'public' || redirectUris.length > 0
-      ? ['authorization_code', 'refresh_token']
-      : ['client_credentials'];
-  for (const grant of grants) {
-    if (!SUPPORTED_GRANT_TYPES.has(grant)) throw new AppError('invalid_client_metadata', `grant type "${grant}" is not supported`);
-  }
-  for (const confidentialOnly of ['client_credentials', PASSWORD_GRANT]) {
-    if (input.type === 'public' && grants.includes(confidentialOnly)) {
-      throw new AppError('invalid_client_metadata', `${confidentialOnly} needs a confidential client`);
-    }
-  }
-  if (grants.includes('authorization_code') && redirectUris.length === 0) {
-    throw new AppError('invalid_redirect_uri', 'the authorization code flow needs at least one --redirect-uri');
-  }
-  return grants;
+/**
+ * What an update may change; absent properties stay as they are. The type and the way the client
+ * authenticates are fixed at registration: changing them would change what its credentials are.
+ */
+export interface UpdateClientInput {
+  name?: string;
+  redirectUris?: string[];
+  postLogoutRedirectUris?: string[];
+  corsOrigins?: string[];
+  grantTypes?: string[];
+  /**
+   * APIs the client may get tokens for when it signs users in (empty: every API). A machine
+   * client's grants are changed one by one (grantClientApi / revokeClientApi), not here.
+   */
+  resources?: string[];
+  firstParty?: boolean;
 }
 
 /**
  * Registers a client. A secret is 32 random bytes, returned once and stored only as SHA-256;
  * the metadata passes oidc-provider's own client schema before it is saved.
  */
-export async function createClient(scope: TenantScope, input: CreateClientInput): Promise<CreatedClient> {
-  const name = (input.name ?? '').trim();
-  if (name.length === 0 || name.length > 200) throw new AppError('invalid_name', 'a client name of 1 to 200 characters is required');
+export async function createClient(scope: TenantScope, input: CreateClientInput, actor: Actor): Promise<CreatedClient> {
+  const name = checkClientName(input.name);
   if (input.type !== 'public' && input.type !== 'confidential') {
     throw new AppError('invalid_client_type', 'the client type must be "public" or "confidential"');
   }
   const redirectUris = parseUris(input.redirectUris ?? [], 'redirect URI');
   const postLogoutRedirectUris = parseUris(input.postLogoutRedirectUris ?? [], 'post-logout redirect URI');
+  const corsOrigins = parseCorsOrigins(input.corsOrigins ?? []);
   const authMethod = authMethodOf(input);
   const grantTypes = grantTypesOf(input, redirectUris);
-  const resources = [...new Set((input.resources ?? []).map(parseResourceIdentifier))];
-  const apiIds: string[] = [];
-  for (const resource of resources) {
-    const api = await findApi(scope.db, resource);
-    if (!api) throw notFound('api', resource);
-    apiIds.push(api.id);
-  }
-  const secret = authMethod === 'client_secret_basic' || authMethod === 'client_secret_post' ? generateClientSecret() : undefined;
+  const { identifiers: resources, apiIds } = await resolveApis(scope.db, input.resources ?? []);
+  const secret = usesClientSecret(authMethod) ? generateClientSecret() : undefined;
 
   const jwks = authMethod === 'private_key_jwt' ? parseJwks(input.jwks) : null;
   const values = {
     client_id: generateClientId(),
     name,
     secret_hash: secret ? hashClientSecret(secret) : null,
+    previous_secret_hash: null,
+    previous_secret_expires_at: null,
     token_endpoint_auth_method: authMethod,
     redirect_uris: redirectUris,
     post_logout_redirect_uris: postLogoutRedirectUris,
+    cors_origins: corsOrigins,
     grant_types: grantTypes,
     scopes: DEFAULT_SCOPES,
     resources,
@@ -150,6 +110,8 @@ export async function createClient(scope: TenantScope, input: CreateClientInput)
     const inserted = await insertClient(trx, row);
     // Naming an API at registration is the operator's grant of it to a machine client.
     if (grantTypes.includes('client_credentials')) for (const apiId of apiIds) await insertApiGrant(trx, inserted.client_id, apiId);
+    const state = await clientStateOf(trx, scope.issuer, inserted);
+    await recordAuditEvent(trx, { actor: actorText(actor), ip: actor.ip, action: 'client.created', target: inserted.client_id, details: { after: clientAuditSummary(state) } });
     return inserted;
   });
   await announceCatalogChange(scope);
@@ -161,9 +123,76 @@ export function listTenantClients(scope: TenantScope, page: PageRequest): Promis
   return listClients(scope.db, page);
 }
 
-export async function deleteTenantClient(scope: TenantScope, clientId: string): Promise<void> {
-  if (!(await deleteClient(scope.db, clientId))) throw notFound('client', clientId);
-  await announceCatalogChange(scope);
+/** A page of the tenant's clients with the APIs granted to each, oldest first. */
+export async function listClientStates(scope: TenantScope, page: PageRequest): Promise<Page<ClientState>> {
+  const rows = await listClients(scope.db, page);
+  return { items: await clientStatesOf(scope.db, scope.issuer, rows.items), next_cursor: rows.next_cursor };
+}
+
+/** The client with its granted APIs, or `client_not_found`. */
+export async function findTenantClient(scope: TenantScope, clientId: string): Promise<ClientState> {
+  const row = await findClient(scope.db, clientId);
+  if (!row) throw notFound('client', clientId);
+  return clientStateOf(scope.db, scope.issuer, row);
+}
+
+/** The changes `input` asks of `current`, each judged by the rules of registration. */
+async function clientChanges(db: TenantDb, current: ClientRow, input: UpdateClientInput): Promise<ClientChanges> {
+  const redirectUris = input.redirectUris === undefined ? current.redirect_uris : parseUris(input.redirectUris, 'redirect URI');
+  const grantTypes = input.grantTypes === undefined ? current.grant_types : input.grantTypes;
+  // The grants are judged again when the redirect URIs change: a code-flow client keeps at least one.
+  const judgedGrants = grantTypesOf({ type: current.type, grantTypes }, redirectUris);
+  const changes: ClientChanges = {
+    ...(input.name === undefined ? {} : { name: checkClientName(input.name) }),
+    ...(input.redirectUris === undefined ? {} : { redirect_uris: redirectUris }),
+    ...(input.postLogoutRedirectUris === undefined ? {} : { post_logout_redirect_uris: parseUris(input.postLogoutRedirectUris, 'post-logout redirect URI') }),
+    ...(input.corsOrigins === undefined ? {} : { cors_origins: parseCorsOrigins(input.corsOrigins) }),
+    ...(input.grantTypes === undefined ? {} : { grant_types: judgedGrants }),
+    ...(input.resources === undefined ? {} : { resources: (await resolveApis(db, input.resources)).identifiers }),
+    ...(input.firstParty === undefined ? {} : { first_party: input.firstParty }),
+  };
+  return changes;
+}
+
+/**
+ * Changes a client's names, URIs, CORS origins, grants, APIs or first-party flag. The result
+ * passes the same rules and the same oidc-provider client schema as a registration; every node
+ * then drops the provider that kept the old client.
+ */
+export function updateClient(scope: TenantScope, clientId: string, input: UpdateClientInput, actor: Actor, check?: ClientCheck): Promise<ClientState> {
+  return changeClient(scope, clientId, check, async (trx, current) => {
+    const changes = await clientChanges(trx, current.row, input);
+    if (Object.keys(changes).length === 0) return current;
+    await assertValidClientMetadata(clientMetadataOf({ ...current.row, ...changes }, current.grantedApis));
+    const updated = { row: await updateClientRow(trx, clientId, changes), grantedApis: current.grantedApis };
+    await recordAuditEvent(trx, {
+      actor: actorText(actor),
+      ip: actor.ip,
+      action: 'client.updated',
+      target: clientId,
+      details: changedProperties(clientAuditSummary(current), clientAuditSummary(updated)),
+    });
+    return updated;
+  });
+}
+
+/**
+ * Deletes a client with everything oidc-provider stored for it: its grants, codes and opaque
+ * tokens are gone at once (API access tokens are JWTs, which live until they expire), and its
+ * API grants go with the row.
+ */
+export async function deleteTenantClient(scope: TenantScope, clientId: string, actor: Actor, check?: ClientCheck): Promise<void> {
+  await changeClient(scope, clientId, check, async (trx, current) => {
+    const payloads = await deleteClientPayloads(trx, clientId);
+    await deleteClient(trx, clientId);
+    await recordAuditEvent(trx, {
+      actor: actorText(actor),
+      ip: actor.ip,
+      action: 'client.deleted',
+      target: clientId,
+      details: { before: clientAuditSummary(current), tokens_deleted: payloads },
+    });
+  });
 }
 
 /** What `client grant-api` and `client revoke-api` report; `changed` is false for a repeated grant. */
@@ -173,53 +202,45 @@ export interface ApiGrantChange {
   changed: boolean;
 }
 
-async function findClientAndApi(scope: TenantScope, clientId: string, identifier: string) {
-  const client = await findClient(scope.db, clientId);
-  if (!client) throw notFound('client', clientId);
-  const api = await findApi(scope.db, identifier);
-  if (!api) throw notFound('api', identifier);
-  return { client, api };
+function assertMachineClient(row: ClientRow): void {
+  if (!row.grant_types.includes('client_credentials')) {
+    throw new AppError('client_credentials_not_enabled', `client "${row.client_id}" does not use client_credentials, the only grant that API grants apply to`);
+  }
+}
+
+async function apiOf(db: TenantDb, api: ApiRef) {
+  const found = await lookupApi(db, api);
+  if (!found) throw notFound('api', 'id' in api ? api.id : api.identifier);
+  return found;
 }
 
 /**
  * Lets a machine client get client-credentials tokens for one API. There is no user to consent
  * for such a client, so, as for Auth0's machine-to-machine apps, each API it may call is granted
- * explicitly; without a grant the token endpoint answers `invalid_target` for that API.
+ * explicitly; without a grant the token endpoint answers `invalid_target` for that API. The
+ * built-in admin API is reached by its identifier only, which the tenant admin API never passes:
+ * granting admin access stays with the operator.
  */
-export async function grantClientApi(scope: TenantScope, clientId: string, identifier: string): Promise<ApiGrantChange> {
-  if (isAdminApi(scope, identifier)) return grantAdminApi(scope, clientId, identifier);
-  const { client, api } = await findClientAndApi(scope, clientId, identifier);
-  if (!client.grant_types.includes('client_credentials')) {
-    throw new AppError('client_credentials_not_enabled', `client "${clientId}" does not use client_credentials, the only grant that API grants apply to`);
-  }
-  const changed = await insertApiGrant(scope.db, client.client_id, api.id);
-  if (changed) await announceCatalogChange(scope);
-  return { client_id: client.client_id, api: api.identifier, changed };
+export async function grantClientApi(scope: TenantScope, clientId: string, api: ApiRef, actor: Actor, check?: ClientCheck): Promise<ApiGrantChange> {
+  if ('identifier' in api && isAdminApi(scope, api.identifier)) return grantAdminApi(scope, clientId, api.identifier, actor);
+  return changeClient(scope, clientId, check, async (trx, current) => {
+    const target = await apiOf(trx, api);
+    assertMachineClient(current.row);
+    const changed = await insertApiGrant(trx, clientId, target.id);
+    if (changed) await recordAuditEvent(trx, { actor: actorText(actor), ip: actor.ip, action: 'client.api_granted', target: clientId, details: { api: target.identifier } });
+    return { client_id: clientId, api: target.identifier, changed };
+  });
 }
 
 /** New client-credentials tokens for the API are refused at once; issued ones live until they expire. */
-export async function revokeClientApi(scope: TenantScope, clientId: string, identifier: string): Promise<ApiGrantChange> {
-  if (isAdminApi(scope, identifier)) return revokeAdminApi(scope, clientId, identifier);
-  const { client, api } = await findClientAndApi(scope, clientId, identifier);
-  if (!(await deleteApiGrant(scope.db, client.client_id, api.id))) {
-    throw new AppError('api_grant_not_found', `client "${clientId}" has no grant for API "${identifier}"`, 404);
-  }
-  await announceCatalogChange(scope);
-  return { client_id: client.client_id, api: api.identifier, changed: true };
-}
-
-/** A client as shown to operators: never the secret hash. */
-export function describeClient(client: ClientRow) {
-  return {
-    client_id: client.client_id,
-    name: client.name,
-    type: client.type,
-    token_endpoint_auth_method: client.token_endpoint_auth_method,
-    grant_types: client.grant_types,
-    redirect_uris: client.redirect_uris,
-    post_logout_redirect_uris: client.post_logout_redirect_uris,
-    resources: client.resources,
-    first_party: client.first_party,
-    created_at: client.created_at,
-  };
+export async function revokeClientApi(scope: TenantScope, clientId: string, api: ApiRef, actor: Actor, check?: ClientCheck): Promise<ApiGrantChange> {
+  if ('identifier' in api && isAdminApi(scope, api.identifier)) return revokeAdminApi(scope, clientId, api.identifier, actor);
+  return changeClient(scope, clientId, check, async (trx) => {
+    const target = await apiOf(trx, api);
+    if (!(await deleteApiGrant(trx, clientId, target.id))) {
+      throw new AppError('api_grant_not_found', `client "${clientId}" has no grant for API "${target.identifier}"`, 404);
+    }
+    await recordAuditEvent(trx, { actor: actorText(actor), ip: actor.ip, action: 'client.api_revoked', target: clientId, details: { api: target.identifier } });
+    return { client_id: clientId, api: target.identifier, changed: true };
+  });
 }

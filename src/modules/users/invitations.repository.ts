@@ -56,3 +56,16 @@ export async function listPendingInvitations(db: TenantDb, page: PageRequest): P
     (row) => encodeCursor('invitations', [row.cursor_at, row.id]),
   ).then(withoutCursorAt);
 }
+
+/**
+ * Deletes the invitation if it was not used yet (expired or not): its token is then unknown to
+ * consumeInvitation. Row locks order it against a concurrent signup: whichever comes second finds
+ * nothing to do.
+ */
+export function deletePendingInvitation(db: TenantDb, id: string): Promise<InvitationRow | undefined> {
+  return db.deleteFrom('invitations').where('id', '=', id).where('accepted_at', 'is', null).returningAll().executeTakeFirst();
+}
+
+export function findInvitation(db: TenantDb, id: string): Promise<InvitationRow | undefined> {
+  return db.selectFrom('invitations').selectAll().where('id', '=', id).executeTakeFirst();
+}

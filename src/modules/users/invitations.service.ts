@@ -2,13 +2,13 @@ import crypto from 'node:crypto';
 import type { TenantDb } from '../../db/tenant-database.ts';
 import { mapPage, type Page, type PageRequest } from '../../db/page.ts';
 import { actorText, type Actor, type TenantScope } from '../../platform/tenant-scope.ts';
-import { AppError } from '../../errors.ts';
+import { AppError, notFound } from '../../errors.ts';
 import { recordAuditEvent } from '../audit/audit.repository.ts';
 import { normalizeEmail } from './email.ts';
 import { INVITATION_TTL_DAYS } from './invitation-ttl.ts';
 import { findUserByEmail } from './users.repository.ts';
 import { checkRoleNames } from './users.service.ts';
-import { consumeInvitation, insertInvitation, listPendingInvitations, type InvitationRow } from './invitations.repository.ts';
+import { consumeInvitation, deletePendingInvitation, findInvitation, insertInvitation, listPendingInvitations, type InvitationRow } from './invitations.repository.ts';
 
 export { INVITATION_TTL_DAYS };
 
@@ -78,4 +78,23 @@ export function redeemInvitation(db: TenantDb, token: string, email: string): Pr
 /** A page of the pending (unused, unexpired) invitations, oldest first. */
 export async function listInvitations(scope: TenantScope, page: PageRequest): Promise<Page<InvitationSummary>> {
   return mapPage(await listPendingInvitations(scope.db, page), summarize);
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Withdraws an invitation that was not used: its token can no longer be redeemed. One already
+ * used is `invitation_accepted` (409); the account it made is a user to disable or delete.
+ */
+export async function revokeInvitation(scope: TenantScope, id: string, actor: Actor): Promise<InvitationSummary> {
+  if (!UUID.test(id)) throw notFound('invitation', id);
+  return scope.db.transaction().execute(async (trx) => {
+    const revoked = await deletePendingInvitation(trx, id);
+    if (!revoked) {
+      if (await findInvitation(trx, id)) throw new AppError('invitation_accepted', `invitation "${id}" was used already; it cannot be revoked`, 409);
+      throw notFound('invitation', id);
+    }
+    await recordAuditEvent(trx, { actor: actorText(actor), ip: actor.ip, action: 'invitation.revoked', target: id, details: { before: { roles: revoked.role_names, expires_at: new Date(revoked.expires_at).toISOString() } } });
+    return summarize(revoked);
+  });
 }

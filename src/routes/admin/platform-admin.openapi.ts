@@ -1,7 +1,7 @@
 import { AppError } from '../../errors.ts';
 import { documentedApi } from '../openapi/documented-api.ts';
 import type { OpenApiSecurityScheme } from '../openapi/openapi-document.ts';
-import { platformTenantRoutes } from './tenants.routes.ts';
+import { platformAdminRoutes } from './platform-admin.routes.ts';
 
 /** The name of the platform admin token's security scheme in the document. */
 export const PLATFORM_TOKEN_SCHEME = 'platformToken';
@@ -36,5 +36,5 @@ export const platformAdminApi = documentedApi({
     }
     return { servers: [{ url: '/', description: 'the origin this document was fetched from' }], securitySchemes: { [PLATFORM_TOKEN_SCHEME]: platformTokenScheme } };
   },
-  routes: platformTenantRoutes,
+  routes: platformAdminRoutes,
 });

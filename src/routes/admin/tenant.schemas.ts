@@ -1,6 +1,8 @@
 import { Type } from 'typebox';
 import type { TenantStatus } from '../../db/schema.ts';
 import { NextCursor, PageQuery, TenantId, errorResponses } from '../schemas.ts';
+import { TAGS, TenantIdParams, guardErrors } from './admin.schemas.ts';
+import { jobAccepted } from './job.schemas.ts';
 
 export const TENANT_STATUSES: readonly TenantStatus[] = ['provisioning', 'active', 'suspended', 'maintenance', 'deleting', 'failed'];
 
@@ -22,15 +24,9 @@ export const Tenant = Type.Object(
   { additionalProperties: false },
 );
 
-/** Every route of the API answers these when its guard refuses (platform-admin-auth.ts). */
-const GUARD_ERRORS = {
-  401: 'no valid platform admin token (`invalid_token`)',
-  404: 'the platform admin API is disabled: TANSU_ADMIN_TOKEN is not set (`not_found`)',
-};
-
-const TenantIdParams = Type.Object({ id: TenantId });
-
 export const createTenantSchema = {
+  summary: 'Create a tenant',
+  tags: [TAGS.tenants],
   body: Type.Object(
     {
       id: TenantId,
@@ -53,7 +49,7 @@ export const createTenantSchema = {
       { additionalProperties: false, description: 'the tenant is active' },
     ),
     ...errorResponses({
-      ...GUARD_ERRORS,
+      ...guardErrors(),
       400: 'invalid_request, invalid_tenant_id, invalid_name, invalid_email or weak_password',
       409: 'tenant_exists',
     }),
@@ -61,6 +57,8 @@ export const createTenantSchema = {
 };
 
 export const listTenantsSchema = {
+  summary: 'List tenants, a page at a time',
+  tags: [TAGS.tenants],
   querystring: Type.Object(
     {
       status: Type.Optional(
@@ -72,30 +70,107 @@ export const listTenantsSchema = {
   ),
   response: {
     200: Type.Object({ tenants: Type.Array(Tenant), next_cursor: NextCursor }, { additionalProperties: false, description: 'one page of tenants, by id' }),
-    ...errorResponses({ ...GUARD_ERRORS, 400: 'invalid_request' }),
+    ...errorResponses({ ...guardErrors(), 400: 'invalid_request' }),
   },
 };
 
 export const showTenantSchema = {
+  summary: 'Show a tenant',
+  tags: [TAGS.tenants],
   params: TenantIdParams,
   response: {
     200: Tenant,
-    ...errorResponses({ ...GUARD_ERRORS, 400: 'invalid_tenant_id', 404: 'tenant_not_found, or the API is disabled' }),
+    ...errorResponses({ ...guardErrors('tenant_not_found'), 400: 'invalid_tenant_id' }),
   },
 };
 
 export const deleteTenantSchema = {
+  summary: 'Delete a tenant and its database',
+  tags: [TAGS.tenants],
   params: TenantIdParams,
   response: {
     204: Type.Null({ description: 'the tenant and its database are gone' }),
-    ...errorResponses({ ...GUARD_ERRORS, 400: 'invalid_tenant_id', 404: 'tenant_not_found, or the API is disabled', 409: 'tenant_busy' }),
+    ...errorResponses({ ...guardErrors('tenant_not_found'), 400: 'invalid_tenant_id', 409: 'tenant_busy' }),
   },
 };
 
-export const suspendTenantSchema = {
+const suspendTenantShape = {
   params: TenantIdParams,
   response: {
     200: Tenant,
-    ...errorResponses({ ...GUARD_ERRORS, 400: 'invalid_tenant_id', 404: 'tenant_not_found, or the API is disabled', 409: 'tenant_busy' }),
+    ...errorResponses({ ...guardErrors('tenant_not_found'), 400: 'invalid_tenant_id', 409: 'tenant_busy' }),
+  },
+};
+
+export function suspendTenantSchema(action: 'suspend' | 'resume') {
+  return {
+    summary: action === 'suspend' ? 'Suspend a tenant (its endpoints answer 403)' : 'Resume a suspended tenant',
+    tags: [TAGS.tenants],
+    ...suspendTenantShape,
+  };
+}
+
+export const recoverTenantSchema = {
+  summary: 'Bring back a tenant left in maintenance by an interrupted move or restore',
+  tags: [TAGS.tenants],
+  params: TenantIdParams,
+  response: {
+    200: Type.Object(
+      {
+        tenant: Tenant,
+        leftovers: Type.Array(Type.String(), { description: 'scratch or set-aside databases on its cluster, to inspect and drop by hand' }),
+      },
+      { additionalProperties: false, description: 'the tenant serves again from its registered database' },
+    ),
+    ...errorResponses({ ...guardErrors('tenant_not_found'), 400: 'invalid_tenant_id', 409: 'tenant_not_in_maintenance or tenant_database_missing' }),
+  },
+};
+
+export const moveTenantSchema = {
+  summary: 'Move a tenant to another cluster, as a job',
+  tags: [TAGS.tenants],
+  params: TenantIdParams,
+  body: Type.Object({ to: Type.String({ minLength: 1, maxLength: 100, description: 'target cluster (GET /admin/v1/clusters)' }) }, { additionalProperties: false }),
+  response: {
+    202: jobAccepted('the move started: dump, restore on the target, switch, drop the source; 503 for the tenant only during the copy'),
+    ...errorResponses({
+      ...guardErrors('tenant_not_found or cluster_not_found'),
+      400: 'invalid_request, invalid_tenant_id or same_cluster',
+      409: 'tenant_busy',
+    }),
+  },
+};
+
+export const createAdminTenantSchema = {
+  summary: "Create the platform's admin tenant, through which operators sign in to this API",
+  tags: [TAGS.tenants],
+  body: Type.Object(
+    {
+      name: Type.Optional(Type.String({ description: 'display name (default: Platform administration)' })),
+      admin_email: Type.Optional(Type.String({ description: 'email of its first admin, TenantAdmin and PlatformAdmin (default: admin@admin.localhost)' })),
+      admin_password: Type.Optional(Type.String({ description: "the admin's password, 10+ characters (default: generated, in the answer once)" })),
+      cluster: Type.Optional(Type.String({ description: 'registered cluster to place its database on (default: the least loaded)' })),
+    },
+    { additionalProperties: false },
+  ),
+  response: {
+    201: Type.Object(
+      {
+        tenant: Tenant,
+        admin: Type.Object(
+          { email: Type.String(), password: Type.Optional(Type.String({ description: 'only when generated: shown this once' })) },
+          { additionalProperties: false },
+        ),
+        platform_api: Type.Object(
+          {
+            identifier: Type.String({ description: 'the `resource` an operator token is requested for: <admin issuer>/platform' }),
+            scope: Type.String({ description: 'the scope it must carry: platform:admin' }),
+          },
+          { additionalProperties: false },
+        ),
+      },
+      { additionalProperties: false, description: 'the admin tenant is active' },
+    ),
+    ...errorResponses({ ...guardErrors(), 400: 'invalid_request, invalid_name, invalid_email or weak_password', 409: 'tenant_exists' }),
   },
 };

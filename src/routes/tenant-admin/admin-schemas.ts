@@ -27,3 +27,7 @@ export const DEFAULT_ADMIN_PAGE_LIMIT = 50;
 export const IfMatchHeaders = Type.Object({
   'if-match': Type.Optional(Type.String({ description: 'the ETag read before; the change applies only if the resource still has it' })),
 });
+
+/** A resource id that is a UUID (an API, an invitation): anything else is refused before a query casts it. */
+export const UuidParam = (description: string) =>
+  Type.String({ pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$', description });

@@ -5,6 +5,7 @@ import { withTenantScope } from '../../../src/platform/tenant-access.ts';
 import type { TenantScope } from '../../../src/platform/tenant-scope.ts';
 import { allPages } from '../../../src/db/page.ts';
 import { createApi, deleteTenantApi, listTenantApis } from '../../../src/modules/apis/apis.service.ts';
+import { TEST_ACTOR } from '../../support/scope.ts';
 
 let platform: TestPlatform;
 let id: string;
@@ -16,7 +17,7 @@ beforeAll(async () => {
   id = uniqueTenantId('apipages');
   await createTenant(platform, { id });
   await inScope(async (scope) => {
-    for (const identifier of IDENTIFIERS) await createApi(scope, { identifier, scopes: ['read'] });
+    for (const identifier of IDENTIFIERS) await createApi(scope, { identifier, scopes: ['read'] }, TEST_ACTOR);
   });
 });
 afterAll(async () => {
@@ -33,7 +34,7 @@ describe('listTenantApis pages', () => {
 
   it('go on after the cursor even when the row it names is gone', async () => {
     const first = await inScope((scope) => listTenantApis(scope, { limit: 1 }));
-    await inScope((scope) => deleteTenantApi(scope, 'https://api.example.test/v1'));
+    await inScope((scope) => deleteTenantApi(scope, { identifier: 'https://api.example.test/v1' }, TEST_ACTOR));
     const rest = await inScope((scope) => listTenantApis(scope, { limit: 10, cursor: first.next_cursor! }));
     expect(rest.items.map((api) => api.identifier)).toEqual(['https://api.example.test/v2', 'https://billing.example.test', 'https://orders.example.test']);
     expect(await inScope((scope) => allPages((page) => listTenantApis(scope, page), 1))).toHaveLength(IDENTIFIERS.length - 1);

@@ -6,6 +6,7 @@ import { withTenantScope } from '../../../src/platform/tenant-access.ts';
 import type { TenantScope } from '../../../src/platform/tenant-scope.ts';
 import { allPages } from '../../../src/db/page.ts';
 import { createClient, describeClient, listTenantClients } from '../../../src/modules/clients/clients.service.ts';
+import { TEST_ACTOR } from '../../support/scope.ts';
 
 let platform: TestPlatform;
 let acme: string;
@@ -18,9 +19,9 @@ beforeAll(async () => {
   globex = uniqueTenantId('clpages');
   await Promise.all([createTenant(platform, { id: acme }), createTenant(platform, { id: globex })]);
   await inScope(acme, async (scope) => {
-    for (let i = 0; i < 5; i++) await createClient(scope, { name: `app ${i}`, type: 'public', redirectUris: ['http://127.0.0.1:9/cb'] });
+    for (let i = 0; i < 5; i++) await createClient(scope, { name: `app ${i}`, type: 'public', redirectUris: ['http://127.0.0.1:9/cb'] }, TEST_ACTOR);
   });
-  await inScope(globex, (scope) => createClient(scope, { name: 'globex app', type: 'confidential' }));
+  await inScope(globex, (scope) => createClient(scope, { name: 'globex app', type: 'confidential' }, TEST_ACTOR));
 });
 afterAll(async () => {
   await platform?.destroy();

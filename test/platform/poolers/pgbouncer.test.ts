@@ -90,8 +90,8 @@ async function tenantWithClient(prefix: string) {
   const db = openTenantDatabase(bouncer.url, tenant.database_name, 2);
   tenantDbs.push(db);
   const scope = testScope(platform, id, db);
-  await createApi(scope, { identifier: `https://api.${prefix}.test`, scopes: ['read'] });
-  const { client, clientSecret } = await createClient(scope, { name: 'svc', type: 'confidential', grantTypes: ['client_credentials'], resources: [`https://api.${prefix}.test`] });
+  await createApi(scope, { identifier: `https://api.${prefix}.test`, scopes: ['read'] }, TEST_ACTOR);
+  const { client, clientSecret } = await createClient(scope, { name: 'svc', type: 'confidential', grantTypes: ['client_credentials'], resources: [`https://api.${prefix}.test`] }, TEST_ACTOR);
   return { id, database: tenant.database_name, api: `https://api.${prefix}.test`, basic: Buffer.from(`${client.client_id}:${clientSecret}`).toString('base64') };
 }
 
@@ -162,7 +162,7 @@ describe('through PgBouncer in transaction mode', () => {
     await bouncer.setUserlist(await renderPgbouncerUserlist(platform));
     const db = openTenantDatabase(bouncer.url, tenant.database_name, 2);
     tenantDbs.push(db);
-    const { client, clientSecret } = await createClient(testScope(platform, id, db), { name: 'svc', type: 'confidential', grantTypes: ['client_credentials'] });
+    const { client, clientSecret } = await createClient(testScope(platform, id, db), { name: 'svc', type: 'confidential', grantTypes: ['client_credentials'] }, TEST_ACTOR);
     const grant = async () => {
       const started = performance.now();
       const response = await fetch(`${publicUrl}/t/${id}/token`, {

@@ -24,17 +24,27 @@ afterAll(async () => {
 
 const auth = { authorization: `Bearer ${TOKEN}` };
 const exists = (name: string) => withMaintenanceSession(clusterUrl(), (client) => databaseExists(client, name));
-const create = (body: unknown) => app.inject({ method: 'POST', url: '/admin/tenants', headers: auth, payload: body as object });
+const create = (body: unknown) => app.inject({ method: 'POST', url: '/admin/v1/tenants', headers: auth, payload: body as object });
 
 describe('platform admin API: authentication', () => {
   it.each([
     ['no header', {}],
-    ['a wrong token', { authorization: `Bearer ${TOKEN}x` }],
     ['another scheme', { authorization: `Basic ${TOKEN}` }],
-  ])('answers 401 with %s', async (_name, headers) => {
-    const response = await app.inject({ method: 'GET', url: '/admin/tenants', headers });
+  ])('answers 401 with the bare challenge for %s', async (_name, headers) => {
+    const response = await app.inject({ method: 'GET', url: '/admin/v1/tenants', headers });
     expect(response.statusCode).toBe(401);
     expect(response.headers['www-authenticate']).toBe('Bearer realm="tansu-admin"');
+    expect(response.json()).toMatchObject({ error: 'invalid_token' });
+  });
+
+  it.each([
+    ['a wrong token', `Bearer ${TOKEN}x`],
+    ['two tokens', `Bearer ${TOKEN} ${TOKEN}`],
+    ['a JWT that no admin tenant issued', 'Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.'],
+  ])('answers 401 invalid_token for %s', async (_name, authorization) => {
+    const response = await app.inject({ method: 'GET', url: '/admin/v1/tenants', headers: { authorization } });
+    expect(response.statusCode).toBe(401);
+    expect(response.headers['www-authenticate']).toMatch(/^Bearer realm="tansu-admin", error="invalid_token", error_description="[ -~]+"$/);
     expect(response.json()).toMatchObject({ error: 'invalid_token' });
   });
 
@@ -42,7 +52,7 @@ describe('platform admin API: authentication', () => {
     const unguarded = await openTestPlatform();
     const other = await buildApp({ platform: unguarded });
     try {
-      const response = await other.inject({ method: 'GET', url: '/admin/tenants', headers: auth });
+      const response = await other.inject({ method: 'GET', url: '/admin/v1/tenants', headers: auth });
       expect(response.statusCode).toBe(404);
       expect(response.json().error).toBe('not_found');
     } finally {
@@ -85,7 +95,7 @@ describe('platform admin API: tenants', () => {
     ['?status=active,gone', `query.status must match pattern`],
     ['?sort=id', 'query.sort is not a known field'],
   ])('answers 400 invalid_request for the list query %s', async (query, description) => {
-    const response = await app.inject({ method: 'GET', url: `/admin/tenants${query}`, headers: auth });
+    const response = await app.inject({ method: 'GET', url: `/admin/v1/tenants${query}`, headers: auth });
     expect(response.statusCode).toBe(400);
     expect(response.json().error).toBe('invalid_request');
     expect(response.json().error_description).toContain(description);
@@ -110,11 +120,11 @@ describe('platform admin API: tenants', () => {
       await db.destroy();
     }
 
-    const shown = await app.inject({ method: 'GET', url: `/admin/tenants/${id}`, headers: auth });
+    const shown = await app.inject({ method: 'GET', url: `/admin/v1/tenants/${id}`, headers: auth });
     expect(shown.statusCode).toBe(200);
     expect(shown.json()).toEqual(body.tenant);
     expect(shown.body).not.toContain(body.admin.password);
-    const listed = await app.inject({ method: 'GET', url: '/admin/tenants', headers: auth });
+    const listed = await app.inject({ method: 'GET', url: '/admin/v1/tenants', headers: auth });
     expect(listed.json().tenants.map((t: { id: string }) => t.id)).toContain(id);
     expect(listed.body).not.toMatch(/argon2|password/);
   });
@@ -127,7 +137,7 @@ describe('platform admin API: tenants', () => {
     let cursor: string | null = null;
     do {
       const query: string = cursor === null ? '?limit=2' : `?limit=2&cursor=${encodeURIComponent(cursor)}`;
-      const page = await app.inject({ method: 'GET', url: `/admin/tenants${query}`, headers: auth });
+      const page = await app.inject({ method: 'GET', url: `/admin/v1/tenants${query}`, headers: auth });
       expect(page.statusCode).toBe(200);
       const body = page.json() as { tenants: { id: string }[]; next_cursor: string | null };
       expect(body.tenants.length).toBeLessThanOrEqual(2);
@@ -135,7 +145,7 @@ describe('platform admin API: tenants', () => {
       cursor = body.next_cursor;
     } while (cursor !== null);
     expect(seen).toEqual(all);
-    const whole = (await app.inject({ method: 'GET', url: '/admin/tenants', headers: auth })).json();
+    const whole = (await app.inject({ method: 'GET', url: '/admin/v1/tenants', headers: auth })).json();
     expect(whole.tenants.map((tenant: { id: string }) => tenant.id)).toEqual(all);
     expect(whole.next_cursor).toBeNull();
   });
@@ -158,15 +168,15 @@ describe('platform admin API: tenants', () => {
   });
 
   it('answers 404 for an unknown tenant and 400 for an invalid id', async () => {
-    const unknown = await app.inject({ method: 'GET', url: '/admin/tenants/nobody-here', headers: auth });
+    const unknown = await app.inject({ method: 'GET', url: '/admin/v1/tenants/nobody-here', headers: auth });
     expect(unknown.statusCode).toBe(404);
     expect(unknown.json()).toEqual({ error: 'tenant_not_found', error_description: 'tenant "nobody-here" does not exist' });
-    const invalid = await app.inject({ method: 'GET', url: `/admin/tenants/${encodeURIComponent('../etc')}`, headers: auth });
+    const invalid = await app.inject({ method: 'GET', url: `/admin/v1/tenants/${encodeURIComponent('../etc')}`, headers: auth });
     expect(invalid.statusCode).toBe(400);
     expect(invalid.json().error).toBe('invalid_tenant_id');
     // Ids are judged in one place (platform/tenant-id.ts), whichever route names one.
     for (const [method, suffix] of [['DELETE', ''], ['POST', '/suspend'], ['POST', '/resume']] as const) {
-      const refused = await app.inject({ method, url: `/admin/tenants/Not_Valid${suffix}`, headers: auth });
+      const refused = await app.inject({ method, url: `/admin/v1/tenants/Not_Valid${suffix}`, headers: auth });
       expect(refused.statusCode, `${method} ${suffix}`).toBe(400);
       expect(refused.json().error, `${method} ${suffix}`).toBe('invalid_tenant_id');
     }
@@ -175,18 +185,18 @@ describe('platform admin API: tenants', () => {
   it('suspends, resumes and deletes a tenant (database dropped even while in use)', async () => {
     const id = uniqueTenantId('gone');
     const { tenant } = (await create({ id })).json();
-    const suspended = await app.inject({ method: 'POST', url: `/admin/tenants/${id}/suspend`, headers: auth });
+    const suspended = await app.inject({ method: 'POST', url: `/admin/v1/tenants/${id}/suspend`, headers: auth });
     expect(suspended.json().status).toBe('suspended');
-    const resumed = await app.inject({ method: 'POST', url: `/admin/tenants/${id}/resume`, headers: auth });
+    const resumed = await app.inject({ method: 'POST', url: `/admin/v1/tenants/${id}/resume`, headers: auth });
     expect(resumed.json().status).toBe('active');
 
     const db = openTenantDatabase(clusterUrl(), tenant.database, 1);
     await db.selectFrom('users').select('id').execute();
-    const deleted = await app.inject({ method: 'DELETE', url: `/admin/tenants/${id}`, headers: auth });
+    const deleted = await app.inject({ method: 'DELETE', url: `/admin/v1/tenants/${id}`, headers: auth });
     await db.destroy();
     expect(deleted.statusCode).toBe(204);
     expect(await exists(tenant.database)).toBe(false);
-    const again = await app.inject({ method: 'DELETE', url: `/admin/tenants/${id}`, headers: auth });
+    const again = await app.inject({ method: 'DELETE', url: `/admin/v1/tenants/${id}`, headers: auth });
     expect(again.statusCode).toBe(404);
     expect(again.json().error).toBe('tenant_not_found');
   });

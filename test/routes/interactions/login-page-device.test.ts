@@ -32,7 +32,7 @@ beforeAll(async () => {
   for (const tenant of [a, b]) {
     await createUser(tenant, { email: EMAIL, password: PASSWORD }, TEST_ACTOR);
     await createUser(tenant, { email: OTHER_EMAIL, password: PASSWORD }, TEST_ACTOR);
-    const { client } = await createClient(tenant, { name: 'app', type: 'public', redirectUris: [REDIRECT_URI], firstParty: true });
+    const { client } = await createClient(tenant, { name: 'app', type: 'public', redirectUris: [REDIRECT_URI], firstParty: true }, TEST_ACTOR);
     clients.set(tenant.id, client.client_id);
   }
 });

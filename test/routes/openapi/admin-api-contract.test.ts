@@ -1,3 +1,4 @@
+import { TEST_ACTOR } from '../../support/scope.ts';
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { FastifyInstance, RouteOptions } from 'fastify';
@@ -54,8 +55,8 @@ interface MachineClient {
 const machines = new Map<TestTenant, MachineClient>();
 
 async function adminMachine(tenant: TestTenant): Promise<MachineClient> {
-  const { client, clientSecret } = await createClient(tenant, { name: 'contract test', type: 'confidential', grantTypes: ['client_credentials'] });
-  await grantClientApi(tenant, client.client_id, `${tenant.issuer}/admin`);
+  const { client, clientSecret } = await createClient(tenant, { name: 'contract test', type: 'confidential', grantTypes: ['client_credentials'] }, TEST_ACTOR);
+  await grantClientApi(tenant, client.client_id, { identifier: `${tenant.issuer}/admin` }, TEST_ACTOR);
   return { clientId: client.client_id, secret: clientSecret! };
 }
 
@@ -199,6 +200,8 @@ describe('the documents', () => {
     expect(await suspended.json()).toMatchObject({ error: 'tenant_suspended' });
 
     const disabled = createFastify({ ...bed.platform, config: { ...bed.platform.config, adminToken: undefined } });
+    // As on ADMIN_PORT (listeners.ts): the admin tenant's tokens would be checked in the public app's tenant cache.
+    disabled.decorate('tenants', bed.nodes[0]!.app.tenants);
     await disabled.register(platformAdminApi);
     try {
       for (const url of ['/admin/v1/openapi.json', '/admin/v1/docs']) {

@@ -7,6 +7,7 @@ import { createTestTenant, startOidcTestBed, type OidcTestBed, type TestTenant }
 import { createClient } from '../../../src/modules/clients/clients.service.ts';
 import { createApi } from '../../../src/modules/apis/apis.service.ts';
 import { buildApp } from '../../../src/app.ts';
+import { TEST_ACTOR } from '../../support/scope.ts';
 
 let bed: OidcTestBed;
 let tenant: TestTenant;
@@ -55,8 +56,8 @@ describe('/readyz', () => {
 
 describe('/metrics', () => {
   it('exposes requests by route and status, tokens by type (no tenant label by default), cache, pools and provisioning durations', async () => {
-    await createApi(tenant, { identifier: 'https://api.metrics.test', scopes: ['read'] });
-    const { client, clientSecret } = await createClient(tenant, { name: 'svc', type: 'confidential', grantTypes: ['client_credentials'], resources: ['https://api.metrics.test'] });
+    await createApi(tenant, { identifier: 'https://api.metrics.test', scopes: ['read'] }, TEST_ACTOR);
+    const { client, clientSecret } = await createClient(tenant, { name: 'svc', type: 'confidential', grantTypes: ['client_credentials'], resources: ['https://api.metrics.test'] }, TEST_ACTOR);
     const basic = Buffer.from(`${client.client_id}:${clientSecret}`).toString('base64');
     for (let i = 0; i < 3; i++) {
       const response = await fetch(`${tenant.issuer}/token`, {
@@ -95,8 +96,8 @@ describe('/metrics with METRICS_TENANT_LABELS=true', () => {
     const labelled = await startOidcTestBed(1, { env: { METRICS_TENANT_LABELS: 'true' } });
     try {
       const other = await createTestTenant(labelled, uniqueTenantId('labels'));
-      await createApi(other, { identifier: 'https://api.labels.test', scopes: ['read'] });
-      const { client, clientSecret } = await createClient(other, { name: 'svc', type: 'confidential', grantTypes: ['client_credentials'] });
+      await createApi(other, { identifier: 'https://api.labels.test', scopes: ['read'] }, TEST_ACTOR);
+      const { client, clientSecret } = await createClient(other, { name: 'svc', type: 'confidential', grantTypes: ['client_credentials'] }, TEST_ACTOR);
       for (let i = 0; i < 2; i++) {
         const response = await fetch(`${other.issuer}/token`, {
           method: 'POST',

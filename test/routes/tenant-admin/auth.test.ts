@@ -48,7 +48,7 @@ beforeAll(async () => {
   globex = await createTestTenant(bed, uniqueTenantId('adm-globex'));
   acmeOps = await machineClient(acme, 'ops automation', true);
   globexOps = await machineClient(globex, 'globex automation', true);
-  const { client } = await createClient(acme, { name: 'Admin console', type: 'public', firstParty: true, redirectUris: [REDIRECT_URI] });
+  const { client } = await createClient(acme, { name: 'Admin console', type: 'public', firstParty: true, redirectUris: [REDIRECT_URI] }, TEST_ACTOR);
   consoleApp = await discover(acme, client.client_id);
 });
 afterAll(async () => {
@@ -96,7 +96,7 @@ describe('machine clients (client credentials)', () => {
     const revoked = await machineClient(acme, 'revoked later', true);
     const revokedToken = await adminToken(acme, revoked, 'users:read');
     expect((await callAdmin(acme, '/me', revokedToken)).status).toBe(200);
-    expect(await revokeClientApi(acme, revoked.clientId, adminApi(acme))).toEqual({ client_id: revoked.clientId, api: adminApi(acme), changed: true });
+    expect(await revokeClientApi(acme, revoked.clientId, { identifier: adminApi(acme) }, TEST_ACTOR)).toEqual({ client_id: revoked.clientId, api: adminApi(acme), changed: true });
     const refused = await callAdmin(acme, '/me', revokedToken);
     expect(refused.status).toBe(401);
     expect(refused.body.error).toBe('invalid_token');
@@ -105,20 +105,20 @@ describe('machine clients (client credentials)', () => {
     const deleted = await machineClient(acme, 'deleted later', true);
     const deletedToken = await adminToken(acme, deleted, 'users:read');
     expect((await callAdmin(acme, '/me', deletedToken)).status).toBe(200);
-    await deleteTenantClient(acme, deleted.clientId);
+    await deleteTenantClient(acme, deleted.clientId, TEST_ACTOR);
     expect((await callAdmin(acme, '/me', deletedToken)).status).toBe(401);
   });
 
   it('reports a repeated grant as unchanged, and an admin API grant to a client without client credentials as an error', async () => {
-    expect(await grantClientApi(acme, acmeOps.clientId, adminApi(acme))).toEqual({ client_id: acmeOps.clientId, api: adminApi(acme), changed: false });
-    const spa = await createClient(acme, { name: 'spa', type: 'public', redirectUris: [REDIRECT_URI] });
-    await expect(grantClientApi(acme, spa.client.client_id, adminApi(acme))).rejects.toMatchObject({ code: 'client_credentials_not_enabled' });
+    expect(await grantClientApi(acme, acmeOps.clientId, { identifier: adminApi(acme) }, TEST_ACTOR)).toEqual({ client_id: acmeOps.clientId, api: adminApi(acme), changed: false });
+    const spa = await createClient(acme, { name: 'spa', type: 'public', redirectUris: [REDIRECT_URI] }, TEST_ACTOR);
+    await expect(grantClientApi(acme, spa.client.client_id, { identifier: adminApi(acme) }, TEST_ACTOR)).rejects.toMatchObject({ code: 'client_credentials_not_enabled' });
     // Another tenant's admin API is no API of this tenant.
-    await expect(grantClientApi(acme, acmeOps.clientId, adminApi(globex))).rejects.toMatchObject({ code: 'api_not_found' });
+    await expect(grantClientApi(acme, acmeOps.clientId, { identifier: adminApi(globex) }, TEST_ACTOR)).rejects.toMatchObject({ code: 'api_not_found' });
   });
 
   it('the admin API cannot be created, or shadowed, as a tenant API', async () => {
-    await expect(createApi(acme, { identifier: adminApi(acme), scopes: ['users:read'] })).rejects.toMatchObject({ code: 'api_reserved', status: 409 });
+    await expect(createApi(acme, { identifier: adminApi(acme), scopes: ['users:read'] }, TEST_ACTOR)).rejects.toMatchObject({ code: 'api_reserved', status: 409 });
   });
 });
 
@@ -177,7 +177,7 @@ describe('signed-in users (code flow with PKCE)', () => {
   });
 
   it("a third-party client cannot ask for the admin API for a user", async () => {
-    const { client } = await createClient(acme, { name: 'Third party', type: 'public', redirectUris: [REDIRECT_URI] });
+    const { client } = await createClient(acme, { name: 'Third party', type: 'public', redirectUris: [REDIRECT_URI] }, TEST_ACTOR);
     const started = await startAuthorization(await discover(acme, client.client_id), { redirect_uri: REDIRECT_URI, scope: SCOPE, resource: adminApi(acme) });
     const response = await fetch(started.url, { redirect: 'manual' });
     const location = new URL(response.headers.get('location')!);
@@ -188,7 +188,7 @@ describe('signed-in users (code flow with PKCE)', () => {
   it('the password grant cannot get admin tokens, even for a tenant admin', async () => {
     const { client, clientSecret } = await createClient(acme, {
       name: 'legacy first-party', type: 'confidential', firstParty: true, grantTypes: ['password'],
-    });
+    }, TEST_ACTOR);
     const response = await fetch(`${acme.issuer}/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${client.client_id}:${clientSecret}`).toString('base64')}` },
@@ -261,8 +261,8 @@ describe('tokens the admin API refuses', () => {
     // The opaque userinfo access token is no JWT at all.
     expectInvalidToken(await callAdmin(acme, '/me', tokens.access_token));
 
-    await createApi(acme, { identifier: 'https://orders.adm.test', scopes: ['users:read'] });
-    await grantClientApi(acme, acmeOps.clientId, 'https://orders.adm.test');
+    await createApi(acme, { identifier: 'https://orders.adm.test', scopes: ['users:read'] }, TEST_ACTOR);
+    await grantClientApi(acme, acmeOps.clientId, { identifier: 'https://orders.adm.test' }, TEST_ACTOR);
     const other = await pollUntil(() => clientCredentials(acme, acmeOps, { resource: 'https://orders.adm.test', scope: 'users:read' }), (a) => a.status === 200);
     expect(decodeProtectedHeader(other.body.access_token as string).typ).toBe('at+jwt');
     expectInvalidToken(await callAdmin(acme, '/me', other.body.access_token as string));

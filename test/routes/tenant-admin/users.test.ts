@@ -35,9 +35,9 @@ beforeAll(async () => {
   bed = await startOidcTestBed();
   [acme, globex] = await Promise.all([createTestTenant(bed, uniqueTenantId('users-acme')), createTestTenant(bed, uniqueTenantId('users-globex'))]);
   // Clients first: the provider loads a tenant's clients when it first serves it.
-  const created = await createClient(acme, { name: 'Legacy app', type: 'confidential', grantTypes: ['password', 'refresh_token'] });
+  const created = await createClient(acme, { name: 'Legacy app', type: 'confidential', grantTypes: ['password', 'refresh_token'] }, TEST_ACTOR);
   legacy = { clientId: created.client.client_id, secret: created.clientSecret! };
-  const web = await createClient(acme, { name: 'Notes', type: 'public', redirectUris: [REDIRECT_URI] });
+  const web = await createClient(acme, { name: 'Notes', type: 'public', redirectUris: [REDIRECT_URI] }, TEST_ACTOR);
   spaClientId = web.client.client_id;
   ops = await machineClient(acme, 'users automation', true);
   const globexOps = await machineClient(globex, 'globex automation', true);

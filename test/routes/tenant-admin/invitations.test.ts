@@ -1,0 +1,182 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { uniqueTenantId } from '../../support/platform.ts';
+import { createTestTenant, startOidcTestBed, type OidcTestBed, type TestTenant } from '../../support/oidc.ts';
+import { adminToken, callAdmin, machineClient, type MachineClient } from '../../support/admin-api.ts';
+import { TEST_ACTOR } from '../../support/scope.ts';
+import { updateTenantSettings } from '../../../src/modules/settings/settings.service.ts';
+import { hashInvitationToken } from '../../../src/modules/users/invitations.service.ts';
+import { createUser } from '../../../src/modules/users/users.service.ts';
+
+/**
+ * The tenant admin API's invitations: `/t/<id>/admin/v1/invitations…`, called with machine-client
+ * tokens over real HTTP; what a token is worth is checked through the tenant's signup API.
+ */
+let bed: OidcTestBed;
+let acme: TestTenant;
+let globex: TestTenant;
+let acmeOps: MachineClient;
+let writer: string;
+let reader: string;
+let globexWriter: string;
+
+beforeAll(async () => {
+  bed = await startOidcTestBed();
+  acme = await createTestTenant(bed, uniqueTenantId('inv-acme'));
+  globex = await createTestTenant(bed, uniqueTenantId('inv-globex'));
+  await updateTenantSettings(acme, { signup: 'invite' }, TEST_ACTOR);
+  await updateTenantSettings(globex, { signup: 'invite' }, TEST_ACTOR);
+  acmeOps = await machineClient(acme, 'acme automation', true);
+  const globexOps = await machineClient(globex, 'globex automation', true);
+  [writer, reader, globexWriter] = await Promise.all([
+    adminToken(acme, acmeOps, 'invitations:read invitations:write'),
+    adminToken(acme, acmeOps, 'invitations:read'),
+    adminToken(globex, globexOps, 'invitations:read invitations:write'),
+  ]);
+});
+afterAll(async () => {
+  await bed?.close();
+});
+
+type Invitation = { id: string; email: string } & Record<string, unknown>;
+
+async function invite(body: Record<string, unknown>, tenant = acme, token = writer): Promise<{ invitation: Invitation; token: string }> {
+  const answer = await callAdmin(tenant, '/invitations', token, { method: 'POST', body });
+  expect(answer.status, JSON.stringify(answer.body)).toBe(201);
+  return answer.body as { invitation: Invitation; token: string };
+}
+
+/** The tenant's signup API, as an invitee calls it. */
+async function signUp(tenant: TestTenant, email: string, invitation: string) {
+  const response = await fetch(`${tenant.issuer}/api/auth/signup`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password: `${email} password`, invitation }),
+  });
+  return { status: response.status, body: (await response.json().catch(() => ({}))) as Record<string, unknown> };
+}
+
+async function pending(tenant = acme, token = reader): Promise<string[]> {
+  const ids: string[] = [];
+  let cursor: string | null = null;
+  do {
+    const answer = await callAdmin(tenant, `/invitations?limit=2${cursor ? `&cursor=${cursor}` : ''}`, token);
+    expect(answer.status).toBe(200);
+    ids.push(...(answer.body.items as Invitation[]).map((item) => item.id));
+    cursor = answer.body.next_cursor as string | null;
+  } while (cursor);
+  return ids;
+}
+
+function auditOf(tenant: TestTenant, action: string, target: string) {
+  return tenant.db.selectFrom('audit_events').selectAll().where('action', '=', action).where('target', '=', target).execute();
+}
+
+describe('POST /invitations', () => {
+  it('invites as `tansu invite create` does: the token once, only its hash stored, redeemable through signup; audited', async () => {
+    const { invitation, token } = await invite({ email: 'Ann@Example.test', roles: ['editor'], expires_in_days: 3 });
+    expect(invitation).toEqual({ id: expect.any(String), email: 'ann@example.test', roles: ['editor'], expires_at: expect.any(String), created_at: expect.any(String) });
+    const days = (Date.parse(invitation.expires_at as string) - Date.parse(invitation.created_at as string)) / 86_400_000;
+    expect(days).toBeCloseTo(3, 2);
+    expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const row = await acme.db.selectFrom('invitations').selectAll().where('id', '=', invitation.id).executeTakeFirstOrThrow();
+    expect(row.token_hash).toBe(hashInvitationToken(token));
+    expect(JSON.stringify(row)).not.toContain(token);
+
+    const [event] = await auditOf(acme, 'invitation.created', invitation.id);
+    expect(event).toMatchObject({ actor: `client:${acmeOps.clientId}`, ip: '127.0.0.1', details: { roles: ['editor'] } });
+    expect(JSON.stringify(event)).not.toContain(token);
+
+    expect((await signUp(acme, 'ann@example.test', token)).status).toBe(202);
+    expect(await pending()).not.toContain(invitation.id);
+  });
+
+  it('refuses bad input with stable codes', async () => {
+    await createUser(acme, { email: 'existing@example.test' }, TEST_ACTOR);
+    for (const [body, status, code] of [
+      [{ email: 'not an email' }, 400, 'invalid_email'],
+      [{ email: 'bob@example.test', roles: ['no spaces allowed'] }, 400, 'invalid_role'],
+      [{ email: 'bob@example.test', expires_in_days: 0 }, 400, 'invalid_expiry'],
+      [{ email: 'bob@example.test', expires_in_days: 31 }, 400, 'invalid_expiry'],
+      [{ email: 'bob@example.test', expiresInDays: 3 }, 400, 'invalid_request'],
+      [{ email: 'existing@example.test' }, 409, 'user_exists'],
+    ] as const) {
+      const answer = await callAdmin(acme, '/invitations', writer, { method: 'POST', body });
+      expect({ status: answer.status, error: answer.body.error }, JSON.stringify(body)).toEqual({ status, error: code });
+    }
+    expect(await acme.db.selectFrom('invitations').select('id').where('email', '=', 'bob@example.test').execute()).toEqual([]);
+  });
+});
+
+describe('GET /invitations', () => {
+  it('pages through the pending invitations only, oldest first', async () => {
+    const made = [await invite({ email: 'p1@example.test' }), await invite({ email: 'p2@example.test' }), await invite({ email: 'p3@example.test' })];
+    await acme.db.updateTable('invitations').set({ expires_at: new Date(Date.now() - 1000) }).where('id', '=', made[1]!.invitation.id).execute();
+    const ids = await pending();
+    expect(ids).toContain(made[0]!.invitation.id);
+    expect(ids).toContain(made[2]!.invitation.id);
+    expect(ids).not.toContain(made[1]!.invitation.id);
+    expect(ids.indexOf(made[0]!.invitation.id)).toBeLessThan(ids.indexOf(made[2]!.invitation.id));
+    const answer = await callAdmin(acme, '/invitations', reader);
+    expect(JSON.stringify(answer.body)).not.toMatch(/token/);
+  });
+});
+
+describe('DELETE /invitations/:invitation_id', () => {
+  it('revokes a pending invitation: its token can no longer be redeemed; audited', async () => {
+    const { invitation, token } = await invite({ email: 'revoked@example.test', roles: ['viewer'] });
+    expect((await callAdmin(acme, `/invitations/${invitation.id}`, writer, { method: 'DELETE' })).status).toBe(204);
+    expect(await pending()).not.toContain(invitation.id);
+    expect(await signUp(acme, 'revoked@example.test', token)).toMatchObject({ status: 400, body: { error: 'invalid_invitation' } });
+    expect(await acme.db.selectFrom('users').select('id').where('email', '=', 'revoked@example.test').execute()).toEqual([]);
+    expect(await callAdmin(acme, `/invitations/${invitation.id}`, writer, { method: 'DELETE' })).toMatchObject({ status: 404, body: { error: 'invitation_not_found' } });
+    const [event] = await auditOf(acme, 'invitation.revoked', invitation.id);
+    expect(event).toMatchObject({ actor: `client:${acmeOps.clientId}`, ip: '127.0.0.1', details: { before: { roles: ['viewer'] } } });
+  });
+
+  it('refuses to revoke a used invitation (409) and a malformed id (400)', async () => {
+    const { invitation, token } = await invite({ email: 'used@example.test' });
+    expect((await signUp(acme, 'used@example.test', token)).status).toBe(202);
+    expect(await callAdmin(acme, `/invitations/${invitation.id}`, writer, { method: 'DELETE' })).toMatchObject({ status: 409, body: { error: 'invitation_accepted' } });
+    expect(await callAdmin(acme, '/invitations/not-a-uuid', writer, { method: 'DELETE' })).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
+  });
+});
+
+describe('scopes', () => {
+  it('needs invitations:write to invite or revoke and invitations:read to list', async () => {
+    const { invitation } = await invite({ email: 'scoped@example.test' });
+    for (const [method, path, body] of [
+      ['POST', '/invitations', { email: 'x@example.test' }],
+      ['DELETE', `/invitations/${invitation.id}`, undefined],
+    ] as const) {
+      const answer = await callAdmin(acme, path, reader, { method, body });
+      expect({ status: answer.status, error: answer.body.error }, `${method} ${path}`).toEqual({ status: 403, error: 'insufficient_scope' });
+      expect(answer.headers.get('www-authenticate')).toContain('scope="invitations:write"');
+    }
+    const usersOnly = await adminToken(acme, acmeOps, 'users:read users:write');
+    expect((await callAdmin(acme, '/invitations', usersOnly)).status).toBe(403);
+    expect(await pending()).toContain(invitation.id);
+  });
+});
+
+describe('isolation', () => {
+  it("refuses tenant A's token at tenant B with 401 on every route", async () => {
+    const { invitation } = await invite({ email: 'globex@example.test' }, globex, globexWriter);
+    for (const [method, path, body] of [
+      ['GET', '/invitations', undefined],
+      ['POST', '/invitations', { email: 'x@example.test' }],
+      ['DELETE', `/invitations/${invitation.id}`, undefined],
+    ] as const) {
+      const answer = await callAdmin(globex, path, writer, { method, body });
+      expect({ status: answer.status, error: answer.body.error }, `${method} ${path}`).toEqual({ status: 401, error: 'invalid_token' });
+    }
+    expect(await pending(globex, globexWriter)).toContain(invitation.id);
+  });
+
+  it("answers 404 for tenant A's invitation at tenant B, whose token stays good at A only", async () => {
+    const { invitation, token } = await invite({ email: 'acme-only@example.test' });
+    expect(await callAdmin(globex, `/invitations/${invitation.id}`, globexWriter, { method: 'DELETE' })).toMatchObject({ status: 404, body: { error: 'invitation_not_found' } });
+    expect(await pending(globex, globexWriter)).not.toContain(invitation.id);
+    expect((await signUp(globex, 'acme-only@example.test', token)).body.error).toBe('invalid_invitation');
+    expect((await signUp(acme, 'acme-only@example.test', token)).status).toBe(202);
+  });
+});
