@@ -11,7 +11,6 @@ export const backupTenantSchema = {
   summary: "Download a tenant's backup: one sealed file, streamed as it is read",
   tags: [TAGS.backups],
   params: TenantIdParams,
-  produces: ['application/octet-stream'],
   response: {
     200: {
       description: 'the sealed backup file; Content-Disposition names it, Content-Length is exact',

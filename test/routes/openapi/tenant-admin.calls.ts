@@ -4,6 +4,9 @@ import type { PlannedCall } from '../../support/openapi.ts';
 import { TEST_ACTOR } from '../../support/scope.ts';
 import { createUser } from '../../../src/modules/users/users.service.ts';
 import { disableUser } from '../../../src/modules/users/user-account.service.ts';
+import { createClient, grantClientApi } from '../../../src/modules/clients/clients.service.ts';
+import { createApi } from '../../../src/modules/apis/apis.service.ts';
+import { createInvitation } from '../../../src/modules/users/invitations.service.ts';
 
 /** What an entry may use to prepare its call: the tenant (a TenantScope, what the services take) and the test bed. */
 export interface TenantCallContext {
@@ -59,6 +62,33 @@ export const TENANT_ADMIN_CALLS: Record<string, (context: TenantCallContext) => 
   },
   getUsersByUserIdLoginActivity: async ({ tenant }) => ({ params: { user_id: await newUser(tenant) }, query: { limit: 10 } }),
 
+  getClients: () => ({ query: { limit: 2 } }),
+  postClients: () => ({ body: { name: 'Contract worker', type: 'confidential', grant_types: ['client_credentials'], cors_origins: ['https://contract.test'] }, status: 201 }),
+  getClientsByClientId: async ({ tenant }) => ({ params: { client_id: await newMachine(tenant) } }),
+  patchClientsByClientId: async ({ tenant }) => ({ params: { client_id: await newMachine(tenant) }, body: { name: 'Renamed worker' } }),
+  deleteClientsByClientId: async ({ tenant }) => ({ params: { client_id: await newMachine(tenant) }, status: 204 }),
+  postClientsByClientIdSecret: async ({ tenant }) => ({ params: { client_id: await newMachine(tenant) }, body: { grace_days: 1 } }),
+  putClientsByClientIdApisByApiId: async ({ tenant }) => ({ params: { client_id: await newMachine(tenant), api_id: await newApi(tenant) } }),
+  deleteClientsByClientIdApisByApiId: async ({ tenant }) => {
+    const clientId = await newMachine(tenant);
+    const apiId = await newApi(tenant);
+    await grantClientApi(tenant, clientId, { id: apiId }, TEST_ACTOR);
+    return { params: { client_id: clientId, api_id: apiId }, status: 204 };
+  },
+
+  getApis: () => ({ query: { limit: 2 } }),
+  postApis: () => ({ body: { identifier: `https://${crypto.randomUUID()}.contract.test`, name: 'Orders', scopes: ['orders:read'], access_token_ttl: 900 }, status: 201 }),
+  getApisByApiId: async ({ tenant }) => ({ params: { api_id: await newApi(tenant) } }),
+  patchApisByApiId: async ({ tenant }) => ({ params: { api_id: await newApi(tenant) }, body: { name: 'Ledger', scopes: ['ledger:read', 'ledger:write'], access_token_ttl: 300 } }),
+  deleteApisByApiId: async ({ tenant }) => ({ params: { api_id: await newApi(tenant) }, status: 204 }),
+
+  getInvitations: () => ({ query: { limit: 2 } }),
+  postInvitations: () => ({ body: { email: `${crypto.randomUUID()}@contract.test`, roles: ['editor'], expires_in_days: 3 }, status: 201 }),
+  deleteInvitationsByInvitationId: async ({ tenant }) => {
+    const created = await createInvitation(tenant, { email: `${crypto.randomUUID()}@contract.test` }, TEST_ACTOR);
+    return { params: { invitation_id: created.invitation.id }, status: 204 };
+  },
+
   getKeys: () => ({ query: { limit: 10 } }),
   postKeysRotate: () => ({ body: { grace_days: 1 } }),
   getKeysPolicy: () => ({}),
@@ -68,6 +98,15 @@ export const TENANT_ADMIN_CALLS: Record<string, (context: TenantCallContext) => 
   getAuditEvents: () => ({ query: { action: 'settings.updated', since: '2026-01-01T00:00:00Z', limit: 5 } }),
   getLoginActivity: () => ({ query: { outcome: 'signed_in', limit: 5 } }),
 };
+
+/** A confidential machine client (client credentials), the kind an API can be granted to. */
+async function newMachine(tenant: TestTenant): Promise<string> {
+  return (await createClient(tenant, { name: 'contract machine', type: 'confidential', grantTypes: ['client_credentials'] }, TEST_ACTOR)).client.client_id;
+}
+
+async function newApi(tenant: TestTenant): Promise<string> {
+  return (await createApi(tenant, { identifier: `https://${crypto.randomUUID()}.contract.test`, scopes: ['things:read'] }, TEST_ACTOR)).id;
+}
 
 async function newUser(tenant: TestTenant): Promise<string> {
   return (await createUser(tenant, { email: `${crypto.randomUUID()}@contract.test`, password: 'long enough 123' }, TEST_ACTOR)).user.id;
