@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { createLocalJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import type { JWTPayload } from 'jose';
+import { verifyTenantAccessToken } from '../access-tokens.ts';
 import { AppError, isAppError } from '../../errors.ts';
 import { PLATFORM_ADMIN_TENANT_ID } from '../../platform/tenant-id.ts';
 import type { TenantContext } from '../../tenancy/tenant-context.ts';
@@ -28,7 +29,6 @@ export function callerText(caller: PlatformAdminCaller | undefined): string {
 }
 
 const REALM = 'tansu-admin';
-const CLOCK_TOLERANCE_SECONDS = 30;
 
 /**
  * Guards the platform admin API. Two credentials open it:
@@ -111,41 +111,12 @@ async function withAdminTenant<T>(app: FastifyInstance, reply: FastifyReply, wor
   }
 }
 
-/** One key set per admin tenant context, as in the tenant admin API: a key change builds a new context. */
-const keySets = new WeakMap<TenantContext, { keys: JWTVerifyGetKey; algorithms: string[] }>();
-function keySetOf(tenant: TenantContext) {
-  let set = keySets.get(tenant);
-  if (!set) {
-    const jwks = tenant.publicJwks.map((jwk) => ({ ...jwk }));
-    // Only the algorithms of the tenant's own keys: never `none`, never an HMAC a public key could be abused as.
-    const algorithms = [...new Set(jwks.flatMap((jwk) => (typeof jwk.alg === 'string' ? [jwk.alg] : [])))];
-    set = { keys: createLocalJWKSet({ keys: jwks }), algorithms };
-    keySets.set(tenant, set);
-  }
-  return set;
-}
-
-function describeVerificationFailure(error: unknown): string {
-  if (error instanceof joseErrors.JWTExpired) return 'the access token has expired';
-  if (error instanceof joseErrors.JWTClaimValidationFailed) return `the access token's "${error.claim}" claim is not accepted here`;
-  return "the access token is neither the bootstrap token nor one of the admin tenant's platform API tokens";
-}
-
 async function verify(admin: TenantContext, token: string, reply: FastifyReply): Promise<JWTPayload> {
-  const { keys, algorithms } = keySetOf(admin);
-  try {
-    const { payload } = await jwtVerify(token, keys, {
-      issuer: admin.issuer,
-      audience: platformApiIdentifier(admin.issuer),
-      typ: 'at+jwt',
-      algorithms,
-      clockTolerance: CLOCK_TOLERANCE_SECONDS,
-      requiredClaims: ['exp', 'iat', 'sub', 'client_id'],
-    });
-    return payload;
-  } catch (error) {
-    throw invalidToken(reply, describeVerificationFailure(error));
-  }
+  return verifyTenantAccessToken(admin, token, {
+    audience: platformApiIdentifier(admin.issuer),
+    isNot: "the bootstrap token, nor one of the admin tenant's platform API tokens",
+    refused: (description) => invalidToken(reply, description),
+  });
 }
 
 /**

@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { createLocalJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import type { JWTPayload } from 'jose';
+import { verifyTenantAccessToken } from '../access-tokens.ts';
 import { AppError } from '../../errors.ts';
 import { resolveTenant } from '../../tenancy/tenancy.plugin.ts';
 import type { TenantContext } from '../../tenancy/tenant-context.ts';
@@ -27,54 +28,18 @@ declare module 'fastify' {
   }
 }
 
-/** Enough for the clocks of a few nodes to disagree; small against a token that lives ten minutes. */
-const CLOCK_TOLERANCE_SECONDS = 30;
-
-/**
- * One key set per tenant context, built on first use: jose imports each key once and keeps it in
- * the set. The context holds exactly the keys the tenant publishes, and a key change builds a new
- * context, so the set can never be stale; held weakly, it goes with an evicted context.
- */
-const keySets = new WeakMap<TenantContext, { keys: JWTVerifyGetKey; algorithms: string[] }>();
-function keySetOf(tenant: TenantContext) {
-  let set = keySets.get(tenant);
-  if (!set) {
-    const jwks = tenant.publicJwks.map((jwk) => ({ ...jwk }));
-    // Only the algorithms of the tenant's own keys: never `none`, never an HMAC a public key could be abused as.
-    const algorithms = [...new Set(jwks.flatMap((jwk) => (typeof jwk.alg === 'string' ? [jwk.alg] : [])))];
-    set = { keys: createLocalJWKSet({ keys: jwks }), algorithms };
-    keySets.set(tenant, set);
-  }
-  return set;
-}
-
 /** RFC 6750 §3: a request without credentials gets the bare challenge, one with a bad token the error. */
 function invalidToken(reply: FastifyReply, description: string, presented = true): AppError {
   reply.header('www-authenticate', presented ? `Bearer error="invalid_token", error_description="${description.replaceAll('"', "'")}"` : 'Bearer');
   return new AppError('invalid_token', description, 401);
 }
 
-function describeVerificationFailure(error: unknown): string {
-  if (error instanceof joseErrors.JWTExpired) return 'the access token has expired';
-  if (error instanceof joseErrors.JWTClaimValidationFailed) return `the access token's "${error.claim}" claim is not accepted here`;
-  return "the access token is not one of this tenant's admin API tokens";
-}
-
 async function verifyAdminToken(tenant: TenantContext, token: string, reply: FastifyReply): Promise<JWTPayload> {
-  const { keys, algorithms } = keySetOf(tenant);
-  try {
-    const { payload } = await jwtVerify(token, keys, {
-      issuer: tenant.issuer,
-      audience: adminApiIdentifier(tenant.issuer),
-      typ: 'at+jwt',
-      algorithms,
-      clockTolerance: CLOCK_TOLERANCE_SECONDS,
-      requiredClaims: ['exp', 'iat', 'sub', 'client_id'],
-    });
-    return payload;
-  } catch (error) {
-    throw invalidToken(reply, describeVerificationFailure(error));
-  }
+  return verifyTenantAccessToken(tenant, token, {
+    audience: adminApiIdentifier(tenant.issuer),
+    isNot: "one of this tenant's admin API tokens",
+    refused: (description) => invalidToken(reply, description),
+  });
 }
 
 /**
