@@ -1,21 +1,10 @@
 import type { TenantDb } from '../../db/tenant-database.ts';
 import { PLATFORM_ADMIN_ROLE } from './platform-api.ts';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isActiveUserWithRole } from '../users/users.repository.ts';
 
 /** Whether the user exists, is active and holds the PlatformAdmin role, now: checked on every call. */
-export async function isActivePlatformAdmin(db: TenantDb, userId: string): Promise<boolean> {
-  if (!UUID.test(userId)) return false;
-  const row = await db
-    .selectFrom('users')
-    .innerJoin('user_roles', 'user_roles.user_id', 'users.id')
-    .innerJoin('roles', 'roles.id', 'user_roles.role_id')
-    .select('users.id')
-    .where('users.id', '=', userId)
-    .where('users.status', '=', 'active')
-    .where('roles.name', '=', PLATFORM_ADMIN_ROLE)
-    .executeTakeFirst();
-  return row !== undefined;
+export function isActivePlatformAdmin(db: TenantDb, userId: string): Promise<boolean> {
+  return isActiveUserWithRole(db, userId, PLATFORM_ADMIN_ROLE);
 }
 
 /** Whether the client still holds its grant of the API (the grant goes with a deleted client or API). */

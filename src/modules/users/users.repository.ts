@@ -221,9 +221,11 @@ export async function rolesOf(db: TenantDb, userId: string): Promise<string[]> {
   return rows.map((r) => r.name);
 }
 
-/** Whether the user exists, is active and holds the TenantAdmin role: what the admin API trusts a user for. */
-export async function isActiveTenantAdmin(db: TenantDb, userId: string): Promise<boolean> {
-  if (!/^[0-9a-f-]{36}$/i.test(userId)) return false;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Whether the user exists, is active and holds `role`, now: what the admin guards trust a token's user for. */
+export async function isActiveUserWithRole(db: TenantDb, userId: string, role: string): Promise<boolean> {
+  if (!UUID.test(userId)) return false;
   const row = await db
     .selectFrom('users')
     .innerJoin('user_roles', 'user_roles.user_id', 'users.id')
@@ -231,7 +233,12 @@ export async function isActiveTenantAdmin(db: TenantDb, userId: string): Promise
     .select('users.id')
     .where('users.id', '=', userId)
     .where('users.status', '=', 'active')
-    .where('roles.name', '=', TENANT_ADMIN_ROLE)
+    .where('roles.name', '=', role)
     .executeTakeFirst();
   return row !== undefined;
+}
+
+/** Whether the user exists, is active and holds the TenantAdmin role: what the admin API trusts a user for. */
+export function isActiveTenantAdmin(db: TenantDb, userId: string): Promise<boolean> {
+  return isActiveUserWithRole(db, userId, TENANT_ADMIN_ROLE);
 }
