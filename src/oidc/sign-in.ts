@@ -51,3 +51,15 @@ export const PASSWORD_AUTHENTICATION: Readonly<Authentication> = Object.freeze({
 export function passwordSignIn(accountId: string): SignIn {
   return { accountId, ...PASSWORD_AUTHENTICATION };
 }
+
+/**
+ * A mailed sign-in link (routes/interactions/magic-link.ts): RFC 8176 `otp`, a one-time secret
+ * delivered out of band. The registry has no value for mail (`sms` and `tel` are for phones), and
+ * an unregistered `email` would mean nothing to a relying party that does not know this server.
+ * It is one factor: a second factor will claim `["pwd", "otp", "mfa"]`, so `mfa` tells them apart.
+ */
+export const MAGIC_LINK_AUTHENTICATION: Readonly<Authentication> = Object.freeze({ amr: Object.freeze(['otp'] as const) });
+
+export function magicLinkSignIn(accountId: string): SignIn {
+  return { accountId, ...MAGIC_LINK_AUTHENTICATION };
+}
