@@ -37,8 +37,8 @@ export interface Authentication {
 }
 
 /**
- * What any way of signing in yields: the account, and how it was proved. The password form and
- * the password grant make one today; upstream login, MFA, magic links and passkeys each make one
+ * What any way of signing in yields: the account, and how it was proved. The password form, the
+ * password grant and magic links make one today; upstream login, MFA and passkeys each make one
  * and hand it to the same finish (routes/interactions/finish.ts), so the claims stay uniform.
  */
 export interface SignIn extends Authentication {
