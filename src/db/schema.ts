@@ -10,6 +10,12 @@ type Json<T = unknown> = ColumnType<T, string, string>;
 /** `maintenance`: its database is being swapped (move, restore); requests get 503 + Retry-After. */
 export type TenantStatus = 'provisioning' | 'active' | 'suspended' | 'deleting' | 'failed' | 'maintenance';
 
+/** `path`: `<PUBLIC_URL>/t/<id>`; `subdomain`: `<id>.<BASE_DOMAIN>` (platform/issuer.ts). */
+export type IssuerForm = 'path' | 'subdomain';
+
+/** A claimed domain is `pending` until its TXT record is seen, then `verified`; it is active while it is its tenant's `issuer_domain`. */
+export type DomainStatus = 'pending' | 'verified';
+
 export interface PlatformDatabase {
   clusters: {
     name: string;
@@ -29,6 +35,23 @@ export interface PlatformDatabase {
     role_password_encrypted: ColumnType<string | null, string | null | undefined, string | null>;
     created_at: Generated<Date>;
     updated_at: Timestamp;
+    /** Where the tenant's issuer lives unless `issuer_domain` is set (platform/issuer.ts). */
+    issuer_form: ColumnType<IssuerForm, IssuerForm | undefined, IssuerForm>;
+    /** One of the tenant's verified custom domains, its issuer's host; NULL ⇒ `issuer_form` decides. */
+    issuer_domain: NullableText;
+    /** The issuer before the last move, accepted on the tenant's tokens until `previous_issuer_until`. */
+    previous_issuer: NullableText;
+    previous_issuer_until: NullableTimestamp;
+  };
+  /** Custom domains claimed by tenants (modules/domains/); at most one tenant holds a name verified. */
+  tenant_domains: {
+    tenant_id: string;
+    domain: string;
+    status: DomainStatus;
+    /** The value the TXT record `_tansu-challenge.<domain>` must carry. */
+    challenge: string;
+    created_at: Generated<Date>;
+    verified_at: NullableTimestamp;
   };
   platform_admins: {
     id: Generated<string>;

@@ -12,6 +12,7 @@ import { adminResourceServer } from './admin-resource-server.ts';
 import { adminApiIdentifier } from '../modules/apis/admin-api.ts';
 import { logoutPage, signedOutPage } from './pages/logout.ts';
 import { providerErrorPage } from './pages/provider-errors.ts';
+import { issuerPath } from '../platform/issuer.ts';
 
 export interface ProviderDependencies {
   tenantId: string;
@@ -70,7 +71,7 @@ function requestedScopes(ctx: KoaContextWithOIDC): Set<string> {
 }
 
 export function interactionPath(issuer: string, uid: string): string {
-  return `${new URL(issuer).pathname}/interaction/${uid}`;
+  return `${issuerPath(issuer)}/interaction/${uid}`;
 }
 
 /**
@@ -94,7 +95,7 @@ function tokenTtl(lifetimes: TokenLifetimes): NonNullable<Configuration['ttl']> 
 
 export function providerConfiguration(deps: ProviderDependencies): Configuration {
   const { catalog, tenantId, issuer } = deps;
-  const basePath = new URL(issuer).pathname;
+  const basePath = issuerPath(issuer);
   // API access tokens are signed with the active key's algorithm (the first key, see signing-keys.ts).
   const accessTokenAlg = (deps.jwks[0]?.alg ?? 'RS256') as 'RS256' | 'ES256';
   const adminApi = adminApiIdentifier(issuer);
@@ -161,6 +162,7 @@ export function providerConfiguration(deps: ProviderDependencies): Configuration
     cookies: {
       names: { session: `tansu.${tenantId}.session`, interaction: `tansu.${tenantId}.interaction`, resume: `tansu.${tenantId}.resume` },
       // Without a tenant path every tenant's session cookie would land on `/` and overwrite the others.
+      // On the tenant's own host the path is `/` and no Domain attribute is set: host-only cookies.
       long: { path: `${basePath}/`, httpOnly: true, sameSite: 'lax', signed: true },
       short: { httpOnly: true, sameSite: 'lax', signed: true },
       keys: deps.cookieKeys,

@@ -43,7 +43,7 @@ async function serveWithProvider(
   await app.tenants.use(tenantId, async (tenant: TenantContext) => {
     request.tenant = tenant;
     served.add(tenant.id);
-    presentRequestToProvider(request, app.platform.config.publicUrl);
+    presentRequestToProvider(request, tenant.issuer);
     const raw = request.raw as IncomingMessage & { baseUrl?: string; originalUrl?: string };
     // oidc-provider builds endpoint URLs as `new URL(baseUrl + route, requestUrl)`. An absolute
     // base (the issuer) makes every advertised URL the configured public one, whatever the Host
