@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTestPlatform, uniqueTenantId, type TestPlatform } from '../support/platform.ts';
+import { openTestPlatform, testConfig, uniqueTenantId, type TestPlatform } from '../support/platform.ts';
+import { startTestDns, type TestDns } from '../support/dns.ts';
 import { startSecondCluster, type SecondCluster } from '../support/second-cluster.ts';
 import { keysNotSnakeCase } from '../support/json-style.ts';
 import { allCommands } from '../../src/cli/commands/index.ts';
@@ -21,15 +22,18 @@ import { enqueueMail, markMailFailed } from '../../src/modules/mail/mail-outbox.
  */
 let platform: TestPlatform;
 let second: SecondCluster;
+let dns: TestDns;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tansu-json-'));
 const outputs = new Map<string, unknown[]>();
 
 beforeAll(async () => {
-  [second, platform] = await Promise.all([startSecondCluster(), openTestPlatform()]);
+  dns = await startTestDns();
+  [second, platform] = await Promise.all([startSecondCluster(), openTestPlatform(testConfig({ DNS_RESOLVER: dns.server, BASE_DOMAIN: 'json.test' }))]);
 });
 afterAll(async () => {
   await platform?.destroy();
   await second?.stop();
+  await dns?.close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -92,6 +96,14 @@ describe('tansu --json', () => {
     await tansuJson('client', 'rotate-secret', tenant, machine.client_id, '--grace-days', '1');
     await tansuJson('client', 'delete', tenant, machine.client_id);
     await tansuJson('api', 'delete', tenant, 'https://orders.json.test');
+
+    const domain = await tansuJson('domain', 'add', tenant, 'auth.json-co.test');
+    dns.setTxt(domain.verification.name, [domain.verification.value]);
+    await tansuJson('domain', 'verify', tenant, 'auth.json-co.test');
+    await tansuJson('domain', 'activate', tenant, 'auth.json-co.test');
+    await tansuJson('domain', 'list', tenant);
+    await tansuJson('domain', 'issuer', tenant, 'subdomain');
+    await tansuJson('domain', 'remove', tenant, 'auth.json-co.test');
 
     await tansuJson('keys', 'list', tenant);
     await tansuJson('keys', 'rotate', tenant, '--grace-days', '1');
@@ -166,6 +178,13 @@ describe('tansu --json', () => {
     });
     const [adminTenant] = outputs.get('tenant create-admin') as any[];
     expect(adminTenant).toMatchObject({ tenant: { id: 'admin', cluster: 'json-c2' }, platform_api: { identifier: expect.stringMatching(/\/t\/admin\/platform$/), scope: 'platform:admin' } });
+    const [domains] = outputs.get('domain list') as any[];
+    expect(domains).toMatchObject({
+      issuer: { issuer: 'http://auth.json-co.test:8080', form: 'domain', domain: 'auth.json-co.test', previous_issuer: expect.stringMatching(/\/t\/json-/) },
+      domains: [{ domain: 'auth.json-co.test', status: 'active', verification: { type: 'TXT', name: '_tansu-challenge.auth.json-co.test' }, verified_at: expect.any(String) }],
+    });
+    const [subdomain] = outputs.get('domain issuer') as any[];
+    expect(subdomain).toMatchObject({ form: 'subdomain', issuer: expect.stringMatching(/^http:\/\/json-[0-9a-f]+\.json\.test:8080$/), previous_issuer: 'http://auth.json-co.test:8080' });
     const [moved] = outputs.get('tenant move') as any[];
     expect(moved).toMatchObject({ from: 'main', to: 'json-c2', source_dropped: true, unavailable_ms: expect.any(Number) });
   });

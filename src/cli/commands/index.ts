@@ -16,6 +16,7 @@ import { apiCommands } from './api.ts';
 import { mailCommands } from './mail.ts';
 import { demoCommand } from './demo.ts';
 import { auditListCommand } from './audit.ts';
+import { domainCommands } from './domain.ts';
 
 /** Every `tansu` command; the runner and `--help` read this list. One line per command file. */
 export const allCommands: CommandSpec[] = [
@@ -48,5 +49,6 @@ export const allCommands: CommandSpec[] = [
   ...clientCommands,
   ...apiCommands,
   ...mailCommands,
+  ...domainCommands,
   demoCommand,
 ];

@@ -43,7 +43,7 @@ export const tenantAdminApi = documentedApi({
   info: {
     title: 'Tansu Identity tenant admin API',
     version: 'v1',
-    description: "Administers one tenant: its users, clients, APIs, invitations, signing keys, settings and audit log. Errors are JSON `{error, error_description}` with a stable snake_case code.",
+    description: "Administers one tenant: its users, clients, APIs, invitations, signing keys, settings, audit log, issuer and custom domains. Errors are JSON `{error, error_description}` with a stable snake_case code.",
   },
   home: '/t/:tenant/admin/v1',
   homeParams: TenantParams,

@@ -7,6 +7,8 @@ import { disableUser } from '../../../src/modules/users/user-account.service.ts'
 import { createClient, grantClientApi } from '../../../src/modules/clients/clients.service.ts';
 import { createApi } from '../../../src/modules/apis/apis.service.ts';
 import { createInvitation } from '../../../src/modules/users/invitations.service.ts';
+import { addDomain } from '../../../src/modules/domains/domains.service.ts';
+import { markDomainVerified } from '../../../src/platform/tenant-hosts.repository.ts';
 
 /** What an entry may use to prepare its call: the tenant (a TenantScope, what the services take) and the test bed. */
 export interface TenantCallContext {
@@ -97,7 +99,26 @@ export const TENANT_ADMIN_CALLS: Record<string, (context: TenantCallContext) => 
   patchSettings: () => ({ body: { signup: 'invite', token_lifetimes: { access_token: 1800 } } }),
   getAuditEvents: () => ({ query: { action: 'settings.updated', since: '2026-01-01T00:00:00Z', limit: 5 } }),
   getLoginActivity: () => ({ query: { outcome: 'signed_in', limit: 5 } }),
+
+  getIssuer: () => ({}),
+  // Already in the path form: answered, and nothing moves under the other calls' tokens.
+  putIssuer: () => ({ body: { form: 'path' } }),
+  getDomains: () => ({}),
+  postDomains: () => ({ body: { domain: `${crypto.randomUUID()}.contract.test` }, status: 201 }),
+  // Verified already (by the repository, as a DNS check would): answered without a lookup.
+  postDomainsByDomainVerify: async ({ bed, tenant }) => {
+    const domain = await newDomain(bed, tenant);
+    await markDomainVerified(bed.platform.db, tenant.id, domain);
+    return { params: { domain } };
+  },
+  // A pending domain: the documented refusal, so the tenant's issuer stays where the other calls' tokens expect it.
+  postDomainsByDomainActivate: async ({ bed, tenant }) => ({ params: { domain: await newDomain(bed, tenant) }, status: 409 }),
+  deleteDomainsByDomain: async ({ bed, tenant }) => ({ params: { domain: await newDomain(bed, tenant) }, status: 204 }),
 };
+
+async function newDomain(bed: OidcTestBed, tenant: TestTenant): Promise<string> {
+  return (await addDomain(bed.platform, tenant, `${crypto.randomUUID()}.contract.test`, TEST_ACTOR)).domain;
+}
 
 /** A confidential machine client (client credentials), the kind an API can be granted to. */
 async function newMachine(tenant: TestTenant): Promise<string> {
