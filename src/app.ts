@@ -17,6 +17,7 @@ import { tenantAdminApi } from './routes/tenant-admin/tenant-admin.openapi.ts';
 import { platformAdminApi } from './routes/admin/platform-admin.openapi.ts';
 import { accountRoutes } from './routes/account/account.routes.ts';
 import { tlsAskRoutes } from './routes/tls-ask.routes.ts';
+import { tenantApiCors } from './routes/tenant-api-cors.ts';
 import { startKeyRotationSchedule } from './jobs/key-rotation.schedule.ts';
 import { startMailSender } from './jobs/mail-sender.ts';
 
@@ -74,6 +75,8 @@ export async function buildApp({ platform }: AppOptions): Promise<FastifyInstanc
   // Before the routes: its request hook must see every route, the hijacked provider ones included.
   await app.register(opsPlugin, { platform });
   await app.register(requestLogPlugin);
+  // Before the routes too: a preflight for a tenant's JSON API is answered before any of them.
+  await app.register(tenantApiCors);
   await app.register(oidcRoutes);
   await app.register(interactionRoutes);
   await app.register(authApiRoutes);

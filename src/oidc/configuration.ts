@@ -9,6 +9,7 @@ import { CLAIMS_BY_SCOPE, createFindAccount } from './account.ts';
 import { ALLOWED_RESOURCES, CORS_ORIGINS, FIRST_PARTY, GRANTED_APIS } from '../modules/clients/client-metadata.ts';
 import { CLIENT_FEATURES, clientProfile } from '../modules/clients/client-profile.ts';
 import { adminResourceServer } from './admin-resource-server.ts';
+import { originsOf } from '../modules/clients/client-origins.ts';
 import { adminApiIdentifier } from '../modules/apis/admin-api.ts';
 import { logoutPage, signedOutPage } from './pages/logout.ts';
 import { providerErrorPage } from './pages/provider-errors.ts';
@@ -54,11 +55,7 @@ function mayUseApi(ctx: KoaContextWithOIDC, client: { [key: string]: unknown }, 
 /** The origins a client's browser app may call from: its redirect URIs' and its registered CORS origins. */
 function allowedOrigins(client: { redirectUris?: readonly string[]; [key: string]: unknown }): string[] {
   const registered = client[CORS_ORIGINS];
-  return [
-    // A custom-scheme URI (a native app's) has the opaque origin "null", which no app may claim.
-    ...(client.redirectUris ?? []).flatMap((uri) => URL.parse(uri)?.origin ?? []).filter((origin) => origin !== 'null'),
-    ...(Array.isArray(registered) ? registered.filter((origin): origin is string => typeof origin === 'string') : []),
-  ];
+  return originsOf(client.redirectUris ?? [], Array.isArray(registered) ? registered : []);
 }
 
 export function isFirstParty(client: { [key: string]: unknown } | undefined): boolean {

@@ -107,3 +107,8 @@ export async function deleteApiGrant(db: TenantDb, clientId: string, apiId: stri
   const result = await db.deleteFrom('client_api_grants').where('client_id', '=', clientId).where('api_id', '=', apiId).executeTakeFirst();
   return result.numDeletedRows > 0n;
 }
+
+/** Each client's redirect URIs and CORS origins, and nothing else: what the tenant's browser origins are made of (client-origins.ts). */
+export function listClientOriginSources(db: TenantDb): Promise<Pick<ClientRow, 'redirect_uris' | 'cors_origins'>[]> {
+  return db.selectFrom('clients').select(['redirect_uris', 'cors_origins']).execute();
+}
