@@ -87,25 +87,28 @@ export class TenantHosts {
     // Fastify copies the URL to `originalUrl` before this hook; oidc-provider would take a mount
     // path from it. Without the hook there is none, so there is none with it either.
     delete (req as { originalUrl?: string }).originalUrl;
-    const trusted = this.#trust !== undefined && req.socket?.remoteAddress !== undefined && this.#trust(req.socket.remoteAddress, 0);
     const named = req.headers['x-tansu-tenant'];
     if (named !== undefined) {
-      if (!trusted) return decide(req, url, { refusal: untrustedTenantHeader() });
+      if (!this.#trusts(req)) return decide(req, url, { refusal: untrustedTenantHeader() });
       const id = typeof named === 'string' ? named.trim() : '';
       if (!isTenantId(id)) return decide(req, url, { refusal: tenantNotFound(id.slice(0, 64)) });
       return this.#enter(req, stripTenantPrefix(url, id), id, undefined);
     }
-    const forwardedHost = trusted ? lastEntry(req.headers['x-forwarded-host']) : undefined;
-    const host = hostnameOf(forwardedHost || req.headers.host);
-    if (host !== undefined) {
-      const owner = this.#activeDomains.get(host);
-      if (owner !== undefined) return this.#enter(req, url, owner, host);
-      if (this.#inactiveDomains.has(host)) return decide(req, url, { refusal: domainNotActive(host) });
-      const base = this.#baseDomain;
-      if (base !== undefined && host.endsWith(`.${base}`)) {
-        const label = host.slice(0, -(base.length + 1));
-        if (!isTenantId(label)) return decide(req, url, { refusal: tenantNotFound(label.slice(0, 64)) });
-        return this.#enter(req, url, label, host);
+    // Without BASE_DOMAIN and without any claimed domain no host names a tenant: nothing to parse.
+    if (this.#baseDomain !== undefined || this.#activeDomains.size > 0 || this.#inactiveDomains.size > 0) {
+      const forwarded = req.headers['x-forwarded-host'];
+      const forwardedHost = forwarded !== undefined && this.#trusts(req) ? lastEntry(forwarded) : undefined;
+      const host = hostnameOf(forwardedHost || req.headers.host);
+      if (host !== undefined) {
+        const owner = this.#activeDomains.get(host);
+        if (owner !== undefined) return this.#enter(req, url, owner, host);
+        if (this.#inactiveDomains.has(host)) return decide(req, url, { refusal: domainNotActive(host) });
+        const base = this.#baseDomain;
+        if (base !== undefined && host.endsWith(`.${base}`)) {
+          const label = host.slice(0, -(base.length + 1));
+          if (!isTenantId(label)) return decide(req, url, { refusal: tenantNotFound(label.slice(0, 64)) });
+          return this.#enter(req, url, label, host);
+        }
       }
     }
     // The path way. Only a tenant whose issuer is on a host can make it differ from before.
@@ -127,6 +130,16 @@ export class TenantHosts {
     const [pathname, query] = splitQuery(relative);
     if (pathname === METADATA_PATH) return `${METADATA_PATH}/t/${id}${query}`;
     return `/t/${id}${relative}`;
+  }
+
+  /**
+   * Whether the connecting peer is a trusted proxy. Asked only when a request carries a header
+   * that needs it: matching an address against the list costs microseconds, not worth paying on
+   * every request.
+   */
+  #trusts(req: IncomingMessage): boolean {
+    const address = req.socket?.remoteAddress;
+    return this.#trust !== undefined && address !== undefined && this.#trust(address, 0);
   }
 
   #issuerUrl(id: string, issuerHost: string | undefined): string {
