@@ -31,6 +31,8 @@ import { prefersHtml } from '../http/accept.ts';
 export class TenantHosts {
   readonly #platform: Pick<Platform, 'db' | 'publicUrl' | 'config' | 'log'>;
   readonly #baseDomain: string | undefined;
+  /** PUBLIC_URL's host: the platform's own, never a tenant's (even when it lies under BASE_DOMAIN). */
+  readonly #publicHost: string | undefined;
   readonly #trust: ProxyTrust | undefined;
   /** Tenant → the host of its issuer, for the tenants whose issuer is not in the path form. */
   #issuerHosts = new Map<string, string>();
@@ -44,6 +46,7 @@ export class TenantHosts {
   constructor(platform: Pick<Platform, 'db' | 'publicUrl' | 'config' | 'log'>) {
     this.#platform = platform;
     this.#baseDomain = platform.config.baseDomain;
+    this.#publicHost = hostnameOf(new URL(platform.publicUrl).host);
     this.#trust = compileProxyTrust(platform.config.trustedProxies);
   }
 
@@ -99,7 +102,7 @@ export class TenantHosts {
       const forwarded = req.headers['x-forwarded-host'];
       const forwardedHost = forwarded !== undefined && this.#trusts(req) ? lastEntry(forwarded) : undefined;
       const host = hostnameOf(forwardedHost || req.headers.host);
-      if (host !== undefined) {
+      if (host !== undefined && host !== this.#publicHost) {
         const owner = this.#activeDomains.get(host);
         if (owner !== undefined) return this.#enter(req, url, owner, host);
         if (this.#inactiveDomains.has(host)) return decide(req, url, { refusal: domainNotActive(host) });

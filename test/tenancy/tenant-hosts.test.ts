@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeJwt } from 'jose';
 import { uniqueTenantId } from '../support/platform.ts';
@@ -9,6 +10,8 @@ import { pollUntil } from '../support/eventually.ts';
 import { TEST_ACTOR } from '../support/scope.ts';
 import { setIssuerForm } from '../../src/modules/domains/domains.service.ts';
 import { createClient, grantClientApi } from '../../src/modules/clients/clients.service.ts';
+import { TenantHosts, takeHostDecision } from '../../src/tenancy/tenant-hosts.ts';
+import { loadConfig } from '../../src/config.ts';
 
 /**
  * How requests reach a tenant (tenancy/tenant-hosts.ts), over real HTTP with the Host header set
@@ -227,5 +230,18 @@ describe('X-Tansu-Tenant', () => {
     const forwarded = await at('/.well-known/openid-configuration', { headers: { 'x-forwarded-host': hostOf(onHost), ...JSON_ACCEPT } });
     expect(forwarded.status).toBe(404);
     expect(forwarded.json().error).toBe('not_found');
+  });
+});
+
+describe('the public host', () => {
+  it('stays the platform\'s when it lies under BASE_DOMAIN: login.example.com is not tenant "login"', () => {
+    const config = loadConfig({ NODE_ENV: 'test', PUBLIC_URL: 'https://login.example.com', BASE_DOMAIN: 'example.com' });
+    const hosts = new TenantHosts({ db: undefined as never, log: undefined as never, publicUrl: config.publicUrl, config });
+    const request = (host: string) => ({ url: '/t/acme/token', method: 'POST', headers: { host }, socket: {} }) as unknown as IncomingMessage;
+    const onPublic = request('login.example.com');
+    expect(hosts.rewrite(onPublic)).toBe('/t/acme/token');
+    expect(takeHostDecision(onPublic)).toBeUndefined();
+    const onTenant = request('acme.example.com');
+    expect(hosts.rewrite(onTenant)).toBe('/t/acme/t/acme/token');
   });
 });
