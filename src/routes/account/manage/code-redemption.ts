@@ -11,7 +11,7 @@ import { tenantKeySet } from '../../access-tokens.ts';
  * token endpoint, in process (`app.inject`), not over the network. The node may not be able to
  * reach its own public URL (behind a proxy, a load balancer, split DNS), and going through the
  * token endpoint rather than around it keeps every check of a real client: PKCE, the redirect
- * URI, one use per code, the client's grant (docs/architecture.md#field-notes).
+ * URI, one use per code, the client's grant (docs/architecture.md#the-account-page).
  */
 export interface AccountSignIn {
   userId: string;
