@@ -38,7 +38,7 @@ function countByModel(rows: { model: string }[]): RevokedRows {
  */
 export async function deleteAccountPayloads(db: TenantDb, userId: string, keep?: { sessionUid: string }): Promise<RevokedRows> {
   // `keep`: the session the user acts in (a password changed on the account page) stays signed in.
-  const kept = keep === undefined ? sql`` : sql`AND NOT (model = 'Session' AND payload->>'uid' = ${keep.sessionUid})`;
+  const kept = keep === undefined ? sql`` : sql`AND NOT (model = 'Session' AND payload->>'uid' IS NOT DISTINCT FROM ${keep.sessionUid})`;
   const { rows } = await sql<{ model: string }>`
     DELETE FROM oidc_payloads
     WHERE ((${ofAccount(userId)})

@@ -148,6 +148,9 @@ describe('signing in', () => {
     expect(fresh.searchParams.get('prompt')).toBe('login');
 
     const browser = await accountBrowser(acme, 'ada@acct.test', 'ada password 1');
+    const opened = await browser.request(home(acme));
+    expect(opened.status).toBe(303);
+    expect(opened.headers.get('location')).toBe(`${new URL(acme.issuer).pathname}/account/profile`);
     const response = await browser.request(`${home(acme)}/profile`, { headers: BROWSER_ACCEPT });
     expect(response.status).toBe(200);
     expect(response.headers.get('x-frame-options')).toBe('DENY');
@@ -321,10 +324,17 @@ describe('the account session', () => {
     await revokeUserSession(acme, { userId: user.id, sessionId: sessionId! }, TEST_ACTOR);
     await expectSentToSignIn(await browser.request(`${home(acme)}/profile`), acme);
 
+    // The user's status is asked on every request, whatever else a disabled account leaves behind.
     const again = await accountBrowser(acme, 'hal@acct.test', 'hal password 1');
-    await openSection(again, acme, 'profile');
-    await disableUser(acme, { userId: user.id }, TEST_ACTOR);
+    await acme.db.updateTable('users').set({ status: 'disabled' }).where('id', '=', user.id).execute();
     await expectSentToSignIn(await again.request(`${home(acme)}/profile`), acme);
+    await acme.db.updateTable('users').set({ status: 'active' }).where('id', '=', user.id).execute();
+    expect(cookieValue(again, `${home(acme)}/profile`, `tansu.${acme.id}.account`)).toBeUndefined();
+
+    const third = await accountBrowser(acme, 'hal@acct.test', 'hal password 1');
+    await openSection(third, acme, 'profile');
+    await disableUser(acme, { userId: user.id }, TEST_ACTOR);
+    await expectSentToSignIn(await third.request(`${home(acme)}/profile`), acme);
   });
 
   it("is tenant A's only: its cookie presented at tenant B opens nothing there", async () => {

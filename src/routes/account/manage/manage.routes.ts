@@ -4,7 +4,7 @@ import { loadAccountForm, loadAccountPage, showPage } from '../account-page.ts';
 import type { AccountSection, AccountSite } from './account-section.ts';
 import { accountCookies, accountHome, finishAccountSignIn, SIGNED_OUT_STATE, signOut, startSignIn } from './account-sign-in.ts';
 import { hasAccountSessionCookie } from './account-cookies.ts';
-import { loadSignedIn } from './signed-in.ts';
+import { signedInOf } from './signed-in.ts';
 import { profileSection } from './profile-section.ts';
 import { emailSection } from './email-section.ts';
 import { passwordSection } from './password-section.ts';
@@ -40,7 +40,7 @@ export function manageAccountRoutes(scope: FastifyInstance, app: FastifyInstance
           }),
         );
       }
-      const signedIn = await loadSignedIn(site, request, reply, firstSection, { form: false });
+      const signedIn = await signedInOf(site, page, firstSection);
       return signedIn ? reply.redirect(`${signedIn.home}/${firstSection}`, 303) : reply;
     });
   }

@@ -44,6 +44,12 @@ export async function loadSignedIn(
   options: { form: boolean },
 ): Promise<SignedInPage | undefined> {
   const page = options.form ? await loadAccountForm(site.app, request, reply) : await loadAccountPage(site.app, request, reply);
+  return signedInOf(site, page, section);
+}
+
+/** The same for a page already loaded: the signed-in page, or undefined once the browser was sent to sign in. */
+export async function signedInOf(site: AccountSite, page: AccountPage, section: string): Promise<SignedInPage | undefined> {
+  const { request, reply } = page;
   const cookies = accountCookies(site, page);
   const session = readAccountSession(request, cookies);
   const signedIn = session && (await signedInUser(page.tenant.scope, session.userId, session.sessionId));
