@@ -7,6 +7,7 @@ import { disableUser } from '../../../src/modules/users/user-account.service.ts'
 import { createClient, grantClientApi } from '../../../src/modules/clients/clients.service.ts';
 import { createApi } from '../../../src/modules/apis/apis.service.ts';
 import { createInvitation } from '../../../src/modules/users/invitations.service.ts';
+import { enqueueMail, markMailFailed } from '../../../src/modules/mail/mail-outbox.repository.ts';
 
 /** What an entry may use to prepare its call: the tenant (a TenantScope, what the services take) and the test bed. */
 export interface TenantCallContext {
@@ -61,6 +62,8 @@ export const TENANT_ADMIN_CALLS: Record<string, (context: TenantCallContext) => 
     return { params: { user_id: userId, grant_id: grantId }, status: 204 };
   },
   getUsersByUserIdLoginActivity: async ({ tenant }) => ({ params: { user_id: await newUser(tenant) }, query: { limit: 10 } }),
+  postUsersByUserIdPasswordReset: async ({ tenant }) => ({ params: { user_id: await newUser(tenant) }, status: 202 }),
+  postUsersByUserIdVerificationEmail: async ({ tenant }) => ({ params: { user_id: await newUser(tenant) }, status: 202 }),
 
   getClients: () => ({ query: { limit: 2 } }),
   postClients: () => ({ body: { name: 'Contract worker', type: 'confidential', grant_types: ['client_credentials'], cors_origins: ['https://contract.test'] }, status: 201 }),
@@ -97,6 +100,17 @@ export const TENANT_ADMIN_CALLS: Record<string, (context: TenantCallContext) => 
   patchSettings: () => ({ body: { signup: 'invite', token_lifetimes: { access_token: 1800 } } }),
   getAuditEvents: () => ({ query: { action: 'settings.updated', since: '2026-01-01T00:00:00Z', limit: 5 } }),
   getLoginActivity: () => ({ query: { outcome: 'signed_in', limit: 5 } }),
+
+  getMail: () => ({ query: { state: 'failed', to: 'someone@contract.test', limit: 5 } }),
+  postMailByMailIdRetry: async ({ tenant }) => {
+    const id = await enqueueMail(tenant.db, { to: 'bounced@contract.test', template: 'invitation', subject: 'Invited', text: 'a link', html: '<p>a link</p>' });
+    await markMailFailed(tenant.db, id, 15, '550 no such mailbox');
+    return { params: { mail_id: id } };
+  },
+  getMailTemplates: () => ({}),
+  getMailTemplatesByName: () => ({ params: { name: 'invitation' } }),
+  putMailTemplatesByName: () => ({ params: { name: 'magic_link' }, body: { subject: 'Sign in to {{tenant_name}}', text: 'Open {{link}} within {{expires_in}}.' } }),
+  deleteMailTemplatesByName: () => ({ params: { name: 'magic_link' }, status: 204 }),
 };
 
 /** A confidential machine client (client credentials), the kind an API can be granted to. */
