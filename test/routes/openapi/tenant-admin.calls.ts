@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { OidcTestBed, TestTenant } from '../../support/oidc.ts';
-import type { PlannedCall } from '../../support/openapi.ts';
+import type { CallTable } from '../../support/openapi.ts';
+import type { Operations } from './generated/tenant-admin.gen.ts';
 import { TEST_ACTOR } from '../../support/scope.ts';
 import { createUser } from '../../../src/modules/users/users.service.ts';
 import { disableUser } from '../../../src/modules/users/user-account.service.ts';
@@ -18,14 +19,17 @@ export interface TenantCallContext {
 /**
  * How admin-api-contract.test.ts calls each operation of the tenant admin API's document: one
  * entry per operationId, giving valid input (params, query, body; the test brings the token)
- * and, when the operation's success is not a 2xx, the status to expect. An entry may prepare
+ * and, when the operation's success is not a 2xx, the status to expect. The table is typed by
+ * the types generated from the document (generated/tenant-admin.gen.ts, `npm run
+ * openapi:types`): an operation without an entry, or input the document does not allow, fails
+ * `npm run typecheck`. An entry may prepare
  * what its call needs through the services (a user to disable), and should not depend on
  * another entry. The test fails naming every operation without an entry, and every entry whose
  * operation has gone. A new route's line, for example:
  *
  *   getUsersByUserId: async ({ tenant }) => ({ params: { user_id: (await createUser(tenant, { email: 'c@example.test' })).id } }),
  */
-export const TENANT_ADMIN_CALLS: Record<string, (context: TenantCallContext) => PlannedCall | Promise<PlannedCall>> = {
+export const TENANT_ADMIN_CALLS: CallTable<Operations, TenantCallContext> = {
   getMe: () => ({}),
 
   getUsers: () => ({ query: { email: 'example', status: 'active', limit: 2 } }),
