@@ -1,7 +1,7 @@
 import { errors, type KoaContextWithOIDC } from 'oidc-provider';
 import type { TenantDb } from '../db/tenant-database.ts';
 import { ADMIN_ACCESS_TOKEN_TTL, ADMIN_API_SCOPES } from '../modules/apis/admin-api.ts';
-import { FIRST_PARTY, GRANTED_APIS } from '../modules/clients/client-metadata.ts';
+import { ALLOWED_RESOURCES, FIRST_PARTY, GRANTED_APIS } from '../modules/clients/client-metadata.ts';
 import { PASSWORD_GRANT } from '../modules/clients/client-profile.ts';
 import { isActiveTenantAdmin } from '../modules/users/users.repository.ts';
 
@@ -47,6 +47,9 @@ export function adminResourceServer(deps: AdminResourceServerDependencies) {
     }
     if (grantType === PASSWORD_GRANT) throw new errors.InvalidTarget('the admin API is not available through the password grant');
     if (client[FIRST_PARTY] !== true) throw new errors.InvalidTarget("only the tenant's first-party clients may request the admin API for a user");
+    // A client that names its APIs must name this one too, as for any API (the built-in account page names none of them).
+    const allowed = client[ALLOWED_RESOURCES];
+    if (Array.isArray(allowed) && allowed.length > 0 && !allowed.includes(deps.identifier)) throw new errors.InvalidTarget();
     // Authorization and consent: nothing is issued yet, and the user may not have signed in.
     if (ctx.oidc.route !== 'token') return info(ADMIN_API_SCOPES);
     const account = ctx.oidc.account;

@@ -40,7 +40,7 @@ export async function createTenantProvider(platform: Platform, tenant: TenantPro
     jwks: tenant.jwks,
     tokenLifetimes: tenant.tokenLifetimes,
     cookieKeys: tenantCookieKeys(platform.config, tenant.id),
-    catalog: createTenantCatalog(tenant.db, tenant.issuer),
+    catalog: createTenantCatalog(tenant.db, tenant.issuer, tenant.id),
   });
   const provider = new Provider(tenant.issuer, configuration);
   shareKoaPrototypes(provider);

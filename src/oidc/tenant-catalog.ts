@@ -6,6 +6,7 @@ import { listApis, type ApiRow } from '../modules/apis/apis.repository.ts';
 import { clientMetadataOf } from '../modules/clients/client-metadata.ts';
 import { hasAdminApiGrant } from '../modules/clients/admin-api-grants.repository.ts';
 import { adminApiIdentifier } from '../modules/apis/admin-api.ts';
+import { builtinClientMetadata } from '../modules/clients/builtin-clients.ts';
 
 /**
  * A tenant's clients (with the APIs granted to them) and APIs as its provider reads them. APIs are cached for the provider's
@@ -13,6 +14,8 @@ import { adminApiIdentifier } from '../modules/apis/admin-api.ts';
  * (provider.ts). Either way the token endpoint costs no query for them. A change to either
  * publishes `{kind: 'clients'}`, which drops the tenant's context (and these) on every node.
  * A client's granted APIs include the built-in admin API (`<issuer>/admin`) when it holds that grant.
+ * The built-in console and account clients (modules/clients/builtin-clients.ts) come from the
+ * issuer, not from the database.
  */
 export interface TenantCatalog {
   client(clientId: string): Promise<ClientMetadata | undefined>;
@@ -21,7 +24,7 @@ export interface TenantCatalog {
   defaultApi(): Promise<ApiRow | undefined>;
 }
 
-export function createTenantCatalog(db: TenantDb, issuer: string): TenantCatalog {
+export function createTenantCatalog(db: TenantDb, issuer: string, tenantId: string): TenantCatalog {
   let apis: Promise<ApiRow[]> | undefined;
 
   const loadApis = () => {
@@ -33,6 +36,8 @@ export function createTenantCatalog(db: TenantDb, issuer: string): TenantCatalog
 
   return {
     async client(clientId) {
+      const builtin = builtinClientMetadata(issuer, tenantId, clientId);
+      if (builtin) return builtin;
       const [row, grantedApis, admin] = await Promise.all([findClient(db, clientId), listGrantedApis(db, clientId), hasAdminApiGrant(db, clientId)]);
       return row ? clientMetadataOf(row, admin ? [...grantedApis, adminApiIdentifier(issuer)] : grantedApis) : undefined;
     },

@@ -3835,7 +3835,7 @@ export type GetInvitationsResponses = {
             id: string;
             email: string;
             /**
-             * granted on signup
+             * granted with the account
              */
             roles: Array<string>;
             expires_at: string;
@@ -3853,15 +3853,15 @@ export type GetInvitationsResponse = GetInvitationsResponses[keyof GetInvitation
 export type PostInvitationsData = {
     body: {
         /**
-         * the address the invitation is for; the signup must use it
+         * the address the invitation is for: the account gets it, verified
          */
         email: string;
         /**
-         * roles granted on signup
+         * roles granted with the account
          */
         roles?: Array<string>;
         /**
-         * days until the token expires, 1 to 30 (default 7)
+         * days until the link expires, 1 to 30 (default 7)
          */
         expires_in_days?: number;
     };
@@ -3937,7 +3937,7 @@ export type PostInvitationsErrors = {
         error_description: string;
     };
     /**
-     * rate_limited: too many requests with this token (with Retry-After)
+     * rate_limited (too many requests with this token), or throttled: the address had its invitation mails for the hour (with Retry-After)
      */
     429: {
         /**
@@ -3975,20 +3975,160 @@ export type PostInvitationsResponses = {
             id: string;
             email: string;
             /**
-             * granted on signup
+             * granted with the account
              */
             roles: Array<string>;
             expires_at: string;
             created_at: string;
         };
         /**
-         * shown this once, stored as SHA-256; the invitee passes it to the signup API
+         * the outbox mail carrying the link to the accept page (`tansu mail list` shows its delivery)
          */
-        token: string;
+        mail_id: string;
     };
 };
 
 export type PostInvitationsResponse = PostInvitationsResponses[keyof PostInvitationsResponses];
+
+export type PostInvitationsByInvitationIdResendData = {
+    /**
+     * optional: no body gives the new link 7 days from now
+     */
+    body: {
+        /**
+         * days until the link expires, 1 to 30 (default 7)
+         */
+        expires_in_days?: number;
+    };
+    path: {
+        /**
+         * the invitation's id
+         */
+        invitation_id: string;
+    };
+    query?: never;
+    url: '/invitations/{invitation_id}/resend';
+};
+
+export type PostInvitationsByInvitationIdResendErrors = {
+    /**
+     * invalid_request (invitation_id is no UUID) or invalid_expiry
+     */
+    400: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+    /**
+     * invalid_token: no token, or not an admin API token of this tenant (with WWW-Authenticate)
+     */
+    401: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+    /**
+     * insufficient_scope (with WWW-Authenticate naming the scope), or tenant_suspended
+     */
+    403: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+    /**
+     * tenant_not_found or invitation_not_found (never made, or revoked)
+     */
+    404: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+    /**
+     * invitation_accepted (it was used already), or user_exists (the address has an account now)
+     */
+    409: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+    /**
+     * rate_limited (too many requests with this token), or throttled: the address had its invitation mails for the hour (with Retry-After)
+     */
+    429: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+    /**
+     * tenant_unavailable or temporarily_unavailable (with Retry-After)
+     */
+    503: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+};
+
+export type PostInvitationsByInvitationIdResendError = PostInvitationsByInvitationIdResendErrors[keyof PostInvitationsByInvitationIdResendErrors];
+
+export type PostInvitationsByInvitationIdResendResponses = {
+    /**
+     * Default Response
+     */
+    200: {
+        invitation: {
+            id: string;
+            email: string;
+            /**
+             * granted with the account
+             */
+            roles: Array<string>;
+            expires_at: string;
+            created_at: string;
+        };
+        /**
+         * the outbox mail carrying the link to the accept page (`tansu mail list` shows its delivery)
+         */
+        mail_id: string;
+    };
+};
+
+export type PostInvitationsByInvitationIdResendResponse = PostInvitationsByInvitationIdResendResponses[keyof PostInvitationsByInvitationIdResendResponses];
 
 export type DeleteInvitationsByInvitationIdData = {
     body?: never;
@@ -4692,6 +4832,10 @@ export type GetSettingsResponses = {
          * true while verified_email_required follows the signup mode (on exactly when signup is open)
          */
         verified_email_required_is_default: boolean;
+        /**
+         * whether the login page offers a one-time sign-in link by mail (default false)
+         */
+        magic_links: boolean;
         token_lifetimes: {
             /**
              * seconds: 5 min to 1 day (default 3600); outside the bounds: invalid_access_token_lifetime
@@ -4735,6 +4879,10 @@ export type PatchSettingsData = {
          * null: back to the default (on exactly when signup is open)
          */
         verified_email_required?: boolean | null;
+        /**
+         * offer "Email me a sign-in link" on the login page
+         */
+        magic_links?: boolean;
         token_lifetimes?: {
             /**
              * seconds: 5 min to 1 day (default 3600); outside the bounds: invalid_access_token_lifetime
@@ -4888,6 +5036,10 @@ export type PatchSettingsResponses = {
          * true while verified_email_required follows the signup mode (on exactly when signup is open)
          */
         verified_email_required_is_default: boolean;
+        /**
+         * whether the login page offers a one-time sign-in link by mail (default false)
+         */
+        magic_links: boolean;
         token_lifetimes: {
             /**
              * seconds: 5 min to 1 day (default 3600); outside the bounds: invalid_access_token_lifetime
@@ -6293,6 +6445,7 @@ export interface Operations {
     postClients: PostClientsData;
     postClientsByClientIdSecret: PostClientsByClientIdSecretData;
     postInvitations: PostInvitationsData;
+    postInvitationsByInvitationIdResend: PostInvitationsByInvitationIdResendData;
     postKeysRotate: PostKeysRotateData;
     postMailByMailIdRetry: PostMailByMailIdRetryData;
     postUsers: PostUsersData;
