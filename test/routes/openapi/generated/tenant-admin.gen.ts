@@ -5989,7 +5989,7 @@ export type GetMailTemplatesResponses = {
             /**
              * which mail
              */
-            name: 'verify_email' | 'reset_password' | 'invitation' | 'magic_link';
+            name: 'verify_email' | 'reset_password' | 'invitation' | 'magic_link' | 'change_email' | 'email_changed';
             subject: string;
             /**
              * the plain-text part
@@ -6021,7 +6021,7 @@ export type DeleteMailTemplatesByNameData = {
         /**
          * which mail
          */
-        name: 'verify_email' | 'reset_password' | 'invitation' | 'magic_link';
+        name: 'verify_email' | 'reset_password' | 'invitation' | 'magic_link' | 'change_email' | 'email_changed';
     };
     query?: never;
     url: '/mail/templates/{name}';
@@ -6138,7 +6138,7 @@ export type GetMailTemplatesByNameData = {
         /**
          * which mail
          */
-        name: 'verify_email' | 'reset_password' | 'invitation' | 'magic_link';
+        name: 'verify_email' | 'reset_password' | 'invitation' | 'magic_link' | 'change_email' | 'email_changed';
     };
     query?: never;
     url: '/mail/templates/{name}';
@@ -6235,7 +6235,7 @@ export type GetMailTemplatesByNameResponses = {
         /**
          * which mail
          */
-        name: 'verify_email' | 'reset_password' | 'invitation' | 'magic_link';
+        name: 'verify_email' | 'reset_password' | 'invitation' | 'magic_link' | 'change_email' | 'email_changed';
         subject: string;
         /**
          * the plain-text part
@@ -6279,7 +6279,7 @@ export type PutMailTemplatesByNameData = {
         /**
          * which mail
          */
-        name: 'verify_email' | 'reset_password' | 'invitation' | 'magic_link';
+        name: 'verify_email' | 'reset_password' | 'invitation' | 'magic_link' | 'change_email' | 'email_changed';
     };
     query?: never;
     url: '/mail/templates/{name}';
@@ -6389,7 +6389,7 @@ export type PutMailTemplatesByNameResponses = {
         /**
          * which mail
          */
-        name: 'verify_email' | 'reset_password' | 'invitation' | 'magic_link';
+        name: 'verify_email' | 'reset_password' | 'invitation' | 'magic_link' | 'change_email' | 'email_changed';
         subject: string;
         /**
          * the plain-text part
