@@ -1,5 +1,6 @@
 import type { RetentionDays, TokenLifetimes } from './setting-bounds.ts';
 import type { SignupMode } from './signup-mode.ts';
+import type { MfaSettings, MfaSettingsChange } from './mfa-policy.ts';
 
 /** A tenant's settings as the service reads them: every field has a value (its default when never set). */
 export interface TenantSettings {
@@ -15,6 +16,8 @@ export interface TenantSettings {
   verifiedEmailRequiredSet: boolean;
   tokenLifetimes: TokenLifetimes;
   retentionDays: RetentionDays;
+  /** Second factors: the policy, TenantAdmins, remembered browsers (mfa-policy.ts). */
+  mfa: MfaSettings;
 }
 
 /** A change of some settings; what is absent stays as it is. */
@@ -24,4 +27,5 @@ export interface SettingsChange {
   verifiedEmailRequired?: boolean | null;
   tokenLifetimes?: Partial<TokenLifetimes>;
   retentionDays?: Partial<RetentionDays>;
+  mfa?: MfaSettingsChange;
 }
