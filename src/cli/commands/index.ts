@@ -10,6 +10,7 @@ import { keysListCommand, keysPolicyCommand, keysRotateCommand } from './keys.ts
 import { pgcatConfigCommand } from './pgcat-config.ts';
 import { pgbouncerUserlistCommand } from './pgbouncer-userlist.ts';
 import { userCreateCommand, userDeleteCommand, userDisableCommand, userEnableCommand, userListCommand, userResendVerificationCommand, userSendResetCommand } from './user.ts';
+import { userFactorsCommand, userResetMfaCommand } from './user-mfa.ts';
 import { inviteCreateCommand, inviteListCommand } from './invite.ts';
 import { clientCommands } from './client.ts';
 import { apiCommands } from './api.ts';
@@ -43,6 +44,8 @@ export const allCommands: CommandSpec[] = [
   userDisableCommand,
   userEnableCommand,
   userDeleteCommand,
+  userFactorsCommand,
+  userResetMfaCommand,
   inviteCreateCommand,
   inviteListCommand,
   ...clientCommands,

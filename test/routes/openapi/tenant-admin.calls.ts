@@ -61,6 +61,8 @@ export const TENANT_ADMIN_CALLS: Record<string, (context: TenantCallContext) => 
     return { params: { user_id: userId, grant_id: grantId }, status: 204 };
   },
   getUsersByUserIdLoginActivity: async ({ tenant }) => ({ params: { user_id: await newUser(tenant) }, query: { limit: 10 } }),
+  getUsersByUserIdFactors: async ({ tenant }) => ({ params: { user_id: await newUser(tenant) } }),
+  deleteUsersByUserIdFactors: async ({ tenant }) => ({ params: { user_id: await newUser(tenant) } }),
 
   getClients: () => ({ query: { limit: 2 } }),
   postClients: () => ({ body: { name: 'Contract worker', type: 'confidential', grant_types: ['client_credentials'], cors_origins: ['https://contract.test'] }, status: 201 }),
