@@ -10,6 +10,7 @@ import { TEST_ACTOR } from '../../support/scope.ts';
 import { createClient } from '../../../src/modules/clients/clients.service.ts';
 import { createUser } from '../../../src/modules/users/users.service.ts';
 import { updateTenantSettings } from '../../../src/modules/settings/settings.service.ts';
+import { setUserPassword } from '../../../src/modules/users/user-account.service.ts';
 import { confirmTotpEnrolment, startTotpEnrolment } from '../../../src/modules/mfa/enrolment.service.ts';
 import { ACR } from '../../../src/oidc/sign-in.ts';
 
@@ -239,7 +240,7 @@ describe('a tenant that requires a second factor', () => {
     }
   });
 
-  it('an admin reset removes the factors and recovery codes (audited), forgets remembered browsers, and the next sign-in sets up a new app', async () => {
+  it('an admin reset removes the factors and recovery codes (audited); the next sign-in sets up a new app, and remembered browsers are forgotten', async () => {
     const client = await machineClient(a, 'mfa admin', true);
     const token = await adminToken(a, client, 'users:read users:write');
     const [alice] = await a.db.selectFrom('users').select('id').where('email', '=', 'alice@mfa.test').execute();
@@ -258,10 +259,27 @@ describe('a tenant that requires a second factor', () => {
     const audited = await a.db.selectFrom('audit_events').select(['actor', 'target']).where('action', '=', 'user.mfa_reset').execute();
     expect(audited).toEqual([{ actor: `client:${client.clientId}`, target: alice!.id }]);
 
-    const { stop: next } = await afterPassword(rememberedBrowser, a, 'alice@mfa.test', { prompt: 'login' });
-    expect(next.status).toBe(200);
-    expect(next.html).toContain('id="totp-secret"');
-    expect(secretOnPage(next.html)).not.toBe(aliceSecret);
+    const { stop: setup } = await afterPassword(rememberedBrowser, a, 'alice@mfa.test', { prompt: 'login' });
+    expect(setup.status).toBe(200);
+    aliceSecret = secretOnPage(setup.html);
+    const codes = await submit(rememberedBrowser, setup, { code: await generate({ secret: aliceSecret }) });
+    expect((await submit(rememberedBrowser, codes)).callback).toBeDefined();
+    // The browser's cookie from before the reset no longer skips the code of the new app.
+    const { stop: asked } = await afterPassword(rememberedBrowser, a, 'alice@mfa.test', { prompt: 'login' });
+    expect(asked.html).toContain('name="code"');
+  });
+
+  it('a new password forgets the remembered browsers too', async () => {
+    const browser = new TestBrowser();
+    const { stop: ask } = await afterPassword(browser, a, 'alice@mfa.test');
+    expect((await submit(browser, ask, { code: await nextCode(aliceSecret), remember: 'yes' })).callback).toBeDefined();
+    expect((await afterPassword(browser, a, 'alice@mfa.test', { prompt: 'login' })).stop.callback).toBeDefined();
+
+    const [alice] = await a.db.selectFrom('users').select('id').where('email', '=', 'alice@mfa.test').execute();
+    await setUserPassword(a, { userId: alice!.id, password: PASSWORD }, TEST_ACTOR);
+    const { stop: asked } = await afterPassword(browser, a, 'alice@mfa.test', { prompt: 'login' });
+    expect(asked.callback).toBeUndefined();
+    expect(asked.html).toContain('name="code"');
   });
 });
 
