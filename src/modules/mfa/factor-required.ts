@@ -2,7 +2,6 @@ import type { TenantDb } from '../../db/tenant-database.ts';
 import { readTenantSettingsFrom } from '../settings/settings.service.ts';
 import { isActiveTenantAdmin } from '../users/users.repository.ts';
 import { hasConfirmedFactor } from './mfa.repository.ts';
-import { factorRequired } from './second-factor-policy.ts';
 
 /**
  * Whether signing this user in takes a second factor, whatever asks: they have one, or the
@@ -13,5 +12,5 @@ export async function secondFactorNeeded(db: TenantDb, userId: string): Promise<
   if (await hasConfirmedFactor(db, userId)) return true;
   const { mfa } = await readTenantSettingsFrom(db);
   if (mfa.policy === 'required') return true;
-  return mfa.requiredForTenantAdmins && factorRequired(mfa, await isActiveTenantAdmin(db, userId));
+  return mfa.requiredForTenantAdmins && (await isActiveTenantAdmin(db, userId));
 }
