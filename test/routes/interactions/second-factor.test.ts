@@ -127,7 +127,8 @@ describe('a tenant that requires a second factor', () => {
     expect(stored).toHaveLength(1);
     expect(stored[0]!.secret_encrypted).not.toContain(aliceSecret);
 
-    const wrong = await submit(browser, setup, { code: '000000' === (await generate({ secret: aliceSecret })) ? '111111' : '000000' });
+    const current = await generate({ secret: aliceSecret });
+    const wrong = await submit(browser, setup, { code: current === '000000' ? '111111' : '000000' });
     expect(wrong.status).toBe(401);
     expect(secretOnPage(wrong.html)).toBe(aliceSecret);
 
@@ -320,6 +321,23 @@ describe('an application demanding MFA where factors are optional (step-up)', ()
       WHERE model = 'Session' AND payload->>'accountId' = (SELECT id::text FROM users WHERE email = 'gina@mfa.test')`.execute(b.db);
     const aged = await startAuthorization(apps.get(b.id)!, { redirect_uri: REDIRECT_URI, scope: 'openid', max_age: '3600' });
     expect((await go(fresh, aged.url.href)).html).toContain('name="password"');
+  });
+
+  it('requires a factor of TenantAdmins alone where the tenant says so, in the browser and in the password grant', async () => {
+    await updateTenantSettings(b, { mfa: { requiredForTenantAdmins: true } }, TEST_ACTOR);
+    try {
+      const browser = new TestBrowser();
+      const started = await startAuthorization(apps.get(b.id)!, { redirect_uri: REDIRECT_URI, scope: 'openid' });
+      const setup = await submit(browser, await go(browser, started.url.href), { email: b.adminEmail, password: b.adminPassword });
+      expect(setup.html).toContain('id="totp-secret"');
+      expect(setup.html).toContain('Your organisation requires a second step');
+      const refusal = await oidc.genericGrantRequest(legacyApps.get(b.id)!, 'password', { username: b.adminEmail, password: b.adminPassword }).catch((error: unknown) => error);
+      expect((refusal as oidc.ResponseBodyError).error).toBe('invalid_grant');
+      // Not a TenantAdmin: one factor still does.
+      expect((await afterPassword(new TestBrowser(), b, 'hal@mfa.test')).stop.callback).toBeDefined();
+    } finally {
+      await updateTenantSettings(b, { mfa: { requiredForTenantAdmins: false } }, TEST_ACTOR);
+    }
   });
 
   it("refuses where the tenant offers no factors (policy off): the application hears access_denied", async () => {
