@@ -81,6 +81,9 @@ export type MailState = 'queued' | 'sending' | 'sent' | 'failed' | 'logged';
 
 export type EmailTokenPurpose = 'verify_email' | 'reset_password' | 'magic_link' | 'change_email';
 
+/** What kind of second factor a row of `mfa_factors` is (modules/mfa/); `webauthn` is reserved for passkeys. */
+export type MfaFactorKind = 'totp' | 'webauthn';
+
 export interface TenantDatabase {
   settings: {
     key: string;
@@ -249,6 +252,26 @@ export interface TenantDatabase {
     email: string;
     expires_at: Timestamp;
     consumed_at: NullableTimestamp;
+    created_at: Timestamp;
+  };
+  /** Users' second factors (modules/mfa/): a TOTP secret only sealed, confirmed once a code from it was typed. */
+  mfa_factors: {
+    id: Generated<string>;
+    user_id: string;
+    kind: MfaFactorKind;
+    label: string;
+    secret_encrypted: NullableText;
+    confirmed_at: NullableTimestamp;
+    /** The RFC 6238 time step of the last code accepted; only a newer one is accepted next. */
+    last_used_step: ColumnType<number | null, number | null | undefined, number | null>;
+    last_used_at: NullableTimestamp;
+    created_at: Timestamp;
+  };
+  /** SHA-256 digests of users' recovery codes, each usable once. */
+  mfa_recovery_codes: {
+    user_id: string;
+    code_hash: string;
+    used_at: NullableTimestamp;
     created_at: Timestamp;
   };
   /** A tenant's overrides of the built-in mail templates; NULL parts fall back to the built-in ones. */

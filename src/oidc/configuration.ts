@@ -12,6 +12,8 @@ import { adminResourceServer } from './admin-resource-server.ts';
 import { adminApiIdentifier } from '../modules/apis/admin-api.ts';
 import { logoutPage, signedOutPage } from './pages/logout.ts';
 import { providerErrorPage } from './pages/provider-errors.ts';
+import { ACR_VALUES } from './sign-in.ts';
+import { signInPolicy } from './acr.ts';
 
 export interface ProviderDependencies {
   tenantId: string;
@@ -170,12 +172,18 @@ export function providerConfiguration(deps: ProviderDependencies): Configuration
     // origins registered for them; servers need no CORS.
     clientBasedCORS: (ctx, origin, client) =>
       (client.clientAuthMethod === 'none' || ctx.oidc.route === 'userinfo') && allowedOrigins(client).includes(origin),
+    // Published, so relying parties can ask for MFA (oidc/sign-in.ts); the policy adds step-up (oidc/acr.ts).
+    acrValues: [...ACR_VALUES],
     interactions: {
+      policy: signInPolicy(),
       url: (_ctx, interaction) => interactionPath(issuer, interaction.uid),
     },
     features: {
       ...structuredClone(CLIENT_FEATURES),
       externalSigningSupport: EXTERNAL_SIGNING_FEATURE,
+      // For an `acr` claim request (step-up, oidc/acr.ts). Claims asked for this way are consented to
+      // like scopes: listed on the consent page, granted to first-party clients in loadExistingGrant.
+      claimsParameter: { enabled: true },
       introspection: {
         enabled: true,
         /**

@@ -3,6 +3,7 @@ import type Provider from 'oidc-provider';
 import type { TenantDb } from '../db/tenant-database.ts';
 import { authenticatePassword } from '../modules/users/authenticate.ts';
 import { readTenantSettingsFrom } from '../modules/settings/settings.service.ts';
+import { secondFactorNeeded } from '../modules/mfa/factor-required.ts';
 import type { TenantLoginKeys } from '../modules/users/login-keys.ts';
 import { createFindAccount } from './account.ts';
 import { passwordSignIn, type SignIn } from './sign-in.ts';
@@ -28,6 +29,9 @@ import { OIDC_SCOPES, PASSWORD_GRANT, PASSWORD_GRANT_PARAMETERS } from '../modul
  *   the same words for all, so the answer never tells whether the email exists;
  * - right password, but the tenant requires a confirmed address and this one is not →
  *   `invalid_grant` saying so (only the password's owner learns it);
+ * - right password, but the account has a second factor, or the tenant requires one of it
+ *   (modules/mfa/): this grant cannot ask for a code, so `invalid_grant` saying to sign in
+ *   through the browser;
  * - throttled → `invalid_grant` as well (clients need handle nothing new), saying to retry later,
  *   with a `Retry-After` header. Not 429: RFC 6749 token errors are 400, and the lock is the
  *   account's or the address's state, not the client's request rate.
@@ -96,6 +100,9 @@ async function passwordGrant(
   // As on the login page: where the tenant requires it, an unconfirmed address signs in nowhere.
   if (!outcome.user.email_verified && (await readTenantSettingsFrom(deps.db)).verifiedEmailRequired) {
     throw new errors.CustomOIDCProviderError('invalid_grant', 'the email address of this account is not confirmed yet');
+  }
+  if (await secondFactorNeeded(deps.db, outcome.user.id)) {
+    throw new errors.CustomOIDCProviderError('invalid_grant', 'this account signs in with a second factor, which the password grant cannot ask for; sign in through the browser (authorization code flow)');
   }
   const signIn = passwordSignIn(outcome.user.id);
   const account = await findAccount(ctx, signIn.accountId);

@@ -11,6 +11,9 @@ import { parseInvocation } from '../../src/cli/parse.ts';
 import { setTenantStatus } from '../../src/platform/tenants.repository.ts';
 import { withTenantScope } from '../../src/platform/tenant-access.ts';
 import { enqueueMail, markMailFailed } from '../../src/modules/mail/mail-outbox.repository.ts';
+import { confirmTotpEnrolment, startTotpEnrolment } from '../../src/modules/mfa/enrolment.service.ts';
+import { CLI_ACTOR } from '../../src/platform/tenant-scope.ts';
+import { generate } from 'otplib';
 
 /**
  * One JSON style: every `tansu … --json` prints snake_case keys at every depth, as the HTTP APIs
@@ -69,6 +72,15 @@ describe('tansu --json', () => {
     await tansuJson('user', 'enable', tenant, '--email', 'json@example.test');
     await tansuJson('user', 'create', tenant, '--email', 'leaving@example.test');
     await tansuJson('user', 'delete', tenant, '--email', 'leaving@example.test', '--yes');
+    await tansuJson('tenant', 'settings', tenant, '--mfa', 'required', '--mfa-required-for-admins', 'true', '--mfa-remember-days', '7');
+    // A confirmed authenticator app, so the listing shows a factor's fields.
+    await withTenantScope(platform, tenant, async (scope) => {
+      const { id } = await scope.db.selectFrom('users').select('id').where('email', '=', 'json@example.test').executeTakeFirstOrThrow();
+      const enrolment = await startTotpEnrolment(scope, { userId: id, issuerName: 'Json', accountName: 'json@example.test' });
+      await confirmTotpEnrolment(scope, { userId: id, factorId: enrolment.factorId, code: await generate({ secret: enrolment.secret }) }, CLI_ACTOR);
+    });
+    await tansuJson('user', 'factors', tenant, 'json@example.test');
+    await tansuJson('user', 'reset-mfa', tenant, 'json@example.test');
     const invited = await tansuJson('invite', 'create', tenant, '--email', 'invitee@example.test', '--role', 'viewer');
     await tansuJson('invite', 'list', tenant);
     await tansuJson('invite', 'resend', tenant, invited.invitation.id, '--expires-days', '3');
@@ -169,7 +181,15 @@ describe('tansu --json', () => {
       magic_links: false,
       token_lifetimes: { access_token: 3600, id_token: 3600, refresh_token: 1_209_600, session: 1_209_600 },
       retention_days: { audit_events: 365, login_activity: 90 },
+      mfa: { policy: 'required', required_for_tenant_admins: true, remember_browser_days: 7 },
     });
+    const [factors] = outputs.get('user factors') as any[];
+    expect(factors).toEqual({
+      user_id: expect.any(String),
+      factors: [{ id: expect.any(String), kind: 'totp', label: 'Authenticator app', confirmed_at: expect.any(String), last_used_at: expect.any(String), created_at: expect.any(String) }],
+      recovery_codes_left: 10,
+    });
+    expect(outputs.get('user reset-mfa')).toEqual([{ user_id: factors.user_id, factors_removed: 1, recovery_codes_removed: 10 }]);
     const [adminTenant] = outputs.get('tenant create-admin') as any[];
     expect(adminTenant).toMatchObject({ tenant: { id: 'admin', cluster: 'json-c2' }, platform_api: { identifier: expect.stringMatching(/\/t\/admin\/platform$/), scope: 'platform:admin' } });
     const [moved] = outputs.get('tenant move') as any[];

@@ -11,6 +11,7 @@ import { pgcatConfigCommand } from './pgcat-config.ts';
 import { pgbouncerUserlistCommand } from './pgbouncer-userlist.ts';
 import { userCreateCommand, userDeleteCommand, userDisableCommand, userEnableCommand, userListCommand, userResendVerificationCommand, userSendResetCommand } from './user.ts';
 import { inviteCreateCommand, inviteListCommand, inviteResendCommand, inviteRevokeCommand } from './invite.ts';
+import { userFactorsCommand, userResetMfaCommand } from './user-mfa.ts';
 import { clientCommands } from './client.ts';
 import { apiCommands } from './api.ts';
 import { mailCommands } from './mail.ts';
@@ -43,6 +44,8 @@ export const allCommands: CommandSpec[] = [
   userDisableCommand,
   userEnableCommand,
   userDeleteCommand,
+  userFactorsCommand,
+  userResetMfaCommand,
   inviteCreateCommand,
   inviteListCommand,
   inviteResendCommand,

@@ -15,9 +15,21 @@ import { ipBucket } from './ip-bucket.ts';
  * count, so hammering a locked account does not extend its lock.
  *
  * `mail_requested` rows are requests for a mailed link (mail-throttle.ts), counted by their own
- * limits and never as failures.
+ * limits and never as failures. `mfa_*` rows are second-factor attempts
+ * (mfa/second-factor-attempts.repository.ts), counted by the account alone.
  */
-export const ATTEMPT_REASONS = ['pending', 'signed_in', 'invalid_credentials', 'throttled', 'signup', 'signup_rejected', 'mail_requested'] as const;
+export const ATTEMPT_REASONS = [
+  'pending',
+  'signed_in',
+  'invalid_credentials',
+  'throttled',
+  'signup',
+  'signup_rejected',
+  'mail_requested',
+  'mfa_pending',
+  'mfa_passed',
+  'mfa_failed',
+] as const;
 export type AttemptReason = (typeof ATTEMPT_REASONS)[number];
 
 export async function recordAttempt(

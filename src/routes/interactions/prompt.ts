@@ -2,14 +2,19 @@ import { showConsentPage } from './consent.ts';
 import { clientOf, displayNameOf, type LoadedInteraction } from './load.ts';
 import { showLoginPage } from './password.ts';
 import { InteractionRefused } from './respond.ts';
+import { pendingSecondFactor } from './second-factor-state.ts';
+import { showPendingSecondFactor } from './second-factor-gate.ts';
 
 /** The interaction's address: the page its current prompt needs, or none when consent is skipped. */
 export async function showPrompt(interaction: LoadedInteraction) {
   const client = await clientOf(interaction);
   const clientName = displayNameOf(interaction, client);
   switch (interaction.details.prompt.name) {
-    case 'login':
-      return showLoginPage(interaction, clientName);
+    case 'login': {
+      // Past the first factor, the page is the second step's (a reload, or the address again).
+      const pending = pendingSecondFactor(interaction);
+      return (pending && (await showPendingSecondFactor(interaction, pending))) ?? showLoginPage(interaction, clientName);
+    }
     case 'consent':
       return showConsentPage(interaction, client, clientName);
     default:

@@ -5,6 +5,7 @@ import { tenantAdminAuth } from './auth.ts';
 import { meRoutes } from './me.routes.ts';
 import { usersRoutes } from './users.routes.ts';
 import { userSessionsRoutes } from './user-sessions.routes.ts';
+import { userFactorsRoutes } from './user-factors.routes.ts';
 import { clientRoutes } from './clients.routes.ts';
 import { apiRoutes } from './apis.routes.ts';
 import { invitationRoutes } from './invitations.routes.ts';
@@ -45,6 +46,7 @@ export async function tenantAdminRoutes(app: FastifyInstance): Promise<void> {
     meRoutes(scope);
     usersRoutes(scope);
     userSessionsRoutes(scope);
+    userFactorsRoutes(scope);
     clientRoutes(scope);
     apiRoutes(scope);
     invitationRoutes(scope);

@@ -69,6 +69,8 @@ export const TENANT_ADMIN_CALLS: CallTable<Operations, TenantCallContext> = {
   getUsersByUserIdLoginActivity: async ({ tenant }) => ({ params: { user_id: await newUser(tenant) }, query: { limit: 10 } }),
   postUsersByUserIdPasswordReset: async ({ tenant }) => ({ params: { user_id: await newUser(tenant) }, status: 202 }),
   postUsersByUserIdVerificationEmail: async ({ tenant }) => ({ params: { user_id: await newUser(tenant) }, status: 202 }),
+  getUsersByUserIdFactors: async ({ tenant }) => ({ params: { user_id: await newUser(tenant) } }),
+  deleteUsersByUserIdFactors: async ({ tenant }) => ({ params: { user_id: await newUser(tenant) } }),
 
   getClients: () => ({ query: { limit: 2 } }),
   postClients: () => ({ body: { name: 'Contract worker', type: 'confidential', grant_types: ['client_credentials'], cors_origins: ['https://contract.test'] }, status: 201 }),

@@ -1872,6 +1872,212 @@ export type GetUsersByUserIdLoginActivityResponses = {
 
 export type GetUsersByUserIdLoginActivityResponse = GetUsersByUserIdLoginActivityResponses[keyof GetUsersByUserIdLoginActivityResponses];
 
+export type DeleteUsersByUserIdFactorsData = {
+    body?: never;
+    path: {
+        /**
+         * a user id
+         */
+        user_id: string;
+    };
+    query?: never;
+    url: '/users/{user_id}/factors';
+};
+
+export type DeleteUsersByUserIdFactorsErrors = {
+    /**
+     * invalid_token: no token, or not an admin API token of this tenant (with WWW-Authenticate)
+     */
+    401: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+    /**
+     * insufficient_scope (with WWW-Authenticate naming the scope), or tenant_suspended
+     */
+    403: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+    /**
+     * user_not_found (or tenant_not_found)
+     */
+    404: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+    /**
+     * rate_limited: too many requests with this token (with Retry-After)
+     */
+    429: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+    /**
+     * tenant_unavailable or temporarily_unavailable (with Retry-After)
+     */
+    503: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+};
+
+export type DeleteUsersByUserIdFactorsError = DeleteUsersByUserIdFactorsErrors[keyof DeleteUsersByUserIdFactorsErrors];
+
+export type DeleteUsersByUserIdFactorsResponses = {
+    /**
+     * what was removed; where the policy requires a factor, the user sets up a new one at the next sign-in
+     */
+    200: {
+        user_id: string;
+        factors_removed: number;
+        recovery_codes_removed: number;
+    };
+};
+
+export type DeleteUsersByUserIdFactorsResponse = DeleteUsersByUserIdFactorsResponses[keyof DeleteUsersByUserIdFactorsResponses];
+
+export type GetUsersByUserIdFactorsData = {
+    body?: never;
+    path: {
+        /**
+         * a user id
+         */
+        user_id: string;
+    };
+    query?: never;
+    url: '/users/{user_id}/factors';
+};
+
+export type GetUsersByUserIdFactorsErrors = {
+    /**
+     * invalid_token: no token, or not an admin API token of this tenant (with WWW-Authenticate)
+     */
+    401: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+    /**
+     * insufficient_scope (with WWW-Authenticate naming the scope), or tenant_suspended
+     */
+    403: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+    /**
+     * user_not_found (or tenant_not_found)
+     */
+    404: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+    /**
+     * rate_limited: too many requests with this token (with Retry-After)
+     */
+    429: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+    /**
+     * tenant_unavailable or temporarily_unavailable (with Retry-After)
+     */
+    503: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+};
+
+export type GetUsersByUserIdFactorsError = GetUsersByUserIdFactorsErrors[keyof GetUsersByUserIdFactorsErrors];
+
+export type GetUsersByUserIdFactorsResponses = {
+    /**
+     * Default Response
+     */
+    200: {
+        user_id: string;
+        factors: Array<{
+            id: string;
+            /**
+             * totp: an authenticator app
+             */
+            kind: 'totp' | 'webauthn';
+            label: string;
+            /**
+             * null while a setup waits for its first code (such a factor is never asked for)
+             */
+            confirmed_at: string | null;
+            /**
+             * the last sign-in it passed
+             */
+            last_used_at: string | null;
+            created_at: string;
+        }>;
+        recovery_codes_left: number;
+    };
+};
+
+export type GetUsersByUserIdFactorsResponse = GetUsersByUserIdFactorsResponses[keyof GetUsersByUserIdFactorsResponses];
+
 export type GetClientsData = {
     body?: never;
     path?: never;
@@ -4864,6 +5070,20 @@ export type GetSettingsResponses = {
              */
             login_activity: number;
         };
+        mfa: {
+            /**
+             * off: no one is offered a factor (who has one still uses it); optional (default): applications may demand one; required: everyone sets one up
+             */
+            policy: 'off' | 'optional' | 'required';
+            /**
+             * holders of the TenantAdmin role must have a factor, whatever the policy (default false)
+             */
+            required_for_tenant_admins: boolean;
+            /**
+             * days a browser that passed the second factor may skip it: 0 (off, the default) to 90; outside the bounds: invalid_remember_browser_days
+             */
+            remember_browser_days: number;
+        };
     };
 };
 
@@ -4911,6 +5131,20 @@ export type PatchSettingsData = {
              */
             login_activity?: number;
         };
+        mfa?: {
+            /**
+             * off: no one is offered a factor (who has one still uses it); optional (default): applications may demand one; required: everyone sets one up
+             */
+            policy?: 'off' | 'optional' | 'required';
+            /**
+             * holders of the TenantAdmin role must have a factor, whatever the policy (default false)
+             */
+            required_for_tenant_admins?: boolean;
+            /**
+             * days a browser that passed the second factor may skip it: 0 (off, the default) to 90; outside the bounds: invalid_remember_browser_days
+             */
+            remember_browser_days?: number;
+        };
     };
     headers?: {
         /**
@@ -4925,7 +5159,7 @@ export type PatchSettingsData = {
 
 export type PatchSettingsErrors = {
     /**
-     * invalid_request, or the code of the field out of bounds: invalid_access_token_lifetime, invalid_id_token_lifetime, invalid_refresh_token_lifetime, invalid_session_lifetime, invalid_audit_events_retention, invalid_login_activity_retention
+     * invalid_request, or the code of the field out of bounds: invalid_access_token_lifetime, invalid_id_token_lifetime, invalid_refresh_token_lifetime, invalid_session_lifetime, invalid_audit_events_retention, invalid_login_activity_retention, invalid_remember_browser_days
      */
     400: {
         /**
@@ -5067,6 +5301,20 @@ export type PatchSettingsResponses = {
              * days: 1 to 365 days (default 90); outside the bounds: invalid_login_activity_retention
              */
             login_activity: number;
+        };
+        mfa: {
+            /**
+             * off: no one is offered a factor (who has one still uses it); optional (default): applications may demand one; required: everyone sets one up
+             */
+            policy: 'off' | 'optional' | 'required';
+            /**
+             * holders of the TenantAdmin role must have a factor, whatever the policy (default false)
+             */
+            required_for_tenant_admins: boolean;
+            /**
+             * days a browser that passed the second factor may skip it: 0 (off, the default) to 90; outside the bounds: invalid_remember_browser_days
+             */
+            remember_browser_days: number;
         };
     };
 };
@@ -5244,7 +5492,7 @@ export type GetLoginActivityData = {
         /**
          * how the attempt ended; `pending` while its password is checked
          */
-        outcome?: 'pending' | 'signed_in' | 'invalid_credentials' | 'throttled' | 'signup' | 'signup_rejected' | 'mail_requested';
+        outcome?: 'pending' | 'signed_in' | 'invalid_credentials' | 'throttled' | 'signup' | 'signup_rejected' | 'mail_requested' | 'mfa_pending' | 'mfa_passed' | 'mfa_failed';
         /**
          * only what happened at or after this instant (ISO 8601)
          */
@@ -5364,7 +5612,7 @@ export type GetLoginActivityResponses = {
             /**
              * how the attempt ended; `pending` while its password is checked
              */
-            outcome: 'pending' | 'signed_in' | 'invalid_credentials' | 'throttled' | 'signup' | 'signup_rejected' | 'mail_requested';
+            outcome: 'pending' | 'signed_in' | 'invalid_credentials' | 'throttled' | 'signup' | 'signup_rejected' | 'mail_requested' | 'mfa_pending' | 'mfa_passed' | 'mfa_failed';
             succeeded: boolean;
             /**
              * whether the browser showed the device cookie of an earlier sign-in
@@ -6416,6 +6664,7 @@ export interface Operations {
     deleteInvitationsByInvitationId: DeleteInvitationsByInvitationIdData;
     deleteMailTemplatesByName: DeleteMailTemplatesByNameData;
     deleteUsersByUserId: DeleteUsersByUserIdData;
+    deleteUsersByUserIdFactors: DeleteUsersByUserIdFactorsData;
     deleteUsersByUserIdGrantsByGrantId: DeleteUsersByUserIdGrantsByGrantIdData;
     deleteUsersByUserIdSessionsBySessionId: DeleteUsersByUserIdSessionsBySessionIdData;
     getApis: GetApisData;
@@ -6434,6 +6683,7 @@ export interface Operations {
     getSettings: GetSettingsData;
     getUsers: GetUsersData;
     getUsersByUserId: GetUsersByUserIdData;
+    getUsersByUserIdFactors: GetUsersByUserIdFactorsData;
     getUsersByUserIdGrants: GetUsersByUserIdGrantsData;
     getUsersByUserIdLoginActivity: GetUsersByUserIdLoginActivityData;
     getUsersByUserIdSessions: GetUsersByUserIdSessionsData;
