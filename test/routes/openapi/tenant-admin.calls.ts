@@ -97,6 +97,7 @@ export const TENANT_ADMIN_CALLS: Record<string, (context: TenantCallContext) => 
   patchSettings: () => ({ body: { signup: 'invite', token_lifetimes: { access_token: 1800 } } }),
   getAuditEvents: () => ({ query: { action: 'settings.updated', since: '2026-01-01T00:00:00Z', limit: 5 } }),
   getLoginActivity: () => ({ query: { outcome: 'signed_in', limit: 5 } }),
+  getStats: () => ({ query: { hours: 48 } }),
 };
 
 /** A confidential machine client (client credentials), the kind an API can be granted to. */
