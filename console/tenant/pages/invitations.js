@@ -1,0 +1,28 @@
+import { html } from '../../shell/preact.js';
+import { usePaged } from '../../shell/hooks.js';
+import { Badge, ConfirmButton, ErrorNotice, Loading, PageHeading, Pager, Table, Time } from '../../shell/components.js';
+import { InviteButton } from '../invite.js';
+
+/** Pending invitations (neither used nor expired), oldest first; invite, revoke. */
+export function InvitationsPage({ app }) {
+  const paged = usePaged((cursor) => app.api.get('/invitations', { limit: 20, cursor }).then((answer) => answer.data), []);
+  return html`<${PageHeading} title="Invitations"><${InviteButton} app=${app} onInvited=${paged.reload} /><//>
+    <${ErrorNotice} error=${paged.error} />
+    ${paged.loading && paged.items.length === 0 ? html`<${Loading} />` : null}
+    <${Table} caption="Pending invitations" head=${['Email', 'Roles', 'Created', 'Expires', '']} rows=${paged.items.length} empty="No invitation is pending.">
+      ${paged.items.map(
+        (invitation) => html`<tr>
+          <td>${invitation.email}</td>
+          <td><span class="tags">${invitation.roles.map((role) => html`<${Badge}>${role}<//>`)}</span></td>
+          <td><${Time} value=${invitation.created_at} /></td>
+          <td><${Time} value=${invitation.expires_at} /></td>
+          <td><${ConfirmButton} label="Revoke" title=${`Revoke the invitation of ${invitation.email}`} message="Its link stops working at once." danger
+            onConfirm=${async () => {
+              await app.api.delete(`/invitations/${invitation.id}`);
+              paged.reload();
+            }} /></td>
+        </tr>`,
+      )}
+    <//>
+    <${Pager} paged=${paged} label="Pages of invitations" />`;
+}
