@@ -26,6 +26,8 @@ export async function startConsole(definition) {
   const api = createApi(settings.api, session);
   const context = { settings, session, api };
   const root = document.getElementById('app');
+  // The server's "Loading…" placeholder is no Preact tree: Preact would draw beside it, not over it.
+  root.replaceChildren();
   const show = (view) => render(view, root);
 
   if (currentPath() === 'callback') {

@@ -39,7 +39,7 @@ export function Loading({ what = 'Loading…' }) {
 export function TextField({ label, value, onInput, type = 'text', hint, required, autocomplete, name, inputmode, min, max, placeholder, readonly }) {
   const id = useId();
   return html`<div class="field">
-    <label for=${id}>${label}${required ? html`<span class="required" aria-hidden="true"> *</span>` : null}</label>
+    <label for=${id}>${label}</label>
     <input id=${id} name=${name} type=${type} value=${value ?? ''} required=${required} autocomplete=${autocomplete} inputmode=${inputmode}
       min=${min} max=${max} placeholder=${placeholder} readonly=${readonly} aria-describedby=${hint ? `${id}-hint` : undefined}
       onInput=${(event) => onInput?.(event.currentTarget.value)} />
@@ -53,7 +53,7 @@ export function ListField({ label, values, onChange, hint, name, rows = 3 }) {
   const [text, setText] = useState((values ?? []).join('\n'));
   return html`<div class="field">
     <label for=${id}>${label}</label>
-    <textarea id=${id} name=${name} rows=${rows} aria-describedby=${`${id}-hint`} spellcheck="false" value=${text}
+    <textarea id=${id} name=${name} rows=${rows} aria-describedby=${`${id}-hint`} spellcheck=${false} value=${text}
       onInput=${(event) => {
         setText(event.currentTarget.value);
         onChange(linesOf(event.currentTarget.value));

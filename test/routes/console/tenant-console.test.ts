@@ -4,7 +4,9 @@ import { uniqueTenantId } from '../../support/platform.ts';
 import { createTestTenant, startOidcTestBed, type OidcTestBed, type TestTenant } from '../../support/oidc.ts';
 import { chromiumForThisFile, openPage, screenshot, watchPage } from '../../support/chromium.ts';
 import { TEST_ACTOR } from '../../support/scope.ts';
-import { createUser } from '../../../src/modules/users/users.service.ts';
+import { createUser, updateUser } from '../../../src/modules/users/users.service.ts';
+import { hashClientSecret } from '../../../src/modules/clients/client-secret.ts';
+import { readTenantSettings } from '../../../src/modules/settings/settings.service.ts';
 
 /**
  * The tenant console in a real browser: an administrator signs in through the tenant's own
@@ -31,10 +33,10 @@ async function signIn(page: Page, email: string, password: string): Promise<void
 beforeAll(async () => {
   bed = await startOidcTestBed();
   acme = await createTestTenant(bed, uniqueTenantId('console-acme'));
-  ({ page: admin } = await openPage(browser()));
+  ({ page: admin } = await openPage(browser(), { clipboard: true }));
   adminProblems = watchPage(admin);
   await admin.goto(consoleUrl(acme));
-  try { await signIn(admin, acme.adminEmail, acme.adminPassword); } catch (e) { console.log('DEBUG', admin.url(), adminProblems, (await admin.content()).slice(0, 2000)); throw e; }
+  await signIn(admin, acme.adminEmail, acme.adminPassword);
   await admin.getByRole('heading', { level: 1, name: /^Overview of/ }).waitFor();
 });
 afterAll(async () => {
@@ -114,5 +116,190 @@ describe('a user without TenantAdmin', () => {
     await screenshot(page, SHOTS, 'not-an-administrator');
     expect(problems).toEqual([]);
     await context.close();
+  });
+});
+
+/** Goes to a console page through the navigation, as a person would. */
+async function open(page: Page, link: string): Promise<void> {
+  await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: link, exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: link, exact: true }).waitFor();
+}
+
+const userRow = (tenant: TestTenant, email: string) => tenant.db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
+const rolesOf = async (tenant: TestTenant, userId: string) =>
+  (
+    await tenant.db.selectFrom('user_roles').innerJoin('roles', 'roles.id', 'user_roles.role_id').select('roles.name').where('user_roles.user_id', '=', userId).execute()
+  ).map((row) => row.name).sort();
+
+describe('managing users', () => {
+  it('creates a user with a generated password, gives roles, disables, enables and deletes them', async () => {
+    await open(admin, 'Users');
+    await admin.getByRole('button', { name: 'Create user' }).click();
+    const dialog = admin.getByRole('dialog', { name: 'Create a user' });
+    await dialog.getByLabel('Email', { exact: true }).fill('carol@acme.test');
+    await dialog.getByLabel('Name', { exact: true }).fill('Carol');
+    await dialog.getByRole('button', { name: 'Create user' }).click();
+    await dialog.getByText('Generated password', { exact: true }).waitFor();
+    await screenshot(admin, SHOTS, 'user-created');
+    const generated = await dialog.locator('code.secret').textContent();
+    expect(generated?.length).toBeGreaterThanOrEqual(10);
+    await dialog.getByRole('link', { name: 'Open carol@acme.test' }).click();
+    await admin.getByRole('heading', { level: 1, name: 'carol@acme.test' }).waitFor();
+    const carol = (await userRow(acme, 'carol@acme.test'))!;
+
+    await admin.getByLabel('Roles', { exact: true }).fill('Editor\nViewer');
+    await admin.getByRole('button', { name: 'Save', exact: true }).click();
+    await admin.getByRole('status').getByText('Saved.').waitFor();
+    expect(await rolesOf(acme, carol.id)).toEqual(['Editor', 'Viewer']);
+
+    await admin.getByRole('button', { name: 'Disable user' }).click();
+    await admin.getByRole('dialog', { name: 'Disable user' }).getByRole('button', { name: 'Disable user' }).click();
+    await admin.getByText('carol@acme.test is disabled.').waitFor();
+    expect((await userRow(acme, 'carol@acme.test'))!.status).toBe('disabled');
+    await screenshot(admin, SHOTS, 'user-disabled');
+
+    await admin.getByRole('button', { name: 'Enable user' }).click();
+    await admin.getByText('carol@acme.test is enabled again.').waitFor();
+    expect((await userRow(acme, 'carol@acme.test'))!.status).toBe('active');
+
+    await admin.getByRole('button', { name: 'Delete user' }).click();
+    await admin.getByRole('dialog', { name: 'Delete user' }).getByRole('button', { name: 'Delete user' }).click();
+    await admin.getByRole('heading', { level: 1, name: 'Users', exact: true }).waitFor();
+    expect(await userRow(acme, 'carol@acme.test')).toBeUndefined();
+  });
+
+  it("keeps an admin from overwriting a change made meanwhile, in the API's own words (If-Match)", async () => {
+    const dave = await createUser(acme, { email: 'dave@acme.test', password: 'dave password 123' }, TEST_ACTOR);
+    await admin.goto(consoleUrl(acme, `users/${dave.user.id}`));
+    await admin.getByRole('heading', { level: 1, name: 'dave@acme.test' }).waitFor();
+    await updateUser(acme, { userId: dave.user.id, name: 'Dave (changed elsewhere)' }, TEST_ACTOR);
+
+    await admin.getByLabel('Display name').fill('Dave');
+    await admin.getByRole('button', { name: 'Save', exact: true }).click();
+    await admin.getByRole('alert').getByText(/the resource changed since you read it/).waitFor();
+    await screenshot(admin, SHOTS, 'user-precondition-failed');
+    expect((await userRow(acme, 'dave@acme.test'))!.name).toBe('Dave (changed elsewhere)');
+
+    // The browser reports the refused request itself; that one is expected here.
+    expect(adminProblems.splice(0)).toEqual([expect.stringContaining('412 (Precondition Failed)')]);
+
+    await admin.getByRole('button', { name: 'Load the current version' }).click();
+    await expect.poll(() => admin.getByLabel('Display name').inputValue()).toBe('Dave (changed elsewhere)');
+  });
+
+  it('can be worked with the keyboard alone: a dialog takes the focus, Escape closes it and gives the focus back', async () => {
+    await open(admin, 'Users');
+    const opener = admin.getByRole('button', { name: 'Create user' });
+    await opener.focus();
+    await admin.keyboard.press('Enter');
+    const dialog = admin.getByRole('dialog', { name: 'Create a user' });
+    await dialog.waitFor();
+    await expect(dialog.evaluate((element) => element.contains(document.activeElement))).resolves.toBe(true);
+    await admin.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+    await expect(opener.evaluate((element) => element === document.activeElement)).resolves.toBe(true);
+  });
+});
+
+describe('managing clients', () => {
+  it('shows a new secret once with a copy button, edits URIs and CORS origins, and rotates the secret with grace', async () => {
+    await open(admin, 'Clients');
+    await admin.getByRole('link', { name: 'Create client' }).click();
+    await admin.getByLabel('Name', { exact: true }).fill('Shop');
+    await admin.getByLabel('Kind of app').selectOption('web');
+    await admin.getByLabel('Redirect URIs', { exact: true }).fill('https://shop.example.test/callback');
+    await admin.getByRole('button', { name: 'Create client' }).click();
+    await admin.getByRole('heading', { level: 1, name: 'Shop is registered' }).waitFor();
+    const secret = (await admin.locator('.once', { hasText: 'Client secret' }).locator('code.secret').textContent())!;
+    const clientId = (await admin.locator('.once', { hasText: 'Client id' }).locator('code.secret').textContent())!;
+    const row = await acme.db.selectFrom('clients').selectAll().where('client_id', '=', clientId).executeTakeFirstOrThrow();
+    expect(row.secret_hash).toBe(hashClientSecret(secret));
+    await admin.getByRole('button', { name: 'Copy client secret' }).click();
+    await admin.getByText('Copied').first().waitFor();
+    await expect(admin.evaluate(() => navigator.clipboard.readText())).resolves.toBe(secret);
+    await expect(admin.locator('pre.snippet').textContent()).resolves.toContain(clientId);
+    await screenshot(admin, SHOTS, 'client-created');
+
+    await admin.getByRole('link', { name: 'Open Shop' }).click();
+    await admin.getByRole('heading', { level: 1, name: 'Shop' }).waitFor();
+    await admin.getByLabel('CORS origins').fill('https://shop.example.test');
+    await admin.getByLabel('Post-logout redirect URIs').fill('https://shop.example.test/');
+    await admin.getByRole('button', { name: 'Save', exact: true }).click();
+    await admin.getByRole('status').getByText('Saved.').waitFor();
+    const edited = await acme.db.selectFrom('clients').selectAll().where('client_id', '=', clientId).executeTakeFirstOrThrow();
+    expect(edited.cors_origins).toEqual(['https://shop.example.test']);
+    expect(edited.post_logout_redirect_uris).toEqual(['https://shop.example.test/']);
+
+    await admin.getByRole('button', { name: 'Rotate secret' }).click();
+    const rotate = admin.getByRole('dialog', { name: 'Give the client a new secret' });
+    await rotate.getByLabel('Days the old secret keeps working').fill('2');
+    await rotate.getByRole('button', { name: 'Rotate secret' }).click();
+    const rotated = (await rotate.locator('code.secret').textContent())!;
+    await screenshot(admin, SHOTS, 'client-secret-rotated');
+    await rotate.getByRole('button', { name: 'Done' }).click();
+    const after = await acme.db.selectFrom('clients').selectAll().where('client_id', '=', clientId).executeTakeFirstOrThrow();
+    expect(after.secret_hash).toBe(hashClientSecret(rotated));
+    expect(after.previous_secret_hash).toBe(hashClientSecret(secret));
+    expect(after.previous_secret_expires_at!.getTime()).toBeGreaterThan(Date.now() + 86_400_000);
+    await admin.getByText('Previous secret accepted until').waitFor();
+    expect(adminProblems).toEqual([]);
+  });
+});
+
+describe('APIs, keys, settings and the audit log', () => {
+  it('registers an API, rotates the keys, saves a setting and finds these changes in the audit log', async () => {
+    await open(admin, 'APIs');
+    await admin.getByRole('button', { name: 'Register API' }).click();
+    const dialog = admin.getByRole('dialog', { name: 'Register an API' });
+    await dialog.getByLabel('Identifier').fill('https://orders.acme.test');
+    await dialog.getByLabel('Scopes').fill('orders:read\norders:write');
+    await dialog.getByRole('button', { name: 'Register API' }).click();
+    await admin.getByRole('heading', { level: 1, name: 'https://orders.acme.test' }).waitFor();
+    expect((await acme.db.selectFrom('api_resources').select('scopes').where('identifier', '=', 'https://orders.acme.test').executeTakeFirstOrThrow()).scopes).toEqual([
+      'orders:read',
+      'orders:write',
+    ]);
+
+    await open(admin, 'Signing keys');
+    const activeBefore = await acme.db.selectFrom('signing_keys').select('kid').where('state', '=', 'active').executeTakeFirstOrThrow();
+    await admin.getByRole('button', { name: 'Rotate now' }).click();
+    await admin.getByRole('dialog', { name: 'Rotate the signing keys now' }).getByRole('button', { name: 'Rotate now' }).click();
+    await admin.getByText(/^Rotated: /).waitFor();
+    const activeAfter = await acme.db.selectFrom('signing_keys').select('kid').where('state', '=', 'active').executeTakeFirstOrThrow();
+    expect(activeAfter.kid).not.toBe(activeBefore.kid);
+    await screenshot(admin, SHOTS, 'signing-keys-rotated');
+
+    await open(admin, 'Settings');
+    await admin.getByLabel('Who may create an account').selectOption('invite');
+    await admin.getByRole('button', { name: 'Save settings' }).click();
+    await admin.getByText(/^Saved\. New token lifetimes/).waitFor();
+    expect((await readTenantSettings(acme)).signup).toBe('invite');
+
+    await open(admin, 'Audit log');
+    await admin.getByLabel('Action', { exact: true }).fill('signing_keys.rotated');
+    await admin.getByRole('button', { name: 'Filter' }).click();
+    const rows = admin.getByRole('region', { name: 'Audit events' }).locator('tbody tr');
+    await expect.poll(() => rows.count()).toBe(1);
+    await expect(rows.first().textContent()).resolves.toContain('signing_keys.rotated');
+    await screenshot(admin, SHOTS, 'audit-log-filtered');
+    expect(adminProblems).toEqual([]);
+  });
+});
+
+describe('the session', () => {
+  it('renews an expired access token with the refresh token, without asking the admin again', async () => {
+    await admin.evaluate(() => {
+      for (const key of Object.keys(sessionStorage)) {
+        if (!key.startsWith('tansu.console:') || key.endsWith(':pending')) continue;
+        const tokens = JSON.parse(sessionStorage.getItem(key)!);
+        sessionStorage.setItem(key, JSON.stringify({ ...tokens, expires_at: 0 }));
+      }
+    });
+    const renewal = admin.waitForRequest((request) => request.url().endsWith('/token') && request.postData()?.includes('grant_type=refresh_token') === true);
+    await admin.reload();
+    await renewal;
+    await admin.getByRole('heading', { level: 1, name: 'Audit log' }).waitFor();
+    await admin.getByRole('region', { name: 'Audit events' }).locator('tbody tr').first().waitFor();
+    expect(adminProblems).toEqual([]);
   });
 });
