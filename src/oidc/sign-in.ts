@@ -37,8 +37,8 @@ export interface Authentication {
 }
 
 /**
- * What any way of signing in yields: the account, and how it was proved. The password form and
- * the password grant make one today; upstream login, MFA, magic links and passkeys each make one
+ * What any way of signing in yields: the account, and how it was proved. The password form, the
+ * password grant and magic links make one today; upstream login, MFA and passkeys each make one
  * and hand it to the same finish (routes/interactions/finish.ts), so the claims stay uniform.
  */
 export interface SignIn extends Authentication {
@@ -50,4 +50,16 @@ export const PASSWORD_AUTHENTICATION: Readonly<Authentication> = Object.freeze({
 
 export function passwordSignIn(accountId: string): SignIn {
   return { accountId, ...PASSWORD_AUTHENTICATION };
+}
+
+/**
+ * A mailed sign-in link (routes/interactions/magic-link.ts): RFC 8176 `otp`, a one-time secret
+ * delivered out of band. The registry has no value for mail (`sms` and `tel` are for phones), and
+ * an unregistered `email` would mean nothing to a relying party that does not know this server.
+ * It is one factor: a second factor will claim `["pwd", "otp", "mfa"]`, so `mfa` tells them apart.
+ */
+export const MAGIC_LINK_AUTHENTICATION: Readonly<Authentication> = Object.freeze({ amr: Object.freeze(['otp'] as const) });
+
+export function magicLinkSignIn(accountId: string): SignIn {
+  return { accountId, ...MAGIC_LINK_AUTHENTICATION };
 }

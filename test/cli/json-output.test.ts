@@ -160,6 +160,7 @@ describe('tansu --json', () => {
       signup: 'invite',
       verified_email_required: true,
       verified_email_required_is_default: false,
+      magic_links: false,
       token_lifetimes: { access_token: 3600, id_token: 3600, refresh_token: 1_209_600, session: 1_209_600 },
       retention_days: { audit_events: 365, login_activity: 90 },
     });

@@ -11,6 +11,13 @@ function verifiedEmailOption(options: ParsedOptions): boolean | null | undefined
   return VERIFIED_EMAIL_CHOICES[raw as keyof typeof VERIFIED_EMAIL_CHOICES];
 }
 
+function magicLinksOption(options: ParsedOptions): boolean | undefined {
+  const raw = stringOption(options, 'magic-links');
+  if (raw === undefined) return undefined;
+  if (raw !== 'true' && raw !== 'false') throw new UsageError(`--magic-links must be true or false, got "${raw}"`);
+  return raw === 'true';
+}
+
 function signupOption(options: ParsedOptions) {
   const raw = stringOption(options, 'signup');
   try {
@@ -23,28 +30,32 @@ function signupOption(options: ParsedOptions) {
 export const tenantSettingsCommand: CommandSpec = {
   path: ['tenant', 'settings'],
   args: ['<tenant>'],
-  summary: "Show a tenant's settings (signup, confirmed address, token lifetimes, retention), or change who may sign up and whether signing in needs a confirmed address",
+  summary:
+    "Show a tenant's settings (signup, confirmed address, sign-in links, token lifetimes, retention), or change who may sign up, whether signing in needs a confirmed address, and whether the login page offers sign-in links by mail",
   options: [
     { name: 'signup', description: `who may sign up (the /t/<id>/signup page and API): ${SIGNUP_MODES.join(' | ')}` },
     {
       name: 'verified-email-required',
       description: 'a password sign-in needs a confirmed address: true | false | default (on exactly when signup is open)',
     },
+    { name: 'magic-links', description: 'the login page offers "Email me a sign-in link": true | false (the default)' },
   ],
   validate({ options }) {
     signupOption(options);
     verifiedEmailOption(options);
+    magicLinksOption(options);
   },
   async run(context) {
     const signup = signupOption(context.options);
     const verifiedEmailRequired = verifiedEmailOption(context.options);
+    const magicLinks = magicLinksOption(context.options);
     const { withTenantScope } = await import('../../platform/tenant-access.ts');
     const { CLI_ACTOR } = await import('../../platform/tenant-scope.ts');
     const { readTenantSettings, updateTenantSettings } = await import('../../modules/settings/settings.service.ts');
     const settings = await withTenantScope(context.platform, context.args[0]!, (scope) =>
-      signup === undefined && verifiedEmailRequired === undefined
+      signup === undefined && verifiedEmailRequired === undefined && magicLinks === undefined
         ? readTenantSettings(scope)
-        : updateTenantSettings(scope, { signup, verifiedEmailRequired }, CLI_ACTOR),
+        : updateTenantSettings(scope, { signup, verifiedEmailRequired, magicLinks }, CLI_ACTOR),
     );
     const required = `${settings.verifiedEmailRequired ? 'yes' : 'no'}${settings.verifiedEmailRequiredSet ? '' : ' (default: yes exactly when signup is open)'}`;
     const view = settingsView(settings);
@@ -53,6 +64,7 @@ export const tenantSettingsCommand: CommandSpec = {
     const text = [
       `signup                   ${settings.signup}`,
       `verified email required  ${required}`,
+      `sign-in links by mail    ${settings.magicLinks ? 'yes' : 'no'}`,
       `token lifetimes          ${lifetimes.join(', ')}`,
       `retention                ${retention.join(', ')}`,
     ].join('\n');

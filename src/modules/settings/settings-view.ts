@@ -8,6 +8,8 @@ export interface TenantSettingsView {
   verified_email_required: boolean;
   /** True while verified_email_required follows the signup mode (on exactly when signup is open). */
   verified_email_required_is_default: boolean;
+  /** Whether the login page offers a sign-in link by mail. */
+  magic_links: boolean;
   token_lifetimes: { access_token: number; id_token: number; refresh_token: number; session: number };
   retention_days: { audit_events: number; login_activity: number };
 }
@@ -28,6 +30,7 @@ export function settingsView(settings: TenantSettings): TenantSettingsView {
     signup: settings.signup,
     verified_email_required: settings.verifiedEmailRequired,
     verified_email_required_is_default: !settings.verifiedEmailRequiredSet,
+    magic_links: settings.magicLinks,
     token_lifetimes: toView(settings.tokenLifetimes, TOKEN_LIFETIME_BOUNDS) as TenantSettingsView['token_lifetimes'],
     retention_days: toView(settings.retentionDays, RETENTION_BOUNDS) as TenantSettingsView['retention_days'],
   };
@@ -38,6 +41,7 @@ export interface SettingsChangeView {
   signup?: string;
   /** null: back to the default. */
   verified_email_required?: boolean | null;
+  magic_links?: boolean;
   token_lifetimes?: Partial<TenantSettingsView['token_lifetimes']>;
   retention_days?: Partial<TenantSettingsView['retention_days']>;
 }
@@ -46,6 +50,7 @@ export function settingsChangeOf(view: SettingsChangeView): SettingsChange {
   return {
     signup: view.signup,
     verifiedEmailRequired: view.verified_email_required,
+    magicLinks: view.magic_links,
     tokenLifetimes: fromView(view.token_lifetimes, TOKEN_LIFETIME_BOUNDS) as Partial<TokenLifetimes> | undefined,
     retentionDays: fromView(view.retention_days, RETENTION_BOUNDS) as Partial<RetentionDays> | undefined,
   };
@@ -60,7 +65,7 @@ export interface SettingsDifference {
 export function settingsDifference(before: TenantSettings, after: TenantSettings): SettingsDifference | undefined {
   const [old, now] = [settingsView(before), settingsView(after)];
   const difference: SettingsDifference = { before: {}, after: {} };
-  for (const field of ['signup', 'verified_email_required', 'verified_email_required_is_default'] as const) {
+  for (const field of ['signup', 'verified_email_required', 'verified_email_required_is_default', 'magic_links'] as const) {
     if (old[field] !== now[field]) [difference.before[field], difference.after[field]] = [old[field], now[field]];
   }
   for (const group of ['token_lifetimes', 'retention_days'] as const) {

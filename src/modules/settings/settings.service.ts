@@ -19,6 +19,7 @@ export type TenantSettingsChanges = SettingsChange;
 const KEYS = {
   signup: 'signup.mode',
   verifiedEmailRequired: 'signin.verified_email_required',
+  magicLinks: 'signin.magic_links',
   tokenLifetimes: 'tokens.lifetimes',
   retentionDays: 'retention.days',
 } as const;
@@ -49,6 +50,7 @@ function settingsFrom(stored: Map<string, unknown>): TenantSettings {
     signup,
     verifiedEmailRequired: verifiedEmailRequiredSet ? (chosen as boolean) : signup === 'open',
     verifiedEmailRequiredSet,
+    magicLinks: stored.get(KEYS.magicLinks) === true,
     tokenLifetimes: effectiveGroup('tokenLifetimes', stored.get(KEYS.tokenLifetimes)) as TokenLifetimes,
     retentionDays: effectiveGroup('retentionDays', stored.get(KEYS.retentionDays)) as RetentionDays,
   };
@@ -103,6 +105,7 @@ export async function updateTenantSettings(scope: TenantScope, change: SettingsC
   if (verified !== undefined && verified !== null && typeof verified !== 'boolean') {
     throw new AppError('invalid_setting', 'verified_email_required must be true, false or null (the default)');
   }
+  if (change.magicLinks !== undefined && typeof change.magicLinks !== 'boolean') throw new AppError('invalid_setting', 'magic_links must be true or false');
   checkGroup('tokenLifetimes', change.tokenLifetimes);
   checkGroup('retentionDays', change.retentionDays);
 
@@ -115,6 +118,8 @@ export async function updateTenantSettings(scope: TenantScope, change: SettingsC
     const writes = new Map<string, unknown>();
     if (signup !== undefined) writes.set(KEYS.signup, signup);
     if (verified !== undefined) writes.set(KEYS.verifiedEmailRequired, verified ?? undefined);
+    // Off is the default: stored as no row, so "off" reads the same whether set or never set.
+    if (change.magicLinks !== undefined) writes.set(KEYS.magicLinks, change.magicLinks || undefined);
     for (const group of ['tokenLifetimes', 'retentionDays'] as const) {
       const fields = definedFields(change[group]);
       if (Object.keys(fields).length === 0) continue;

@@ -13,6 +13,11 @@ export interface TenantSettings {
   verifiedEmailRequired: boolean;
   /** False while verifiedEmailRequired follows the signup mode; true once the tenant chose. */
   verifiedEmailRequiredSet: boolean;
+  /**
+   * Whether the login page offers "Email me a sign-in link" (routes/interactions/magic-link.ts).
+   * Off unless the tenant turns it on: it makes the mailbox alone enough to sign in.
+   */
+  magicLinks: boolean;
   tokenLifetimes: TokenLifetimes;
   retentionDays: RetentionDays;
 }
@@ -22,6 +27,7 @@ export interface SettingsChange {
   signup?: string;
   /** null: back to the default (follow the signup mode). */
   verifiedEmailRequired?: boolean | null;
+  magicLinks?: boolean;
   tokenLifetimes?: Partial<TokenLifetimes>;
   retentionDays?: Partial<RetentionDays>;
 }

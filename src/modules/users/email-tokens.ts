@@ -36,6 +36,11 @@ export function isEmailTokenShaped(token: unknown): token is string {
   return typeof token === 'string' && TOKEN.test(token);
 }
 
-export function hashEmailToken(tenantId: string, purpose: EmailTokenPurpose, token: string): string {
-  return crypto.createHash('sha256').update(`tansu-email-token:v1\n${tenantId}\n${purpose}\n${token}`, 'utf8').digest('hex');
+/**
+ * `boundTo`: what else the link only works with, digested along (a magic link's interaction uid:
+ * magic-link.service.ts). The token is base64url, so the line break cannot be forged into it.
+ */
+export function hashEmailToken(tenantId: string, purpose: EmailTokenPurpose, token: string, boundTo?: string): string {
+  const bound = boundTo === undefined ? '' : `\n${boundTo}`;
+  return crypto.createHash('sha256').update(`tansu-email-token:v1\n${tenantId}\n${purpose}\n${token}${bound}`, 'utf8').digest('hex');
 }

@@ -4,7 +4,7 @@ import { describedByError, errorBlock, hiddenField, linkLine } from './form-part
 export interface EmailRequestPageInput {
   tenantName: string;
   /** Which link the page asks for. */
-  kind: 'reset_password' | 'verify_email';
+  kind: 'reset_password' | 'verify_email' | 'magic_link';
   action: string;
   csrfToken: string;
   interaction?: string;
@@ -24,9 +24,14 @@ const WORDS = {
     lead: 'Enter the email address you signed up with. If it still needs confirming, we will mail it a new link.',
     button: 'Send a new link',
   },
+  magic_link: {
+    title: 'Email me a sign-in link',
+    lead: 'Enter the email address you sign in with. If it has an account, we will mail it a link that signs you in here: open it in this browser.',
+    button: 'Send sign-in link',
+  },
 } as const;
 
-/** "Forgot password?" and "send me a new confirmation link": one address in, the same answer for every address. */
+/** "Forgot password?", "send me a new confirmation link" and "email me a sign-in link": one address in, the same answer for every address. */
 export function emailRequestPage(input: EmailRequestPageInput): string {
   const words = WORDS[input.kind];
   return page(

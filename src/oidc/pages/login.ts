@@ -13,11 +13,13 @@ export interface LoginPageInput {
   forgotPasswordHref?: string;
   /** Only when the tenant lets people sign up. */
   signupHref?: string;
+  /** Only when the tenant offers sign-in links by mail: the page that asks for the address. */
+  magicLinkHref?: string;
 }
 
 /**
  * The password form, with a cancel button that ends the sign-in (access_denied to the app), and
- * links to the forgotten-password and signup pages.
+ * links to the sign-in link, forgotten-password and signup pages.
  */
 export function loginPage(input: LoginPageInput): string {
   const described = input.error ? ' aria-describedby="form-error"' : '';
@@ -34,6 +36,7 @@ ${errorBlock(input.error)}
 <input id="password" name="password" type="password" autocomplete="current-password" required${described}>
 <div class="actions"><button type="submit">Sign in</button></div>
 </form>
+${linkLine(input.magicLinkHref ? { href: input.magicLinkHref, label: 'Email me a sign-in link' } : undefined)}
 ${linkLine(input.forgotPasswordHref ? { href: input.forgotPasswordHref, label: 'Forgot password?' } : undefined)}
 ${linkLine(input.signupHref ? { lead: 'No account yet?', href: input.signupHref, label: 'Create one' } : undefined)}
 <form method="post" action="${escapeHtml(input.abortAction)}">

@@ -13,7 +13,7 @@ export async function finishInteraction(interaction: LoadedInteraction, result: 
 
 /**
  * The one way a login prompt ends in a signed-in session, whatever proved the person: the
- * password form today; upstream login, MFA, magic links and passkeys are to end here too, each
+ * password form and magic links today; upstream login, MFA and passkeys are to end here too, each
  * with its own SignIn (oidc/sign-in.ts). The session, and every token issued from it, takes
  * `amr` and `acr` from here. Headers a step set on `reply.raw` before (a device cookie) go out
  * with the provider's redirect.

@@ -6,15 +6,16 @@ import { decideConsent } from './consent.ts';
 import { requireCsrf } from './csrf.ts';
 import { loadInteraction, requirePrompt } from './load.ts';
 import { checkPassword } from './password.ts';
+import { openMagicLink, sendMagicLink, showMagicLinkForm } from './magic-link.ts';
 import { showPrompt } from './prompt.ts';
 import { InteractionRefused, sendPage } from './respond.ts';
-import { abortSchema, consentSchema, interactionPageSchema, loginSchema } from './interaction.schemas.ts';
+import { abortSchema, consentSchema, interactionPageSchema, loginSchema, magicLinkPageSchema, magicLinkSchema, magicLinkSignInSchema } from './interaction.schemas.ts';
 
 /**
  * Login and consent pages for every tenant: `/t/<id>/interaction/<uid>`. Each route is a short
  * list of steps, one file each: load the interaction (load.ts), check the form's token (csrf.ts)
- * and that it answers the current prompt, then the step itself (password.ts, consent.ts,
- * abort.ts). A sign-in, however it was proved, ends in finishSignIn (finish.ts).
+ * and that it answers the current prompt, then the step itself (password.ts, magic-link.ts,
+ * consent.ts, abort.ts). A sign-in, however it was proved, ends in finishSignIn (finish.ts).
  */
 export async function interactionRoutes(app: FastifyInstance): Promise<void> {
   await app.register(async (scope) => {
@@ -36,6 +37,22 @@ export async function interactionRoutes(app: FastifyInstance): Promise<void> {
       requirePrompt(interaction, 'login', 'You are already signed in for this request.');
       return checkPassword(interaction);
     });
+
+    scope.get('/t/:tenant/interaction/:uid/magic-link', { schema: magicLinkPageSchema }, async (request, reply) => {
+      const interaction = await loadInteraction(app, request, reply);
+      requirePrompt(interaction, 'login', 'You are already signed in for this request.');
+      return showMagicLinkForm(interaction);
+    });
+
+    scope.post('/t/:tenant/interaction/:uid/magic-link', { schema: magicLinkSchema }, async (request, reply) => {
+      const interaction = await loadInteraction(app, request, reply);
+      requireCsrf(interaction);
+      requirePrompt(interaction, 'login', 'You are already signed in for this request.');
+      return sendMagicLink(interaction);
+    });
+
+    // The mailed link: it loads the interaction itself, as a link opened in another browser has none.
+    scope.get('/t/:tenant/interaction/:uid/magic-link/sign-in', { schema: magicLinkSignInSchema }, async (request, reply) => openMagicLink(app, request, reply));
 
     scope.post('/t/:tenant/interaction/:uid/consent', { schema: consentSchema }, async (request, reply) => {
       const interaction = await loadInteraction(app, request, reply);

@@ -59,3 +59,39 @@ export const abortSchema = {
   body: form({}),
   response: { ...FINISHED, ...REFUSED },
 };
+
+const html = (description: string) => ({ description, content: { 'text/html': { schema: HtmlPage } } });
+
+const MAGIC_LINKS_OFF = pageOrError('the form did not come with this interaction (CSRF), the tenant is suspended, or it does not offer sign-in links by mail');
+
+export const magicLinkPageSchema = {
+  params: InteractionParams,
+  response: { 200: html('the form asking for the address to mail a sign-in link to'), ...REFUSED, 403: MAGIC_LINKS_OFF },
+};
+
+export const magicLinkSchema = {
+  consumes: FORM,
+  params: InteractionParams,
+  body: form({ email: Type.Optional(Type.String()) }),
+  response: {
+    200: html('the same page for every address: a link is on its way if it has an account'),
+    ...REFUSED,
+    400: pageOrError('a bad form or address (the form again), or an interaction this step does not fit'),
+    403: MAGIC_LINKS_OFF,
+    429: html('too many requests for mail from this address or network: the form again, with Retry-After'),
+  },
+};
+
+export const magicLinkSignInSchema = {
+  params: InteractionParams,
+  querystring: Type.Object(
+    { token: Type.Optional(Type.String({ maxLength: 200, description: 'the token of the mailed link' })) },
+    { additionalProperties: false },
+  ),
+  response: {
+    ...FINISHED,
+    ...REFUSED,
+    400: pageOrError('the link is invalid, used, expired, or of another sign-in'),
+    403: pageOrError('the link is good but this browser is not the one that asked for it (it stays usable there), the account is disabled, or the tenant does not offer sign-in links'),
+  },
+};

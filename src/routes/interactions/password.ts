@@ -22,7 +22,7 @@ const tenantPathOf = (interaction: LoadedInteraction) => new URL(interaction.ten
 
 /** The login form, with links to the account pages that bring the person back to this sign-in. */
 async function loginHtml(interaction: LoadedInteraction, clientName: string, email: string | undefined, error?: string): Promise<string> {
-  const { signup } = await readTenantSettings(interaction.tenant.scope);
+  const { signup, magicLinks } = await readTenantSettings(interaction.tenant.scope);
   const back = `?interaction=${encodeURIComponent(interaction.details.uid)}`;
   return loginPage({
     tenantName: interaction.tenant.row.display_name,
@@ -34,6 +34,7 @@ async function loginHtml(interaction: LoadedInteraction, clientName: string, ema
     error,
     forgotPasswordHref: `${tenantPathOf(interaction)}/forgot-password${back}`,
     signupHref: signup === 'disabled' ? undefined : `${tenantPathOf(interaction)}/signup${back}`,
+    magicLinkHref: magicLinks ? `${interaction.basePath}/magic-link` : undefined,
   });
 }
 

@@ -36,6 +36,7 @@ const Settings = Type.Object(
     signup: Signup,
     verified_email_required: Type.Boolean({ description: 'whether a password sign-in needs a confirmed address' }),
     verified_email_required_is_default: Type.Boolean({ description: 'true while verified_email_required follows the signup mode (on exactly when signup is open)' }),
+    magic_links: Type.Boolean({ description: 'whether the login page offers a one-time sign-in link by mail (default false)' }),
     token_lifetimes: groupSchema(TOKEN_LIFETIME_BOUNDS, 'seconds', false),
     retention_days: groupSchema(RETENTION_BOUNDS, 'days', false),
   },
@@ -43,7 +44,7 @@ const Settings = Type.Object(
 );
 
 const readSchema = {
-  summary: "The tenant's settings: signup policy, confirmed address for sign-in, token lifetimes, history retention (with an ETag)",
+  summary: "The tenant's settings: signup policy, confirmed address for sign-in, sign-in links by mail, token lifetimes, history retention (with an ETag)",
   tags,
   params: TenantParams,
   response: { 200: Settings, ...errorResponses(ADMIN_ERRORS) },
@@ -60,6 +61,7 @@ const updateSchema = {
     {
       signup: Type.Optional(Signup),
       verified_email_required: Type.Optional(Type.Union([Type.Boolean(), Type.Null()], { description: 'null: back to the default (on exactly when signup is open)' })),
+      magic_links: Type.Optional(Type.Boolean({ description: 'offer "Email me a sign-in link" on the login page' })),
       token_lifetimes: Type.Optional(groupSchema(TOKEN_LIFETIME_BOUNDS, 'seconds', true)),
       retention_days: Type.Optional(groupSchema(RETENTION_BOUNDS, 'days', true)),
     },

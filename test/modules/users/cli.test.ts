@@ -167,6 +167,7 @@ describe('tansu tenant settings and tansu invite', () => {
       signup: 'invite',
       verified_email_required: false,
       verified_email_required_is_default: true,
+      magic_links: false,
       token_lifetimes: { access_token: 3600, id_token: 3600, refresh_token: 1_209_600, session: 1_209_600 },
       retention_days: { audit_events: 365, login_activity: 90 },
     });
@@ -185,6 +186,16 @@ describe('tansu tenant settings and tansu invite', () => {
     expect(back.stdout).toMatch(/verified email required\s+yes \(default/);
     await tansu('tenant', 'settings', tenantId, '--signup', 'invite');
     expect((await readTenantSettings(testScope(platform, tenantId, db))).verifiedEmailRequired).toBe(false);
+  });
+
+  it('offers sign-in links by mail when told true, and refuses any other word than true or false with exit 2', async () => {
+    const bad = await tansu('tenant', 'settings', tenantId, '--magic-links', 'yes');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--magic-links must be true or false, got "yes"');
+    const on = await tansu('tenant', 'settings', tenantId, '--magic-links', 'true');
+    expect(on.code, on.stderr).toBe(0);
+    expect(on.stdout).toMatch(/sign-in links by mail\s+yes/);
+    expect((await readTenantSettings(testScope(platform, tenantId, db))).magicLinks).toBe(true);
   });
 
   it('creates an invitation whose token is printed once and stored as SHA-256', async () => {

@@ -24,6 +24,7 @@ const DEFAULTS = {
   signup: 'disabled',
   verified_email_required: false,
   verified_email_required_is_default: true,
+  magic_links: false,
   token_lifetimes: { access_token: 3600, id_token: 3600, refresh_token: 1_209_600, session: 1_209_600 },
   retention_days: { audit_events: 365, login_activity: 90 },
 };
@@ -84,6 +85,14 @@ describe('GET and PATCH /settings', () => {
     });
     expect((await patch({ verified_email_required: null })).body).toMatchObject({ verified_email_required: false, verified_email_required_is_default: true });
     expect((await patch({ verified_email_required: 'yes' })).body.error).toBe('invalid_request');
+  });
+
+  it('turns sign-in links by mail on and off, audited', async () => {
+    expect((await patch({ magic_links: true })).body).toMatchObject({ magic_links: true });
+    expect(await lastSettingsEvent()).toMatchObject({ details: { before: { magic_links: false }, after: { magic_links: true } } });
+    expect((await callAdmin(acme, '/settings', reader)).body.magic_links).toBe(true);
+    expect((await patch({ magic_links: false })).body).toMatchObject({ magic_links: false });
+    expect((await patch({ magic_links: 'yes' })).body.error).toBe('invalid_request');
   });
 
   it('refuses a change under a stale ETag with 412, changing nothing', async () => {
