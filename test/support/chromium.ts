@@ -56,9 +56,20 @@ export function watchPage(page: Page): string[] {
   return problems;
 }
 
-/** A new context (its own cookies and storage) and page, with generous timeouts for a loaded machine. */
-export async function openPage(browser: Browser, options: { viewport?: { width: number; height: number } } = {}): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ viewport: options.viewport ?? { width: 1280, height: 860 }, locale: 'en-GB', timezoneId: 'UTC' });
+/**
+ * A new context (its own cookies and storage) and page, with generous timeouts for a loaded
+ * machine. `clipboard` lets the page write and read the clipboard (copy buttons).
+ */
+export async function openPage(
+  browser: Browser,
+  options: { viewport?: { width: number; height: number }; clipboard?: boolean } = {},
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({
+    viewport: options.viewport ?? { width: 1280, height: 860 },
+    locale: 'en-GB',
+    timezoneId: 'UTC',
+    permissions: options.clipboard ? ['clipboard-read', 'clipboard-write'] : [],
+  });
   context.setDefaultTimeout(30_000);
   context.setDefaultNavigationTimeout(60_000);
   const page = await context.newPage();
