@@ -1,6 +1,6 @@
 import { html, useState } from '../../shell/preact.js';
 import { useAsync } from '../../shell/hooks.js';
-import { ErrorNotice, Form, Loading, PageHeading, SelectField, SuccessNotice, TextField } from '../../shell/components.js';
+import { CheckboxField, ErrorNotice, Form, Loading, PageHeading, SelectField, SuccessNotice, TextField } from '../../shell/components.js';
 
 const LIFETIMES = [
   ['access_token', 'Access tokens (userinfo, and client credentials without an API)'],
@@ -24,7 +24,7 @@ function splitSeconds(seconds) {
   return { amount: String(seconds / 60), unit: '60' };
 }
 
-/** Signup policy, confirmed address for sign-in, token lifetimes and history retention (If-Match). */
+/** Signup policy, confirmed address and magic links for sign-in, token lifetimes and history retention (If-Match). */
 export function SettingsPage({ app }) {
   const loaded = useAsync(() => app.api.get('/settings'), []);
   const [notice, setNotice] = useState('');
@@ -41,6 +41,7 @@ export function SettingsPage({ app }) {
 function SettingsForm({ app, answer, onSaved, onStale }) {
   const settings = answer.data;
   const [signup, setSignup] = useState(settings.signup);
+  const [magicLinks, setMagicLinks] = useState(settings.magic_links);
   const [verified, setVerified] = useState(settings.verified_email_required_is_default ? 'default' : settings.verified_email_required ? 'on' : 'off');
   const [lifetimes, setLifetimes] = useState(Object.fromEntries(LIFETIMES.map(([field]) => [field, splitSeconds(settings.token_lifetimes[field])])));
   const [retention, setRetention] = useState(Object.fromEntries(RETENTION.map(([field]) => [field, String(settings.retention_days[field])])));
@@ -50,6 +51,7 @@ function SettingsForm({ app, answer, onSaved, onStale }) {
     const body = {
       signup,
       verified_email_required: verified === 'default' ? null : verified === 'on',
+      magic_links: magicLinks,
       token_lifetimes: Object.fromEntries(Object.entries(lifetimes).map(([field, value]) => [field, Math.round(Number(value.amount) * Number(value.unit))])),
       retention_days: Object.fromEntries(Object.entries(retention).map(([field, value]) => [field, Number(value)])),
     };
@@ -69,6 +71,11 @@ function SettingsForm({ app, answer, onSaved, onStale }) {
           options=${[['disabled', 'Nobody: accounts come from administrators'], ['invite', 'Invited people only'], ['open', 'Anyone']]} />
         <${SelectField} label="A confirmed email address is needed to sign in with a password" value=${verified} onChange=${setVerified}
           options=${[['default', `Default (now: ${settings.verified_email_required ? 'yes' : 'no'}; yes exactly when signup is open)`], ['on', 'Yes'], ['off', 'No']]} />
+      </section>
+      <section class="card" aria-labelledby="settings-sign-in">
+        <h2 id="settings-sign-in">Signing in</h2>
+        <${CheckboxField} label="Offer “Email me a sign-in link” on the login page" checked=${magicLinks} onChange=${setMagicLinks}
+          hint="A one-time link by mail, usable only in the browser that asked for it." />
       </section>
       <section class="card" aria-labelledby="settings-lifetimes">
         <h2 id="settings-lifetimes">Token lifetimes</h2>

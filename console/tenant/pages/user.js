@@ -133,7 +133,7 @@ function Sessions({ app, path }) {
           <td>${session.amr.join(', ') || '—'}</td>
           <td>${session.client_ids.join(', ') || '—'}</td>
           <td><${Time} value=${session.expires_at} /></td>
-          <td><${ConfirmButton} label="Sign out" title="End this session" message="The user is signed out of this browser, and the tokens issued in it stop working."
+          <td><${ConfirmButton} label="End session" title="End this session" message="The user is signed out of this browser, and the tokens issued in it stop working."
             onConfirm=${async () => {
               await app.api.delete(`${path}/sessions/${encodeURIComponent(session.id)}`);
               paged.reload();

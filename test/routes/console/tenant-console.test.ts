@@ -7,6 +7,9 @@ import { TEST_ACTOR } from '../../support/scope.ts';
 import { createUser, updateUser } from '../../../src/modules/users/users.service.ts';
 import { hashClientSecret } from '../../../src/modules/clients/client-secret.ts';
 import { readTenantSettings } from '../../../src/modules/settings/settings.service.ts';
+import { createClient } from '../../../src/modules/clients/clients.service.ts';
+import * as oidc from 'openid-client';
+import { signIn as signInWithoutJavaScript, startAuthorization, TestBrowser } from '../../support/browser.ts';
 
 /**
  * The tenant console in a real browser: an administrator signs in through the tenant's own
@@ -301,5 +304,85 @@ describe('the session', () => {
     await admin.getByRole('heading', { level: 1, name: 'Audit log' }).waitFor();
     await admin.getByRole('region', { name: 'Audit events' }).locator('tbody tr').first().waitFor();
     expect(adminProblems).toEqual([]);
+  });
+});
+
+describe('on a phone', () => {
+  it('fits the screen: the navigation behind a menu button, nothing wider than the viewport', async () => {
+    await admin.setViewportSize({ width: 390, height: 844 });
+    try {
+      await admin.goto(consoleUrl(acme));
+      await admin.getByRole('heading', { level: 1, name: /^Overview of/ }).waitFor();
+      const nav = admin.getByRole('navigation', { name: 'Console' });
+      await expect(nav.isVisible()).resolves.toBe(false);
+      await screenshot(admin, SHOTS, 'phone-overview');
+      const fits = () => admin.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+      await expect(fits()).resolves.toBe(true);
+
+      await admin.getByRole('button', { name: 'Menu' }).click();
+      await expect(admin.getByRole('button', { name: 'Menu' }).getAttribute('aria-expanded')).resolves.toBe('true');
+      await screenshot(admin, SHOTS, 'phone-menu');
+      await nav.getByRole('link', { name: 'Users', exact: true }).click();
+      await admin.getByRole('heading', { level: 1, name: 'Users', exact: true }).waitFor();
+      await expect(nav.isVisible()).resolves.toBe(false);
+      await admin.getByRole('region', { name: 'Users' }).locator('tbody tr').first().waitFor();
+      await expect(fits()).resolves.toBe(true);
+      await screenshot(admin, SHOTS, 'phone-users');
+    } finally {
+      await admin.setViewportSize({ width: 1280, height: 860 });
+    }
+    expect(adminProblems).toEqual([]);
+  });
+});
+
+describe("the issue's journey", () => {
+  it('an admin adds a user in the console, the user signs in to an app, the admin disables them in the console and their next refresh fails', async () => {
+    const redirectUri = 'http://127.0.0.1/notes/callback';
+    const notes = await createClient(acme, { name: 'Notes', type: 'public', redirectUris: [redirectUri] }, TEST_ACTOR);
+
+    await open(admin, 'Users');
+    await admin.getByRole('button', { name: 'Create user' }).click();
+    const dialog = admin.getByRole('dialog', { name: 'Create a user' });
+    await dialog.getByLabel('Email', { exact: true }).fill('erin@acme.test');
+    await dialog.getByLabel('Password', { exact: true }).fill('erin password 123');
+    await dialog.getByRole('button', { name: 'Create user' }).click();
+    await dialog.getByRole('link', { name: 'Open erin@acme.test' }).click();
+    await admin.getByRole('heading', { level: 1, name: 'erin@acme.test' }).waitFor();
+
+    const config = await oidc.discovery(new URL(acme.issuer), notes.client.client_id, undefined, oidc.None(), { execute: [oidc.allowInsecureRequests] });
+    const started = await startAuthorization(config, { redirect_uri: redirectUri, scope: 'openid email offline_access', prompt: 'consent' });
+    const trace = await signInWithoutJavaScript(new TestBrowser(), started.url, { email: 'erin@acme.test', password: 'erin password 123', redirectUri });
+    const tokens = await oidc.authorizationCodeGrant(config, trace.callback, { pkceCodeVerifier: started.verifier, expectedState: started.state, expectedNonce: started.nonce });
+    const renewed = await oidc.refreshTokenGrant(config, tokens.refresh_token!);
+    expect(renewed.refresh_token).toBeDefined();
+
+    await admin.reload();
+    await admin.getByRole('heading', { level: 1, name: 'erin@acme.test' }).waitFor();
+    await admin.getByRole('region', { name: 'Sessions' }).locator('tbody tr', { hasText: notes.client.client_id }).waitFor();
+    await screenshot(admin, SHOTS, 'user-signed-in-to-an-app');
+    await admin.getByRole('button', { name: 'Disable user' }).click();
+    await admin.getByRole('dialog', { name: 'Disable user' }).getByRole('button', { name: 'Disable user' }).click();
+    await admin.getByText('erin@acme.test is disabled.').waitFor();
+
+    await expect(oidc.refreshTokenGrant(config, renewed.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    expect(adminProblems).toEqual([]);
+  });
+});
+
+describe('signing out', () => {
+  it('revokes the refresh token, ends the session at the provider and comes back to the console', async () => {
+    await admin.getByRole('button', { name: 'Sign out' }).click();
+    await admin.getByRole('button', { name: 'Yes, sign me out' }).click();
+    await admin.getByRole('heading', { level: 1, name: 'You have signed out' }).waitFor();
+    await screenshot(admin, SHOTS, 'signed-out');
+    await expect(admin.evaluate(() => Object.keys(sessionStorage).filter((key) => key.startsWith('tansu.console:')))).resolves.toEqual([]);
+    const adminId = (await userRow(acme, acme.adminEmail))!.id;
+    const live = await acme.db
+      .selectFrom('oidc_payloads')
+      .select('id')
+      .where('model', 'in', ['RefreshToken', 'Session'])
+      .where(({ eb, ref }) => eb(eb.fn('jsonb_extract_path_text', [ref('payload'), eb.val('accountId')]), '=', adminId))
+      .execute();
+    expect(live).toEqual([]);
   });
 });
