@@ -1,13 +1,15 @@
-import { html } from './preact.js';
+import { html, useEffect, useRef, useState } from './preact.js';
 
 /**
  * Sign-ins and failures per hour as a bar chart in plain SVG (no chart library): two bars an
  * hour on a shared scale. A screen reader gets a one-line summary, and the numbers themselves
- * in a table behind a disclosure.
+ * in a table behind a disclosure. The drawing is as wide as its box in CSS pixels (measured),
+ * so its text keeps its size on a phone and its hour labels thin out instead of overlapping.
  */
-const WIDTH = 720;
 const HEIGHT = 220;
 const PAD = { top: 12, right: 8, bottom: 28, left: 36 };
+/** Room one hour label needs. */
+const LABEL_WIDTH = 56;
 
 /** A round maximum for the axis: 1, 2, 5, 10, 20, 50… at least `value`. */
 function niceMax(value) {
@@ -21,27 +23,36 @@ const hourFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute:
 
 /** @param {{hours: {hour: string, succeeded: number, failed: number}[], title: string}} props */
 export function SignInChart({ hours, title }) {
+  const box = useRef(/** @type {HTMLElement | null} */ (null));
+  const [width, setWidth] = useState(720);
+  useEffect(() => {
+    const element = box.current;
+    if (!element) return undefined;
+    const observer = new ResizeObserver(([entry]) => setWidth(Math.max(240, Math.floor(entry.contentRect.width))));
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, []);
   const max = niceMax(Math.max(0, ...hours.map((entry) => Math.max(entry.succeeded, entry.failed))));
-  const plotWidth = WIDTH - PAD.left - PAD.right;
+  const plotWidth = width - PAD.left - PAD.right;
   const plotHeight = HEIGHT - PAD.top - PAD.bottom;
   const slot = plotWidth / Math.max(hours.length, 1);
   const bar = Math.max(1, slot * 0.36);
   const y = (value) => PAD.top + plotHeight - (value / max) * plotHeight;
-  const labelEvery = Math.ceil(hours.length / 8);
+  const labelEvery = Math.max(1, Math.ceil((hours.length * LABEL_WIDTH) / plotWidth));
   const succeeded = hours.reduce((sum, entry) => sum + entry.succeeded, 0);
   const failed = hours.reduce((sum, entry) => sum + entry.failed, 0);
   const summary = `${title}: ${succeeded} successful sign-ins and ${failed} failed ones over the last ${hours.length} hours.`;
 
-  return html`<figure class="chart">
+  return html`<figure class="chart" ref=${box}>
     <figcaption>${title}</figcaption>
     <ul class="legend" aria-hidden="true">
       <li><svg width="12" height="12"><rect class="ok" width="12" height="12" /></svg> Sign-ins</li>
       <li><svg width="12" height="12"><rect class="failed" width="12" height="12" /></svg> Failures</li>
     </ul>
-    <svg viewBox=${`0 0 ${WIDTH} ${HEIGHT}`} role="img" aria-label=${summary} preserveAspectRatio="none">
+    <svg viewBox=${`0 0 ${width} ${HEIGHT}`} width=${width} height=${HEIGHT} role="img" aria-label=${summary}>
       ${[0, 0.5, 1].map(
         (share) => html`<g class="grid">
-          <line x1=${PAD.left} x2=${WIDTH - PAD.right} y1=${y(max * share)} y2=${y(max * share)} />
+          <line x1=${PAD.left} x2=${width - PAD.right} y1=${y(max * share)} y2=${y(max * share)} />
           <text x=${PAD.left - 6} y=${y(max * share) + 4} text-anchor="end">${max * share}</text>
         </g>`,
       )}
