@@ -69,8 +69,10 @@ describe('tansu --json', () => {
     await tansuJson('user', 'enable', tenant, '--email', 'json@example.test');
     await tansuJson('user', 'create', tenant, '--email', 'leaving@example.test');
     await tansuJson('user', 'delete', tenant, '--email', 'leaving@example.test', '--yes');
-    await tansuJson('invite', 'create', tenant, '--email', 'invitee@example.test', '--role', 'viewer');
+    const invited = await tansuJson('invite', 'create', tenant, '--email', 'invitee@example.test', '--role', 'viewer');
     await tansuJson('invite', 'list', tenant);
+    await tansuJson('invite', 'resend', tenant, invited.invitation.id, '--expires-days', '3');
+    await tansuJson('invite', 'revoke', tenant, invited.invitation.id);
 
     const mailId = await withTenantScope(platform, tenant, async ({ db }) => {
       const id = await enqueueMail(db, { to: 'json@example.test', template: 'invitation', subject: 'Invited', text: 'link', html: '<p>link</p>' });
@@ -153,6 +155,10 @@ describe('tansu --json', () => {
         details: { before: { rotate_every_days: 30, grace_days: 7 }, after: { rotate_every_days: 20, grace_days: 7 } },
       }),
     ]);
+    for (const name of ['invite create', 'invite resend']) {
+      const [mailed] = outputs.get(name) as any[];
+      expect(Object.keys(mailed).sort(), name).toEqual(['invitation', 'mail_id']);
+    }
     const [reset] = outputs.get('user send-reset') as any[];
     expect(Object.keys(reset).sort()).toEqual(['email', 'expires_at', 'mail_id', 'user_id']);
     const settings = outputs.get('tenant settings') as any[];

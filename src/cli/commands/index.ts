@@ -10,7 +10,7 @@ import { keysListCommand, keysPolicyCommand, keysRotateCommand } from './keys.ts
 import { pgcatConfigCommand } from './pgcat-config.ts';
 import { pgbouncerUserlistCommand } from './pgbouncer-userlist.ts';
 import { userCreateCommand, userDeleteCommand, userDisableCommand, userEnableCommand, userListCommand, userResendVerificationCommand, userSendResetCommand } from './user.ts';
-import { inviteCreateCommand, inviteListCommand } from './invite.ts';
+import { inviteCreateCommand, inviteListCommand, inviteResendCommand, inviteRevokeCommand } from './invite.ts';
 import { clientCommands } from './client.ts';
 import { apiCommands } from './api.ts';
 import { mailCommands } from './mail.ts';
@@ -45,6 +45,8 @@ export const allCommands: CommandSpec[] = [
   userDeleteCommand,
   inviteCreateCommand,
   inviteListCommand,
+  inviteResendCommand,
+  inviteRevokeCommand,
   ...clientCommands,
   ...apiCommands,
   ...mailCommands,

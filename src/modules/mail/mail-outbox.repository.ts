@@ -57,6 +57,25 @@ export async function enqueueMailForUser(db: Db, mail: OutgoingMail, userId: str
 }
 
 /**
+ * When the latest `limit` mails of one template to one address within the last `windowSeconds`
+ * were queued, newest first: what a limit on a kind of mail counts. The outbox keeps every row
+ * (only the bodies go once sent), and the read is bounded by the window's mail, through
+ * `mail_outbox_created_at`.
+ */
+export async function recentMailTimes(db: Db, filter: { to: string; template: string; windowSeconds: number; limit: number }): Promise<Date[]> {
+  const rows = await db
+    .selectFrom('mail_outbox')
+    .select('created_at')
+    .where('created_at', '>', sql<Date>`now() - make_interval(secs => ${filter.windowSeconds})`)
+    .where('to_address', '=', filter.to)
+    .where('template', '=', filter.template)
+    .orderBy('created_at', 'desc')
+    .limit(filter.limit)
+    .execute();
+  return rows.map((row) => new Date(row.created_at));
+}
+
+/**
  * Takes up to `limit` due mails for this sender: queued ones whose time has come, and `sending`
  * ones whose lease ran out (their sender died). Row locks with SKIP LOCKED make two senders
  * racing on one outbox take disjoint rows; the lease keeps the rows theirs after the commit.

@@ -4,7 +4,10 @@ import { loadAccountForm, loadAccountPage } from './account-page.ts';
 import { showSignupPage, submitSignup } from './signup-page.ts';
 import { showForgotPasswordPage, showResetPasswordPage, submitForgotPassword, submitResetPassword } from './password-reset-pages.ts';
 import { showResendVerificationPage, showVerifyEmailPage, submitResendVerification, submitVerifyEmail } from './verification-pages.ts';
+import { showAcceptInvitationPage, submitAcceptInvitation } from './invitation-pages.ts';
 import {
+  acceptInvitationPageSchema,
+  acceptInvitationSchema,
   forgotPasswordPageSchema,
   forgotPasswordSchema,
   resendVerificationPageSchema,
@@ -51,6 +54,13 @@ export async function accountRoutes(app: FastifyInstance): Promise<void> {
     );
     scope.post('/t/:tenant/resend-verification', { schema: resendVerificationSchema }, async (request, reply) =>
       submitResendVerification(await loadAccountForm(app, request, reply)),
+    );
+
+    scope.get('/t/:tenant/accept-invitation', { schema: acceptInvitationPageSchema }, async (request, reply) =>
+      showAcceptInvitationPage(await loadAccountPage(app, request, reply)),
+    );
+    scope.post('/t/:tenant/accept-invitation', { schema: acceptInvitationSchema }, async (request, reply) =>
+      submitAcceptInvitation(await loadAccountForm(app, request, reply)),
     );
   });
 }

@@ -7,6 +7,7 @@ import { disableUser } from '../../../src/modules/users/user-account.service.ts'
 import { createClient, grantClientApi } from '../../../src/modules/clients/clients.service.ts';
 import { createApi } from '../../../src/modules/apis/apis.service.ts';
 import { createInvitation } from '../../../src/modules/users/invitations.service.ts';
+import { accountMailOf } from '../../../src/modules/users/account-mail.ts';
 
 /** What an entry may use to prepare its call: the tenant (a TenantScope, what the services take) and the test bed. */
 export interface TenantCallContext {
@@ -84,10 +85,8 @@ export const TENANT_ADMIN_CALLS: Record<string, (context: TenantCallContext) => 
 
   getInvitations: () => ({ query: { limit: 2 } }),
   postInvitations: () => ({ body: { email: `${crypto.randomUUID()}@contract.test`, roles: ['editor'], expires_in_days: 3 }, status: 201 }),
-  deleteInvitationsByInvitationId: async ({ tenant }) => {
-    const created = await createInvitation(tenant, { email: `${crypto.randomUUID()}@contract.test` }, TEST_ACTOR);
-    return { params: { invitation_id: created.invitation.id }, status: 204 };
-  },
+  postInvitationsByInvitationIdResend: async ({ bed, tenant }) => ({ params: { invitation_id: await newInvitation(bed, tenant) }, body: { expires_in_days: 2 } }),
+  deleteInvitationsByInvitationId: async ({ bed, tenant }) => ({ params: { invitation_id: await newInvitation(bed, tenant) }, status: 204 }),
 
   getKeys: () => ({ query: { limit: 10 } }),
   postKeysRotate: () => ({ body: { grace_days: 1 } }),
@@ -107,6 +106,11 @@ async function newMachine(tenant: TestTenant): Promise<string> {
 
 async function newApi(tenant: TestTenant): Promise<string> {
   return (await createApi(tenant, { identifier: `https://${crypto.randomUUID()}.contract.test`, scopes: ['things:read'] }, TEST_ACTOR)).id;
+}
+
+async function newInvitation(bed: OidcTestBed, tenant: TestTenant): Promise<string> {
+  const mail = await accountMailOf(bed.platform, tenant.id);
+  return (await createInvitation(tenant, { email: `${crypto.randomUUID()}@contract.test`, mail }, TEST_ACTOR)).invitation.id;
 }
 
 async function newUser(tenant: TestTenant): Promise<string> {
