@@ -16,15 +16,13 @@ export function statusBadge(status) {
 export function UsersPage({ app }) {
   const [draft, setDraft] = useState({ email: '', name: '', role: '', status: '' });
   const [filter, setFilter] = useState(draft);
-  const [notice, setNotice] = useState('');
   const paged = usePaged((cursor) => app.api.get('/users', { ...filter, limit: PAGE_SIZE, cursor }).then((answer) => answer.data), [JSON.stringify(filter)]);
   const set = (field) => (value) => setDraft({ ...draft, [field]: value });
 
   return html`<${PageHeading} title="Users">
       <${CreateUserButton} app=${app} onCreated=${paged.reload} />
-      <${InviteButton} app=${app} onInvited=${() => setNotice('Invitation created. Pending invitations are listed under Invitations.')} />
+      <${InviteButton} app=${app} />
     <//>
-    <${SuccessNotice} message=${notice} />
     <form class="filters card" role="search" aria-label="Search users" onSubmit=${(event) => {
       event.preventDefault();
       setFilter(draft);

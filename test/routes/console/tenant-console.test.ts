@@ -10,6 +10,8 @@ import { readTenantSettings } from '../../../src/modules/settings/settings.servi
 import { createClient } from '../../../src/modules/clients/clients.service.ts';
 import * as oidc from 'openid-client';
 import { signIn as signInWithoutJavaScript, startAuthorization, TestBrowser } from '../../support/browser.ts';
+import { startTestSmtpServer, type TestSmtpServer } from '../../support/smtp.ts';
+import { linkIn, nthMailTo } from '../../support/account-flows.ts';
 
 /**
  * The tenant console in a real browser: an administrator signs in through the tenant's own
@@ -20,6 +22,7 @@ const browser = chromiumForThisFile();
 const SHOTS = 'tenant-console';
 
 let bed: OidcTestBed;
+let smtp: TestSmtpServer;
 let acme: TestTenant;
 let admin: Page;
 let adminProblems: string[];
@@ -34,7 +37,9 @@ async function signIn(page: Page, email: string, password: string): Promise<void
 }
 
 beforeAll(async () => {
-  bed = await startOidcTestBed();
+  // A real SMTP server and a mail sender that delivers every second: invitations are mailed.
+  smtp = await startTestSmtpServer();
+  bed = await startOidcTestBed(1, { env: { SMTP_URL: smtp.url, MAIL_FROM: 'no-reply@console.test', MAIL_SEND_INTERVAL_SECONDS: '1' } });
   acme = await createTestTenant(bed, uniqueTenantId('console-acme'));
   ({ page: admin } = await openPage(browser(), { clipboard: true }));
   adminProblems = watchPage(admin);
@@ -44,6 +49,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await bed?.close();
+  await smtp?.stop();
 });
 
 describe('the console page', () => {
@@ -336,19 +342,32 @@ describe('on a phone', () => {
 });
 
 describe("the issue's journey", () => {
-  it('an admin adds a user in the console, the user signs in to an app, the admin disables them in the console and their next refresh fails', async () => {
-    const redirectUri = 'http://127.0.0.1/notes/callback';
+  it('an admin invites a user in the console, the user accepts the mailed link and signs in to an app, the admin disables them and their next refresh fails', async () => {
+    const redirectUri = 'http://127.0.0.1:9/notes/callback';
     const notes = await createClient(acme, { name: 'Notes', type: 'public', redirectUris: [redirectUri] }, TEST_ACTOR);
 
     await open(admin, 'Users');
-    await admin.getByRole('button', { name: 'Create user' }).click();
-    const dialog = admin.getByRole('dialog', { name: 'Create a user' });
+    await admin.getByRole('button', { name: 'Invite user' }).click();
+    const dialog = admin.getByRole('dialog', { name: 'Invite a user' });
     await dialog.getByLabel('Email', { exact: true }).fill('erin@acme.test');
-    await dialog.getByLabel('Password', { exact: true }).fill('erin password 123');
-    await dialog.getByRole('button', { name: 'Create user' }).click();
-    await dialog.getByRole('link', { name: 'Open erin@acme.test' }).click();
-    await admin.getByRole('heading', { level: 1, name: 'erin@acme.test' }).waitFor();
+    await dialog.getByLabel('Roles', { exact: true }).fill('Editor');
+    await dialog.getByRole('button', { name: 'Send invitation' }).click();
+    await dialog.getByText('An invitation is on its way to erin@acme.test.').waitFor();
+    await screenshot(admin, SHOTS, 'user-invited');
+    await dialog.getByRole('button', { name: 'Done' }).click();
 
+    // The invitee opens the mailed link in a browser of their own and chooses a name and a password.
+    const link = linkIn(await nthMailTo(smtp, 'erin@acme.test'), '/accept-invitation');
+    const { context: invitee, page: accept } = await openPage(browser());
+    await accept.goto(link.href);
+    await accept.getByLabel('Name (optional)').fill('Erin');
+    await accept.getByLabel('Password', { exact: true }).fill('erin password 123');
+    await screenshot(accept, SHOTS, 'invitation-accept-page');
+    await accept.getByRole('button', { name: 'Create account' }).click();
+    await accept.getByRole('heading', { name: 'Your account is ready' }).waitFor();
+    await invitee.close();
+
+    // And signs in to an app that keeps a refresh token.
     const config = await oidc.discovery(new URL(acme.issuer), notes.client.client_id, undefined, oidc.None(), { execute: [oidc.allowInsecureRequests] });
     const started = await startAuthorization(config, { redirect_uri: redirectUri, scope: 'openid email offline_access', prompt: 'consent' });
     const trace = await signInWithoutJavaScript(new TestBrowser(), started.url, { email: 'erin@acme.test', password: 'erin password 123', redirectUri });
@@ -356,7 +375,11 @@ describe("the issue's journey", () => {
     const renewed = await oidc.refreshTokenGrant(config, tokens.refresh_token!);
     expect(renewed.refresh_token).toBeDefined();
 
-    await admin.reload();
+    // The admin finds them in the console, signed in to the app, and disables them.
+    await open(admin, 'Users');
+    await admin.getByLabel('Email contains').fill('erin@');
+    await admin.getByRole('button', { name: 'Search' }).click();
+    await admin.getByRole('link', { name: 'erin@acme.test' }).click();
     await admin.getByRole('heading', { level: 1, name: 'erin@acme.test' }).waitFor();
     await admin.getByRole('region', { name: 'Sessions' }).locator('tbody tr', { hasText: notes.client.client_id }).waitFor();
     await screenshot(admin, SHOTS, 'user-signed-in-to-an-app');
