@@ -34,7 +34,7 @@ export async function startConsole(definition) {
     show(html`<${Standalone} title="Signing in…"><p role="status">Finishing the sign-in…</p><//>`);
     try {
       const returnTo = await session.finishSignIn(new URL(location.href));
-      navigate(returnTo, { replace: true });
+      navigate(returnTo === 'callback' ? '' : returnTo, { replace: true });
     } catch (error) {
       show(html`<${SignInFailed} error=${error} session=${session} />`);
       return;

@@ -70,7 +70,7 @@ export class ConsoleSession {
   }
 
   get redirectUri() {
-    return `${this.settings.issuer}/console/callback`;
+    return this.settings.redirect_uri;
   }
 
   get signedIn() {
@@ -171,7 +171,7 @@ export class ConsoleSession {
     const url = new URL(discovery.end_session_endpoint);
     url.search = new URLSearchParams({
       client_id: this.settings.client_id,
-      post_logout_redirect_uri: `${this.settings.issuer}/console/`,
+      post_logout_redirect_uri: this.settings.post_logout_redirect_uri,
       state: 'signed-out',
       ...(tokens?.id_token ? { id_token_hint: tokens.id_token } : {}),
     }).toString();

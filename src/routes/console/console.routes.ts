@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { resolveTenant } from '../../tenancy/tenancy.plugin.ts';
 import { ADMIN_API_SCOPES, adminApiIdentifier } from '../../modules/apis/admin-api.ts';
-import { CONSOLE_CLIENT_ID } from '../../modules/clients/builtin-clients.ts';
+import { CONSOLE_CLIENT_ID, builtinClientHomes } from '../../modules/clients/builtin-clients.ts';
 import { AppError } from '../../errors.ts';
 import { HtmlPage, TenantParams, pageOrError } from '../schemas.ts';
 import { loadConsoleAssets, type ConsoleAssets } from './console-assets.ts';
@@ -74,6 +74,8 @@ export async function consoleRoutes(app: FastifyInstance): Promise<void> {
 
   const showConsole = async (request: FastifyRequest, reply: FastifyReply) => {
     const tenant = await resolveTenant(app, request, reply);
+    // The tenant's own console home: the first of the built-in client's (the admin tenant's second is the platform console's).
+    const home = builtinClientHomes(tenant.issuer, tenant.id, CONSOLE_CLIENT_ID)[0]!;
     const page = consoleShellPage({
       title: `Console · ${tenant.row.display_name}`,
       assetBase,
@@ -83,8 +85,10 @@ export async function consoleRoutes(app: FastifyInstance): Promise<void> {
         tenant: tenant.id,
         tenant_name: tenant.row.display_name,
         issuer: tenant.issuer,
-        base: `${new URL(tenant.issuer).pathname}/console`,
+        base: new URL(home).pathname,
         client_id: CONSOLE_CLIENT_ID,
+        redirect_uri: `${home}/callback`,
+        post_logout_redirect_uri: `${home}/`,
         resource: adminApiIdentifier(tenant.issuer),
         api: `${tenant.issuer}/admin/v1`,
         scopes: ADMIN_API_SCOPES,

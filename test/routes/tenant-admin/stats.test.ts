@@ -7,7 +7,7 @@ import { TEST_ACTOR } from '../../support/scope.ts';
 import { createUser } from '../../../src/modules/users/users.service.ts';
 import { disableUser } from '../../../src/modules/users/user-account.service.ts';
 import { createApi } from '../../../src/modules/apis/apis.service.ts';
-import { createInvitation } from '../../../src/modules/users/invitations.service.ts';
+import { inviteForTest } from '../../support/invitations.ts';
 
 /**
  * `…/stats` (audit:read): the console overview's counts and its sign-ins per hour, built from
@@ -60,7 +60,7 @@ beforeAll(async () => {
   await createUser(acme, { email: 'other@stats.test', password: 'long enough 123' }, TEST_ACTOR);
   await disableUser(acme, { userId: extra.user.id }, TEST_ACTOR);
   await createApi(acme, { identifier: 'https://orders.stats.test', scopes: ['orders:read'] }, TEST_ACTOR);
-  await createInvitation(acme, { email: 'invitee@stats.test' }, TEST_ACTOR);
+  await inviteForTest(bed.platform, acme, { email: 'invitee@stats.test' });
   await session(acme, new Date(Date.now() + HOUR));
   await session(acme, new Date(Date.now() - HOUR));
 
