@@ -204,7 +204,7 @@ export function providerConfiguration(deps: ProviderDependencies): Configuration
         },
         postLogoutSuccessSource: async (ctx) => {
           ctx.type = 'html';
-          ctx.body = signedOutPage(deps.tenantName);
+          ctx.body = signedOutPage(deps.tenantName, `${basePath}/account`);
         },
       },
       resourceIndicators: {

@@ -4,7 +4,8 @@ import type { TenantDb } from '../../db/tenant-database.ts';
 import { actorText, type Actor, type TenantScope } from '../../platform/tenant-scope.ts';
 import { recordAuditEvent } from '../audit/audit.repository.ts';
 import { findUserById } from './users.repository.ts';
-import { deleteAccountGrant, deleteAccountSession, listAccountGrants, listAccountSessions } from './user-sessions.repository.ts';
+import { deleteAccountGrant, deleteAccountSession, deleteOtherAccountSessions, findActiveUserInSession, listAccountGrants, listAccountSessions } from './user-sessions.repository.ts';
+import { summarizeUser, type UserSummary } from './user-summary.ts';
 import { listLoginActivity } from './login-attempts.repository.ts';
 import { revokedSummary } from './user-audit.ts';
 import { userNotFound } from './users.service.ts';
@@ -143,4 +144,41 @@ export async function revokeUserGrant(scope: TenantScope, input: GrantRevocation
       details: { grant: input.grantId, client_id: clientId, revoked: revokedSummary(revoked) },
     });
   });
+}
+
+/**
+ * Signs the user out of every session but the one they act in (the account page's "sign out
+ * everywhere else"), as revoking each would; returns how many sessions went. Nothing to revoke:
+ * nothing written, not audited.
+ */
+export async function revokeOtherUserSessions(scope: TenantScope, input: { userId: string; keepSessionId: string }, actor: Actor): Promise<number> {
+  return scope.db.transaction().execute(async (trx) => {
+    const id = await requireUser(trx, input.userId);
+    const revoked = await deleteOtherAccountSessions(trx, id, input.keepSessionId);
+    if (!revoked.Session) return 0;
+    await recordAuditEvent(trx, {
+      actor: actorText(actor),
+      ip: actor.ip,
+      action: 'user.sessions_revoked',
+      target: id,
+      details: { kept: input.keepSessionId, revoked: revokedSummary(revoked) },
+    });
+    return revoked.Session;
+  });
+}
+
+export interface SignedInUser {
+  user: UserSummary;
+  /** When the session signed in last (a fresh sign-in counts as proof of the password). */
+  signedInAt: Date | null;
+}
+
+/**
+ * The user of a provider session, while the user is active and the session live; undefined
+ * otherwise. Roles are not read: the account page shows none.
+ */
+export async function signedInUser(scope: TenantScope, userId: string, sessionId: string): Promise<SignedInUser | undefined> {
+  const found = await findActiveUserInSession(scope.db, userId, sessionId);
+  if (!found) return undefined;
+  return { user: summarizeUser(found.user, []), signedInAt: found.loginTs === null ? null : new Date(found.loginTs * 1000) };
 }
