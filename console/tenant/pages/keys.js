@@ -37,6 +37,7 @@ export function KeysPage({ app }) {
     <//>
     <${Pager} paged=${paged} label="Pages of keys" />
     <${ErrorNotice} error=${policy.error} />
+    ${policy.loading && !policy.data ? html`<${Loading} what="Loading the rotation policy…" />` : null}
     ${policy.data ? html`<${PolicyForm} key=${policy.data.etag} app=${app} answer=${policy.data} onSaved=${(answer) => {
       policy.setData(answer);
       setNotice('The rotation policy is saved.');

@@ -110,7 +110,8 @@ describe('an administrator', () => {
       const h1 = admin.getByRole('heading', { level: 1, name: heading, exact: true });
       await h1.waitFor();
       await expect(h1.evaluate((element) => element === document.activeElement)).resolves.toBe(true);
-      await admin.waitForLoadState('networkidle');
+      // Drawn once nothing says "Loading…" any more (every list and form shows one until its answer is in).
+      await expect.poll(() => admin.locator('p.loading').count()).toBe(0);
       await screenshot(admin, SHOTS, link.toLowerCase().replaceAll(' ', '-'));
     }
     expect(adminProblems).toEqual([]);
@@ -220,6 +221,7 @@ describe('managing clients', () => {
     await admin.getByLabel('Name', { exact: true }).fill('Shop');
     await admin.getByLabel('Kind of app').selectOption('web');
     await admin.getByLabel('Redirect URIs', { exact: true }).fill('https://shop.example.test/callback');
+    await screenshot(admin, SHOTS, 'client-new');
     await admin.getByRole('button', { name: 'Create client' }).click();
     await admin.getByRole('heading', { level: 1, name: 'Shop is registered' }).waitFor();
     const secret = (await admin.locator('.once', { hasText: 'Client secret' }).locator('code.secret').textContent())!;
@@ -234,6 +236,7 @@ describe('managing clients', () => {
 
     await admin.getByRole('link', { name: 'Open Shop' }).click();
     await admin.getByRole('heading', { level: 1, name: 'Shop' }).waitFor();
+    await screenshot(admin, SHOTS, 'client');
     await admin.getByLabel('CORS origins').fill('https://shop.example.test');
     await admin.getByLabel('Post-logout redirect URIs').fill('https://shop.example.test/');
     await admin.getByRole('button', { name: 'Save', exact: true }).click();
@@ -267,6 +270,7 @@ describe('APIs, keys, settings and the audit log', () => {
     await dialog.getByLabel('Scopes').fill('orders:read\norders:write');
     await dialog.getByRole('button', { name: 'Register API' }).click();
     await admin.getByRole('heading', { level: 1, name: 'https://orders.acme.test' }).waitFor();
+    await screenshot(admin, SHOTS, 'api');
     expect((await acme.db.selectFrom('api_resources').select('scopes').where('identifier', '=', 'https://orders.acme.test').executeTakeFirstOrThrow()).scopes).toEqual([
       'orders:read',
       'orders:write',
