@@ -202,6 +202,11 @@ export class ConsoleSession {
     this.#store(answer.body, answer.body.id_token ? claimsOf(answer.body.id_token) : undefined);
   }
 
+  /**
+   * The token endpoint is on this page's origin, but a browser still sends `Origin` with a POST,
+   * and the provider then asks clientBasedCORS (oidc/configuration.ts): a public client may call
+   * from the origins of its redirect URIs, and the console's is this origin.
+   */
   async #tokenRequest(params) {
     const discovery = await this.#discovery();
     const response = await fetch(discovery.token_endpoint, {
