@@ -12,6 +12,8 @@ import { keysRoutes } from './keys.routes.ts';
 import { settingsRoutes } from './settings.routes.ts';
 import { auditRoutes } from './audit.routes.ts';
 import { statsRoutes } from './stats.routes.ts';
+import { userMailRoutes } from './user-mail.routes.ts';
+import { mailRoutes } from './mail.routes.ts';
 import { ADMIN_ERRORS } from './admin-schemas.ts';
 import { TenantParams, errorResponses } from '../schemas.ts';
 
@@ -51,6 +53,8 @@ export async function tenantAdminRoutes(app: FastifyInstance): Promise<void> {
     settingsRoutes(scope);
     auditRoutes(scope);
     statsRoutes(scope);
+    userMailRoutes(scope);
+    mailRoutes(scope);
     scope.all('/t/:tenant/admin/v1/*', { schema: { hide: true, params: TenantParams, response: errorResponses({ ...ADMIN_ERRORS, 404: 'not_found: no such admin API route' }) } }, async (request) => {
       throw new AppError('not_found', `no admin API route for ${request.method} ${request.url.split('?')[0]}`, 404);
     });
