@@ -5380,6 +5380,149 @@ export type GetLoginActivityResponses = {
 
 export type GetLoginActivityResponse = GetLoginActivityResponses[keyof GetLoginActivityResponses];
 
+export type GetStatsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * how many hours of sign-ins (default 24)
+         */
+        hours?: number;
+    };
+    url: '/stats';
+};
+
+export type GetStatsErrors = {
+    /**
+     * invalid_request
+     */
+    400: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+    /**
+     * invalid_token: no token, or not an admin API token of this tenant (with WWW-Authenticate)
+     */
+    401: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+    /**
+     * insufficient_scope (with WWW-Authenticate naming the scope), or tenant_suspended
+     */
+    403: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+    /**
+     * tenant_not_found, or the named resource does not exist
+     */
+    404: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+    /**
+     * rate_limited: too many requests with this token (with Retry-After)
+     */
+    429: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+    /**
+     * tenant_unavailable or temporarily_unavailable (with Retry-After)
+     */
+    503: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+};
+
+export type GetStatsError = GetStatsErrors[keyof GetStatsErrors];
+
+export type GetStatsResponses = {
+    /**
+     * Default Response
+     */
+    200: {
+        /**
+         * every user
+         */
+        users: number;
+        /**
+         * users who cannot sign in
+         */
+        disabled_users: number;
+        /**
+         * the tenant's registered clients (the built-in ones not counted)
+         */
+        clients: number;
+        /**
+         * the tenant's APIs (the built-in admin API not counted)
+         */
+        apis: number;
+        /**
+         * invitations neither used nor expired
+         */
+        pending_invitations: number;
+        /**
+         * signed-in browser sessions that have not ended
+         */
+        live_sessions: number;
+        sign_ins: Array<{
+            /**
+             * the start of the hour (UTC)
+             */
+            hour: string;
+            /**
+             * password sign-ins that succeeded
+             */
+            succeeded: number;
+            /**
+             * password sign-ins refused: wrong credentials or throttled
+             */
+            failed: number;
+        }>;
+    };
+};
+
+export type GetStatsResponse = GetStatsResponses[keyof GetStatsResponses];
+
 export type PostUsersByUserIdPasswordResetData = {
     body?: never;
     path: {
@@ -5989,7 +6132,7 @@ export type GetMailTemplatesResponses = {
             /**
              * which mail
              */
-            name: 'verify_email' | 'reset_password' | 'invitation' | 'magic_link';
+            name: 'verify_email' | 'reset_password' | 'invitation' | 'magic_link' | 'change_email' | 'email_changed';
             subject: string;
             /**
              * the plain-text part
@@ -6021,7 +6164,7 @@ export type DeleteMailTemplatesByNameData = {
         /**
          * which mail
          */
-        name: 'verify_email' | 'reset_password' | 'invitation' | 'magic_link';
+        name: 'verify_email' | 'reset_password' | 'invitation' | 'magic_link' | 'change_email' | 'email_changed';
     };
     query?: never;
     url: '/mail/templates/{name}';
@@ -6138,7 +6281,7 @@ export type GetMailTemplatesByNameData = {
         /**
          * which mail
          */
-        name: 'verify_email' | 'reset_password' | 'invitation' | 'magic_link';
+        name: 'verify_email' | 'reset_password' | 'invitation' | 'magic_link' | 'change_email' | 'email_changed';
     };
     query?: never;
     url: '/mail/templates/{name}';
@@ -6235,7 +6378,7 @@ export type GetMailTemplatesByNameResponses = {
         /**
          * which mail
          */
-        name: 'verify_email' | 'reset_password' | 'invitation' | 'magic_link';
+        name: 'verify_email' | 'reset_password' | 'invitation' | 'magic_link' | 'change_email' | 'email_changed';
         subject: string;
         /**
          * the plain-text part
@@ -6279,7 +6422,7 @@ export type PutMailTemplatesByNameData = {
         /**
          * which mail
          */
-        name: 'verify_email' | 'reset_password' | 'invitation' | 'magic_link';
+        name: 'verify_email' | 'reset_password' | 'invitation' | 'magic_link' | 'change_email' | 'email_changed';
     };
     query?: never;
     url: '/mail/templates/{name}';
@@ -6389,7 +6532,7 @@ export type PutMailTemplatesByNameResponses = {
         /**
          * which mail
          */
-        name: 'verify_email' | 'reset_password' | 'invitation' | 'magic_link';
+        name: 'verify_email' | 'reset_password' | 'invitation' | 'magic_link' | 'change_email' | 'email_changed';
         subject: string;
         /**
          * the plain-text part
@@ -6432,6 +6575,7 @@ export interface Operations {
     getMailTemplatesByName: GetMailTemplatesByNameData;
     getMe: GetMeData;
     getSettings: GetSettingsData;
+    getStats: GetStatsData;
     getUsers: GetUsersData;
     getUsersByUserId: GetUsersByUserIdData;
     getUsersByUserIdGrants: GetUsersByUserIdGrantsData;
