@@ -10,6 +10,7 @@ import { KeysPage } from './pages/keys.js';
 import { SettingsPage } from './pages/settings.js';
 import { AuditPage } from './pages/audit.js';
 import { ActivityPage } from './pages/activity.js';
+import { MailPage } from './pages/mail.js';
 
 /**
  * The tenant console: every page talks to the tenant admin API (`<issuer>/admin/v1`) with the
@@ -27,6 +28,7 @@ startConsole({
     { to: 'settings', label: 'Settings' },
     { to: 'audit', label: 'Audit log' },
     { to: 'activity', label: 'Sign-in activity' },
+    { to: 'mail', label: 'Mail' },
   ],
   routes: [
     { pattern: '', title: 'Overview', nav: '', page: OverviewPage },
@@ -42,5 +44,6 @@ startConsole({
     { pattern: 'settings', title: 'Settings', nav: 'settings', page: SettingsPage },
     { pattern: 'audit', title: 'Audit log', nav: 'audit', page: AuditPage },
     { pattern: 'activity', title: 'Sign-in activity', nav: 'activity', page: ActivityPage },
+    { pattern: 'mail', title: 'Mail', nav: 'mail', page: MailPage },
   ],
 });

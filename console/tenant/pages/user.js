@@ -7,8 +7,9 @@ import { navigate } from '../../shell/router.js';
 import { statusBadge } from './users.js';
 
 /**
- * One user: profile and roles (If-Match on the ETag read), disable/enable, a new password,
- * delete; their sessions, the apps they consented to, and their sign-in attempts.
+ * One user: profile and roles (If-Match on the ETag read), disable/enable, a new password or a
+ * mailed reset link, a mailed confirmation link, delete; their sessions, the apps they consented
+ * to, and their sign-in attempts.
  */
 export function UserPage({ app, params }) {
   const path = `/users/${encodeURIComponent(params.id)}`;
@@ -44,6 +45,16 @@ export function UserPage({ app, params }) {
               onConfirm=${async () => changed(`${current.email} is disabled.`)(await app.api.post(`${path}/disable`))} />`
           : html`<${ActionButton} label="Enable user" onClick=${async () => changed(`${current.email} is enabled again.`)(await app.api.post(`${path}/enable`))} />`}
         <${SetPasswordButton} app=${app} path=${path} email=${current.email} onDone=${() => setNotice(`${current.email} has a new password and is signed out everywhere.`)} />
+        <${ActionButton} label="Mail a reset link" className="secondary" onClick=${async () => {
+          const sent = (await app.api.post(`${path}/password-reset`)).data;
+          setNotice(`A password-reset link is on its way to ${sent.email}.`);
+        }} />
+        ${current.email_verified
+          ? null
+          : html`<${ActionButton} label="Mail a confirmation link" className="secondary" onClick=${async () => {
+              const sent = (await app.api.post(`${path}/verification-email`)).data;
+              setNotice(`A link to confirm the address is on its way to ${sent.email}.`);
+            }} />`}
         <${ConfirmButton} label="Delete user" danger
           message=${`${current.email} and everything that belongs to them (sessions, grants, tokens) will be deleted. This cannot be undone.`}
           onConfirm=${async () => {

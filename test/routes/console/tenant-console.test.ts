@@ -104,6 +104,7 @@ describe('an administrator', () => {
       ['Settings', 'Settings'],
       ['Audit log', 'Audit log'],
       ['Sign-in activity', 'Sign-in activity'],
+      ['Mail', 'Mail'],
     ];
     for (const [link, heading] of pages) {
       await admin.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: link, exact: true }).click();
@@ -174,6 +175,10 @@ describe('managing users', () => {
     await admin.getByRole('button', { name: 'Enable user' }).click();
     await admin.getByText('carol@acme.test is enabled again.').waitFor();
     expect((await userRow(acme, 'carol@acme.test'))!.status).toBe('active');
+
+    await admin.getByRole('button', { name: 'Mail a reset link' }).click();
+    await admin.getByText('A password-reset link is on its way to carol@acme.test.').waitFor();
+    linkIn(await nthMailTo(smtp, 'carol@acme.test'), '/reset-password');
 
     await admin.getByRole('button', { name: 'Delete user' }).click();
     await admin.getByRole('dialog', { name: 'Delete user' }).getByRole('button', { name: 'Delete user' }).click();
@@ -365,6 +370,14 @@ describe("the issue's journey", () => {
 
     // The invitee opens the mailed link in a browser of their own and chooses a name and a password.
     const link = linkIn(await nthMailTo(smtp, 'erin@acme.test'), '/accept-invitation');
+    await open(admin, 'Mail');
+    await admin.getByLabel('To', { exact: true }).fill('erin@acme.test');
+    await admin.getByRole('button', { name: 'Filter' }).click();
+    // One row once the filter applies: the invitation to erin, delivered.
+    const mailRows = admin.getByRole('region', { name: 'Mail' }).locator('tbody tr');
+    const cells = async () => Promise.all((await mailRows.all()).map((row) => row.locator('td').allTextContents()));
+    await expect.poll(async () => (await cells()).map((row) => [row[1], row[3]])).toEqual([['erin@acme.test', 'sent']]);
+    await screenshot(admin, SHOTS, 'mail');
     const { context: invitee, page: accept } = await openPage(browser());
     await accept.goto(link.href);
     await accept.getByLabel('Name (optional)').fill('Erin');
