@@ -12,6 +12,7 @@ import { invitationRoutes } from './invitations.routes.ts';
 import { keysRoutes } from './keys.routes.ts';
 import { settingsRoutes } from './settings.routes.ts';
 import { auditRoutes } from './audit.routes.ts';
+import { statsRoutes } from './stats.routes.ts';
 import { userMailRoutes } from './user-mail.routes.ts';
 import { mailRoutes } from './mail.routes.ts';
 import { ADMIN_ERRORS } from './admin-schemas.ts';
@@ -53,6 +54,7 @@ export async function tenantAdminRoutes(app: FastifyInstance): Promise<void> {
     keysRoutes(scope);
     settingsRoutes(scope);
     auditRoutes(scope);
+    statsRoutes(scope);
     userMailRoutes(scope);
     mailRoutes(scope);
     scope.all('/t/:tenant/admin/v1/*', { schema: { hide: true, params: TenantParams, response: errorResponses({ ...ADMIN_ERRORS, 404: 'not_found: no such admin API route' }) } }, async (request) => {

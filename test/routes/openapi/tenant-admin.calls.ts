@@ -105,6 +105,7 @@ export const TENANT_ADMIN_CALLS: CallTable<Operations, TenantCallContext> = {
   patchSettings: () => ({ body: { signup: 'invite', token_lifetimes: { access_token: 1800 } } }),
   getAuditEvents: () => ({ query: { action: 'settings.updated', since: '2026-01-01T00:00:00Z', limit: 5 } }),
   getLoginActivity: () => ({ query: { outcome: 'signed_in', limit: 5 } }),
+  getStats: () => ({ query: { hours: 48 } }),
 
   getMail: () => ({ query: { state: 'failed', to: 'someone@contract.test', limit: 5 } }),
   postMailByMailIdRetry: async ({ tenant }) => {

@@ -5628,6 +5628,149 @@ export type GetLoginActivityResponses = {
 
 export type GetLoginActivityResponse = GetLoginActivityResponses[keyof GetLoginActivityResponses];
 
+export type GetStatsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * how many hours of sign-ins (default 24)
+         */
+        hours?: number;
+    };
+    url: '/stats';
+};
+
+export type GetStatsErrors = {
+    /**
+     * invalid_request
+     */
+    400: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+    /**
+     * invalid_token: no token, or not an admin API token of this tenant (with WWW-Authenticate)
+     */
+    401: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+    /**
+     * insufficient_scope (with WWW-Authenticate naming the scope), or tenant_suspended
+     */
+    403: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+    /**
+     * tenant_not_found, or the named resource does not exist
+     */
+    404: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+    /**
+     * rate_limited: too many requests with this token (with Retry-After)
+     */
+    429: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+    /**
+     * tenant_unavailable or temporarily_unavailable (with Retry-After)
+     */
+    503: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+};
+
+export type GetStatsError = GetStatsErrors[keyof GetStatsErrors];
+
+export type GetStatsResponses = {
+    /**
+     * Default Response
+     */
+    200: {
+        /**
+         * every user
+         */
+        users: number;
+        /**
+         * users who cannot sign in
+         */
+        disabled_users: number;
+        /**
+         * the tenant's registered clients (the built-in ones not counted)
+         */
+        clients: number;
+        /**
+         * the tenant's APIs (the built-in admin API not counted)
+         */
+        apis: number;
+        /**
+         * invitations neither used nor expired
+         */
+        pending_invitations: number;
+        /**
+         * signed-in browser sessions that have not ended
+         */
+        live_sessions: number;
+        sign_ins: Array<{
+            /**
+             * the start of the hour (UTC)
+             */
+            hour: string;
+            /**
+             * password sign-ins that succeeded
+             */
+            succeeded: number;
+            /**
+             * password sign-ins refused: wrong credentials or throttled
+             */
+            failed: number;
+        }>;
+    };
+};
+
+export type GetStatsResponse = GetStatsResponses[keyof GetStatsResponses];
+
 export type PostUsersByUserIdPasswordResetData = {
     body?: never;
     path: {
@@ -6681,6 +6824,7 @@ export interface Operations {
     getMailTemplatesByName: GetMailTemplatesByNameData;
     getMe: GetMeData;
     getSettings: GetSettingsData;
+    getStats: GetStatsData;
     getUsers: GetUsersData;
     getUsersByUserId: GetUsersByUserIdData;
     getUsersByUserIdFactors: GetUsersByUserIdFactorsData;
