@@ -12,6 +12,7 @@ import { adminResourceServer } from './admin-resource-server.ts';
 import { adminApiIdentifier } from '../modules/apis/admin-api.ts';
 import { logoutPage, signedOutPage } from './pages/logout.ts';
 import { providerErrorPage } from './pages/provider-errors.ts';
+import { deviceFlowFeature } from './device-flow.ts';
 
 export interface ProviderDependencies {
   tenantId: string;
@@ -31,6 +32,8 @@ export interface ProviderDependencies {
 export const TTL = Object.freeze({
   AuthorizationCode: 60,
   Interaction: 60 * 60,
+  // A device flow's device and user codes (RFC 8628): ten minutes to type the code and sign in.
+  DeviceCode: 10 * 60,
 });
 
 function isClientCredentials(ctx: KoaContextWithOIDC): boolean {
@@ -176,6 +179,7 @@ export function providerConfiguration(deps: ProviderDependencies): Configuration
     features: {
       ...structuredClone(CLIENT_FEATURES),
       externalSigningSupport: EXTERNAL_SIGNING_FEATURE,
+      deviceFlow: deviceFlowFeature(deps.tenantName),
       introspection: {
         enabled: true,
         /**
