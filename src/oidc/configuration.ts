@@ -13,6 +13,7 @@ import { adminApiIdentifier } from '../modules/apis/admin-api.ts';
 import { logoutPage, signedOutPage } from './pages/logout.ts';
 import { providerErrorPage } from './pages/provider-errors.ts';
 import { deviceFlowFeature } from './device-flow.ts';
+import { actorClaimsOf } from './token-exchange.ts';
 
 export interface ProviderDependencies {
   tenantId: string;
@@ -169,6 +170,8 @@ export function providerConfiguration(deps: ProviderDependencies): Configuration
       keys: deps.cookieKeys,
     },
     loadExistingGrant,
+    // The actor (`act`) of a token issued by token exchange (token-exchange.ts); nothing for any other.
+    extraTokenClaims: (_ctx, token) => actorClaimsOf(token),
     // Browser apps may call the provider from the origins of their redirect URIs and from the CORS
     // origins registered for them; servers need no CORS.
     clientBasedCORS: (ctx, origin, client) =>

@@ -1,12 +1,14 @@
 import Provider, { type CanBePromise, type Configuration, type JWK, type TokenEndpointGrantContext } from 'oidc-provider';
 import type { Platform } from '../platform/platform.ts';
 import type { TenantDb } from '../db/tenant-database.ts';
+import type { JWK as PublicJwk } from 'jose';
 import { clientSecretMatches } from '../modules/clients/client-secret.ts';
 import { PREVIOUS_SECRET, PREVIOUS_SECRET_EXPIRES_AT } from '../modules/clients/client-metadata.ts';
 import { providerConfiguration } from './configuration.ts';
 import { createTenantCatalog } from './tenant-catalog.ts';
 import { tenantCookieKeys } from './cookie-keys.ts';
 import { registerPasswordGrant } from './password-grant.ts';
+import { registerTokenExchange } from './token-exchange.ts';
 import { loginKeysFor } from '../modules/users/login-keys.ts';
 import { countIssuedTokens } from '../ops/metrics.ts';
 import { isDatabaseUnavailable } from '../db/unavailable.ts';
@@ -24,6 +26,8 @@ export interface TenantProviderInput {
   db: TenantDb;
   /** The tenant's published private keys, active first (loadPublishedKeySet). */
   jwks: JWK[];
+  /** Their public halves, as the tenant's JWKS publishes them (token exchange verifies subject tokens with these). */
+  publicJwks: readonly PublicJwk[];
   /** The tenant's token and session lifetimes (settings); a change announces `settings` and builds a new provider. */
   tokenLifetimes: TokenLifetimes;
 }
@@ -56,6 +60,11 @@ export async function createTenantProvider(platform: Platform, tenant: TenantPro
     db: tenant.db,
     loginKeys: loginKeysFor(platform.config, tenant.id),
     resourceIndicators: configuration.features!.resourceIndicators!,
+  });
+  registerTokenExchange(provider, {
+    db: tenant.db,
+    publicJwks: tenant.publicJwks,
+    getResourceServerInfo: configuration.features!.resourceIndicators!.getResourceServerInfo!,
   });
 
   completeDeviceAuthorizationAnswers(provider);

@@ -40,7 +40,14 @@ describe('discovery and keys', () => {
   it('advertises only response types, grant types and auth methods a client can be registered for and use', async () => {
     const metadata = (await (await fetch(`${acme.issuer}/.well-known/openid-configuration`)).json()) as Record<string, string[]>;
     expect(metadata.response_types_supported).toEqual(['code']);
-    expect([...metadata.grant_types_supported!].sort()).toEqual(['authorization_code', 'client_credentials', 'password', 'refresh_token']);
+    expect([...metadata.grant_types_supported!].sort()).toEqual([
+      'authorization_code',
+      'client_credentials',
+      'password',
+      'refresh_token',
+      'urn:ietf:params:oauth:grant-type:device_code',
+      'urn:ietf:params:oauth:grant-type:token-exchange',
+    ]);
     expect([...metadata.token_endpoint_auth_methods_supported!].sort()).toEqual(['client_secret_basic', 'client_secret_post', 'none', 'private_key_jwt']);
 
     const redirectUri = 'http://127.0.0.1:9/discovered';
