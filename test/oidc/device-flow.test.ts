@@ -179,6 +179,31 @@ describe('device authorization grant (RFC 8628)', () => {
     expect(await poll(tv, tvApp.clientId, started.device_code)).toMatchObject({ status: 400, body: { error: 'access_denied' } });
   });
 
+  it("tells the device access_denied when the person cancels on the login page, and says so on the tenant's page", async () => {
+    const started = await oidc.initiateDeviceAuthorization(tvApp.config, { scope: 'openid' });
+    const browser = new TestBrowser();
+    const confirmation = await enterCode(browser, tv, started.user_code);
+    const [confirm] = formsOf(confirmation.html, confirmation.url);
+    let response = await browser.request(confirm!.action, { form: confirm!.fields });
+    let url = confirm!.action;
+    while (response.status === 303 || response.status === 302) {
+      url = new URL(response.headers.get('location')!, url).href;
+      response = await browser.request(url);
+    }
+    const login = await response.text();
+    expect(login).toContain('name="password"');
+    // The login page's Cancel, which posts to the interaction's abort.
+    const cancel = formsOf(login, url).find((form) => form.action.endsWith('/abort'))!;
+    response = await browser.request(cancel.action, { form: cancel.fields });
+    url = cancel.action;
+    while (response.status === 303 || response.status === 302) {
+      url = new URL(response.headers.get('location')!, url).href;
+      response = await browser.request(url);
+    }
+    expect(await response.text()).toContain('Cancelled: the device was not connected.');
+    expect(await poll(tv, tvApp.clientId, started.device_code)).toMatchObject({ status: 400, body: { error: 'access_denied' } });
+  });
+
   it('refuses a wrong code, and an expired one both on the page and at the token endpoint (expired_token)', async () => {
     const browser = new TestBrowser();
     const wrong = await enterCode(browser, tv, 'BBBB-BBBB');
