@@ -152,7 +152,7 @@ describe('device authorization grant (RFC 8628)', () => {
     const userinfo = await oidc.fetchUserInfo(tvApp.config, tokens.body.access_token as string, idToken.sub!);
     expect(userinfo.email).toBe(tv.adminEmail);
 
-    // The device code is single-use: a second poll (after the interval) is refused.
+    // The device code is single-use: a second poll (once the interval has passed) is refused.
     await sql`UPDATE oidc_payloads SET expires_at = now() WHERE model = 'DevicePoll' AND id = ${started.device_code}`.execute(tv.db);
     const again = await poll(tv, tvApp.clientId, started.device_code);
     expect(again.status).toBe(400);
@@ -163,9 +163,18 @@ describe('device authorization grant (RFC 8628)', () => {
     const started = await oidc.initiateDeviceAuthorization(tvApp.config, { scope: 'openid' });
     const first = await poll(tv, tvApp.clientId, started.device_code);
     expect(first).toMatchObject({ status: 400, body: { error: 'authorization_pending' } });
-    // At once again: well within the five seconds.
-    const second = await poll(tv, tvApp.clientId, started.device_code);
-    expect(second).toMatchObject({ status: 400, body: { error: 'slow_down' } });
+    // The poll is remembered for at most the interval, on the database's clock.
+    const { rows } = await sql<{ within: boolean }>`
+      SELECT expires_at <= now() + interval '5 seconds' AS within FROM oidc_payloads WHERE model = 'DevicePoll' AND id = ${started.device_code}
+    `.execute(tv.db);
+    expect(rows).toEqual([{ within: true }]);
+    // However slow this machine: as if the last poll had just happened, then as if the interval had passed.
+    const lastPollEnds = (when: string) =>
+      sql`UPDATE oidc_payloads SET expires_at = now() + ${when}::interval WHERE model = 'DevicePoll' AND id = ${started.device_code}`.execute(tv.db);
+    await lastPollEnds('1 hour');
+    expect(await poll(tv, tvApp.clientId, started.device_code)).toMatchObject({ status: 400, body: { error: 'slow_down' } });
+    await lastPollEnds('-1 second');
+    expect(await poll(tv, tvApp.clientId, started.device_code)).toMatchObject({ status: 400, body: { error: 'authorization_pending' } });
   });
 
   it('tells the device access_denied when the person cancels on the confirmation page', async () => {
