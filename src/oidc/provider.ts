@@ -81,6 +81,8 @@ export async function createTenantProvider(platform: Platform, tenant: TenantPro
   return provider;
 }
 
+type RegisterGrantTypeOptions = Parameters<Provider['registerGrantType']> extends [unknown, unknown, ...infer Rest] ? Rest : never;
+
 /**
  * oidc-provider registers its own grant handlers while it is constructed, through the public
  * `registerGrantType`, and offers no other way to run a step before one. This subclass takes
@@ -88,8 +90,6 @@ export async function createTenantProvider(platform: Platform, tenant: TenantPro
  * that polls too fast (device-flow.ts). The wrapper reads the database only when a poll comes,
  * long after the constructor has set it.
  */
-type RegisterGrantTypeOptions = Parameters<Provider['registerGrantType']> extends [unknown, unknown, ...infer Rest] ? Rest : never;
-
 class TenantProvider extends Provider {
   #db: TenantDb | undefined;
 
