@@ -14,6 +14,8 @@ import { logoutPage, signedOutPage } from './pages/logout.ts';
 import { providerErrorPage } from './pages/provider-errors.ts';
 import { ACR_VALUES } from './sign-in.ts';
 import { signInPolicy } from './acr.ts';
+import { deviceFlowFeature } from './device-flow.ts';
+import { actorClaimsOf } from './token-exchange.ts';
 
 export interface ProviderDependencies {
   tenantId: string;
@@ -33,6 +35,8 @@ export interface ProviderDependencies {
 export const TTL = Object.freeze({
   AuthorizationCode: 60,
   Interaction: 60 * 60,
+  // A device flow's device and user codes (RFC 8628): ten minutes to type the code and sign in.
+  DeviceCode: 10 * 60,
 });
 
 function isClientCredentials(ctx: KoaContextWithOIDC): boolean {
@@ -168,6 +172,8 @@ export function providerConfiguration(deps: ProviderDependencies): Configuration
       keys: deps.cookieKeys,
     },
     loadExistingGrant,
+    // The actor (`act`) of a token issued by token exchange (token-exchange.ts); nothing for any other.
+    extraTokenClaims: (_ctx, token) => actorClaimsOf(token),
     // Browser apps may call the provider from the origins of their redirect URIs and from the CORS
     // origins registered for them; servers need no CORS.
     clientBasedCORS: (ctx, origin, client) =>
@@ -184,6 +190,7 @@ export function providerConfiguration(deps: ProviderDependencies): Configuration
       // For an `acr` claim request (step-up, oidc/acr.ts). Claims asked for this way are consented to
       // like scopes: listed on the consent page, granted to first-party clients in loadExistingGrant.
       claimsParameter: { enabled: true },
+      deviceFlow: deviceFlowFeature(deps.tenantName),
       introspection: {
         enabled: true,
         /**

@@ -8,6 +8,7 @@ import type { TenantLoginKeys } from '../modules/users/login-keys.ts';
 import { createFindAccount } from './account.ts';
 import { passwordSignIn, type SignIn } from './sign-in.ts';
 import { clientIpOf } from '../http/client-ip.ts';
+import { letHandlerRefuseClientsWithout } from './opt-in-grants.ts';
 import { OIDC_SCOPES, PASSWORD_GRANT, PASSWORD_GRANT_PARAMETERS } from '../modules/clients/client-profile.ts';
 
 /**
@@ -49,18 +50,19 @@ export interface PasswordGrantDependencies {
   resourceIndicators: Pick<ResourceIndicators, 'defaultResource' | 'getResourceServerInfo'>;
 }
 
-type ClientLike = { clientId: string; clientAuthMethod: string; grantTypes?: string[]; scope?: string; grantTypeAllowed(type: string): boolean };
+type ClientLike = {
+  clientId: string;
+  clientAuthMethod: string;
+  grantTypes?: string[];
+  scope?: string;
+  dpopBoundAccessTokens?: boolean;
+  grantTypeAllowed(type: string): boolean;
+};
 type ResourceServerLike = InstanceType<Provider['ResourceServer']>;
 
 /** Call once per provider, before it serves requests (clients are validated against registered grants). */
 export function registerPasswordGrant(provider: Provider, deps: PasswordGrantDependencies): void {
-  // oidc-provider would answer a client without the grant `invalid_request` before our handler runs;
-  // letting the request through here lets the handler answer RFC 6749's `unauthorized_client`.
-  const Client = provider.Client as unknown as { prototype: ClientLike };
-  const allowed = Client.prototype.grantTypeAllowed;
-  Client.prototype.grantTypeAllowed = function grantTypeAllowed(this: ClientLike, type: string) {
-    return type === PASSWORD_GRANT || allowed.call(this, type);
-  };
+  letHandlerRefuseClientsWithout(provider, PASSWORD_GRANT);
 
   const findAccount = createFindAccount(deps.db);
   provider.registerGrantType(PASSWORD_GRANT, (ctx) => passwordGrant(provider, deps, findAccount, ctx as unknown as KoaContextWithOIDC), PASSWORD_GRANT_PARAMETERS);
@@ -78,6 +80,10 @@ async function passwordGrant(
   }
   if (client.clientAuthMethod === 'none') {
     throw new errors.UnauthorizedClient('the password grant needs a confidential client');
+  }
+  // It cannot bind tokens to a DPoP key (RFC 9449); a client that takes only bound tokens gets none.
+  if (client.dpopBoundAccessTokens) {
+    throw new errors.InvalidRequest('this client takes only DPoP-bound access tokens, which the password grant does not issue');
   }
   const params = ctx.oidc.params as Record<string, unknown>;
   const { username, password } = params;

@@ -2210,6 +2210,14 @@ export type GetClientsResponses = {
              */
             first_party: boolean;
             /**
+             * authorization requests only through PAR (RFC 9126)
+             */
+            require_pushed_authorization_requests: boolean;
+            /**
+             * access tokens only bound to a DPoP key (RFC 9449)
+             */
+            dpop_bound_access_tokens: boolean;
+            /**
              * until when the secret before the last rotation is (or was) accepted; null if it stopped at once
              */
             previous_secret_expires_at: string | null;
@@ -2248,7 +2256,7 @@ export type PostClientsData = {
          */
         cors_origins?: Array<string>;
         /**
-         * authorization_code, refresh_token, client_credentials, password; default: from the type and redirect URIs
+         * authorization_code, refresh_token, client_credentials, password, urn:ietf:params:oauth:grant-type:device_code, urn:ietf:params:oauth:grant-type:token-exchange; default: from the type and redirect URIs
          */
         grant_types?: Array<string>;
         /**
@@ -2271,6 +2279,14 @@ export type PostClientsData = {
          * the tenant's own app: no consent page
          */
         first_party?: boolean;
+        /**
+         * refuse authorization requests that did not come through PAR (default false)
+         */
+        require_pushed_authorization_requests?: boolean;
+        /**
+         * refuse token requests without a DPoP proof (default false)
+         */
+        dpop_bound_access_tokens?: boolean;
     };
     path?: never;
     query?: never;
@@ -2392,6 +2408,14 @@ export type PostClientsResponses = {
              * the tenant's own app: no consent page
              */
             first_party: boolean;
+            /**
+             * authorization requests only through PAR (RFC 9126)
+             */
+            require_pushed_authorization_requests: boolean;
+            /**
+             * access tokens only bound to a DPoP key (RFC 9449)
+             */
+            dpop_bound_access_tokens: boolean;
             /**
              * until when the secret before the last rotation is (or was) accepted; null if it stopped at once
              */
@@ -2626,6 +2650,14 @@ export type GetClientsByClientIdResponses = {
          */
         first_party: boolean;
         /**
+         * authorization requests only through PAR (RFC 9126)
+         */
+        require_pushed_authorization_requests: boolean;
+        /**
+         * access tokens only bound to a DPoP key (RFC 9449)
+         */
+        dpop_bound_access_tokens: boolean;
+        /**
          * until when the secret before the last rotation is (or was) accepted; null if it stopped at once
          */
         previous_secret_expires_at: string | null;
@@ -2657,6 +2689,8 @@ export type PatchClientsByClientIdData = {
          */
         resources?: Array<string>;
         first_party?: boolean;
+        require_pushed_authorization_requests?: boolean;
+        dpop_bound_access_tokens?: boolean;
     };
     headers?: {
         /**
@@ -2798,6 +2832,14 @@ export type PatchClientsByClientIdResponses = {
          * the tenant's own app: no consent page
          */
         first_party: boolean;
+        /**
+         * authorization requests only through PAR (RFC 9126)
+         */
+        require_pushed_authorization_requests: boolean;
+        /**
+         * access tokens only bound to a DPoP key (RFC 9449)
+         */
+        dpop_bound_access_tokens: boolean;
         /**
          * until when the secret before the last rotation is (or was) accepted; null if it stopped at once
          */
@@ -2970,6 +3012,14 @@ export type PostClientsByClientIdSecretResponses = {
              * the tenant's own app: no consent page
              */
             first_party: boolean;
+            /**
+             * authorization requests only through PAR (RFC 9126)
+             */
+            require_pushed_authorization_requests: boolean;
+            /**
+             * access tokens only bound to a DPoP key (RFC 9449)
+             */
+            dpop_bound_access_tokens: boolean;
             /**
              * until when the secret before the last rotation is (or was) accepted; null if it stopped at once
              */
