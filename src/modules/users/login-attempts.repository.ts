@@ -55,6 +55,33 @@ export async function settleAttempt(db: TenantDb, id: string, reason: AttemptRea
   await settleAttemptQuery(db, id, reason, userId).execute();
 }
 
+/**
+ * A sign-in through an upstream connection (modules/connections/): a settled row naming the
+ * connection, and the account's last sign-in, in one statement. No throttle counts these: the
+ * provider checked the person, and a failure there never reaches this server as a guess.
+ */
+export async function recordConnectionSignIn(db: TenantDb, attempt: { identifierHash: string; ip: string; userId: string; connection: string }): Promise<void> {
+  await db
+    .with('recorded', (qc) =>
+      qc
+        .insertInto('login_attempts')
+        .values({
+          identifier_hash: attempt.identifierHash,
+          ip: attempt.ip,
+          ip_bucket: ipBucket(attempt.ip),
+          user_id: attempt.userId,
+          succeeded: true,
+          reason: 'signed_in',
+          connection: attempt.connection,
+        })
+        .returning('id'),
+    )
+    .updateTable('users')
+    .set({ last_login_at: new Date() })
+    .where('id', '=', attempt.userId)
+    .execute();
+}
+
 /** No account has this id (gen_random_uuid never makes it): the failure update of an unknown email touches no row. */
 const NO_USER = '00000000-0000-0000-0000-000000000000';
 
