@@ -1,5 +1,5 @@
 import type { InteractionResults } from 'oidc-provider';
-import type { SignIn } from '../../oidc/sign-in.ts';
+import { sessionAmr, type SignIn } from '../../oidc/sign-in.ts';
 import type { LoadedInteraction } from './load.ts';
 
 /**
@@ -19,6 +19,6 @@ export async function finishInteraction(interaction: LoadedInteraction, result: 
  * with the provider's redirect.
  */
 export async function finishSignIn(interaction: LoadedInteraction, signIn: SignIn): Promise<void> {
-  const { accountId, amr, acr } = signIn;
-  await finishInteraction(interaction, { login: { accountId, amr: [...amr], acr } }, false);
+  const { accountId, acr } = signIn;
+  await finishInteraction(interaction, { login: { accountId, amr: sessionAmr(signIn), acr } }, false);
 }
