@@ -13,6 +13,7 @@ import { authApiRoutes } from './routes/auth-api.routes.ts';
 import { tenantAdminApi } from './routes/tenant-admin/tenant-admin.openapi.ts';
 import { platformAdminApi } from './routes/admin/platform-admin.openapi.ts';
 import { accountRoutes } from './routes/account/account.routes.ts';
+import { connectionCallbackRoutes } from './routes/connections/callback.routes.ts';
 import { startKeyRotationSchedule } from './jobs/key-rotation.schedule.ts';
 import { startMailSender } from './jobs/mail-sender.ts';
 
@@ -68,6 +69,7 @@ export async function buildApp({ platform }: AppOptions): Promise<FastifyInstanc
   await app.register(interactionRoutes);
   await app.register(authApiRoutes);
   await app.register(accountRoutes);
+  await app.register(connectionCallbackRoutes);
   // Each admin API with its OpenAPI document and reference page (routes/openapi/).
   await app.register(tenantAdminApi);
   // With ADMIN_PORT the operator's API is reachable only on that port (a network boundary of its own).

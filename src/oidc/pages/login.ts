@@ -1,5 +1,6 @@
 import { escapeHtml, page } from './layout.ts';
 import { errorBlock, linkLine } from './form-parts.ts';
+import { connectionButtons, type ConnectionButton } from './connection-buttons.ts';
 
 export interface LoginPageInput {
   tenantName: string;
@@ -13,6 +14,8 @@ export interface LoginPageInput {
   forgotPasswordHref?: string;
   /** Only when the tenant lets people sign up. */
   signupHref?: string;
+  /** The tenant's enabled upstream providers, a button each below the form. */
+  connections?: readonly ConnectionButton[];
 }
 
 /**
@@ -34,6 +37,7 @@ ${errorBlock(input.error)}
 <input id="password" name="password" type="password" autocomplete="current-password" required${described}>
 <div class="actions"><button type="submit">Sign in</button></div>
 </form>
+${connectionButtons(input.csrfToken, input.connections)}
 ${linkLine(input.forgotPasswordHref ? { href: input.forgotPasswordHref, label: 'Forgot password?' } : undefined)}
 ${linkLine(input.signupHref ? { lead: 'No account yet?', href: input.signupHref, label: 'Create one' } : undefined)}
 <form method="post" action="${escapeHtml(input.abortAction)}">

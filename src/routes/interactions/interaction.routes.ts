@@ -9,6 +9,7 @@ import { checkPassword } from './password.ts';
 import { showPrompt } from './prompt.ts';
 import { InteractionRefused, sendPage } from './respond.ts';
 import { abortSchema, consentSchema, interactionPageSchema, loginSchema } from './interaction.schemas.ts';
+import { upstreamSteps } from './upstream.routes.ts';
 
 /**
  * Login and consent pages for every tenant: `/t/<id>/interaction/<uid>`. Each route is a short
@@ -49,5 +50,7 @@ export async function interactionRoutes(app: FastifyInstance): Promise<void> {
       requireCsrf(interaction);
       return abortInteraction(interaction);
     });
+
+    upstreamSteps(app, scope);
   });
 }

@@ -59,3 +59,6 @@ export const abortSchema = {
   body: form({}),
   response: { ...FINISHED, ...REFUSED },
 };
+
+/** For the schemas of other steps' routes (upstream.schemas.ts). */
+export { FINISHED, FORM, InteractionParams, REFUSED, form };

@@ -11,6 +11,7 @@ import { csrfTokenOf } from './csrf.ts';
 import { clientOf, displayNameOf, type LoadedInteraction } from './load.ts';
 import { finishSignIn } from './finish.ts';
 import { sendPage } from './respond.ts';
+import { connectionButtonsFor } from './upstream.ts';
 
 interface PasswordForm {
   email?: string;
@@ -34,6 +35,7 @@ async function loginHtml(interaction: LoadedInteraction, clientName: string, ema
     error,
     forgotPasswordHref: `${tenantPathOf(interaction)}/forgot-password${back}`,
     signupHref: signup === 'disabled' ? undefined : `${tenantPathOf(interaction)}/signup${back}`,
+    connections: await connectionButtonsFor(interaction),
   });
 }
 

@@ -1,6 +1,7 @@
 import { showConsentPage } from './consent.ts';
 import { clientOf, displayNameOf, type LoadedInteraction } from './load.ts';
 import { showLoginPage } from './password.ts';
+import { hintedConnection, startConnection } from './upstream.ts';
 import { InteractionRefused } from './respond.ts';
 
 /** The interaction's address: the page its current prompt needs, or none when consent is skipped. */
@@ -8,8 +9,10 @@ export async function showPrompt(interaction: LoadedInteraction) {
   const client = await clientOf(interaction);
   const clientName = displayNameOf(interaction, client);
   switch (interaction.details.prompt.name) {
-    case 'login':
-      return showLoginPage(interaction, clientName);
+    case 'login': {
+      const hinted = await hintedConnection(interaction);
+      return hinted ? startConnection(interaction, hinted) : showLoginPage(interaction, clientName);
+    }
     case 'consent':
       return showConsentPage(interaction, client, clientName);
     default:
