@@ -20,6 +20,8 @@ export const ADMIN_API_SCOPES = [
   'settings:read',
   'settings:write',
   'audit:read',
+  'connections:read',
+  'connections:write',
 ] as const;
 
 export type AdminScope = (typeof ADMIN_API_SCOPES)[number];

@@ -11,6 +11,7 @@ import { invitationRoutes } from './invitations.routes.ts';
 import { keysRoutes } from './keys.routes.ts';
 import { settingsRoutes } from './settings.routes.ts';
 import { auditRoutes } from './audit.routes.ts';
+import { connectionRoutes } from './connections.routes.ts';
 import { ADMIN_ERRORS } from './admin-schemas.ts';
 import { TenantParams, errorResponses } from '../schemas.ts';
 
@@ -49,6 +50,7 @@ export async function tenantAdminRoutes(app: FastifyInstance): Promise<void> {
     keysRoutes(scope);
     settingsRoutes(scope);
     auditRoutes(scope);
+    connectionRoutes(scope);
     scope.all('/t/:tenant/admin/v1/*', { schema: { hide: true, params: TenantParams, response: errorResponses({ ...ADMIN_ERRORS, 404: 'not_found: no such admin API route' }) } }, async (request) => {
       throw new AppError('not_found', `no admin API route for ${request.method} ${request.url.split('?')[0]}`, 404);
     });

@@ -7,6 +7,8 @@ import { disableUser } from '../../../src/modules/users/user-account.service.ts'
 import { createClient, grantClientApi } from '../../../src/modules/clients/clients.service.ts';
 import { createApi } from '../../../src/modules/apis/apis.service.ts';
 import { createInvitation } from '../../../src/modules/users/invitations.service.ts';
+import { createConnection } from '../../../src/modules/connections/connections.service.ts';
+import { insertIdentity } from '../../../src/modules/connections/identities.repository.ts';
 
 /** What an entry may use to prepare its call: the tenant (a TenantScope, what the services take) and the test bed. */
 export interface TenantCallContext {
@@ -97,7 +99,32 @@ export const TENANT_ADMIN_CALLS: Record<string, (context: TenantCallContext) => 
   patchSettings: () => ({ body: { signup: 'invite', token_lifetimes: { access_token: 1800 } } }),
   getAuditEvents: () => ({ query: { action: 'settings.updated', since: '2026-01-01T00:00:00Z', limit: 5 } }),
   getLoginActivity: () => ({ query: { outcome: 'signed_in', limit: 5 } }),
+
+  getConnections: () => ({ query: { limit: 2 } }),
+  postConnections: () => ({
+    body: { name: `c${crypto.randomBytes(6).toString('hex')}`, type: 'oidc', issuer: 'https://idp.contract.test', client_id: 'tansu', client_secret: 'contract secret', domains: ['contract.test'] },
+    status: 201,
+  }),
+  getConnectionsByConnectionId: async ({ tenant }) => ({ params: { connection_id: await newConnection(tenant) } }),
+  patchConnectionsByConnectionId: async ({ tenant }) => ({ params: { connection_id: await newConnection(tenant) }, body: { display_name: 'Renamed', enabled: false } }),
+  deleteConnectionsByConnectionId: async ({ tenant }) => ({ params: { connection_id: await newConnection(tenant) }, status: 204 }),
+  getUsersByUserIdIdentities: async ({ tenant }) => {
+    const userId = await newUser(tenant);
+    await insertIdentity(tenant.db, { providerId: await newConnection(tenant), subject: 'contract-subject', userId, email: null });
+    return { params: { user_id: userId } };
+  },
+  deleteUsersByUserIdIdentitiesByIdentityId: async ({ tenant }) => {
+    const userId = await newUser(tenant);
+    const identity = await insertIdentity(tenant.db, { providerId: await newConnection(tenant), subject: 'contract-subject', userId, email: null });
+    return { params: { user_id: userId, identity_id: identity!.id }, status: 204 };
+  },
 };
+
+/** A GitHub connection (no discovery: nothing is fetched until someone signs in with it). */
+async function newConnection(tenant: TestTenant): Promise<string> {
+  const name = `gh${crypto.randomBytes(6).toString('hex')}`;
+  return (await createConnection(tenant, { name, type: 'github', clientId: 'contract', clientSecret: 'contract secret' }, TEST_ACTOR)).id;
+}
 
 /** A confidential machine client (client credentials), the kind an API can be granted to. */
 async function newMachine(tenant: TestTenant): Promise<string> {
