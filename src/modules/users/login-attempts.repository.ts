@@ -208,6 +208,8 @@ export interface LoginActivityRow {
   reason: string | null;
   /** The attempt came from a browser with a device cookie of an earlier sign-in (device-cookie.ts). */
   known_device: boolean;
+  /** The upstream connection of a sign-in through one; null for the password. */
+  connection: string | null;
 }
 
 /**
@@ -222,7 +224,7 @@ export async function listLoginActivity(db: TenantDb, userId: string, page: Page
     (limit) => {
       let query = db
         .selectFrom('login_attempts')
-        .select(['id', 'occurred_at', 'ip', 'succeeded', 'reason', sql<boolean>`device_id IS NOT NULL`.as('known_device')])
+        .select(['id', 'occurred_at', 'ip', 'succeeded', 'reason', sql<boolean>`device_id IS NOT NULL`.as('known_device'), 'connection'])
         .where('user_id', '=', userId);
       if (beforeId !== undefined) query = query.where('id', '<', beforeId);
       return query.orderBy('id', 'desc').limit(limit).execute();
@@ -249,6 +251,7 @@ export interface AttemptRow {
   reason: string | null;
   /** Whether the browser presented a device cookie (the cookie's id stays in the table). */
   known_device: boolean;
+  connection: string | null;
 }
 
 /**
@@ -264,7 +267,7 @@ export async function listLoginAttempts(db: TenantDb, filter: AttemptFilter, pag
       (limit) => {
         let query = db
           .selectFrom('login_attempts')
-          .select(['id', 'occurred_at', 'user_id', 'ip', 'succeeded', 'reason', sql<boolean>`device_id IS NOT NULL`.as('known_device')])
+          .select(['id', 'occurred_at', 'user_id', 'ip', 'succeeded', 'reason', sql<boolean>`device_id IS NOT NULL`.as('known_device'), 'connection'])
           .select(timestampCursorPart('occurred_at').as('cursor_at'));
         if (filter.userId !== undefined) query = query.where('user_id', '=', filter.userId);
         if (filter.identifierHash !== undefined) query = query.where('identifier_hash', '=', filter.identifierHash);

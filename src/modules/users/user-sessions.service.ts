@@ -50,6 +50,8 @@ export interface LoginActivity {
   /** signed_in, invalid_credentials, throttled, signup, … (login-attempts.repository.ts). */
   reason: string | null;
   known_device: boolean;
+  /** The upstream connection a sign-in came through (modules/connections/); null for the password. */
+  connection: string | null;
 }
 
 const iso = (value: Date | null) => (value === null ? null : new Date(value).toISOString());
@@ -96,6 +98,7 @@ export async function listUserLoginActivity(scope: TenantScope, userId: string, 
     succeeded: row.succeeded,
     reason: row.reason,
     known_device: row.known_device,
+    connection: row.connection,
   }));
 }
 

@@ -196,6 +196,7 @@ const LoginAttempt = Type.Object(
     succeeded: Type.Boolean(),
     reason: nullable(Type.String(), 'signed_in, invalid_credentials, throttled, signup, …'),
     known_device: Type.Boolean({ description: 'the browser showed the device cookie of an earlier sign-in' }),
+    connection: nullable(Type.String(), 'the upstream connection a sign-in came through; null for the password'),
   },
   { additionalProperties: false },
 );

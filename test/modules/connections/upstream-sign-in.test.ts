@@ -9,6 +9,7 @@ import { createClient } from '../../../src/modules/clients/clients.service.ts';
 import { createUser } from '../../../src/modules/users/users.service.ts';
 import { createConnection, updateConnection } from '../../../src/modules/connections/connections.service.ts';
 import { connectionCallbackUrl } from '../../../src/modules/connections/connection.ts';
+import { listUserSessions } from '../../../src/modules/users/user-sessions.service.ts';
 
 /**
  * Sign-in through an upstream provider, real on both sides: tenant `up` of the same server is the
@@ -110,6 +111,8 @@ describe('signing in with an upstream OpenID Connect provider', () => {
       { action: 'user.created', actor: 'connection:upstream' },
       { action: 'identity.linked', actor: 'connection:upstream' },
     ]);
+    // The session keeps the connection apart from the methods, as the admin API shows it.
+    expect((await listUserSessions(down, user.id, { limit: 5 })).items).toEqual([expect.objectContaining({ amr: ['fed'], idp: 'upstream' })]);
   });
 
   it('signs the same upstream account in as the same user next time, through a form post too', async () => {
