@@ -13,6 +13,7 @@ import { userCreateCommand, userDeleteCommand, userDisableCommand, userEnableCom
 import { inviteCreateCommand, inviteListCommand } from './invite.ts';
 import { clientCommands } from './client.ts';
 import { apiCommands } from './api.ts';
+import { idpCommands } from './idp.ts';
 import { mailCommands } from './mail.ts';
 import { demoCommand } from './demo.ts';
 import { auditListCommand } from './audit.ts';
@@ -47,6 +48,7 @@ export const allCommands: CommandSpec[] = [
   inviteListCommand,
   ...clientCommands,
   ...apiCommands,
+  ...idpCommands,
   ...mailCommands,
   demoCommand,
 ];
