@@ -99,7 +99,7 @@ export function connectionCallbackUrl(scope: Pick<TenantScope, 'issuer'>): strin
 }
 
 /** The secret box's associated data: a sealed secret opens only for this tenant and connection. */
-export function secretContext(scope: Pick<TenantScope, 'id'>, connectionId: string): string {
+export function secretContext(scope: { id: string }, connectionId: string): string {
   return `tenant:${scope.id}:connection:${connectionId}`;
 }
 

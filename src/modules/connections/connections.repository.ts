@@ -60,3 +60,16 @@ export async function deleteConnectionRow(db: TenantDb, id: string): Promise<num
   await db.deleteFrom('identity_providers').where('id', '=', id).execute();
   return Number(count);
 }
+
+/** Every connection's sealed secret (a copy of the tenant re-seals them under its own id). */
+export function listSealedSecrets(db: TenantDb): Promise<{ id: string; client_secret_encrypted: string }[]> {
+  return db
+    .selectFrom('identity_providers')
+    .select(['id', 'client_secret_encrypted'])
+    .where('client_secret_encrypted', 'is not', null)
+    .execute() as Promise<{ id: string; client_secret_encrypted: string }[]>;
+}
+
+export async function replaceSealedSecret(db: TenantDb, id: string, sealed: string): Promise<void> {
+  await db.updateTable('identity_providers').set({ client_secret_encrypted: sealed }).where('id', '=', id).execute();
+}
