@@ -60,7 +60,7 @@ export function checkMicrosoftIssuer(claims: Claims, configuredTenant: string | 
  * `xms_edov` claim says the domain's owner verified it. Without it, the address does not count as
  * confirmed, so it never links to or creates an account on its own.
  */
-function microsoftProfile(claims: Claims): UpstreamProfile {
+export function microsoftProfile(claims: Claims): UpstreamProfile {
   return mapClaims(claims, { ...DEFAULT_CLAIM_MAPPING, email_verified: 'xms_edov' }, false);
 }
 
@@ -68,7 +68,7 @@ function microsoftProfile(claims: Claims): UpstreamProfile {
  * Sign in with Apple sends the name only once, at the first sign-in, as a JSON form field
  * (`user`) beside the code, never in the ID token.
  */
-function appleName(userField: string | null): Pick<UpstreamProfile, 'name' | 'givenName' | 'familyName'> {
+export function appleName(userField: string | null): Pick<UpstreamProfile, 'name' | 'givenName' | 'familyName'> {
   try {
     const user = JSON.parse(userField ?? 'null') as { name?: { firstName?: unknown; lastName?: unknown } } | null;
     const givenName = text(user?.name?.firstName);
@@ -97,13 +97,21 @@ async function fetchJson(configuration: oidc.Configuration, accessToken: string,
   }
 }
 
-/** GitHub's address: the primary one, only if GitHub verified it (its list of the user's emails). */
-async function githubProfile(configuration: oidc.Configuration, tokens: Tokens, connection: Connection): Promise<UpstreamProfile> {
+/**
+ * A GitHub user (`/user`) and their addresses (`/user/emails`): the profile's address is the
+ * primary one, and only if GitHub verified it; the public `email` of `/user` is whatever the user
+ * typed on their profile and counts for nothing.
+ */
+export function githubProfile(user: Claims, emails: unknown): UpstreamProfile {
+  const primary = Array.isArray(emails) ? (emails as Claims[]).find((entry) => entry?.primary === true && entry.verified === true) : undefined;
+  const profile = mapClaims({ ...user, display_name: user.name ?? user.login }, { ...DEFAULT_CLAIM_MAPPING, subject: 'id', name: 'display_name' }, false);
+  const email = text(primary?.email);
+  return { ...profile, email, emailVerified: email !== null };
+}
+
+async function fetchGithubProfile(configuration: oidc.Configuration, tokens: Tokens, connection: Connection): Promise<UpstreamProfile> {
   const user = (await fetchJson(configuration, tokens.access_token, connection.endpoints!.userinfo, 'user endpoint')) as Claims;
-  const emails = await fetchJson(configuration, tokens.access_token, GITHUB_EMAILS_URL, 'email list');
-  const primary = Array.isArray(emails) ? (emails as Claims[]).find((entry) => entry.primary === true && entry.verified === true) : undefined;
-  const profile = mapClaims({ ...user, login_name: user.name ?? user.login }, { ...DEFAULT_CLAIM_MAPPING, subject: 'id', name: 'login_name' }, false);
-  return { ...profile, email: text(primary?.email), emailVerified: text(primary?.email) !== null };
+  return githubProfile(user, await fetchJson(configuration, tokens.access_token, GITHUB_EMAILS_URL, 'email list'));
 }
 
 /**
@@ -114,7 +122,7 @@ async function githubProfile(configuration: oidc.Configuration, tokens: Tokens, 
 export async function upstreamProfile(configuration: oidc.Configuration, tokens: Tokens, connection: Connection, formFields: URLSearchParams): Promise<UpstreamProfile> {
   switch (connection.type) {
     case 'github':
-      return githubProfile(configuration, tokens, connection);
+      return fetchGithubProfile(configuration, tokens, connection);
     case 'oauth2': {
       const claims = (await fetchJson(configuration, tokens.access_token, connection.endpoints!.userinfo, 'user endpoint')) as Claims;
       if (claims === null || typeof claims !== 'object') throw new UpstreamRefused('upstream_error', 502, "{provider}'s user endpoint did not answer with an object.");

@@ -10,6 +10,8 @@ import { createUser } from '../../../src/modules/users/users.service.ts';
 import { createConnection, updateConnection } from '../../../src/modules/connections/connections.service.ts';
 import { connectionCallbackUrl } from '../../../src/modules/connections/connection.ts';
 import { listUserSessions } from '../../../src/modules/users/user-sessions.service.ts';
+import { deleteExpiredUpstreamSignIns } from '../../../src/modules/connections/upstream-sign-ins.repository.ts';
+import { sql } from 'kysely';
 
 /**
  * Sign-in through an upstream provider, real on both sides: tenant `up` of the same server is the
@@ -226,6 +228,20 @@ describe('refusals', () => {
     const replayed = await browser.request(answer!);
     expect(replayed.status).toBe(400);
     expect(await replayed.text()).toContain('already used');
+  });
+
+  it('refuses the answer of a trip past its ten minutes, and the sweep removes the trip', async () => {
+    const max = await upstreamUser('max@up.test');
+    const browser = new TestBrowser();
+    const started = await authorize();
+    const toProvider = await signInUpstream(browser, started.url, { connection: 'upstream', ...max, redirectUri: upEndpoints.authorization });
+    const trips = await down.db.selectFrom('upstream_sign_ins').select('id').where('expires_at', '>', sql<Date>`now()`).execute();
+    await down.db.updateTable('upstream_sign_ins').set({ expires_at: sql<Date>`now() - interval '1 second'` }).where('id', 'in', trips.map((trip) => trip.id)).execute();
+    const result = await signInUpstream(browser, toProvider.kind === 'callback' ? toProvider.callback : '', { ...max, redirectUri: REDIRECT_URI });
+    expect(result).toMatchObject({ kind: 'page', status: 400 });
+    expect(pageText(result)).toContain('has expired');
+    expect(await deleteExpiredUpstreamSignIns(down.db)).toBeGreaterThanOrEqual(trips.length);
+    expect(await down.db.selectFrom('upstream_sign_ins').select('id').where('id', 'in', trips.map((trip) => trip.id)).execute()).toEqual([]);
   });
 
   it('refuses an answer that names another issuer (RFC 9207 mix-up)', async () => {
