@@ -1,5 +1,6 @@
 import type { TenantScope } from '../../platform/tenant-scope.ts';
 import { recordConnectionSignIn } from '../users/login-attempts.repository.ts';
+import { markEmailVerified } from '../users/users.repository.ts';
 import { identifierHash } from '../users/login-throttle.ts';
 import type { TenantLoginKeys } from '../users/login-keys.ts';
 import { consumeOutcome, findPendingOutcome } from './upstream-sign-ins.repository.ts';
@@ -31,7 +32,8 @@ export async function takeUpstreamOutcome(scope: TenantScope, tripId: string, in
 
 /**
  * The person proved the local account's password: the upstream account is linked to it now, in
- * the same transaction that takes the trip, so a replay links nothing twice.
+ * the same transaction that takes the trip, so a replay links nothing twice. Where the provider
+ * confirmed the account's own address, the account's address counts as confirmed from now on.
  */
 export async function linkAfterPassword(scope: TenantScope, tripId: string, interactionUid: string, ip: string): Promise<UpstreamOutcome> {
   return scope.db.transaction().execute(async (trx) => {
@@ -45,6 +47,7 @@ export async function linkAfterPassword(scope: TenantScope, tripId: string, inte
       connectionActor(outcome.connection, ip),
       'password',
     );
+    if (outcome.confirms_email) await markEmailVerified(trx, outcome.user_id, outcome.email);
     return outcome;
   });
 }

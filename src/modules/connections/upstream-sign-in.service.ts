@@ -26,7 +26,17 @@ export const UPSTREAM_SIGN_IN_SECONDS = 10 * 60;
  */
 export type UpstreamOutcome =
   | { kind: 'signed_in'; connection: string; user_id: string; email: string }
-  | { kind: 'link_required'; connection: string; provider_id: string; user_id: string; email: string; subject: string; upstream_email: string | null };
+  | {
+      kind: 'link_required';
+      connection: string;
+      provider_id: string;
+      user_id: string;
+      email: string;
+      subject: string;
+      upstream_email: string | null;
+      /** The provider confirmed the account's own address: proving the password confirms it here too. */
+      confirms_email: boolean;
+    };
 
 const digest = (state: string) => crypto.createHash('sha256').update(state).digest('base64url');
 
@@ -180,7 +190,7 @@ export async function answerUpstreamCallback(scope: TenantScope, parameters: URL
     } catch (error) {
       throw exchangeRefusal(error);
     }
-    const profile = await upstreamProfile(configuration, tokens, connection, parameters);
+    const profile = await readProfile(configuration, tokens, connection, parameters);
     const outcome = await resolveAccount(scope, connection, profile, connectionActor(connection.name, ip));
     await recordOutcome(scope.db, trip.id, outcome);
     return { tripId: trip.id, interactionUid: trip.interaction_uid, connection, outcome };
@@ -190,6 +200,16 @@ export async function answerUpstreamCallback(scope: TenantScope, parameters: URL
       error.providerName ??= row?.display_name;
     }
     throw error;
+  }
+}
+
+/** The profile, or a page saying the provider's answer could not be read (its UserInfo failed, say). */
+async function readProfile(...input: Parameters<typeof upstreamProfile>): Promise<UpstreamProfile> {
+  try {
+    return await upstreamProfile(...input);
+  } catch (error) {
+    if (error instanceof UpstreamRefused) throw error;
+    throw new UpstreamRefused('upstream_error', 502, `{provider}'s user information could not be read (${shortReason(error)}).`);
   }
 }
 
@@ -245,6 +265,7 @@ async function resolveAccount(scope: TenantScope, connection: Connection, profil
       email: existing.email,
       subject: profile.subject,
       upstream_email: email,
+      confirms_email: profile.emailVerified && email === existing.email,
     };
   });
 }

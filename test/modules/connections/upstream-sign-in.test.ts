@@ -167,6 +167,8 @@ describe('signing in with an upstream OpenID Connect provider', () => {
     const finished = await signInUpstream(browser, new URL(right.headers.get('location')!, action), { ...dan, redirectUri: REDIRECT_URI });
     const claims = (await tokensFrom(started, finished)).claims()!;
     expect(claims).toMatchObject({ sub: local.user.id, amr: ['fed', 'pwd'], idp: 'upstream' });
+    // The provider confirmed this very address, and the password proved the account: confirmed here too.
+    expect(claims.email_verified).toBe(true);
 
     // The link is made: next time the provider alone signs the user in.
     const next = await authorize();
@@ -228,6 +230,20 @@ describe('refusals', () => {
     const replayed = await browser.request(answer!);
     expect(replayed.status).toBe(400);
     expect(await replayed.text()).toContain('already used');
+  });
+
+  it('says so when the person cancels at the provider', async () => {
+    const browser = new TestBrowser();
+    const started = await authorize();
+    const toProvider = await signInUpstream(browser, started.url, { connection: 'upstream', email: 'x', password: 'x', redirectUri: upEndpoints.authorization });
+    const state = toProvider.kind === 'callback' ? toProvider.callback.searchParams.get('state')! : '';
+    const answer = new URL(connectionCallbackUrl(down));
+    answer.search = new URLSearchParams({ error: 'access_denied', error_description: 'End-User aborted interaction', state, iss: up.issuer }).toString();
+    const refused = await browser.request(answer);
+    expect(refused.status).toBe(400);
+    const html = await refused.text();
+    expect(html).toContain('The sign-in at Up Corp was cancelled or refused (access_denied');
+    expect(html).toContain(`/t/${down.id}/interaction/`);
   });
 
   it('refuses the answer of a trip past its ten minutes, and the sweep removes the trip', async () => {
