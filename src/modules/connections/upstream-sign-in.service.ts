@@ -79,9 +79,16 @@ export interface BeginUpstreamSignIn {
  * verifier, all in one row that lives ten minutes; the answer is where the browser goes next.
  */
 export async function beginUpstreamSignIn(scope: TenantScope, input: BeginUpstreamSignIn): Promise<{ url: string; connection: Connection }> {
-  const row = refuseUnusable(await findConnectionByName(scope.db, input.connection), input.connection);
+  const found = await findConnectionByName(scope.db, input.connection);
+  let configuration: oidc.Configuration;
+  try {
+    configuration = await configurationOf(scope, refuseUnusable(found, input.connection));
+  } catch (error) {
+    if (error instanceof UpstreamRefused) error.providerName ??= found?.display_name;
+    throw error;
+  }
+  const row = found!;
   const connection = connectionOf(row);
-  const configuration = await configurationOf(scope, row);
   const state = oidc.randomState();
   const nonce = oidc.randomNonce();
   const verifier = connection.pkce ? oidc.randomPKCECodeVerifier() : null;

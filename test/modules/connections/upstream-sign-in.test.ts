@@ -327,9 +327,14 @@ describe('refusals', () => {
       expect(pageText(result)).toContain('Signing in with Up OAuth is turned off');
 
       // Its button is gone, and its start route refuses.
-      const loginPage = await firstPage(new TestBrowser(), (await authorize()).url);
+      const another = new TestBrowser();
+      const loginPage = await firstPage(another, (await authorize()).url);
       expect(loginPage.html).not.toContain('/connections/up-oauth');
       expect(loginPage.html).toContain('/connections/upstream');
+      const csrf = /name="csrf" value="([^"]+)"/.exec(loginPage.html)![1]!;
+      const started = await another.request(`${loginPage.url}/connections/up-oauth`, { form: { csrf } });
+      expect(started.status).toBe(403);
+      expect(await started.text()).toContain('Signing in with Up OAuth is turned off');
     } finally {
       await updateConnection(down, { name: 'up-oauth' }, { enabled: true }, TEST_ACTOR);
     }
