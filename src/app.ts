@@ -14,6 +14,7 @@ import { tenantAdminApi } from './routes/tenant-admin/tenant-admin.openapi.ts';
 import { platformAdminApi } from './routes/admin/platform-admin.openapi.ts';
 import { accountRoutes } from './routes/account/account.routes.ts';
 import { consoleRoutes } from './routes/console/console.routes.ts';
+import { connectionCallbackRoutes } from './routes/connections/callback.routes.ts';
 import { startKeyRotationSchedule } from './jobs/key-rotation.schedule.ts';
 import { startMailSender } from './jobs/mail-sender.ts';
 
@@ -70,6 +71,7 @@ export async function buildApp({ platform }: AppOptions): Promise<FastifyInstanc
   await app.register(authApiRoutes);
   await app.register(accountRoutes);
   await app.register(consoleRoutes);
+  await app.register(connectionCallbackRoutes);
   // Each admin API with its OpenAPI document and reference page (routes/openapi/).
   await app.register(tenantAdminApi);
   // With ADMIN_PORT the operator's API is reachable only on that port (a network boundary of its own).

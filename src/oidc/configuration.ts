@@ -174,6 +174,8 @@ export function providerConfiguration(deps: ProviderDependencies): Configuration
     loadExistingGrant,
     // The actor (`act`) of a token issued by token exchange (token-exchange.ts); nothing for any other.
     extraTokenClaims: (_ctx, token) => actorClaimsOf(token),
+    // `idp_hint=<connection>` sends the login prompt straight to that upstream provider (modules/connections/).
+    extraParams: ['idp_hint'],
     // Browser apps may call the provider from the origins of their redirect URIs and from the CORS
     // origins registered for them; servers need no CORS.
     clientBasedCORS: (ctx, origin, client) =>

@@ -14,6 +14,7 @@ import { countIssuedTokens } from '../ops/metrics.ts';
 import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import { answerDatabaseOutagesWith503 } from './database-outage.ts';
 import { answerUnknownRoutes } from './unknown-routes.ts';
+import { upstreamClaims } from './sign-in.ts';
 import type { TokenLifetimes } from '../modules/settings/setting-bounds.ts';
 import { DEVICE_CODE_GRANT } from '../modules/clients/client-profile.ts';
 import { completeDeviceAuthorizationAnswers, paceDevicePolls } from './device-flow.ts';
@@ -56,6 +57,7 @@ export async function createTenantProvider(platform: Platform, tenant: TenantPro
   provider.proxy = true;
   useHashedClientSecrets(provider);
   keepClientInstances(provider);
+  claimUpstreamProvider(provider);
   registerPasswordGrant(provider, {
     db: tenant.db,
     loginKeys: loginKeysFor(platform.config, tenant.id),
@@ -173,5 +175,22 @@ function useHashedClientSecrets(provider: Provider): void {
     const previousValid = typeof previous === 'string' && typeof until === 'number' && Date.now() < until * 1000;
     // Both compared whenever there is a previous one, so the time taken does not tell which matched.
     return (previousValid && clientSecretMatches(previous, actual)) || current;
+  };
+}
+
+type IdTokenPayload = () => Promise<Record<string, unknown>>;
+
+/**
+ * An upstream sign-in's connection rides in the session's `amr` (sessionAmr in sign-in.ts), the
+ * one thing oidc-provider carries from a sign-in into every ID token, from a code, a refresh token
+ * or the authorization endpoint alike. Each ID token's claims are final in `IdToken#payload`,
+ * just before signing: the entry is moved out of `amr` into `idp` there, one place for every way
+ * an ID token is made. Each provider has its own IdToken class, so this touches only this tenant's.
+ */
+function claimUpstreamProvider(provider: Provider): void {
+  const prototype = provider.IdToken.prototype as unknown as { payload: IdTokenPayload };
+  const payload = prototype.payload;
+  prototype.payload = async function payloadWithIdp(this: unknown) {
+    return upstreamClaims(await payload.call(this));
   };
 }

@@ -1,9 +1,15 @@
+import { idpAmrEntry, splitIdpFromAmr } from '../modules/connections/idp-claim.ts';
+
 /**
- * Authentication Method Reference values, the registry of RFC 8176 §2. Tokens claim only these,
- * so a relying party can read `amr` without knowing this server.
+ * Authentication Method Reference values, the registry of RFC 8176 §2, and `fed`. Tokens claim
+ * only these, so a relying party can read `amr` without knowing this server. The registry has no
+ * value for "another identity provider signed the person in"; `fed` is the one Microsoft Entra ID
+ * puts in its tokens for that, and RFC 8176 §2 lets values outside the registry be used. Which
+ * provider it was is the `idp` claim.
  */
 export type AuthenticationMethod =
   | 'face'
+  | 'fed'
   | 'fpt'
   | 'geo'
   | 'hwk'
@@ -49,6 +55,8 @@ export interface Authentication {
  */
 export interface SignIn extends Authentication {
   accountId: string;
+  /** The connection an upstream sign-in came through (modules/connections/): the tokens' `idp` claim. */
+  idp?: string;
 }
 
 /** The class a sign-in of these methods reaches. */
@@ -81,5 +89,22 @@ export function magicLinkSignIn(accountId: string): SignIn {
  */
 export function withSecondFactor(first: SignIn, method: 'otp'): SignIn {
   const amr = [...new Set<AuthenticationMethod>([...first.amr, method, 'mfa'])] as unknown as SignIn['amr'];
-  return { accountId: first.accountId, amr, acr: acrOf(amr) };
+  return { accountId: first.accountId, amr, acr: acrOf(amr), ...(first.idp ? { idp: first.idp } : {}) };
+}
+
+/** A sign-in through a connection: `fed`, and `pwd` too when the local password was proven to link it. */
+export function upstreamSignIn(accountId: string, connection: string, withPassword = false): SignIn {
+  return { accountId, amr: withPassword ? ['fed', 'pwd'] : ['fed'], idp: connection };
+}
+
+/** The amr the session keeps: the methods, and the connection as an `idp:` entry (modules/connections/idp-claim.ts). */
+export function sessionAmr(signIn: SignIn): string[] {
+  return [...signIn.amr, ...(signIn.idp ? [idpAmrEntry(signIn.idp)] : [])];
+}
+
+/** An ID token's claims with the connection moved from `amr` to the `idp` claim. */
+export function upstreamClaims<T extends { amr?: unknown }>(claims: T): T | (T & { amr: string[]; idp: string }) {
+  if (!Array.isArray(claims.amr)) return claims;
+  const { amr, idp } = splitIdpFromAmr(claims.amr);
+  return idp === null ? claims : { ...claims, amr, idp };
 }

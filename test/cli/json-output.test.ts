@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,6 +15,7 @@ import { enqueueMail, markMailFailed } from '../../src/modules/mail/mail-outbox.
 import { confirmTotpEnrolment, startTotpEnrolment } from '../../src/modules/mfa/enrolment.service.ts';
 import { CLI_ACTOR } from '../../src/platform/tenant-scope.ts';
 import { generate } from 'otplib';
+import { secretContext } from '../../src/modules/connections/connection.ts';
 
 /**
  * One JSON style: every `tansu … --json` prints snake_case keys at every depth, as the HTTP APIs
@@ -107,6 +109,16 @@ describe('tansu --json', () => {
     await tansuJson('client', 'delete', tenant, machine.client_id);
     await tansuJson('api', 'delete', tenant, 'https://orders.json.test');
 
+    const secretFile = path.join(dir, 'github-secret.txt');
+    fs.writeFileSync(secretFile, 'gh-json-secret\nignored second line\n');
+    const appleKeyFile = path.join(dir, 'AuthKey.p8');
+    fs.writeFileSync(appleKeyFile, crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'pem', type: 'pkcs8' }));
+    await tansuJson('idp', 'add', tenant, 'github', '--type', 'github', '--client-id', 'gh-client', '--client-secret-file', secretFile, '--domain', 'json.test', '--default-role', 'member');
+    await tansuJson('idp', 'add', tenant, 'apple', '--type', 'apple', '--client-id', 'test.json.signin', '--team-id', 'TEAM123456', '--key-id', 'KEY1234567', '--private-key-file', appleKeyFile);
+    await tansuJson('idp', 'update', tenant, 'github', '--display-name', 'GitHub (staff)', '--enabled', 'false');
+    await tansuJson('idp', 'list', tenant);
+    await tansuJson('idp', 'remove', tenant, 'apple', '--yes');
+
     await tansuJson('keys', 'list', tenant);
     await tansuJson('keys', 'rotate', tenant, '--grace-days', '1');
     await tansuJson('keys', 'policy', tenant, '--rotate-every-days', '20');
@@ -123,6 +135,12 @@ describe('tansu --json', () => {
     const backup = path.join(dir, 'tenant.tansu-backup');
     await tansuJson('tenant', 'backup', tenant, '--out', backup);
     await tansuJson('tenant', 'restore', tenant, '--from', backup, '--as', copy);
+    // The copy's connection secrets are sealed again under the copy's id, so they open there.
+    const copiedSecret = await withTenantScope(platform, copy, async ({ db, secrets }) => {
+      const row = await db.selectFrom('identity_providers').selectAll().where('name', '=', 'github').executeTakeFirstOrThrow();
+      return secrets.open(row.client_secret_encrypted!, secretContext({ id: copy }, row.id));
+    });
+    expect(copiedSecret).toBe('gh-json-secret');
     // As an interrupted move or restore leaves it.
     await setTenantStatus(platform.db, copy, 'maintenance');
     await tansuJson('tenant', 'recover', copy);
@@ -192,6 +210,16 @@ describe('tansu --json', () => {
     expect(outputs.get('user reset-mfa')).toEqual([{ user_id: factors.user_id, factors_removed: 1, recovery_codes_removed: 10 }]);
     const [adminTenant] = outputs.get('tenant create-admin') as any[];
     expect(adminTenant).toMatchObject({ tenant: { id: 'admin', cluster: 'json-c2' }, platform_api: { identifier: expect.stringMatching(/\/t\/admin\/platform$/), scope: 'platform:admin' } });
+    const [connections] = outputs.get('idp list') as any[][];
+    expect(connections!.map((connection) => [connection.name, connection.type, connection.enabled, connection.client_secret_set])).toEqual([
+      ['apple', 'apple', true, true],
+      ['github', 'github', false, true],
+    ]);
+    expect(connections![1]).toMatchObject({ display_name: 'GitHub (staff)', domains: ['json.test'], default_roles: ['member'], redirect_uri: expect.stringMatching(/\/connections\/callback$/) });
+    expect(outputs.get('idp remove')).toEqual([{ removed: 'apple', unlinked_identities: 0 }]);
+    // The secret went in from its file's first line, and comes out nowhere.
+    expect(JSON.stringify([...outputs.values()])).not.toContain('gh-json-secret');
+    expect(JSON.stringify([...outputs.values()])).not.toContain('PRIVATE KEY');
     const [moved] = outputs.get('tenant move') as any[];
     expect(moved).toMatchObject({ from: 'main', to: 'json-c2', source_dropped: true, unavailable_ms: expect.any(Number) });
   });

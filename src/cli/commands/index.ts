@@ -14,6 +14,7 @@ import { inviteCreateCommand, inviteListCommand, inviteResendCommand, inviteRevo
 import { userFactorsCommand, userResetMfaCommand } from './user-mfa.ts';
 import { clientCommands } from './client.ts';
 import { apiCommands } from './api.ts';
+import { idpCommands } from './idp.ts';
 import { mailCommands } from './mail.ts';
 import { demoCommand } from './demo.ts';
 import { auditListCommand } from './audit.ts';
@@ -52,6 +53,7 @@ export const allCommands: CommandSpec[] = [
   inviteRevokeCommand,
   ...clientCommands,
   ...apiCommands,
+  ...idpCommands,
   ...mailCommands,
   demoCommand,
 ];

@@ -22,6 +22,8 @@ export const ADMIN_API_SCOPES = [
   'audit:read',
   'mail:read',
   'mail:write',
+  'connections:read',
+  'connections:write',
 ] as const;
 
 export type AdminScope = (typeof ADMIN_API_SCOPES)[number];

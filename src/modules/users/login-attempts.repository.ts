@@ -67,6 +67,33 @@ export async function settleAttempt(db: TenantDb, id: string, reason: AttemptRea
   await settleAttemptQuery(db, id, reason, userId).execute();
 }
 
+/**
+ * A sign-in through an upstream connection (modules/connections/): a settled row naming the
+ * connection, and the account's last sign-in, in one statement. No throttle counts these: the
+ * provider checked the person, and a failure there never reaches this server as a guess.
+ */
+export async function recordConnectionSignIn(db: TenantDb, attempt: { identifierHash: string; ip: string; userId: string; connection: string }): Promise<void> {
+  await db
+    .with('recorded', (qc) =>
+      qc
+        .insertInto('login_attempts')
+        .values({
+          identifier_hash: attempt.identifierHash,
+          ip: attempt.ip,
+          ip_bucket: ipBucket(attempt.ip),
+          user_id: attempt.userId,
+          succeeded: true,
+          reason: 'signed_in',
+          connection: attempt.connection,
+        })
+        .returning('id'),
+    )
+    .updateTable('users')
+    .set({ last_login_at: new Date() })
+    .where('id', '=', attempt.userId)
+    .execute();
+}
+
 /** No account has this id (gen_random_uuid never makes it): the failure update of an unknown email touches no row. */
 const NO_USER = '00000000-0000-0000-0000-000000000000';
 
@@ -193,6 +220,8 @@ export interface LoginActivityRow {
   reason: string | null;
   /** The attempt came from a browser with a device cookie of an earlier sign-in (device-cookie.ts). */
   known_device: boolean;
+  /** The upstream connection of a sign-in through one; null for the password. */
+  connection: string | null;
 }
 
 /**
@@ -207,7 +236,7 @@ export async function listLoginActivity(db: TenantDb, userId: string, page: Page
     (limit) => {
       let query = db
         .selectFrom('login_attempts')
-        .select(['id', 'occurred_at', 'ip', 'succeeded', 'reason', sql<boolean>`device_id IS NOT NULL`.as('known_device')])
+        .select(['id', 'occurred_at', 'ip', 'succeeded', 'reason', sql<boolean>`device_id IS NOT NULL`.as('known_device'), 'connection'])
         .where('user_id', '=', userId);
       if (beforeId !== undefined) query = query.where('id', '<', beforeId);
       return query.orderBy('id', 'desc').limit(limit).execute();
@@ -234,6 +263,7 @@ export interface AttemptRow {
   reason: string | null;
   /** Whether the browser presented a device cookie (the cookie's id stays in the table). */
   known_device: boolean;
+  connection: string | null;
 }
 
 /**
@@ -249,7 +279,7 @@ export async function listLoginAttempts(db: TenantDb, filter: AttemptFilter, pag
       (limit) => {
         let query = db
           .selectFrom('login_attempts')
-          .select(['id', 'occurred_at', 'user_id', 'ip', 'succeeded', 'reason', sql<boolean>`device_id IS NOT NULL`.as('known_device')])
+          .select(['id', 'occurred_at', 'user_id', 'ip', 'succeeded', 'reason', sql<boolean>`device_id IS NOT NULL`.as('known_device'), 'connection'])
           .select(timestampCursorPart('occurred_at').as('cursor_at'));
         if (filter.userId !== undefined) query = query.where('user_id', '=', filter.userId);
         if (filter.identifierHash !== undefined) query = query.where('identifier_hash', '=', filter.identifierHash);

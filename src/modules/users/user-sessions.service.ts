@@ -1,3 +1,4 @@
+import { splitIdpFromAmr } from '../connections/idp-claim.ts';
 import { mapPage, type Page, type PageRequest } from '../../db/page.ts';
 import { AppError } from '../../errors.ts';
 import type { TenantDb } from '../../db/tenant-database.ts';
@@ -20,8 +21,10 @@ export interface UserSession {
   /** The session's public id (never its cookie value). */
   id: string;
   signed_in_at: string | null;
-  /** How the user signed in, e.g. `["pwd"]`. */
+  /** How the user signed in, e.g. `["pwd"]`, or `["fed"]` through a connection. */
   amr: string[];
+  /** The connection the user signed in through (modules/connections/); null for any other sign-in. */
+  idp: string | null;
   /** The clients the user signed in to in this session. */
   client_ids: string[];
   expires_at: string | null;
@@ -48,6 +51,8 @@ export interface LoginActivity {
   /** signed_in, invalid_credentials, throttled, signup, … (login-attempts.repository.ts). */
   reason: string | null;
   known_device: boolean;
+  /** The upstream connection a sign-in came through (modules/connections/); null for the password. */
+  connection: string | null;
 }
 
 const iso = (value: Date | null) => (value === null ? null : new Date(value).toISOString());
@@ -64,7 +69,7 @@ export async function listUserSessions(scope: TenantScope, userId: string, page:
   return mapPage(await listAccountSessions(scope.db, id, page), (row) => ({
     id: row.uid,
     signed_in_at: row.login_ts === null ? null : new Date(Number(row.login_ts) * 1000).toISOString(),
-    amr: Array.isArray(row.amr) ? row.amr.map(String) : [],
+    ...splitIdpFromAmr(row.amr),
     client_ids: row.clients,
     expires_at: iso(row.expires_at),
   }));
@@ -94,6 +99,7 @@ export async function listUserLoginActivity(scope: TenantScope, userId: string, 
     succeeded: row.succeeded,
     reason: row.reason,
     known_device: row.known_device,
+    connection: row.connection,
   }));
 }
 

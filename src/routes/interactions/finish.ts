@@ -1,6 +1,5 @@
 import type { InteractionResults } from 'oidc-provider';
-import type { SignIn } from '../../oidc/sign-in.ts';
-import { acrOf } from '../../oidc/sign-in.ts';
+import { acrOf, sessionAmr, type SignIn } from '../../oidc/sign-in.ts';
 import type { LoadedInteraction } from './load.ts';
 import { askForSecondFactor } from './second-factor-gate.ts';
 
@@ -37,5 +36,5 @@ export async function finishSignIn(interaction: LoadedInteraction, signIn: SignI
  */
 export async function completeSignIn(interaction: LoadedInteraction, signIn: SignIn): Promise<void> {
   const { accountId, amr } = signIn;
-  await finishInteraction(interaction, { login: { accountId, amr: [...amr], acr: signIn.acr ?? acrOf(amr) } }, false);
+  await finishInteraction(interaction, { login: { accountId, amr: sessionAmr(signIn), acr: signIn.acr ?? acrOf(amr) } }, false);
 }

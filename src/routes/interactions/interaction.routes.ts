@@ -22,6 +22,7 @@ import {
   magicLinkSignInSchema,
   secondFactorSchema,
 } from './interaction.schemas.ts';
+import { upstreamSteps } from './upstream.routes.ts';
 
 /**
  * Login and consent pages for every tenant: `/t/<id>/interaction/<uid>`. Each route is a short
@@ -93,5 +94,7 @@ export async function interactionRoutes(app: FastifyInstance): Promise<void> {
       requireCsrf(interaction);
       return abortInteraction(interaction);
     });
+
+    upstreamSteps(app, scope);
   });
 }

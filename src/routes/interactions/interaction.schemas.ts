@@ -129,3 +129,6 @@ export const enrolmentDoneSchema = {
   body: form({}),
   response: { ...FINISHED, ...REFUSED },
 };
+
+/** For the schemas of other steps' routes (upstream.schemas.ts). */
+export { FINISHED, FORM, InteractionParams, REFUSED, form };

@@ -1,6 +1,7 @@
 import { showConsentPage } from './consent.ts';
 import { clientOf, displayNameOf, type LoadedInteraction } from './load.ts';
 import { showLoginPage } from './password.ts';
+import { hintedConnection, startConnection } from './upstream.ts';
 import { InteractionRefused } from './respond.ts';
 import { pendingSecondFactor } from './second-factor-state.ts';
 import { showPendingSecondFactor } from './second-factor-gate.ts';
@@ -13,7 +14,10 @@ export async function showPrompt(interaction: LoadedInteraction) {
     case 'login': {
       // Past the first factor, the page is the second step's (a reload, or the address again).
       const pending = pendingSecondFactor(interaction);
-      return (pending && (await showPendingSecondFactor(interaction, pending))) ?? showLoginPage(interaction, clientName);
+      const secondStep = pending && (await showPendingSecondFactor(interaction, pending));
+      if (secondStep) return secondStep;
+      const hinted = await hintedConnection(interaction);
+      return hinted ? startConnection(interaction, hinted) : showLoginPage(interaction, clientName);
     }
     case 'consent':
       return showConsentPage(interaction, client, clientName);

@@ -15,6 +15,7 @@ import { auditRoutes } from './audit.routes.ts';
 import { statsRoutes } from './stats.routes.ts';
 import { userMailRoutes } from './user-mail.routes.ts';
 import { mailRoutes } from './mail.routes.ts';
+import { connectionRoutes } from './connections.routes.ts';
 import { ADMIN_ERRORS } from './admin-schemas.ts';
 import { TenantParams, errorResponses } from '../schemas.ts';
 
@@ -57,6 +58,7 @@ export async function tenantAdminRoutes(app: FastifyInstance): Promise<void> {
     statsRoutes(scope);
     userMailRoutes(scope);
     mailRoutes(scope);
+    connectionRoutes(scope);
     scope.all('/t/:tenant/admin/v1/*', { schema: { hide: true, params: TenantParams, response: errorResponses({ ...ADMIN_ERRORS, 404: 'not_found: no such admin API route' }) } }, async (request) => {
       throw new AppError('not_found', `no admin API route for ${request.method} ${request.url.split('?')[0]}`, 404);
     });

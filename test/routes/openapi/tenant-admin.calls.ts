@@ -10,6 +10,8 @@ import { createApi } from '../../../src/modules/apis/apis.service.ts';
 import { createInvitation } from '../../../src/modules/users/invitations.service.ts';
 import { accountMailOf } from '../../../src/modules/users/account-mail.ts';
 import { enqueueMail, markMailFailed } from '../../../src/modules/mail/mail-outbox.repository.ts';
+import { createConnection } from '../../../src/modules/connections/connections.service.ts';
+import { insertIdentity } from '../../../src/modules/connections/identities.repository.ts';
 
 /** What an entry may use to prepare its call: the tenant (a TenantScope, what the services take) and the test bed. */
 export interface TenantCallContext {
@@ -117,7 +119,32 @@ export const TENANT_ADMIN_CALLS: CallTable<Operations, TenantCallContext> = {
   getMailTemplatesByName: () => ({ params: { name: 'invitation' } }),
   putMailTemplatesByName: () => ({ params: { name: 'magic_link' }, body: { subject: 'Sign in to {{tenant_name}}', text: 'Open {{link}} within {{expires_in}}.' } }),
   deleteMailTemplatesByName: () => ({ params: { name: 'magic_link' }, status: 204 }),
+
+  getConnections: () => ({ query: { limit: 2 } }),
+  postConnections: () => ({
+    body: { name: `c${crypto.randomBytes(6).toString('hex')}`, type: 'oidc', issuer: 'https://idp.contract.test', client_id: 'tansu', client_secret: 'contract secret', domains: ['contract.test'] },
+    status: 201,
+  }),
+  getConnectionsByConnectionId: async ({ tenant }) => ({ params: { connection_id: await newConnection(tenant) } }),
+  patchConnectionsByConnectionId: async ({ tenant }) => ({ params: { connection_id: await newConnection(tenant) }, body: { display_name: 'Renamed', enabled: false } }),
+  deleteConnectionsByConnectionId: async ({ tenant }) => ({ params: { connection_id: await newConnection(tenant) }, status: 204 }),
+  getUsersByUserIdIdentities: async ({ tenant }) => {
+    const userId = await newUser(tenant);
+    await insertIdentity(tenant.db, { providerId: await newConnection(tenant), subject: 'contract-subject', userId, email: null });
+    return { params: { user_id: userId } };
+  },
+  deleteUsersByUserIdIdentitiesByIdentityId: async ({ tenant }) => {
+    const userId = await newUser(tenant);
+    const identity = await insertIdentity(tenant.db, { providerId: await newConnection(tenant), subject: 'contract-subject', userId, email: null });
+    return { params: { user_id: userId, identity_id: identity!.id }, status: 204 };
+  },
 };
+
+/** A GitHub connection (no discovery: nothing is fetched until someone signs in with it). */
+async function newConnection(tenant: TestTenant): Promise<string> {
+  const name = `gh${crypto.randomBytes(6).toString('hex')}`;
+  return (await createConnection(tenant, { name, type: 'github', clientId: 'contract', clientSecret: 'contract secret' }, TEST_ACTOR)).id;
+}
 
 /** A confidential machine client (client credentials), the kind an API can be granted to. */
 async function newMachine(tenant: TestTenant): Promise<string> {

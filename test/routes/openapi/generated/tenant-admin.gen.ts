@@ -1393,9 +1393,13 @@ export type GetUsersByUserIdSessionsResponses = {
              */
             signed_in_at: string | null;
             /**
-             * how they signed in, e.g. pwd
+             * how they signed in, e.g. pwd, or fed through a connection
              */
             amr: Array<string>;
+            /**
+             * the connection they signed in through; null for any other sign-in
+             */
+            idp: string | null;
             /**
              * the clients signed in to in this session
              */
@@ -1862,6 +1866,10 @@ export type GetUsersByUserIdLoginActivityResponses = {
              * the browser showed the device cookie of an earlier sign-in
              */
             known_device: boolean;
+            /**
+             * the upstream connection a sign-in came through; null for the password
+             */
+            connection: string | null;
         }>;
         /**
          * cursor of the next page; null on the last one
@@ -5668,6 +5676,10 @@ export type GetLoginActivityResponses = {
              * whether the browser showed the device cookie of an earlier sign-in
              */
             known_device: boolean;
+            /**
+             * the upstream connection a sign-in came through; null for the password
+             */
+            connection: string | null;
         }>;
         /**
          * cursor of the next page; null on the last one
@@ -6849,22 +6861,1270 @@ export type PutMailTemplatesByNameResponses = {
 
 export type PutMailTemplatesByNameResponse = PutMailTemplatesByNameResponses[keyof PutMailTemplatesByNameResponses];
 
+export type GetConnectionsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * items per page (default 50)
+         */
+        limit?: number;
+        /**
+         * next_cursor of the previous page
+         */
+        cursor?: string;
+    };
+    url: '/connections';
+};
+
+export type GetConnectionsErrors = {
+    /**
+     * invalid_request, invalid_limit or invalid_cursor
+     */
+    400: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+    /**
+     * invalid_token: no token, or not an admin API token of this tenant (with WWW-Authenticate)
+     */
+    401: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+    /**
+     * insufficient_scope (with WWW-Authenticate naming the scope), or tenant_suspended
+     */
+    403: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+    /**
+     * tenant_not_found, or the named resource does not exist
+     */
+    404: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+    /**
+     * rate_limited: too many requests with this token (with Retry-After)
+     */
+    429: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+    /**
+     * tenant_unavailable or temporarily_unavailable (with Retry-After)
+     */
+    503: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+};
+
+export type GetConnectionsError = GetConnectionsErrors[keyof GetConnectionsErrors];
+
+export type GetConnectionsResponses = {
+    /**
+     * Default Response
+     */
+    200: {
+        items: Array<{
+            id: string;
+            /**
+             * the word in URLs, the CLI and the `idp` claim of tokens
+             */
+            name: string;
+            /**
+             * the login page button says "Continue with <display_name>"
+             */
+            display_name: string;
+            type: 'oidc' | 'oauth2' | 'google' | 'microsoft' | 'github' | 'apple';
+            /**
+             * oidc or oauth2
+             */
+            protocol: string;
+            enabled: boolean;
+            /**
+             * OpenID Connect: where its discovery document is read; oauth2: the RFC 9207 `iss` its answers name, if any
+             */
+            issuer: string | null;
+            /**
+             * oauth2 only
+             */
+            authorization_endpoint: string | null;
+            /**
+             * oauth2 only
+             */
+            token_endpoint: string | null;
+            /**
+             * oauth2 only
+             */
+            userinfo_endpoint: string | null;
+            client_id: string;
+            /**
+             * whether a secret (Apple: a private key) is stored; it is never shown
+             */
+            client_secret_set: boolean;
+            scopes: Array<string>;
+            /**
+             * oauth2 only
+             */
+            claim_mapping: {
+                subject: string;
+                email: string;
+                email_verified: string;
+                name: string;
+                given_name: string;
+                family_name: string;
+            } | null;
+            token_endpoint_auth_method: string;
+            /**
+             * query, or form_post
+             */
+            response_mode: string;
+            /**
+             * addresses from this provider count as confirmed without an email_verified claim
+             */
+            trust_email: boolean;
+            /**
+             * microsoft: the directory, or common, organizations, consumers
+             */
+            tenant: string | null;
+            /**
+             * apple
+             */
+            team_id: string | null;
+            /**
+             * apple
+             */
+            key_id: string | null;
+            /**
+             * email domains whose login_hint goes straight to this connection
+             */
+            domains: Array<string>;
+            /**
+             * roles an account created through it gets
+             */
+            default_roles: Array<string>;
+            /**
+             * a first sign-in with a confirmed address creates the account
+             */
+            create_users: boolean;
+            /**
+             * what to register at the provider as the redirect (callback) URI
+             */
+            redirect_uri: string;
+            created_at: string;
+            updated_at: string;
+        }>;
+        /**
+         * cursor of the next page; null on the last one
+         */
+        next_cursor: string | null;
+    };
+};
+
+export type GetConnectionsResponse = GetConnectionsResponses[keyof GetConnectionsResponses];
+
+export type PostConnectionsData = {
+    body: {
+        /**
+         * lowercase letters, digits and "-", e.g. google
+         */
+        name: string;
+        type: 'oidc' | 'oauth2' | 'google' | 'microsoft' | 'github' | 'apple';
+        display_name?: string;
+        /**
+         * oidc (required) and oauth2
+         */
+        issuer?: string;
+        /**
+         * oauth2 (required)
+         */
+        authorization_endpoint?: string;
+        /**
+         * oauth2 (required)
+         */
+        token_endpoint?: string;
+        /**
+         * oauth2 (required)
+         */
+        userinfo_endpoint?: string;
+        client_id?: string;
+        /**
+         * write-only; sealed at rest (not for apple)
+         */
+        client_secret?: string;
+        /**
+         * apple: the .p8 key file (PEM); write-only
+         */
+        private_key?: string;
+        scopes?: Array<string>;
+        /**
+         * oauth2: the user endpoint field each profile field is read from (dots reach into objects); unnamed ones keep the OpenID names (sub, email, …)
+         */
+        claim_mapping?: {
+            subject?: string;
+            email?: string;
+            email_verified?: string;
+            name?: string;
+            given_name?: string;
+            family_name?: string;
+        };
+        token_endpoint_auth_method?: 'client_secret_basic' | 'client_secret_post' | 'none';
+        response_mode?: 'query' | 'form_post';
+        trust_email?: boolean;
+        /**
+         * microsoft (default common)
+         */
+        tenant?: string;
+        team_id?: string;
+        key_id?: string;
+        domains?: Array<string>;
+        default_roles?: Array<string>;
+        create_users?: boolean;
+        enabled?: boolean;
+    };
+    path?: never;
+    query?: never;
+    url: '/connections';
+};
+
+export type PostConnectionsErrors = {
+    /**
+     * invalid_request, invalid_connection or invalid_role
+     */
+    400: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+    /**
+     * invalid_token: no token, or not an admin API token of this tenant (with WWW-Authenticate)
+     */
+    401: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+    /**
+     * insufficient_scope (with WWW-Authenticate naming the scope), or tenant_suspended
+     */
+    403: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+    /**
+     * tenant_not_found, or the named resource does not exist
+     */
+    404: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+    /**
+     * connection_exists
+     */
+    409: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+    /**
+     * rate_limited: too many requests with this token (with Retry-After)
+     */
+    429: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+    /**
+     * tenant_unavailable or temporarily_unavailable (with Retry-After)
+     */
+    503: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+};
+
+export type PostConnectionsError = PostConnectionsErrors[keyof PostConnectionsErrors];
+
+export type PostConnectionsResponses = {
+    /**
+     * Default Response
+     */
+    201: {
+        id: string;
+        /**
+         * the word in URLs, the CLI and the `idp` claim of tokens
+         */
+        name: string;
+        /**
+         * the login page button says "Continue with <display_name>"
+         */
+        display_name: string;
+        type: 'oidc' | 'oauth2' | 'google' | 'microsoft' | 'github' | 'apple';
+        /**
+         * oidc or oauth2
+         */
+        protocol: string;
+        enabled: boolean;
+        /**
+         * OpenID Connect: where its discovery document is read; oauth2: the RFC 9207 `iss` its answers name, if any
+         */
+        issuer: string | null;
+        /**
+         * oauth2 only
+         */
+        authorization_endpoint: string | null;
+        /**
+         * oauth2 only
+         */
+        token_endpoint: string | null;
+        /**
+         * oauth2 only
+         */
+        userinfo_endpoint: string | null;
+        client_id: string;
+        /**
+         * whether a secret (Apple: a private key) is stored; it is never shown
+         */
+        client_secret_set: boolean;
+        scopes: Array<string>;
+        /**
+         * oauth2 only
+         */
+        claim_mapping: {
+            subject: string;
+            email: string;
+            email_verified: string;
+            name: string;
+            given_name: string;
+            family_name: string;
+        } | null;
+        token_endpoint_auth_method: string;
+        /**
+         * query, or form_post
+         */
+        response_mode: string;
+        /**
+         * addresses from this provider count as confirmed without an email_verified claim
+         */
+        trust_email: boolean;
+        /**
+         * microsoft: the directory, or common, organizations, consumers
+         */
+        tenant: string | null;
+        /**
+         * apple
+         */
+        team_id: string | null;
+        /**
+         * apple
+         */
+        key_id: string | null;
+        /**
+         * email domains whose login_hint goes straight to this connection
+         */
+        domains: Array<string>;
+        /**
+         * roles an account created through it gets
+         */
+        default_roles: Array<string>;
+        /**
+         * a first sign-in with a confirmed address creates the account
+         */
+        create_users: boolean;
+        /**
+         * what to register at the provider as the redirect (callback) URI
+         */
+        redirect_uri: string;
+        created_at: string;
+        updated_at: string;
+    };
+};
+
+export type PostConnectionsResponse = PostConnectionsResponses[keyof PostConnectionsResponses];
+
+export type DeleteConnectionsByConnectionIdData = {
+    body?: never;
+    headers?: {
+        /**
+         * the ETag read before; the change applies only if the resource still has it
+         */
+        'if-match'?: string;
+    };
+    path: {
+        /**
+         * the connection's id
+         */
+        connection_id: string;
+    };
+    query?: never;
+    url: '/connections/{connection_id}';
+};
+
+export type DeleteConnectionsByConnectionIdErrors = {
+    /**
+     * invalid_request: connection_id is no UUID
+     */
+    400: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+    /**
+     * invalid_token: no token, or not an admin API token of this tenant (with WWW-Authenticate)
+     */
+    401: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+    /**
+     * insufficient_scope (with WWW-Authenticate naming the scope), or tenant_suspended
+     */
+    403: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+    /**
+     * tenant_not_found or connection_not_found
+     */
+    404: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+    /**
+     * precondition_failed: If-Match does not match the current ETag
+     */
+    412: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+    /**
+     * rate_limited: too many requests with this token (with Retry-After)
+     */
+    429: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+    /**
+     * tenant_unavailable or temporarily_unavailable (with Retry-After)
+     */
+    503: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+};
+
+export type DeleteConnectionsByConnectionIdError = DeleteConnectionsByConnectionIdErrors[keyof DeleteConnectionsByConnectionIdErrors];
+
+export type DeleteConnectionsByConnectionIdResponses = {
+    /**
+     * the connection is gone
+     */
+    204: void;
+};
+
+export type DeleteConnectionsByConnectionIdResponse = DeleteConnectionsByConnectionIdResponses[keyof DeleteConnectionsByConnectionIdResponses];
+
+export type GetConnectionsByConnectionIdData = {
+    body?: never;
+    path: {
+        /**
+         * the connection's id
+         */
+        connection_id: string;
+    };
+    query?: never;
+    url: '/connections/{connection_id}';
+};
+
+export type GetConnectionsByConnectionIdErrors = {
+    /**
+     * invalid_request: connection_id is no UUID
+     */
+    400: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+    /**
+     * invalid_token: no token, or not an admin API token of this tenant (with WWW-Authenticate)
+     */
+    401: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+    /**
+     * insufficient_scope (with WWW-Authenticate naming the scope), or tenant_suspended
+     */
+    403: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+    /**
+     * tenant_not_found or connection_not_found
+     */
+    404: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+    /**
+     * rate_limited: too many requests with this token (with Retry-After)
+     */
+    429: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+    /**
+     * tenant_unavailable or temporarily_unavailable (with Retry-After)
+     */
+    503: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+};
+
+export type GetConnectionsByConnectionIdError = GetConnectionsByConnectionIdErrors[keyof GetConnectionsByConnectionIdErrors];
+
+export type GetConnectionsByConnectionIdResponses = {
+    /**
+     * Default Response
+     */
+    200: {
+        id: string;
+        /**
+         * the word in URLs, the CLI and the `idp` claim of tokens
+         */
+        name: string;
+        /**
+         * the login page button says "Continue with <display_name>"
+         */
+        display_name: string;
+        type: 'oidc' | 'oauth2' | 'google' | 'microsoft' | 'github' | 'apple';
+        /**
+         * oidc or oauth2
+         */
+        protocol: string;
+        enabled: boolean;
+        /**
+         * OpenID Connect: where its discovery document is read; oauth2: the RFC 9207 `iss` its answers name, if any
+         */
+        issuer: string | null;
+        /**
+         * oauth2 only
+         */
+        authorization_endpoint: string | null;
+        /**
+         * oauth2 only
+         */
+        token_endpoint: string | null;
+        /**
+         * oauth2 only
+         */
+        userinfo_endpoint: string | null;
+        client_id: string;
+        /**
+         * whether a secret (Apple: a private key) is stored; it is never shown
+         */
+        client_secret_set: boolean;
+        scopes: Array<string>;
+        /**
+         * oauth2 only
+         */
+        claim_mapping: {
+            subject: string;
+            email: string;
+            email_verified: string;
+            name: string;
+            given_name: string;
+            family_name: string;
+        } | null;
+        token_endpoint_auth_method: string;
+        /**
+         * query, or form_post
+         */
+        response_mode: string;
+        /**
+         * addresses from this provider count as confirmed without an email_verified claim
+         */
+        trust_email: boolean;
+        /**
+         * microsoft: the directory, or common, organizations, consumers
+         */
+        tenant: string | null;
+        /**
+         * apple
+         */
+        team_id: string | null;
+        /**
+         * apple
+         */
+        key_id: string | null;
+        /**
+         * email domains whose login_hint goes straight to this connection
+         */
+        domains: Array<string>;
+        /**
+         * roles an account created through it gets
+         */
+        default_roles: Array<string>;
+        /**
+         * a first sign-in with a confirmed address creates the account
+         */
+        create_users: boolean;
+        /**
+         * what to register at the provider as the redirect (callback) URI
+         */
+        redirect_uri: string;
+        created_at: string;
+        updated_at: string;
+    };
+};
+
+export type GetConnectionsByConnectionIdResponse = GetConnectionsByConnectionIdResponses[keyof GetConnectionsByConnectionIdResponses];
+
+export type PatchConnectionsByConnectionIdData = {
+    body: {
+        display_name?: string;
+        /**
+         * oidc (required) and oauth2
+         */
+        issuer?: string;
+        /**
+         * oauth2 (required)
+         */
+        authorization_endpoint?: string;
+        /**
+         * oauth2 (required)
+         */
+        token_endpoint?: string;
+        /**
+         * oauth2 (required)
+         */
+        userinfo_endpoint?: string;
+        client_id?: string;
+        /**
+         * write-only; sealed at rest (not for apple)
+         */
+        client_secret?: string;
+        /**
+         * apple: the .p8 key file (PEM); write-only
+         */
+        private_key?: string;
+        scopes?: Array<string>;
+        /**
+         * oauth2: the user endpoint field each profile field is read from (dots reach into objects); unnamed ones keep the OpenID names (sub, email, …)
+         */
+        claim_mapping?: {
+            subject?: string;
+            email?: string;
+            email_verified?: string;
+            name?: string;
+            given_name?: string;
+            family_name?: string;
+        };
+        token_endpoint_auth_method?: 'client_secret_basic' | 'client_secret_post' | 'none';
+        response_mode?: 'query' | 'form_post';
+        trust_email?: boolean;
+        /**
+         * microsoft (default common)
+         */
+        tenant?: string;
+        team_id?: string;
+        key_id?: string;
+        domains?: Array<string>;
+        default_roles?: Array<string>;
+        create_users?: boolean;
+        enabled?: boolean;
+    };
+    headers?: {
+        /**
+         * the ETag read before; the change applies only if the resource still has it
+         */
+        'if-match'?: string;
+    };
+    path: {
+        /**
+         * the connection's id
+         */
+        connection_id: string;
+    };
+    query?: never;
+    url: '/connections/{connection_id}';
+};
+
+export type PatchConnectionsByConnectionIdErrors = {
+    /**
+     * invalid_request, invalid_connection or invalid_role
+     */
+    400: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+    /**
+     * invalid_token: no token, or not an admin API token of this tenant (with WWW-Authenticate)
+     */
+    401: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+    /**
+     * insufficient_scope (with WWW-Authenticate naming the scope), or tenant_suspended
+     */
+    403: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+    /**
+     * tenant_not_found or connection_not_found
+     */
+    404: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+    /**
+     * precondition_failed: If-Match does not match the current ETag
+     */
+    412: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+    /**
+     * rate_limited: too many requests with this token (with Retry-After)
+     */
+    429: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+    /**
+     * tenant_unavailable or temporarily_unavailable (with Retry-After)
+     */
+    503: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+};
+
+export type PatchConnectionsByConnectionIdError = PatchConnectionsByConnectionIdErrors[keyof PatchConnectionsByConnectionIdErrors];
+
+export type PatchConnectionsByConnectionIdResponses = {
+    /**
+     * Default Response
+     */
+    200: {
+        id: string;
+        /**
+         * the word in URLs, the CLI and the `idp` claim of tokens
+         */
+        name: string;
+        /**
+         * the login page button says "Continue with <display_name>"
+         */
+        display_name: string;
+        type: 'oidc' | 'oauth2' | 'google' | 'microsoft' | 'github' | 'apple';
+        /**
+         * oidc or oauth2
+         */
+        protocol: string;
+        enabled: boolean;
+        /**
+         * OpenID Connect: where its discovery document is read; oauth2: the RFC 9207 `iss` its answers name, if any
+         */
+        issuer: string | null;
+        /**
+         * oauth2 only
+         */
+        authorization_endpoint: string | null;
+        /**
+         * oauth2 only
+         */
+        token_endpoint: string | null;
+        /**
+         * oauth2 only
+         */
+        userinfo_endpoint: string | null;
+        client_id: string;
+        /**
+         * whether a secret (Apple: a private key) is stored; it is never shown
+         */
+        client_secret_set: boolean;
+        scopes: Array<string>;
+        /**
+         * oauth2 only
+         */
+        claim_mapping: {
+            subject: string;
+            email: string;
+            email_verified: string;
+            name: string;
+            given_name: string;
+            family_name: string;
+        } | null;
+        token_endpoint_auth_method: string;
+        /**
+         * query, or form_post
+         */
+        response_mode: string;
+        /**
+         * addresses from this provider count as confirmed without an email_verified claim
+         */
+        trust_email: boolean;
+        /**
+         * microsoft: the directory, or common, organizations, consumers
+         */
+        tenant: string | null;
+        /**
+         * apple
+         */
+        team_id: string | null;
+        /**
+         * apple
+         */
+        key_id: string | null;
+        /**
+         * email domains whose login_hint goes straight to this connection
+         */
+        domains: Array<string>;
+        /**
+         * roles an account created through it gets
+         */
+        default_roles: Array<string>;
+        /**
+         * a first sign-in with a confirmed address creates the account
+         */
+        create_users: boolean;
+        /**
+         * what to register at the provider as the redirect (callback) URI
+         */
+        redirect_uri: string;
+        created_at: string;
+        updated_at: string;
+    };
+};
+
+export type PatchConnectionsByConnectionIdResponse = PatchConnectionsByConnectionIdResponses[keyof PatchConnectionsByConnectionIdResponses];
+
+export type GetUsersByUserIdIdentitiesData = {
+    body?: never;
+    path: {
+        /**
+         * the user's id
+         */
+        user_id: string;
+    };
+    query?: never;
+    url: '/users/{user_id}/identities';
+};
+
+export type GetUsersByUserIdIdentitiesErrors = {
+    /**
+     * invalid_token: no token, or not an admin API token of this tenant (with WWW-Authenticate)
+     */
+    401: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+    /**
+     * insufficient_scope (with WWW-Authenticate naming the scope), or tenant_suspended
+     */
+    403: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+    /**
+     * tenant_not_found or user_not_found
+     */
+    404: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+    /**
+     * rate_limited: too many requests with this token (with Retry-After)
+     */
+    429: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+    /**
+     * tenant_unavailable or temporarily_unavailable (with Retry-After)
+     */
+    503: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+};
+
+export type GetUsersByUserIdIdentitiesError = GetUsersByUserIdIdentitiesErrors[keyof GetUsersByUserIdIdentitiesErrors];
+
+export type GetUsersByUserIdIdentitiesResponses = {
+    /**
+     * Default Response
+     */
+    200: {
+        items: Array<{
+            id: string;
+            /**
+             * the connection's name
+             */
+            connection: string;
+            /**
+             * the provider's id of the person
+             */
+            subject: string;
+            /**
+             * the address the provider gave at the last sign-in
+             */
+            email: string | null;
+            linked_at: string;
+            /**
+             * the last sign-in through it
+             */
+            last_signed_in_at: string | null;
+        }>;
+    };
+};
+
+export type GetUsersByUserIdIdentitiesResponse = GetUsersByUserIdIdentitiesResponses[keyof GetUsersByUserIdIdentitiesResponses];
+
+export type DeleteUsersByUserIdIdentitiesByIdentityIdData = {
+    body?: never;
+    path: {
+        /**
+         * the user's id
+         */
+        user_id: string;
+        /**
+         * the identity's id
+         */
+        identity_id: string;
+    };
+    query?: never;
+    url: '/users/{user_id}/identities/{identity_id}';
+};
+
+export type DeleteUsersByUserIdIdentitiesByIdentityIdErrors = {
+    /**
+     * invalid_token: no token, or not an admin API token of this tenant (with WWW-Authenticate)
+     */
+    401: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+    /**
+     * insufficient_scope (with WWW-Authenticate naming the scope), or tenant_suspended
+     */
+    403: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+    /**
+     * tenant_not_found, user_not_found or identity_not_found
+     */
+    404: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+    /**
+     * rate_limited: too many requests with this token (with Retry-After)
+     */
+    429: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+    /**
+     * tenant_unavailable or temporarily_unavailable (with Retry-After)
+     */
+    503: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+};
+
+export type DeleteUsersByUserIdIdentitiesByIdentityIdError = DeleteUsersByUserIdIdentitiesByIdentityIdErrors[keyof DeleteUsersByUserIdIdentitiesByIdentityIdErrors];
+
+export type DeleteUsersByUserIdIdentitiesByIdentityIdResponses = {
+    /**
+     * unlinked
+     */
+    204: void;
+};
+
+export type DeleteUsersByUserIdIdentitiesByIdentityIdResponse = DeleteUsersByUserIdIdentitiesByIdentityIdResponses[keyof DeleteUsersByUserIdIdentitiesByIdentityIdResponses];
+
 /** Each operation's request type by operationId (added by test/support/openapi-types.ts, not by the generator). */
 export interface Operations {
     deleteApisByApiId: DeleteApisByApiIdData;
     deleteClientsByClientId: DeleteClientsByClientIdData;
     deleteClientsByClientIdApisByApiId: DeleteClientsByClientIdApisByApiIdData;
+    deleteConnectionsByConnectionId: DeleteConnectionsByConnectionIdData;
     deleteInvitationsByInvitationId: DeleteInvitationsByInvitationIdData;
     deleteMailTemplatesByName: DeleteMailTemplatesByNameData;
     deleteUsersByUserId: DeleteUsersByUserIdData;
     deleteUsersByUserIdFactors: DeleteUsersByUserIdFactorsData;
     deleteUsersByUserIdGrantsByGrantId: DeleteUsersByUserIdGrantsByGrantIdData;
+    deleteUsersByUserIdIdentitiesByIdentityId: DeleteUsersByUserIdIdentitiesByIdentityIdData;
     deleteUsersByUserIdSessionsBySessionId: DeleteUsersByUserIdSessionsBySessionIdData;
     getApis: GetApisData;
     getApisByApiId: GetApisByApiIdData;
     getAuditEvents: GetAuditEventsData;
     getClients: GetClientsData;
     getClientsByClientId: GetClientsByClientIdData;
+    getConnections: GetConnectionsData;
+    getConnectionsByConnectionId: GetConnectionsByConnectionIdData;
     getInvitations: GetInvitationsData;
     getKeys: GetKeysData;
     getKeysPolicy: GetKeysPolicyData;
@@ -6879,15 +8139,18 @@ export interface Operations {
     getUsersByUserId: GetUsersByUserIdData;
     getUsersByUserIdFactors: GetUsersByUserIdFactorsData;
     getUsersByUserIdGrants: GetUsersByUserIdGrantsData;
+    getUsersByUserIdIdentities: GetUsersByUserIdIdentitiesData;
     getUsersByUserIdLoginActivity: GetUsersByUserIdLoginActivityData;
     getUsersByUserIdSessions: GetUsersByUserIdSessionsData;
     patchApisByApiId: PatchApisByApiIdData;
     patchClientsByClientId: PatchClientsByClientIdData;
+    patchConnectionsByConnectionId: PatchConnectionsByConnectionIdData;
     patchSettings: PatchSettingsData;
     patchUsersByUserId: PatchUsersByUserIdData;
     postApis: PostApisData;
     postClients: PostClientsData;
     postClientsByClientIdSecret: PostClientsByClientIdSecretData;
+    postConnections: PostConnectionsData;
     postInvitations: PostInvitationsData;
     postInvitationsByInvitationIdResend: PostInvitationsByInvitationIdResendData;
     postKeysRotate: PostKeysRotateData;
