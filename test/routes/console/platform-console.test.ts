@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { uniqueTenantId } from '../../support/platform.ts';
@@ -141,6 +142,14 @@ describe('an operator', () => {
     expect(opsProblems).toEqual([]);
   });
 
+  it('downloads its backup, fetched with the operator\'s token', async () => {
+    const [download] = await Promise.all([ops.waitForEvent('download', { timeout: 120_000 }), ops.getByRole('button', { name: 'Download backup' }).click()]);
+    expect(download.suggestedFilename()).toContain(id);
+    const file = await download.path();
+    expect(fs.statSync(file).size).toBeGreaterThan(1000);
+    expect(opsProblems).toEqual([]);
+  });
+
   it('deletes it after a confirmation', async () => {
     await ops.getByRole('button', { name: 'Delete tenant' }).click();
     const dialog = ops.getByRole('dialog', { name: `Delete the tenant ${id}` });
@@ -172,6 +181,16 @@ describe('an operator', () => {
     await nav.getByRole('link', { name: 'Jobs', exact: true }).click();
     await ops.getByRole('link', { name: 'Fleet migration' }).waitFor();
     await screenshot(ops, SHOTS, 'jobs');
+    expect(opsProblems).toEqual([]);
+  });
+
+  it("keeps its tokens apart from the admin tenant's own console in the same tab, though both use tansu-console", async () => {
+    await ops.goto(`${bed.publicUrl}/t/admin/console/`);
+    // Signed in already at the admin tenant's provider: no login page this time.
+    await ops.getByRole('heading', { level: 1, name: /^Overview of/ }).waitFor();
+    await ops.goto(consoleUrl('clusters'));
+    await ops.getByRole('heading', { level: 1, name: 'Clusters', exact: true }).waitFor();
+    await ops.getByRole('cell', { name: 'c2', exact: true }).waitFor();
     expect(opsProblems).toEqual([]);
   });
 });
