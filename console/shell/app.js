@@ -9,7 +9,8 @@ import { readSettings } from './settings.js';
 /**
  * Starts a console: reads its settings from the page, finishes or starts the sign-in, and
  * draws the page of the current path inside the frame. The tenant console (tenant/main.js)
- * and, later, the platform console differ only in their routes, navigation and titles.
+ * and the platform console (platform/main.js) differ only in their routes, navigation and titles,
+ * and in how they learn that the signed-in user may not use them.
  *
  * @typedef {object} ConsoleRoute
  * @property {string} pattern   e.g. `users/:id`
@@ -17,7 +18,12 @@ import { readSettings } from './settings.js';
  * @property {string} [nav]     the navigation entry it belongs to
  * @property {(props: any) => any} page
  *
- * @param {{title: string, routes: ConsoleRoute[], nav: {to: string, label: string}[]}} definition
+ * `mayUse`, when given, is asked once signed in: the platform API grants its scope to any user of
+ * the admin tenant and refuses one without PlatformAdmin at each call, so the scope alone does
+ * not tell; `NotAllowed` is then shown instead of the console.
+ *
+ * @param {{title: string, routes: ConsoleRoute[], nav: {to: string, label: string}[],
+ *   mayUse?: (context: any) => Promise<boolean>, NotAllowed?: (props: any) => any}} definition
  */
 export async function startConsole(definition) {
   const settings = readSettings();
@@ -48,6 +54,11 @@ export async function startConsole(definition) {
     }
     show(html`<${Standalone} title="Signing in…"><p role="status">Taking you to the sign-in page…</p><//>`);
     await session.startSignIn(currentPath()).catch((error) => show(html`<${SignInFailed} error=${error} session=${session} />`));
+    return;
+  }
+  if (definition.mayUse && !(await definition.mayUse(context))) {
+    const NotAllowed = definition.NotAllowed ?? NotAdmin;
+    show(html`<${NotAllowed} session=${session} settings=${settings} />`);
     return;
   }
   show(html`<${ConsoleApp} definition=${definition} context=${context} />`);

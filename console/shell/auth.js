@@ -60,7 +60,9 @@ export class ConsoleSession {
   /** @param {import('./settings.js').ConsoleSettings} settings */
   constructor(settings) {
     this.settings = settings;
-    this.key = `tansu.console:${settings.issuer}:${settings.client_id}`;
+    // The admin tenant's console client serves two consoles (its tenant console and the platform
+    // console), each with tokens for another API: the console's path keeps their tokens apart.
+    this.key = `tansu.console:${settings.issuer}:${settings.client_id}:${settings.base}`;
     /** @type {Tokens | undefined} */
     this.tokens = this.#load();
     /** @type {Promise<void> | undefined} */

@@ -7,6 +7,7 @@ import { AppError } from '../../errors.ts';
 import { HtmlPage, TenantParams, pageOrError } from '../schemas.ts';
 import { loadConsoleAssets, type ConsoleAssets } from './console-assets.ts';
 import { CONSOLE_SECURITY_HEADERS, consoleShellPage } from './console-shell.ts';
+import { platformConsoleRoutes } from './platform-console.routes.ts';
 
 /** Where every console's assets live, shared by all tenants (one cached copy per browser). */
 export const CONSOLE_ASSETS_PATH = '/console-assets';
@@ -50,11 +51,13 @@ function publicPathOf(publicUrl: string): string {
  * The tenant console, `/t/<id>/console/…`: one page for every path under it (the modules route
  * in the browser, so a reload or a bookmark lands where it was) and the assets it loads. It
  * signs in through the tenant's own provider with the built-in `tansu-console` client and
- * talks only to the tenant admin API, like any other client would.
+ * talks only to the tenant admin API, like any other client would. The platform console,
+ * `/admin/console/…`, shares the assets (platform-console.routes.ts).
  */
 export async function consoleRoutes(app: FastifyInstance): Promise<void> {
   const assets: ConsoleAssets = loadConsoleAssets();
   const assetBase = `${publicPathOf(app.platform.publicUrl)}${CONSOLE_ASSETS_PATH}/${assets.build}/`;
+  platformConsoleRoutes(app, assetBase, publicPathOf(app.platform.publicUrl));
 
   app.get(`${CONSOLE_ASSETS_PATH}/:build/*`, { schema: assetSchema }, async (request, reply) => {
     const { build, '*': file } = request.params as { build: string; '*': string };
