@@ -18,6 +18,8 @@ import { platformAdminApi } from './routes/admin/platform-admin.openapi.ts';
 import { accountRoutes } from './routes/account/account.routes.ts';
 import { tlsAskRoutes } from './routes/tls-ask.routes.ts';
 import { tenantApiCors } from './routes/tenant-api-cors.ts';
+import { consoleRoutes } from './routes/console/console.routes.ts';
+import { connectionCallbackRoutes } from './routes/connections/callback.routes.ts';
 import { startKeyRotationSchedule } from './jobs/key-rotation.schedule.ts';
 import { startMailSender } from './jobs/mail-sender.ts';
 
@@ -82,6 +84,8 @@ export async function buildApp({ platform }: AppOptions): Promise<FastifyInstanc
   await app.register(authApiRoutes);
   await app.register(accountRoutes);
   await app.register(tlsAskRoutes);
+  await app.register(consoleRoutes);
+  await app.register(connectionCallbackRoutes);
   // Each admin API with its OpenAPI document and reference page (routes/openapi/).
   await app.register(tenantAdminApi);
   // With ADMIN_PORT the operator's API is reachable only on that port (a network boundary of its own).

@@ -57,6 +57,8 @@ export interface Config {
   readonly workers: number;
   /** Bearer token of the platform admin API (/admin); undefined ⇒ that API is switched off (404). */
   readonly adminToken: string | undefined;
+  /** The largest backup file the platform admin API's restore takes as an upload; larger is 413 before it is stored. */
+  readonly restoreUploadMaxBytes: number;
   /** smtp:// or smtps:// URL, credentials and nodemailer options included; undefined ⇒ mails are logged, not sent. */
   readonly smtpUrl: string | undefined;
   /** The sender address of every tenant that has not set its own (the name is the tenant's). */
@@ -218,6 +220,7 @@ export function loadConfig(env: Env = process.env): Config {
     adminPort,
     workers: integer(env, 'WORKERS', os.availableParallelism(), 1, 256),
     adminToken: adminTokenFrom(env),
+    restoreUploadMaxBytes: integer(env, 'RESTORE_UPLOAD_MAX_BYTES', 10 * 1024 ** 3, 1024, 1024 ** 4),
     smtpUrl: smtpUrlFrom(env),
     mailFrom: mailFromOf(env, publicUrl),
     mailSendIntervalSeconds: integer(env, 'MAIL_SEND_INTERVAL_SECONDS', nodeEnv === 'test' ? 0 : 5, 0, 3600),

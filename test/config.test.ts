@@ -43,6 +43,16 @@ describe('mail configuration', () => {
   });
 });
 
+describe('RESTORE_UPLOAD_MAX_BYTES', () => {
+  it('is 10 GiB unless set, and takes a whole number of bytes from 1024 to 2^40', () => {
+    expect(loadConfig(base).restoreUploadMaxBytes).toBe(10 * 1024 ** 3);
+    expect(loadConfig({ ...base, RESTORE_UPLOAD_MAX_BYTES: '1048576' }).restoreUploadMaxBytes).toBe(1_048_576);
+    for (const raw of ['1023', '2e12', '1.5', 'lots']) {
+      expect(configError({ RESTORE_UPLOAD_MAX_BYTES: raw })).toContain('RESTORE_UPLOAD_MAX_BYTES must be an integer from 1024 to 1099511627776');
+    }
+  });
+});
+
 describe('tenant hosts configuration', () => {
   it('reads BASE_DOMAIN lowercased, and DNS_RESOLVER as a list; both unset by default', () => {
     expect(loadConfig(base)).toMatchObject({ baseDomain: undefined, dnsResolvers: undefined });

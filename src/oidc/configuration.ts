@@ -14,6 +14,10 @@ import { adminApiIdentifier } from '../modules/apis/admin-api.ts';
 import { logoutPage, signedOutPage } from './pages/logout.ts';
 import { providerErrorPage } from './pages/provider-errors.ts';
 import { issuerPath } from '../platform/issuer.ts';
+import { ACR_VALUES } from './sign-in.ts';
+import { signInPolicy } from './acr.ts';
+import { deviceFlowFeature } from './device-flow.ts';
+import { actorClaimsOf } from './token-exchange.ts';
 
 export interface ProviderDependencies {
   tenantId: string;
@@ -33,6 +37,8 @@ export interface ProviderDependencies {
 export const TTL = Object.freeze({
   AuthorizationCode: 60,
   Interaction: 60 * 60,
+  // A device flow's device and user codes (RFC 8628): ten minutes to type the code and sign in.
+  DeviceCode: 10 * 60,
 });
 
 function isClientCredentials(ctx: KoaContextWithOIDC): boolean {
@@ -165,16 +171,27 @@ export function providerConfiguration(deps: ProviderDependencies): Configuration
       keys: deps.cookieKeys,
     },
     loadExistingGrant,
+    // The actor (`act`) of a token issued by token exchange (token-exchange.ts); nothing for any other.
+    extraTokenClaims: (_ctx, token) => actorClaimsOf(token),
+    // `idp_hint=<connection>` sends the login prompt straight to that upstream provider (modules/connections/).
+    extraParams: ['idp_hint'],
     // Browser apps may call the provider from the origins of their redirect URIs and from the CORS
     // origins registered for them; servers need no CORS.
     clientBasedCORS: (ctx, origin, client) =>
       (client.clientAuthMethod === 'none' || ctx.oidc.route === 'userinfo') && allowedOrigins(client).includes(origin),
+    // Published, so relying parties can ask for MFA (oidc/sign-in.ts); the policy adds step-up (oidc/acr.ts).
+    acrValues: [...ACR_VALUES],
     interactions: {
+      policy: signInPolicy(),
       url: (_ctx, interaction) => interactionPath(issuer, interaction.uid),
     },
     features: {
       ...structuredClone(CLIENT_FEATURES),
       externalSigningSupport: EXTERNAL_SIGNING_FEATURE,
+      // For an `acr` claim request (step-up, oidc/acr.ts). Claims asked for this way are consented to
+      // like scopes: listed on the consent page, granted to first-party clients in loadExistingGrant.
+      claimsParameter: { enabled: true },
+      deviceFlow: deviceFlowFeature(deps.tenantName),
       introspection: {
         enabled: true,
         /**
@@ -203,7 +220,7 @@ export function providerConfiguration(deps: ProviderDependencies): Configuration
         },
         postLogoutSuccessSource: async (ctx) => {
           ctx.type = 'html';
-          ctx.body = signedOutPage(deps.tenantName);
+          ctx.body = signedOutPage(deps.tenantName, `${basePath}/account`);
         },
       },
       resourceIndicators: {

@@ -14,10 +14,11 @@ const CLOCK_TOLERANCE_SECONDS = 30;
 /**
  * One key set per tenant context, built on first use: jose imports each key once and keeps it in
  * the set. The context holds exactly the keys the tenant publishes, and a key change builds a new
- * context, so the set can never be stale; held weakly, it goes with an evicted context.
+ * context, so the set can never be stale; held weakly, it goes with an evicted context. The
+ * account page checks its ID tokens with it too (account/manage/code-redemption.ts).
  */
 const keySets = new WeakMap<TenantContext, { keys: JWTVerifyGetKey; algorithms: string[] }>();
-function keySetOf(tenant: TenantContext) {
+export function tenantKeySet(tenant: TenantContext) {
   let set = keySets.get(tenant);
   if (!set) {
     const jwks = tenant.publicJwks.map((jwk) => ({ ...jwk }));
@@ -54,7 +55,7 @@ export async function verifyTenantAccessToken(
   token: string,
   options: { audience: string; isNot: string; refused: (description: string) => Error },
 ): Promise<JWTPayload> {
-  const { keys, algorithms } = keySetOf(tenant);
+  const { keys, algorithms } = tenantKeySet(tenant);
   const { issuers, audiences } = acceptedIssuers(tenant, options.audience);
   try {
     const { payload } = await jwtVerify(token, keys, {

@@ -96,7 +96,7 @@ export async function oidcRoutes(app: FastifyInstance): Promise<void> {
     scope.all('/t/:tenant/*', { schema: providerSchema }, async (request, reply) => {
       const tenantId = tenantParam(request);
       const path = providerPathOf(request.url, tenantId);
-      const cacheable = request.method === 'GET' && (path.startsWith('/jwks') || path.startsWith('/.well-known/openid-configuration'));
+      const cacheable = request.method === 'GET' && ['/jwks', '/.well-known/openid-configuration', '/.well-known/oauth-authorization-server'].some((prefix) => path.startsWith(prefix));
       await serveWithProvider(app, served, request, reply, tenantId, path, { cacheable });
     });
 
@@ -109,9 +109,10 @@ export async function oidcRoutes(app: FastifyInstance): Promise<void> {
       await serveWithProvider(app, served, request, reply, tenantParam(request), '/jwks', { cacheable: true });
     });
 
-    // RFC 8414 §3: the well-known segment goes between the host and the issuer's path.
+    // RFC 8414 §3: the well-known segment goes between the host and the issuer's path. The same
+    // document as under the issuer (oidc-provider serves one for both names; docs/architecture.md#field-notes).
     scope.get('/.well-known/oauth-authorization-server/t/:tenant', { schema: metadataSchema }, async (request, reply) => {
-      await serveWithProvider(app, served, request, reply, tenantParam(request), '/.well-known/openid-configuration', { cacheable: true });
+      await serveWithProvider(app, served, request, reply, tenantParam(request), '/.well-known/oauth-authorization-server', { cacheable: true });
     });
   });
 }

@@ -58,7 +58,7 @@ export async function buildTenantContext(platform: Platform, rawId: string): Pro
   try {
     let tokenLifetimes: TokenLifetimes;
     [keys, tokenLifetimes] = await Promise.all([loadPublishedKeySet(db, row.id, platform.secrets), readTokenLifetimes(db)]);
-    provider = await createTenantProvider(platform, { id: row.id, displayName: row.display_name, issuer, db, jwks: keys.jwks, tokenLifetimes });
+    provider = await createTenantProvider(platform, { id: row.id, displayName: row.display_name, issuer, db, jwks: keys.jwks, publicJwks: keys.publicJwks, tokenLifetimes });
   } catch (error) {
     await db.destroy();
     throw error;

@@ -7,8 +7,7 @@ import { uniqueTenantId } from '../support/platform.ts';
 import { pollUntil } from '../support/eventually.ts';
 import { createTestTenant, startOidcTestBed, type OidcTestBed, type TestTenant } from '../support/oidc.ts';
 import { createClient } from '../../src/modules/clients/clients.service.ts';
-import { createInvitation } from '../../src/modules/users/invitations.service.ts';
-import { enqueueMail } from '../../src/modules/mail/mail-outbox.repository.ts';
+import { inviteForTest } from '../support/invitations.ts';
 import { findTenant } from '../../src/platform/tenants.repository.ts';
 import { openTenantDatabase } from '../../src/db/tenant-database.ts';
 import { clusterUrl } from '../support/platform.ts';
@@ -88,8 +87,8 @@ describe('restore --as over HTTP', () => {
     const { access_token: accessToken, refresh_token: refreshToken } = issued.tokens;
     expect(accessToken).toBeTruthy();
     expect(refreshToken).toBeTruthy();
-    await createInvitation(tenant, { email: 'invitee@copy.test' }, TEST_ACTOR);
-    await enqueueMail(tenant.db, { to: 'invitee@copy.test', template: 'invitation', subject: 'Invited', text: 'link', html: '<p>link</p>' });
+    // Its mail (with the link) goes into the outbox in the same transaction.
+    await inviteForTest(bed.platform, tenant, { email: 'invitee@copy.test' });
     const backup = await backupTenant(bed.platform, tenant.id, { out: path.join(dir, 'for-copy.tansu-backup') });
 
     const copyId = uniqueTenantId('restcopy');

@@ -1,6 +1,7 @@
 import { UsageError, stringOption, type CommandSpec, type ParsedOptions } from '../command.ts';
 import { SIGNUP_MODES, parseSignupMode } from '../../modules/settings/signup-mode.ts';
 import { settingsView } from '../../modules/settings/settings-view.ts';
+import { MFA_POLICIES, REMEMBER_BROWSER_BOUND, parseMfaPolicy, type MfaSettingsChange } from '../../modules/settings/mfa-policy.ts';
 
 const VERIFIED_EMAIL_CHOICES = { true: true, false: false, default: null } as const;
 
@@ -27,11 +28,38 @@ function signupOption(options: ParsedOptions) {
   }
 }
 
+const BOOLEAN_CHOICES = { true: true, false: false } as const;
+
+/** The MFA flags as a change, judged here so an error names the flag typed; undefined when none is given. */
+function mfaOptions(options: ParsedOptions): MfaSettingsChange | undefined {
+  const change: MfaSettingsChange = {};
+  const policy = stringOption(options, 'mfa');
+  if (policy !== undefined) {
+    try {
+      change.policy = parseMfaPolicy(policy);
+    } catch {
+      throw new UsageError(`--mfa must be one of ${MFA_POLICIES.join(', ')}, got "${policy}"`);
+    }
+  }
+  const admins = stringOption(options, 'mfa-required-for-admins');
+  if (admins !== undefined) {
+    if (!Object.hasOwn(BOOLEAN_CHOICES, admins)) throw new UsageError(`--mfa-required-for-admins must be true or false, got "${admins}"`);
+    change.requiredForTenantAdmins = BOOLEAN_CHOICES[admins as keyof typeof BOOLEAN_CHOICES];
+  }
+  const days = stringOption(options, 'mfa-remember-days');
+  if (days !== undefined) {
+    const { min, max } = REMEMBER_BROWSER_BOUND;
+    if (!/^\d{1,3}$/.test(days) || Number(days) < min || Number(days) > max) throw new UsageError(`--mfa-remember-days must be a number of days from ${min} to ${max}, got "${days}"`);
+    change.rememberBrowserDays = Number(days);
+  }
+  return Object.keys(change).length > 0 ? change : undefined;
+}
+
 export const tenantSettingsCommand: CommandSpec = {
   path: ['tenant', 'settings'],
   args: ['<tenant>'],
   summary:
-    "Show a tenant's settings (signup, confirmed address, sign-in links, token lifetimes, retention), or change who may sign up, whether signing in needs a confirmed address, and whether the login page offers sign-in links by mail",
+    "Show a tenant's settings (signup, confirmed address, sign-in links, token lifetimes, retention, second factors), or change who may sign up, whether signing in needs a confirmed address, whether the login page offers sign-in links by mail, and the second-factor policy",
   options: [
     { name: 'signup', description: `who may sign up (the /t/<id>/signup page and API): ${SIGNUP_MODES.join(' | ')}` },
     {
@@ -39,23 +67,31 @@ export const tenantSettingsCommand: CommandSpec = {
       description: 'a password sign-in needs a confirmed address: true | false | default (on exactly when signup is open)',
     },
     { name: 'magic-links', description: 'the login page offers "Email me a sign-in link": true | false (the default)' },
+    { name: 'mfa', description: `second factors: ${MFA_POLICIES.join(' | ')} (default optional)` },
+    { name: 'mfa-required-for-admins', description: 'TenantAdmins must have a second factor, whatever --mfa says: true | false' },
+    {
+      name: 'mfa-remember-days',
+      description: `days a browser that passed the second factor may skip it: ${REMEMBER_BROWSER_BOUND.min} (off, the default) to ${REMEMBER_BROWSER_BOUND.max}`,
+    },
   ],
   validate({ options }) {
     signupOption(options);
     verifiedEmailOption(options);
     magicLinksOption(options);
+    mfaOptions(options);
   },
   async run(context) {
     const signup = signupOption(context.options);
     const verifiedEmailRequired = verifiedEmailOption(context.options);
     const magicLinks = magicLinksOption(context.options);
+    const mfa = mfaOptions(context.options);
     const { withTenantScope } = await import('../../platform/tenant-access.ts');
     const { CLI_ACTOR } = await import('../../platform/tenant-scope.ts');
     const { readTenantSettings, updateTenantSettings } = await import('../../modules/settings/settings.service.ts');
     const settings = await withTenantScope(context.platform, context.args[0]!, (scope) =>
-      signup === undefined && verifiedEmailRequired === undefined && magicLinks === undefined
+      signup === undefined && verifiedEmailRequired === undefined && magicLinks === undefined && mfa === undefined
         ? readTenantSettings(scope)
-        : updateTenantSettings(scope, { signup, verifiedEmailRequired, magicLinks }, CLI_ACTOR),
+        : updateTenantSettings(scope, { signup, verifiedEmailRequired, magicLinks, mfa }, CLI_ACTOR),
     );
     const required = `${settings.verifiedEmailRequired ? 'yes' : 'no'}${settings.verifiedEmailRequiredSet ? '' : ' (default: yes exactly when signup is open)'}`;
     const view = settingsView(settings);
@@ -67,6 +103,7 @@ export const tenantSettingsCommand: CommandSpec = {
       `sign-in links by mail    ${settings.magicLinks ? 'yes' : 'no'}`,
       `token lifetimes          ${lifetimes.join(', ')}`,
       `retention                ${retention.join(', ')}`,
+      `second factors           ${settings.mfa.policy}${settings.mfa.requiredForTenantAdmins ? ', required for TenantAdmins' : ''}, remember browsers ${settings.mfa.rememberBrowserDays > 0 ? `${settings.mfa.rememberBrowserDays} days` : 'off'}`,
     ].join('\n');
     return { data: view, text };
   },

@@ -22,14 +22,25 @@ export function lockClient(db: TenantDb, clientId: string): Promise<ClientRow | 
 export type ClientChanges = Partial<
   Pick<
     ClientRow,
-    'name' | 'redirect_uris' | 'post_logout_redirect_uris' | 'cors_origins' | 'grant_types' | 'resources' | 'first_party' | 'secret_hash' | 'previous_secret_hash' | 'previous_secret_expires_at'
+    | 'name'
+    | 'redirect_uris'
+    | 'post_logout_redirect_uris'
+    | 'cors_origins'
+    | 'grant_types'
+    | 'resources'
+    | 'first_party'
+    | 'secret_hash'
+    | 'previous_secret_hash'
+    | 'previous_secret_expires_at'
+    | 'metadata'
   >
 >;
 
 export function updateClientRow(db: TenantDb, clientId: string, changes: ClientChanges): Promise<ClientRow> {
+  const { metadata, ...columns } = changes;
   return db
     .updateTable('clients')
-    .set({ ...changes, updated_at: sql<Date>`now()` })
+    .set({ ...columns, ...(metadata === undefined ? {} : { metadata: JSON.stringify(metadata) }), updated_at: sql<Date>`now()` })
     .where('client_id', '=', clientId)
     .returningAll()
     .executeTakeFirstOrThrow();

@@ -1,6 +1,7 @@
 import { RETENTION_BOUNDS, TOKEN_LIFETIME_BOUNDS, type Bound, type RetentionDays, type TokenLifetimes } from './setting-bounds.ts';
 import type { SignupMode } from './signup-mode.ts';
 import type { SettingsChange, TenantSettings } from './tenant-settings.ts';
+import type { MfaPolicy } from './mfa-policy.ts';
 
 /** A tenant's settings as they leave the process (the admin API, `tansu tenant settings --json`): snake_case. */
 export interface TenantSettingsView {
@@ -12,6 +13,7 @@ export interface TenantSettingsView {
   magic_links: boolean;
   token_lifetimes: { access_token: number; id_token: number; refresh_token: number; session: number };
   retention_days: { audit_events: number; login_activity: number };
+  mfa: { policy: MfaPolicy; required_for_tenant_admins: boolean; remember_browser_days: number };
 }
 
 type Fields = Record<string, number>;
@@ -33,6 +35,11 @@ export function settingsView(settings: TenantSettings): TenantSettingsView {
     magic_links: settings.magicLinks,
     token_lifetimes: toView(settings.tokenLifetimes, TOKEN_LIFETIME_BOUNDS) as TenantSettingsView['token_lifetimes'],
     retention_days: toView(settings.retentionDays, RETENTION_BOUNDS) as TenantSettingsView['retention_days'],
+    mfa: {
+      policy: settings.mfa.policy,
+      required_for_tenant_admins: settings.mfa.requiredForTenantAdmins,
+      remember_browser_days: settings.mfa.rememberBrowserDays,
+    },
   };
 }
 
@@ -44,6 +51,7 @@ export interface SettingsChangeView {
   magic_links?: boolean;
   token_lifetimes?: Partial<TenantSettingsView['token_lifetimes']>;
   retention_days?: Partial<TenantSettingsView['retention_days']>;
+  mfa?: { policy?: string; required_for_tenant_admins?: boolean; remember_browser_days?: number };
 }
 
 export function settingsChangeOf(view: SettingsChangeView): SettingsChange {
@@ -53,6 +61,11 @@ export function settingsChangeOf(view: SettingsChangeView): SettingsChange {
     magicLinks: view.magic_links,
     tokenLifetimes: fromView(view.token_lifetimes, TOKEN_LIFETIME_BOUNDS) as Partial<TokenLifetimes> | undefined,
     retentionDays: fromView(view.retention_days, RETENTION_BOUNDS) as Partial<RetentionDays> | undefined,
+    mfa: view.mfa && {
+      policy: view.mfa.policy,
+      requiredForTenantAdmins: view.mfa.required_for_tenant_admins,
+      rememberBrowserDays: view.mfa.remember_browser_days,
+    },
   };
 }
 
@@ -68,11 +81,12 @@ export function settingsDifference(before: TenantSettings, after: TenantSettings
   for (const field of ['signup', 'verified_email_required', 'verified_email_required_is_default', 'magic_links'] as const) {
     if (old[field] !== now[field]) [difference.before[field], difference.after[field]] = [old[field], now[field]];
   }
-  for (const group of ['token_lifetimes', 'retention_days'] as const) {
-    const changed = Object.keys(now[group]).filter((field) => (old[group] as Fields)[field] !== (now[group] as Fields)[field]);
+  for (const group of ['token_lifetimes', 'retention_days', 'mfa'] as const) {
+    const [was, is] = [old[group] as Record<string, unknown>, now[group] as Record<string, unknown>];
+    const changed = Object.keys(is).filter((field) => was[field] !== is[field]);
     if (changed.length === 0) continue;
-    difference.before[group] = Object.fromEntries(changed.map((field) => [field, (old[group] as Fields)[field]]));
-    difference.after[group] = Object.fromEntries(changed.map((field) => [field, (now[group] as Fields)[field]]));
+    difference.before[group] = Object.fromEntries(changed.map((field) => [field, was[field]]));
+    difference.after[group] = Object.fromEntries(changed.map((field) => [field, is[field]]));
   }
   return Object.keys(difference.after).length === 0 ? undefined : difference;
 }

@@ -6,6 +6,7 @@ import { deleteSetting, lockSettings, readSettings, writeSetting } from './setti
 import { SIGNUP_MODES, parseSignupMode, type SignupMode } from './signup-mode.ts';
 import { RETENTION_BOUNDS, TOKEN_LIFETIME_BOUNDS, describeSeconds, type Bound, type RetentionDays, type TokenLifetimes } from './setting-bounds.ts';
 import { settingsDifference } from './settings-view.ts';
+import { checkedMfaChange, mfaSettingsFrom } from './mfa-policy.ts';
 import type { SettingsChange, TenantSettings } from './tenant-settings.ts';
 
 export { SIGNUP_MODES, parseSignupMode, type SignupMode, type RetentionDays, type TokenLifetimes, type TenantSettings, type SettingsChange };
@@ -22,6 +23,7 @@ const KEYS = {
   magicLinks: 'signin.magic_links',
   tokenLifetimes: 'tokens.lifetimes',
   retentionDays: 'retention.days',
+  mfa: 'signin.mfa',
 } as const;
 const ALL_KEYS = Object.values(KEYS);
 
@@ -53,6 +55,7 @@ function settingsFrom(stored: Map<string, unknown>): TenantSettings {
     magicLinks: stored.get(KEYS.magicLinks) === true,
     tokenLifetimes: effectiveGroup('tokenLifetimes', stored.get(KEYS.tokenLifetimes)) as TokenLifetimes,
     retentionDays: effectiveGroup('retentionDays', stored.get(KEYS.retentionDays)) as RetentionDays,
+    mfa: mfaSettingsFrom(stored.get(KEYS.mfa)),
   };
 }
 
@@ -108,6 +111,7 @@ export async function updateTenantSettings(scope: TenantScope, change: SettingsC
   if (change.magicLinks !== undefined && typeof change.magicLinks !== 'boolean') throw new AppError('invalid_setting', 'magic_links must be true or false');
   checkGroup('tokenLifetimes', change.tokenLifetimes);
   checkGroup('retentionDays', change.retentionDays);
+  const mfa = change.mfa === undefined ? {} : checkedMfaChange(change.mfa);
 
   const { settings, lifetimesChanged } = await scope.db.transaction().execute(async (trx) => {
     await lockSettings(trx);
@@ -126,6 +130,7 @@ export async function updateTenantSettings(scope: TenantScope, change: SettingsC
       const kept = (stored.get(KEYS[group]) ?? {}) as Record<string, unknown>;
       writes.set(KEYS[group], { ...kept, ...fields });
     }
+    if (Object.keys(mfa).length > 0) writes.set(KEYS.mfa, { ...((stored.get(KEYS.mfa) ?? {}) as object), ...mfa });
     const after = settingsFrom(new Map([...stored, ...writes]));
     const difference = settingsDifference(before, after);
     if (!difference) return { settings: before, lifetimesChanged: false };

@@ -1,5 +1,6 @@
 import type { RetentionDays, TokenLifetimes } from './setting-bounds.ts';
 import type { SignupMode } from './signup-mode.ts';
+import type { MfaSettings, MfaSettingsChange } from './mfa-policy.ts';
 
 /** A tenant's settings as the service reads them: every field has a value (its default when never set). */
 export interface TenantSettings {
@@ -20,6 +21,8 @@ export interface TenantSettings {
   magicLinks: boolean;
   tokenLifetimes: TokenLifetimes;
   retentionDays: RetentionDays;
+  /** Second factors: the policy, TenantAdmins, remembered browsers (mfa-policy.ts). */
+  mfa: MfaSettings;
 }
 
 /** A change of some settings; what is absent stays as it is. */
@@ -30,4 +33,5 @@ export interface SettingsChange {
   magicLinks?: boolean;
   tokenLifetimes?: Partial<TokenLifetimes>;
   retentionDays?: Partial<RetentionDays>;
+  mfa?: MfaSettingsChange;
 }

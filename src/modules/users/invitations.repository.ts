@@ -23,19 +23,52 @@ export function insertInvitation(
 }
 
 /**
- * Marks the invitation used, in one statement, only if it is unused, unexpired and for this
- * email: two concurrent signups with one token cannot both succeed.
+ * Marks the invitation used, in one statement, only if it is unused and unexpired (and, when
+ * given, for this email): of two concurrent redemptions of one token the second waits on the
+ * first's row lock, then finds `accepted_at` set and takes nothing.
  */
-export function consumeInvitation(db: TenantDb, tokenHash: string, email: string): Promise<InvitationRow | undefined> {
-  return db
+export function consumeInvitation(db: TenantDb, tokenHash: string, email?: string): Promise<InvitationRow | undefined> {
+  let query = db
     .updateTable('invitations')
     .set({ accepted_at: sql<Date>`now()` })
     .where('token_hash', '=', tokenHash)
-    .where('email', '=', email)
     .where('accepted_at', 'is', null)
-    .where('expires_at', '>', sql<Date>`now()`)
+    .where('expires_at', '>', sql<Date>`now()`);
+  if (email !== undefined) query = query.where('email', '=', email);
+  return query.returningAll().executeTakeFirst();
+}
+
+/** The invitation a token names, whatever its state, with whether it has expired by the database's clock. */
+export function findInvitationByTokenHash(db: TenantDb, tokenHash: string): Promise<(InvitationRow & { expired: boolean }) | undefined> {
+  return db
+    .selectFrom('invitations')
+    .selectAll()
+    .select(sql<boolean>`expires_at <= now()`.as('expired'))
+    .where('token_hash', '=', tokenHash)
+    .executeTakeFirst();
+}
+
+/**
+ * A new token (and expiry) for an invitation nobody used yet: the old token's digest is gone, so
+ * its link stops working in the same statement. Undefined when the invitation is unknown or used.
+ */
+export function replaceInvitationToken(db: TenantDb, id: string, tokenHash: string, expiresAt: Date): Promise<InvitationRow | undefined> {
+  return db
+    .updateTable('invitations')
+    .set({ token_hash: tokenHash, expires_at: expiresAt })
+    .where('id', '=', id)
+    .where('accepted_at', 'is', null)
     .returningAll()
     .executeTakeFirst();
+}
+
+/**
+ * Serialises, until the transaction ends, everything that mails an invitation to this address,
+ * so that counting the mails already sent (invitation-mail.ts) and queueing one more cannot
+ * interleave: two admins inviting one address at once cannot both pass the limit.
+ */
+export async function lockInvitationAddress(db: TenantDb, email: string): Promise<void> {
+  await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`tansu-invitation-mail:${email}`}, 0))`.execute(db);
 }
 
 /** A page of the invitations still usable (unused, unexpired), oldest first. */

@@ -1,5 +1,5 @@
 import type { CreatedUser, UserSummary } from './users.service.ts';
-import type { CreatedInvitation, InvitationSummary } from './invitations.service.ts';
+import type { InvitationSummary, MailedInvitation } from './invitations.service.ts';
 
 /**
  * Users and invitations as they leave the process (`tansu … --json` and the tenant admin API):
@@ -53,7 +53,7 @@ export function invitationView(invitation: InvitationSummary): InvitationView {
   return { id: invitation.id, email: invitation.email, roles: invitation.roles, expires_at: invitation.expiresAt, created_at: invitation.createdAt };
 }
 
-/** A created invitation with its single-use token, shown this once. */
-export function createdInvitationView(created: CreatedInvitation): { invitation: InvitationView; token: string } {
-  return { invitation: invitationView(created.invitation), token: created.token };
+/** An invitation just mailed (created or sent again): the outbox row to follow, never the token. */
+export function mailedInvitationView(mailed: MailedInvitation): { invitation: InvitationView; mail_id: string } {
+  return { invitation: invitationView(mailed.invitation), mail_id: mailed.mailId };
 }

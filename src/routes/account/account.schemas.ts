@@ -120,3 +120,30 @@ export const verifyEmailSchema = {
   body: form({ token: Type.Optional(Token) }),
   response: { 200: html('the address is confirmed'), ...REFUSED, ...UNUSABLE },
 };
+
+/** An invitation's token: judged by the service (a wrong one is just a link that cannot be used). */
+const InvitationToken = Type.String({ maxLength: 200, description: 'the token of the mailed invitation link' });
+
+const INVITATION_REFUSED = {
+  400: pageOrError('the link is unknown, revoked or replaced by a resend (a page saying so); or a bad form'),
+  409: html('the address has an account already: a page saying so'),
+  410: html('the invitation was accepted already, or has expired: a page saying so'),
+};
+
+export const acceptInvitationPageSchema = {
+  params: TenantParams,
+  querystring: Type.Object({ token: Type.Optional(InvitationToken) }, { additionalProperties: false }),
+  response: { 200: html('the invited address, and a form for a name and a password'), ...REFUSED, ...INVITATION_REFUSED },
+};
+
+export const acceptInvitationSchema = {
+  consumes: FORM,
+  params: TenantParams,
+  body: form({ token: Type.Optional(InvitationToken), name: Type.Optional(Type.String()), password: Type.Optional(Type.String()) }),
+  response: {
+    200: html('the account is ready: its address verified, the invitation used'),
+    ...REFUSED,
+    ...INVITATION_REFUSED,
+    400: pageOrError('a password or name the rules refuse (the form again), an unusable link, or a bad form'),
+  },
+};

@@ -12,6 +12,7 @@ import { clientOf, displayNameOf, type LoadedInteraction } from './load.ts';
 import { finishSignIn } from './finish.ts';
 import { issuerPath } from '../../platform/issuer.ts';
 import { sendPage } from './respond.ts';
+import { connectionButtonsFor } from './upstream.ts';
 
 interface PasswordForm {
   email?: string;
@@ -36,6 +37,7 @@ async function loginHtml(interaction: LoadedInteraction, clientName: string, ema
     forgotPasswordHref: `${tenantPathOf(interaction)}/forgot-password${back}`,
     signupHref: signup === 'disabled' ? undefined : `${tenantPathOf(interaction)}/signup${back}`,
     magicLinkHref: magicLinks ? `${interaction.basePath}/magic-link` : undefined,
+    connections: await connectionButtonsFor(interaction),
   });
 }
 

@@ -8,6 +8,7 @@ import { readTenantSettings } from '../../../src/modules/settings/settings.servi
 import { hashInvitationToken } from '../../../src/modules/users/invitations.service.ts';
 import { hashEmailToken } from '../../../src/modules/users/email-tokens.ts';
 import { testScope } from '../../support/scope.ts';
+import { invitationTokenIn } from '../../support/invitations.ts';
 
 let platform: TestPlatform;
 let env: Record<string, string>;
@@ -170,6 +171,7 @@ describe('tansu tenant settings and tansu invite', () => {
       magic_links: false,
       token_lifetimes: { access_token: 3600, id_token: 3600, refresh_token: 1_209_600, session: 1_209_600 },
       retention_days: { audit_events: 365, login_activity: 90 },
+      mfa: { policy: 'optional', required_for_tenant_admins: false, remember_browser_days: 0 },
     });
     expect((await readTenantSettings(testScope(platform, tenantId, db))).signup).toBe('invite');
   });
@@ -198,17 +200,49 @@ describe('tansu tenant settings and tansu invite', () => {
     expect((await readTenantSettings(testScope(platform, tenantId, db))).magicLinks).toBe(true);
   });
 
-  it('creates an invitation whose token is printed once and stored as SHA-256', async () => {
+  it('sets the second-factor policy, and refuses an unknown one or too many remembered days with exit 2', async () => {
+    const bad = await tansu('tenant', 'settings', tenantId, '--mfa', 'sometimes', '--mfa-remember-days', '91');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--mfa must be one of off, optional, required, got "sometimes"');
+    const run = await tansu('tenant', 'settings', tenantId, '--mfa', 'required', '--mfa-remember-days', '14');
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/second factors\s+required, remember browsers 14 days/);
+    expect((await readTenantSettings(testScope(platform, tenantId, db))).mfa).toEqual({ policy: 'required', requiredForTenantAdmins: false, rememberBrowserDays: 14 });
+    await tansu('tenant', 'settings', tenantId, '--mfa', 'optional', '--mfa-remember-days', '0');
+  });
+
+  it('invites by mail without printing the token, lists the id, sends again under a new token, and revokes', async () => {
     const run = await tansu('invite', 'create', tenantId, '--email', 'new@example.test', '--role', 'viewer', '--json');
     expect(run.code, run.stderr).toBe(0);
-    const { token, invitation } = JSON.parse(run.stdout);
-    expect(invitation).toMatchObject({ email: 'new@example.test', roles: ['viewer'] });
-    const row = await db.selectFrom('invitations').selectAll().where('id', '=', invitation.id).executeTakeFirstOrThrow();
+    const created = JSON.parse(run.stdout);
+    expect(Object.keys(created).sort()).toEqual(['invitation', 'mail_id']);
+    expect(created.invitation).toMatchObject({ email: 'new@example.test', roles: ['viewer'] });
+    const token = await invitationTokenIn(db, created.mail_id);
+    expect(run.stdout + run.stderr).not.toContain(token);
+    const row = await db.selectFrom('invitations').selectAll().where('id', '=', created.invitation.id).executeTakeFirstOrThrow();
     expect(row.token_hash).toBe(hashInvitationToken(token));
 
-    const listed = await tansu('invite', 'list', tenantId, '--json');
-    expect(JSON.parse(listed.stdout).map((i: { email: string }) => i.email)).toContain('new@example.test');
-    expect(listed.stdout).not.toContain(token);
+    const listed = await tansu('invite', 'list', tenantId);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stdout).toMatch(new RegExp(`new@example\\.test\\s+${created.invitation.id}\\s`));
+
+    const resent = await tansu('invite', 'resend', tenantId, created.invitation.id, '--expires-days', '2');
+    expect(resent.code, resent.stderr).toBe(0);
+    const mailId = /mail\s+([0-9a-f-]{36})/.exec(resent.stdout)?.[1];
+    expect(mailId, resent.stdout).toBeDefined();
+    const newToken = await invitationTokenIn(db, mailId!);
+    expect(resent.stdout).not.toContain(newToken);
+    const renewed = await db.selectFrom('invitations').selectAll().where('id', '=', created.invitation.id).executeTakeFirstOrThrow();
+    expect(renewed.token_hash).toBe(hashInvitationToken(newToken));
+    expect((renewed.expires_at.getTime() - Date.now()) / 86_400_000).toBeCloseTo(2, 1);
+
+    const revoked = await tansu('invite', 'revoke', tenantId, created.invitation.id);
+    expect(revoked.code, revoked.stderr).toBe(0);
+    expect(await db.selectFrom('invitations').select('id').where('id', '=', created.invitation.id).execute()).toEqual([]);
+    const gone = await tansu('invite', 'resend', tenantId, created.invitation.id);
+    expect(gone.code).not.toBe(0);
+    expect(gone.stderr).toContain('invitation_not_found');
+    noStack(gone.stderr);
   });
 
   it.each(['0', '31', '2.5', 'week'])('refuses --expires-days %s naming the flag, with exit 2 and no invitation', async (days) => {

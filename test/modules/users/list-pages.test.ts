@@ -7,7 +7,8 @@ import { withTenantScope } from '../../../src/platform/tenant-access.ts';
 import type { TenantScope } from '../../../src/platform/tenant-scope.ts';
 import { allPages, type Page, type PageRequest } from '../../../src/db/page.ts';
 import { createUser, listUsers } from '../../../src/modules/users/users.service.ts';
-import { createInvitation, listInvitations } from '../../../src/modules/users/invitations.service.ts';
+import { listInvitations } from '../../../src/modules/users/invitations.service.ts';
+import { inviteForTest } from '../../support/invitations.ts';
 import { listTenantClients } from '../../../src/modules/clients/clients.service.ts';
 
 let platform: TestPlatform;
@@ -99,7 +100,7 @@ describe('listInvitations pages', () => {
     await createTenant(platform, { id });
     const made = await inScope(id, async (scope) => {
       const emails: string[] = [];
-      for (let i = 0; i < 7; i++) emails.push((await createInvitation(scope, { email: `guest${i}@example.test` }, TEST_ACTOR)).invitation.email);
+      for (let i = 0; i < 7; i++) emails.push((await inviteForTest(platform, scope, { email: `guest${i}@example.test` })).invitation.email);
       // Three share one instant (the order then falls to the id); the rest lie a microsecond
       // apart, which a JavaScript Date cannot tell apart.
       await sql`UPDATE invitations SET created_at = '2026-12-01T00:00:00.000001Z' WHERE email IN ('guest0@example.test', 'guest1@example.test', 'guest2@example.test')`.execute(scope.db);
@@ -124,7 +125,7 @@ describe('listInvitations pages', () => {
     const id = uniqueTenantId('invpages');
     await createTenant(platform, { id });
     const listed = await inScope(id, async (scope) => {
-      for (const email of ['kept@example.test', 'used@example.test', 'old@example.test']) await createInvitation(scope, { email }, TEST_ACTOR);
+      for (const email of ['kept@example.test', 'used@example.test', 'old@example.test']) await inviteForTest(platform, scope, { email });
       await sql`UPDATE invitations SET accepted_at = now() WHERE email = 'used@example.test'`.execute(scope.db);
       await sql`UPDATE invitations SET expires_at = now() - interval '1 second' WHERE email = 'old@example.test'`.execute(scope.db);
       return listInvitations(scope, { limit: 10 });

@@ -4,13 +4,14 @@ import { sql } from 'kysely';
 import type { TenantDb } from '../../../src/db/tenant-database.ts';
 import { THROTTLE } from '../../../src/modules/users/login-throttle.ts';
 import { updateTenantSettings } from '../../../src/modules/settings/settings.service.ts';
-import { createInvitation, hashInvitationToken } from '../../../src/modules/users/invitations.service.ts';
+import { hashInvitationToken } from '../../../src/modules/users/invitations.service.ts';
 import { rolesOf } from '../../../src/modules/users/users.repository.ts';
 import { authenticatePassword } from '../../../src/modules/users/authenticate.ts';
 import { loginKeysFor } from '../../../src/modules/users/login-keys.ts';
 import { createUser } from '../../../src/modules/users/users.service.ts';
 import { startUsersTestBed, type UsersTestBed } from '../../support/users.ts';
 import { TEST_ACTOR } from '../../support/scope.ts';
+import { inviteForTest } from '../../support/invitations.ts';
 import type { TenantScope } from '../../../src/platform/tenant-scope.ts';
 
 let bed: UsersTestBed;
@@ -134,13 +135,13 @@ describe('POST /t/<id>/api/auth/signup', () => {
   });
 
   it('applies the same rules to invitations and to users created by an admin (the CLI)', async () => {
-    await expect(createInvitation(invite, { email: 'bad\u0000@example.test' }, TEST_ACTOR)).rejects.toMatchObject({ code: 'invalid_email', status: 400 });
+    await expect(inviteForTest(bed.platform, invite, { email: 'bad\u0000@example.test' })).rejects.toMatchObject({ code: 'invalid_email', status: 400 });
     await expect(createUser(invite, { email: 'bad\u202e@example.test', password: 'long enough 123' }, TEST_ACTOR)).rejects.toMatchObject({ code: 'invalid_email' });
     await expect(createUser(invite, { email: 'ok@example.test', name: 'x\u0007y' }, TEST_ACTOR)).rejects.toMatchObject({ code: 'invalid_name' });
     await createUser(invite, { email: 'twice@example.test', password: 'long enough 123' }, TEST_ACTOR);
     await expect(createUser(invite, { email: 'ｔｗｉｃｅ@example.test', password: 'long enough 123' }, TEST_ACTOR)).rejects.toMatchObject({ code: 'user_exists' });
-    await expect(createInvitation(invite, { email: 'ＴＷＩＣＥ@example.test' }, TEST_ACTOR)).rejects.toMatchObject({ code: 'user_exists' });
-    const { invitation } = await createInvitation(invite, { email: 'ｉｎｖｉｔｅｅ@example.test' }, TEST_ACTOR);
+    await expect(inviteForTest(bed.platform, invite, { email: 'ＴＷＩＣＥ@example.test' })).rejects.toMatchObject({ code: 'user_exists' });
+    const { invitation } = await inviteForTest(bed.platform, invite, { email: 'ｉｎｖｉｔｅｅ@example.test' });
     expect(invitation.email).toBe('invitee@example.test');
   });
 
@@ -200,7 +201,7 @@ describe('invitations', () => {
   });
 
   it('store only the SHA-256 of the token, and grant roles and a verified email on signup', async () => {
-    const { token, invitation } = await createInvitation(invite, { email: 'Erin@Example.test', roles: ['editor', 'viewer'] }, TEST_ACTOR);
+    const { token, invitation } = await inviteForTest(bed.platform, invite, { email: 'Erin@Example.test', roles: ['editor', 'viewer'] });
     expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
     const stored = await invite.db.selectFrom('invitations').selectAll().where('id', '=', invitation.id).executeTakeFirstOrThrow();
     expect(stored.token_hash).toBe(hashInvitationToken(token));
@@ -214,7 +215,7 @@ describe('invitations', () => {
   });
 
   it('are single-use', async () => {
-    const { token } = await createInvitation(invite, { email: 'frank@example.test' }, TEST_ACTOR);
+    const { token } = await inviteForTest(bed.platform, invite, { email: 'frank@example.test' });
     expect((await signup(invite.id, { email: 'frank@example.test', password: 'frank password 1', invitation: token })).statusCode).toBe(202);
     const again = await signup(invite.id, { email: 'frank@example.test', password: 'other password 1', invitation: token });
     expect(again.statusCode).toBe(400);
@@ -222,13 +223,13 @@ describe('invitations', () => {
   });
 
   it('let exactly one of two concurrent signups with the same token through', async () => {
-    const { token } = await createInvitation(invite, { email: 'race@example.test' }, TEST_ACTOR);
+    const { token } = await inviteForTest(bed.platform, invite, { email: 'race@example.test' });
     const responses = await Promise.all([1, 2].map(() => signup(invite.id, { email: 'race@example.test', password: 'race password 1', invitation: token })));
     expect(responses.map((r) => r.statusCode).sort()).toEqual([202, 400]);
   });
 
   it('expire', async () => {
-    const { token, invitation } = await createInvitation(invite, { email: 'grace@example.test' }, TEST_ACTOR);
+    const { token, invitation } = await inviteForTest(bed.platform, invite, { email: 'grace@example.test' });
     await invite.db.updateTable('invitations').set({ expires_at: sql<Date>`now() - interval '1 second'` }).where('id', '=', invitation.id).execute();
     const response = await signup(invite.id, { email: 'grace@example.test', password: 'grace password 1', invitation: token });
     expect(response.statusCode).toBe(400);
@@ -237,7 +238,7 @@ describe('invitations', () => {
   });
 
   it('only work for the email they were made for, and only at their tenant', async () => {
-    const { token } = await createInvitation(invite, { email: 'heidi@example.test' }, TEST_ACTOR);
+    const { token } = await inviteForTest(bed.platform, invite, { email: 'heidi@example.test' });
     const otherEmail = await signup(invite.id, { email: 'mallory@example.test', password: 'mallory password', invitation: token });
     expect(otherEmail.json().error).toBe('invalid_invitation');
     await updateTenantSettings(closed, { signup: 'invite' }, TEST_ACTOR);
@@ -249,7 +250,7 @@ describe('invitations', () => {
   });
 
   it('cannot be made for an existing user', async () => {
-    await expect(createInvitation(invite, { email: 'erin@example.test' }, TEST_ACTOR)).rejects.toMatchObject({ code: 'user_exists' });
+    await expect(inviteForTest(bed.platform, invite, { email: 'erin@example.test' })).rejects.toMatchObject({ code: 'user_exists' });
   });
 });
 

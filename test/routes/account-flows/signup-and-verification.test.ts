@@ -19,6 +19,7 @@ import {
 import { TEST_ACTOR } from '../../support/scope.ts';
 import { createUser } from '../../../src/modules/users/users.service.ts';
 import { createInvitation } from '../../../src/modules/users/invitations.service.ts';
+import { accountMailOf } from '../../../src/modules/users/account-mail.ts';
 import { MAIL_THROTTLE } from '../../../src/modules/users/mail-throttle.ts';
 import { readTenantSettings } from '../../../src/modules/settings/settings.service.ts';
 
@@ -190,8 +191,9 @@ describe('the signup page', () => {
     expect(withoutCode.status).toBe(400);
     expect(await withoutCode.text()).toContain('Signing up at this tenant needs an invitation.');
 
-    // An invitation proves the address: the account is ready and confirmed, and no mail is sent.
-    const { token } = await createInvitation(invited, { email: 'guest@invited.test', roles: ['viewer'] }, TEST_ACTOR);
+    // An invitation proves the address: the account is ready and confirmed, and no verification mail is sent.
+    await createInvitation(invited, { email: 'guest@invited.test', roles: ['viewer'], mail: await accountMailOf(bed.oidc.platform, invited.id) }, TEST_ACTOR);
+    const token = linkIn(await nthMailTo(bed.smtp, 'guest@invited.test'), '/accept-invitation').searchParams.get('token')!;
     // The code is prefilled in a visible field (above), which the browser submits with the rest.
     const accepted = await fillIn(new TestBrowser(), `${invited.issuer}/signup?invitation=${token}`, {
       email: 'guest@invited.test',
@@ -199,9 +201,10 @@ describe('the signup page', () => {
       invitation: token,
     });
     expect(accepted.status).toBe(200);
-    expect(await accepted.text()).toContain('Account ready');
+    expect(await accepted.text()).toMatch(/Account ready[\s\S]*<a href="\/t\/[a-z0-9-]+\/account">Go to your account page<\/a>/);
     expect(await userRow(invited, 'guest@invited.test')).toMatchObject({ email_verified: true });
-    expect(await invited.db.selectFrom('mail_outbox').select('id').where('to_address', '=', 'guest@invited.test').execute()).toEqual([]);
+    const mailed = await invited.db.selectFrom('mail_outbox').select('template').where('to_address', '=', 'guest@invited.test').execute();
+    expect(mailed).toEqual([{ template: 'invitation' }]);
   });
 });
 
