@@ -18,7 +18,7 @@ import { platformAdminApi } from './routes/admin/platform-admin.openapi.ts';
 import { accountRoutes } from './routes/account/account.routes.ts';
 import { tlsAskRoutes } from './routes/tls-ask.routes.ts';
 import { tenantApiCors } from './routes/tenant-api-cors.ts';
-import { consoleRoutes } from './routes/console/console.routes.ts';
+import { CONSOLE_ASSETS_PATH, consoleRoutes } from './routes/console/console.routes.ts';
 import { connectionCallbackRoutes } from './routes/connections/callback.routes.ts';
 import { startKeyRotationSchedule } from './jobs/key-rotation.schedule.ts';
 import { startMailSender } from './jobs/mail-sender.ts';
@@ -68,7 +68,8 @@ export function createFastify(platform: Platform, options: { routeByHost?: Tenan
  */
 export async function buildApp({ platform }: AppOptions): Promise<FastifyInstance> {
   const { config } = platform;
-  const hosts = new TenantHosts(platform);
+  // The console's assets are the platform's, the same on every host: a tenant's host does not route them to the tenant.
+  const hosts = new TenantHosts(platform, { platformPaths: [`${CONSOLE_ASSETS_PATH}/`] });
   await hosts.refresh();
   const app = createFastify(platform, { routeByHost: hosts });
 

@@ -34,6 +34,8 @@ export class TenantHosts {
   /** PUBLIC_URL's host: the platform's own, never a tenant's (even when it lies under BASE_DOMAIN). */
   readonly #publicHost: string | undefined;
   readonly #trust: ProxyTrust | undefined;
+  /** Path prefixes the platform serves alike on every host (shared assets): never a tenant's path. */
+  readonly #platformPaths: readonly string[];
   /** Tenant → the host of its issuer, for the tenants whose issuer is not in the path form. */
   #issuerHosts = new Map<string, string>();
   /** Active custom domain → its tenant. */
@@ -43,8 +45,9 @@ export class TenantHosts {
   #loading: Promise<void> | undefined;
   #again = false;
 
-  constructor(platform: Pick<Platform, 'db' | 'publicUrl' | 'config' | 'log'>) {
+  constructor(platform: Pick<Platform, 'db' | 'publicUrl' | 'config' | 'log'>, options: { platformPaths?: readonly string[] } = {}) {
     this.#platform = platform;
+    this.#platformPaths = options.platformPaths ?? [];
     this.#baseDomain = platform.config.baseDomain;
     this.#publicHost = hostnameOf(new URL(platform.publicUrl).host);
     this.#trust = compileProxyTrust(platform.config.trustedProxies);
@@ -125,6 +128,9 @@ export class TenantHosts {
 
   /** A request that named tenant `id` by header (`host` undefined) or host: routed under `/t/<id>`. */
   #enter(req: IncomingMessage, relative: string, id: string, host: string | undefined): string {
+    if (this.#platformPaths.some((prefix) => relative.startsWith(prefix))) return relative;
+    // Fastify sets the routed URL only once rewrite returns: req.url is still the one sent.
+    (req as IncomingMessage & { [AS_SENT]?: string })[AS_SENT] = req.url;
     const issuerHost = this.#issuerHosts.get(id);
     if (host !== undefined && host !== issuerHost && isPageRequest(req)) {
       decide(req, relative, { redirect: this.#issuerUrl(id, issuerHost) + relative });
@@ -159,6 +165,15 @@ export interface HostDecision {
 }
 
 const DECISION = Symbol('tansu.hostDecision');
+const AS_SENT = Symbol('tansu.urlAsSent');
+
+/**
+ * The URL as the client sent it, before a host or header request was routed as `/t/<id>/…`: what
+ * a redirect relative to the current page must start from (`request.url` is the routed one).
+ */
+export function urlAsSent(req: IncomingMessage): string {
+  return (req as IncomingMessage & { [AS_SENT]?: string })[AS_SENT] ?? req.url ?? '/';
+}
 
 function decide(req: IncomingMessage, url: string, decision: HostDecision): string {
   (req as IncomingMessage & { [DECISION]?: HostDecision })[DECISION] = decision;

@@ -14,21 +14,22 @@ export const CHROMIUM_PATH = '/usr/bin/chromium';
 /** Where screenshots go: git-ignored, kept by CI as test artifacts if it wants them. */
 export const SCREENSHOT_DIR = path.resolve(import.meta.dirname, '../../test-results/screenshots');
 
-export async function launchChromium(): Promise<Browser> {
+/** `args`: more Chromium switches, e.g. `--host-resolver-rules=MAP *.example.test 127.0.0.1` for tenants' hosts. */
+export async function launchChromium(options: { args?: readonly string[] } = {}): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
     headless: true,
     // As root (CI containers) Chromium's sandbox cannot start; /dev/shm is tiny in containers.
-    args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'],
+    args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu', ...(options.args ?? [])],
     timeout: 120_000,
   });
 }
 
 /** The file's one browser: launched before its tests, closed after them. */
-export function chromiumForThisFile(): () => Browser {
+export function chromiumForThisFile(options: { args?: readonly string[] } = {}): () => Browser {
   let browser: Browser | undefined;
   beforeAll(async () => {
-    browser = await launchChromium();
+    browser = await launchChromium(options);
   });
   afterAll(async () => {
     await browser?.close();

@@ -7,6 +7,7 @@ import { AppError } from '../../errors.ts';
 import { HtmlPage, TenantParams, pageOrError } from '../schemas.ts';
 import { loadConsoleAssets, type ConsoleAssets } from './console-assets.ts';
 import { CONSOLE_SECURITY_HEADERS, consoleShellPage } from './console-shell.ts';
+import { urlAsSent } from '../../tenancy/tenant-hosts.ts';
 import { platformConsoleRoutes } from './platform-console.routes.ts';
 
 /** Where every console's assets live, shared by all tenants (one cached copy per browser). */
@@ -71,8 +72,10 @@ export async function consoleRoutes(app: FastifyInstance): Promise<void> {
   });
 
   app.get('/t/:tenant/console', { schema: consoleRootSchema }, async (request, reply) => {
-    const query = request.url.indexOf('?');
-    return reply.redirect(`${request.url.slice(0, query === -1 ? undefined : query)}/${query === -1 ? '' : request.url.slice(query)}`, 308);
+    // As the browser sent it: `/console` on the tenant's own host, `/t/<id>/console` on the path.
+    const url = urlAsSent(request.raw);
+    const query = url.indexOf('?');
+    return reply.redirect(`${url.slice(0, query === -1 ? undefined : query)}/${query === -1 ? '' : url.slice(query)}`, 308);
   });
 
   const showConsole = async (request: FastifyRequest, reply: FastifyReply) => {

@@ -7,6 +7,7 @@ import { completeSignIn } from './finish.ts';
 import type { LoadedInteraction } from './load.ts';
 import { InteractionRefused } from './respond.ts';
 import { pendingSecondFactor, savePendingSecondFactor, type PendingSecondFactor } from './second-factor-state.ts';
+import { issuerPath } from '../../platform/issuer.ts';
 import { showCodePage, showEnrolmentPage, showRecoveryCodes } from './second-factor-gate.ts';
 
 interface CodeForm {
@@ -58,7 +59,7 @@ export async function checkSecondFactor(interaction: LoadedInteraction) {
     reply.raw.appendHeader(
       'set-cookie',
       app.serializeCookie(rememberCookieName(tenant.id), cookie, {
-        path: `${new URL(tenant.issuer).pathname}/interaction/`,
+        path: `${issuerPath(tenant.issuer)}/interaction/`,
         maxAge: days * 24 * 60 * 60,
         httpOnly: true,
         sameSite: 'lax',

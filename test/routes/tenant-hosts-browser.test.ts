@@ -3,7 +3,8 @@ import http from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { chromiumForThisFile, openPage, watchPage } from '../support/chromium.ts';
 import { uniqueTenantId } from '../support/platform.ts';
 import { createTestTenant, startOidcTestBed, type OidcTestBed, type TestTenant } from '../support/oidc.ts';
 import { hostRequest } from '../support/host-request.ts';
@@ -13,18 +14,18 @@ import { createClient } from '../../src/modules/clients/clients.service.ts';
 import { setIssuerForm } from '../../src/modules/domains/domains.service.ts';
 
 /**
- * A real browser (Debian's Chromium, driven by playwright-core; no browser is downloaded) and a
- * browser app on another origin: the app signs in with the code flow and PKCE through
+ * A tenant whose issuer is on its subdomain, in a real browser (Debian's Chromium, test/support/chromium.ts).
+ *
+ * CORS: a browser app on another origin signs in with the code flow and PKCE through
  * oauth4webapi in the page, redeems the code at the tenant's token endpoint and calls the tenant's
  * admin and signup APIs, all cross-origin. The tenant's issuer is on its subdomain, so the sign-in
  * also runs on host-only cookies. A page on an origin no client registered is refused by the
  * browser itself: no CORS header, nothing readable.
  *
- * Names resolve through Chromium's own host rules (`*.example.test`, `*.localhost` → 127.0.0.1),
- * so the app and the tenant are different sites as the browser sees them. The apps live on
- * `*.localhost`, which a browser counts as a secure context: PKCE needs WebCrypto.
+ * Everything lives on `*.localhost` (BASE_DOMAIN=localhost: the tenant on `<id>.localhost`, the
+ * apps on `app.localhost` and `stranger.localhost`), which a browser counts as a secure context,
+ * as it would an https site: PKCE needs WebCrypto. Each name is an origin of its own.
  */
-const CHROMIUM = '/usr/bin/chromium';
 const OAUTH4WEBAPI = path.resolve(import.meta.dirname, '../../node_modules/oauth4webapi/build/index.js');
 
 let bed: OidcTestBed;
@@ -33,7 +34,8 @@ let issuer: string;
 let clientId: string;
 let appServer: http.Server;
 let appPort: number;
-let browser: Browser;
+// Every *.localhost name to this machine's IPv4 loopback, where the test servers listen.
+const browser = chromiumForThisFile({ args: ['--host-resolver-rules=MAP *.localhost 127.0.0.1'] });
 const logLines: string[] = [];
 
 /** The app: the same page is its start and its callback. ISSUER and CLIENT_ID are filled in when served. */
@@ -98,13 +100,13 @@ function serveApps(): Promise<http.Server> {
 }
 
 beforeAll(async () => {
-  bed = await startOidcTestBed(1, { env: { BASE_DOMAIN: 'example.test' }, logLines });
+  bed = await startOidcTestBed(1, { env: { BASE_DOMAIN: 'localhost' }, logLines });
   const port = new URL(bed.nodes[0]!.url).port;
   tenant = await createTestTenant(bed, uniqueTenantId('browser'));
   await setIssuerForm(bed.platform, tenant, 'subdomain', TEST_ACTOR);
-  issuer = `http://${tenant.id}.example.test:${port}`;
+  issuer = `http://${tenant.id}.localhost:${port}`;
   await pollUntil(
-    () => hostRequest(`${bed.nodes[0]!.url}/.well-known/openid-configuration`, { host: `${tenant.id}.example.test:${port}` }),
+    () => hostRequest(`${bed.nodes[0]!.url}/.well-known/openid-configuration`, { host: `${tenant.id}.localhost:${port}` }),
     (answer) => answer.status === 200 && answer.json().issuer === issuer,
   );
   appServer = await serveApps();
@@ -115,23 +117,20 @@ beforeAll(async () => {
     TEST_ACTOR,
   );
   clientId = client.client_id;
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--host-resolver-rules=MAP *.example.test 127.0.0.1, MAP *.localhost 127.0.0.1'] });
 });
 afterAll(async () => {
-  await browser?.close();
   await new Promise((resolve) => appServer?.close(resolve));
   await bed?.close();
 });
 
-async function resultOf(page: import('playwright-core').Page): Promise<Record<string, any>> {
+async function resultOf(page: Page): Promise<Record<string, any>> {
   await page.waitForFunction(() => document.title === 'done', undefined, { timeout: 60_000 });
   return JSON.parse((await page.textContent('#out')) ?? '{}');
 }
 
 describe('a browser app on another origin', () => {
   it('signs in with PKCE, redeems the code at the token endpoint, and reads the answers of the tenant APIs it calls', async () => {
-    const context = await browser.newContext();
-    const page = await context.newPage();
+    const { context, page } = await openPage(browser());
     await page.goto(`http://app.localhost:${appPort}/`);
     await page.waitForURL(`${issuer}/interaction/**`, { timeout: 60_000 });
     await page.fill('#email', tenant.adminEmail);
@@ -154,15 +153,31 @@ describe('a browser app on another origin', () => {
 
     const cookies = await context.cookies();
     const session = cookies.find((cookie) => cookie.name === `tansu.${tenant.id}.session`);
-    expect(session).toMatchObject({ domain: `${tenant.id}.example.test`, path: '/' });
+    expect(session).toMatchObject({ domain: `${tenant.id}.localhost`, path: '/' });
     await context.close();
   });
 
   it('on an origin no client registered can read nothing: the browser blocks every answer', async () => {
-    const context = await browser.newContext();
-    const page = await context.newPage();
+    const { context, page } = await openPage(browser());
     await page.goto(`http://stranger.localhost:${appPort}/`);
     expect(await resultOf(page)).toEqual({ token: 'blocked', admin: 'blocked', signup: 'blocked' });
+    await context.close();
+  });
+});
+
+describe("the tenant console on the tenant's own host", () => {
+  it('loads its page and the shared assets there, signs in there and shows the tenant', async () => {
+    const { context, page } = await openPage(browser());
+    const problems = watchPage(page);
+    await page.goto(`${issuer}/console`);
+    await page.waitForURL(`${issuer}/interaction/**`);
+    await page.getByLabel('Email').fill(tenant.adminEmail);
+    await page.getByLabel('Password').fill(tenant.adminPassword);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { level: 1, name: /^Overview of/ }).waitFor();
+    expect(new URL(page.url()).origin).toBe(issuer);
+    expect(new URL(page.url()).pathname.startsWith('/console/')).toBe(true);
+    expect(problems).toEqual([]);
     await context.close();
   });
 });
