@@ -28,6 +28,11 @@ export function findTenantDomain(db: Db, tenantId: string, domain: string): Prom
   return db.selectFrom('tenant_domains').selectAll().where('tenant_id', '=', tenantId).where('domain', '=', domain).executeTakeFirst();
 }
 
+export async function countTenantDomains(db: Db, tenantId: string): Promise<number> {
+  const row = await db.selectFrom('tenant_domains').select((eb) => eb.fn.countAll<string>().as('count')).where('tenant_id', '=', tenantId).executeTakeFirstOrThrow();
+  return Number(row.count);
+}
+
 /** The tenant holding `domain` verified, if any (at most one: the partial unique index). */
 export async function verifiedHolderOf(db: Db, domain: string): Promise<string | undefined> {
   const row = await db.selectFrom('tenant_domains').select('tenant_id').where('domain', '=', domain).where('status', '=', 'verified').executeTakeFirst();

@@ -93,6 +93,8 @@ export class TenantHosts {
     // Fastify copies the URL to `originalUrl` before this hook; oidc-provider would take a mount
     // path from it. Without the hook there is none, so there is none with it either.
     delete (req as { originalUrl?: string }).originalUrl;
+    // An absolute-form target (`GET http://elsewhere/x`) names no path of ours to rewrite or redirect.
+    if (!url.startsWith('/')) return url;
     const named = req.headers['x-tansu-tenant'];
     if (named !== undefined) {
       if (!this.#trusts(req)) return decide(req, url, { refusal: untrustedTenantHeader() });

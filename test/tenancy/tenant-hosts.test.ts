@@ -233,7 +233,7 @@ describe('X-Tansu-Tenant', () => {
   });
 });
 
-describe('the public host', () => {
+describe('rewrite, on its own', () => {
   it('stays the platform\'s when it lies under BASE_DOMAIN: login.example.com is not tenant "login"', () => {
     const config = loadConfig({ NODE_ENV: 'test', PUBLIC_URL: 'https://login.example.com', BASE_DOMAIN: 'example.com' });
     const hosts = new TenantHosts({ db: undefined as never, log: undefined as never, publicUrl: config.publicUrl, config });
@@ -243,5 +243,13 @@ describe('the public host', () => {
     expect(takeHostDecision(onPublic)).toBeUndefined();
     const onTenant = request('acme.example.com');
     expect(hosts.rewrite(onTenant)).toBe('/t/acme/t/acme/token');
+  });
+
+  it('leaves an absolute-form request target alone: no path of ours to route or redirect', () => {
+    const config = loadConfig({ NODE_ENV: 'test', PUBLIC_URL: 'https://login.example.com', BASE_DOMAIN: 'example.com' });
+    const hosts = new TenantHosts({ db: undefined as never, log: undefined as never, publicUrl: config.publicUrl, config });
+    const absolute = { url: 'http://evil.test/x', method: 'GET', headers: { host: 'acme.example.com', accept: 'text/html' }, socket: {} } as unknown as IncomingMessage;
+    expect(hosts.rewrite(absolute)).toBe('http://evil.test/x');
+    expect(takeHostDecision(absolute)).toBeUndefined();
   });
 });

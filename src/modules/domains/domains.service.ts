@@ -7,6 +7,7 @@ import { actorText, type Actor, type TenantScope } from '../../platform/tenant-s
 import { PLATFORM_ADMIN_TENANT_ID } from '../../platform/tenant-id.ts';
 import { tenantIssuer } from '../../platform/issuer.ts';
 import {
+  countTenantDomains,
   deleteTenantDomain,
   findTenantDomain,
   insertTenantDomain,
@@ -44,6 +45,12 @@ export interface DomainPlatform {
  * issuer; they keep working across the move.
  */
 export const ISSUER_GRACE_SECONDS = 24 * 60 * 60;
+
+/**
+ * Claims one tenant may hold: every node keeps every claimed name in memory (tenancy/tenant-hosts.ts),
+ * so a tenant must not be able to grow that without end. An active domain and a few in waiting is the use.
+ */
+export const MAX_DOMAINS_PER_TENANT = 20;
 
 export interface IssuerState {
   issuer: string;
@@ -116,6 +123,9 @@ export async function addDomain(platform: DomainPlatform, scope: TenantScope, ra
   assertIssuerMovable(scope);
   const holder = await verifiedHolderOf(platform.db, domain);
   if (holder !== undefined && holder !== scope.id) throw domainTaken(domain);
+  if ((await countTenantDomains(platform.db, scope.id)) >= MAX_DOMAINS_PER_TENANT) {
+    throw new AppError('too_many_domains', `a tenant holds at most ${MAX_DOMAINS_PER_TENANT} domains: remove one first`, 409);
+  }
   const challenge = `tansu-verify=${crypto.randomBytes(24).toString('base64url')}`;
   const row = await audited(scope, actor, { action: 'domain.added', target: domain, details: () => ({}) }, async () => {
     const inserted = await insertTenantDomain(platform.db, { tenantId: scope.id, domain, challenge });

@@ -86,7 +86,7 @@ export const addDomainSchema = {
   body: Type.Object({ domain: Type.String({ maxLength: 253, description: 'a name the tenant owns, e.g. auth.example.com' }) }, { additionalProperties: false }),
   response: {
     201: Domain,
-    ...errorResponses({ ...DOMAIN_ERRORS, 409: 'domain_exists, domain_taken (verified by another tenant) or issuer_fixed' }),
+    ...errorResponses({ ...DOMAIN_ERRORS, 409: 'domain_exists, domain_taken (verified by another tenant), too_many_domains or issuer_fixed' }),
   },
 };
 

@@ -7,7 +7,7 @@ import { startTestDns, type TestDns } from '../../support/dns.ts';
 import { pollUntil } from '../../support/eventually.ts';
 import { TEST_ACTOR } from '../../support/scope.ts';
 import { createClient, grantClientApi } from '../../../src/modules/clients/clients.service.ts';
-import { addDomain, removeDomain } from '../../../src/modules/domains/domains.service.ts';
+import { MAX_DOMAINS_PER_TENANT, addDomain, removeDomain } from '../../../src/modules/domains/domains.service.ts';
 import { publishTenantChange } from '../../../src/platform/notifications.ts';
 
 /**
@@ -188,6 +188,13 @@ describe('what is refused', () => {
     }
     const fixed = await addDomain(bed.platform, { ...acme, id: 'admin' as TestTenant['id'] }, 'auth.platform.test', TEST_ACTOR).catch((error: unknown) => error);
     expect(fixed).toMatchObject({ code: 'issuer_fixed', status: 409 });
+  });
+
+  it('more than MAX_DOMAINS_PER_TENANT claims: every node holds every claimed name in memory', async () => {
+    const held = await bed.platform.db.selectFrom('tenant_domains').select('domain').where('tenant_id', '=', globex.id).execute();
+    for (let i = held.length; i < MAX_DOMAINS_PER_TENANT; i++) await addDomain(bed.platform, globex, `d${i}.globex-many.test`, TEST_ACTOR);
+    const refused = await addDomain(bed.platform, globex, 'one-more.globex-many.test', TEST_ACTOR).catch((error: unknown) => error);
+    expect(refused).toMatchObject({ code: 'too_many_domains', status: 409 });
   });
 
   it('certificates for any name but an active domain or the subdomain of an existing tenant', async () => {

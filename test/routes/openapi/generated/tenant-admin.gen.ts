@@ -8523,7 +8523,7 @@ export type PostDomainsErrors = {
         error_description: string;
     };
     /**
-     * domain_exists, domain_taken (verified by another tenant) or issuer_fixed
+     * domain_exists, domain_taken (verified by another tenant), too_many_domains or issuer_fixed
      */
     409: {
         /**
