@@ -24,6 +24,8 @@ export interface TwoFactorOverviewInput extends ProofInput {
   csrfToken: string;
   factors: FactorItem[];
   recoveryCodesLeft: number;
+  /** False under the tenant's policy `off`: no new factor. */
+  setupOffered: boolean;
   error?: string;
 }
 
@@ -62,12 +64,15 @@ ${passwordField('codes-password', input, input.error)}
 <div class="actions"><button type="submit">New recovery codes</button></div>
 </form>`
     : '<p>You sign in with your password only. An authenticator app adds a code from your phone to each sign-in.</p>';
-  return `${factors}
-<h2>Add an authenticator app</h2>
+  const setup = input.setupOffered
+    ? `<h2>Add an authenticator app</h2>
 <form method="post" action="${escapeHtml(input.setupAction)}">
 ${hiddenField('csrf', input.csrfToken)}
 <div class="actions"><button type="submit">Set up an authenticator app</button></div>
-</form>`;
+</form>`
+    : '<p class="muted">New authenticator apps are not offered here.</p>';
+  return `${factors}
+${setup}`;
 }
 
 export interface TwoFactorSetupInput {

@@ -5,6 +5,7 @@ import { formsOf, TestBrowser, type FormOnPage } from '../../support/browser.ts'
 import { BROWSER_ACCEPT, startAccountFlowBed, type AccountFlowBed, type FlowTenant } from '../../support/account-flows.ts';
 import { TEST_ACTOR } from '../../support/scope.ts';
 import { createUser } from '../../../src/modules/users/users.service.ts';
+import { updateTenantSettings } from '../../../src/modules/settings/settings.service.ts';
 import { confirmTotpEnrolment, startTotpEnrolment } from '../../../src/modules/mfa/enrolment.service.ts';
 
 /**
@@ -175,6 +176,19 @@ describe('the two-factor section', () => {
     const next = await signedIn(a, 'ana@2fa.test');
     expect(next.askedForCode).toBe(false);
     expect(next.stop.url).toBe(section(a));
+
+    // Under the policy `off` no new factor is set up here, as at sign-in.
+    await updateTenantSettings(a, { mfa: { policy: 'off' } }, TEST_ACTOR);
+    try {
+      const off = await go(next.browser, section(a));
+      expect(off.html).toContain('New authenticator apps are not offered here.');
+      const csrf = formsOf(off.html, off.url)[0]!.fields.csrf!;
+      const setup = await go(next.browser, `${section(a)}/setup`, { csrf });
+      expect(setup.status).toBe(409);
+      expect(await factorCount(a, 'ana@2fa.test')).toBe(0);
+    } finally {
+      await updateTenantSettings(a, { mfa: { policy: 'optional' } }, TEST_ACTOR);
+    }
   });
 
   it('keeps the last factor where the tenant requires one, refuses a form without its CSRF token, and cannot touch another tenant\'s factor', async () => {

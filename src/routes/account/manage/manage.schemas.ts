@@ -138,7 +138,7 @@ const FactorId = Type.String({ pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0
 const CurrentPassword = Type.Optional(Type.String({ description: 'needed unless you signed in moments ago' }));
 
 export const twoFactorPageSchema = sectionPage('the second factors of the account, the recovery codes left, and the forms to change them');
-export const twoFactorSetupSchema = sectionForm({}, { 200: html('a new authenticator app: its QR code, its key and the field for its first code') });
+export const twoFactorSetupSchema = sectionForm({}, { 200: html('a new authenticator app: its QR code, its key and the field for its first code'), 409: html('the tenant offers no second factors (policy off)') });
 export const twoFactorConfirmSchema = sectionForm(
   { factor: Type.Optional(FactorId), code: Type.Optional(Type.String({ maxLength: 40, description: 'the code the app shows' })) },
   { 200: html('set up: the recovery codes, once, when the account had none') },

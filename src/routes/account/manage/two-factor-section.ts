@@ -1,6 +1,7 @@
 import { confirmTotpEnrolment, pendingTotpEnrolment, regenerateRecoveryCodes, startTotpEnrolment, type TotpEnrolment } from '../../../modules/mfa/enrolment.service.ts';
 import { listUserFactors } from '../../../modules/mfa/factors.service.ts';
 import { removeOwnFactor } from '../../../modules/mfa/factor-removal.service.ts';
+import { readTenantSettings } from '../../../modules/settings/settings.service.ts';
 import { requireCurrentPassword } from '../../../modules/users/current-password.ts';
 import { twoFactorCodes, twoFactorOverview, twoFactorSetup } from '../../../oidc/pages/account-two-factor.ts';
 import { qrCodeSvg } from '../../../oidc/pages/qr-code.ts';
@@ -14,7 +15,7 @@ const TITLE = 'Two-factor authentication';
 const PROOF_REFUSALS = ['invalid_password', 'throttled'];
 
 async function showOverview(page: SignedInPage, status: number, extra: { notice?: string; error?: string } = {}) {
-  const { factors, recovery_codes_left } = await listUserFactors(page.tenant.scope, page.user.id);
+  const [{ factors, recovery_codes_left }, offered] = await Promise.all([listUserFactors(page.tenant.scope, page.user.id), factorsOffered(page)]);
   return showSection(page, status, {
     title: TITLE,
     ...extra,
@@ -30,6 +31,7 @@ async function showOverview(page: SignedInPage, status: number, extra: { notice?
         .filter((factor) => factor.confirmed_at !== null)
         .map((factor) => ({ id: factor.id, label: factor.label, addedAt: factor.confirmed_at!, lastUsedAt: factor.last_used_at })),
       recoveryCodesLeft: recovery_codes_left,
+      setupOffered: offered,
       error: extra.error,
     }),
   });
@@ -53,6 +55,9 @@ async function showSetup(page: SignedInPage, status: number, enrolment: TotpEnro
 
 const showCodes = (page: SignedInPage, title: string, codes: readonly string[]) =>
   showSection(page, 200, { title, body: twoFactorCodes(codes, `${page.home}/${PATH}`) });
+
+/** Under the policy `off` no new factor is set up (as at sign-in); one the account has can still go. */
+const factorsOffered = async (page: SignedInPage) => (await readTenantSettings(page.tenant.scope)).mfa.policy !== 'off';
 
 const enrolmentInput = (page: SignedInPage) => ({ userId: page.user.id, issuerName: page.tenant.row.display_name, accountName: page.user.email });
 
@@ -84,6 +89,7 @@ export const twoFactorSection: AccountSection = {
     scope.post(`/t/:tenant/account/${PATH}/setup`, { schema: twoFactorSetupSchema }, async (request, reply) => {
       const page = await loadSignedIn(site, request, reply, PATH, { form: true });
       if (!page) return reply;
+      if (!(await factorsOffered(page))) return showOverview(page, 409, { error: `${page.tenant.row.display_name} does not offer second factors.` });
       return showSetup(page, 200, await startTotpEnrolment(page.tenant.scope, enrolmentInput(page)));
     });
 
