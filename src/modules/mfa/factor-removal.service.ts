@@ -4,7 +4,8 @@ import { recordAuditEvent } from '../audit/audit.repository.ts';
 import { readTenantSettingsFrom } from '../settings/settings.service.ts';
 import { isActiveTenantAdmin } from '../users/users.repository.ts';
 import { factorRequired } from './second-factor-policy.ts';
-import { deleteFactor, deleteRecoveryCodesOf, findFactor, lockConfirmedFactorIds } from './mfa.repository.ts';
+import { deleteFactor, deleteRecoveryCodesOf, findFactor, lockConfirmedFactorIds, updateFactorLabel } from './mfa.repository.ts';
+import { checkedLabel } from './enrolment.service.ts';
 
 /**
  * A user removing one of their own factors (the account page; proving it is them is the
@@ -36,5 +37,14 @@ export async function removeOwnFactor(scope: TenantScope, input: { userId: strin
       details: { factor_id: factor.id, kind: factor.kind, label: factor.label, recovery_codes_removed: recoveryCodesRemoved },
     });
     return { recoveryCodesRemoved };
+  });
+}
+
+/** A user renaming one of their own factors (how the account page lists it). Audited as `user.mfa_factor_renamed`. */
+export async function renameOwnFactor(scope: TenantScope, input: { userId: string; factorId: string; label: string | undefined }, actor: Actor): Promise<void> {
+  const label = checkedLabel(input.label);
+  await scope.db.transaction().execute(async (trx) => {
+    if (!(await updateFactorLabel(trx, input.userId, input.factorId, label))) throw notFound('factor', input.factorId.slice(0, 64));
+    await recordAuditEvent(trx, { actor: actorText(actor), ip: actor.ip, action: 'user.mfa_factor_renamed', target: input.userId, details: { factor_id: input.factorId, label } });
   });
 }

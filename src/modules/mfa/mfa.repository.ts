@@ -132,3 +132,9 @@ export async function deleteRecoveryCodesOf(trx: TenantDb, userId: string): Prom
   const result = await trx.deleteFrom('mfa_recovery_codes').where('user_id', '=', userId).executeTakeFirst();
   return Number(result.numDeletedRows);
 }
+
+/** Gives one factor of the user a new label; false when they have no such factor. */
+export async function updateFactorLabel(db: TenantDb, userId: string, factorId: string, label: string): Promise<boolean> {
+  const result = await db.updateTable('mfa_factors').set({ label }).where('id', '=', factorId).where('user_id', '=', userId).executeTakeFirst();
+  return result.numUpdatedRows === 1n;
+}

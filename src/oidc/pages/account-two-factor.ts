@@ -20,6 +20,7 @@ export interface ProofInput {
 export interface TwoFactorOverviewInput extends ProofInput {
   setupAction: string;
   removeAction: string;
+  renameAction: string;
   recoveryCodesAction: string;
   csrfToken: string;
   factors: FactorItem[];
@@ -43,6 +44,13 @@ function factorItem(factor: FactorItem, input: TwoFactorOverviewInput, index: nu
   return `<li>
 <h3 id="${heading}">${escapeHtml(factor.label)}</h3>
 <p>Added ${timeText(factor.addedAt)}; last used ${factor.lastUsedAt ? timeText(factor.lastUsedAt) : 'never'}</p>
+<form method="post" action="${escapeHtml(input.renameAction)}">
+${hiddenField('csrf', input.csrfToken)}
+${hiddenField('factor', factor.id)}
+<label for="label-${index}">Name</label>
+<input id="label-${index}" name="label" type="text" required maxlength="100" value="${escapeHtml(factor.label)}">
+<button type="submit" class="secondary" aria-describedby="${heading}">Rename</button>
+</form>
 <form method="post" action="${escapeHtml(input.removeAction)}">
 ${hiddenField('csrf', input.csrfToken)}
 ${hiddenField('factor', factor.id)}

@@ -93,7 +93,7 @@ const factorCount = async (tenant: FlowTenant, email: string) =>
   );
 
 describe('the two-factor section', () => {
-  it('sets up an authenticator app: QR code and key, a confirming code (a wrong one refused), then ten recovery codes once; the list shows no secret', async () => {
+  it('sets up an authenticator app: QR code and key, a confirming code (a wrong one refused), then ten recovery codes once; the list shows no secret, and the app can be renamed', async () => {
     const { browser, stop: overview, askedForCode } = await signedIn(a, 'ana@2fa.test');
     expect(askedForCode).toBe(false);
     expect(overview.status).toBe(200);
@@ -128,6 +128,12 @@ describe('the two-factor section', () => {
     expect(listed.html).toContain('10 of your recovery codes are left');
     expect(listed.html).not.toContain(anaSecret);
     expect(listed.html).not.toContain(anaCodes[0]);
+
+    const blank = await post(browser, listed, a, 'rename', { label: '  ' });
+    expect(blank.status).toBe(400);
+    const renamed = await post(browser, blank, a, 'rename', { label: 'Phone <b>' });
+    expect(renamed.status).toBe(200);
+    expect(renamed.html).toContain('<h3 id="factor-0">Phone &#60;b&#62;</h3>');
   });
 
   it('the next sign-in asks for a code; new recovery codes (after a recent sign-in) void the old ones', async () => {

@@ -152,4 +152,8 @@ export const twoFactorRemoveSchema = sectionForm(
     ...THROTTLED,
   },
 );
+export const twoFactorRenameSchema = sectionForm(
+  { factor: Type.Optional(FactorId), label: Type.Optional(Type.String({ maxLength: 1000, description: 'the new name, 1 to 100 characters' })) },
+  { 200: html('renamed: the section again'), 404: pageOrError('tenant_not_found, or the factor was already gone (the section again)') },
+);
 export const recoveryCodesSchema = sectionForm({ current_password: CurrentPassword }, { 200: html('ten new recovery codes, shown once; the earlier ones are void'), 409: html('no factor: no recovery codes'), ...THROTTLED });

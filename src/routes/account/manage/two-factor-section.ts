@@ -1,6 +1,6 @@
 import { confirmTotpEnrolment, pendingTotpEnrolment, regenerateRecoveryCodes, startTotpEnrolment, type TotpEnrolment } from '../../../modules/mfa/enrolment.service.ts';
 import { listUserFactors } from '../../../modules/mfa/factors.service.ts';
-import { removeOwnFactor } from '../../../modules/mfa/factor-removal.service.ts';
+import { removeOwnFactor, renameOwnFactor } from '../../../modules/mfa/factor-removal.service.ts';
 import { readTenantSettings } from '../../../modules/settings/settings.service.ts';
 import { requireCurrentPassword } from '../../../modules/users/current-password.ts';
 import { twoFactorCodes, twoFactorOverview, twoFactorSetup } from '../../../oidc/pages/account-two-factor.ts';
@@ -8,7 +8,7 @@ import { qrCodeSvg } from '../../../oidc/pages/qr-code.ts';
 import { formProblemOf } from '../account-page.ts';
 import type { AccountSection } from './account-section.ts';
 import { loadSignedIn, showSection, signedInRecently, type SignedInPage } from './signed-in.ts';
-import { recoveryCodesSchema, twoFactorConfirmSchema, twoFactorPageSchema, twoFactorRemoveSchema, twoFactorSetupSchema } from './manage.schemas.ts';
+import { recoveryCodesSchema, twoFactorConfirmSchema, twoFactorPageSchema, twoFactorRemoveSchema, twoFactorRenameSchema, twoFactorSetupSchema } from './manage.schemas.ts';
 
 const PATH = 'two-factor';
 const TITLE = 'Two-factor authentication';
@@ -22,6 +22,7 @@ async function showOverview(page: SignedInPage, status: number, extra: { notice?
     body: twoFactorOverview({
       setupAction: `${page.home}/${PATH}/setup`,
       removeAction: `${page.home}/${PATH}/remove`,
+      renameAction: `${page.home}/${PATH}/rename`,
       recoveryCodesAction: `${page.home}/${PATH}/recovery-codes`,
       csrfToken: page.csrfToken,
       recentSignIn: signedInRecently(page),
@@ -74,7 +75,7 @@ async function proveItIsThem(page: SignedInPage, password: string | undefined): 
 /**
  * The account's second factors (modules/mfa/, with the user as actor, audited): set up an
  * authenticator app as the sign-in does (QR code, key, confirming code; a first factor brings
- * ten recovery codes, shown once), remove one, or replace the recovery codes. Removing and new
+ * ten recovery codes, shown once), rename or remove one, or replace the recovery codes. Removing and new
  * codes need the password or a recent sign-in; the last factor stays where the tenant requires one.
  */
 export const twoFactorSection: AccountSection = {
@@ -121,6 +122,20 @@ export const twoFactorSection: AccountSection = {
         return showOverview(page, problem.status, { error: message });
       }
       return showOverview(page, 200, { notice: 'The factor is removed.' });
+    });
+
+    scope.post(`/t/:tenant/account/${PATH}/rename`, { schema: twoFactorRenameSchema }, async (request, reply) => {
+      const page = await loadSignedIn(site, request, reply, PATH, { form: true });
+      if (!page) return reply;
+      const { factor, label } = (request.body ?? {}) as { factor?: string; label?: string };
+      try {
+        if (!factor) return showOverview(page, 400, { error: 'Choose the factor to rename.' });
+        await renameOwnFactor(page.tenant.scope, { userId: page.user.id, factorId: factor, label }, page.actor);
+      } catch (error) {
+        const problem = formProblemOf(page, error, ['invalid_label', 'factor_not_found']);
+        return showOverview(page, problem.status, { error: problem.status === 404 ? 'That factor was already removed.' : problem.message });
+      }
+      return showOverview(page, 200, { notice: 'The factor is renamed.' });
     });
 
     scope.post(`/t/:tenant/account/${PATH}/recovery-codes`, { schema: recoveryCodesSchema }, async (request, reply) => {
