@@ -34,7 +34,8 @@ export interface EnrolmentInput {
   label?: string;
 }
 
-function checkedLabel(label: string | undefined): string {
+/** A factor's label as given, trimmed; `invalid_label` when empty or too long. */
+export function checkedLabel(label: string | undefined): string {
   const text = (label ?? DEFAULT_TOTP_LABEL).trim();
   if (!text || text.length > MAX_LABEL_LENGTH) throw new AppError('invalid_label', `a factor's label is 1 to ${MAX_LABEL_LENGTH} characters`);
   return text;

@@ -111,3 +111,30 @@ export async function unusedRecoveryCodeCount(db: TenantDb, userId: string): Pro
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }
+
+/**
+ * The ids of the user's confirmed factors, their rows locked until the transaction ends: two
+ * removals at once cannot each believe the other factor stays.
+ */
+export async function lockConfirmedFactorIds(trx: TenantDb, userId: string): Promise<string[]> {
+  const rows = await trx.selectFrom('mfa_factors').select('id').where('user_id', '=', userId).where('confirmed_at', 'is not', null).forUpdate().execute();
+  return rows.map((row) => row.id);
+}
+
+/** Removes one factor of the user; false when they have no such factor. */
+export async function deleteFactor(trx: TenantDb, userId: string, factorId: string): Promise<boolean> {
+  const result = await trx.deleteFrom('mfa_factors').where('id', '=', factorId).where('user_id', '=', userId).executeTakeFirst();
+  return result.numDeletedRows === 1n;
+}
+
+/** Removes the user's recovery codes (with their last factor: they stand in for one). */
+export async function deleteRecoveryCodesOf(trx: TenantDb, userId: string): Promise<number> {
+  const result = await trx.deleteFrom('mfa_recovery_codes').where('user_id', '=', userId).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+/** Gives one factor of the user a new label; false when they have no such factor. */
+export async function updateFactorLabel(db: TenantDb, userId: string, factorId: string, label: string): Promise<boolean> {
+  const result = await db.updateTable('mfa_factors').set({ label }).where('id', '=', factorId).where('user_id', '=', userId).executeTakeFirst();
+  return result.numUpdatedRows === 1n;
+}

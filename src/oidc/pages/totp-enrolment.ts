@@ -19,6 +19,16 @@ export interface TotpEnrolmentPageInput {
 /** `ABCD EFGH …`: a secret grouped as people copy it. */
 const grouped = (secret: string) => secret.replace(/(.{4})(?=.)/g, '$1 ');
 
+/** Scan the QR code or type the key, then the code: the sign-in's setup and the account page's. */
+export function totpScanSteps(qrSvg: string, secret: string): string {
+  return `<ol>
+<li>Scan this code with an authenticator app (for example one on your phone).</li>
+<li>Or enter this key in the app instead: <code id="totp-secret">${escapeHtml(grouped(secret))}</code></li>
+<li>Type the 6-digit code the app shows below.</li>
+</ol>
+<figure>${qrSvg}</figure>`;
+}
+
 /** Setting up an authenticator app inside a sign-in: scan (or type), then prove it with a code. */
 export function totpEnrolmentPage(input: TotpEnrolmentPageInput): string {
   return page(
@@ -26,12 +36,7 @@ export function totpEnrolmentPage(input: TotpEnrolmentPageInput): string {
     `<h1>Set up an authenticator app</h1>
 <p>${escapeHtml(input.reason)}</p>
 ${errorBlock(input.error)}
-<ol>
-<li>Scan this code with an authenticator app (for example one on your phone).</li>
-<li>Or enter this key in the app instead: <code id="totp-secret">${escapeHtml(grouped(input.secret))}</code></li>
-<li>Type the 6-digit code the app shows below.</li>
-</ol>
-<figure>${input.qrSvg}</figure>
+${totpScanSteps(input.qrSvg, input.secret)}
 <form method="post" action="${escapeHtml(input.action)}">
 <input type="hidden" name="csrf" value="${escapeHtml(input.csrfToken)}">
 ${codeField(input.error, 'The 6-digit code your authenticator app shows for this account.')}
@@ -49,12 +54,15 @@ export interface RecoveryCodesPageInput {
   codes: string[] | undefined;
 }
 
+/** Fresh recovery codes, shown this once (after a first setup, or new ones from the account page). */
+export function recoveryCodesList(codes: readonly string[]): string {
+  return `<p>If you lose your authenticator app, each of these codes signs you in once. Keep them somewhere safe: they are shown only now.</p>
+<ol id="recovery-codes">${codes.map((code) => `<li><code>${escapeHtml(code)}</code></li>`).join('')}</ol>`;
+}
+
 /** After an enrolment: the recovery codes, once, then on into the application. */
 export function recoveryCodesPage(input: RecoveryCodesPageInput): string {
-  const codes = input.codes
-    ? `<p>If you lose your authenticator app, each of these codes signs you in once. Keep them somewhere safe: they are shown only now.</p>
-<ol id="recovery-codes">${input.codes.map((code) => `<li><code>${escapeHtml(code)}</code></li>`).join('')}</ol>`
-    : '<p>Your recovery codes were shown when you set up the app; they are not shown again.</p>';
+  const codes = input.codes ? recoveryCodesList(input.codes) : '<p>Your recovery codes were shown when you set up the app; they are not shown again.</p>';
   return page(
     `Authenticator app set up – ${input.tenantName}`,
     `<h1>Your authenticator app is set up</h1>

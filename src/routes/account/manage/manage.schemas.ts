@@ -133,3 +133,27 @@ export const revokeAppSchema = sectionForm(
   { grant: Type.Optional(Type.String({ maxLength: 200, description: 'the id of the grant to revoke' })) },
   { 200: html('disconnected: the list again'), 404: pageOrError('tenant_not_found, or the app was no longer connected (the list again)') },
 );
+
+const FactorId = Type.String({ pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$', description: 'the id of one of your factors' });
+const CurrentPassword = Type.Optional(Type.String({ description: 'needed unless you signed in moments ago' }));
+
+export const twoFactorPageSchema = sectionPage('the second factors of the account, the recovery codes left, and the forms to change them');
+export const twoFactorSetupSchema = sectionForm({}, { 200: html('a new authenticator app: its QR code, its key and the field for its first code'), 409: html('the tenant offers no second factors (policy off)') });
+export const twoFactorConfirmSchema = sectionForm(
+  { factor: Type.Optional(FactorId), code: Type.Optional(Type.String({ maxLength: 40, description: 'the code the app shows' })) },
+  { 200: html('set up: the recovery codes, once, when the account had none') },
+);
+export const twoFactorRemoveSchema = sectionForm(
+  { factor: Type.Optional(FactorId), current_password: CurrentPassword },
+  {
+    200: html('removed: the section again'),
+    404: pageOrError('tenant_not_found, or the factor was already gone (the section again)'),
+    409: html('the tenant requires a factor of this account, and this is its last'),
+    ...THROTTLED,
+  },
+);
+export const twoFactorRenameSchema = sectionForm(
+  { factor: Type.Optional(FactorId), label: Type.Optional(Type.String({ maxLength: 1000, description: 'the new name, 1 to 100 characters' })) },
+  { 200: html('renamed: the section again'), 404: pageOrError('tenant_not_found, or the factor was already gone (the section again)') },
+);
+export const recoveryCodesSchema = sectionForm({ current_password: CurrentPassword }, { 200: html('ten new recovery codes, shown once; the earlier ones are void'), 409: html('no factor: no recovery codes'), ...THROTTLED });
