@@ -12,5 +12,6 @@ export default defineConfig({
     testTimeout: 180_000,
     hookTimeout: 300_000,
     reporters: ['default'],
+    experimental: { viteModuleRunner: false },
   },
 });
