@@ -272,6 +272,23 @@ describe('an operator', () => {
     expect(opsProblems).toEqual([]);
   });
 
+  it('fits a 375 px phone on the restore and clusters pages', async () => {
+    await ops.setViewportSize({ width: 375, height: 812 });
+    const fits = () => ops.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+    try {
+      for (const [path, heading] of [['restore', 'Restore a tenant'], ['clusters', 'Clusters']] as const) {
+        await ops.goto(consoleUrl(path));
+        await ops.getByRole('heading', { level: 1, name: heading, exact: true }).waitFor();
+        await expect.poll(() => ops.locator('p.loading').count()).toBe(0);
+        await expect(fits()).resolves.toBe(true);
+        await screenshot(ops, SHOTS, `phone-${path}`);
+      }
+    } finally {
+      await ops.setViewportSize({ width: 1280, height: 860 });
+    }
+    expect(opsProblems).toEqual([]);
+  });
+
   it("keeps its tokens apart from the admin tenant's own console in the same tab, though both use tansu-console", async () => {
     await ops.goto(`${bed.publicUrl}/t/admin/console/`);
     // Signed in already at the admin tenant's provider: no login page this time.

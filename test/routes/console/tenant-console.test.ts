@@ -510,6 +510,37 @@ describe('on a phone', () => {
   });
 });
 
+describe('the new pages on a 375 px phone', () => {
+  it('fit the screen: connections, a new connection, the mail templates and one template, a user with factors and identities', async () => {
+    await admin.setViewportSize({ width: 375, height: 812 });
+    const fits = () => admin.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+    try {
+      const pages: [string, string | RegExp, string][] = [
+        ['connections', 'Connections', 'phone-connections'],
+        ['connections/new', 'Add a connection', 'phone-connection-new'],
+        ['mail/templates', 'Mail templates', 'phone-mail-templates'],
+        ['mail/templates/reset_password', 'Reset the password', 'phone-mail-template'],
+      ];
+      for (const [path, heading, shot] of pages) {
+        await admin.goto(consoleUrl(acme, path));
+        await admin.getByRole('heading', { level: 1, name: heading, exact: true }).waitFor();
+        await expect.poll(() => admin.locator('p.loading').count()).toBe(0);
+        await expect(fits()).resolves.toBe(true);
+        await screenshot(admin, SHOTS, shot);
+      }
+      const frank = (await userRow(acme, 'frank@acme.test'))!;
+      await admin.goto(consoleUrl(acme, `users/${frank.id}`));
+      await admin.getByRole('heading', { level: 1, name: 'frank@acme.test' }).waitFor();
+      await expect.poll(() => admin.locator('p.loading').count()).toBe(0);
+      await expect(fits()).resolves.toBe(true);
+      await screenshot(admin, SHOTS, 'phone-user');
+    } finally {
+      await admin.setViewportSize({ width: 1280, height: 860 });
+    }
+    expect(adminProblems).toEqual([]);
+  });
+});
+
 describe("the issue's journey", () => {
   it('an admin invites a user in the console, the user accepts the mailed link and signs in to an app, the admin disables them and their next refresh fails', async () => {
     const redirectUri = 'http://127.0.0.1:9/notes/callback';
