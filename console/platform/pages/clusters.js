@@ -20,8 +20,8 @@ export function ClustersPage({ app }) {
     <${ListTable} list=${clusters} caption="Clusters" head=${['Name', 'URL', 'Pooled URL', 'Tenants', '']}
       row=${(cluster) => html`<tr>
         <td>${cluster.name}</td>
-        <td><code>${cluster.url}</code></td>
-        <td>${cluster.pooled_url ? html`<code>${cluster.pooled_url}</code>` : html`<span class="muted">—</span>`}</td>
+        <td class="url"><code>${cluster.url}</code></td>
+        <td class=${cluster.pooled_url ? 'url' : ''}>${cluster.pooled_url ? html`<code>${cluster.pooled_url}</code>` : html`<span class="muted">—</span>`}</td>
         <td class="num">${cluster.tenants}</td>
         <td>${cluster.tenants === 0
           ? html`<${ConfirmButton} label="Remove" title=${`Unregister the cluster ${cluster.name}`} confirmLabel="Unregister it"

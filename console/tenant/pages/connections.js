@@ -50,7 +50,7 @@ export function ConnectionsPage({ app }) {
         <td>${typeLabel(connection.type)}</td>
         <td>Continue with ${connection.display_name}</td>
         <td>${enabledBadge(connection.enabled)}</td>
-        <td><code>${connection.redirect_uri}</code></td>
+        <td class="url"><code>${connection.redirect_uri}</code></td>
       </tr>`} />`;
 }
 
@@ -161,6 +161,9 @@ function SecretText({ label, value, onInput, hint }) {
   </div>`;
 }
 
+/** Where every provider sends its answer back: modules/connections/connection.ts's connectionCallbackUrl (each connection's `redirect_uri` says the same). */
+const callbackUrl = (app) => `${app.settings.issuer}/connections/callback`;
+
 /** The connection just added, whose page says so once. */
 let justAdded;
 
@@ -176,7 +179,13 @@ export function NewConnectionPage({ app }) {
     navigate(`connections/${answer.data.id}`);
   };
   return html`<${PageHeading} title="Add a connection" />
-    <section class="card">
+    <section class="card" aria-labelledby="connection-register">
+      <h2 id="connection-register">First, at the provider</h2>
+      <p>Register an app (a client) there with this redirect URI, the same for every connection of this tenant; the provider then gives you the client id and secret asked for below.</p>
+      <${RedirectUri} value=${callbackUrl(app)} />
+    </section>
+    <section class="card" aria-labelledby="connection-settings">
+      <h2 id="connection-settings">The connection</h2>
       <${Form} submitLabel="Add connection" onSubmit=${submit}>
         <${SelectField} label="Provider" value=${type} onChange=${setType} options=${Object.entries(TYPES).map(([value, { label }]) => [value, label])} />
         <${TextField} label="Name" value=${name} onInput=${setName} required autocomplete="off"

@@ -338,7 +338,9 @@ describe('connections', () => {
     await open(admin, 'Connections');
     await admin.getByRole('link', { name: 'Add connection' }).click();
     await admin.getByRole('heading', { level: 1, name: 'Add a connection' }).waitFor();
-    await admin.getByLabel('Provider').selectOption('oidc');
+    // The redirect URI to register comes first: the provider gives the client id and secret only for a registered one.
+    const toRegister = await admin.locator('.once').locator('code.secret').textContent();
+    await admin.getByLabel('Provider', { exact: true }).selectOption('oidc');
     await admin.getByLabel('Name', { exact: true }).fill('okta');
     await admin.getByLabel('Issuer').fill('https://login.okta.example.test');
     await admin.getByLabel('Client id').fill('tansu-at-okta');
@@ -353,6 +355,7 @@ describe('connections', () => {
     // Stored sealed, and never sent back: the page knows only that there is one.
     expect(row.client_secret_encrypted).not.toContain(secret);
     const redirectUri = (await admin.locator('.once').locator('code.secret').textContent())!;
+    expect(redirectUri).toBe(toRegister);
     expect(redirectUri.startsWith(`${acme.issuer}/`)).toBe(true);
     await admin.getByText('stored (never shown)').waitFor();
     await expect(admin.content()).resolves.not.toContain(secret);
