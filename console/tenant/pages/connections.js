@@ -21,6 +21,15 @@ const TYPES = {
   github: { label: 'GitHub', fields: ['secret', 'auth_method'] },
   apple: { label: 'Apple', fields: ['apple'] },
 };
+/** OAuth 2.0 has no standard profile: which field of the user endpoint's answer is which (modules/connections/connection-types.ts's MAPPED_CLAIMS). */
+const MAPPED = [
+  ['subject', 'Their id', 'sub'],
+  ['email', 'Email', 'email'],
+  ['email_verified', 'Email confirmed', 'email_verified'],
+  ['name', 'Name', 'name'],
+  ['given_name', 'Given name', 'given_name'],
+  ['family_name', 'Family name', 'family_name'],
+];
 const takes = (type, field) => (TYPES[type]?.fields ?? []).includes(field);
 const typeLabel = (type) => TYPES[type]?.label ?? type;
 /** The button's words when the admin gives none (modules/connections/connection-types.ts's labels). */
@@ -74,6 +83,7 @@ function formOf(connection) {
     domains: connection?.domains ?? [],
     default_roles: connection?.default_roles ?? [],
     create_users: connection?.create_users ?? true,
+    claim_mapping: Object.fromEntries(MAPPED.map(([claim]) => [claim, connection?.claim_mapping?.[claim] ?? ''])),
   };
 }
 
@@ -86,7 +96,12 @@ function bodyOf(type, form, creating) {
     if (form[field].trim()) body[field] = form[field].trim();
   };
   if (takes(type, 'issuer')) text('issuer');
-  if (takes(type, 'endpoints')) ['authorization_endpoint', 'token_endpoint', 'userinfo_endpoint'].forEach(text);
+  if (takes(type, 'endpoints')) {
+    ['authorization_endpoint', 'token_endpoint', 'userinfo_endpoint'].forEach(text);
+    // Only the fields named; the others keep the OpenID names.
+    const mapping = Object.fromEntries(Object.entries(form.claim_mapping).map(([claim, field]) => [claim, field.trim()]).filter(([, field]) => field));
+    if (Object.keys(mapping).length > 0) body.claim_mapping = mapping;
+  }
   if (takes(type, 'tenant')) text('tenant');
   if (takes(type, 'auth_method') && form.token_endpoint_auth_method) body.token_endpoint_auth_method = form.token_endpoint_auth_method;
   if (takes(type, 'response_mode')) body.response_mode = form.response_mode;
@@ -114,7 +129,15 @@ function ConnectionFields({ type, form, set, stored }) {
       ? html`<${TextField} label="Authorization endpoint" type="url" value=${form.authorization_endpoint} onInput=${set('authorization_endpoint')} required autocomplete="off" />
           <${TextField} label="Token endpoint" type="url" value=${form.token_endpoint} onInput=${set('token_endpoint')} required autocomplete="off" />
           <${TextField} label="User endpoint" type="url" value=${form.userinfo_endpoint} onInput=${set('userinfo_endpoint')} required autocomplete="off"
-            hint="Where the profile (id, email, name) is read with the access token." />`
+            hint="Where the profile (id, email, name) is read with the access token." />
+          <fieldset class="field mapping">
+            <legend>Fields of the user endpoint's answer</legend>
+            <p class="hint">Which field holds each part of the profile; dots reach into objects (data.id). Empty: the OpenID name in brackets.</p>
+            ${MAPPED.map(
+              ([claim, label, fallback]) => html`<${TextField} label=${`${label} (${fallback})`} value=${form.claim_mapping[claim]} autocomplete="off"
+                onInput=${(value) => set('claim_mapping')({ ...form.claim_mapping, [claim]: value })} />`,
+            )}
+          </fieldset>`
       : null}
     ${takes(type, 'tenant')
       ? html`<${TextField} label="Directory" value=${form.tenant} onInput=${set('tenant')} autocomplete="off"

@@ -383,6 +383,32 @@ describe('connections', () => {
   });
 });
 
+describe('a plain OAuth 2.0 connection', () => {
+  it("is added with its endpoints and the user endpoint's field names", async () => {
+    await open(admin, 'Connections');
+    await admin.getByRole('link', { name: 'Add connection' }).click();
+    await admin.getByLabel('Provider', { exact: true }).selectOption('oauth2');
+    await admin.getByLabel('Name', { exact: true }).fill('intranet');
+    await admin.getByLabel('Authorization endpoint').fill('https://intranet.example.test/oauth/authorize');
+    await admin.getByLabel('Token endpoint').fill('https://intranet.example.test/oauth/token');
+    await admin.getByLabel('User endpoint').fill('https://intranet.example.test/api/me');
+    await admin.getByLabel('Their id (sub)').fill('data.id');
+    await admin.getByLabel('Email (email)').fill('data.mail');
+    await admin.getByLabel('Client id').fill('tansu');
+    await admin.getByLabel('Client secret').fill('intranet secret');
+    await screenshot(admin, SHOTS, 'connection-new-oauth2');
+    await admin.getByRole('button', { name: 'Add connection' }).click();
+    await admin.getByRole('heading', { level: 1, name: 'Connection intranet' }).waitFor();
+    const row = await acme.db.selectFrom('identity_providers').selectAll().where('name', '=', 'intranet').executeTakeFirstOrThrow();
+    expect(row.settings).toMatchObject({
+      userinfo_endpoint: 'https://intranet.example.test/api/me',
+      claim_mapping: { subject: 'data.id', email: 'data.mail', name: 'name' },
+    });
+    await expect(admin.getByLabel('Their id (sub)').inputValue()).resolves.toBe('data.id');
+    expect(adminProblems).toEqual([]);
+  });
+});
+
 describe("a user's second factors and linked identities", () => {
   it('lists their factors and resets them after a confirmation; lists their upstream identities and unlinks one', async () => {
     const { user: frank } = await createUser(acme, { email: 'frank@acme.test', password: 'frank password 123' }, TEST_ACTOR);
