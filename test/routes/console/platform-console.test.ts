@@ -272,15 +272,23 @@ describe('an operator', () => {
     expect(opsProblems).toEqual([]);
   });
 
-  it('fits a 375 px phone on the restore and clusters pages', async () => {
+  it('fits a 375 px phone on the restore and clusters pages, every control labelled', async () => {
     await ops.setViewportSize({ width: 375, height: 812 });
     const fits = () => ops.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+    // Every control has a label a screen reader reads out (a <label>, or aria-label where there is no visible one).
+    const unlabelled = () =>
+      ops.evaluate(() =>
+        [...document.querySelectorAll('input, select, textarea')]
+          .filter((control) => (control as HTMLInputElement).labels?.length === 0 && !control.getAttribute('aria-label'))
+          .map((control) => control.outerHTML),
+      );
     try {
       for (const [path, heading] of [['restore', 'Restore a tenant'], ['clusters', 'Clusters']] as const) {
         await ops.goto(consoleUrl(path));
         await ops.getByRole('heading', { level: 1, name: heading, exact: true }).waitFor();
         await expect.poll(() => ops.locator('p.loading').count()).toBe(0);
         await expect(fits()).resolves.toBe(true);
+        await expect(unlabelled()).resolves.toEqual([]);
         await screenshot(ops, SHOTS, `phone-${path}`);
       }
     } finally {

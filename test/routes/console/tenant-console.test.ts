@@ -540,9 +540,16 @@ describe('on a phone', () => {
 });
 
 describe('the new pages on a 375 px phone', () => {
-  it('fit the screen: connections, a new connection, the mail templates and one template, a user with factors and identities', async () => {
+  it('fit the screen, every control labelled: connections, a new connection, the mail templates and one template, a user with factors and identities', async () => {
     await admin.setViewportSize({ width: 375, height: 812 });
     const fits = () => admin.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+    // Every control has a label a screen reader reads out (a <label>, or aria-label where there is no visible one).
+    const unlabelled = () =>
+      admin.evaluate(() =>
+        [...document.querySelectorAll('input, select, textarea')]
+          .filter((control) => (control as HTMLInputElement).labels?.length === 0 && !control.getAttribute('aria-label'))
+          .map((control) => control.outerHTML),
+      );
     try {
       const pages: [string, string | RegExp, string][] = [
         ['connections', 'Connections', 'phone-connections'],
@@ -555,6 +562,7 @@ describe('the new pages on a 375 px phone', () => {
         await admin.getByRole('heading', { level: 1, name: heading, exact: true }).waitFor();
         await expect.poll(() => admin.locator('p.loading').count()).toBe(0);
         await expect(fits()).resolves.toBe(true);
+        await expect(unlabelled()).resolves.toEqual([]);
         await screenshot(admin, SHOTS, shot);
       }
       const frank = (await userRow(acme, 'frank@acme.test'))!;
@@ -562,6 +570,7 @@ describe('the new pages on a 375 px phone', () => {
       await admin.getByRole('heading', { level: 1, name: 'frank@acme.test' }).waitFor();
       await expect.poll(() => admin.locator('p.loading').count()).toBe(0);
       await expect(fits()).resolves.toBe(true);
+      await expect(unlabelled()).resolves.toEqual([]);
       await screenshot(admin, SHOTS, 'phone-user');
     } finally {
       await admin.setViewportSize({ width: 1280, height: 860 });
