@@ -348,7 +348,10 @@ describe('connections', () => {
     await admin.getByLabel('Email domains').fill('okta-people.test');
     await screenshot(admin, SHOTS, 'connection-new');
     await admin.getByRole('button', { name: 'Add connection' }).click();
-    await admin.getByRole('heading', { level: 1, name: 'Connection okta' }).waitFor();
+    const heading = admin.getByRole('heading', { level: 1, name: 'Connection okta' });
+    await heading.waitFor();
+    // The page the console went to by itself has the focus on its heading too, kept while it loaded.
+    await expect(heading.evaluate((element) => element === document.activeElement)).resolves.toBe(true);
     await admin.getByText('Added. Register its redirect URI at the provider, as below.').waitFor();
     const row = await acme.db.selectFrom('identity_providers').selectAll().where('name', '=', 'okta').executeTakeFirstOrThrow();
     expect(row).toMatchObject({ kind: 'oidc', issuer: 'https://login.okta.example.test', client_id: 'tansu-at-okta', domains: ['okta-people.test'], enabled: true });
