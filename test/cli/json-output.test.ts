@@ -169,6 +169,7 @@ describe('tansu --json', () => {
       magic_links: false,
       token_lifetimes: { access_token: 3600, id_token: 3600, refresh_token: 1_209_600, session: 1_209_600 },
       retention_days: { audit_events: 365, login_activity: 90 },
+      rate_limits: { token: null, token_per_client: null, authorization: null, authorization_per_client: null, api: null, clients: {} },
     });
     const [adminTenant] = outputs.get('tenant create-admin') as any[];
     expect(adminTenant).toMatchObject({ tenant: { id: 'admin', cluster: 'json-c2' }, platform_api: { identifier: expect.stringMatching(/\/t\/admin\/platform$/), scope: 'platform:admin' } });

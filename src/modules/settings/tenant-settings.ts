@@ -1,5 +1,6 @@
 import type { RetentionDays, TokenLifetimes } from './setting-bounds.ts';
 import type { SignupMode } from './signup-mode.ts';
+import type { RateLimitsChange, TenantRateLimits } from './rate-limits.ts';
 
 /** A tenant's settings as the service reads them: every field has a value (its default when never set). */
 export interface TenantSettings {
@@ -20,6 +21,8 @@ export interface TenantSettings {
   magicLinks: boolean;
   tokenLifetimes: TokenLifetimes;
   retentionDays: RetentionDays;
+  /** The budgets the tenant set; the others follow the platform's (rate-limits.ts). */
+  rateLimits: TenantRateLimits;
 }
 
 /** A change of some settings; what is absent stays as it is. */
@@ -30,4 +33,5 @@ export interface SettingsChange {
   magicLinks?: boolean;
   tokenLifetimes?: Partial<TokenLifetimes>;
   retentionDays?: Partial<RetentionDays>;
+  rateLimits?: RateLimitsChange;
 }
