@@ -7,6 +7,7 @@ import { validationFailure } from './routes/validation-errors.ts';
 import { tenancyPlugin } from './tenancy/tenancy.plugin.ts';
 import { opsPlugin } from './routes/ops/ops.plugin.ts';
 import { requestLogPlugin } from './routes/request-log.ts';
+import { rateLimitsPlugin } from './routes/rate-limits.ts';
 import { oidcRoutes } from './routes/oidc.routes.ts';
 import { interactionRoutes } from './routes/interactions/interaction.routes.ts';
 import { authApiRoutes } from './routes/auth-api.routes.ts';
@@ -64,6 +65,7 @@ export async function buildApp({ platform }: AppOptions): Promise<FastifyInstanc
   // Before the routes: its request hook must see every route, the hijacked provider ones included.
   await app.register(opsPlugin, { platform });
   await app.register(requestLogPlugin);
+  await app.register(rateLimitsPlugin, { platform });
   await app.register(oidcRoutes);
   await app.register(interactionRoutes);
   await app.register(authApiRoutes);
