@@ -44,8 +44,10 @@ async function serveWithProvider(
   await app.tenants.use(tenantId, async (tenant: TenantContext) => {
     request.tenant = tenant;
     served.add(tenant.id);
-    // The token and authorization endpoints' budgets: a refusal throws before the provider sees the request.
-    await limitProviderRequest(app, request, reply.raw, tenant, providerPath);
+    // The token and authorization endpoints' budgets: a refusal throws before the provider sees
+    // the request. Awaited only when it reads the body: no extra turn of the event loop otherwise.
+    const limiting = limitProviderRequest(app, request, reply.raw, tenant, providerPath);
+    if (limiting) await limiting;
     presentRequestToProvider(request, app.platform.config.publicUrl);
     const raw = request.raw as IncomingMessage & { baseUrl?: string; originalUrl?: string };
     // oidc-provider builds endpoint URLs as `new URL(baseUrl + route, requestUrl)`. An absolute

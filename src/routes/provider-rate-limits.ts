@@ -11,23 +11,32 @@ import { authorizationBudgets, enforceRateLimits, tokenBudgets } from './rate-li
  * subject of a `client_assertion`), else the query (authorization endpoint). It is counted before
  * the provider authenticates it, like the tenant's budget: budgets count requests, not successes.
  */
-export async function limitProviderRequest(app: FastifyInstance, request: FastifyRequest, res: ServerResponse, tenant: TenantContext, providerPath: string): Promise<void> {
+export function limitProviderRequest(app: FastifyInstance, request: FastifyRequest, res: ServerResponse, tenant: TenantContext, providerPath: string): Promise<void> | undefined {
   const query = providerPath.indexOf('?');
   const path = query === -1 ? providerPath : providerPath.slice(0, query);
   const limits = tenant.rateBudgets;
   if (path === '/token' && request.method === 'POST') {
     // The client is looked for (and the body read for it) only when a client's budget can apply.
     const perClient = limits.tokenPerClient > 0 || limits.clients.size > 0;
-    if (!perClient && !(limits.token > 0)) return;
-    const clientId = perClient ? (clientIdOfBasic(request.headers.authorization) ?? clientIdOfForm(await takeForm(request.raw))) : undefined;
-    enforceRateLimits(app.rateLimiter, tokenBudgets(tenant, clientId), res);
-  } else if (path === '/auth' && (request.method === 'GET' || request.method === 'POST')) {
-    const perClient = limits.authorizationPerClient > 0;
-    if (!perClient && !(limits.authorization > 0)) return;
-    const named = (request.query as Record<string, unknown> | undefined)?.client_id;
-    const clientId = !perClient ? undefined : request.method === 'POST' ? clientIdOfForm(await takeForm(request.raw)) : typeof named === 'string' ? named : undefined;
-    enforceRateLimits(app.rateLimiter, authorizationBudgets(tenant, clientId), res);
+    if (!perClient && !(limits.token > 0)) return undefined;
+    const basic = perClient ? clientIdOfBasic(request.headers.authorization) : undefined;
+    // Synchronous unless the body must be read: most machine clients send Basic credentials.
+    if (perClient && basic === undefined) {
+      return takeForm(request.raw).then((form) => enforceRateLimits(app.rateLimiter, tokenBudgets(tenant, clientIdOfForm(form)), res));
+    }
+    enforceRateLimits(app.rateLimiter, tokenBudgets(tenant, basic), res);
+    return undefined;
   }
+  if (path === '/auth' && (request.method === 'GET' || request.method === 'POST')) {
+    const perClient = limits.authorizationPerClient > 0;
+    if (!perClient && !(limits.authorization > 0)) return undefined;
+    if (perClient && request.method === 'POST') {
+      return takeForm(request.raw).then((form) => enforceRateLimits(app.rateLimiter, authorizationBudgets(tenant, clientIdOfForm(form)), res));
+    }
+    const named = perClient ? (request.query as Record<string, unknown> | undefined)?.client_id : undefined;
+    enforceRateLimits(app.rateLimiter, authorizationBudgets(tenant, typeof named === 'string' ? named : undefined), res);
+  }
+  return undefined;
 }
 
 /** RFC 6749 §2.3.1: `Basic base64(urlencoded id ":" urlencoded secret)`. */
@@ -36,8 +45,11 @@ function clientIdOfBasic(authorization: string | undefined): string | undefined 
   const decoded = Buffer.from(authorization.slice(6).trim(), 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
   if (colon <= 0) return undefined;
+  const id = decoded.slice(0, colon);
+  // Generated client ids are letters and digits: nothing to decode, the common case.
+  if (!id.includes('%') && !id.includes('+')) return id;
   try {
-    return decodeURIComponent(decoded.slice(0, colon).replaceAll('+', '%20'));
+    return decodeURIComponent(id.replaceAll('+', '%20'));
   } catch {
     return undefined;
   }
@@ -74,14 +86,23 @@ async function takeForm(raw: IncomingMessage): Promise<URLSearchParams | undefin
   if (!type || !type.toLowerCase().startsWith('application/x-www-form-urlencoded')) return undefined;
   const declared = raw.headers['content-length'];
   if (declared !== undefined && Number(declared) > BODY_LIMIT) return undefined;
-  const chunks: Buffer[] = [];
-  let received = 0;
-  for await (const chunk of raw.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
-    received += chunk.length;
-    if (received > BODY_LIMIT) throw new AppError('invalid_request', `the request body is larger than ${BODY_LIMIT} bytes`, 413);
-    chunks.push(chunk);
-  }
-  const body = Buffer.concat(chunks, received);
+  const body = await new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let received = 0;
+    const onData = (chunk: Buffer) => {
+      received += chunk.length;
+      if (received <= BODY_LIMIT) return void chunks.push(chunk);
+      raw.off('data', onData);
+      raw.pause();
+      reject(new AppError('invalid_request', `the request body is larger than ${BODY_LIMIT} bytes`, 413));
+    };
+    raw.on('data', onData);
+    raw.once('end', () => {
+      raw.off('data', onData);
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received));
+    });
+    raw.once('error', reject);
+  });
   Object.defineProperty(raw, 'readable', { value: true, configurable: true });
   Object.defineProperty(raw, 'iterator', {
     configurable: true,

@@ -130,6 +130,17 @@ describe('the token endpoint', () => {
     const own = [];
     for (let i = 0; i < 4; i++) own.push((await token(node0, beta, basic)).status);
     expect(own).toEqual([200, 200, 200, 429]);
+
+    // A body read to find the client is bounded as the provider bounds it, also when sent in chunks.
+    const chunk = new TextEncoder().encode(`grant_type=client_credentials&padding=${'x'.repeat(60 * 1024)}`);
+    const oversized = await fetch(at(node0, beta, '/token'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new ReadableStream({ start: (controller) => (controller.enqueue(chunk), controller.close()) }),
+      duplex: 'half',
+    } as RequestInit);
+    expect(oversized.status).toBe(413);
+    expect(await oversized.json()).toEqual({ error: 'invalid_request', error_description: 'the request body is larger than 57344 bytes' });
   });
 });
 
