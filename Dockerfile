@@ -41,6 +41,8 @@ COPY package.json ./
 COPY bin ./bin
 COPY migrations ./migrations
 COPY src ./src
+# The consoles' browser modules (served from the repository, no build step).
+COPY console ./console
 
 # Where `tansu pgcat-config --watch` writes in docker-compose.yml (a volume PgCat reads).
 RUN install -d -o node -g node /var/lib/tansu/pgcat

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import cookie from '@fastify/cookie';
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
@@ -5,6 +6,8 @@ import type { Platform } from './platform/platform.ts';
 import { errorAnswerOf, sendErrorAnswer } from './routes/error-answer.ts';
 import { validationFailure } from './routes/validation-errors.ts';
 import { tenancyPlugin } from './tenancy/tenancy.plugin.ts';
+import { TenantHosts } from './tenancy/tenant-hosts.ts';
+import { compileProxyTrust } from './http/trusted-proxies.ts';
 import { opsPlugin } from './routes/ops/ops.plugin.ts';
 import { requestLogPlugin } from './routes/request-log.ts';
 import { rateLimitsPlugin } from './routes/rate-limits.ts';
@@ -14,6 +17,10 @@ import { authApiRoutes } from './routes/auth-api.routes.ts';
 import { tenantAdminApi } from './routes/tenant-admin/tenant-admin.openapi.ts';
 import { platformAdminApi } from './routes/admin/platform-admin.openapi.ts';
 import { accountRoutes } from './routes/account/account.routes.ts';
+import { tlsAskRoutes } from './routes/tls-ask.routes.ts';
+import { tenantApiCors } from './routes/tenant-api-cors.ts';
+import { CONSOLE_ASSETS_PATH, consoleRoutes } from './routes/console/console.routes.ts';
+import { connectionCallbackRoutes } from './routes/connections/callback.routes.ts';
 import { startKeyRotationSchedule } from './jobs/key-rotation.schedule.ts';
 import { startMailSender } from './jobs/mail-sender.ts';
 
@@ -26,11 +33,15 @@ export interface AppOptions {
  * with a stable code, or an HTML page for a browser; 5xx details hidden. Every listener of a node
  * starts from one.
  */
-export function createFastify(platform: Platform): FastifyInstance {
+export function createFastify(platform: Platform, options: { routeByHost?: TenantHosts } = {}): FastifyInstance {
   const { config } = platform;
+  const { routeByHost } = options;
   const app = Fastify({
     loggerInstance: platform.log as FastifyBaseLogger,
-    trustProxy: config.trustedProxies.length > 0 ? [...config.trustedProxies] : false,
+    trustProxy: compileProxyTrust(config.trustedProxies) ?? false,
+    // Before routing: a request for a tenant's host (or from a proxy naming the tenant) is routed
+    // as `/t/<id>/…`, so every tenant route serves every way in (tenancy/tenant-hosts.ts).
+    ...(routeByHost && { rewriteUrl: (req: IncomingMessage) => routeByHost.rewrite(req) }),
     bodyLimit: 64 * 1024,
     forceCloseConnections: 'idle',
     // One line per finished request instead of two, probes at debug (ops/request-log.ts).
@@ -58,18 +69,26 @@ export function createFastify(platform: Platform): FastifyInstance {
  */
 export async function buildApp({ platform }: AppOptions): Promise<FastifyInstance> {
   const { config } = platform;
-  const app = createFastify(platform);
+  // The console's assets are the platform's, the same on every host: a tenant's host does not route them to the tenant.
+  const hosts = new TenantHosts(platform, { platformPaths: [`${CONSOLE_ASSETS_PATH}/`] });
+  await hosts.refresh();
+  const app = createFastify(platform, { routeByHost: hosts });
 
   await app.register(cookie);
-  await app.register(tenancyPlugin, { platform });
+  await app.register(tenancyPlugin, { platform, hosts });
   // Before the routes: its request hook must see every route, the hijacked provider ones included.
   await app.register(opsPlugin, { platform });
   await app.register(requestLogPlugin);
   await app.register(rateLimitsPlugin, { platform });
+  // Before the routes too: a preflight for a tenant's JSON API is answered before any of them.
+  await app.register(tenantApiCors);
   await app.register(oidcRoutes);
   await app.register(interactionRoutes);
   await app.register(authApiRoutes);
   await app.register(accountRoutes);
+  await app.register(tlsAskRoutes);
+  await app.register(consoleRoutes);
+  await app.register(connectionCallbackRoutes);
   // Each admin API with its OpenAPI document and reference page (routes/openapi/).
   await app.register(tenantAdminApi);
   // With ADMIN_PORT the operator's API is reachable only on that port (a network boundary of its own).

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { AppError } from './errors.ts';
+import { isDnsName } from './http/host-names.ts';
 
 /** Everything the service and the CLI read from the environment, validated once and frozen. */
 export interface Config {
@@ -28,8 +29,18 @@ export interface Config {
   readonly tenantPoolMax: number;
   /** Connections one process may hold across all tenant pools (src/db/connection-budget.ts). */
   readonly tenantConnectionsMax: number;
-  /** Proxies whose `X-Forwarded-*` headers are believed. */
+  /** Proxies whose `X-Forwarded-*` headers are believed, and whose `X-Tansu-Tenant` picks a tenant. */
   readonly trustedProxies: readonly string[];
+  /**
+   * Tenants answer on `<id>.<baseDomain>` too (tenancy/tenant-hosts.ts); a tenant whose issuer is
+   * in the subdomain form has its issuer there. Lowercase, no scheme, port or trailing dot.
+   */
+  readonly baseDomain: string | undefined;
+  /**
+   * DNS servers (`host` or `host:port`) that check custom domains' TXT records; undefined ⇒ the
+   * system's resolvers. For tests and operators whose system resolver sees a split-horizon view.
+   */
+  readonly dnsResolvers: readonly string[] | undefined;
   readonly pgBinDir: string | undefined;
   /** How often a node checks which tenants' signing keys are due for rotation; 0 disables. */
   readonly keyRotationCheckSeconds: number;
@@ -48,6 +59,8 @@ export interface Config {
   readonly workers: number;
   /** Bearer token of the platform admin API (/admin); undefined ⇒ that API is switched off (404). */
   readonly adminToken: string | undefined;
+  /** The largest backup file the platform admin API's restore takes as an upload; larger is 413 before it is stored. */
+  readonly restoreUploadMaxBytes: number;
   /** smtp:// or smtps:// URL, credentials and nodemailer options included; undefined ⇒ mails are logged, not sent. */
   readonly smtpUrl: string | undefined;
   /** The sender address of every tenant that has not set its own (the name is the tenant's). */
@@ -138,6 +151,31 @@ function smtpUrlFrom(env: Env): string | undefined {
   return raw;
 }
 
+function baseDomainFrom(env: Env): string | undefined {
+  const raw = env.BASE_DOMAIN?.trim();
+  if (!raw) return undefined;
+  const domain = raw.toLowerCase();
+  // `localhost` is the one single-label name allowed: browsers resolve `<id>.localhost` to loopback.
+  if (domain !== 'localhost' && !isDnsName(domain)) {
+    throw new AppError('invalid_config', `BASE_DOMAIN must be a domain name such as id.example.com (no scheme, port or path), got "${raw}"`);
+  }
+  return domain;
+}
+
+/** `host` or `host:port`, IPv4 or a name; what node:dns's Resolver#setServers takes. */
+const DNS_SERVER = /^(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-fA-F:]+\])(?::\d{1,5})?$/;
+
+function dnsResolversFrom(env: Env): readonly string[] | undefined {
+  const raw = env.DNS_RESOLVER?.trim();
+  if (!raw) return undefined;
+  const servers = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = servers.find((server) => !DNS_SERVER.test(server));
+  if (bad !== undefined || servers.length === 0) {
+    throw new AppError('invalid_config', `DNS_RESOLVER must be comma-separated IP addresses with an optional port (127.0.0.1:5353), got "${bad ?? raw}"`);
+  }
+  return Object.freeze(servers);
+}
+
 /** A bare address: the display name of a mail is its tenant's, not the platform's. */
 const MAIL_ADDRESS = /^[^\s@<>",;]+@[^\s@<>",;]+$/;
 
@@ -186,6 +224,8 @@ export function loadConfig(env: Env = process.env): Config {
     tenantPoolMax: integer(env, 'TENANT_POOL_MAX', 3, 1, 100),
     tenantConnectionsMax: integer(env, 'TENANT_CONNECTIONS_MAX', 64, 1, 10_000),
     trustedProxies: Object.freeze((env.TRUSTED_PROXIES || '').split(',').map((s) => s.trim()).filter(Boolean)),
+    baseDomain: baseDomainFrom(env),
+    dnsResolvers: dnsResolversFrom(env),
     pgBinDir: env.PG_BIN_DIR || undefined,
     keyRotationCheckSeconds: integer(env, 'KEY_ROTATION_CHECK_SECONDS', nodeEnv === 'test' ? 0 : 3600, 0, 31_536_000),
     adminApiRateLimitPerMinute: integer(env, 'ADMIN_API_RATE_LIMIT_PER_MINUTE', 600, 1, 1_000_000),
@@ -202,6 +242,7 @@ export function loadConfig(env: Env = process.env): Config {
     adminPort,
     workers: integer(env, 'WORKERS', os.availableParallelism(), 1, 256),
     adminToken: adminTokenFrom(env),
+    restoreUploadMaxBytes: integer(env, 'RESTORE_UPLOAD_MAX_BYTES', 10 * 1024 ** 3, 1024, 1024 ** 4),
     smtpUrl: smtpUrlFrom(env),
     mailFrom: mailFromOf(env, publicUrl),
     mailSendIntervalSeconds: integer(env, 'MAIL_SEND_INTERVAL_SECONDS', nodeEnv === 'test' ? 0 : 5, 0, 3600),

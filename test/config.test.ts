@@ -59,3 +59,32 @@ describe('rate limit configuration', () => {
     expect(configError({ RATE_LIMIT_TOKEN_PER_MINUTE: 'lots' })).toContain('RATE_LIMIT_TOKEN_PER_MINUTE must be an integer');
   });
 });
+
+describe('RESTORE_UPLOAD_MAX_BYTES', () => {
+  it('is 10 GiB unless set, and takes a whole number of bytes from 1024 to 2^40', () => {
+    expect(loadConfig(base).restoreUploadMaxBytes).toBe(10 * 1024 ** 3);
+    expect(loadConfig({ ...base, RESTORE_UPLOAD_MAX_BYTES: '1048576' }).restoreUploadMaxBytes).toBe(1_048_576);
+    for (const raw of ['1023', '2e12', '1.5', 'lots']) {
+      expect(configError({ RESTORE_UPLOAD_MAX_BYTES: raw })).toContain('RESTORE_UPLOAD_MAX_BYTES must be an integer from 1024 to 1099511627776');
+    }
+  });
+});
+
+describe('tenant hosts configuration', () => {
+  it('reads BASE_DOMAIN lowercased, and DNS_RESOLVER as a list; both unset by default', () => {
+    expect(loadConfig(base)).toMatchObject({ baseDomain: undefined, dnsResolvers: undefined });
+    const config = loadConfig({ ...base, BASE_DOMAIN: 'ID.Example.com', DNS_RESOLVER: '127.0.0.1:5353, 10.0.0.2' });
+    expect(config.baseDomain).toBe('id.example.com');
+    expect(config.dnsResolvers).toEqual(['127.0.0.1:5353', '10.0.0.2']);
+    expect(loadConfig({ ...base, BASE_DOMAIN: 'localhost' }).baseDomain).toBe('localhost');
+  });
+
+  it('refuses a BASE_DOMAIN with a scheme, port, path or a bad label, and a DNS_RESOLVER that is no address', () => {
+    for (const value of ['https://id.example.com', 'id.example.com:8443', 'id.example.com/x', 'example', '-bad.example.com', '10.0.0.1']) {
+      expect(configError({ BASE_DOMAIN: value })).toContain('BASE_DOMAIN must be a domain name');
+    }
+    for (const value of ['dns.example.com', '127.0.0.1:port', '1.2.3']) {
+      expect(configError({ DNS_RESOLVER: value })).toContain('DNS_RESOLVER must be');
+    }
+  });
+});

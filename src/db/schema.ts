@@ -10,6 +10,12 @@ type Json<T = unknown> = ColumnType<T, string, string>;
 /** `maintenance`: its database is being swapped (move, restore); requests get 503 + Retry-After. */
 export type TenantStatus = 'provisioning' | 'active' | 'suspended' | 'deleting' | 'failed' | 'maintenance';
 
+/** `path`: `<PUBLIC_URL>/t/<id>`; `subdomain`: `<id>.<BASE_DOMAIN>` (platform/issuer.ts). */
+export type IssuerForm = 'path' | 'subdomain';
+
+/** A claimed domain is `pending` until its TXT record is seen, then `verified`; it is active while it is its tenant's `issuer_domain`. */
+export type DomainStatus = 'pending' | 'verified';
+
 export interface PlatformDatabase {
   clusters: {
     name: string;
@@ -29,6 +35,23 @@ export interface PlatformDatabase {
     role_password_encrypted: ColumnType<string | null, string | null | undefined, string | null>;
     created_at: Generated<Date>;
     updated_at: Timestamp;
+    /** Where the tenant's issuer lives unless `issuer_domain` is set (platform/issuer.ts). */
+    issuer_form: ColumnType<IssuerForm, IssuerForm | undefined, IssuerForm>;
+    /** One of the tenant's verified custom domains, its issuer's host; NULL ⇒ `issuer_form` decides. */
+    issuer_domain: NullableText;
+    /** The issuer before the last move, accepted on the tenant's tokens until `previous_issuer_until`. */
+    previous_issuer: NullableText;
+    previous_issuer_until: NullableTimestamp;
+  };
+  /** Custom domains claimed by tenants (modules/domains/); at most one tenant holds a name verified. */
+  tenant_domains: {
+    tenant_id: string;
+    domain: string;
+    status: DomainStatus;
+    /** The value the TXT record `_tansu-challenge.<domain>` must carry. */
+    challenge: string;
+    created_at: Generated<Date>;
+    verified_at: NullableTimestamp;
   };
   platform_admins: {
     id: Generated<string>;
@@ -79,7 +102,14 @@ export type AdminJobStatus = 'queued' | 'running' | 'succeeded' | 'failed';
 
 export type MailState = 'queued' | 'sending' | 'sent' | 'failed' | 'logged';
 
+/** How a connection talks to its provider; `saml` is reserved for SAML 2.0 connections. */
+export type ConnectionProtocol = 'oidc' | 'oauth2' | 'saml';
+export type ConnectionPreset = 'google' | 'microsoft' | 'github' | 'apple';
+
 export type EmailTokenPurpose = 'verify_email' | 'reset_password' | 'magic_link' | 'change_email';
+
+/** What kind of second factor a row of `mfa_factors` is (modules/mfa/); `webauthn` is reserved for passkeys. */
+export type MfaFactorKind = 'totp' | 'webauthn';
 
 export interface TenantDatabase {
   settings: {
@@ -174,24 +204,51 @@ export interface TenantDatabase {
     retired_at: NullableTimestamp;
     unpublish_at: NullableTimestamp;
   };
+  /** Upstream identity providers a tenant's users may sign in with (modules/connections/). */
   identity_providers: {
     id: Generated<string>;
-    slug: string;
-    kind: 'oidc' | 'oauth2' | 'saml';
+    name: string;
+    /** The protocol; `preset` says which well-known provider it is, if any. */
+    kind: ConnectionProtocol;
+    preset: ColumnType<ConnectionPreset | null, ConnectionPreset | null | undefined, ConnectionPreset | null>;
     display_name: string;
     issuer: string | null;
     client_id: string;
+    /** Sealed with the master key (crypto/secret-box.ts), bound to the tenant and connection id. */
     client_secret_encrypted: string | null;
     scopes: ColumnType<string[], string[] | undefined, string[]>;
     settings: ColumnType<Record<string, unknown>, string | undefined, string>;
+    /** Lowercase email domains that lead to this connection on the login page. */
+    domains: ColumnType<string[], string[] | undefined, string[]>;
+    default_roles: ColumnType<string[], string[] | undefined, string[]>;
+    create_users: Generated<boolean>;
     enabled: Generated<boolean>;
     created_at: Timestamp;
+    updated_at: Timestamp;
   };
   user_identities: {
+    id: Generated<string>;
     provider_id: string;
     subject: string;
     user_id: string;
+    /** The address the provider asserted at the last sign-in. */
+    email: NullableText;
     linked_at: Timestamp;
+    last_signed_in_at: NullableTimestamp;
+  };
+  /** One trip to an upstream provider, from the login page to its callback (modules/connections/). */
+  upstream_sign_ins: {
+    id: Generated<string>;
+    state_hash: string;
+    provider_id: string;
+    interaction_uid: string;
+    code_verifier: string | null;
+    nonce: string;
+    outcome: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>;
+    created_at: Timestamp;
+    expires_at: Timestamp;
+    called_back_at: NullableTimestamp;
+    finished_at: NullableTimestamp;
   };
   invitations: {
     id: Generated<string>;
@@ -215,6 +272,8 @@ export interface TenantDatabase {
     device_id: ColumnType<string | null, string | null | undefined, string | null>;
     succeeded: boolean;
     reason: string | null;
+    /** The connection a sign-in came through; NULL for the password (modules/connections/). */
+    connection: NullableText;
     occurred_at: Timestamp;
   };
   audit_events: {
@@ -249,6 +308,26 @@ export interface TenantDatabase {
     email: string;
     expires_at: Timestamp;
     consumed_at: NullableTimestamp;
+    created_at: Timestamp;
+  };
+  /** Users' second factors (modules/mfa/): a TOTP secret only sealed, confirmed once a code from it was typed. */
+  mfa_factors: {
+    id: Generated<string>;
+    user_id: string;
+    kind: MfaFactorKind;
+    label: string;
+    secret_encrypted: NullableText;
+    confirmed_at: NullableTimestamp;
+    /** The RFC 6238 time step of the last code accepted; only a newer one is accepted next. */
+    last_used_step: ColumnType<number | null, number | null | undefined, number | null>;
+    last_used_at: NullableTimestamp;
+    created_at: Timestamp;
+  };
+  /** SHA-256 digests of users' recovery codes, each usable once. */
+  mfa_recovery_codes: {
+    user_id: string;
+    code_hash: string;
+    used_at: NullableTimestamp;
     created_at: Timestamp;
   };
   /** A tenant's overrides of the built-in mail templates; NULL parts fall back to the built-in ones. */

@@ -12,12 +12,12 @@ const FORWARDED_HEADERS = ['forwarded', 'x-forwarded-for', 'x-forwarded-host', '
  * each of what Fastify resolved: an untrusted peer's claims vanish, a trusted proxy's survive,
  * and both libraries agree on the client address, host and scheme.
  *
- * The scheme is https whenever PUBLIC_URL is: the browser reached us through it whatever hop
- * terminated TLS, and the provider's cookies (session, interaction) are Secure exactly when Koa
- * says the request is.
+ * The scheme is https whenever the tenant's issuer is (under PUBLIC_URL, or on the tenant's
+ * host with PUBLIC_URL's scheme): the browser reached us through it whatever hop terminated TLS,
+ * and the provider's cookies (session, interaction) are Secure exactly when Koa says the request is.
  */
-export function presentRequestToProvider(request: FastifyRequest, publicUrl: string): void {
-  const protocol = publicUrl.startsWith('https:') ? 'https' : request.protocol;
+export function presentRequestToProvider(request: FastifyRequest, issuer: string): void {
+  const protocol = issuer.startsWith('https:') ? 'https' : request.protocol;
   const { host, ip } = request;
   const raw = request.raw as IncomingMessage & { [CLIENT_IP]?: string };
   for (const name of FORWARDED_HEADERS) delete raw.headers[name];

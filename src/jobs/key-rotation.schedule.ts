@@ -9,6 +9,7 @@ import { removeUnpublishedKeys } from '../modules/keys/signing-keys.repository.t
 import { deleteExpiredPayloads } from '../oidc/adapter.ts';
 import { deleteHistoryPastRetention } from '../modules/audit/retention.ts';
 import { deleteExpiredEmailTokens } from '../modules/users/email-tokens.repository.ts';
+import { deleteExpiredUpstreamSignIns } from '../modules/connections/upstream-sign-ins.repository.ts';
 
 export interface SweepResult {
   /** False when another node held the sweep lock. */
@@ -48,7 +49,8 @@ export async function sweepKeyRotations(platform: Platform, options: { concurren
           await withTenantScope(platform, tenant.id, async (scope) => {
             const { id, db, secrets, announce } = scope;
             const history = await deleteHistoryPastRetention(scope);
-            const expired = (await deleteExpiredPayloads(db)) + history.auditEvents + history.loginAttempts + (await deleteExpiredEmailTokens(db));
+            const expired =
+              (await deleteExpiredPayloads(db)) + history.auditEvents + history.loginAttempts + (await deleteExpiredEmailTokens(db)) + (await deleteExpiredUpstreamSignIns(db));
             // Added once counted: `total += await …` would read the total before the await, and lose what other workers added meanwhile.
             result.expiredRowsDeleted += expired;
             const rotated = await rotateSigningKeys(db, id, secrets, { onlyIfDue: true, actor: SCHEDULE_ACTOR });

@@ -109,7 +109,7 @@ async function visitTenant(platform: Platform, claim: DueTenant, options: Settle
 
 /** Sends what is due in one tenant's outbox, under that tenant's sender settings read from the same database. */
 async function sendOutbox(platform: Platform, tenant: TenantRow, db: TenantDb, options: Settled, result: PassResult): Promise<void> {
-  const settings = await readMailSenderSettings(db);
+  const settings = await readMailSenderSettings({ db });
   const from = { name: settings.fromName ?? tenant.display_name, address: settings.fromAddress ?? platform.config.mailFrom };
   for (let handled = 0; handled < options.mailsPerVisit && !result.unreachable; ) {
     const batch = await claimDueMail(db, { limit: options.batchSize, leaseSeconds: MAIL_LEASE_SECONDS });

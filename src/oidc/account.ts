@@ -3,14 +3,14 @@ import type { TenantDb } from '../db/tenant-database.ts';
 import { findUserById, rolesOf } from '../modules/users/users.repository.ts';
 
 /**
- * Claims by scope; `roles` is our own scope for the user's tenant roles. `amr` rides on
- * `openid`: oidc-provider copies a sign-in's amr (oidc/sign-in.ts) into every ID token it issues
- * from the session, a code or a refresh token, but keeps only claims a granted scope names, so
- * without this the code flow's ID tokens dropped it while the password grant's carried it.
- * Userinfo never shows it: an account's own claims have no amr.
+ * Claims by scope; `roles` is our own scope for the user's tenant roles. `amr` and `acr` ride on
+ * `openid`: oidc-provider copies a sign-in's amr and acr (oidc/sign-in.ts) into every ID token it
+ * issues from the session, a code or a refresh token, but keeps only claims a granted scope
+ * names, so without this the code flow's ID tokens dropped them while the password grant's
+ * carried them. Userinfo never shows them: an account's own claims have neither.
  */
 export const CLAIMS_BY_SCOPE = {
-  openid: ['sub', 'amr'],
+  openid: ['sub', 'amr', 'acr'],
   email: ['email', 'email_verified'],
   profile: ['name', 'given_name', 'family_name'],
   roles: ['roles'],

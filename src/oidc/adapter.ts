@@ -35,10 +35,19 @@ const notExpired = (eb: ExpressionBuilder<TenantDatabase, 'oidc_payloads'>) =>
 const payloadFieldIs = (field: 'uid' | 'userCode' | 'grantId', value: unknown) =>
   sql<boolean>`payload ? ${sql.lit(field)} AND payload->>${sql.lit(field)} = ${value}`;
 
-const findByPayloadField = (field: 'uid' | 'userCode') =>
+const findByPayloadField = (field: 'uid') =>
   precompile<'model' | 'value'>((db, value) =>
     db.selectFrom('oidc_payloads').select(['payload', 'consumed_at']).where('model', '=', value('model')).where(payloadFieldIs(field, value('value'))).where(notExpired),
   );
+
+/**
+ * Device codes are found even once expired, until the cleanup deletes them: oidc-provider checks
+ * their expiry itself (it asks with `ignoreExpiration` and then looks), and so answers the device
+ * RFC 8628's `expired_token` and tells the person at the code page that the code expired, where a
+ * hidden row would make both "not found". Only device codes have user codes; should an expired
+ * one share its user code with a live one, the live one comes first.
+ */
+const MODELS_FOUND_EXPIRED: ReadonlySet<string> = new Set(['DeviceCode']);
 
 /** What oidc-provider deletes when it revokes a grant (helpers/revoke.js), the Grant itself aside. */
 const GRANT_TOKEN_MODELS = ['AccessToken', 'RefreshToken', 'AuthorizationCode', 'DeviceCode', 'BackchannelAuthenticationRequest', 'PreAuthorizedCode'] as const;
@@ -63,8 +72,19 @@ const STATEMENTS = {
   find: precompile<'model' | 'id'>((db, value) =>
     db.selectFrom('oidc_payloads').select(['payload', 'consumed_at']).where('model', '=', value('model')).where('id', '=', value('id')).where(notExpired),
   ),
+  findEvenExpired: precompile<'model' | 'id'>((db, value) =>
+    db.selectFrom('oidc_payloads').select(['payload', 'consumed_at']).where('model', '=', value('model')).where('id', '=', value('id')),
+  ),
   findByUid: findByPayloadField('uid'),
-  findByUserCode: findByPayloadField('userCode'),
+  findByUserCode: precompile<'model' | 'value'>((db, value) =>
+    db
+      .selectFrom('oidc_payloads')
+      .select(['payload', 'consumed_at'])
+      .where('model', '=', value('model'))
+      .where(payloadFieldIs('userCode', value('value')))
+      .orderBy(sql`expires_at > now()`, 'desc')
+      .limit(1),
+  ),
   consume: precompile<'model' | 'id'>((db, value) =>
     db
       .updateTable('oidc_payloads')
@@ -90,6 +110,19 @@ const STATEMENTS = {
   destroy: precompile<'model' | 'id'>((db, value) => db.deleteFrom('oidc_payloads').where('model', '=', value('model')).where('id', '=', value('id'))),
   revokeByGrantId: precompile<'model' | 'value'>((db, value) =>
     db.deleteFrom('oidc_payloads').where('model', '=', value('model')).where(payloadFieldIs('grantId', value('value'))),
+  ),
+  /** A row unless a live one holds the key: an expired row not cleaned up yet is taken over. */
+  insertUnlessLive: precompile<'model' | 'id' | 'payload' | 'expiresAt'>((db, value) =>
+    db
+      .insertInto('oidc_payloads')
+      .values({ model: value('model'), id: value('id'), payload: value('payload'), expires_at: value('expiresAt') })
+      .onConflict((oc) =>
+        oc
+          .columns(['model', 'id'])
+          .doUpdateSet({ payload: value('payload'), expires_at: value('expiresAt'), consumed_at: null })
+          .where('oidc_payloads.expires_at', '<=', sql<Date>`now()`),
+      )
+      .returning('id'),
   ),
 };
 
@@ -119,7 +152,8 @@ class PayloadAdapter implements Adapter {
   }
 
   find(id: string): Promise<AdapterPayload | undefined> {
-    return this.#first(STATEMENTS.find({ model: this.#model, id }));
+    const statement = MODELS_FOUND_EXPIRED.has(this.#model) ? STATEMENTS.findEvenExpired : STATEMENTS.find;
+    return this.#first(statement({ model: this.#model, id }));
   }
 
   findByUid(uid: string): Promise<AdapterPayload | undefined> {
@@ -193,6 +227,45 @@ export function createAdapterFactory(db: TenantDb, findClient: (clientId: string
     async revokeByGrantId() {},
   };
   return (model: string) => (model === 'Client' ? clientAdapter : new PayloadAdapter(db, model));
+}
+
+/**
+ * Takes the key (model, id) for `expiresInSeconds` if no live row holds it, in one statement:
+ * PostgreSQL's unique key decides between concurrent callers, so exactly one of them gets true.
+ * What must happen once per key within a time (a DPoP proof's or a client assertion's `jti`,
+ * oidc/replay-detection.ts) asks this instead of reading and then writing.
+ */
+export async function insertUnlessLive(db: TenantDb, model: string, id: string, payload: AdapterPayload, expiresInSeconds: number): Promise<boolean> {
+  const expiresAt = new Date(Date.now() + Math.max(1, expiresInSeconds) * 1000);
+  const { rows } = await db.executeQuery(STATEMENTS.insertUnlessLive({ model, id, payload: JSON.stringify(payload), expiresAt }));
+  return rows.length > 0;
+}
+
+export type DevicePoll = 'allowed' | 'too_fast' | 'unknown';
+
+/**
+ * A device's poll of the token endpoint with its device code (RFC 8628 §3.4): `allowed` when it
+ * is the first or comes `intervalSeconds` after the last allowed one, `too_fast` otherwise, and
+ * `unknown` for a code this tenant never issued (nothing is written: polling with made-up codes
+ * leaves no rows). One statement, on the database's clock, so concurrent polls and several nodes
+ * agree: the poll's row (model `DevicePoll`, the device code's id) is taken over only once it
+ * has expired.
+ */
+export async function recordDevicePoll(db: TenantDb, deviceCode: string, intervalSeconds: number): Promise<DevicePoll> {
+  const { rows } = await sql<{ known: boolean; allowed: boolean }>`
+    WITH code AS (
+      SELECT id FROM oidc_payloads WHERE model = 'DeviceCode' AND id = ${deviceCode}
+    ), polled AS (
+      INSERT INTO oidc_payloads (model, id, payload, expires_at)
+      SELECT 'DevicePoll', id, '{}'::jsonb, now() + make_interval(secs => ${intervalSeconds}) FROM code
+      ON CONFLICT (model, id) DO UPDATE SET expires_at = excluded.expires_at WHERE oidc_payloads.expires_at <= now()
+      RETURNING id
+    )
+    SELECT EXISTS (SELECT 1 FROM code) AS known, EXISTS (SELECT 1 FROM polled) AS allowed
+  `.execute(db);
+  const row = rows[0];
+  if (!row?.known) return 'unknown';
+  return row.allowed ? 'allowed' : 'too_fast';
 }
 
 /** Deletes expired rows of every model; returns how many went. */

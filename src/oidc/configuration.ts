@@ -9,9 +9,15 @@ import { CLAIMS_BY_SCOPE, createFindAccount } from './account.ts';
 import { ALLOWED_RESOURCES, CORS_ORIGINS, FIRST_PARTY, GRANTED_APIS } from '../modules/clients/client-metadata.ts';
 import { CLIENT_FEATURES, clientProfile } from '../modules/clients/client-profile.ts';
 import { adminResourceServer } from './admin-resource-server.ts';
+import { originsOf } from '../modules/clients/client-origins.ts';
 import { adminApiIdentifier } from '../modules/apis/admin-api.ts';
 import { logoutPage, signedOutPage } from './pages/logout.ts';
 import { providerErrorPage } from './pages/provider-errors.ts';
+import { issuerPath } from '../platform/issuer.ts';
+import { ACR_VALUES } from './sign-in.ts';
+import { signInPolicy } from './acr.ts';
+import { deviceFlowFeature } from './device-flow.ts';
+import { actorClaimsOf } from './token-exchange.ts';
 
 export interface ProviderDependencies {
   tenantId: string;
@@ -31,6 +37,8 @@ export interface ProviderDependencies {
 export const TTL = Object.freeze({
   AuthorizationCode: 60,
   Interaction: 60 * 60,
+  // A device flow's device and user codes (RFC 8628): ten minutes to type the code and sign in.
+  DeviceCode: 10 * 60,
 });
 
 function isClientCredentials(ctx: KoaContextWithOIDC): boolean {
@@ -53,11 +61,7 @@ function mayUseApi(ctx: KoaContextWithOIDC, client: { [key: string]: unknown }, 
 /** The origins a client's browser app may call from: its redirect URIs' and its registered CORS origins. */
 function allowedOrigins(client: { redirectUris?: readonly string[]; [key: string]: unknown }): string[] {
   const registered = client[CORS_ORIGINS];
-  return [
-    // A custom-scheme URI (a native app's) has the opaque origin "null", which no app may claim.
-    ...(client.redirectUris ?? []).flatMap((uri) => URL.parse(uri)?.origin ?? []).filter((origin) => origin !== 'null'),
-    ...(Array.isArray(registered) ? registered.filter((origin): origin is string => typeof origin === 'string') : []),
-  ];
+  return originsOf(client.redirectUris ?? [], Array.isArray(registered) ? registered : []);
 }
 
 export function isFirstParty(client: { [key: string]: unknown } | undefined): boolean {
@@ -70,7 +74,7 @@ function requestedScopes(ctx: KoaContextWithOIDC): Set<string> {
 }
 
 export function interactionPath(issuer: string, uid: string): string {
-  return `${new URL(issuer).pathname}/interaction/${uid}`;
+  return `${issuerPath(issuer)}/interaction/${uid}`;
 }
 
 /**
@@ -94,7 +98,7 @@ function tokenTtl(lifetimes: TokenLifetimes): NonNullable<Configuration['ttl']> 
 
 export function providerConfiguration(deps: ProviderDependencies): Configuration {
   const { catalog, tenantId, issuer } = deps;
-  const basePath = new URL(issuer).pathname;
+  const basePath = issuerPath(issuer);
   // API access tokens are signed with the active key's algorithm (the first key, see signing-keys.ts).
   const accessTokenAlg = (deps.jwks[0]?.alg ?? 'RS256') as 'RS256' | 'ES256';
   const adminApi = adminApiIdentifier(issuer);
@@ -161,21 +165,33 @@ export function providerConfiguration(deps: ProviderDependencies): Configuration
     cookies: {
       names: { session: `tansu.${tenantId}.session`, interaction: `tansu.${tenantId}.interaction`, resume: `tansu.${tenantId}.resume` },
       // Without a tenant path every tenant's session cookie would land on `/` and overwrite the others.
+      // On the tenant's own host the path is `/` and no Domain attribute is set: host-only cookies.
       long: { path: `${basePath}/`, httpOnly: true, sameSite: 'lax', signed: true },
       short: { httpOnly: true, sameSite: 'lax', signed: true },
       keys: deps.cookieKeys,
     },
     loadExistingGrant,
+    // The actor (`act`) of a token issued by token exchange (token-exchange.ts); nothing for any other.
+    extraTokenClaims: (_ctx, token) => actorClaimsOf(token),
+    // `idp_hint=<connection>` sends the login prompt straight to that upstream provider (modules/connections/).
+    extraParams: ['idp_hint'],
     // Browser apps may call the provider from the origins of their redirect URIs and from the CORS
     // origins registered for them; servers need no CORS.
     clientBasedCORS: (ctx, origin, client) =>
       (client.clientAuthMethod === 'none' || ctx.oidc.route === 'userinfo') && allowedOrigins(client).includes(origin),
+    // Published, so relying parties can ask for MFA (oidc/sign-in.ts); the policy adds step-up (oidc/acr.ts).
+    acrValues: [...ACR_VALUES],
     interactions: {
+      policy: signInPolicy(),
       url: (_ctx, interaction) => interactionPath(issuer, interaction.uid),
     },
     features: {
       ...structuredClone(CLIENT_FEATURES),
       externalSigningSupport: EXTERNAL_SIGNING_FEATURE,
+      // For an `acr` claim request (step-up, oidc/acr.ts). Claims asked for this way are consented to
+      // like scopes: listed on the consent page, granted to first-party clients in loadExistingGrant.
+      claimsParameter: { enabled: true },
+      deviceFlow: deviceFlowFeature(deps.tenantName),
       introspection: {
         enabled: true,
         /**
@@ -204,7 +220,7 @@ export function providerConfiguration(deps: ProviderDependencies): Configuration
         },
         postLogoutSuccessSource: async (ctx) => {
           ctx.type = 'html';
-          ctx.body = signedOutPage(deps.tenantName);
+          ctx.body = signedOutPage(deps.tenantName, `${basePath}/account`);
         },
       },
       resourceIndicators: {

@@ -10,3 +10,8 @@ export function tenantCookieKeys(config: Config, tenantId: string): string[] {
 export function tenantCsrfKey(config: Config, tenantId: string): string {
   return deriveTenantKey(config, tenantId, 'csrf').toString('base64url');
 }
+
+/** The key that seals the account page's cookies (its session, and the sign-in it started). */
+export function tenantAccountCookieKey(config: Config, tenantId: string): Buffer {
+  return deriveTenantKey(config, tenantId, 'account-cookie');
+}

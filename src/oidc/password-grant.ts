@@ -3,10 +3,12 @@ import type Provider from 'oidc-provider';
 import type { TenantDb } from '../db/tenant-database.ts';
 import { authenticatePassword } from '../modules/users/authenticate.ts';
 import { readTenantSettingsFrom } from '../modules/settings/settings.service.ts';
+import { secondFactorNeeded } from '../modules/mfa/factor-required.ts';
 import type { TenantLoginKeys } from '../modules/users/login-keys.ts';
 import { createFindAccount } from './account.ts';
 import { passwordSignIn, type SignIn } from './sign-in.ts';
 import { clientIpOf } from '../http/client-ip.ts';
+import { letHandlerRefuseClientsWithout } from './opt-in-grants.ts';
 import { OIDC_SCOPES, PASSWORD_GRANT, PASSWORD_GRANT_PARAMETERS } from '../modules/clients/client-profile.ts';
 
 /**
@@ -28,6 +30,9 @@ import { OIDC_SCOPES, PASSWORD_GRANT, PASSWORD_GRANT_PARAMETERS } from '../modul
  *   the same words for all, so the answer never tells whether the email exists;
  * - right password, but the tenant requires a confirmed address and this one is not →
  *   `invalid_grant` saying so (only the password's owner learns it);
+ * - right password, but the account has a second factor, or the tenant requires one of it
+ *   (modules/mfa/): this grant cannot ask for a code, so `invalid_grant` saying to sign in
+ *   through the browser;
  * - throttled → `invalid_grant` as well (clients need handle nothing new), saying to retry later,
  *   with a `Retry-After` header. Not 429: RFC 6749 token errors are 400, and the lock is the
  *   account's or the address's state, not the client's request rate.
@@ -45,18 +50,19 @@ export interface PasswordGrantDependencies {
   resourceIndicators: Pick<ResourceIndicators, 'defaultResource' | 'getResourceServerInfo'>;
 }
 
-type ClientLike = { clientId: string; clientAuthMethod: string; grantTypes?: string[]; scope?: string; grantTypeAllowed(type: string): boolean };
+type ClientLike = {
+  clientId: string;
+  clientAuthMethod: string;
+  grantTypes?: string[];
+  scope?: string;
+  dpopBoundAccessTokens?: boolean;
+  grantTypeAllowed(type: string): boolean;
+};
 type ResourceServerLike = InstanceType<Provider['ResourceServer']>;
 
 /** Call once per provider, before it serves requests (clients are validated against registered grants). */
 export function registerPasswordGrant(provider: Provider, deps: PasswordGrantDependencies): void {
-  // oidc-provider would answer a client without the grant `invalid_request` before our handler runs;
-  // letting the request through here lets the handler answer RFC 6749's `unauthorized_client`.
-  const Client = provider.Client as unknown as { prototype: ClientLike };
-  const allowed = Client.prototype.grantTypeAllowed;
-  Client.prototype.grantTypeAllowed = function grantTypeAllowed(this: ClientLike, type: string) {
-    return type === PASSWORD_GRANT || allowed.call(this, type);
-  };
+  letHandlerRefuseClientsWithout(provider, PASSWORD_GRANT);
 
   const findAccount = createFindAccount(deps.db);
   provider.registerGrantType(PASSWORD_GRANT, (ctx) => passwordGrant(provider, deps, findAccount, ctx as unknown as KoaContextWithOIDC), PASSWORD_GRANT_PARAMETERS);
@@ -74,6 +80,10 @@ async function passwordGrant(
   }
   if (client.clientAuthMethod === 'none') {
     throw new errors.UnauthorizedClient('the password grant needs a confidential client');
+  }
+  // It cannot bind tokens to a DPoP key (RFC 9449); a client that takes only bound tokens gets none.
+  if (client.dpopBoundAccessTokens) {
+    throw new errors.InvalidRequest('this client takes only DPoP-bound access tokens, which the password grant does not issue');
   }
   const params = ctx.oidc.params as Record<string, unknown>;
   const { username, password } = params;
@@ -96,6 +106,9 @@ async function passwordGrant(
   // As on the login page: where the tenant requires it, an unconfirmed address signs in nowhere.
   if (!outcome.user.email_verified && (await readTenantSettingsFrom(deps.db)).verifiedEmailRequired) {
     throw new errors.CustomOIDCProviderError('invalid_grant', 'the email address of this account is not confirmed yet');
+  }
+  if (await secondFactorNeeded(deps.db, outcome.user.id)) {
+    throw new errors.CustomOIDCProviderError('invalid_grant', 'this account signs in with a second factor, which the password grant cannot ask for; sign in through the browser (authorization code flow)');
   }
   const signIn = passwordSignIn(outcome.user.id);
   const account = await findAccount(ctx, signIn.accountId);

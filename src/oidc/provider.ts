@@ -1,18 +1,24 @@
-import Provider, { type JWK } from 'oidc-provider';
+import Provider, { type CanBePromise, type Configuration, type JWK, type TokenEndpointGrantContext } from 'oidc-provider';
 import type { Platform } from '../platform/platform.ts';
 import type { TenantDb } from '../db/tenant-database.ts';
+import type { JWK as PublicJwk } from 'jose';
 import { clientSecretMatches } from '../modules/clients/client-secret.ts';
 import { PREVIOUS_SECRET, PREVIOUS_SECRET_EXPIRES_AT } from '../modules/clients/client-metadata.ts';
 import { providerConfiguration } from './configuration.ts';
 import { createTenantCatalog } from './tenant-catalog.ts';
 import { tenantCookieKeys } from './cookie-keys.ts';
 import { registerPasswordGrant } from './password-grant.ts';
+import { registerTokenExchange } from './token-exchange.ts';
 import { loginKeysFor } from '../modules/users/login-keys.ts';
 import { countIssuedTokens } from '../ops/metrics.ts';
 import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import { answerDatabaseOutagesWith503 } from './database-outage.ts';
 import { answerUnknownRoutes } from './unknown-routes.ts';
+import { upstreamClaims } from './sign-in.ts';
 import type { TokenLifetimes } from '../modules/settings/setting-bounds.ts';
+import { DEVICE_CODE_GRANT } from '../modules/clients/client-profile.ts';
+import { completeDeviceAuthorizationAnswers, paceDevicePolls } from './device-flow.ts';
+import { detectReplaysAtomically } from './replay-detection.ts';
 
 export interface TenantProviderInput {
   id: string;
@@ -21,6 +27,8 @@ export interface TenantProviderInput {
   db: TenantDb;
   /** The tenant's published private keys, active first (loadPublishedKeySet). */
   jwks: JWK[];
+  /** Their public halves, as the tenant's JWKS publishes them (token exchange verifies subject tokens with these). */
+  publicJwks: readonly PublicJwk[];
   /** The tenant's token and session lifetimes (settings); a change announces `settings` and builds a new provider. */
   tokenLifetimes: TokenLifetimes;
 }
@@ -42,18 +50,27 @@ export async function createTenantProvider(platform: Platform, tenant: TenantPro
     cookieKeys: tenantCookieKeys(platform.config, tenant.id),
     catalog: createTenantCatalog(tenant.db, tenant.issuer, tenant.id),
   });
-  const provider = new Provider(tenant.issuer, configuration);
+  const provider = new TenantProvider(tenant.issuer, configuration, tenant.db);
   shareKoaPrototypes(provider);
   // Koa reads the scheme, host and client address from X-Forwarded-*, which every request gets
   // rewritten from what Fastify resolved (with TRUSTED_PROXIES) first: see forwarded-headers.ts.
   provider.proxy = true;
   useHashedClientSecrets(provider);
   keepClientInstances(provider);
+  claimUpstreamProvider(provider);
   registerPasswordGrant(provider, {
     db: tenant.db,
     loginKeys: loginKeysFor(platform.config, tenant.id),
     resourceIndicators: configuration.features!.resourceIndicators!,
   });
+  registerTokenExchange(provider, {
+    db: tenant.db,
+    publicJwks: tenant.publicJwks,
+    getResourceServerInfo: configuration.features!.resourceIndicators!.getResourceServerInfo!,
+  });
+
+  completeDeviceAuthorizationAnswers(provider);
+  detectReplaysAtomically(provider, tenant.db);
 
   const log = platform.log.child({ tenant: tenant.id });
   answerDatabaseOutagesWith503(provider);
@@ -64,6 +81,38 @@ export async function createTenantProvider(platform: Platform, tenant: TenantPro
   });
   countIssuedTokens(provider, platform.config.metricsTenantLabels ? tenant.id : undefined);
   return provider;
+}
+
+type RegisterGrantTypeOptions = Parameters<Provider['registerGrantType']> extends [unknown, unknown, ...infer Rest] ? Rest : never;
+
+/**
+ * oidc-provider registers its own grant handlers while it is constructed, through the public
+ * `registerGrantType`, and offers no other way to run a step before one. This subclass takes
+ * them as they come: the device_code grant's handler is wrapped to answer `slow_down` to a device
+ * that polls too fast (device-flow.ts). The wrapper reads the database only when a poll comes,
+ * long after the constructor has set it.
+ */
+class TenantProvider extends Provider {
+  #db: TenantDb | undefined;
+
+  constructor(issuer: string, configuration: Configuration, db: TenantDb) {
+    super(issuer, configuration);
+    this.#db = db;
+  }
+
+  override registerGrantType<Params extends object>(
+    name: string,
+    handler: (ctx: TokenEndpointGrantContext<Params>) => CanBePromise<void>,
+    ...rest: RegisterGrantTypeOptions
+  ): void {
+    const paced = name === DEVICE_CODE_GRANT ? (paceDevicePolls(() => this.#database(), handler as never) as typeof handler) : handler;
+    super.registerGrantType(name, paced, ...rest);
+  }
+
+  #database(): TenantDb {
+    if (!this.#db) throw new Error('the tenant provider has no database yet');
+    return this.#db;
+  }
 }
 
 type KoaPrototypes = Pick<Provider, 'context' | 'request' | 'response'>;
@@ -126,5 +175,22 @@ function useHashedClientSecrets(provider: Provider): void {
     const previousValid = typeof previous === 'string' && typeof until === 'number' && Date.now() < until * 1000;
     // Both compared whenever there is a previous one, so the time taken does not tell which matched.
     return (previousValid && clientSecretMatches(previous, actual)) || current;
+  };
+}
+
+type IdTokenPayload = () => Promise<Record<string, unknown>>;
+
+/**
+ * An upstream sign-in's connection rides in the session's `amr` (sessionAmr in sign-in.ts), the
+ * one thing oidc-provider carries from a sign-in into every ID token, from a code, a refresh token
+ * or the authorization endpoint alike. Each ID token's claims are final in `IdToken#payload`,
+ * just before signing: the entry is moved out of `amr` into `idp` there, one place for every way
+ * an ID token is made. Each provider has its own IdToken class, so this touches only this tenant's.
+ */
+function claimUpstreamProvider(provider: Provider): void {
+  const prototype = provider.IdToken.prototype as unknown as { payload: IdTokenPayload };
+  const payload = prototype.payload;
+  prototype.payload = async function payloadWithIdp(this: unknown) {
+    return upstreamClaims(await payload.call(this));
   };
 }

@@ -1,6 +1,7 @@
 import type Provider from 'oidc-provider';
 import { prefersHtml } from '../http/accept.ts';
 import { unknownRoutePage, type TenantIdentity } from './pages/provider-errors.ts';
+import { issuerPath } from '../platform/issuer.ts';
 
 /**
  * Paths under `/t/<id>` that no provider route serves, the tenant's root among them: 404
@@ -8,7 +9,7 @@ import { unknownRoutePage, type TenantIdentity } from './pages/provider-errors.t
  * `provider.use` in front of the provider's router, which calls on only when nothing matched.
  */
 export function answerUnknownRoutes(provider: Provider, tenant: TenantIdentity): void {
-  const basePath = new URL(tenant.issuer).pathname.replace(/\/$/, '');
+  const basePath = issuerPath(tenant.issuer);
   provider.use(async (ctx, next) => {
     await next();
     if ((ctx as { _matchedRoute?: string })._matchedRoute !== undefined || ctx.body != null || ctx.status !== 404) return;

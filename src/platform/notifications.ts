@@ -9,7 +9,8 @@ import type { Logger } from '../logger.ts';
  */
 export const TENANT_CHANGES_CHANNEL = 'tansu_tenant_changes';
 
-export type TenantChangeKind = 'created' | 'updated' | 'keys' | 'settings' | 'suspended' | 'moved' | 'deleted' | 'clients';
+/** `domains`: a custom domain or the issuer moved; nodes reload their host names (tenancy/tenant-hosts.ts). */
+export type TenantChangeKind = 'created' | 'updated' | 'keys' | 'settings' | 'suspended' | 'moved' | 'deleted' | 'clients' | 'domains';
 
 export interface TenantChange {
   tenant: string;

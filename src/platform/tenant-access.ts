@@ -8,6 +8,7 @@ import { findTenant, type TenantRow } from './tenants.repository.ts';
 import { assertTenantMay } from './tenant-lifecycle.ts';
 import { tenantRoleCredentials, withRoleCredentials } from './tenant-credentials.ts';
 import { tenantScope, type TenantScope } from './tenant-scope.ts';
+import { tenantIssuer } from './issuer.ts';
 
 const warnedAdminFallback = new WeakMap<Platform, Set<string>>();
 
@@ -46,7 +47,7 @@ export async function withTenantScope<T>(platform: Platform, rawId: string, work
   assertTenantMay(tenant, 'command');
   const db = await openTenantPool(platform, tenant, 1, 'tansu-admin');
   try {
-    return await work(tenantScope(platform, id, db));
+    return await work(tenantScope(platform, id, db, tenantIssuer(platform, tenant)));
   } finally {
     await db.destroy();
   }

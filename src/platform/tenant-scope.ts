@@ -14,7 +14,7 @@ import { issuerOf } from './issuer.ts';
 export interface TenantScope {
   readonly id: TenantId;
   readonly db: TenantDb;
-  /** The tenant's issuer under the platform's public URL (issuer.ts). */
+  /** The tenant's one issuer (issuer.ts): under the platform's public URL, or on the tenant's host. */
   readonly issuer: string;
   /** The master key's box: a tenant's signing keys are sealed under it, bound to the tenant's id. */
   readonly secrets: SecretBox;
@@ -22,11 +22,12 @@ export interface TenantScope {
   announce(kind: TenantChangeKind): Promise<void>;
 }
 
-export function tenantScope(platform: Pick<Platform, 'db' | 'secrets' | 'publicUrl'>, id: TenantId, db: TenantDb): TenantScope {
+/** `issuer` from the tenant's registry row (issuer.ts tenantIssuer); the path form when not given. */
+export function tenantScope(platform: Pick<Platform, 'db' | 'secrets' | 'publicUrl'>, id: TenantId, db: TenantDb, issuer = issuerOf(platform, id)): TenantScope {
   return Object.freeze({
     id,
     db,
-    issuer: issuerOf(platform, id),
+    issuer,
     secrets: platform.secrets,
     announce: (kind: TenantChangeKind) => publishTenantChange(platform.db, { tenant: id, kind }),
   });

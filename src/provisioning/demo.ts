@@ -6,7 +6,6 @@ import { CLI_ACTOR } from '../platform/tenant-scope.ts';
 import { allPages } from '../db/page.ts';
 import { parseTenantId } from '../platform/tenant-id.ts';
 import { createTenant } from './tenants.service.ts';
-import { issuerOf } from '../platform/issuer.ts';
 import { createApi, listTenantApis } from '../modules/apis/apis.service.ts';
 import { createClient, listTenantClients } from '../modules/clients/clients.service.ts';
 import { createUser, listUsers } from '../modules/users/users.service.ts';
@@ -67,7 +66,7 @@ export async function setUpDemo(platform: Platform, rawId: string): Promise<Demo
     const password = userExists ? undefined : (await createUser(scope, { email, name: 'Ada Lovelace', roles: ['editor'], emailVerified: true }, CLI_ACTOR)).generatedPassword;
 
     return {
-      tenant: { created: tenantCreated, id, issuer: issuerOf(platform, id) },
+      tenant: { created: tenantCreated, id, issuer: scope.issuer },
       api: { created: !api, identifier, scopes: api?.scopes ?? scopes },
       backend,
       web: { created: !webRow, clientId: webClientId, redirectUri: DEMO_REDIRECT_URI },

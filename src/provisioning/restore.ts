@@ -10,6 +10,7 @@ import { openTenantDatabase, type TenantDb } from '../db/tenant-database.ts';
 import { migrateToLatest } from '../db/migrator.ts';
 import { publishTenantChange } from '../platform/notifications.ts';
 import { checkSigningKeysOpen, replaceSigningKeys } from '../modules/keys/signing-keys.ts';
+import { resealConnectionSecrets } from '../modules/connections/connection-copy.ts';
 import { recordAuditEvent } from '../modules/audit/audit.repository.ts';
 import { backupSealKey } from '../crypto/backup-seal.ts';
 import { openSealedBackup, type BackupHeader } from './backup-file.ts';
@@ -239,6 +240,7 @@ async function prepareRestoredDatabase(platform: Platform, clusterUrl: string, s
 async function makeIndependentCopy(platform: Platform, db: TenantDb, sourceId: TenantId, id: TenantId): Promise<number> {
   await deleteInheritedActivity(db);
   const signingKeys = await replaceSigningKeys(db, id, platform.secrets);
+  await resealConnectionSecrets(db, platform.secrets, sourceId, id);
   await recordAuditEvent(db, {
     actor: 'platform',
     action: 'tenant.copied',

@@ -1,7 +1,7 @@
 import type { Platform } from '../platform/platform.ts';
 import type { TenantRow } from '../platform/tenants.repository.ts';
 import type { CreatedTenant } from './tenants.service.ts';
-import { issuerOf } from '../platform/issuer.ts';
+import { tenantIssuer } from '../platform/issuer.ts';
 
 /**
  * How a tenant is shown to operators, by the CLI (`--json`) and the admin API alike: snake_case,
@@ -24,7 +24,7 @@ export function tenantView(platform: Platform, row: TenantRow): TenantView {
     id: row.id,
     name: row.display_name,
     status: row.status,
-    issuer: issuerOf(platform, row.id),
+    issuer: tenantIssuer(platform, row),
     cluster: row.cluster,
     database: row.database_name,
     failure_reason: row.failure_reason,

@@ -14,10 +14,11 @@ const CLOCK_TOLERANCE_SECONDS = 30;
 /**
  * One key set per tenant context, built on first use: jose imports each key once and keeps it in
  * the set. The context holds exactly the keys the tenant publishes, and a key change builds a new
- * context, so the set can never be stale; held weakly, it goes with an evicted context.
+ * context, so the set can never be stale; held weakly, it goes with an evicted context. The
+ * account page checks its ID tokens with it too (account/manage/code-redemption.ts).
  */
 const keySets = new WeakMap<TenantContext, { keys: JWTVerifyGetKey; algorithms: string[] }>();
-function keySetOf(tenant: TenantContext) {
+export function tenantKeySet(tenant: TenantContext) {
   let set = keySets.get(tenant);
   if (!set) {
     const jwks = tenant.publicJwks.map((jwk) => ({ ...jwk }));
@@ -36,17 +37,30 @@ function describeVerificationFailure(error: unknown, other: string): string {
   return `the access token is not ${other}`;
 }
 
+/**
+ * The tenant's issuer, and the one it had before its issuer last moved while that one's grace
+ * lasts (modules/domains/domains.service.ts): a token issued just before the move stays good
+ * until it expires. An API named after the issuer (`<issuer>/admin`) was named after the old one then.
+ */
+function acceptedIssuers(tenant: TenantContext, audience: string): { issuers: string[]; audiences: string[] } {
+  const { previous_issuer: previous, previous_issuer_until: until } = tenant.row;
+  if (!previous || !until || until.getTime() <= Date.now()) return { issuers: [tenant.issuer], audiences: [audience] };
+  const renamed = audience.startsWith(`${tenant.issuer}/`) ? `${previous}${audience.slice(tenant.issuer.length)}` : audience;
+  return { issuers: [tenant.issuer, previous], audiences: [...new Set([audience, renamed])] };
+}
+
 /** The verified claims, or a `refused` call with the reason (the guard answers 401 with it). */
 export async function verifyTenantAccessToken(
   tenant: TenantContext,
   token: string,
   options: { audience: string; isNot: string; refused: (description: string) => Error },
 ): Promise<JWTPayload> {
-  const { keys, algorithms } = keySetOf(tenant);
+  const { keys, algorithms } = tenantKeySet(tenant);
+  const { issuers, audiences } = acceptedIssuers(tenant, options.audience);
   try {
     const { payload } = await jwtVerify(token, keys, {
-      issuer: tenant.issuer,
-      audience: options.audience,
+      issuer: issuers,
+      audience: audiences,
       typ: 'at+jwt',
       algorithms,
       clockTolerance: CLOCK_TOLERANCE_SECONDS,

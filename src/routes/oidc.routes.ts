@@ -48,7 +48,7 @@ async function serveWithProvider(
     // the request. Awaited only when it reads the body: no extra turn of the event loop otherwise.
     const limiting = limitProviderRequest(app, request, reply.raw, tenant, providerPath);
     if (limiting) await limiting;
-    presentRequestToProvider(request, app.platform.config.publicUrl);
+    presentRequestToProvider(request, tenant.issuer);
     const raw = request.raw as IncomingMessage & { baseUrl?: string; originalUrl?: string };
     // oidc-provider builds endpoint URLs as `new URL(baseUrl + route, requestUrl)`. An absolute
     // base (the issuer) makes every advertised URL the configured public one, whatever the Host
@@ -101,7 +101,7 @@ export async function oidcRoutes(app: FastifyInstance): Promise<void> {
     scope.all('/t/:tenant/*', { schema: providerSchema }, async (request, reply) => {
       const tenantId = tenantParam(request);
       const path = providerPathOf(request.url, tenantId);
-      const cacheable = request.method === 'GET' && (path.startsWith('/jwks') || path.startsWith('/.well-known/openid-configuration'));
+      const cacheable = request.method === 'GET' && ['/jwks', '/.well-known/openid-configuration', '/.well-known/oauth-authorization-server'].some((prefix) => path.startsWith(prefix));
       await serveWithProvider(app, served, request, reply, tenantId, path, { cacheable });
     });
 
@@ -114,9 +114,10 @@ export async function oidcRoutes(app: FastifyInstance): Promise<void> {
       await serveWithProvider(app, served, request, reply, tenantParam(request), '/jwks', { cacheable: true });
     });
 
-    // RFC 8414 §3: the well-known segment goes between the host and the issuer's path.
+    // RFC 8414 §3: the well-known segment goes between the host and the issuer's path. The same
+    // document as under the issuer (oidc-provider serves one for both names; docs/architecture.md#field-notes).
     scope.get('/.well-known/oauth-authorization-server/t/:tenant', { schema: metadataSchema }, async (request, reply) => {
-      await serveWithProvider(app, served, request, reply, tenantParam(request), '/.well-known/openid-configuration', { cacheable: true });
+      await serveWithProvider(app, served, request, reply, tenantParam(request), '/.well-known/oauth-authorization-server', { cacheable: true });
     });
   });
 }

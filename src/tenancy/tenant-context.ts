@@ -5,7 +5,7 @@ import { findTenant, type TenantRow } from '../platform/tenants.repository.ts';
 import { tenantNotFound } from '../errors.ts';
 import { assertTenantServes } from '../platform/tenant-lifecycle.ts';
 import { parseTenantId, type TenantId } from '../platform/tenant-id.ts';
-import { issuerOf } from '../platform/issuer.ts';
+import { tenantIssuer } from '../platform/issuer.ts';
 import type { Disposable } from './tenant-cache.ts';
 import type Provider from 'oidc-provider';
 import type { JWK } from 'jose';
@@ -55,7 +55,7 @@ export async function buildTenantContext(platform: Platform, rawId: string): Pro
   const clusterUrl = await platform.clusters.urlOf(row.cluster);
   // As the tenant's own login role: this pool cannot open another tenant's database.
   const db = await openTenantPool(platform, row, platform.config.tenantPoolMax, 'tansu-tenant', tenantConnectionBudget(platform));
-  const issuer = issuerOf(platform, row.id);
+  const issuer = tenantIssuer(platform, row);
   let keys: PublishedKeySet;
   let provider: Provider;
   let rateBudgets: RateBudgets;
@@ -63,7 +63,7 @@ export async function buildTenantContext(platform: Platform, rawId: string): Pro
     const [published, { tokenLifetimes, rateLimits }] = await Promise.all([loadPublishedKeySet(db, row.id, platform.secrets), readServingSettings(db)]);
     keys = published;
     rateBudgets = effectiveRateBudgets(rateLimits, platform.config.rateLimits);
-    provider = await createTenantProvider(platform, { id: row.id, displayName: row.display_name, issuer, db, jwks: keys.jwks, tokenLifetimes });
+    provider = await createTenantProvider(platform, { id: row.id, displayName: row.display_name, issuer, db, jwks: keys.jwks, publicJwks: keys.publicJwks, tokenLifetimes });
   } catch (error) {
     await db.destroy();
     throw error;
@@ -74,7 +74,7 @@ export async function buildTenantContext(platform: Platform, rawId: string): Pro
     issuer,
     clusterUrl,
     db,
-    scope: tenantScope(platform, row.id as TenantId, db),
+    scope: tenantScope(platform, row.id as TenantId, db, issuer),
     provider,
     publicJwks: keys.publicJwks,
     expiresAt: keys.changesAt,

@@ -173,6 +173,11 @@ describe('tansu client create / list / delete', () => {
       body: new URLSearchParams({ grant_type: 'client_credentials' }),
     });
     expect(token.status).toBe(200);
+
+    // A TV app: the device grant alone, no redirect URI, tokens only DPoP-bound.
+    const tv = await tansu('client', 'create', tenant.id, '--name', 'tv', '--type', 'public', '--grant', 'urn:ietf:params:oauth:grant-type:device_code', '--dpop');
+    expect(tv.code, tv.stderr).toBe(0);
+    expect(tv.stdout).toMatch(/^ {2}grants {8}urn:ietf:params:oauth:grant-type:device_code\n {2}requires {6}DPoP$/m);
   });
 
   it.each([

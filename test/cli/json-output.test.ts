@@ -1,9 +1,11 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTestPlatform, uniqueTenantId, type TestPlatform } from '../support/platform.ts';
+import { openTestPlatform, testConfig, uniqueTenantId, type TestPlatform } from '../support/platform.ts';
+import { startTestDns, type TestDns } from '../support/dns.ts';
 import { startSecondCluster, type SecondCluster } from '../support/second-cluster.ts';
 import { keysNotSnakeCase } from '../support/json-style.ts';
 import { allCommands } from '../../src/cli/commands/index.ts';
@@ -11,6 +13,10 @@ import { parseInvocation } from '../../src/cli/parse.ts';
 import { setTenantStatus } from '../../src/platform/tenants.repository.ts';
 import { withTenantScope } from '../../src/platform/tenant-access.ts';
 import { enqueueMail, markMailFailed } from '../../src/modules/mail/mail-outbox.repository.ts';
+import { confirmTotpEnrolment, startTotpEnrolment } from '../../src/modules/mfa/enrolment.service.ts';
+import { CLI_ACTOR } from '../../src/platform/tenant-scope.ts';
+import { generate } from 'otplib';
+import { secretContext } from '../../src/modules/connections/connection.ts';
 
 /**
  * One JSON style: every `tansu … --json` prints snake_case keys at every depth, as the HTTP APIs
@@ -21,15 +27,18 @@ import { enqueueMail, markMailFailed } from '../../src/modules/mail/mail-outbox.
  */
 let platform: TestPlatform;
 let second: SecondCluster;
+let dns: TestDns;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tansu-json-'));
 const outputs = new Map<string, unknown[]>();
 
 beforeAll(async () => {
-  [second, platform] = await Promise.all([startSecondCluster(), openTestPlatform()]);
+  dns = await startTestDns();
+  [second, platform] = await Promise.all([startSecondCluster(), openTestPlatform(testConfig({ DNS_RESOLVER: dns.server, BASE_DOMAIN: 'json.test' }))]);
 });
 afterAll(async () => {
   await platform?.destroy();
   await second?.stop();
+  await dns?.close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -69,6 +78,15 @@ describe('tansu --json', () => {
     await tansuJson('user', 'enable', tenant, '--email', 'json@example.test');
     await tansuJson('user', 'create', tenant, '--email', 'leaving@example.test');
     await tansuJson('user', 'delete', tenant, '--email', 'leaving@example.test', '--yes');
+    await tansuJson('tenant', 'settings', tenant, '--mfa', 'required', '--mfa-required-for-admins', 'true', '--mfa-remember-days', '7');
+    // A confirmed authenticator app, so the listing shows a factor's fields.
+    await withTenantScope(platform, tenant, async (scope) => {
+      const { id } = await scope.db.selectFrom('users').select('id').where('email', '=', 'json@example.test').executeTakeFirstOrThrow();
+      const enrolment = await startTotpEnrolment(scope, { userId: id, issuerName: 'Json', accountName: 'json@example.test' });
+      await confirmTotpEnrolment(scope, { userId: id, factorId: enrolment.factorId, code: await generate({ secret: enrolment.secret }) }, CLI_ACTOR);
+    });
+    await tansuJson('user', 'factors', tenant, 'json@example.test');
+    await tansuJson('user', 'reset-mfa', tenant, 'json@example.test');
     const invited = await tansuJson('invite', 'create', tenant, '--email', 'invitee@example.test', '--role', 'viewer');
     await tansuJson('invite', 'list', tenant);
     await tansuJson('invite', 'resend', tenant, invited.invitation.id, '--expires-days', '3');
@@ -95,6 +113,24 @@ describe('tansu --json', () => {
     await tansuJson('client', 'delete', tenant, machine.client_id);
     await tansuJson('api', 'delete', tenant, 'https://orders.json.test');
 
+    const domain = await tansuJson('domain', 'add', tenant, 'auth.json-co.test');
+    dns.setTxt(domain.verification.name, [domain.verification.value]);
+    await tansuJson('domain', 'verify', tenant, 'auth.json-co.test');
+    await tansuJson('domain', 'activate', tenant, 'auth.json-co.test');
+    await tansuJson('domain', 'list', tenant);
+    await tansuJson('domain', 'issuer', tenant, 'subdomain');
+    await tansuJson('domain', 'remove', tenant, 'auth.json-co.test');
+
+    const secretFile = path.join(dir, 'github-secret.txt');
+    fs.writeFileSync(secretFile, 'gh-json-secret\nignored second line\n');
+    const appleKeyFile = path.join(dir, 'AuthKey.p8');
+    fs.writeFileSync(appleKeyFile, crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'pem', type: 'pkcs8' }));
+    await tansuJson('idp', 'add', tenant, 'github', '--type', 'github', '--client-id', 'gh-client', '--client-secret-file', secretFile, '--domain', 'json.test', '--default-role', 'member');
+    await tansuJson('idp', 'add', tenant, 'apple', '--type', 'apple', '--client-id', 'test.json.signin', '--team-id', 'TEAM123456', '--key-id', 'KEY1234567', '--private-key-file', appleKeyFile);
+    await tansuJson('idp', 'update', tenant, 'github', '--display-name', 'GitHub (staff)', '--enabled', 'false');
+    await tansuJson('idp', 'list', tenant);
+    await tansuJson('idp', 'remove', tenant, 'apple', '--yes');
+
     await tansuJson('keys', 'list', tenant);
     await tansuJson('keys', 'rotate', tenant, '--grace-days', '1');
     await tansuJson('keys', 'policy', tenant, '--rotate-every-days', '20');
@@ -111,6 +147,12 @@ describe('tansu --json', () => {
     const backup = path.join(dir, 'tenant.tansu-backup');
     await tansuJson('tenant', 'backup', tenant, '--out', backup);
     await tansuJson('tenant', 'restore', tenant, '--from', backup, '--as', copy);
+    // The copy's connection secrets are sealed again under the copy's id, so they open there.
+    const copiedSecret = await withTenantScope(platform, copy, async ({ db, secrets }) => {
+      const row = await db.selectFrom('identity_providers').selectAll().where('name', '=', 'github').executeTakeFirstOrThrow();
+      return secrets.open(row.client_secret_encrypted!, secretContext({ id: copy }, row.id));
+    });
+    expect(copiedSecret).toBe('gh-json-secret');
     // As an interrupted move or restore leaves it.
     await setTenantStatus(platform.db, copy, 'maintenance');
     await tansuJson('tenant', 'recover', copy);
@@ -169,10 +211,36 @@ describe('tansu --json', () => {
       magic_links: false,
       token_lifetimes: { access_token: 3600, id_token: 3600, refresh_token: 1_209_600, session: 1_209_600 },
       retention_days: { audit_events: 365, login_activity: 90 },
+      mfa: { policy: 'required', required_for_tenant_admins: true, remember_browser_days: 7 },
       rate_limits: { token: null, token_per_client: null, authorization: null, authorization_per_client: null, api: null, clients: {} },
     });
+    const [factors] = outputs.get('user factors') as any[];
+    expect(factors).toEqual({
+      user_id: expect.any(String),
+      factors: [{ id: expect.any(String), kind: 'totp', label: 'Authenticator app', confirmed_at: expect.any(String), last_used_at: expect.any(String), created_at: expect.any(String) }],
+      recovery_codes_left: 10,
+    });
+    expect(outputs.get('user reset-mfa')).toEqual([{ user_id: factors.user_id, factors_removed: 1, recovery_codes_removed: 10 }]);
     const [adminTenant] = outputs.get('tenant create-admin') as any[];
     expect(adminTenant).toMatchObject({ tenant: { id: 'admin', cluster: 'json-c2' }, platform_api: { identifier: expect.stringMatching(/\/t\/admin\/platform$/), scope: 'platform:admin' } });
+    const [domains] = outputs.get('domain list') as any[];
+    expect(domains).toMatchObject({
+      issuer: { issuer: 'http://auth.json-co.test:8080', form: 'domain', domain: 'auth.json-co.test', previous_issuer: expect.stringMatching(/\/t\/json-/) },
+      domains: [{ domain: 'auth.json-co.test', status: 'active', verification: { type: 'TXT', name: '_tansu-challenge.auth.json-co.test' }, verified_at: expect.any(String) }],
+    });
+    const [subdomain] = outputs.get('domain issuer') as any[];
+    expect(subdomain).toMatchObject({ form: 'subdomain', issuer: expect.stringMatching(/^http:\/\/json-[0-9a-f]+\.json\.test:8080$/), previous_issuer: 'http://auth.json-co.test:8080' });
+
+    const [connections] = outputs.get('idp list') as any[][];
+    expect(connections!.map((connection) => [connection.name, connection.type, connection.enabled, connection.client_secret_set])).toEqual([
+      ['apple', 'apple', true, true],
+      ['github', 'github', false, true],
+    ]);
+    expect(connections![1]).toMatchObject({ display_name: 'GitHub (staff)', domains: ['json.test'], default_roles: ['member'], redirect_uri: expect.stringMatching(/\/connections\/callback$/) });
+    expect(outputs.get('idp remove')).toEqual([{ removed: 'apple', unlinked_identities: 0 }]);
+    // The secret went in from its file's first line, and comes out nowhere.
+    expect(JSON.stringify([...outputs.values()])).not.toContain('gh-json-secret');
+    expect(JSON.stringify([...outputs.values()])).not.toContain('PRIVATE KEY');
     const [moved] = outputs.get('tenant move') as any[];
     expect(moved).toMatchObject({ from: 'main', to: 'json-c2', source_dropped: true, unavailable_ms: expect.any(Number) });
   });

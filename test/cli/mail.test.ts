@@ -3,13 +3,14 @@ import { deliverDueMail } from '../../src/jobs/mail-sender.ts';
 import { createMailTransport, type MailTransport } from '../../src/modules/mail/mail-transport.ts';
 import { readMailSenderSettings } from '../../src/modules/mail/sender-settings.ts';
 import type { TenantDb } from '../../src/db/tenant-database.ts';
+import type { TenantScope } from '../../src/platform/tenant-scope.ts';
 import { cliEnv, runTansu } from '../support/cli.ts';
 import { queueTestMail, startMailTestBed, type MailTestBed } from '../support/mail.ts';
 
 let bed: MailTestBed;
 let smtp: MailTransport;
 let env: Record<string, string>;
-let tenant: { id: string; db: TenantDb };
+let tenant: { id: string; db: TenantDb; scope: TenantScope };
 let failedId: string;
 let sentId: string;
 
@@ -88,12 +89,12 @@ describe('tansu mail sender and template', () => {
     const run = await tansu('mail', 'sender', tenant.id, '--from-name', 'Acme Support', '--reply-to', 'Help@Acme.test', '--json');
     expect(run.code, run.stderr).toBe(0);
     expect(JSON.parse(run.stdout)).toEqual({ from_name: 'Acme Support', from_address: null, reply_to: 'help@acme.test' });
-    expect(await readMailSenderSettings(tenant.db)).toEqual({ fromName: 'Acme Support', fromAddress: null, replyTo: 'help@acme.test' });
+    expect(await readMailSenderSettings(tenant)).toEqual({ fromName: 'Acme Support', fromAddress: null, replyTo: 'help@acme.test' });
 
     const bad = await tansu('mail', 'sender', tenant.id, '--from-address', 'not an address');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('(invalid_email)');
-    expect((await readMailSenderSettings(tenant.db)).fromAddress).toBeNull();
+    expect((await readMailSenderSettings(tenant)).fromAddress).toBeNull();
   });
 
   it('refuses a template with a placeholder no flow fills (exit 2), and an unknown template name', async () => {

@@ -63,3 +63,15 @@ describe('docker-compose.yml', () => {
     expect(compose).not.toMatch(/subnet:/);
   });
 });
+
+describe('caddy/Caddyfile', () => {
+  it("gets certificates on demand only for names Tansu's ask endpoint vouches for, and compose mounts it", () => {
+    const caddyfile = fs.readFileSync(path.join(ROOT, 'caddy/Caddyfile'), 'utf8');
+    const ask = /on_demand_tls \{\s*ask http:\/\/localhost:8080(\/\S+)\s*\}/.exec(caddyfile);
+    expect(ask?.[1]).toBe('/.well-known/tansu/ask');
+    // The route the Caddyfile asks is the one the service serves.
+    expect(fs.readFileSync(path.join(ROOT, 'src/routes/tls-ask.routes.ts'), 'utf8')).toContain(`'${ask?.[1]}'`);
+    expect(caddyfile).toMatch(/https:\/\/ \{\s*tls \{\s*on_demand\s*\}\s*reverse_proxy tansu-1:8080 tansu-2:8080\s*\}/);
+    expect(compose).toContain('- ./caddy/Caddyfile:/etc/caddy/Caddyfile:ro');
+  });
+});

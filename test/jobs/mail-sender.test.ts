@@ -10,6 +10,7 @@ import { createMailTransport, type MailTransport } from '../../src/modules/mail/
 import { countDueTenants } from '../../src/modules/mail/mail-due.repository.ts';
 import { announceMail, queueMail } from '../../src/modules/mail/mail.service.ts';
 import { updateMailSenderSettings } from '../../src/modules/mail/sender-settings.ts';
+import { TEST_ACTOR } from '../support/scope.ts';
 import type { TenantDb } from '../../src/db/tenant-database.ts';
 import { eventually } from '../support/eventually.ts';
 import { queueTestMail, startMailTestBed, TEST_MAIL_FROM, variablesFor, type MailTestBed } from '../support/mail.ts';
@@ -82,8 +83,8 @@ describe('a queued mail', () => {
   it("goes out under its own tenant's sender settings, never another tenant's", async () => {
     const a = await bed.tenant('iso-a', 'Tenant A');
     const b = await bed.tenant('iso-b', 'Tenant B');
-    await updateMailSenderSettings(a.db, { fromName: 'A Support', fromAddress: 'support@a.test', replyTo: 'help@a.test' }, 'test');
-    await updateMailSenderSettings(b.db, { replyTo: 'desk@b.test' }, 'test');
+    await updateMailSenderSettings(a.scope, { fromName: 'A Support', fromAddress: 'support@a.test', replyTo: 'help@a.test' }, TEST_ACTOR);
+    await updateMailSenderSettings(b.scope, { replyTo: 'desk@b.test' }, TEST_ACTOR);
     for (let i = 0; i < 3; i++) {
       await queueTestMail(bed.platform, a, `user${i}@iso-a.test`);
       await queueTestMail(bed.platform, b, `user${i}@iso-b.test`);

@@ -40,7 +40,14 @@ describe('discovery and keys', () => {
   it('advertises only response types, grant types and auth methods a client can be registered for and use', async () => {
     const metadata = (await (await fetch(`${acme.issuer}/.well-known/openid-configuration`)).json()) as Record<string, string[]>;
     expect(metadata.response_types_supported).toEqual(['code']);
-    expect([...metadata.grant_types_supported!].sort()).toEqual(['authorization_code', 'client_credentials', 'password', 'refresh_token']);
+    expect([...metadata.grant_types_supported!].sort()).toEqual([
+      'authorization_code',
+      'client_credentials',
+      'password',
+      'refresh_token',
+      'urn:ietf:params:oauth:grant-type:device_code',
+      'urn:ietf:params:oauth:grant-type:token-exchange',
+    ]);
     expect([...metadata.token_endpoint_auth_methods_supported!].sort()).toEqual(['client_secret_basic', 'client_secret_post', 'none', 'private_key_jwt']);
 
     const redirectUri = 'http://127.0.0.1:9/discovered';
@@ -71,10 +78,24 @@ describe('discovery and keys', () => {
     }
   });
 
-  it('serves RFC 8414 metadata and the jwks.json alias', async () => {
-    const rfc8414 = await fetch(`${bed.publicUrl}/.well-known/oauth-authorization-server/t/${acme.id}`);
-    expect(rfc8414.status).toBe(200);
-    expect(((await rfc8414.json()) as { issuer: string }).issuer).toBe(acme.issuer);
+  it('serves RFC 8414 metadata at both addresses, the same document as discovery, and the jwks.json alias', async () => {
+    const openid = await (await fetch(`${acme.issuer}/.well-known/openid-configuration`)).json();
+    // RFC 8414 §3's place for an issuer with a path, and the suffix form under the issuer.
+    for (const url of [`${bed.publicUrl}/.well-known/oauth-authorization-server/t/${acme.id}`, `${acme.issuer}/.well-known/oauth-authorization-server`]) {
+      const rfc8414 = await fetch(url);
+      expect(rfc8414.status, url).toBe(200);
+      expect(rfc8414.headers.get('cache-control'), url).toBe('public, max-age=300');
+      const metadata = (await rfc8414.json()) as Record<string, unknown>;
+      expect(metadata, url).toEqual(openid);
+      expect(metadata, url).toMatchObject({
+        issuer: acme.issuer,
+        pushed_authorization_request_endpoint: `${acme.issuer}/request`,
+        device_authorization_endpoint: `${acme.issuer}/device/auth`,
+        dpop_signing_alg_values_supported: expect.arrayContaining(['ES256']),
+      });
+    }
+    const globexMetadata = (await (await fetch(`${bed.publicUrl}/.well-known/oauth-authorization-server/t/${globex.id}`)).json()) as { issuer: string };
+    expect(globexMetadata.issuer).toBe(globex.issuer);
 
     const [jwks, alias] = await Promise.all([fetch(`${acme.issuer}/jwks`), fetch(`${acme.issuer}/.well-known/jwks.json`)]);
     expect(alias.status).toBe(200);

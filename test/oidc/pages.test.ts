@@ -86,7 +86,9 @@ describe('HTML pages the provider renders', () => {
     expect(done.status).toBe(303);
     const success = await browser.request(new URL(done.headers.get('location')!, form!.action));
     expect(success.status).toBe(200);
-    expect(await expectProtectedPage(success)).toContain('signed out');
+    const signedOut = await expectProtectedPage(success);
+    expect(signedOut).toContain('signed out');
+    expect(signedOut).toContain(`<a href="/t/${tenant.id}/account">Manage your account</a>`);
     expect(browser.cookieNames()).not.toContain(`tansu.${tenant.id}.session`);
   });
 
@@ -107,13 +109,14 @@ describe('HTML pages the provider renders', () => {
     expect(html).toContain('<script>');
   });
 
-  it('the account pages (signup, forgot password, reset and verification links) carry the same headers, without any script', async () => {
+  it('the account pages (signup, forgot password, reset, verification and address-change links) carry the same headers, without any script', async () => {
     for (const [path, status] of [
       ['signup', 403], // signup is disabled at this tenant: a page says so
       ['forgot-password', 200],
       ['resend-verification', 200],
       ['reset-password?token=unknown', 400],
       ['verify-email?token=unknown', 400],
+      ['account/confirm-email?token=unknown', 400],
     ] as const) {
       const response = await fetch(`${tenant.issuer}/${path}`, { headers: { accept: 'text/html' } });
       expect(response.status, path).toBe(status);

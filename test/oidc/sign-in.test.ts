@@ -6,11 +6,12 @@ import { createTestTenant, startOidcTestBed, type OidcTestBed, type TestTenant }
 import { signIn, startAuthorization, TestBrowser } from '../support/browser.ts';
 import { createClient } from '../../src/modules/clients/clients.service.ts';
 import { TEST_ACTOR } from '../support/scope.ts';
+import { ACR } from '../../src/oidc/sign-in.ts';
 
 /**
  * What a password sign-in claims (src/oidc/sign-in.ts), read from real, signature-checked ID
- * tokens: the login page (through finishSignIn) and the password grant say the same `amr`, and
- * a refreshed ID token keeps it.
+ * tokens: the login page (through finishSignIn) and the password grant say the same `amr` and
+ * `acr`, and a refreshed ID token keeps them.
  */
 const REDIRECT_URI = 'http://127.0.0.1:9/callback';
 
@@ -43,8 +44,9 @@ async function verifiedIdToken(idToken: string | undefined, audience: string): P
 
 function expectPasswordSignIn(payload: JWTPayload): void {
   expect(payload.amr).toEqual(['pwd']);
-  // No authentication context class is claimed while the provider publishes none.
-  expect(payload).not.toHaveProperty('acr');
+  // One factor: the class published beside the MFA one.
+  expect(payload.acr).toBe(ACR.singleFactor);
+  expect(spa.serverMetadata().acr_values_supported).toEqual([ACR.singleFactor, ACR.multiFactor]);
 }
 
 describe('a finished password sign-in', () => {

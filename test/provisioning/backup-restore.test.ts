@@ -19,6 +19,10 @@ import { openTenantDatabase, type TenantDb } from '../../src/db/tenant-database.
 import { insertUser } from '../../src/modules/users/users.repository.ts';
 import { authenticatePassword } from '../../src/modules/users/authenticate.ts';
 import { loginKeysFor } from '../../src/modules/users/login-keys.ts';
+import { confirmTotpEnrolment, startTotpEnrolment } from '../../src/modules/mfa/enrolment.service.ts';
+import { verifySecondFactor } from '../../src/modules/mfa/second-factor.service.ts';
+import { testScope, TEST_ACTOR } from '../support/scope.ts';
+import { generate } from 'otplib';
 import { loadPublishedKeySet, openPrivateJwk } from '../../src/modules/keys/signing-keys.ts';
 import { hashPassword } from '../../src/crypto/passwords.ts';
 import { createDatabase, databaseExists, databaseUrl, dropDatabase, terminateConnections, withMaintenanceSession } from '../../src/db/postgres.ts';
@@ -96,11 +100,28 @@ describe('tenant backup and restore', () => {
   let backupFile: string;
   let tokenBefore: string;
 
+  let totpSecret: string;
+
   beforeAll(async () => {
     await createTenant(platform, { id, adminEmail: 'admin@bk.test', adminPassword: password });
-    await withTenantDb(id, async (db) => insertUser(db, { email: 'alice@bk.test', passwordHash: await hashPassword(password) }));
+    totpSecret = await withTenantDb(id, async (db) => {
+      const alice = await insertUser(db, { email: 'alice@bk.test', passwordHash: await hashPassword(password) });
+      // Her authenticator app: the factor lives in the tenant's database, so backups carry it.
+      const scope = testScope(platform, id, db);
+      const enrolment = await startTotpEnrolment(scope, { userId: alice.id, issuerName: 'bk', accountName: alice.email });
+      await confirmTotpEnrolment(scope, { userId: alice.id, factorId: enrolment.factorId, code: await generate({ secret: enrolment.secret }) }, TEST_ACTOR);
+      return enrolment.secret;
+    });
     tokenBefore = await signWithActiveKey(id);
   });
+
+  /** Whether alice's authenticator app still passes her second factor at `tenantId`. */
+  const aliceCodeAccepted = (tenantId: string) =>
+    withTenantDb(tenantId, async (db) => {
+      const alice = await db.selectFrom('users').select(['id', 'email']).where('email', '=', 'alice@bk.test').executeTakeFirstOrThrow();
+      const code = await generate({ secret: totpSecret, epoch: Math.floor(Date.now() / 1000) + 30 });
+      return (await verifySecondFactor(testScope(platform, tenantId, db), loginKeysFor(platform.config, tenantId), { user: alice, code, ip: '127.0.0.1' })).ok;
+    });
 
   it('writes one file and reports its path, size and SHA-256', async () => {
     const out = path.join(dir, `${id}.tansu-backup`);
@@ -125,6 +146,7 @@ describe('tenant backup and restore', () => {
     expect(await emails(id)).toEqual(['admin@bk.test', 'alice@bk.test']);
     const login = await withTenantDb(id, (db) => authenticatePassword(db, loginKeysFor(platform.config, id), { email: 'alice@bk.test', password, ip: '127.0.0.1' }));
     expect(login.ok).toBe(true);
+    expect(await aliceCodeAccepted(id)).toBe(true);
     expect(await verifiesWithPublishedKeys(id, tokenBefore)).toBe(true);
     expect(await withTenantDb(id, (db) => loadPublishedKeySet(db, id, platform.secrets).then((set) => set.jwks))).toHaveLength(2);
   });
@@ -144,6 +166,8 @@ describe('tenant backup and restore', () => {
     // The copy's keys are sealed for the copy's id: they open as the copy's, not as the original's.
     expect(await withTenantDb(copy, (db) => loadPublishedKeySet(db, copy, platform.secrets).then((set) => set.jwks))).toHaveLength(2);
     expect(() => openPrivateJwk(id, copyKeys[0]!, platform.secrets)).toThrow(/cannot be opened/);
+    // Users keep their second factors in the copy: the sealed secret opens there too.
+    expect(await aliceCodeAccepted(copy)).toBe(true);
     // Changing the copy leaves the original alone.
     await withTenantDb(copy, (db) => db.deleteFrom('users').where('email', '=', 'alice@bk.test').execute());
     expect(await emails(id)).toEqual(['admin@bk.test', 'alice@bk.test']);

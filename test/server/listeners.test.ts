@@ -59,6 +59,13 @@ describe('METRICS_PORT and ADMIN_PORT', () => {
     expect((await at(ports.public, '/healthz')).status).toBe(200);
   });
 
+  it('says on the platform console page that the API it needs is on ADMIN_PORT', async () => {
+    const page = await at(ports.public, '/admin/console/');
+    expect(page.status).toBe(404);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    expect(await page.text()).toContain('ADMIN_PORT');
+  });
+
   it('closes every listener with the app', async () => {
     const other = await openTestPlatform(testConfig({ PORT: String(await freePort()), METRICS_PORT: String(await freePort()) }));
     const otherApp = await buildApp({ platform: other });

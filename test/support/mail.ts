@@ -4,14 +4,16 @@ import { announceMail, queueMail } from '../../src/modules/mail/mail.service.ts'
 import type { MailTemplateName, MailVariables } from '../../src/modules/mail/mail-names.ts';
 import { clusterUrl, openTestPlatform, testConfig, uniqueTenantId, type TestPlatform } from './platform.ts';
 import { startTestSmtpServer, type TestSmtpServer } from './smtp.ts';
+import { testScope } from './scope.ts';
+import type { TenantScope } from '../../src/platform/tenant-scope.ts';
 
 export const TEST_MAIL_FROM = 'no-reply@tansu.test';
 
 export interface MailTestBed {
   platform: TestPlatform;
   smtp: TestSmtpServer;
-  /** A tenant, and an admin connection to its database for queueing mail and reading the outbox. */
-  tenant(prefix: string, displayName?: string): Promise<{ id: string; db: TenantDb }>;
+  /** A tenant, an admin connection to its database for queueing mail and reading the outbox, and a scope on it for the services. */
+  tenant(prefix: string, displayName?: string): Promise<{ id: string; db: TenantDb; scope: TenantScope }>;
   close(): Promise<void>;
 }
 
@@ -28,7 +30,7 @@ export async function startMailTestBed(env: Record<string, string> = {}): Promis
       const { tenant } = await createTenant(platform, { id, displayName });
       const db = openTenantDatabase(clusterUrl(), tenant.database_name, 2);
       dbs.push(db);
-      return { id, db };
+      return { id, db, scope: testScope(platform, id, db) };
     },
     async close() {
       for (const db of dbs) await db.destroy();

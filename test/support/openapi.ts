@@ -10,10 +10,11 @@ import { operationsOf, type HttpMethod, type JsonSchema, type OpenApiDocument, t
  * document. Other tests that call an admin API by hand can check their answers with
  * `checkAnswer` (or pass `contract.fetch` where they would pass `fetch`).
  *
- * The client is untyped on purpose: the document is fetched from the running service, so its
- * schemas are checked at run time, with ajv, against what the service really answers. Types
- * generated from it (openapi-typescript) would check the test's own code against the same
- * document at compile time only, and would need generated files that must not be committed.
+ * The client checks at run time, with ajv, against the document the running service serves.
+ * The input of the contract test's calls is also checked at compile time: its call tables are
+ * typed (CallTable) by types generated from the same documents with @hey-api/openapi-ts
+ * (test/support/openapi-types.ts, test/routes/openapi/generated/), and the contract test fails
+ * when those generated files are no longer what the documents make.
  */
 
 /** Input for one call, checked against the document before it is sent. */
@@ -31,6 +32,34 @@ export interface CallInput {
 /** A call a test plans: valid input, and the status it must answer when that is not a 2xx. */
 export interface PlannedCall extends Omit<CallInput, 'token'> {
   status?: number;
+}
+
+/** One part of a typed call: absent where the operation has none, required where the document requires it. */
+type Part<Name extends string, T> = [Exclude<T, undefined>] extends [never]
+  ? { [K in Name]?: never }
+  : undefined extends T
+    ? { [K in Name]?: Exclude<T, undefined> }
+    : { [K in Name]: T };
+
+/**
+ * A PlannedCall whose params, query and body are those of one operation's request type as
+ * @hey-api/openapi-ts generates it from the document (`{ path?, query?, body? }`, see
+ * test/support/openapi-types.ts): a call that breaks the document fails `npm run typecheck`.
+ */
+export type TypedCall<Request extends { path?: unknown; query?: unknown; body?: unknown }> = Omit<PlannedCall, 'params' | 'query' | 'body'> &
+  Part<'params', Request['path']> &
+  Part<'query', Request['query']> &
+  Part<'body', Request['body']>;
+
+/** One entry per operation of a document's `Operations` interface, each planning a call typed by its request. */
+export type CallTable<Operations, Context> = {
+  [Id in keyof Operations]: (context: Context) => CallOf<Operations[Id]> | Promise<CallOf<Operations[Id]>>;
+};
+type CallOf<Request> = Request extends { path?: unknown; query?: unknown; body?: unknown } ? TypedCall<Request> : never;
+
+/** A call table as the contract test walks it: by the operationIds the document names at run time. */
+export function plannedCalls<Context>(table: object): Record<string, (context: Context) => PlannedCall | Promise<PlannedCall>> {
+  return table as Record<string, (context: Context) => PlannedCall | Promise<PlannedCall>>;
 }
 
 export interface Answer {

@@ -33,7 +33,12 @@ export const clientCreateCommand: CommandSpec = {
     { name: 'redirect-uri', description: 'allowed redirect URI, matched exactly', type: 'list' },
     { name: 'post-logout-redirect-uri', description: 'allowed post-logout redirect URI', type: 'list' },
     { name: 'cors-origin', description: 'browser origin allowed besides those of the redirect URIs, e.g. https://app.example.com', type: 'list' },
-    { name: 'grant', description: 'authorization_code, refresh_token, client_credentials, password (legacy, opt-in); default: from the type and redirect URIs', type: 'list' },
+    {
+      name: 'grant',
+      description:
+        'authorization_code, refresh_token, client_credentials, password (legacy, opt-in), urn:ietf:params:oauth:grant-type:device_code (TVs, CLIs), urn:ietf:params:oauth:grant-type:token-exchange (a service acting for a user); default: from the type and redirect URIs',
+      type: 'list',
+    },
     {
       name: 'resource',
       description: 'API identifier the client may get tokens for: signing users in, the default is every API; with client_credentials, each is granted (default: none, see client grant-api)',
@@ -42,6 +47,8 @@ export const clientCreateCommand: CommandSpec = {
     { name: 'auth-method', description: 'client_secret_basic (default), client_secret_post or private_key_jwt' },
     { name: 'jwks-file', description: 'JSON file with the public JWKS for private_key_jwt' },
     { name: 'first-party', description: "the tenant's own app: no consent page", type: 'boolean' },
+    { name: 'require-par', description: 'accept authorization requests only through PAR (RFC 9126)', type: 'boolean' },
+    { name: 'dpop', description: 'issue access tokens only bound to a DPoP key (RFC 9449)', type: 'boolean' },
   ],
   validate({ options }) {
     const type = stringOption(options, 'type');
@@ -64,6 +71,8 @@ export const clientCreateCommand: CommandSpec = {
         authMethod: stringOption(options, 'auth-method') as ClientAuthMethod | undefined,
         jwks,
         firstParty: options['first-party'] === true,
+        requirePushedAuthorizationRequests: options['require-par'] === true,
+        dpopBoundAccessTokens: options.dpop === true,
       }, CLI_ACTOR),
     );
     const client = describeClient(created.client);
@@ -73,6 +82,8 @@ export const clientCreateCommand: CommandSpec = {
       `  auth method   ${client.token_endpoint_auth_method}`,
       `  grants        ${client.grant_types.join(', ')}`,
     ];
+    const requires = [client.require_pushed_authorization_requests ? 'PAR' : '', client.dpop_bound_access_tokens ? 'DPoP' : ''].filter(Boolean);
+    if (requires.length > 0) lines.push(`  requires      ${requires.join(', ')}`);
     if (created.clientSecret) lines.push(`  client_secret ${created.clientSecret}   (shown once; only its SHA-256 is stored)`);
     return { data: { ...client, ...(created.clientSecret ? { client_secret: created.clientSecret } : {}) }, text: lines.join('\n') };
   },

@@ -11,11 +11,14 @@ import { pgcatConfigCommand } from './pgcat-config.ts';
 import { pgbouncerUserlistCommand } from './pgbouncer-userlist.ts';
 import { userCreateCommand, userDeleteCommand, userDisableCommand, userEnableCommand, userListCommand, userResendVerificationCommand, userSendResetCommand } from './user.ts';
 import { inviteCreateCommand, inviteListCommand, inviteResendCommand, inviteRevokeCommand } from './invite.ts';
+import { userFactorsCommand, userResetMfaCommand } from './user-mfa.ts';
 import { clientCommands } from './client.ts';
 import { apiCommands } from './api.ts';
+import { idpCommands } from './idp.ts';
 import { mailCommands } from './mail.ts';
 import { demoCommand } from './demo.ts';
 import { auditListCommand } from './audit.ts';
+import { domainCommands } from './domain.ts';
 
 /** Every `tansu` command; the runner and `--help` read this list. One line per command file. */
 export const allCommands: CommandSpec[] = [
@@ -43,12 +46,16 @@ export const allCommands: CommandSpec[] = [
   userDisableCommand,
   userEnableCommand,
   userDeleteCommand,
+  userFactorsCommand,
+  userResetMfaCommand,
   inviteCreateCommand,
   inviteListCommand,
   inviteResendCommand,
   inviteRevokeCommand,
   ...clientCommands,
   ...apiCommands,
+  ...idpCommands,
   ...mailCommands,
+  ...domainCommands,
   demoCommand,
 ];

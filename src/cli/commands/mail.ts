@@ -1,12 +1,17 @@
 import fs from 'node:fs';
 import { UsageError, stringOption, type CommandSpec, type ParsedOptions } from '../command.ts';
 import { renderTable, shortTime } from '../table.ts';
+import type { MailView } from '../../modules/mail/mail-outbox.service.ts';
 import { MAIL_STATES, MAIL_TEMPLATE_NAMES, MAIL_VARIABLES, parseMailState, parseTemplateName } from '../../modules/mail/mail-names.ts';
 
 /** The services, loaded only when a command runs: `tansu --help` must not pay for the database layer. */
 const services = async () => ({
   ...(await import('../../platform/tenant-access.ts')),
+  ...(await import('../../platform/tenant-scope.ts')),
+  ...(await import('../../db/page.ts')),
   ...(await import('../../modules/mail/mail.service.ts')),
+  ...(await import('../../modules/mail/mail-outbox.service.ts')),
+  ...(await import('../../modules/mail/mail-templates.service.ts')),
   ...(await import('../../modules/mail/sender-settings.ts')),
 });
 
@@ -35,17 +40,30 @@ export const mailListCommand: CommandSpec = {
   },
   async run(context) {
     const raw = stringOption(context.options, 'state');
-    const { listTenantMail } = await services();
-    const mails = await listTenantMail(context.platform, context.args[0]!, { state: raw === undefined ? undefined : parseMailState(raw), limit: limitOf(context.options) });
+    const limit = limitOf(context.options);
+    const { withTenantScope, listOutbox, MAX_PAGE_LIMIT } = await services();
+    const filter = { state: raw === undefined ? undefined : parseMailState(raw) };
+    // The newest `limit` mails, a page at a time, as the admin API reads them.
+    const mails = await withTenantScope(context.platform, context.args[0]!, async (scope) => {
+      const found: MailView[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await listOutbox(scope, filter, { limit: Math.min(MAX_PAGE_LIMIT, limit - found.length), ...(cursor === undefined ? {} : { cursor }) });
+        found.push(...page.items);
+        cursor = page.next_cursor ?? undefined;
+      } while (cursor !== undefined && found.length < limit);
+      return found;
+    });
     const pending = (state: string) => state === 'queued' || state === 'sending';
+    const at = (iso: string | null) => (iso === null ? null : new Date(iso));
     const table = renderTable(mails, [
       { header: 'ID', value: (m) => m.id },
       { header: 'STATE', value: (m) => m.state },
       { header: 'TO', value: (m) => m.to_address },
       { header: 'TEMPLATE', value: (m) => m.template },
       { header: 'ATTEMPTS', value: (m) => m.attempts, align: 'right' },
-      { header: 'CREATED', value: (m) => shortTime(m.created_at) },
-      { header: 'SENT / NEXT', value: (m) => (pending(m.state) ? `next ${shortTime(m.next_attempt_at)}` : shortTime(m.sent_at)) },
+      { header: 'CREATED', value: (m) => shortTime(at(m.created_at)) },
+      { header: 'SENT / NEXT', value: (m) => (pending(m.state) ? `next ${shortTime(at(m.next_attempt_at))}` : shortTime(at(m.sent_at))) },
       { header: 'LAST ERROR', value: (m) => m.last_error },
     ]);
     return { data: mails, text: table };
@@ -58,8 +76,10 @@ export const mailRetryCommand: CommandSpec = {
   summary: 'Queue a failed mail again (its attempts count from zero); senders pick it up within seconds',
   async run(context) {
     const [tenant, id] = context.args;
-    const { retryTenantMail } = await services();
-    const mail = await retryTenantMail(context.platform, tenant!, id!, 'cli');
+    const { withTenantScope, retryMail, announceMail, CLI_ACTOR } = await services();
+    const mail = await withTenantScope(context.platform, tenant!, (scope) =>
+      retryMail(scope, { mailId: id!, announce: () => announceMail(context.platform, scope.id) }, CLI_ACTOR),
+    );
     return { data: mail, text: `queued ${mail.id} to ${mail.to_address} again` };
   },
 };
@@ -80,9 +100,9 @@ export const mailSenderCommand: CommandSpec = {
       replyTo: stringOption(context.options, 'reply-to'),
     };
     const changing = Object.values(changes).some((value) => value !== undefined);
-    const { withTenantScope, readMailSenderSettings, updateMailSenderSettings } = await services();
-    const settings = await withTenantScope(context.platform, context.args[0]!, ({ db }) =>
-      changing ? updateMailSenderSettings(db, changes, 'cli') : readMailSenderSettings(db),
+    const { withTenantScope, readMailSenderSettings, updateMailSenderSettings, CLI_ACTOR } = await services();
+    const settings = await withTenantScope(context.platform, context.args[0]!, (scope) =>
+      changing ? updateMailSenderSettings(scope, changes, CLI_ACTOR) : readMailSenderSettings(scope),
     );
     const data = { from_name: settings.fromName, from_address: settings.fromAddress, reply_to: settings.replyTo };
     const text = [
@@ -131,10 +151,10 @@ export const mailTemplateCommand: CommandSpec = {
       html: readPart(context.options, 'html-file'),
     };
     const editing = Object.values(parts).some((part) => part !== undefined);
-    const { withTenantScope, readMailTemplate, saveMailTemplate, resetMailTemplate } = await services();
-    const view = await withTenantScope(context.platform, context.args[0]!, ({ db }) => {
-      if (context.options.reset === true) return resetMailTemplate(db, name, 'cli');
-      return editing ? saveMailTemplate(db, name, parts, 'cli') : readMailTemplate(db, name);
+    const { withTenantScope, readMailTemplate, saveMailTemplate, resetMailTemplate, CLI_ACTOR } = await services();
+    const view = await withTenantScope(context.platform, context.args[0]!, (scope) => {
+      if (context.options.reset === true) return resetMailTemplate(scope, { name }, CLI_ACTOR);
+      return editing ? saveMailTemplate(scope, { name, parts }, CLI_ACTOR) : readMailTemplate(scope, name);
     });
     const origin = view.overridden.length > 0 ? `tenant's own: ${view.overridden.join(', ')}` : 'built-in';
     return { data: view, text: [`${view.name} (${origin})`, `subject: ${view.subject}`, '', view.text, '', view.html].join('\n') };

@@ -2,6 +2,7 @@ import { UsageError, listOption, stringOption, type CommandSpec, type ParsedOpti
 import { SIGNUP_MODES, parseSignupMode } from '../../modules/settings/signup-mode.ts';
 import { settingsView } from '../../modules/settings/settings-view.ts';
 import { RATE_LIMIT_BUDGETS, RATE_LIMIT_NAMES, type RateLimitName, type RateLimitsChange } from '../../modules/settings/rate-limits.ts';
+import { MFA_POLICIES, REMEMBER_BROWSER_BOUND, parseMfaPolicy, type MfaSettingsChange } from '../../modules/settings/mfa-policy.ts';
 
 const VERIFIED_EMAIL_CHOICES = { true: true, false: false, default: null } as const;
 
@@ -51,11 +52,38 @@ function rateLimitsOption(options: ParsedOptions): RateLimitsChange | undefined 
   return { budgets: Object.fromEntries(budgets), clients: Object.fromEntries(clients) };
 }
 
+const BOOLEAN_CHOICES = { true: true, false: false } as const;
+
+/** The MFA flags as a change, judged here so an error names the flag typed; undefined when none is given. */
+function mfaOptions(options: ParsedOptions): MfaSettingsChange | undefined {
+  const change: MfaSettingsChange = {};
+  const policy = stringOption(options, 'mfa');
+  if (policy !== undefined) {
+    try {
+      change.policy = parseMfaPolicy(policy);
+    } catch {
+      throw new UsageError(`--mfa must be one of ${MFA_POLICIES.join(', ')}, got "${policy}"`);
+    }
+  }
+  const admins = stringOption(options, 'mfa-required-for-admins');
+  if (admins !== undefined) {
+    if (!Object.hasOwn(BOOLEAN_CHOICES, admins)) throw new UsageError(`--mfa-required-for-admins must be true or false, got "${admins}"`);
+    change.requiredForTenantAdmins = BOOLEAN_CHOICES[admins as keyof typeof BOOLEAN_CHOICES];
+  }
+  const days = stringOption(options, 'mfa-remember-days');
+  if (days !== undefined) {
+    const { min, max } = REMEMBER_BROWSER_BOUND;
+    if (!/^\d{1,3}$/.test(days) || Number(days) < min || Number(days) > max) throw new UsageError(`--mfa-remember-days must be a number of days from ${min} to ${max}, got "${days}"`);
+    change.rememberBrowserDays = Number(days);
+  }
+  return Object.keys(change).length > 0 ? change : undefined;
+}
+
 export const tenantSettingsCommand: CommandSpec = {
   path: ['tenant', 'settings'],
   args: ['<tenant>'],
   summary:
-    "Show a tenant's settings (signup, confirmed address, sign-in links, token lifetimes, retention, rate limits), or change who may sign up, whether signing in needs a confirmed address, whether the login page offers sign-in links by mail, and the rate limits",
+    "Show a tenant's settings (signup, confirmed address, sign-in links, token lifetimes, retention, second factors, rate limits), or change who may sign up, whether signing in needs a confirmed address, whether the login page offers sign-in links by mail, the second-factor policy and the rate limits",
   options: [
     { name: 'signup', description: `who may sign up (the /t/<id>/signup page and API): ${SIGNUP_MODES.join(' | ')}` },
     {
@@ -63,6 +91,12 @@ export const tenantSettingsCommand: CommandSpec = {
       description: 'a password sign-in needs a confirmed address: true | false | default (on exactly when signup is open)',
     },
     { name: 'magic-links', description: 'the login page offers "Email me a sign-in link": true | false (the default)' },
+    { name: 'mfa', description: `second factors: ${MFA_POLICIES.join(' | ')} (default optional)` },
+    { name: 'mfa-required-for-admins', description: 'TenantAdmins must have a second factor, whatever --mfa says: true | false' },
+    {
+      name: 'mfa-remember-days',
+      description: `days a browser that passed the second factor may skip it: ${REMEMBER_BROWSER_BOUND.min} (off, the default) to ${REMEMBER_BROWSER_BOUND.max}`,
+    },
     {
       name: 'rate-limit',
       type: 'list',
@@ -75,19 +109,21 @@ export const tenantSettingsCommand: CommandSpec = {
     verifiedEmailOption(options);
     magicLinksOption(options);
     rateLimitsOption(options);
+    mfaOptions(options);
   },
   async run(context) {
     const signup = signupOption(context.options);
     const verifiedEmailRequired = verifiedEmailOption(context.options);
     const magicLinks = magicLinksOption(context.options);
     const rateLimits = rateLimitsOption(context.options);
+    const mfa = mfaOptions(context.options);
     const { withTenantScope } = await import('../../platform/tenant-access.ts');
     const { CLI_ACTOR } = await import('../../platform/tenant-scope.ts');
     const { readTenantSettings, updateTenantSettings } = await import('../../modules/settings/settings.service.ts');
     const settings = await withTenantScope(context.platform, context.args[0]!, (scope) =>
-      signup === undefined && verifiedEmailRequired === undefined && magicLinks === undefined && rateLimits === undefined
+      signup === undefined && verifiedEmailRequired === undefined && magicLinks === undefined && mfa === undefined && rateLimits === undefined
         ? readTenantSettings(scope)
-        : updateTenantSettings(scope, { signup, verifiedEmailRequired, magicLinks, rateLimits }, CLI_ACTOR),
+        : updateTenantSettings(scope, { signup, verifiedEmailRequired, magicLinks, mfa, rateLimits }, CLI_ACTOR),
     );
     const required = `${settings.verifiedEmailRequired ? 'yes' : 'no'}${settings.verifiedEmailRequiredSet ? '' : ' (default: yes exactly when signup is open)'}`;
     const view = settingsView(settings);
@@ -104,6 +140,7 @@ export const tenantSettingsCommand: CommandSpec = {
       `sign-in links by mail    ${settings.magicLinks ? 'yes' : 'no'}`,
       `token lifetimes          ${lifetimes.join(', ')}`,
       `retention                ${retention.join(', ')}`,
+      `second factors           ${settings.mfa.policy}${settings.mfa.requiredForTenantAdmins ? ', required for TenantAdmins' : ''}, remember browsers ${settings.mfa.rememberBrowserDays > 0 ? `${settings.mfa.rememberBrowserDays} days` : 'off'}`,
       `rate limits a minute     ${limits.join(', ')}`,
     ].join('\n');
     return { data: view, text };

@@ -20,6 +20,10 @@ export const ADMIN_API_SCOPES = [
   'settings:read',
   'settings:write',
   'audit:read',
+  'mail:read',
+  'mail:write',
+  'connections:read',
+  'connections:write',
 ] as const;
 
 export type AdminScope = (typeof ADMIN_API_SCOPES)[number];

@@ -15,6 +15,20 @@ export const CORS_ORIGINS = 'tansu_cors_origins';
 export const PREVIOUS_SECRET = 'tansu_previous_secret';
 export const PREVIOUS_SECRET_EXPIRES_AT = 'tansu_previous_secret_expires_at';
 
+/**
+ * Standard client metadata kept under its RFC name in the clients table's `metadata` column
+ * (switches with no column of their own): RFC 9126's "only pushed authorization requests" and
+ * RFC 9449's "only DPoP-bound access tokens". oidc-provider enforces both.
+ */
+export const REQUIRE_PAR = 'require_pushed_authorization_requests';
+export const DPOP_BOUND = 'dpop_bound_access_tokens';
+export type ClientSwitches = { [REQUIRE_PAR]?: boolean; [DPOP_BOUND]?: boolean };
+
+/** A row's switches, off unless set to true. */
+export function clientSwitchesOf(row: { metadata: Record<string, unknown> | null | undefined }): Required<ClientSwitches> {
+  return { [REQUIRE_PAR]: row.metadata?.[REQUIRE_PAR] === true, [DPOP_BOUND]: row.metadata?.[DPOP_BOUND] === true };
+}
+
 /** Our properties, declared to oidc-provider as `extraClientMetadata` (client-profile.ts). */
 export const EXTRA_CLIENT_PROPERTIES = [FIRST_PARTY, ALLOWED_RESOURCES, GRANTED_APIS, CORS_ORIGINS, PREVIOUS_SECRET, PREVIOUS_SECRET_EXPIRES_AT];
 
@@ -40,6 +54,7 @@ export type ClientMetadataSource = Pick<
   | 'previous_secret_expires_at'
   | 'jwks'
   | 'jwks_uri'
+  | 'metadata'
 >;
 
 export function clientMetadataOf(row: ClientMetadataSource, grantedApis: string[] = []): ClientMetadata {
@@ -65,6 +80,9 @@ export function clientMetadataOf(row: ClientMetadataSource, grantedApis: string[
     metadata[PREVIOUS_SECRET] = row.previous_secret_hash;
     metadata[PREVIOUS_SECRET_EXPIRES_AT] = previousValidUntil;
   }
+  const switches = clientSwitchesOf(row);
+  if (switches[REQUIRE_PAR]) metadata[REQUIRE_PAR] = true;
+  if (switches[DPOP_BOUND]) metadata[DPOP_BOUND] = true;
   if (row.jwks) metadata.jwks = row.jwks as unknown as ClientMetadata['jwks'];
   if (row.jwks_uri) metadata.jwks_uri = row.jwks_uri;
   return metadata;

@@ -15,6 +15,13 @@ export const OIDC_SCOPES = ['openid', 'offline_access', 'profile', 'email', 'rol
 export const PASSWORD_GRANT = 'password';
 export const PASSWORD_GRANT_PARAMETERS = ['username', 'password', 'scope', 'resource'];
 
+/** The device authorization grant (RFC 8628): oidc-provider's own, for clients that list it. */
+export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
+
+/** Token exchange (RFC 8693, oidc/token-exchange.ts): a service acting for a user, for clients that list it. */
+export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
+export const TOKEN_EXCHANGE_PARAMETERS = ['subject_token', 'subject_token_type', 'requested_token_type', 'actor_token', 'actor_token_type', 'audience', 'scope', 'resource'];
+
 /** Signing algorithms without a shared secret: we store only hashes of client secrets. */
 const ASYMMETRIC_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const;
 
@@ -47,4 +54,10 @@ export const CLIENT_FEATURES = {
   userinfo: { enabled: true },
   rpInitiatedLogout: { enabled: true },
   resourceIndicators: { enabled: true },
+  // Opt-in per client by its grant types (DEVICE_CODE_GRANT); the pages are set in oidc/configuration.ts.
+  deviceFlow: { enabled: true },
+  // Both on by oidc-provider's default; named here because they make `require_pushed_authorization_requests`
+  // and `dpop_bound_access_tokens` valid client metadata.
+  pushedAuthorizationRequests: { enabled: true },
+  dPoP: { enabled: true },
 } as const satisfies Configuration['features'];

@@ -2,7 +2,7 @@ import { AppError, notFound } from '../../errors.ts';
 import type { TenantDb } from '../../db/tenant-database.ts';
 import { findApi } from '../apis/apis.repository.ts';
 import { parseResourceIdentifier } from '../apis/apis.service.ts';
-import { PASSWORD_GRANT } from './client-profile.ts';
+import { DEVICE_CODE_GRANT, PASSWORD_GRANT, TOKEN_EXCHANGE_GRANT } from './client-profile.ts';
 
 /**
  * What a client's properties may be: one set of rules for a registration and for every later
@@ -14,8 +14,19 @@ export type ClientType = 'public' | 'confidential';
 export type SecretAuthMethod = 'client_secret_basic' | 'client_secret_post';
 export type ClientAuthMethod = SecretAuthMethod | 'private_key_jwt' | 'none';
 
-/** Grants a client may be registered for; `password` is the opt-in legacy grant (src/oidc/password-grant.ts). */
-export const SUPPORTED_GRANT_TYPES: ReadonlySet<string> = new Set(['authorization_code', 'refresh_token', 'client_credentials', PASSWORD_GRANT]);
+/**
+ * Grants a client may be registered for; `password` is the opt-in legacy grant
+ * (src/oidc/password-grant.ts). The device grant (RFC 8628) suits public clients (a TV app holds
+ * no secret) and confidential ones alike; token exchange (RFC 8693) is a service's, so confidential.
+ */
+export const SUPPORTED_GRANT_TYPES: ReadonlySet<string> = new Set([
+  'authorization_code',
+  'refresh_token',
+  'client_credentials',
+  PASSWORD_GRANT,
+  DEVICE_CODE_GRANT,
+  TOKEN_EXCHANGE_GRANT,
+]);
 
 /** Members that only a private or symmetric JWK has. */
 const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
@@ -100,7 +111,7 @@ export function grantTypesOf(input: { type: ClientType; grantTypes?: string[] },
   for (const grant of grants) {
     if (!SUPPORTED_GRANT_TYPES.has(grant)) throw new AppError('invalid_client_metadata', `grant type "${String(grant).slice(0, 100)}" is not supported`);
   }
-  for (const confidentialOnly of ['client_credentials', PASSWORD_GRANT]) {
+  for (const confidentialOnly of ['client_credentials', PASSWORD_GRANT, TOKEN_EXCHANGE_GRANT]) {
     if (input.type === 'public' && grants.includes(confidentialOnly)) {
       throw new AppError('invalid_client_metadata', `${confidentialOnly} needs a confidential client`);
     }

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import Provider, { type ClientMetadata } from 'oidc-provider';
 import { AppError } from '../../errors.ts';
-import { CLIENT_FEATURES, clientProfile, PASSWORD_GRANT, PASSWORD_GRANT_PARAMETERS } from './client-profile.ts';
+import { CLIENT_FEATURES, clientProfile, PASSWORD_GRANT, PASSWORD_GRANT_PARAMETERS, TOKEN_EXCHANGE_GRANT, TOKEN_EXCHANGE_PARAMETERS } from './client-profile.ts';
 
 let validator: Provider | undefined;
 
@@ -19,8 +19,9 @@ function validatorProvider(): Provider {
     jwks: { keys: [jwk] as never },
     features: structuredClone(CLIENT_FEATURES) as never,
   });
-  // The same grant types as a tenant's provider (oidc/password-grant.ts), so the schema accepts them.
+  // The same grant types as a tenant's provider (oidc/password-grant.ts, oidc/token-exchange.ts), so the schema accepts them.
   provider.registerGrantType(PASSWORD_GRANT, async () => undefined, PASSWORD_GRANT_PARAMETERS);
+  provider.registerGrantType(TOKEN_EXCHANGE_GRANT, async () => undefined, TOKEN_EXCHANGE_PARAMETERS);
   validator = provider;
   return provider;
 }

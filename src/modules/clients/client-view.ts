@@ -1,4 +1,5 @@
 import type { ClientRow } from './clients.repository.ts';
+import { clientSwitchesOf } from './client-metadata.ts';
 
 /** A client as shown to operators (`tansu client …`): never the secret or its hash. */
 export function describeClient(client: ClientRow) {
@@ -13,6 +14,7 @@ export function describeClient(client: ClientRow) {
     cors_origins: client.cors_origins,
     resources: client.resources,
     first_party: client.first_party,
+    ...clientSwitchesOf(client),
     created_at: client.created_at,
   };
 }
@@ -36,6 +38,10 @@ export interface ClientView {
   resources: string[];
   granted_apis: string[];
   first_party: boolean;
+  /** Authorization requests only through PAR (RFC 9126). */
+  require_pushed_authorization_requests: boolean;
+  /** Access tokens only bound to a DPoP key (RFC 9449). */
+  dpop_bound_access_tokens: boolean;
   /** Until when the secret before the last rotation is still accepted; null when none is. */
   previous_secret_expires_at: string | null;
   created_at: string;
@@ -67,5 +73,6 @@ export function clientAuditSummary({ row, grantedApis }: ClientState) {
     resources: row.resources,
     granted_apis: grantedApis,
     first_party: row.first_party,
+    ...clientSwitchesOf(row),
   };
 }

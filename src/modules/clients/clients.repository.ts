@@ -22,14 +22,25 @@ export function lockClient(db: TenantDb, clientId: string): Promise<ClientRow | 
 export type ClientChanges = Partial<
   Pick<
     ClientRow,
-    'name' | 'redirect_uris' | 'post_logout_redirect_uris' | 'cors_origins' | 'grant_types' | 'resources' | 'first_party' | 'secret_hash' | 'previous_secret_hash' | 'previous_secret_expires_at'
+    | 'name'
+    | 'redirect_uris'
+    | 'post_logout_redirect_uris'
+    | 'cors_origins'
+    | 'grant_types'
+    | 'resources'
+    | 'first_party'
+    | 'secret_hash'
+    | 'previous_secret_hash'
+    | 'previous_secret_expires_at'
+    | 'metadata'
   >
 >;
 
 export function updateClientRow(db: TenantDb, clientId: string, changes: ClientChanges): Promise<ClientRow> {
+  const { metadata, ...columns } = changes;
   return db
     .updateTable('clients')
-    .set({ ...changes, updated_at: sql<Date>`now()` })
+    .set({ ...columns, ...(metadata === undefined ? {} : { metadata: JSON.stringify(metadata) }), updated_at: sql<Date>`now()` })
     .where('client_id', '=', clientId)
     .returningAll()
     .executeTakeFirstOrThrow();
@@ -106,4 +117,9 @@ export async function insertApiGrant(db: TenantDb, clientId: string, apiId: stri
 export async function deleteApiGrant(db: TenantDb, clientId: string, apiId: string): Promise<boolean> {
   const result = await db.deleteFrom('client_api_grants').where('client_id', '=', clientId).where('api_id', '=', apiId).executeTakeFirst();
   return result.numDeletedRows > 0n;
+}
+
+/** Each client's redirect URIs and CORS origins, and nothing else: what the tenant's browser origins are made of (client-origins.ts). */
+export function listClientOriginSources(db: TenantDb): Promise<Pick<ClientRow, 'redirect_uris' | 'cors_origins'>[]> {
+  return db.selectFrom('clients').select(['redirect_uris', 'cors_origins']).execute();
 }

@@ -5,7 +5,7 @@ import { actorText, type Actor, type TenantScope } from '../../platform/tenant-s
 import { recordAuditEvent } from '../audit/audit.repository.ts';
 import { changedProperties } from '../audit/audit-diff.ts';
 import { announceCatalogChange, lookupApi, type ApiRef } from '../apis/apis.service.ts';
-import { clientMetadataOf } from './client-metadata.ts';
+import { clientMetadataOf, clientSwitchesOf, DPOP_BOUND, REQUIRE_PAR, type ClientSwitches } from './client-metadata.ts';
 import { assertValidClientMetadata } from './client-validation.ts';
 import {
   deleteApiGrant, deleteClient, deleteClientPayloads, findClient, insertApiGrant, insertClient, listClients, updateClientRow,
@@ -44,6 +44,10 @@ export interface CreateClientInput {
   authMethod?: ClientAuthMethod;
   /** Public keys for private_key_jwt. */
   jwks?: { keys: Record<string, unknown>[] };
+  /** Authorization requests only through PAR (RFC 9126): a plain one is refused. */
+  requirePushedAuthorizationRequests?: boolean;
+  /** Access tokens only DPoP-bound (RFC 9449): a token request without a proof is refused. */
+  dpopBoundAccessTokens?: boolean;
 }
 
 export interface CreatedClient {
@@ -68,6 +72,21 @@ export interface UpdateClientInput {
    */
   resources?: string[];
   firstParty?: boolean;
+  requirePushedAuthorizationRequests?: boolean;
+  dpopBoundAccessTokens?: boolean;
+}
+
+/** The `metadata` column with the switches asked for set or cleared, the rest of it as it was. */
+function withSwitches(current: Record<string, unknown>, input: { requirePushedAuthorizationRequests?: boolean; dpopBoundAccessTokens?: boolean }): Record<string, unknown> {
+  const switches: ClientSwitches = clientSwitchesOf({ metadata: current });
+  if (input.requirePushedAuthorizationRequests !== undefined) switches[REQUIRE_PAR] = input.requirePushedAuthorizationRequests;
+  if (input.dpopBoundAccessTokens !== undefined) switches[DPOP_BOUND] = input.dpopBoundAccessTokens;
+  const metadata = { ...current };
+  for (const [name, on] of Object.entries(switches)) {
+    if (on) metadata[name] = true;
+    else delete metadata[name];
+  }
+  return metadata;
 }
 
 /**
@@ -104,8 +123,9 @@ export async function createClient(scope: TenantScope, input: CreateClientInput,
     first_party: input.firstParty ?? false,
     jwks_uri: null,
   };
-  await assertValidClientMetadata(clientMetadataOf({ ...values, jwks }));
-  const row: NewClientRow = { ...values, type: input.type, jwks: jwks ? JSON.stringify(jwks) : null };
+  const metadata = withSwitches({}, input);
+  await assertValidClientMetadata(clientMetadataOf({ ...values, jwks, metadata }));
+  const row: NewClientRow = { ...values, type: input.type, jwks: jwks ? JSON.stringify(jwks) : null, metadata: JSON.stringify(metadata) };
   const client = await scope.db.transaction().execute(async (trx) => {
     const inserted = await insertClient(trx, row);
     // Naming an API at registration is the operator's grant of it to a machine client.
@@ -150,6 +170,7 @@ async function clientChanges(db: TenantDb, current: ClientRow, input: UpdateClie
     ...(input.grantTypes === undefined ? {} : { grant_types: judgedGrants }),
     ...(input.resources === undefined ? {} : { resources: (await resolveApis(db, input.resources)).identifiers }),
     ...(input.firstParty === undefined ? {} : { first_party: input.firstParty }),
+    ...(input.requirePushedAuthorizationRequests === undefined && input.dpopBoundAccessTokens === undefined ? {} : { metadata: withSwitches(current.metadata, input) }),
   };
   return changes;
 }

@@ -7,7 +7,7 @@ import type { MailState } from '../../db/schema.ts';
  */
 export const MAIL_STATES = ['queued', 'sending', 'sent', 'failed', 'logged'] as const satisfies readonly MailState[];
 
-export const MAIL_TEMPLATE_NAMES = ['verify_email', 'reset_password', 'invitation', 'magic_link'] as const;
+export const MAIL_TEMPLATE_NAMES = ['verify_email', 'reset_password', 'invitation', 'magic_link', 'change_email', 'email_changed'] as const;
 export type MailTemplateName = (typeof MAIL_TEMPLATE_NAMES)[number];
 
 /**

@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { MailState, TenantDatabase } from '../../db/schema.ts';
+import { CURSOR_PART, decodeCursor, encodeCursor, pageOf, timestampCursorPart, withoutCursorAt, type Page, type PageRequest } from '../../db/page.ts';
 
 /** A tenant database or a transaction on one: enqueueMail is meant to run inside the caller's. */
 type Db = Kysely<TenantDatabase>;
@@ -146,29 +147,42 @@ export async function nextMailDueAt(db: Db): Promise<Date | null> {
   return row?.due_at ? new Date(row.due_at) : null;
 }
 
-/** Newest first, without the bodies. */
-export async function listMail(db: Db, filter: { state?: MailState; limit: number }) {
-  let query = db
-    .selectFrom('mail_outbox')
-    .select(['id', 'to_address', 'template', 'subject', 'state', 'attempts', 'next_attempt_at', 'last_error', 'created_at', 'sent_at'])
-    .orderBy('created_at', 'desc')
-    .orderBy('id')
-    .limit(filter.limit);
-  if (filter.state) query = query.where('state', '=', filter.state);
-  return query.execute();
+/** What operators see of a mail: never its bodies, which hold single-use links. */
+const LISTED = ['id', 'to_address', 'template', 'subject', 'state', 'attempts', 'next_attempt_at', 'last_error', 'created_at', 'sent_at'] as const;
+
+export type ListedMail = Pick<MailRow, (typeof LISTED)[number]>;
+
+/**
+ * A page of the outbox, newest first, by keyset on `(created_at, id)` (the id breaks ties within
+ * one microsecond); the created_at index serves the order.
+ */
+export async function listMail(db: Db, filter: { state?: MailState; to?: string }, page: PageRequest): Promise<Page<ListedMail>> {
+  const after = page.cursor === undefined ? undefined : decodeCursor(page.cursor, 'mail_outbox', [CURSOR_PART.timestamp, CURSOR_PART.uuid]);
+  const listed = await pageOf(
+    page,
+    (limit) => {
+      let query = db.selectFrom('mail_outbox').select(LISTED).select(timestampCursorPart('created_at').as('cursor_at'));
+      if (filter.state !== undefined) query = query.where('state', '=', filter.state);
+      if (filter.to !== undefined) query = query.where('to_address', '=', filter.to);
+      if (after) query = query.where(sql<boolean>`(created_at, id) < (${after[0]}::timestamptz, ${after[1]}::uuid)`);
+      return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+    },
+    (row) => encodeCursor('mail_outbox', [row.cursor_at, row.id]),
+  );
+  return withoutCursorAt(listed);
 }
 
-export function findMail(db: Db, id: string) {
-  return db.selectFrom('mail_outbox').select(['id', 'state']).where('id', '=', id).executeTakeFirst();
+export function findMail(db: Db, id: string): Promise<ListedMail | undefined> {
+  return db.selectFrom('mail_outbox').select(LISTED).where('id', '=', id).executeTakeFirst();
 }
 
 /** A failed mail queued again with a fresh count of attempts; undefined unless it was `failed`. */
-export async function requeueFailedMail(db: Db, id: string): Promise<MailRow | undefined> {
+export async function requeueFailedMail(db: Db, id: string): Promise<ListedMail | undefined> {
   return db
     .updateTable('mail_outbox')
     .set({ state: 'queued', attempts: 0, last_error: null, next_attempt_at: sql<Date>`now()` })
     .where('id', '=', id)
     .where('state', '=', 'failed')
-    .returningAll()
+    .returning(LISTED)
     .executeTakeFirst();
 }

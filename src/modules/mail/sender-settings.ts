@@ -1,5 +1,5 @@
-import type { TenantDb } from '../../db/tenant-database.ts';
 import { AppError } from '../../errors.ts';
+import { actorText, type Actor, type TenantScope } from '../../platform/tenant-scope.ts';
 import { recordAuditEvent } from '../audit/audit.repository.ts';
 import { readSetting, writeSetting } from '../settings/settings.repository.ts';
 import { normalizeEmail } from '../users/email.ts';
@@ -20,7 +20,8 @@ export const MAIL_SENDER_SETTING = 'mail.sender';
 
 const MAX_NAME_LENGTH = 100;
 
-export async function readMailSenderSettings(db: TenantDb): Promise<MailSenderSettings> {
+/** Takes a scope's database alone: the mail sender (jobs/mail-sender.ts) reads it from the pool it sends with. */
+export async function readMailSenderSettings({ db }: Pick<TenantScope, 'db'>): Promise<MailSenderSettings> {
   const stored = ((await readSetting(db, MAIL_SENDER_SETTING)) ?? {}) as Partial<Record<keyof MailSenderSettings, unknown>>;
   const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : null);
   return { fromName: text(stored.fromName), fromAddress: text(stored.fromAddress), replyTo: text(stored.replyTo) };
@@ -40,17 +41,18 @@ const parseAddress = (value: string) => (value.trim() === '' ? null : normalizeE
 
 /** `undefined` keeps a setting, `''` clears it (back to the default). */
 export async function updateMailSenderSettings(
-  db: TenantDb,
+  scope: TenantScope,
   changes: { fromName?: string; fromAddress?: string; replyTo?: string },
-  actor: string,
+  actor: Actor,
 ): Promise<MailSenderSettings> {
-  const next = { ...(await readMailSenderSettings(db)) };
+  const before = await readMailSenderSettings(scope);
+  const next = { ...before };
   if (changes.fromName !== undefined) next.fromName = parseName(changes.fromName);
   if (changes.fromAddress !== undefined) next.fromAddress = parseAddress(changes.fromAddress);
   if (changes.replyTo !== undefined) next.replyTo = parseAddress(changes.replyTo);
-  await db.transaction().execute(async (trx) => {
+  await scope.db.transaction().execute(async (trx) => {
     await writeSetting(trx, MAIL_SENDER_SETTING, next);
-    await recordAuditEvent(trx, { actor, action: 'mail.sender_updated', details: { ...next } });
+    await recordAuditEvent(trx, { actor: actorText(actor), ip: actor.ip ?? null, action: 'mail.sender_updated', details: { before, after: next } });
   });
   return next;
 }

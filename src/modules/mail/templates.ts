@@ -69,6 +69,27 @@ const DEFAULTS: Readonly<Record<MailTemplateName, MailTemplate>> = Object.freeze
       'The link works once and for {{expires_in}}. If you did not ask for it, ignore this mail.',
     ),
   },
+  change_email: {
+    subject: 'Confirm your new email address for {{tenant_name}}',
+    text: 'Someone signed in to {{tenant_name}} asked to use {{email}} as the address of their account. To confirm it, open this link:\n\n{{link}}\n\nThe address changes only when the link is used, within {{expires_in}}. If you did not ask for this, ignore this mail.\n',
+    html: page(
+      'Confirm your new email address',
+      'Someone signed in to {{tenant_name}} asked to use {{email}} as the address of their account.',
+      'Use this address',
+      'The address changes only when the link is used, within {{expires_in}}. If you did not ask for this, ignore this mail.',
+    ),
+  },
+  // A notice to the address the account left: nothing to use, so no lifetime ({{expires_in}} is empty).
+  email_changed: {
+    subject: 'The email address of your {{tenant_name}} account was changed',
+    text: 'The account at {{tenant_name}} that signed in as {{email}} now has another address, confirmed from its new mailbox; {{email}} no longer signs in to it.\n\nIf you did not do this, ask the administrators of {{tenant_name}} for help at once. The account page:\n\n{{link}}\n',
+    html: page(
+      'Your email address was changed',
+      'The account at {{tenant_name}} that signed in as {{email}} now has another address, confirmed from its new mailbox; {{email}} no longer signs in to it.',
+      'Open the account page',
+      'If you did not do this, ask the administrators of {{tenant_name}} for help at once.',
+    ),
+  },
 });
 
 export function defaultTemplate(name: MailTemplateName): MailTemplate {

@@ -2,6 +2,7 @@ import { RETENTION_BOUNDS, TOKEN_LIFETIME_BOUNDS, type Bound, type RetentionDays
 import type { SignupMode } from './signup-mode.ts';
 import type { SettingsChange, TenantSettings } from './tenant-settings.ts';
 import { rateLimitsChangeOf, rateLimitsDifference, rateLimitsView, type RateLimitsChangeView, type RateLimitsView } from './rate-limits.ts';
+import type { MfaPolicy } from './mfa-policy.ts';
 
 /** A tenant's settings as they leave the process (the admin API, `tansu tenant settings --json`): snake_case. */
 export interface TenantSettingsView {
@@ -15,6 +16,7 @@ export interface TenantSettingsView {
   retention_days: { audit_events: number; login_activity: number };
   /** Requests a minute; null: the platform's budget applies. */
   rate_limits: RateLimitsView;
+  mfa: { policy: MfaPolicy; required_for_tenant_admins: boolean; remember_browser_days: number };
 }
 
 type Fields = Record<string, number>;
@@ -37,6 +39,11 @@ export function settingsView(settings: TenantSettings): TenantSettingsView {
     token_lifetimes: toView(settings.tokenLifetimes, TOKEN_LIFETIME_BOUNDS) as TenantSettingsView['token_lifetimes'],
     retention_days: toView(settings.retentionDays, RETENTION_BOUNDS) as TenantSettingsView['retention_days'],
     rate_limits: rateLimitsView(settings.rateLimits),
+    mfa: {
+      policy: settings.mfa.policy,
+      required_for_tenant_admins: settings.mfa.requiredForTenantAdmins,
+      remember_browser_days: settings.mfa.rememberBrowserDays,
+    },
   };
 }
 
@@ -49,6 +56,7 @@ export interface SettingsChangeView {
   token_lifetimes?: Partial<TenantSettingsView['token_lifetimes']>;
   retention_days?: Partial<TenantSettingsView['retention_days']>;
   rate_limits?: RateLimitsChangeView;
+  mfa?: { policy?: string; required_for_tenant_admins?: boolean; remember_browser_days?: number };
 }
 
 export function settingsChangeOf(view: SettingsChangeView): SettingsChange {
@@ -59,6 +67,11 @@ export function settingsChangeOf(view: SettingsChangeView): SettingsChange {
     tokenLifetimes: fromView(view.token_lifetimes, TOKEN_LIFETIME_BOUNDS) as Partial<TokenLifetimes> | undefined,
     retentionDays: fromView(view.retention_days, RETENTION_BOUNDS) as Partial<RetentionDays> | undefined,
     rateLimits: rateLimitsChangeOf(view.rate_limits),
+    mfa: view.mfa && {
+      policy: view.mfa.policy,
+      requiredForTenantAdmins: view.mfa.required_for_tenant_admins,
+      rememberBrowserDays: view.mfa.remember_browser_days,
+    },
   };
 }
 
@@ -74,11 +87,12 @@ export function settingsDifference(before: TenantSettings, after: TenantSettings
   for (const field of ['signup', 'verified_email_required', 'verified_email_required_is_default', 'magic_links'] as const) {
     if (old[field] !== now[field]) [difference.before[field], difference.after[field]] = [old[field], now[field]];
   }
-  for (const group of ['token_lifetimes', 'retention_days'] as const) {
-    const changed = Object.keys(now[group]).filter((field) => (old[group] as Fields)[field] !== (now[group] as Fields)[field]);
+  for (const group of ['token_lifetimes', 'retention_days', 'mfa'] as const) {
+    const [was, is] = [old[group] as Record<string, unknown>, now[group] as Record<string, unknown>];
+    const changed = Object.keys(is).filter((field) => was[field] !== is[field]);
     if (changed.length === 0) continue;
-    difference.before[group] = Object.fromEntries(changed.map((field) => [field, (old[group] as Fields)[field]]));
-    difference.after[group] = Object.fromEntries(changed.map((field) => [field, (now[group] as Fields)[field]]));
+    difference.before[group] = Object.fromEntries(changed.map((field) => [field, was[field]]));
+    difference.after[group] = Object.fromEntries(changed.map((field) => [field, is[field]]));
   }
   const limits = rateLimitsDifference(before.rateLimits, after.rateLimits);
   if (limits) [difference.before.rate_limits, difference.after.rate_limits] = [limits.before, limits.after];

@@ -6,6 +6,7 @@ import { deleteSetting, lockSettings, readSettings, writeSetting } from './setti
 import { SIGNUP_MODES, parseSignupMode, type SignupMode } from './signup-mode.ts';
 import { RETENTION_BOUNDS, TOKEN_LIFETIME_BOUNDS, describeSeconds, type Bound, type RetentionDays, type TokenLifetimes } from './setting-bounds.ts';
 import { settingsDifference } from './settings-view.ts';
+import { checkedMfaChange, mfaSettingsFrom } from './mfa-policy.ts';
 import type { SettingsChange, TenantSettings } from './tenant-settings.ts';
 import { applyRateLimitsChange, checkRateLimitsChange, clientsGivenBudgets, isEmptyRateLimits, storedRateLimits } from './rate-limits.ts';
 import type { PlatformRateLimits } from '../../config.ts';
@@ -27,6 +28,7 @@ const KEYS = {
   tokenLifetimes: 'tokens.lifetimes',
   retentionDays: 'retention.days',
   rateLimits: 'rate_limits',
+  mfa: 'signin.mfa',
 } as const;
 const ALL_KEYS = Object.values(KEYS);
 
@@ -59,6 +61,7 @@ function settingsFrom(stored: Map<string, unknown>): TenantSettings {
     tokenLifetimes: effectiveGroup('tokenLifetimes', stored.get(KEYS.tokenLifetimes)) as TokenLifetimes,
     retentionDays: effectiveGroup('retentionDays', stored.get(KEYS.retentionDays)) as RetentionDays,
     rateLimits: storedRateLimits(stored.get(KEYS.rateLimits)),
+    mfa: mfaSettingsFrom(stored.get(KEYS.mfa)),
   };
 }
 
@@ -122,6 +125,7 @@ export async function updateTenantSettings(scope: TenantScope, change: SettingsC
   checkGroup('tokenLifetimes', change.tokenLifetimes);
   checkGroup('retentionDays', change.retentionDays);
   if (change.rateLimits) checkRateLimitsChange(change.rateLimits, options.rateLimitCeiling);
+  const mfa = change.mfa === undefined ? {} : checkedMfaChange(change.mfa);
 
   const { settings, providerChanged } = await scope.db.transaction().execute(async (trx) => {
     await lockSettings(trx);
@@ -147,6 +151,7 @@ export async function updateTenantSettings(scope: TenantScope, change: SettingsC
       const limits = applyRateLimitsChange(before.rateLimits, change.rateLimits);
       writes.set(KEYS.rateLimits, isEmptyRateLimits(limits) ? undefined : limits);
     }
+    if (Object.keys(mfa).length > 0) writes.set(KEYS.mfa, { ...((stored.get(KEYS.mfa) ?? {}) as object), ...mfa });
     const after = settingsFrom(new Map([...stored, ...writes]));
     const difference = settingsDifference(before, after);
     if (!difference) return { settings: before, providerChanged: false };

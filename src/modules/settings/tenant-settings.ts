@@ -1,6 +1,7 @@
 import type { RetentionDays, TokenLifetimes } from './setting-bounds.ts';
 import type { SignupMode } from './signup-mode.ts';
 import type { RateLimitsChange, TenantRateLimits } from './rate-limits.ts';
+import type { MfaSettings, MfaSettingsChange } from './mfa-policy.ts';
 
 /** A tenant's settings as the service reads them: every field has a value (its default when never set). */
 export interface TenantSettings {
@@ -23,6 +24,8 @@ export interface TenantSettings {
   retentionDays: RetentionDays;
   /** The budgets the tenant set; the others follow the platform's (rate-limits.ts). */
   rateLimits: TenantRateLimits;
+  /** Second factors: the policy, TenantAdmins, remembered browsers (mfa-policy.ts). */
+  mfa: MfaSettings;
 }
 
 /** A change of some settings; what is absent stays as it is. */
@@ -34,4 +37,5 @@ export interface SettingsChange {
   tokenLifetimes?: Partial<TokenLifetimes>;
   retentionDays?: Partial<RetentionDays>;
   rateLimits?: RateLimitsChange;
+  mfa?: MfaSettingsChange;
 }

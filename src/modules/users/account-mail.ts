@@ -35,9 +35,10 @@ export async function accountMailOf(platform: Platform, tenantId: string): Promi
 export const NO_USER_ID = '00000000-0000-0000-0000-000000000000';
 
 /** Which page each link opens, under the tenant's issuer, and which mail carries it. */
-const LINKS: Readonly<Record<'verify_email' | 'reset_password', { page: string; template: MailTemplateName }>> = {
+const LINKS: Readonly<Record<'verify_email' | 'reset_password' | 'change_email', { page: string; template: MailTemplateName }>> = {
   verify_email: { page: 'verify-email', template: 'verify_email' },
   reset_password: { page: 'reset-password', template: 'reset_password' },
+  change_email: { page: 'account/confirm-email', template: 'change_email' },
 };
 
 export type LinkPurpose = keyof typeof LINKS;

@@ -1,11 +1,12 @@
 import { actorText, type Actor, type TenantScope } from '../../platform/tenant-scope.ts';
-import { AppError, notFound } from '../../errors.ts';
+import { AppError } from '../../errors.ts';
 import type { TenantDb } from '../../db/tenant-database.ts';
 import { recordAuditEvent } from '../audit/audit.repository.ts';
 import { normalizeEmail } from './email.ts';
 import { hashEmailToken, isEmailTokenShaped } from './email-tokens.ts';
 import { consumeEmailToken, consumeEmailTokensOf, findUsableEmailToken } from './email-tokens.repository.ts';
-import { findUserByEmail, markEmailVerified } from './users.repository.ts';
+import { markEmailVerified } from './users.repository.ts';
+import { activeAccountNamed, type AccountName } from './named-account.ts';
 import { invalidLink, mailAccountLink, type AccountMail, type MailedLink, type SentLink } from './account-mail.ts';
 import type { TenantLoginKeys } from './login-keys.ts';
 import { countMailRequest } from './mail-throttle.ts';
@@ -47,13 +48,14 @@ export async function requestVerificationMail(scope: TenantScope, request: Verif
   await request.mail.announce();
 }
 
-/** An operator's `tansu user resend-verification`: says when there is no such account, or nothing to confirm. */
-export async function sendVerificationMail(scope: TenantScope, input: { email: string; mail: AccountMail }, actor: Actor): Promise<SentLink> {
-  const email = normalizeEmail(input.email);
-  const user = await findUserByEmail(scope.db, email);
-  if (!user) throw notFound('user', email);
-  if (user.status !== 'active') throw new AppError('user_disabled', `user "${email}" is disabled`, 409);
-  if (user.email_verified) throw new AppError('email_already_verified', `the address of "${email}" is already confirmed`, 409);
+/**
+ * An operator's new verification link for an account (`tansu user resend-verification`, the admin
+ * API's `POST /users/<id>/verification-email`): says when there is no such account, it is
+ * disabled, or its address is confirmed already.
+ */
+export async function sendVerificationMail(scope: TenantScope, input: AccountName & { mail: AccountMail }, actor: Actor): Promise<SentLink> {
+  const user = await activeAccountNamed(scope.db, input);
+  if (user.email_verified) throw new AppError('email_already_verified', `the address of "${user.email}" is already confirmed`, 409);
   const sent = await scope.db.transaction().execute(async (trx) => {
     const mailed = await queueVerificationMail(trx, scope, input.mail, { userId: user.id, email: user.email });
     await recordAuditEvent(trx, { actor: actorText(actor), ip: actor.ip, action: 'user.verification_sent', target: user.id });

@@ -21,6 +21,8 @@ export interface LoginActivityView {
   outcome: AttemptReason;
   succeeded: boolean;
   known_device: boolean;
+  /** The upstream connection a sign-in came through (modules/connections/); null for the password. */
+  connection: string | null;
 }
 
 function loginActivityView(row: AttemptRow): LoginActivityView {
@@ -32,6 +34,7 @@ function loginActivityView(row: AttemptRow): LoginActivityView {
     outcome: (row.reason ?? 'pending') as AttemptReason,
     succeeded: row.succeeded,
     known_device: row.known_device,
+    connection: row.connection,
   };
 }
 

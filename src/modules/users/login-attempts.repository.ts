@@ -15,9 +15,21 @@ import { ipBucket } from './ip-bucket.ts';
  * count, so hammering a locked account does not extend its lock.
  *
  * `mail_requested` rows are requests for a mailed link (mail-throttle.ts), counted by their own
- * limits and never as failures.
+ * limits and never as failures. `mfa_*` rows are second-factor attempts
+ * (mfa/second-factor-attempts.repository.ts), counted by the account alone.
  */
-export const ATTEMPT_REASONS = ['pending', 'signed_in', 'invalid_credentials', 'throttled', 'signup', 'signup_rejected', 'mail_requested'] as const;
+export const ATTEMPT_REASONS = [
+  'pending',
+  'signed_in',
+  'invalid_credentials',
+  'throttled',
+  'signup',
+  'signup_rejected',
+  'mail_requested',
+  'mfa_pending',
+  'mfa_passed',
+  'mfa_failed',
+] as const;
 export type AttemptReason = (typeof ATTEMPT_REASONS)[number];
 
 export async function recordAttempt(
@@ -53,6 +65,33 @@ export function settleAttemptQuery(db: QueryCreator<TenantDatabase>, id: string,
 
 export async function settleAttempt(db: TenantDb, id: string, reason: AttemptReason, userId: string | null = null): Promise<void> {
   await settleAttemptQuery(db, id, reason, userId).execute();
+}
+
+/**
+ * A sign-in through an upstream connection (modules/connections/): a settled row naming the
+ * connection, and the account's last sign-in, in one statement. No throttle counts these: the
+ * provider checked the person, and a failure there never reaches this server as a guess.
+ */
+export async function recordConnectionSignIn(db: TenantDb, attempt: { identifierHash: string; ip: string; userId: string; connection: string }): Promise<void> {
+  await db
+    .with('recorded', (qc) =>
+      qc
+        .insertInto('login_attempts')
+        .values({
+          identifier_hash: attempt.identifierHash,
+          ip: attempt.ip,
+          ip_bucket: ipBucket(attempt.ip),
+          user_id: attempt.userId,
+          succeeded: true,
+          reason: 'signed_in',
+          connection: attempt.connection,
+        })
+        .returning('id'),
+    )
+    .updateTable('users')
+    .set({ last_login_at: new Date() })
+    .where('id', '=', attempt.userId)
+    .execute();
 }
 
 /** No account has this id (gen_random_uuid never makes it): the failure update of an unknown email touches no row. */
@@ -181,6 +220,8 @@ export interface LoginActivityRow {
   reason: string | null;
   /** The attempt came from a browser with a device cookie of an earlier sign-in (device-cookie.ts). */
   known_device: boolean;
+  /** The upstream connection of a sign-in through one; null for the password. */
+  connection: string | null;
 }
 
 /**
@@ -195,7 +236,7 @@ export async function listLoginActivity(db: TenantDb, userId: string, page: Page
     (limit) => {
       let query = db
         .selectFrom('login_attempts')
-        .select(['id', 'occurred_at', 'ip', 'succeeded', 'reason', sql<boolean>`device_id IS NOT NULL`.as('known_device')])
+        .select(['id', 'occurred_at', 'ip', 'succeeded', 'reason', sql<boolean>`device_id IS NOT NULL`.as('known_device'), 'connection'])
         .where('user_id', '=', userId);
       if (beforeId !== undefined) query = query.where('id', '<', beforeId);
       return query.orderBy('id', 'desc').limit(limit).execute();
@@ -222,6 +263,7 @@ export interface AttemptRow {
   reason: string | null;
   /** Whether the browser presented a device cookie (the cookie's id stays in the table). */
   known_device: boolean;
+  connection: string | null;
 }
 
 /**
@@ -237,7 +279,7 @@ export async function listLoginAttempts(db: TenantDb, filter: AttemptFilter, pag
       (limit) => {
         let query = db
           .selectFrom('login_attempts')
-          .select(['id', 'occurred_at', 'user_id', 'ip', 'succeeded', 'reason', sql<boolean>`device_id IS NOT NULL`.as('known_device')])
+          .select(['id', 'occurred_at', 'user_id', 'ip', 'succeeded', 'reason', sql<boolean>`device_id IS NOT NULL`.as('known_device'), 'connection'])
           .select(timestampCursorPart('occurred_at').as('cursor_at'));
         if (filter.userId !== undefined) query = query.where('user_id', '=', filter.userId);
         if (filter.identifierHash !== undefined) query = query.where('identifier_hash', '=', filter.identifierHash);

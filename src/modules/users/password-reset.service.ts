@@ -1,11 +1,11 @@
 import { actorText, type Actor, type TenantScope } from '../../platform/tenant-scope.ts';
-import { AppError, notFound } from '../../errors.ts';
 import { hashPassword } from '../../crypto/passwords.ts';
 import { recordAuditEvent } from '../audit/audit.repository.ts';
 import { normalizeEmail } from './email.ts';
 import { hashEmailToken, isEmailTokenShaped } from './email-tokens.ts';
 import { consumeEmailToken, consumeEmailTokensOf, findUsableEmailToken } from './email-tokens.repository.ts';
-import { findUserByEmail, replacePassword } from './users.repository.ts';
+import { replacePassword } from './users.repository.ts';
+import { activeAccountNamed, type AccountName } from './named-account.ts';
 import { checkPassword } from './users.service.ts';
 import { invalidLink, mailAccountLink, type AccountMail, type SentLink } from './account-mail.ts';
 import type { TenantLoginKeys } from './login-keys.ts';
@@ -41,12 +41,12 @@ export async function requestPasswordReset(scope: TenantScope, request: ResetReq
   await request.mail.announce();
 }
 
-/** An operator's `tansu user send-reset`: says when there is no such account. */
-export async function sendPasswordReset(scope: TenantScope, input: { email: string; mail: AccountMail }, actor: Actor): Promise<SentLink> {
-  const email = normalizeEmail(input.email);
-  const user = await findUserByEmail(scope.db, email);
-  if (!user) throw notFound('user', email);
-  if (user.status !== 'active') throw new AppError('user_disabled', `user "${email}" is disabled`, 409);
+/**
+ * An operator's reset link for an account (`tansu user send-reset`, the admin API's
+ * `POST /users/<id>/password-reset`): says when there is no such account or it is disabled.
+ */
+export async function sendPasswordReset(scope: TenantScope, input: AccountName & { mail: AccountMail }, actor: Actor): Promise<SentLink> {
+  const user = await activeAccountNamed(scope.db, input);
   const sent = await scope.db.transaction().execute(async (trx) => {
     const mailed = await mailAccountLink(trx, scope, input.mail, { purpose: 'reset_password', email: user.email, account: { userId: user.id } });
     await recordAuditEvent(trx, { actor: actorText(actor), ip: actor.ip, action: 'user.password_reset_sent', target: user.id });

@@ -1,4 +1,5 @@
 import { sql, type RawBuilder } from 'kysely';
+import type { UserRow } from './users.repository.ts';
 import type { TenantDb } from '../../db/tenant-database.ts';
 import { decodeCursor, encodeCursor, pageOf, timestampCursorPart, CURSOR_PART, type Page, type PageRequest } from '../../db/page.ts';
 
@@ -32,13 +33,17 @@ function countByModel(rows: { model: string }[]): RevokedRows {
  * Deletes everything the provider holds for the account: its sessions (every browser is signed
  * out), its grants (consents) and every code and token issued under them, and sign-ins in
  * progress that already accepted its password (one could otherwise still be finished). A JWT
- * access token for an API is no row: it lives until it expires, minutes.
+ * access token for an API is no row: it lives until it expires, minutes. With `keep`, that one
+ * Session row stays (and only it: the codes and tokens issued in it go too).
  */
-export async function deleteAccountPayloads(db: TenantDb, userId: string): Promise<RevokedRows> {
+export async function deleteAccountPayloads(db: TenantDb, userId: string, keep?: { sessionUid: string }): Promise<RevokedRows> {
+  // `keep`: the session the user acts in (a password changed on the account page) stays signed in.
+  const kept = keep === undefined ? sql`` : sql`AND NOT (model = 'Session' AND payload->>'uid' IS NOT DISTINCT FROM ${keep.sessionUid})`;
   const { rows } = await sql<{ model: string }>`
     DELETE FROM oidc_payloads
-    WHERE (${ofAccount(userId)})
-       OR (model = 'Interaction' AND (payload->'session'->>'accountId' = ${userId} OR payload->'result'->'login'->>'accountId' = ${userId} OR payload->'lastSubmission'->'login'->>'accountId' = ${userId}))
+    WHERE ((${ofAccount(userId)})
+       OR (model = 'Interaction' AND (payload->'session'->>'accountId' = ${userId} OR payload->'result'->'login'->>'accountId' = ${userId} OR payload->'lastSubmission'->'login'->>'accountId' = ${userId})))
+      ${kept}
     RETURNING model
   `.execute(db);
   return countByModel(rows);
@@ -158,4 +163,46 @@ export async function deleteAccountGrant(db: TenantDb, userId: string, grantId: 
     RETURNING model, payload->>'clientId' AS client_id
   `.execute(db);
   return { revoked: countByModel(rows), clientId: rows.find((row) => row.model === 'Grant')?.client_id ?? null };
+}
+
+/**
+ * Signs the account out of every live session but `keepUid`, as revoking each of them would
+ * (deleteAccountSession): the sessions and the codes and tokens issued in them. Grants stay.
+ */
+export async function deleteOtherAccountSessions(db: TenantDb, userId: string, keepUid: string): Promise<RevokedRows> {
+  const { rows } = await sql<{ model: string }>`
+    WITH others AS (
+      SELECT payload->>'uid' AS uid FROM oidc_payloads
+      WHERE model = 'Session' AND ${ofAccount(userId)} AND ${live} AND payload ? 'uid' AND payload->>'uid' <> ${keepUid}
+    )
+    DELETE FROM oidc_payloads
+    WHERE ${ofAccount(userId)}
+      AND ((model = 'Session' AND payload->>'uid' IN (SELECT uid FROM others))
+        OR (model <> 'Session' AND payload->>'sessionUid' IN (SELECT uid FROM others)))
+    RETURNING model
+  `.execute(db);
+  return countByModel(rows);
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The user, if active, while its session `uid` is live, and when that session signed in
+ * (`loginTs`, seconds since the epoch): what the account page asks on every request, in one
+ * query. Nothing once an admin disabled the user or revoked the session, a password reset
+ * signed it out everywhere, or the session ended.
+ */
+export async function findActiveUserInSession(db: TenantDb, userId: string, uid: string): Promise<{ user: UserRow; loginTs: number | null } | undefined> {
+  if (!UUID.test(userId)) return undefined;
+  const { rows } = await sql<UserRow & { session_login_ts: string | null }>`
+    SELECT u.*, s.payload->>'loginTs' AS session_login_ts
+    FROM users u
+    JOIN oidc_payloads s ON s.model = 'Session' AND ${ofAccount(userId)} AND s.payload ? 'uid' AND s.payload->>'uid' = ${uid}
+                        AND (s.expires_at IS NULL OR s.expires_at > now())
+    WHERE u.id = ${userId} AND u.status = 'active'
+  `.execute(db);
+  const row = rows[0];
+  if (!row) return undefined;
+  const { session_login_ts: loginTs, ...user } = row;
+  return { user, loginTs: loginTs === null ? null : Number(loginTs) };
 }

@@ -1,10 +1,12 @@
+import { splitIdpFromAmr } from '../connections/idp-claim.ts';
 import { mapPage, type Page, type PageRequest } from '../../db/page.ts';
 import { AppError } from '../../errors.ts';
 import type { TenantDb } from '../../db/tenant-database.ts';
 import { actorText, type Actor, type TenantScope } from '../../platform/tenant-scope.ts';
 import { recordAuditEvent } from '../audit/audit.repository.ts';
 import { findUserById } from './users.repository.ts';
-import { deleteAccountGrant, deleteAccountSession, listAccountGrants, listAccountSessions } from './user-sessions.repository.ts';
+import { deleteAccountGrant, deleteAccountSession, deleteOtherAccountSessions, findActiveUserInSession, listAccountGrants, listAccountSessions } from './user-sessions.repository.ts';
+import { summarizeUser, type UserSummary } from './user-summary.ts';
 import { listLoginActivity } from './login-attempts.repository.ts';
 import { revokedSummary } from './user-audit.ts';
 import { userNotFound } from './users.service.ts';
@@ -19,8 +21,10 @@ export interface UserSession {
   /** The session's public id (never its cookie value). */
   id: string;
   signed_in_at: string | null;
-  /** How the user signed in, e.g. `["pwd"]`. */
+  /** How the user signed in, e.g. `["pwd"]`, or `["fed"]` through a connection. */
   amr: string[];
+  /** The connection the user signed in through (modules/connections/); null for any other sign-in. */
+  idp: string | null;
   /** The clients the user signed in to in this session. */
   client_ids: string[];
   expires_at: string | null;
@@ -47,6 +51,8 @@ export interface LoginActivity {
   /** signed_in, invalid_credentials, throttled, signup, … (login-attempts.repository.ts). */
   reason: string | null;
   known_device: boolean;
+  /** The upstream connection a sign-in came through (modules/connections/); null for the password. */
+  connection: string | null;
 }
 
 const iso = (value: Date | null) => (value === null ? null : new Date(value).toISOString());
@@ -63,7 +69,7 @@ export async function listUserSessions(scope: TenantScope, userId: string, page:
   return mapPage(await listAccountSessions(scope.db, id, page), (row) => ({
     id: row.uid,
     signed_in_at: row.login_ts === null ? null : new Date(Number(row.login_ts) * 1000).toISOString(),
-    amr: Array.isArray(row.amr) ? row.amr.map(String) : [],
+    ...splitIdpFromAmr(row.amr),
     client_ids: row.clients,
     expires_at: iso(row.expires_at),
   }));
@@ -93,6 +99,7 @@ export async function listUserLoginActivity(scope: TenantScope, userId: string, 
     succeeded: row.succeeded,
     reason: row.reason,
     known_device: row.known_device,
+    connection: row.connection,
   }));
 }
 
@@ -143,4 +150,41 @@ export async function revokeUserGrant(scope: TenantScope, input: GrantRevocation
       details: { grant: input.grantId, client_id: clientId, revoked: revokedSummary(revoked) },
     });
   });
+}
+
+/**
+ * Signs the user out of every session but the one they act in (the account page's "sign out
+ * everywhere else"), as revoking each would; returns how many sessions went. Nothing to revoke:
+ * nothing written, not audited.
+ */
+export async function revokeOtherUserSessions(scope: TenantScope, input: { userId: string; keepSessionId: string }, actor: Actor): Promise<number> {
+  return scope.db.transaction().execute(async (trx) => {
+    const id = await requireUser(trx, input.userId);
+    const revoked = await deleteOtherAccountSessions(trx, id, input.keepSessionId);
+    if (!revoked.Session) return 0;
+    await recordAuditEvent(trx, {
+      actor: actorText(actor),
+      ip: actor.ip,
+      action: 'user.sessions_revoked',
+      target: id,
+      details: { kept: input.keepSessionId, revoked: revokedSummary(revoked) },
+    });
+    return revoked.Session;
+  });
+}
+
+export interface SignedInUser {
+  user: UserSummary;
+  /** When the session signed in last (a fresh sign-in counts as proof of the password). */
+  signedInAt: Date | null;
+}
+
+/**
+ * The user of a provider session, while the user is active and the session live; undefined
+ * otherwise. Roles are not read: the account page shows none.
+ */
+export async function signedInUser(scope: TenantScope, userId: string, sessionId: string): Promise<SignedInUser | undefined> {
+  const found = await findActiveUserInSession(scope.db, userId, sessionId);
+  if (!found) return undefined;
+  return { user: summarizeUser(found.user, []), signedInAt: found.loginTs === null ? null : new Date(found.loginTs * 1000) };
 }

@@ -12,13 +12,26 @@ export interface NewUser {
   email: string;
   passwordHash: string | null;
   name?: string | null;
+  givenName?: string | null;
+  familyName?: string | null;
   emailVerified?: boolean;
+}
+
+function userValues(user: NewUser) {
+  return {
+    email: user.email,
+    password_hash: user.passwordHash,
+    name: user.name ?? null,
+    given_name: user.givenName ?? null,
+    family_name: user.familyName ?? null,
+    email_verified: user.emailVerified ?? false,
+  };
 }
 
 export function insertUser(db: TenantDb, user: NewUser): Promise<UserRow> {
   return db
     .insertInto('users')
-    .values({ email: user.email, password_hash: user.passwordHash, name: user.name ?? null, email_verified: user.emailVerified ?? false })
+    .values(userValues(user))
     .returningAll()
     .executeTakeFirstOrThrow();
 }
@@ -27,7 +40,7 @@ export function insertUser(db: TenantDb, user: NewUser): Promise<UserRow> {
 export function insertUserIfNew(db: TenantDb, user: NewUser): Promise<UserRow | undefined> {
   return db
     .insertInto('users')
-    .values({ email: user.email, password_hash: user.passwordHash, name: user.name ?? null, email_verified: user.emailVerified ?? false })
+    .values(userValues(user))
     .onConflict((oc) => oc.column('email').doNothing())
     .returningAll()
     .executeTakeFirst();

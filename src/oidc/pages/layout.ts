@@ -37,9 +37,24 @@ ul{padding-left:1.25rem}
 .muted{color:#4a5468;font-size:.9rem}
 code{font:.9em ui-monospace,SFMono-Regular,Menlo,monospace;overflow-wrap:anywhere}
 a{color:#1f4f85}
+a:focus{outline:3px solid #2b6cb0;outline-offset:2px}
+main.wide{max-width:42rem}
+.status{background:#e8f4ea;border:1px solid #2e7d32;color:#1b4d20;padding:.75rem;border-radius:.3rem}
+.masthead{display:flex;flex-wrap:wrap;justify-content:space-between;align-items:center;gap:.5rem}
+.masthead p{margin:0}
+nav ul{list-style:none;display:flex;flex-wrap:wrap;gap:.25rem 1.25rem;padding:0;margin:1rem 0 1.5rem;border-bottom:1px solid #d5d9e0}
+nav a{display:inline-block;padding:.5rem 0;text-decoration:none}
+nav a[aria-current=page]{font-weight:600;border-bottom:3px solid #2b6cb0}
+ul.items{list-style:none;padding:0}
+ul.items>li{border:1px solid #d5d9e0;border-radius:.3rem;padding:.75rem 1rem;margin:.75rem 0}
+ul.items h3{font-size:1rem;margin:0 0 .25rem}
+ul.items p{margin:.25rem 0}
+ul.items form{margin-top:.5rem}
+@media (max-width:30rem){main{margin:0;border-radius:0;box-shadow:none;padding:1.25rem}}
 `;
 
-export function page(title: string, body: string): string {
+/** `wide`: room for lists (the account page); forms alone keep the narrow column. */
+export function page(title: string, body: string, options: { wide?: boolean } = {}): string {
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -50,7 +65,7 @@ export function page(title: string, body: string): string {
 <style>${STYLE}</style>
 </head>
 <body>
-<main>
+<main${options.wide ? ' class="wide"' : ''}>
 ${body}
 </main>
 </body>

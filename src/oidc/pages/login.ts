@@ -1,5 +1,6 @@
 import { escapeHtml, page } from './layout.ts';
 import { errorBlock, linkLine } from './form-parts.ts';
+import { connectionButtons, type ConnectionButton } from './connection-buttons.ts';
 
 export interface LoginPageInput {
   tenantName: string;
@@ -15,6 +16,8 @@ export interface LoginPageInput {
   signupHref?: string;
   /** Only when the tenant offers sign-in links by mail: the page that asks for the address. */
   magicLinkHref?: string;
+  /** The tenant's enabled upstream providers, a button each below the form. */
+  connections?: readonly ConnectionButton[];
 }
 
 /**
@@ -37,6 +40,7 @@ ${errorBlock(input.error)}
 <div class="actions"><button type="submit">Sign in</button></div>
 </form>
 ${linkLine(input.magicLinkHref ? { href: input.magicLinkHref, label: 'Email me a sign-in link' } : undefined)}
+${connectionButtons(input.csrfToken, input.connections)}
 ${linkLine(input.forgotPasswordHref ? { href: input.forgotPasswordHref, label: 'Forgot password?' } : undefined)}
 ${linkLine(input.signupHref ? { lead: 'No account yet?', href: input.signupHref, label: 'Create one' } : undefined)}
 <form method="post" action="${escapeHtml(input.abortAction)}">

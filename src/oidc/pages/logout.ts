@@ -1,5 +1,5 @@
 import { escapeHtml, page } from './layout.ts';
-import { messagePage } from './message.ts';
+import { noticePage } from './notice.ts';
 
 /**
  * oidc-provider's sign-out confirmation (its `logoutSource`). `providerForm` is the provider's
@@ -18,7 +18,7 @@ ${providerForm}
   );
 }
 
-/** After a sign-out with no post-logout redirect URI (its `postLogoutSuccessSource`). */
-export function signedOutPage(tenantName: string): string {
-  return messagePage('Signed out', `You are signed out of ${tenantName}.`);
+/** After a sign-out with no post-logout redirect URI (its `postLogoutSuccessSource`), with the way to the account page. */
+export function signedOutPage(tenantName: string, accountHref: string): string {
+  return noticePage({ title: 'Signed out', paragraphs: [`You are signed out of ${tenantName}.`], link: { href: accountHref, label: 'Manage your account' } });
 }

@@ -7,13 +7,14 @@ import { accountMail, type AccountMail } from '../../modules/users/account-mail.
 import { loginKeysFor, type TenantLoginKeys } from '../../modules/users/login-keys.ts';
 import { sendPage } from '../interactions/respond.ts';
 import { formTokenFor, requireFormToken, type FormTokenContext } from './form-token.ts';
+import { issuerPath } from '../../platform/issuer.ts';
 
 /** What every account page works with: the request, its tenant, and the ways back into a sign-in. */
 export interface AccountPage {
   request: FastifyRequest;
   reply: FastifyReply;
   tenant: TenantContext;
-  /** `/t/<id>` as the public URL has it: the pages' links and form actions start here. */
+  /** `/t/<id>` as the public URL has it, or `` on the tenant's host: the pages' links and form actions start here. */
   tenantPath: string;
   form: FormTokenContext;
   mail: AccountMail;
@@ -28,7 +29,7 @@ export interface AccountPage {
 
 export async function loadAccountPage(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply): Promise<AccountPage> {
   const tenant = await resolveTenant(app, request, reply);
-  const tenantPath = new URL(tenant.issuer).pathname;
+  const tenantPath = issuerPath(tenant.issuer);
   const carried = (request.body as { interaction?: string } | undefined)?.interaction ?? (request.query as { interaction?: string } | undefined)?.interaction;
   const interaction = carried || undefined;
   return {

@@ -3,6 +3,7 @@ import { acceptForms } from '../form-body.ts';
 import { loadAccountForm, loadAccountPage } from './account-page.ts';
 import { showSignupPage, submitSignup } from './signup-page.ts';
 import { showForgotPasswordPage, showResetPasswordPage, submitForgotPassword, submitResetPassword } from './password-reset-pages.ts';
+import { manageAccountRoutes } from './manage/manage.routes.ts';
 import { showResendVerificationPage, showVerifyEmailPage, submitResendVerification, submitVerifyEmail } from './verification-pages.ts';
 import { showAcceptInvitationPage, submitAcceptInvitation } from './invitation-pages.ts';
 import {
@@ -25,7 +26,8 @@ import {
  * "forgot password?" and the reset link's page, the verification link's page, and a new
  * verification link. Each GET sets the form cookie its page's form needs (form-token.ts); each
  * POST checks it first. Links from the login page carry `?interaction=<uid>`, which the forms
- * carry on, so the person can return into the sign-in they left.
+ * carry on, so the person can return into the sign-in they left. The account page of a signed-in
+ * person, `/t/<id>/account`, is in manage/.
  */
 export async function accountRoutes(app: FastifyInstance): Promise<void> {
   await app.register(async (scope) => {
@@ -62,5 +64,7 @@ export async function accountRoutes(app: FastifyInstance): Promise<void> {
     scope.post('/t/:tenant/accept-invitation', { schema: acceptInvitationSchema }, async (request, reply) =>
       submitAcceptInvitation(await loadAccountForm(app, request, reply)),
     );
+    // The account page itself, for a signed-in person (manage/).
+    manageAccountRoutes(scope, app);
   });
 }

@@ -18,7 +18,7 @@ const SECRET = /^[A-Za-z0-9_-]{43}$/;
 export interface FormTokenContext {
   config: Config;
   tenantId: string;
-  /** The tenant's path under the public URL (`/t/<id>`): the cookie is sent to its pages only. */
+  /** The tenant's path under the public URL (`/t/<id>`), or `` on its own host: the cookie is sent to its pages only. */
   tenantPath: string;
 }
 

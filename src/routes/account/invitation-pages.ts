@@ -102,6 +102,7 @@ export async function submitAcceptInvitation(page: AccountPage) {
         `The account for ${email} at ${page.tenant.row.display_name} is ready, and its address is confirmed.`,
         'Go back to the application you were invited to and sign in with this address and the password you just chose.',
       ],
+      link: { href: `${page.tenantPath}/account`, label: 'Go to your account page' },
     }),
   );
 }

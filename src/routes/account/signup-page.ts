@@ -87,7 +87,11 @@ export async function submitSignup(page: AccountPage) {
     noticePage({
       title: invitation ? 'Account ready' : 'Check your mail',
       paragraphs,
-      link: page.signInHref ? { href: page.signInHref, label: 'Continue signing in' } : undefined,
+      link: page.signInHref
+        ? { href: page.signInHref, label: 'Continue signing in' }
+        : invitation
+          ? { href: `${page.tenantPath}/account`, label: 'Go to your account page' }
+          : undefined,
     }),
   );
 }

@@ -41,7 +41,15 @@ export async function backupRoutes(app: FastifyInstance, jobs: JobRunner): Promi
       const target = as === undefined || as === id ? id : parseNewTenantId(as);
       const body = request.body as Readable | undefined;
       if (!body) throw invalidRequest('the backup file is required as the body (Content-Type: application/octet-stream)');
-      const file = await receiveUpload(body);
+      const declared = Number(request.headers['content-length']);
+      const file = await receiveUpload(body, {
+        maxBytes: platform.config.restoreUploadMaxBytes,
+        ...(Number.isSafeInteger(declared) && { declaredBytes: declared }),
+      }).catch((error: unknown) => {
+        // The rest of a body over the limit is never read: the connection ends with the answer.
+        if (isAppError(error) && error.status === 413) reply.header('connection', 'close');
+        throw error;
+      });
       return acceptJob(reply, jobs, {
         kind: 'restore',
         tenantId: target,

@@ -37,7 +37,8 @@ export const restoreTenantSchema = {
     202: jobAccepted('the file is stored and its restore started (seal checked, restored into a scratch database, migrated, swapped in)'),
     ...errorResponses({
       ...guardErrors(),
-      400: 'invalid_request (no file), invalid_tenant_id (the id or `as`)',
+      400: 'invalid_request (no file), invalid_tenant_id (the id or `as`), upload_incomplete (the client stopped sending)',
+      413: 'payload_too_large: the file is larger than RESTORE_UPLOAD_MAX_BYTES; refused before it is stored, and the connection is closed',
       415: 'unsupported_media_type: the body must be application/octet-stream',
     }),
   },

@@ -68,6 +68,24 @@ export function platformAdminGuard(app: FastifyInstance) {
   };
 }
 
+/**
+ * Whether the platform admin API exists on this node: by the same rule as the guard, when a
+ * bootstrap token is configured or the admin tenant exists (suspended included: the API is
+ * there, its tokens are refused). Its document and reference page follow it, so they are
+ * published exactly where the API answers. An admin tenant being moved answers 503, as it would.
+ */
+export async function platformAdminApiExists(app: FastifyInstance): Promise<boolean> {
+  if (app.platform.config.adminToken !== undefined) return true;
+  try {
+    return await app.tenants.use(PLATFORM_ADMIN_TENANT_ID, async () => true);
+  } catch (error) {
+    if (!isAppError(error)) throw error;
+    if (error.code === 'tenant_not_found') return false;
+    if (error.code === 'tenant_suspended') return true;
+    throw error;
+  }
+}
+
 function digest(value: string): Buffer {
   return crypto.createHash('sha256').update(value, 'utf8').digest();
 }

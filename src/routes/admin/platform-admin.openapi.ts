@@ -2,6 +2,7 @@ import { AppError } from '../../errors.ts';
 import { documentedApi } from '../openapi/documented-api.ts';
 import type { OpenApiSecurityScheme } from '../openapi/openapi-document.ts';
 import { platformAdminRoutes } from './platform-admin.routes.ts';
+import { platformAdminApiExists } from './platform-admin-auth.ts';
 
 /** The name of the platform admin token's security scheme in the document. */
 export const PLATFORM_TOKEN_SCHEME = 'platformToken';
@@ -9,7 +10,9 @@ export const PLATFORM_TOKEN_SCHEME = 'platformToken';
 const platformTokenScheme: OpenApiSecurityScheme = {
   type: 'http',
   scheme: 'bearer',
-  description: "The operator's static token, TANSU_ADMIN_TOKEN, sent as `Authorization: Bearer <token>`.",
+  description:
+    "Sent as `Authorization: Bearer <token>`: the operator's bootstrap token TANSU_ADMIN_TOKEN, or an access token of the platform's admin tenant " +
+    '(`admin`) for its platform API `<admin issuer>/platform` carrying the scope `platform:admin`, got by client credentials or by a PlatformAdmin signing in.',
 };
 
 /**
@@ -25,14 +28,14 @@ export const platformAdminApi = documentedApi({
     description: "The operator's API over the whole platform: tenants and what the `tansu` CLI does with them. Errors are JSON `{error, error_description}` with a stable snake_case code.",
   },
   home: '/admin/v1',
-  homeErrors: { 404: 'not_found: the platform admin API is disabled (TANSU_ADMIN_TOKEN is not set)' },
+  homeErrors: { 404: 'not_found: the platform admin API is disabled (neither TANSU_ADMIN_TOKEN nor the admin tenant exists)', 503: 'tenant_unavailable: the admin tenant is being moved or restored (with Retry-After)' },
   base: /^\/admin(\/v1)?/,
   securitySchemes: { [PLATFORM_TOKEN_SCHEME]: platformTokenScheme },
   securityOf: () => [{ [PLATFORM_TOKEN_SCHEME]: [] }],
   async specifics(scope) {
-    // Like the API itself (platform-admin-auth.ts): without a token configured, it does not exist.
-    if (scope.platform.config.adminToken === undefined) {
-      throw new AppError('not_found', 'the platform admin API is disabled: set TANSU_ADMIN_TOKEN to enable it', 404);
+    // Published exactly where the API answers (platform-admin-auth.ts): a token configured, or the admin tenant.
+    if (!(await platformAdminApiExists(scope))) {
+      throw new AppError('not_found', 'the platform admin API is disabled: set TANSU_ADMIN_TOKEN, or create the admin tenant (tansu tenant create-admin)', 404);
     }
     return { servers: [{ url: '/', description: 'the origin this document was fetched from' }], securitySchemes: { [PLATFORM_TOKEN_SCHEME]: platformTokenScheme } };
   },

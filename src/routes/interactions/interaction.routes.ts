@@ -9,13 +9,27 @@ import { checkPassword } from './password.ts';
 import { openMagicLink, sendMagicLink, showMagicLinkForm } from './magic-link.ts';
 import { showPrompt } from './prompt.ts';
 import { InteractionRefused, sendPage } from './respond.ts';
-import { abortSchema, consentSchema, interactionPageSchema, loginSchema, magicLinkPageSchema, magicLinkSchema, magicLinkSignInSchema } from './interaction.schemas.ts';
+import { checkSecondFactor, confirmEnrolment, finishEnrolment } from './second-factor.ts';
+import {
+  abortSchema,
+  consentSchema,
+  enrolmentDoneSchema,
+  enrolmentSchema,
+  interactionPageSchema,
+  loginSchema,
+  magicLinkPageSchema,
+  magicLinkSchema,
+  magicLinkSignInSchema,
+  secondFactorSchema,
+} from './interaction.schemas.ts';
+import { upstreamSteps } from './upstream.routes.ts';
 
 /**
  * Login and consent pages for every tenant: `/t/<id>/interaction/<uid>`. Each route is a short
  * list of steps, one file each: load the interaction (load.ts), check the form's token (csrf.ts)
  * and that it answers the current prompt, then the step itself (password.ts, magic-link.ts,
- * consent.ts, abort.ts). A sign-in, however it was proved, ends in finishSignIn (finish.ts).
+ * second-factor.ts, consent.ts, abort.ts). A sign-in, however it was proved, ends in finishSignIn
+ * (finish.ts), which asks for a second factor where one is needed (second-factor-gate.ts).
  */
 export async function interactionRoutes(app: FastifyInstance): Promise<void> {
   await app.register(async (scope) => {
@@ -54,6 +68,20 @@ export async function interactionRoutes(app: FastifyInstance): Promise<void> {
     // The mailed link: it loads the interaction itself, as a link opened in another browser has none.
     scope.get('/t/:tenant/interaction/:uid/magic-link/sign-in', { schema: magicLinkSignInSchema }, async (request, reply) => openMagicLink(app, request, reply));
 
+    const secondStep = [
+      ['mfa', secondFactorSchema, checkSecondFactor],
+      ['mfa/enrol', enrolmentSchema, confirmEnrolment],
+      ['mfa/done', enrolmentDoneSchema, finishEnrolment],
+    ] as const;
+    for (const [path, schema, step] of secondStep) {
+      scope.post(`/t/:tenant/interaction/:uid/${path}`, { schema }, async (request, reply) => {
+        const interaction = await loadInteraction(app, request, reply);
+        requireCsrf(interaction);
+        requirePrompt(interaction, 'login', 'You are already signed in for this request.');
+        return step(interaction);
+      });
+    }
+
     scope.post('/t/:tenant/interaction/:uid/consent', { schema: consentSchema }, async (request, reply) => {
       const interaction = await loadInteraction(app, request, reply);
       requireCsrf(interaction);
@@ -66,5 +94,7 @@ export async function interactionRoutes(app: FastifyInstance): Promise<void> {
       requireCsrf(interaction);
       return abortInteraction(interaction);
     });
+
+    upstreamSteps(app, scope);
   });
 }

@@ -95,3 +95,40 @@ export const magicLinkSignInSchema = {
     403: pageOrError('the link is good but this browser is not the one that asked for it (it stays usable there), the account is disabled, or the tenant does not offer sign-in links'),
   },
 };
+
+/** The second step's forms (second-factor.ts): a code, from an app or a recovery code. */
+const Code = Type.Optional(Type.String({ maxLength: 100, description: 'six digits from the authenticator app, or a recovery code' }));
+
+export const secondFactorSchema = {
+  consumes: FORM,
+  params: InteractionParams,
+  body: form({ code: Code, remember: Type.Optional(Type.Literal('yes', { description: 'remember this browser, where the tenant allows it' })) }),
+  response: {
+    ...FINISHED,
+    ...REFUSED,
+    400: pageOrError('a bad form, or no second step is pending (the first factor was too long ago): a page saying to sign in again'),
+    401: { description: 'the code is not correct or was used before: the code page again', content: { 'text/html': { schema: HtmlPage } } },
+    429: { description: 'too many wrong codes: the code page again, with Retry-After', content: { 'text/html': { schema: HtmlPage } } },
+  },
+};
+
+export const enrolmentSchema = {
+  consumes: FORM,
+  params: InteractionParams,
+  body: form({ code: Code }),
+  response: {
+    200: { description: 'the app is set up: the recovery codes, shown once', content: { 'text/html': { schema: HtmlPage } } },
+    ...REFUSED,
+    401: { description: 'the code is not correct: the setup page again', content: { 'text/html': { schema: HtmlPage } } },
+  },
+};
+
+export const enrolmentDoneSchema = {
+  consumes: FORM,
+  params: InteractionParams,
+  body: form({}),
+  response: { ...FINISHED, ...REFUSED },
+};
+
+/** For the schemas of other steps' routes (upstream.schemas.ts). */
+export { FINISHED, FORM, InteractionParams, REFUSED, form };

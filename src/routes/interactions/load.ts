@@ -4,6 +4,7 @@ import { resolveTenant } from '../../tenancy/tenancy.plugin.ts';
 import type { TenantContext } from '../../tenancy/tenant-context.ts';
 import { tenantCsrfKey } from '../../oidc/cookie-keys.ts';
 import { presentRequestToProvider } from '../../http/forwarded-headers.ts';
+import { issuerPath } from '../../platform/issuer.ts';
 import { InteractionRefused } from './respond.ts';
 
 /** What every step works on: this request, its tenant and the interaction it continues. */
@@ -14,7 +15,7 @@ export interface LoadedInteraction {
   tenant: TenantContext;
   details: Interaction;
   csrfKey: string;
-  /** `/t/<id>/interaction/<uid>`: where the page's forms post. */
+  /** `/t/<id>/interaction/<uid>` (`/interaction/<uid>` on the tenant's host): where the page's forms post. */
   basePath: string;
 }
 
@@ -25,7 +26,7 @@ export interface LoadedInteraction {
 export async function loadInteraction(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply): Promise<LoadedInteraction> {
   const tenant = await resolveTenant(app, request, reply);
   const { uid } = request.params as { uid: string };
-  presentRequestToProvider(request, app.platform.config.publicUrl);
+  presentRequestToProvider(request, tenant.issuer);
   let details: Interaction;
   try {
     details = await tenant.provider.interactionDetails(request.raw, reply.raw);
@@ -37,7 +38,7 @@ export async function loadInteraction(app: FastifyInstance, request: FastifyRequ
     throw error;
   }
   if (details.uid !== uid) throw new InteractionRefused(400, 'This sign-in page does not belong to the current sign-in.');
-  const basePath = `${new URL(tenant.issuer).pathname}/interaction/${details.uid}`;
+  const basePath = `${issuerPath(tenant.issuer)}/interaction/${details.uid}`;
   return { app, request, reply, tenant, details, csrfKey: tenantCsrfKey(app.platform.config, tenant.id), basePath };
 }
 

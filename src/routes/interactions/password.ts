@@ -10,15 +10,17 @@ import { formTokenFor } from '../account/form-token.ts';
 import { csrfTokenOf } from './csrf.ts';
 import { clientOf, displayNameOf, type LoadedInteraction } from './load.ts';
 import { finishSignIn } from './finish.ts';
+import { issuerPath } from '../../platform/issuer.ts';
 import { sendPage } from './respond.ts';
+import { connectionButtonsFor } from './upstream.ts';
 
 interface PasswordForm {
   email?: string;
   password?: string;
 }
 
-/** `/t/<id>` under the public URL: where the account pages are. */
-const tenantPathOf = (interaction: LoadedInteraction) => new URL(interaction.tenant.issuer).pathname;
+/** `/t/<id>` under the public URL (`` on the tenant's host): where the account pages are. */
+const tenantPathOf = (interaction: LoadedInteraction) => issuerPath(interaction.tenant.issuer);
 
 /** The login form, with links to the account pages that bring the person back to this sign-in. */
 async function loginHtml(interaction: LoadedInteraction, clientName: string, email: string | undefined, error?: string): Promise<string> {
@@ -35,6 +37,7 @@ async function loginHtml(interaction: LoadedInteraction, clientName: string, ema
     forgotPasswordHref: `${tenantPathOf(interaction)}/forgot-password${back}`,
     signupHref: signup === 'disabled' ? undefined : `${tenantPathOf(interaction)}/signup${back}`,
     magicLinkHref: magicLinks ? `${interaction.basePath}/magic-link` : undefined,
+    connections: await connectionButtonsFor(interaction),
   });
 }
 
@@ -98,7 +101,7 @@ export async function checkPassword(interaction: LoadedInteraction) {
   reply.raw.appendHeader(
     'set-cookie',
     app.serializeCookie(cookieName, outcome.deviceCookie, {
-      path: `${new URL(tenant.issuer).pathname}/interaction/`,
+      path: `${issuerPath(tenant.issuer)}/interaction/`,
       maxAge: DEVICE_COOKIE_MAX_AGE_SECONDS,
       httpOnly: true,
       sameSite: 'lax',

@@ -63,6 +63,7 @@ const LoginAttempt = Type.Object(
     outcome: Outcome,
     succeeded: Type.Boolean(),
     known_device: Type.Boolean({ description: 'whether the browser showed the device cookie of an earlier sign-in' }),
+    connection: Type.Union([Type.String(), Type.Null()], { description: 'the upstream connection a sign-in came through; null for the password' }),
   },
   { additionalProperties: false },
 );

@@ -49,6 +49,8 @@ export function clientRoutes(parent: FastifyInstance): void {
         authMethod: body.token_endpoint_auth_method,
         jwks: body.jwks,
         firstParty: body.first_party,
+        requirePushedAuthorizationRequests: body.require_pushed_authorization_requests,
+        dpopBoundAccessTokens: body.dpop_bound_access_tokens,
       },
       adminActorOf(request),
     );
@@ -73,6 +75,8 @@ export function clientRoutes(parent: FastifyInstance): void {
         grantTypes: body.grant_types,
         resources: body.resources,
         firstParty: body.first_party,
+        requirePushedAuthorizationRequests: body.require_pushed_authorization_requests,
+        dpopBoundAccessTokens: body.dpop_bound_access_tokens,
       },
       adminActorOf(request),
       matching(request),

@@ -22,6 +22,8 @@ export const Client = Type.Object(
     resources: Type.Array(Type.String(), { description: 'APIs the client may get tokens for when signing users in (empty: every API)' }),
     granted_apis: Type.Array(Type.String(), { description: 'APIs granted to the client for client credentials' }),
     first_party: Type.Boolean({ description: "the tenant's own app: no consent page" }),
+    require_pushed_authorization_requests: Type.Boolean({ description: 'authorization requests only through PAR (RFC 9126)' }),
+    dpop_bound_access_tokens: Type.Boolean({ description: 'access tokens only bound to a DPoP key (RFC 9449)' }),
     previous_secret_expires_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
       description: 'until when the secret before the last rotation is (or was) accepted; null if it stopped at once',
     }),
@@ -59,7 +61,11 @@ export const createClientSchema = {
       post_logout_redirect_uris: Type.Optional(UriList('allowed post-logout redirect URIs')),
       cors_origins: Type.Optional(UriList('browser origins allowed besides those of the redirect URIs, e.g. https://app.example.com')),
       grant_types: Type.Optional(
-        Type.Array(Type.String(), { maxItems: 10, description: 'authorization_code, refresh_token, client_credentials, password; default: from the type and redirect URIs' }),
+        Type.Array(Type.String(), {
+          maxItems: 10,
+          description:
+            'authorization_code, refresh_token, client_credentials, password, urn:ietf:params:oauth:grant-type:device_code, urn:ietf:params:oauth:grant-type:token-exchange; default: from the type and redirect URIs',
+        }),
       ),
       resources: Type.Optional(
         Type.Array(Type.String(), {
@@ -74,6 +80,8 @@ export const createClientSchema = {
       ),
       jwks: Type.Optional(Type.Object({ keys: Type.Array(Type.Record(Type.String(), Type.Unknown()), { maxItems: 20 }) }, { description: 'public keys for private_key_jwt' })),
       first_party: Type.Optional(Type.Boolean({ description: "the tenant's own app: no consent page" })),
+      require_pushed_authorization_requests: Type.Optional(Type.Boolean({ description: 'refuse authorization requests that did not come through PAR (default false)' })),
+      dpop_bound_access_tokens: Type.Optional(Type.Boolean({ description: 'refuse token requests without a DPoP proof (default false)' })),
     },
     { additionalProperties: false },
   ),
@@ -115,6 +123,8 @@ export const updateClientSchema = {
       grant_types: Type.Optional(Type.Array(Type.String(), { minItems: 1, maxItems: 10 })),
       resources: Type.Optional(Type.Array(Type.String(), { maxItems: 100, description: 'APIs the client may get tokens for when signing users in (empty: every API)' })),
       first_party: Type.Optional(Type.Boolean()),
+      require_pushed_authorization_requests: Type.Optional(Type.Boolean()),
+      dpop_bound_access_tokens: Type.Optional(Type.Boolean()),
     },
     { additionalProperties: false },
   ),

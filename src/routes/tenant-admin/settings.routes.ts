@@ -4,6 +4,7 @@ import { Type, type TLiteral, type TSchema } from 'typebox';
 import { readTenantSettings, updateTenantSettings } from '../../modules/settings/settings.service.ts';
 import { settingsChangeOf, settingsView } from '../../modules/settings/settings-view.ts';
 import { SIGNUP_MODES, type SignupMode } from '../../modules/settings/signup-mode.ts';
+import { MFA_POLICIES, REMEMBER_BROWSER_BOUND, type MfaPolicy } from '../../modules/settings/mfa-policy.ts';
 import { RETENTION_BOUNDS, TOKEN_LIFETIME_BOUNDS, describeSeconds, type Bound } from '../../modules/settings/setting-bounds.ts';
 import { RATE_LIMIT_BUDGETS, RATE_LIMIT_MAX, RATE_LIMIT_MIN } from '../../modules/settings/rate-limits.ts';
 import { adminActorOf, adminTenantOf, requireScope } from './auth.ts';
@@ -50,6 +51,21 @@ const Signup = Type.Union(
   { description: 'who may create an account through the signup API: anyone, invitees, or nobody' },
 );
 
+/** Second factors (modules/settings/mfa-policy.ts); in a change every field is optional. */
+function mfaSchema(optional: boolean) {
+  const { min, max, code } = REMEMBER_BROWSER_BOUND;
+  const fields = {
+    policy: Type.Union(MFA_POLICIES.map((policy) => Type.Literal(policy)) as [TLiteral<MfaPolicy>], {
+      description: 'off: no one is offered a factor (who has one still uses it); optional (default): applications may demand one; required: everyone sets one up',
+    }),
+    required_for_tenant_admins: Type.Boolean({ description: 'holders of the TenantAdmin role must have a factor, whatever the policy (default false)' }),
+    remember_browser_days: Type.Integer({ description: `days a browser that passed the second factor may skip it: ${min} (off, the default) to ${max}; outside the bounds: ${code}` }),
+  };
+  return Type.Object(optional ? Object.fromEntries(Object.entries(fields).map(([name, field]) => [name, Type.Optional(field)])) : fields, {
+    additionalProperties: false,
+  });
+}
+
 const Settings = Type.Object(
   {
     signup: Signup,
@@ -59,18 +75,19 @@ const Settings = Type.Object(
     token_lifetimes: groupSchema(TOKEN_LIFETIME_BOUNDS, 'seconds', false),
     retention_days: groupSchema(RETENTION_BOUNDS, 'days', false),
     rate_limits: rateLimitsSchema(false),
+    mfa: mfaSchema(false),
   },
   { additionalProperties: false },
 );
 
 const readSchema = {
-  summary: "The tenant's settings: signup policy, confirmed address for sign-in, sign-in links by mail, token lifetimes, history retention, rate limits (with an ETag)",
+  summary: "The tenant's settings: signup policy, confirmed address for sign-in, sign-in links by mail, token lifetimes, history retention, second factors, rate limits (with an ETag)",
   tags,
   params: TenantParams,
   response: { 200: Settings, ...errorResponses(ADMIN_ERRORS) },
 };
 
-const CODES = [...Object.values(TOKEN_LIFETIME_BOUNDS), ...Object.values(RETENTION_BOUNDS)].map((bound) => bound.code);
+const CODES = [...Object.values(TOKEN_LIFETIME_BOUNDS), ...Object.values(RETENTION_BOUNDS), REMEMBER_BROWSER_BOUND].map((bound) => bound.code);
 
 const updateSchema = {
   summary: 'Change some settings (honours If-Match); new token lifetimes apply to tokens issued from then on',
@@ -85,6 +102,7 @@ const updateSchema = {
       token_lifetimes: Type.Optional(groupSchema(TOKEN_LIFETIME_BOUNDS, 'seconds', true)),
       retention_days: Type.Optional(groupSchema(RETENTION_BOUNDS, 'days', true)),
       rate_limits: Type.Optional(rateLimitsSchema(true)),
+      mfa: Type.Optional(mfaSchema(true)),
     },
     { additionalProperties: false, minProperties: 1 },
   ),

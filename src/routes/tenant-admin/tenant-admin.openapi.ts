@@ -9,7 +9,15 @@ import { tenantAdminRoutes } from './tenant-admin.routes.ts';
 /** The name of the admin token's security scheme in the document. */
 export const ADMIN_TOKEN_SCHEME = 'adminToken';
 
+/** Scopes whose words the `<area>:<access>` pattern would get wrong. */
+const SCOPE_WORDS: Partial<Record<AdminScope, string>> = {
+  'mail:read': 'read the outbox: recipients, templates, states and errors (never the bodies)',
+  'mail:write': 'queue failed mail again',
+};
+
 function describeScope(scope: AdminScope): string {
+  const words = SCOPE_WORDS[scope];
+  if (words !== undefined) return words;
   const [area, access] = scope.split(':') as [string, string];
   return access === 'read' ? `read ${area}` : `create, change and delete ${area}`;
 }
@@ -43,7 +51,7 @@ export const tenantAdminApi = documentedApi({
   info: {
     title: 'Tansu Identity tenant admin API',
     version: 'v1',
-    description: "Administers one tenant: its users, clients, APIs, invitations, signing keys, settings and audit log. Errors are JSON `{error, error_description}` with a stable snake_case code.",
+    description: "Administers one tenant: its users, clients, APIs, invitations, signing keys, settings, audit log, issuer and custom domains. Errors are JSON `{error, error_description}` with a stable snake_case code.",
   },
   home: '/t/:tenant/admin/v1',
   homeParams: TenantParams,

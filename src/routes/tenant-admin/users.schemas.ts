@@ -165,7 +165,8 @@ const Session = Type.Object(
   {
     id: Type.String({ description: "the session's id (not its cookie)" }),
     signed_in_at: nullable(Timestamp, 'when the user signed in'),
-    amr: Type.Array(Type.String(), { description: 'how they signed in, e.g. pwd' }),
+    amr: Type.Array(Type.String(), { description: 'how they signed in, e.g. pwd, or fed through a connection' }),
+    idp: nullable(Type.String(), 'the connection they signed in through; null for any other sign-in'),
     client_ids: Type.Array(Type.String(), { description: 'the clients signed in to in this session' }),
     expires_at: nullable(Timestamp, 'when the session ends by itself'),
   },
@@ -195,6 +196,7 @@ const LoginAttempt = Type.Object(
     succeeded: Type.Boolean(),
     reason: nullable(Type.String(), 'signed_in, invalid_credentials, throttled, signup, …'),
     known_device: Type.Boolean({ description: 'the browser showed the device cookie of an earlier sign-in' }),
+    connection: nullable(Type.String(), 'the upstream connection a sign-in came through; null for the password'),
   },
   { additionalProperties: false },
 );

@@ -171,6 +171,7 @@ describe('tansu tenant settings and tansu invite', () => {
       magic_links: false,
       token_lifetimes: { access_token: 3600, id_token: 3600, refresh_token: 1_209_600, session: 1_209_600 },
       retention_days: { audit_events: 365, login_activity: 90 },
+      mfa: { policy: 'optional', required_for_tenant_admins: false, remember_browser_days: 0 },
       rate_limits: { token: null, token_per_client: null, authorization: null, authorization_per_client: null, api: null, clients: {} },
     });
     expect((await readTenantSettings(testScope(platform, tenantId, db))).signup).toBe('invite');
@@ -217,6 +218,17 @@ describe('tansu tenant settings and tansu invite', () => {
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toMatch(/rate limits a minute\s+token default, token_per_client default, authorization default, authorization_per_client default, api 50\n/);
     expect((await readTenantSettings(testScope(platform, tenantId, db))).rateLimits).toEqual({ budgets: { api: 50 }, clients: {} });
+  });
+
+  it('sets the second-factor policy, and refuses an unknown one or too many remembered days with exit 2', async () => {
+    const bad = await tansu('tenant', 'settings', tenantId, '--mfa', 'sometimes', '--mfa-remember-days', '91');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--mfa must be one of off, optional, required, got "sometimes"');
+    const run = await tansu('tenant', 'settings', tenantId, '--mfa', 'required', '--mfa-remember-days', '14');
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/second factors\s+required, remember browsers 14 days/);
+    expect((await readTenantSettings(testScope(platform, tenantId, db))).mfa).toEqual({ policy: 'required', requiredForTenantAdmins: false, rememberBrowserDays: 14 });
+    await tansu('tenant', 'settings', tenantId, '--mfa', 'optional', '--mfa-remember-days', '0');
   });
 
   it('invites by mail without printing the token, lists the id, sends again under a new token, and revokes', async () => {

@@ -105,6 +105,7 @@ describe('an invitation by email', () => {
     expect(done.status).toBe(200);
     const doneHtml = await done.text();
     expect(doneHtml).toContain('Your account is ready');
+    expect(doneHtml).toContain(`href="${new URL(acme.issuer).pathname}/account"`);
     expect(doneHtml).toContain(email);
 
     const user = await userRow(acme, email);

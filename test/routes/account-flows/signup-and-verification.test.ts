@@ -201,7 +201,7 @@ describe('the signup page', () => {
       invitation: token,
     });
     expect(accepted.status).toBe(200);
-    expect(await accepted.text()).toContain('Account ready');
+    expect(await accepted.text()).toMatch(/Account ready[\s\S]*<a href="\/t\/[a-z0-9-]+\/account">Go to your account page<\/a>/);
     expect(await userRow(invited, 'guest@invited.test')).toMatchObject({ email_verified: true });
     const mailed = await invited.db.selectFrom('mail_outbox').select('template').where('to_address', '=', 'guest@invited.test').execute();
     expect(mailed).toEqual([{ template: 'invitation' }]);

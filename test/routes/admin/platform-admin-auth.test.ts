@@ -223,6 +223,11 @@ describe('operators signing in', () => {
       expect(none.statusCode).toBe(401);
       expect(none.headers['www-authenticate']).toBe('Bearer realm="tansu-admin"');
       expect((await get(bootstrap)).statusCode).toBe(401);
+      // Its document and reference page are published where it answers, by the same rule.
+      const document = await withoutToken.inject({ method: 'GET', url: '/admin/v1/openapi.json' });
+      expect(document.statusCode, document.body).toBe(200);
+      expect(document.json()).toMatchObject({ openapi: '3.1.0', paths: { '/admin/v1/tenants': expect.any(Object) } });
+      expect((await withoutToken.inject({ method: 'GET', url: '/admin/v1/docs' })).statusCode).toBe(200);
     } finally {
       await withoutToken.close();
     }

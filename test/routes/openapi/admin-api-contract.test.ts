@@ -6,7 +6,8 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import { createTestTenant, startOidcTestBed, type OidcTestBed, type TestTenant } from '../../support/oidc.ts';
 import { uniqueTenantId } from '../../support/platform.ts';
 import { pollUntil } from '../../support/eventually.ts';
-import { ApiContract, loadContract, type PlannedCall } from '../../support/openapi.ts';
+import { ApiContract, loadContract, plannedCalls, type PlannedCall } from '../../support/openapi.ts';
+import { generateApiTypes } from '../../support/openapi-types.ts';
 import { createClient, grantClientApi } from '../../../src/modules/clients/clients.service.ts';
 import { ADMIN_API_SCOPES } from '../../../src/modules/apis/admin-api.ts';
 import { createTenant, setTenantSuspended } from '../../../src/provisioning/tenants.service.ts';
@@ -266,9 +267,10 @@ describe('every operation of the tenant admin API, called through its document',
   it('answers as documented with a token carrying just the scope it names, and refuses no token, a token of another tenant, and a token without that scope', async () => {
     const context: TenantCallContext = { bed, tenant: acme };
     const failures: string[] = [];
-    for (const id of tenantApi.operationIds.filter((operationId) => operationId in TENANT_ADMIN_CALLS)) {
+    const calls = plannedCalls<TenantCallContext>(TENANT_ADMIN_CALLS);
+    for (const id of tenantApi.operationIds.filter((operationId) => operationId in calls)) {
       try {
-        const planned = await TENANT_ADMIN_CALLS[id]!(context);
+        const planned = await calls[id]!(context);
         const scopes = tenantApi.scopesOf(id);
         // The refusals first: they come before the handler, so a call that changes something still finds it as prepared.
         const anonymous = await tenantApi.call(id, planned);
@@ -300,9 +302,10 @@ describe('every operation of the platform admin API, called through its document
   it('answers as documented with the platform token, and refuses no token and a wrong one', async () => {
     const context: PlatformCallContext = { bed };
     const failures: string[] = [];
-    for (const id of platformApi.operationIds.filter((operationId) => operationId in PLATFORM_ADMIN_CALLS)) {
+    const calls = plannedCalls<PlatformCallContext>(PLATFORM_ADMIN_CALLS);
+    for (const id of platformApi.operationIds.filter((operationId) => operationId in calls)) {
       try {
-        const planned = await PLATFORM_ADMIN_CALLS[id]!(context);
+        const planned = await calls[id]!(context);
         for (const token of [undefined, crypto.randomBytes(32).toString('base64url')]) {
           const refused = await platformApi.call(id, { ...planned, token });
           expect(refused.status, `${id} with ${token ? 'a wrong' : 'no'} token`).toBe(401);
@@ -314,6 +317,17 @@ describe('every operation of the platform admin API, called through its document
       }
     }
     expect(failures).toEqual([]);
+  });
+});
+
+describe('the generated types the call tables are typed by', () => {
+  it.each([
+    ['tenant-admin', () => tenantApi, 'http://localhost:8080/t/acme/admin/v1'],
+    ['platform-admin', () => platformApi, 'http://localhost:8080'],
+  ])('generated/%s.gen.ts is what @hey-api/openapi-ts makes of the document now (`npm run openapi:types` rewrites it)', async (name, contract, server) => {
+    const generated = await generateApiTypes(contract().document, server);
+    expect(generated).toContain(`export interface Operations {`);
+    await expect(generated).toMatchFileSnapshot(`./generated/${name}.gen.ts`, 'the document changed: run `npm run openapi:types` and commit the file');
   });
 });
 

@@ -3,8 +3,11 @@ import { createTenant, setTenantSuspended } from '../../../src/provisioning/tena
 import { setTenantStatus } from '../../../src/platform/tenants.repository.ts';
 import { insertJob } from '../../../src/platform/admin-jobs.repository.ts';
 import type { OidcTestBed } from '../../support/oidc.ts';
-import type { PlannedCall } from '../../support/openapi.ts';
-import { uniqueTenantId } from '../../support/platform.ts';
+import type { CallTable } from '../../support/openapi.ts';
+import type { Operations } from './generated/platform-admin.gen.ts';
+import { clusterUrl, uniqueTenantId } from '../../support/platform.ts';
+import { insertCluster } from '../../../src/platform/clusters.repository.ts';
+import { databaseUrl } from '../../../src/db/postgres.ts';
 
 /** What an entry may use to prepare its call. */
 export interface PlatformCallContext {
@@ -19,9 +22,10 @@ async function newTenant({ bed }: PlatformCallContext): Promise<string> {
 
 /**
  * How admin-api-contract.test.ts calls each operation of the platform admin API's document: one
- * entry per operationId, as in tenant-admin.calls.ts (the test brings the token).
+ * entry per operationId, as in tenant-admin.calls.ts (the test brings the token), typed by
+ * generated/platform-admin.gen.ts.
  */
-export const PLATFORM_ADMIN_CALLS: Record<string, (context: PlatformCallContext) => PlannedCall | Promise<PlannedCall>> = {
+export const PLATFORM_ADMIN_CALLS: CallTable<Operations, PlatformCallContext> = {
   postTenants: () => ({ body: { id: uniqueTenantId('contract'), name: 'Contract test', admin_email: 'root@contract.test' }, status: 201 }),
   getTenants: () => ({ query: { status: 'active,suspended', limit: 2 } }),
   getTenantsById: async (context) => ({ params: { id: await newTenant(context) } }),
@@ -55,10 +59,17 @@ export const PLATFORM_ADMIN_CALLS: Record<string, (context: PlatformCallContext)
     status: 202,
   }),
   getClusters: () => ({}),
-  // Refused, as documented: adding one for real needs a second PostgreSQL server (move-job.test.ts).
-  postClusters: () => ({ body: { name: 'contract', url: 'mysql://nowhere/db' }, status: 400 }),
-  // Refused, as documented: the one cluster of the bed is the main one, which is never removed.
-  deleteClustersByName: () => ({ params: { name: 'no-such-cluster' }, status: 404 }),
+  // Refused, as documented, after connecting: the test's own PostgreSQL is the main cluster's server,
+  // which the service will not register twice (by system identifier); adding one for real needs a
+  // second server (move-job.test.ts starts one).
+  postClusters: () => ({ body: { name: 'contract', url: databaseUrl(clusterUrl(), 'postgres') }, status: 409 }),
+  // A real removal: an empty cluster, registered as `cluster add` stores one (its URL sealed under its name).
+  deleteClustersByName: async ({ bed }) => {
+    const name = `contract-${crypto.randomBytes(3).toString('hex')}`;
+    const url = databaseUrl(clusterUrl(), 'postgres');
+    await insertCluster(bed.platform.db, { name, urlEncrypted: bed.platform.secrets.seal(url, `cluster:${name}`), pooledUrlEncrypted: null });
+    return { params: { name }, status: 204 };
+  },
   postFleetMigrate: () => ({ body: { concurrency: 1 }, status: 202 }),
   getJobs: () => ({ query: { kind: 'restore', limit: 2 } }),
   getJobsById: async (context) => {

@@ -1,13 +1,19 @@
 import crypto from 'node:crypto';
 import type { OidcTestBed, TestTenant } from '../../support/oidc.ts';
-import type { PlannedCall } from '../../support/openapi.ts';
+import type { CallTable } from '../../support/openapi.ts';
+import type { Operations } from './generated/tenant-admin.gen.ts';
 import { TEST_ACTOR } from '../../support/scope.ts';
 import { createUser } from '../../../src/modules/users/users.service.ts';
 import { disableUser } from '../../../src/modules/users/user-account.service.ts';
 import { createClient, grantClientApi } from '../../../src/modules/clients/clients.service.ts';
 import { createApi } from '../../../src/modules/apis/apis.service.ts';
 import { createInvitation } from '../../../src/modules/users/invitations.service.ts';
+import { addDomain } from '../../../src/modules/domains/domains.service.ts';
+import { markDomainVerified } from '../../../src/platform/tenant-hosts.repository.ts';
 import { accountMailOf } from '../../../src/modules/users/account-mail.ts';
+import { enqueueMail, markMailFailed } from '../../../src/modules/mail/mail-outbox.repository.ts';
+import { createConnection } from '../../../src/modules/connections/connections.service.ts';
+import { insertIdentity } from '../../../src/modules/connections/identities.repository.ts';
 
 /** What an entry may use to prepare its call: the tenant (a TenantScope, what the services take) and the test bed. */
 export interface TenantCallContext {
@@ -18,14 +24,17 @@ export interface TenantCallContext {
 /**
  * How admin-api-contract.test.ts calls each operation of the tenant admin API's document: one
  * entry per operationId, giving valid input (params, query, body; the test brings the token)
- * and, when the operation's success is not a 2xx, the status to expect. An entry may prepare
+ * and, when the operation's success is not a 2xx, the status to expect. The table is typed by
+ * the types generated from the document (generated/tenant-admin.gen.ts, `npm run
+ * openapi:types`): an operation without an entry, or input the document does not allow, fails
+ * `npm run typecheck`. An entry may prepare
  * what its call needs through the services (a user to disable), and should not depend on
  * another entry. The test fails naming every operation without an entry, and every entry whose
  * operation has gone. A new route's line, for example:
  *
  *   getUsersByUserId: async ({ tenant }) => ({ params: { user_id: (await createUser(tenant, { email: 'c@example.test' })).id } }),
  */
-export const TENANT_ADMIN_CALLS: Record<string, (context: TenantCallContext) => PlannedCall | Promise<PlannedCall>> = {
+export const TENANT_ADMIN_CALLS: CallTable<Operations, TenantCallContext> = {
   getMe: () => ({}),
 
   getUsers: () => ({ query: { email: 'example', status: 'active', limit: 2 } }),
@@ -62,6 +71,10 @@ export const TENANT_ADMIN_CALLS: Record<string, (context: TenantCallContext) => 
     return { params: { user_id: userId, grant_id: grantId }, status: 204 };
   },
   getUsersByUserIdLoginActivity: async ({ tenant }) => ({ params: { user_id: await newUser(tenant) }, query: { limit: 10 } }),
+  postUsersByUserIdPasswordReset: async ({ tenant }) => ({ params: { user_id: await newUser(tenant) }, status: 202 }),
+  postUsersByUserIdVerificationEmail: async ({ tenant }) => ({ params: { user_id: await newUser(tenant) }, status: 202 }),
+  getUsersByUserIdFactors: async ({ tenant }) => ({ params: { user_id: await newUser(tenant) } }),
+  deleteUsersByUserIdFactors: async ({ tenant }) => ({ params: { user_id: await newUser(tenant) } }),
 
   getClients: () => ({ query: { limit: 2 } }),
   postClients: () => ({ body: { name: 'Contract worker', type: 'confidential', grant_types: ['client_credentials'], cors_origins: ['https://contract.test'] }, status: 201 }),
@@ -96,7 +109,63 @@ export const TENANT_ADMIN_CALLS: Record<string, (context: TenantCallContext) => 
   patchSettings: () => ({ body: { signup: 'invite', token_lifetimes: { access_token: 1800 } } }),
   getAuditEvents: () => ({ query: { action: 'settings.updated', since: '2026-01-01T00:00:00Z', limit: 5 } }),
   getLoginActivity: () => ({ query: { outcome: 'signed_in', limit: 5 } }),
+  getStats: () => ({ query: { hours: 48 } }),
+
+  getMail: () => ({ query: { state: 'failed', to: 'someone@contract.test', limit: 5 } }),
+  postMailByMailIdRetry: async ({ tenant }) => {
+    const id = await enqueueMail(tenant.db, { to: 'bounced@contract.test', template: 'invitation', subject: 'Invited', text: 'a link', html: '<p>a link</p>' });
+    await markMailFailed(tenant.db, id, 15, '550 no such mailbox');
+    return { params: { mail_id: id } };
+  },
+  getMailTemplates: () => ({}),
+  getMailTemplatesByName: () => ({ params: { name: 'invitation' } }),
+  putMailTemplatesByName: () => ({ params: { name: 'magic_link' }, body: { subject: 'Sign in to {{tenant_name}}', text: 'Open {{link}} within {{expires_in}}.' } }),
+  deleteMailTemplatesByName: () => ({ params: { name: 'magic_link' }, status: 204 }),
+
+  getConnections: () => ({ query: { limit: 2 } }),
+  postConnections: () => ({
+    body: { name: `c${crypto.randomBytes(6).toString('hex')}`, type: 'oidc', issuer: 'https://idp.contract.test', client_id: 'tansu', client_secret: 'contract secret', domains: ['contract.test'] },
+    status: 201,
+  }),
+  getConnectionsByConnectionId: async ({ tenant }) => ({ params: { connection_id: await newConnection(tenant) } }),
+  patchConnectionsByConnectionId: async ({ tenant }) => ({ params: { connection_id: await newConnection(tenant) }, body: { display_name: 'Renamed', enabled: false } }),
+  deleteConnectionsByConnectionId: async ({ tenant }) => ({ params: { connection_id: await newConnection(tenant) }, status: 204 }),
+  getUsersByUserIdIdentities: async ({ tenant }) => {
+    const userId = await newUser(tenant);
+    await insertIdentity(tenant.db, { providerId: await newConnection(tenant), subject: 'contract-subject', userId, email: null });
+    return { params: { user_id: userId } };
+  },
+  deleteUsersByUserIdIdentitiesByIdentityId: async ({ tenant }) => {
+    const userId = await newUser(tenant);
+    const identity = await insertIdentity(tenant.db, { providerId: await newConnection(tenant), subject: 'contract-subject', userId, email: null });
+    return { params: { user_id: userId, identity_id: identity!.id }, status: 204 };
+  },
+
+  getIssuer: () => ({}),
+  // Already in the path form: answered, and nothing moves under the other calls' tokens.
+  putIssuer: () => ({ body: { form: 'path' } }),
+  getDomains: () => ({}),
+  postDomains: () => ({ body: { domain: `${crypto.randomUUID()}.contract.test` }, status: 201 }),
+  // Verified already (by the repository, as a DNS check would): answered without a lookup.
+  postDomainsByDomainVerify: async ({ bed, tenant }) => {
+    const domain = await newDomain(bed, tenant);
+    await markDomainVerified(bed.platform.db, tenant.id, domain);
+    return { params: { domain } };
+  },
+  // A pending domain: the documented refusal, so the tenant's issuer stays where the other calls' tokens expect it.
+  postDomainsByDomainActivate: async ({ bed, tenant }) => ({ params: { domain: await newDomain(bed, tenant) }, status: 409 }),
+  deleteDomainsByDomain: async ({ bed, tenant }) => ({ params: { domain: await newDomain(bed, tenant) }, status: 204 }),
 };
+
+async function newDomain(bed: OidcTestBed, tenant: TestTenant): Promise<string> {
+  return (await addDomain(bed.platform, tenant, `${crypto.randomUUID()}.contract.test`, TEST_ACTOR)).domain;
+}
+
+/** A GitHub connection (no discovery: nothing is fetched until someone signs in with it). */
+async function newConnection(tenant: TestTenant): Promise<string> {
+  const name = `gh${crypto.randomBytes(6).toString('hex')}`;
+  return (await createConnection(tenant, { name, type: 'github', clientId: 'contract', clientSecret: 'contract secret' }, TEST_ACTOR)).id;
+}
 
 /** A confidential machine client (client credentials), the kind an API can be granted to. */
 async function newMachine(tenant: TestTenant): Promise<string> {

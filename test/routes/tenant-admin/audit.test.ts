@@ -168,6 +168,7 @@ describe('GET /login-activity', () => {
       outcome: 'signed_in',
       succeeded: true,
       known_device: false,
+      connection: null,
     });
     // The stranger's address belongs to no account.
     expect(items[0]).toMatchObject({ user_id: null, succeeded: false });

@@ -199,6 +199,24 @@ describe('PATCH /clients/:client_id', () => {
     });
   });
 
+  it('registers a device client and switches PAR and DPoP requirements on and off, shown in the view and audited', async () => {
+    const device = 'urn:ietf:params:oauth:grant-type:device_code';
+    const { client, etag } = await create({ name: 'TV app', type: 'public', grant_types: [device], dpop_bound_access_tokens: true });
+    expect(client).toMatchObject({ grant_types: [device], redirect_uris: [], require_pushed_authorization_requests: false, dpop_bound_access_tokens: true });
+    const answer = await callAdmin(acme, `/clients/${client.client_id}`, writer, {
+      method: 'PATCH',
+      headers: { 'if-match': etag! },
+      body: { dpop_bound_access_tokens: false, require_pushed_authorization_requests: true },
+    });
+    expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+    expect(answer.body).toMatchObject({ require_pushed_authorization_requests: true, dpop_bound_access_tokens: false });
+    const [event] = await auditOf(acme, 'client.updated', client.client_id);
+    expect(event!.details).toEqual({
+      before: { require_pushed_authorization_requests: false, dpop_bound_access_tokens: true },
+      after: { require_pushed_authorization_requests: true, dpop_bound_access_tokens: false },
+    });
+  });
+
   it('answers 412 to a stale If-Match and changes nothing', async () => {
     const { client, etag } = await machine('contested');
     const first = await callAdmin(acme, `/clients/${client.client_id}`, writer, { method: 'PATCH', headers: { 'if-match': etag! }, body: { name: 'first edit' } });

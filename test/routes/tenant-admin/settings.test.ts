@@ -27,6 +27,7 @@ const DEFAULTS = {
   magic_links: false,
   token_lifetimes: { access_token: 3600, id_token: 3600, refresh_token: 1_209_600, session: 1_209_600 },
   retention_days: { audit_events: 365, login_activity: 90 },
+  mfa: { policy: 'optional', required_for_tenant_admins: false, remember_browser_days: 0 },
   rate_limits: { token: null, token_per_client: null, authorization: null, authorization_per_client: null, api: null, clients: {} },
 };
 
@@ -133,6 +134,19 @@ describe('GET and PATCH /settings', () => {
     expect((await callAdmin(acme, '/settings', reader)).body).toEqual(current);
   });
 
+  it('sets the second-factor policy, audited field by field, and refuses remembered browsers past 90 days', async () => {
+    const answer = await patch({ mfa: { policy: 'required', remember_browser_days: 90 } });
+    expect(answer.body.mfa).toEqual({ policy: 'required', required_for_tenant_admins: false, remember_browser_days: 90 });
+    expect(await lastSettingsEvent()).toMatchObject({
+      details: { before: { mfa: { policy: 'optional', remember_browser_days: 0 } }, after: { mfa: { policy: 'required', remember_browser_days: 90 } } },
+    });
+    expect((await patch({ mfa: { required_for_tenant_admins: true } })).body.mfa).toEqual({ policy: 'required', required_for_tenant_admins: true, remember_browser_days: 90 });
+    const refused = await patch({ mfa: { remember_browser_days: 91 } });
+    expect(refused.status).toBe(400);
+    expect(refused.body).toEqual({ error: 'invalid_remember_browser_days', error_description: 'mfa.remember_browser_days must be a whole number of days from 0 to 90 (0: off)' });
+    expect((await patch({ mfa: { policy: 'optional', required_for_tenant_admins: false, remember_browser_days: 0 } })).body.mfa).toEqual(DEFAULTS.mfa);
+  });
+
   it('refuses input of the wrong shape with invalid_request', async () => {
     for (const [body, description] of [
       [{}, 'body must not have fewer than 1 properties'],
@@ -140,7 +154,8 @@ describe('GET and PATCH /settings', () => {
       [{ token_lifetimes: { access_token: 600.5 } }, 'body.token_lifetimes.access_token must be integer'],
       [{ token_lifetimes: { access_token: '600' } }, 'body.token_lifetimes.access_token must be integer'],
       [{ token_lifetimes: { authorization_code: 60 } }, 'body.token_lifetimes.authorization_code is not a known field'],
-      [{ mfa: true }, 'body.mfa is not a known field'],
+      [{ mfa: true }, 'body.mfa must be object'],
+      [{ mfa: { policy: 'sometimes' } }, 'body.mfa.policy must be one of "off", "optional", "required"'],
     ] as const) {
       const answer = await patch(body);
       expect(answer.status, JSON.stringify(body)).toBe(400);

@@ -439,7 +439,7 @@ describe('sessions and grants of a user', () => {
     const sessions = await callAdmin(acme, `/users/${user.id}/sessions`, readToken);
     expect(sessions.status).toBe(200);
     expect(sessions.body).toEqual({
-      items: [{ id: expect.any(String), signed_in_at: expect.any(String), amr: ['pwd'], client_ids: [spaClientId], expires_at: expect.any(String) }],
+      items: [{ id: expect.any(String), signed_in_at: expect.any(String), amr: ['pwd'], idp: null, client_ids: [spaClientId], expires_at: expect.any(String) }],
       next_cursor: null,
     });
     const sessionId = (sessions.body.items as { id: string }[])[0]!.id;
@@ -516,7 +516,7 @@ describe('GET /users/:id/login-activity', () => {
     await tokenRequest({ grant_type: 'password', username: user.email, password: user.password });
     const first = await callAdmin(acme, `/users/${user.id}/login-activity?limit=1`, readToken);
     expect(first.status).toBe(200);
-    expect(first.body.items).toEqual([{ id: expect.any(String), occurred_at: expect.any(String), ip: expect.any(String), succeeded: true, reason: 'signed_in', known_device: false }]);
+    expect(first.body.items).toEqual([{ id: expect.any(String), occurred_at: expect.any(String), ip: expect.any(String), succeeded: true, reason: 'signed_in', known_device: false, connection: null }]);
     const second = await callAdmin(acme, `/users/${user.id}/login-activity?limit=1&cursor=${first.body.next_cursor}`, readToken);
     expect(second.body).toEqual({ items: [expect.objectContaining({ succeeded: false, reason: 'invalid_credentials' })], next_cursor: null });
     expect((await callAdmin(acme, `/users/${user.id}/login-activity?cursor=bogus`, readToken)).body.error).toBe('invalid_cursor');

@@ -1,0 +1,91 @@
+import type { TenantScope } from '../../platform/tenant-scope.ts';
+import { TYPE_RULES, type ClaimMapping, type ConnectionType } from './connection-types.ts';
+import { connectionCallbackUrl, type Connection } from './connection.ts';
+
+/**
+ * A connection as the admin API and `tansu idp … --json` show it. Never its secret: only
+ * whether it has one. `redirect_uri` is what to register at the provider.
+ */
+export interface ConnectionView {
+  id: string;
+  name: string;
+  display_name: string;
+  type: ConnectionType;
+  protocol: string;
+  enabled: boolean;
+  issuer: string | null;
+  authorization_endpoint: string | null;
+  token_endpoint: string | null;
+  userinfo_endpoint: string | null;
+  client_id: string;
+  client_secret_set: boolean;
+  scopes: string[];
+  claim_mapping: ClaimMapping | null;
+  token_endpoint_auth_method: string;
+  response_mode: string;
+  trust_email: boolean;
+  tenant: string | null;
+  team_id: string | null;
+  key_id: string | null;
+  domains: string[];
+  default_roles: string[];
+  create_users: boolean;
+  redirect_uri: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export function connectionView(scope: Pick<TenantScope, 'issuer'>, connection: Connection): ConnectionView {
+  return {
+    id: connection.id,
+    name: connection.name,
+    display_name: connection.displayName,
+    type: connection.type,
+    protocol: TYPE_RULES[connection.type].protocol,
+    enabled: connection.enabled,
+    issuer: connection.issuer,
+    authorization_endpoint: connection.endpoints?.authorization ?? null,
+    token_endpoint: connection.endpoints?.token ?? null,
+    userinfo_endpoint: connection.endpoints?.userinfo ?? null,
+    client_id: connection.clientId,
+    client_secret_set: connection.hasSecret,
+    scopes: connection.scopes,
+    claim_mapping: connection.type === 'oauth2' ? connection.claimMapping : null,
+    token_endpoint_auth_method: connection.authMethod,
+    response_mode: connection.responseMode,
+    trust_email: connection.trustEmail,
+    tenant: connection.microsoftTenant,
+    team_id: connection.appleTeamId,
+    key_id: connection.appleKeyId,
+    domains: connection.domains,
+    default_roles: connection.defaultRoles,
+    create_users: connection.createUsers,
+    redirect_uri: connectionCallbackUrl(scope),
+    created_at: connection.createdAt.toISOString(),
+    updated_at: connection.updatedAt.toISOString(),
+  };
+}
+
+/** What the audit log keeps of a connection: what an admin sets, no secret (whether one changed is said apart). */
+export function connectionAuditSummary(connection: Connection) {
+  return {
+    name: connection.name,
+    type: connection.type,
+    display_name: connection.displayName,
+    enabled: connection.enabled,
+    issuer: connection.issuer,
+    endpoints: connection.endpoints,
+    client_id: connection.clientId,
+    scopes: connection.scopes,
+    claim_mapping: connection.type === 'oauth2' ? connection.claimMapping : null,
+    token_endpoint_auth_method: connection.authMethod,
+    response_mode: connection.responseMode,
+    trust_email: connection.trustEmail,
+    tenant: connection.microsoftTenant,
+    team_id: connection.appleTeamId,
+    key_id: connection.appleKeyId,
+    domains: connection.domains,
+    default_roles: connection.defaultRoles,
+    create_users: connection.createUsers,
+  };
+}

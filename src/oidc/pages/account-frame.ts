@@ -1,0 +1,61 @@
+import { escapeHtml, page } from './layout.ts';
+import { errorBlock, hiddenField } from './form-parts.ts';
+
+/** One section of the account page as its navigation lists it (`<home>/<path>`). */
+export interface AccountNavLink {
+  path: string;
+  label: string;
+}
+
+export interface AccountFrameInput {
+  tenantName: string;
+  /** `/t/<id>/account` as the public URL has it: section links and form actions start here. */
+  home: string;
+  email: string;
+  nav: readonly AccountNavLink[];
+  /** The path of the section shown. */
+  current: string;
+  csrfToken: string;
+  title: string;
+  /** What a change did, announced politely (role=status). */
+  notice?: string;
+  error?: string;
+  /** The section's own markup, already escaped. */
+  body: string;
+}
+
+/**
+ * The account page around one section: who is signed in, the sign-out button, the sections'
+ * navigation (the current one marked for screen readers with aria-current), then the section.
+ * Every section is a page of its own, so the whole page works without script.
+ */
+export function accountFramePage(input: AccountFrameInput): string {
+  const links = input.nav
+    .map((link) => {
+      const current = link.path === input.current ? ' aria-current="page"' : '';
+      return `<li><a href="${escapeHtml(`${input.home}/${link.path}`)}"${current}>${escapeHtml(link.label)}</a></li>`;
+    })
+    .join('');
+  return page(
+    `${input.title} – ${input.tenantName} account`,
+    `<div class="masthead">
+<p class="muted">${escapeHtml(input.tenantName)} account of <strong>${escapeHtml(input.email)}</strong></p>
+<form method="post" action="${escapeHtml(`${input.home}/sign-out`)}">
+${hiddenField('csrf', input.csrfToken)}
+<button type="submit" class="secondary">Sign out</button>
+</form>
+</div>
+<nav aria-label="Your account"><ul>${links}</ul></nav>
+<h1>${escapeHtml(input.title)}</h1>
+${input.notice ? `<p class="status" role="status">${escapeHtml(input.notice)}</p>` : ''}
+${errorBlock(input.error)}
+${input.body}`,
+    { wide: true },
+  );
+}
+
+/** A moment as the pages show it, in UTC, with the exact instant for assistive technology and copying. */
+export function timeText(iso: string | null | undefined): string {
+  if (!iso) return 'unknown';
+  return `<time datetime="${escapeHtml(iso)}">${escapeHtml(`${iso.slice(0, 16).replace('T', ' ')} UTC`)}</time>`;
+}

@@ -1,0 +1,49 @@
+import { escapeHtml, page } from './layout.ts';
+import { describedByError, errorBlock } from './form-parts.ts';
+
+export interface SecondFactorPageInput {
+  tenantName: string;
+  clientName: string;
+  action: string;
+  abortAction: string;
+  csrfToken: string;
+  error?: string;
+  /** Offer "remember this browser" for this many days; 0 or undefined: not offered. */
+  rememberDays?: number;
+}
+
+/** The field a code is typed into: six digits from an app, or a recovery code. */
+export function codeField(error: string | undefined, hint: string): string {
+  return `<label for="code">Code</label>
+<input id="code" name="code" type="text" inputmode="text" autocomplete="one-time-code" autocapitalize="off" spellcheck="false" required autofocus maxlength="40"${describedByError(error, 'code-hint')}>
+<p class="muted" id="code-hint">${escapeHtml(hint)}</p>`;
+}
+
+export function cancelForm(abortAction: string, csrfToken: string): string {
+  return `<form method="post" action="${escapeHtml(abortAction)}">
+<input type="hidden" name="csrf" value="${escapeHtml(csrfToken)}">
+<div class="actions"><button type="submit" class="secondary">Cancel</button></div>
+</form>`;
+}
+
+/** The second step of a sign-in: a code from the authenticator app, or a recovery code. */
+export function secondFactorPage(input: SecondFactorPageInput): string {
+  const days = input.rememberDays ?? 0;
+  const remember =
+    days > 0
+      ? `<label for="remember"><input id="remember" name="remember" type="checkbox" value="yes"> Remember this browser for ${days} day${days === 1 ? '' : 's'}</label>`
+      : '';
+  return page(
+    `Verify it is you – ${input.tenantName}`,
+    `<h1>Verify it is you</h1>
+<p class="muted">Signing in to ${escapeHtml(input.clientName)} with your ${escapeHtml(input.tenantName)} account</p>
+${errorBlock(input.error)}
+<form method="post" action="${escapeHtml(input.action)}">
+<input type="hidden" name="csrf" value="${escapeHtml(input.csrfToken)}">
+${codeField(input.error, 'The 6-digit code your authenticator app shows now, or one of your recovery codes.')}
+${remember}
+<div class="actions"><button type="submit">Verify</button></div>
+</form>
+${cancelForm(input.abortAction, input.csrfToken)}`,
+  );
+}

@@ -1,0 +1,156 @@
+import { confirmTotpEnrolment, pendingTotpEnrolment, regenerateRecoveryCodes, startTotpEnrolment, type TotpEnrolment } from '../../../modules/mfa/enrolment.service.ts';
+import { listUserFactors } from '../../../modules/mfa/factors.service.ts';
+import { removeOwnFactor, renameOwnFactor } from '../../../modules/mfa/factor-removal.service.ts';
+import { readTenantSettings } from '../../../modules/settings/settings.service.ts';
+import { requireCurrentPassword } from '../../../modules/users/current-password.ts';
+import { twoFactorCodes, twoFactorOverview, twoFactorSetup } from '../../../oidc/pages/account-two-factor.ts';
+import { qrCodeSvg } from '../../../oidc/pages/qr-code.ts';
+import { formProblemOf } from '../account-page.ts';
+import type { AccountSection } from './account-section.ts';
+import { loadSignedIn, showSection, signedInRecently, type SignedInPage } from './signed-in.ts';
+import { recoveryCodesSchema, twoFactorConfirmSchema, twoFactorPageSchema, twoFactorRemoveSchema, twoFactorRenameSchema, twoFactorSetupSchema } from './manage.schemas.ts';
+
+const PATH = 'two-factor';
+const TITLE = 'Two-factor authentication';
+const PROOF_REFUSALS = ['invalid_password', 'throttled'];
+
+async function showOverview(page: SignedInPage, status: number, extra: { notice?: string; error?: string } = {}) {
+  const [{ factors, recovery_codes_left }, offered] = await Promise.all([listUserFactors(page.tenant.scope, page.user.id), factorsOffered(page)]);
+  return showSection(page, status, {
+    title: TITLE,
+    ...extra,
+    body: twoFactorOverview({
+      setupAction: `${page.home}/${PATH}/setup`,
+      removeAction: `${page.home}/${PATH}/remove`,
+      renameAction: `${page.home}/${PATH}/rename`,
+      recoveryCodesAction: `${page.home}/${PATH}/recovery-codes`,
+      csrfToken: page.csrfToken,
+      recentSignIn: signedInRecently(page),
+      signInAgainHref: `${page.home}/sign-in?section=${PATH}&fresh=1`,
+      // An enrolment waiting for its first code is no factor yet.
+      factors: factors
+        .filter((factor) => factor.confirmed_at !== null)
+        .map((factor) => ({ id: factor.id, label: factor.label, addedAt: factor.confirmed_at!, lastUsedAt: factor.last_used_at })),
+      recoveryCodesLeft: recovery_codes_left,
+      setupOffered: offered,
+      error: extra.error,
+    }),
+  });
+}
+
+async function showSetup(page: SignedInPage, status: number, enrolment: TotpEnrolment, error?: string) {
+  return showSection(page, status, {
+    title: 'Set up an authenticator app',
+    error,
+    body: twoFactorSetup({
+      confirmAction: `${page.home}/${PATH}/confirm`,
+      cancelHref: `${page.home}/${PATH}`,
+      csrfToken: page.csrfToken,
+      factorId: enrolment.factorId,
+      qrSvg: await qrCodeSvg(enrolment.uri, 'QR code to scan with your authenticator app'),
+      secret: enrolment.secret,
+      error,
+    }),
+  });
+}
+
+const showCodes = (page: SignedInPage, title: string, codes: readonly string[]) =>
+  showSection(page, 200, { title, body: twoFactorCodes(codes, `${page.home}/${PATH}`) });
+
+/** Under the policy `off` no new factor is set up (as at sign-in); one the account has can still go. */
+const factorsOffered = async (page: SignedInPage) => (await readTenantSettings(page.tenant.scope)).mfa.policy !== 'off';
+
+const enrolmentInput = (page: SignedInPage) => ({ userId: page.user.id, issuerName: page.tenant.row.display_name, accountName: page.user.email });
+
+/**
+ * Proving it is the person before a factor or the recovery codes change: the current password
+ * (through the sign-in's limits), or a sign-in of the last minutes, as for a new address. A
+ * password typed is always checked.
+ */
+async function proveItIsThem(page: SignedInPage, password: string | undefined): Promise<void> {
+  if ((password ?? '') === '' && signedInRecently(page)) return;
+  await requireCurrentPassword(page.tenant.scope, { user: page.user, password, loginKeys: page.loginKeys, ip: page.request.ip });
+}
+
+/**
+ * The account's second factors (modules/mfa/, with the user as actor, audited): set up an
+ * authenticator app as the sign-in does (QR code, key, confirming code; a first factor brings
+ * ten recovery codes, shown once), rename or remove one, or replace the recovery codes. Removing and new
+ * codes need the password or a recent sign-in; the last factor stays where the tenant requires one.
+ */
+export const twoFactorSection: AccountSection = {
+  path: PATH,
+  label: TITLE,
+  register(scope, site) {
+    scope.get(`/t/:tenant/account/${PATH}`, { schema: twoFactorPageSchema }, async (request, reply) => {
+      const page = await loadSignedIn(site, request, reply, PATH, { form: false });
+      return page ? showOverview(page, 200) : reply;
+    });
+
+    scope.post(`/t/:tenant/account/${PATH}/setup`, { schema: twoFactorSetupSchema }, async (request, reply) => {
+      const page = await loadSignedIn(site, request, reply, PATH, { form: true });
+      if (!page) return reply;
+      if (!(await factorsOffered(page))) return showOverview(page, 409, { error: `${page.tenant.row.display_name} does not offer second factors.` });
+      return showSetup(page, 200, await startTotpEnrolment(page.tenant.scope, enrolmentInput(page)));
+    });
+
+    scope.post(`/t/:tenant/account/${PATH}/confirm`, { schema: twoFactorConfirmSchema }, async (request, reply) => {
+      const page = await loadSignedIn(site, request, reply, PATH, { form: true });
+      if (!page) return reply;
+      const { factor, code } = (request.body ?? {}) as { factor?: string; code?: string };
+      const result = factor ? await confirmTotpEnrolment(page.tenant.scope, { userId: page.user.id, factorId: factor, code: code ?? '' }, page.actor) : undefined;
+      if (result?.ok) {
+        if (result.recoveryCodes) return showCodes(page, 'Your authenticator app is set up', result.recoveryCodes);
+        return showOverview(page, 200, { notice: 'Your authenticator app is set up.' });
+      }
+      const pending = factor && (await pendingTotpEnrolment(page.tenant.scope, { ...enrolmentInput(page), factorId: factor }));
+      if (!pending) return showOverview(page, 400, { error: 'That setup is no longer waiting for a code. Start it again.' });
+      return showSetup(page, 400, pending, 'That code is not right. Type the code the app shows now.');
+    });
+
+    scope.post(`/t/:tenant/account/${PATH}/remove`, { schema: twoFactorRemoveSchema }, async (request, reply) => {
+      const page = await loadSignedIn(site, request, reply, PATH, { form: true });
+      if (!page) return reply;
+      const { factor, current_password } = (request.body ?? {}) as { factor?: string; current_password?: string };
+      try {
+        await proveItIsThem(page, current_password);
+        if (!factor) return showOverview(page, 400, { error: 'Choose the factor to remove.' });
+        await removeOwnFactor(page.tenant.scope, { userId: page.user.id, factorId: factor }, page.actor);
+      } catch (error) {
+        const problem = formProblemOf(page, error, [...PROOF_REFUSALS, 'factor_not_found', 'factor_required']);
+        const message = problem.status === 404 ? 'That factor was already removed.' : problem.message;
+        return showOverview(page, problem.status, { error: message });
+      }
+      return showOverview(page, 200, { notice: 'The factor is removed.' });
+    });
+
+    scope.post(`/t/:tenant/account/${PATH}/rename`, { schema: twoFactorRenameSchema }, async (request, reply) => {
+      const page = await loadSignedIn(site, request, reply, PATH, { form: true });
+      if (!page) return reply;
+      const { factor, label } = (request.body ?? {}) as { factor?: string; label?: string };
+      try {
+        if (!factor) return showOverview(page, 400, { error: 'Choose the factor to rename.' });
+        await renameOwnFactor(page.tenant.scope, { userId: page.user.id, factorId: factor, label }, page.actor);
+      } catch (error) {
+        const problem = formProblemOf(page, error, ['invalid_label', 'factor_not_found']);
+        return showOverview(page, problem.status, { error: problem.status === 404 ? 'That factor was already removed.' : problem.message });
+      }
+      return showOverview(page, 200, { notice: 'The factor is renamed.' });
+    });
+
+    scope.post(`/t/:tenant/account/${PATH}/recovery-codes`, { schema: recoveryCodesSchema }, async (request, reply) => {
+      const page = await loadSignedIn(site, request, reply, PATH, { form: true });
+      if (!page) return reply;
+      const { current_password } = (request.body ?? {}) as { current_password?: string };
+      let codes: string[];
+      try {
+        await proveItIsThem(page, current_password);
+        codes = await regenerateRecoveryCodes(page.tenant.scope, { userId: page.user.id }, page.actor);
+      } catch (error) {
+        const problem = formProblemOf(page, error, [...PROOF_REFUSALS, 'no_second_factor']);
+        return showOverview(page, problem.status, { error: problem.message });
+      }
+      return showCodes(page, 'New recovery codes', codes);
+    });
+  },
+};

@@ -1,0 +1,119 @@
+import { mfaDemanded } from '../../oidc/acr.ts';
+import type { SignIn } from '../../oidc/sign-in.ts';
+import { qrCodeSvg } from '../../oidc/pages/qr-code.ts';
+import { secondFactorPage } from '../../oidc/pages/second-factor.ts';
+import { recoveryCodesPage, totpEnrolmentPage } from '../../oidc/pages/totp-enrolment.ts';
+import { secondFactorContext, type SecondFactorContext } from '../../modules/mfa/second-factor.service.ts';
+import { secondFactorStep } from '../../modules/mfa/second-factor-policy.ts';
+import { pendingTotpEnrolment, startTotpEnrolment, type TotpEnrolment } from '../../modules/mfa/enrolment.service.ts';
+import { rememberCookieName, rememberKeyFor, remembersBrowser } from '../../modules/mfa/remember-browser.ts';
+import { csrfTokenOf } from './csrf.ts';
+import { clientOf, displayNameOf, type LoadedInteraction } from './load.ts';
+import { sendPage } from './respond.ts';
+import { savePendingSecondFactor, type PendingSecondFactor } from './second-factor-state.ts';
+import { readTenantSettings } from '../../modules/settings/settings.service.ts';
+
+/**
+ * The second step of a sign-in (modules/mfa/): after any first factor, finishSignIn (finish.ts)
+ * asks here whether the account needs a second one, and if so this shows the page that asks for
+ * it (a code, or setting up an app) and keeps the first factor in the interaction
+ * (second-factor-state.ts) until second-factor.ts accepts the code.
+ */
+export type SecondFactorOutcome = 'asked' | 'not_needed' | 'unavailable';
+
+const REASON_REQUIRED = 'Your organisation requires a second step when you sign in.';
+const REASON_DEMANDED = 'The application you are signing in to requires a second step when you sign in.';
+
+/** The first factor passed: show the second step if the account needs one. */
+export async function askForSecondFactor(interaction: LoadedInteraction, signIn: SignIn): Promise<SecondFactorOutcome> {
+  if (signIn.amr.includes('mfa')) return 'not_needed';
+  const context = await secondFactorContext(interaction.tenant.scope, signIn.accountId);
+  // A vanished or disabled account: the provider's findAccount refuses it on the way back.
+  if (!context) return 'not_needed';
+  const demanded = mfaDemanded(interaction.details.params as Record<string, unknown>);
+  const step = secondFactorStep(context.mfa, {
+    hasFactor: context.factorIds.length > 0,
+    isTenantAdmin: context.isTenantAdmin,
+    demanded,
+    remembered: context.factorIds.length > 0 && rememberedBrowser(interaction, context),
+  });
+  if (step === 'none' || step === 'unavailable') return step === 'none' ? 'not_needed' : 'unavailable';
+  const since = Math.floor(Date.now() / 1000);
+  if (step === 'verify') {
+    await savePendingSecondFactor(interaction, { signIn, since, step: 'verify' });
+    await showCodePage(interaction, 200);
+    return 'asked';
+  }
+  const enrolment = await startTotpEnrolment(interaction.tenant.scope, enrolmentInput(interaction, context.user));
+  const reason = demanded && context.mfa.policy !== 'required' && !context.isTenantAdmin ? REASON_DEMANDED : REASON_REQUIRED;
+  const state: PendingSecondFactor = { signIn, since, step: 'enrol', factorId: enrolment.factorId, reason };
+  await savePendingSecondFactor(interaction, state);
+  await showEnrolmentPage(interaction, state, enrolment, 200);
+  return 'asked';
+}
+
+function rememberedBrowser(interaction: LoadedInteraction, context: SecondFactorContext): boolean {
+  const { app, request, tenant } = interaction;
+  return remembersBrowser(rememberKeyFor(app.platform.config, tenant.id), request.cookies[rememberCookieName(tenant.id)], {
+    userId: context.user.id,
+    basis: { factorIds: context.factorIds, passwordHash: context.user.password_hash },
+    days: context.mfa.rememberBrowserDays,
+  });
+}
+
+function enrolmentInput(interaction: LoadedInteraction, user: { id: string; email: string }) {
+  return { userId: user.id, issuerName: interaction.tenant.row.display_name, accountName: user.email };
+}
+
+/** The page for where a pending second step stands (a reload, or the interaction's address again). */
+export async function showPendingSecondFactor(interaction: LoadedInteraction, state: PendingSecondFactor) {
+  if (state.step === 'verify') return showCodePage(interaction, 200);
+  if (state.step === 'enrolled') return showRecoveryCodes(interaction, undefined);
+  const context = await secondFactorContext(interaction.tenant.scope, state.signIn.accountId);
+  const enrolment = context && (await pendingTotpEnrolment(interaction.tenant.scope, { ...enrolmentInput(interaction, context.user), factorId: state.factorId! }));
+  return enrolment ? showEnrolmentPage(interaction, state, enrolment, 200) : undefined;
+}
+
+export async function showCodePage(interaction: LoadedInteraction, status: number, error?: string) {
+  const { tenant } = interaction;
+  const { mfa } = await readTenantSettings(tenant.scope);
+  return sendPage(
+    interaction.reply,
+    status,
+    secondFactorPage({
+      tenantName: tenant.row.display_name,
+      clientName: displayNameOf(interaction, await clientOf(interaction)),
+      action: `${interaction.basePath}/mfa`,
+      abortAction: `${interaction.basePath}/abort`,
+      csrfToken: csrfTokenOf(interaction),
+      error,
+      rememberDays: mfa.rememberBrowserDays,
+    }),
+  );
+}
+
+export async function showEnrolmentPage(interaction: LoadedInteraction, state: PendingSecondFactor, enrolment: TotpEnrolment, status: number, error?: string) {
+  const { tenant } = interaction;
+  return sendPage(
+    interaction.reply,
+    status,
+    totpEnrolmentPage({
+      tenantName: tenant.row.display_name,
+      action: `${interaction.basePath}/mfa/enrol`,
+      abortAction: `${interaction.basePath}/abort`,
+      csrfToken: csrfTokenOf(interaction),
+      qrSvg: await qrCodeSvg(enrolment.uri, 'QR code to scan with your authenticator app'),
+      secret: enrolment.secret,
+      reason: state.reason ?? REASON_REQUIRED,
+      error,
+    }),
+  );
+}
+
+export function showRecoveryCodes(interaction: LoadedInteraction, codes: string[] | undefined) {
+  return sendPage(
+    interaction.reply,
+    200,
+    recoveryCodesPage({ tenantName: interaction.tenant.row.display_name, action: `${interaction.basePath}/mfa/done`, csrfToken: csrfTokenOf(interaction), codes }),
+  );
+}
