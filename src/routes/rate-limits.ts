@@ -51,25 +51,49 @@ function budget(key: string, perMinute: number, label: string, options: { shared
   return { key, perMinute, label, shared: options.shared ?? true, named: options.named ?? false };
 }
 
+interface TenantBudgets {
+  token: Budget;
+  authorization: Budget;
+  api: Budget;
+}
+
+/**
+ * The tenant's own budgets, made once per tenant context rather than per request: the same key
+ * string each time also keeps its hash, so the bucket lookup does not compute it again.
+ */
+const tenantBudgetsOf = new WeakMap<TenantContext, TenantBudgets>();
+
+function tenantBudgets(tenant: TenantContext): TenantBudgets {
+  let made = tenantBudgetsOf.get(tenant);
+  if (!made) {
+    const limits = tenant.rateBudgets;
+    made = {
+      token: budget(`${tenant.id} token`, limits.token, "the tenant's token endpoint budget"),
+      authorization: budget(`${tenant.id} authorization`, limits.authorization, "the tenant's sign-in budget"),
+      api: budget(`${tenant.id} api`, limits.api, "the tenant's API budget"),
+    };
+    tenantBudgetsOf.set(tenant, made);
+  }
+  return made;
+}
+
 /** The token endpoint: the tenant's budget and, when the request names its client, that client's. */
 export function tokenBudgets(tenant: TenantContext, clientId: string | undefined): Budget[] {
-  const limits = tenant.rateBudgets;
-  const tenantBudget = budget(`${tenant.id} token`, limits.token, "the tenant's token endpoint budget");
+  const tenantBudget = tenantBudgets(tenant).token;
   if (clientId === undefined) return [tenantBudget];
-  const own = limits.clients.get(clientId);
-  return [tenantBudget, budget(`${tenant.id} token ${clientId}`, own ?? limits.tokenPerClient, "this client's token endpoint budget", { named: true })];
+  const limits = tenant.rateBudgets;
+  return [tenantBudget, budget(`${tenant.id} token ${clientId}`, limits.clients.get(clientId) ?? limits.tokenPerClient, "this client's token endpoint budget", { named: true })];
 }
 
 export function authorizationBudgets(tenant: TenantContext, clientId: string | undefined): Budget[] {
-  const limits = tenant.rateBudgets;
-  const tenantBudget = budget(`${tenant.id} authorization`, limits.authorization, "the tenant's sign-in budget");
+  const tenantBudget = tenantBudgets(tenant).authorization;
   if (clientId === undefined) return [tenantBudget];
-  return [tenantBudget, budget(`${tenant.id} authorization ${clientId}`, limits.authorizationPerClient, "this application's sign-in budget", { named: true })];
+  return [tenantBudget, budget(`${tenant.id} authorization ${clientId}`, tenant.rateBudgets.authorizationPerClient, "this application's sign-in budget", { named: true })];
 }
 
 /** The signup and admin APIs share one budget per tenant; an admin API token also has its own, in each process (ADMIN_API_RATE_LIMIT_PER_MINUTE). */
 export function apiBudgets(tenant: TenantContext, token?: { key: string; perMinute: number }): Budget[] {
-  const tenantBudget = budget(`${tenant.id} api`, tenant.rateBudgets.api, "the tenant's API budget");
+  const tenantBudget = tenantBudgets(tenant).api;
   if (!token) return [tenantBudget];
   return [tenantBudget, budget(`${tenant.id} api ${token.key}`, token.perMinute, "this token's admin API budget", { shared: false })];
 }
