@@ -1,8 +1,9 @@
 /**
  * What the rate limits cost the token endpoint: client-credentials grants with every budget off
  * (`RATE_LIMIT_*=0`) and on with budgets too high ever to refuse, so each request is judged and
- * answered with its RateLimit headers but none is turned away. The two alternate round by round
- * on the same tenants, so a busy machine hurts both alike; the table gives medians of grants a
+ * answered with its RateLimit headers but none is turned away. Both servers run side by side on
+ * the same tenants and the load alternates between them every few seconds, so a busy machine
+ * hurts both alike; the table gives medians of grants a
  * second and of the servers' CPU time per grant (support/cpu.ts), which a shared machine moves
  * far less. Three loads: one tenant (its buckets the hottest), many tenants in random order, and
  * many tenants whose clients send their credentials in the form (the route reads the body to
@@ -10,7 +11,7 @@
  * last, one worker per load under `--cpu-prof` with the limits on: the share of its busy time
  * spent in the rate limit code, callees included (support/profile-share.ts).
  *
- *   npm run bench:rate-limits   # BENCH_TENANTS=100 BENCH_ROUNDS=5 BENCH_DURATION=10 WORKERS=<cores>
+ *   npm run bench:rate-limits   # BENCH_TENANTS=100 BENCH_ROUNDS=8 BENCH_DURATION=5 WORKERS=<cores>
  */
 import os from 'node:os';
 import { withBenchCluster, type BenchCluster } from './support/cluster.ts';
@@ -37,8 +38,8 @@ import { parseTenantId } from '../../src/platform/tenant-id.ts';
 import { createClient } from '../../src/modules/clients/clients.service.ts';
 
 const TENANTS = envInt('BENCH_TENANTS', 100);
-const ROUNDS = envInt('BENCH_ROUNDS', 5);
-const DURATION = envInt('BENCH_DURATION', 10);
+const ROUNDS = envInt('BENCH_ROUNDS', 8);
+const DURATION = envInt('BENCH_DURATION', 5);
 const CONNECTIONS = envInt('BENCH_CONNECTIONS', 32);
 const WORKERS = envInt('WORKERS', 0) || os.availableParallelism();
 
@@ -122,23 +123,28 @@ async function assertGrants(url: string, target: LoadTarget, mode: Mode): Promis
   if ((response.headers.get('ratelimit-limit') !== null) !== (mode === 'on')) throw new Error(`rate limits ${mode}, but RateLimit-Limit is ${response.headers.get('ratelimit-limit')}`);
 }
 
-async function measure(cluster: BenchCluster, mode: Mode, loads: Loads): Promise<RoundResult> {
+interface Running {
+  url: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/** A server with the limits off or on, warmed up on every load's tenants and clients. */
+async function startWarm(cluster: BenchCluster, mode: Mode, loads: Loads): Promise<Running> {
   const server = await startTansu(cluster, { workers: WORKERS, tenantCacheSize: TENANTS + 100, env: MODES[mode] });
-  try {
-    await assertGrants(server.url, loads.form[0]!, mode);
-    const spec = (targets: LoadTarget[]) => ({ url: server.url, targets, connections: CONNECTIONS });
-    await warmEveryContext(spec(loads.many), WORKERS * loads.many.length);
-    // The form clients' instances too: each worker reads a client once, on its first request.
-    await runLoad({ ...spec(loads.form), durationSeconds: 3 });
-    const measured = async (targets: LoadTarget[]): Promise<Measured> => {
-      const before = treeCpuSeconds(server.pid);
-      const result = await runLoad({ ...spec(targets), durationSeconds: DURATION });
-      return { ...result, cpuMsPerGrant: ((treeCpuSeconds(server.pid) - before) * 1000) / Math.max(1, result.requests) };
-    };
-    return { one: await measured(loads.one), many: await measured(loads.many), form: await measured(loads.form) };
-  } finally {
-    await server.stop();
-  }
+  await assertGrants(server.url, loads.form[0]!, mode);
+  const spec = (targets: LoadTarget[]) => ({ url: server.url, targets, connections: CONNECTIONS });
+  await warmEveryContext(spec(loads.many), WORKERS * loads.many.length);
+  // The form clients' instances too: each worker reads a client once, on its first request.
+  await runLoad({ ...spec(loads.form), durationSeconds: 3 });
+  return server;
+}
+
+/** One load against one server for DURATION seconds, with the server's CPU time per grant. */
+async function measure(server: Running, targets: LoadTarget[]): Promise<Measured> {
+  const before = treeCpuSeconds(server.pid);
+  const result = await runLoad({ url: server.url, targets, connections: CONNECTIONS, durationSeconds: DURATION });
+  return { ...result, cpuMsPerGrant: ((treeCpuSeconds(server.pid) - before) * 1000) / Math.max(1, result.requests) };
 }
 
 /** The files of the rate limits: what the profile attributes to them is their cost. */
@@ -185,15 +191,25 @@ const measured = await withBenchCluster(async (cluster) => {
     form: await profiledShare(cluster, loads.form),
   };
   process.stdout.write(`share of a worker's busy time in the rate limit code: ${JSON.stringify(profiled)}\n`);
+  // Both servers run side by side for the whole comparison, and the load goes to one, then the
+  // other, a few seconds each: whatever else the machine does in a given minute falls on both.
+  const servers = { off: await startWarm(cluster, 'off', loads), on: await startWarm(cluster, 'on', loads) };
   const results: Record<Mode, RoundResult[]> = { off: [], on: [] };
-  for (let index = 0; index < ROUNDS; index++) {
-    // Which goes first alternates too: the second server of a round meets a warmer PostgreSQL.
-    for (const mode of (index % 2 === 0 ? ['off', 'on'] : ['on', 'off']) as Mode[]) {
-      results[mode].push(await measure(cluster, mode, loads));
-      const last = results[mode].at(-1)!;
-      const figures = (['one', 'many', 'form'] as const).map((load) => `${last[load].requestsPerSecond}/s ${round(last[load].cpuMsPerGrant, 3)} ms`);
-      process.stdout.write(`round ${index + 1}/${ROUNDS} ${mode}: ${figures.join(', ')} (grants a second, CPU per grant)\n`);
+  try {
+    for (let index = 0; index < ROUNDS; index++) {
+      const slice: Record<Mode, Partial<RoundResult>> = { off: {}, on: {} };
+      for (const load of ['one', 'many', 'form'] as const) {
+        // Which goes first alternates too.
+        for (const mode of (index % 2 === 0 ? ['off', 'on'] : ['on', 'off']) as Mode[]) slice[mode][load] = await measure(servers[mode], loads[load]);
+      }
+      for (const mode of ['off', 'on'] as const) {
+        results[mode].push(slice[mode] as RoundResult);
+        const figures = (['one', 'many', 'form'] as const).map((load) => `${slice[mode][load]!.requestsPerSecond}/s ${round(slice[mode][load]!.cpuMsPerGrant, 3)} ms`);
+        process.stdout.write(`round ${index + 1}/${ROUNDS} ${mode}: ${figures.join(', ')} (grants a second, CPU per grant)\n`);
+      }
     }
+  } finally {
+    await Promise.all([servers.off.stop(), servers.on.stop()]);
   }
   return { results, profiled };
 });
@@ -218,5 +234,5 @@ const table = (Object.keys(LOADS) as Array<keyof Loads>).map((load) => {
     'non-2xx': [...rounds.off, ...rounds.on].reduce((n, r) => n + r[load].non2xx + r[load].errors, 0),
   };
 });
-printTable(`Rate limits off and on (never refusing), token endpoint, ${WORKERS} workers, ${ROUNDS} alternating rounds of ${DURATION} s per load (medians)`, table);
+printTable(`Rate limits off and on (never refusing), token endpoint, ${WORKERS} workers, two servers side by side, ${ROUNDS} rounds of ${DURATION} s per load and server (medians)`, table);
 saveResults('rateLimits', { tenants: TENANTS, workers: WORKERS, rounds: ROUNDS, durationSeconds: DURATION, connections: CONNECTIONS, judgingMicroseconds: judging, profiledShare: profiled, table });
