@@ -64,6 +64,10 @@ const WORDING: Readonly<Record<string, Wording>> = {
   },
   tenant_unavailable: { title: 'Briefly unavailable', explanation: 'This sign-in service is being moved or restored. Try again in a moment.' },
   temporarily_unavailable: { title: 'Briefly unavailable', explanation: 'The service cannot reach its database right now. Try again in a moment.' },
+  rate_limited: {
+    title: 'Too many requests',
+    explanation: 'This sign-in service is getting more requests than it takes at the moment. Wait a little, then try again.',
+  },
   not_found: { title: 'Page not found', explanation: 'There is no page at this address.' },
   server_error: { title: 'Something went wrong', explanation: 'The server could not finish this request. Try again later.' },
 };

@@ -11,7 +11,8 @@ import type Provider from 'oidc-provider';
 import type { JWK } from 'jose';
 import { createTenantProvider } from '../oidc/provider.ts';
 import { loadPublishedKeySet, type PublishedKeySet } from '../modules/keys/signing-keys.ts';
-import { readTokenLifetimes, type TokenLifetimes } from '../modules/settings/settings.service.ts';
+import { readServingSettings } from '../modules/settings/settings.service.ts';
+import { effectiveRateBudgets, type RateBudgets } from '../modules/settings/rate-limits.ts';
 import { tenantConnectionBudget } from './tenant-connections.ts';
 import { tenantScope, type TenantScope } from '../platform/tenant-scope.ts';
 
@@ -31,6 +32,8 @@ export interface TenantContext extends Disposable {
   readonly publicJwks: readonly JWK[];
   /** When a retired key's grace period ends: the provider must not publish it past then, so the cache drops the context. */
   readonly expiresAt: Date | undefined;
+  /** The tenant's rate limits, its own or the platform's (routes/rate-limits.ts); a change announces `settings`. */
+  readonly rateBudgets: RateBudgets;
 }
 
 /** Loads the registry row and refuses tenants that cannot serve requests. */
@@ -55,9 +58,11 @@ export async function buildTenantContext(platform: Platform, rawId: string): Pro
   const issuer = tenantIssuer(platform, row);
   let keys: PublishedKeySet;
   let provider: Provider;
+  let rateBudgets: RateBudgets;
   try {
-    let tokenLifetimes: TokenLifetimes;
-    [keys, tokenLifetimes] = await Promise.all([loadPublishedKeySet(db, row.id, platform.secrets), readTokenLifetimes(db)]);
+    const [published, { tokenLifetimes, rateLimits }] = await Promise.all([loadPublishedKeySet(db, row.id, platform.secrets), readServingSettings(db)]);
+    keys = published;
+    rateBudgets = effectiveRateBudgets(rateLimits, platform.config.rateLimits);
     provider = await createTenantProvider(platform, { id: row.id, displayName: row.display_name, issuer, db, jwks: keys.jwks, publicJwks: keys.publicJwks, tokenLifetimes });
   } catch (error) {
     await db.destroy();
@@ -73,6 +78,7 @@ export async function buildTenantContext(platform: Platform, rawId: string): Pro
     provider,
     publicJwks: keys.publicJwks,
     expiresAt: keys.changesAt,
+    rateBudgets,
     async close() {
       await db.destroy();
     },
