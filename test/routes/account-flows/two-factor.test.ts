@@ -187,7 +187,7 @@ describe('the two-factor section', () => {
     await updateTenantSettings(a, { mfa: { policy: 'off' } }, TEST_ACTOR);
     try {
       const off = await go(next.browser, section(a));
-      expect(off.html).toContain('New authenticator apps are not offered here.');
+      expect(off.html).toContain('New authenticator apps and passkeys are not offered here.');
       const csrf = formsOf(off.html, off.url)[0]!.fields.csrf!;
       const setup = await go(next.browser, `${section(a)}/setup`, { csrf });
       expect(setup.status).toBe(409);
