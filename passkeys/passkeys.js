@@ -95,7 +95,7 @@ if (form && browserSupportsWebAuthn()) {
   const mode = form.dataset.passkey;
   if (mode === 'sign-in') {
     button.addEventListener('click', signIn);
-    offerInAutofill();
+    if (form.dataset.autofill === 'on') offerInAutofill();
   } else if (mode === 'second-factor') {
     const or = document.getElementById('passkey-or');
     if (or) or.hidden = false;

@@ -13,10 +13,11 @@ import { hiddenField } from './form-parts.ts';
 
 /**
  * The pages with the passkey script: the usual policy (layout.ts), but scripts and requests from
- * this origin. Still no inline script, no framing, no other origin.
+ * this origin. Still no inline script, no framing, no other origin. No `form-action`: Chromium
+ * applies it to the redirects after a post too, and a sign-in ends at the application's origin.
  */
 export const PASSKEY_PAGE_HEADERS: Readonly<Record<string, string>> = Object.freeze({
-  'content-security-policy': "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+  'content-security-policy': "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'",
 });
 
 /** Where the script lives: `<tenant path>/passkey-assets/<build>/passkeys.js`. */
@@ -34,6 +35,12 @@ export interface PasskeySignInInput extends PasskeyScript {
   /** Hands out a challenge, as JSON (the interaction's `…/passkey/options`). */
   optionsAction: string;
   csrfToken: string;
+  /**
+   * Offer the browser's passkeys in the email field's suggestions as soon as the page loads. Off
+   * on a page that says a passkey was just refused: a browser that answers such a request by
+   * itself would otherwise post the same refused passkey again and again.
+   */
+  autofill: boolean;
 }
 
 /**
@@ -42,7 +49,7 @@ export interface PasskeySignInInput extends PasskeyScript {
  * (conditional UI) without a click.
  */
 export function passkeySignIn(input: PasskeySignInInput): string {
-  return `<form method="post" action="${escapeHtml(input.action)}" id="passkey-form" data-passkey="sign-in" data-options-url="${escapeHtml(input.optionsAction)}" hidden>
+  return `<form method="post" action="${escapeHtml(input.action)}" id="passkey-form" data-passkey="sign-in" data-options-url="${escapeHtml(input.optionsAction)}" data-autofill="${input.autofill ? 'on' : 'off'}" hidden>
 ${hiddenField('csrf', input.csrfToken)}
 ${hiddenField('response', '')}
 <div class="actions"><button type="button" class="secondary" id="passkey-button">Sign in with a passkey</button></div>

@@ -9,13 +9,14 @@ import type { LoadedInteraction } from './load.ts';
 export const relyingPartyFor = (interaction: LoadedInteraction): RelyingParty => relyingPartyOf(interaction.tenant.issuer, interaction.tenant.row.display_name);
 
 /** The login page's passkey part and the headers that let its script run, or nothing under the policy `off`. */
-export function loginPasskey(interaction: LoadedInteraction, mfa: MfaSettings): { input: PasskeySignInInput; headers: Readonly<Record<string, string>> } | undefined {
+export function loginPasskey(interaction: LoadedInteraction, mfa: MfaSettings, autofill: boolean): { input: PasskeySignInInput; headers: Readonly<Record<string, string>> } | undefined {
   if (mfa.policy === 'off') return undefined;
   return {
     input: {
       action: `${interaction.basePath}/passkey`,
       optionsAction: `${interaction.basePath}/passkey/options`,
       csrfToken: csrfTokenOf(interaction),
+      autofill,
       src: passkeyScriptSrc(interaction.tenant.issuer),
     },
     headers: PASSKEY_PAGE_HEADERS,

@@ -27,7 +27,7 @@ const tenantPathOf = (interaction: LoadedInteraction) => issuerPath(interaction.
 async function sendLoginPage(interaction: LoadedInteraction, status: number, clientName: string, email: string | undefined, error?: string) {
   const { signup, magicLinks, mfa } = await readTenantSettings(interaction.tenant.scope);
   const back = `?interaction=${encodeURIComponent(interaction.details.uid)}`;
-  const passkey = loginPasskey(interaction, mfa);
+  const passkey = loginPasskey(interaction, mfa, error === undefined);
   const html = loginPage({
     tenantName: interaction.tenant.row.display_name,
     clientName,
