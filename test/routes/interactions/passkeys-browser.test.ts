@@ -13,6 +13,8 @@ import { createClient } from '../../../src/modules/clients/clients.service.ts';
 import { createUser } from '../../../src/modules/users/users.service.ts';
 import { ACR } from '../../../src/oidc/sign-in.ts';
 import { replaceRecoveryCodes } from '../../../src/modules/mfa/mfa.repository.ts';
+import { insertPasskey } from '../../../src/modules/mfa/passkeys.repository.ts';
+import { resetUserFactors } from '../../../src/modules/mfa/factors.service.ts';
 import { newRecoveryCodes, recoveryCodeHash } from '../../../src/modules/mfa/recovery-codes.ts';
 
 /**
@@ -265,7 +267,7 @@ describe('passkeys in a browser', () => {
     await context.close();
   });
 
-  it('removes the passkey on the account page; the next sign-in asks for no second step', async () => {
+  it('removes the passkey on the account page; the next sign-in asks for no second step; an admin reset removes passkeys', async () => {
     const { context, page, problems } = await pageWithAuthenticator();
     await page.goto(`${a.issuer}/account/two-factor`);
     await typePassword(page, ALICE);
@@ -286,6 +288,26 @@ describe('passkeys in a browser', () => {
     expect(claims.amr).toEqual(['pwd']);
     expect(problems.filter((problem) => !problem.includes('401'))).toEqual([]);
     await context.close();
+
+    // An admin's reset of the user's factors takes passkeys too (they are factors, in the same table).
+    const user = await a.db.selectFrom('users').select('id').where('email', '=', ALICE).executeTakeFirstOrThrow();
+    const credentialId = b64url(crypto.randomBytes(16));
+    expect(
+      await insertPasskey(a.db, {
+        id: crypto.randomUUID(),
+        userId: user.id,
+        label: 'Spare key',
+        credentialId,
+        publicKey: crypto.randomBytes(77),
+        signCount: 0,
+        transports: ['usb'],
+        deviceType: 'singleDevice',
+        backedUp: false,
+        userHandle: credentialId,
+      }),
+    ).toBe(true);
+    expect(await resetUserFactors(a, { userId: user.id }, TEST_ACTOR)).toMatchObject({ factors_removed: 1 });
+    expect(await passkeyRows(a)).toEqual([]);
   });
 });
 
