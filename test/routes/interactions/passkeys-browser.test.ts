@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
 import * as oidc from 'openid-client';
 import type { BrowserContext, CDPSession, Page } from 'playwright-core';
 import { uniqueTenantId } from '../../support/platform.ts';
@@ -236,6 +237,47 @@ describe('passkeys in a browser', () => {
     expect(await passkeyRows(b)).toEqual([]);
     // The refusal's page is a 401, which Chromium reports; nothing else went wrong.
     expect(problems.filter((problem) => !problem.includes('401'))).toEqual([]);
+    await context.close();
+  });
+
+  it('answers the page script in JSON, refusals as {error, error_description}: no interaction, no CSRF token, a wrong password on the account page', async () => {
+    const outside = await fetch(`${a.issuer}/interaction/not-a-sign-in/passkey/options`, {
+      method: 'POST',
+      headers: { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'csrf=x',
+    });
+    expect(outside.status).toBe(400);
+    expect(await outside.json()).toEqual({ error: 'invalid_interaction', error_description: expect.any(String) });
+
+    const { context, page } = await pageWithAuthenticator();
+    await authorize(page, a);
+    const options = await page.evaluate(async () => {
+      const form = document.getElementById('passkey-form') as HTMLFormElement;
+      const call = async (body: URLSearchParams) => {
+        const response = await fetch(form.dataset.optionsUrl!, { method: 'POST', headers: { accept: 'application/json' }, body });
+        return { status: response.status, body: await response.json() };
+      };
+      return { forged: await call(new URLSearchParams({ csrf: 'forged' })), right: await call(new URLSearchParams(new FormData(form) as never)) };
+    });
+    expect(options.forged).toEqual({ status: 403, body: { error: 'invalid_form', error_description: expect.any(String) } });
+    expect(options.right.status).toBe(200);
+    expect(options.right.body.options).toMatchObject({ rpId: 'localhost', userVerification: 'required', challenge: expect.any(String) });
+
+    // The account page's options need the password once the sign-in is older than five minutes
+    // (at B, where alice has no factor yet, so the sign-in has no second step).
+    await page.goto(`${b.issuer}/account/two-factor/passkey`);
+    await typePassword(page, ALICE);
+    await page.getByRole('link', { name: 'Add a passkey' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Add a passkey' }).waitFor();
+    await sql`UPDATE oidc_payloads SET payload = jsonb_set(payload, '{loginTs}', to_jsonb((payload->>'loginTs')::bigint - 600)) WHERE model = 'Session'`.execute(b.db);
+    const refused = await page.evaluate(async () => {
+      const form = document.getElementById('passkey-form') as HTMLFormElement;
+      const body = new URLSearchParams(new FormData(form) as never);
+      body.set('current_password', 'not the password');
+      const response = await fetch(form.dataset.optionsUrl!, { method: 'POST', headers: { accept: 'application/json' }, body });
+      return { status: response.status, body: await response.json() };
+    });
+    expect(refused).toEqual({ status: 400, body: { error: 'invalid_password', error_description: expect.any(String) } });
     await context.close();
   });
 
