@@ -108,8 +108,14 @@ export type ConnectionPreset = 'google' | 'microsoft' | 'github' | 'apple';
 
 export type EmailTokenPurpose = 'verify_email' | 'reset_password' | 'magic_link' | 'change_email';
 
-/** What kind of second factor a row of `mfa_factors` is (modules/mfa/); `webauthn` is reserved for passkeys. */
+/** What kind of second factor a row of `mfa_factors` is (modules/mfa/): an authenticator app, or a passkey. */
 export type MfaFactorKind = 'totp' | 'webauthn';
+
+/** A passkey's backup eligibility as WebAuthn reports it: synced (`multiDevice`) or bound to one device. */
+export type PasskeyDeviceType = 'singleDevice' | 'multiDevice';
+
+/** What a passkey challenge was handed out for: adding a passkey, a passwordless sign-in, a second factor. */
+export type PasskeyChallengePurpose = 'register' | 'sign_in' | 'second_factor';
 
 export interface TenantDatabase {
   settings: {
@@ -322,6 +328,24 @@ export interface TenantDatabase {
     last_used_step: ColumnType<number | null, number | null | undefined, number | null>;
     last_used_at: NullableTimestamp;
     created_at: Timestamp;
+    /** Passkeys (kind `webauthn`, migration 2026-12-02T0100): NULL on TOTP rows. */
+    credential_id: NullableText;
+    public_key: ColumnType<Uint8Array | null, Uint8Array | null | undefined, Uint8Array | null>;
+    /** The authenticator's signature counter at its last use: bigint, read as a string. */
+    sign_count: ColumnType<string | null, number | null | undefined, number | null>;
+    transports: ColumnType<string[] | null, string[] | null | undefined, string[] | null>;
+    device_type: ColumnType<PasskeyDeviceType | null, PasskeyDeviceType | null | undefined, PasskeyDeviceType | null>;
+    backed_up: ColumnType<boolean | null, boolean | null | undefined, boolean | null>;
+    user_handle: NullableText;
+  };
+  /** Challenges handed to browsers for a passkey ceremony, each taken once (modules/mfa/passkeys.repository.ts). */
+  webauthn_challenges: {
+    challenge: string;
+    purpose: PasskeyChallengePurpose;
+    binding: string;
+    user_id: string | null;
+    expires_at: Timestamp;
+    created_at: Generated<Date>;
   };
   /** SHA-256 digests of users' recovery codes, each usable once. */
   mfa_recovery_codes: {

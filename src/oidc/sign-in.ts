@@ -85,11 +85,22 @@ export function magicLinkSignIn(accountId: string): SignIn {
 
 /**
  * A first factor completed by a second: RFC 8176 `otp` (an authenticator app's code, or a
- * recovery code, which is a one-time password too) and `mfa`.
+ * recovery code, which is a one-time password too), or a passkey's `hwk` / `swk`
+ * (modules/mfa/passkeys.service.ts: `swk` when the passkey is backed up, synced off its
+ * device; `hwk` when it is bound to its authenticator), and `mfa`.
  */
-export function withSecondFactor(first: SignIn, method: 'otp'): SignIn {
+export function withSecondFactor(first: SignIn, method: 'otp' | 'hwk' | 'swk'): SignIn {
   const amr = [...new Set<AuthenticationMethod>([...first.amr, method, 'mfa'])] as unknown as SignIn['amr'];
   return { accountId: first.accountId, amr, acr: acrOf(amr), ...(first.idp ? { idp: first.idp } : {}) };
+}
+
+/**
+ * A passwordless sign-in with a passkey, user verification included (a PIN or biometric on the
+ * authenticator, which the server requires for it): possession of the key and the person's
+ * verification, so `mfa` and the MFA class, no second step. `hwk` or `swk` as for a second factor.
+ */
+export function passkeySignIn(accountId: string, method: 'hwk' | 'swk'): SignIn {
+  return { accountId, amr: [method, 'mfa'], acr: ACR.multiFactor };
 }
 
 /** A sign-in through a connection: `fed`, and `pwd` too when the local password was proven to link it. */

@@ -125,12 +125,25 @@ describe('HTML pages the provider renders', () => {
     }
   });
 
-  it('our own sign-in page carries the same headers', async () => {
+  it("our own sign-in page carries the same headers; its one script is the passkey module, from this origin (no inline script)", async () => {
     const browser = new TestBrowser();
     const started = await startAuthorization(spa, { redirect_uri: REDIRECT_URI, scope: 'openid' });
     const redirect = await browser.request(started.url);
     const login = await browser.request(new URL(redirect.headers.get('location')!, started.url));
     expect(login.status).toBe(200);
-    expect(await expectProtectedPage(login)).toContain('name="password"');
+    expect(login.headers.get('x-frame-options')).toBe('DENY');
+    const policy = directives(login.headers.get('content-security-policy') ?? '');
+    expect(policy.get('frame-ancestors')).toEqual(["'none'"]);
+    expect(policy.get('default-src')).toEqual(["'none'"]);
+    expect(policy.get('script-src')).toEqual(["'self'"]);
+    const html = await login.text();
+    expect(html).toContain('name="password"');
+    expect(html).not.toMatch(/<script>|\son\w+=/i);
+    const sources = [...html.matchAll(/<script[^>]*src="([^"]+)"/g)].map((match) => match[1]!);
+    expect(sources).toEqual([expect.stringMatching(new RegExp(`^/t/${tenant.id}/passkey-assets/[0-9a-f]{16}/passkeys\\.js$`))]);
+    const script = await fetch(new URL(sources[0]!, tenant.issuer));
+    expect(script.status).toBe(200);
+    expect(script.headers.get('content-type')).toMatch(/^text\/javascript/);
+    expect(await script.text()).toContain("from './vendor/simplewebauthn/index.js'");
   });
 });

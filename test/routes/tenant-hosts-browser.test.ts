@@ -173,7 +173,7 @@ describe("the tenant console on the tenant's own host", () => {
     await page.waitForURL(`${issuer}/interaction/**`);
     await page.getByLabel('Email').fill(tenant.adminEmail);
     await page.getByLabel('Password').fill(tenant.adminPassword);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.getByRole('heading', { level: 1, name: /^Overview of/ }).waitFor();
     expect(new URL(page.url()).origin).toBe(issuer);
     expect(new URL(page.url()).pathname.startsWith('/console/')).toBe(true);

@@ -47,11 +47,16 @@ export interface TestBedOptions {
   logLines?: string[];
   /** Extra environment for the nodes' config, e.g. TRUSTED_PROXIES. */
   env?: Record<string, string>;
+  /**
+   * The host name in the nodes' URLs (they listen on 127.0.0.1 either way): `localhost` for
+   * tests whose browser needs a secure context with a domain name (WebAuthn refuses IP addresses).
+   */
+  publicHost?: string;
 }
 
 export async function startOidcTestBed(nodeCount = 1, options: TestBedOptions = {}): Promise<OidcTestBed> {
   const servers = await Promise.all(Array.from({ length: nodeCount }, listenOnFreePort));
-  const urlOf = (server: http.Server) => `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const urlOf = (server: http.Server) => `http://${options.publicHost ?? '127.0.0.1'}:${(server.address() as AddressInfo).port}`;
   const publicUrl = urlOf(servers[0]!);
   const config = testConfig({ PUBLIC_URL: publicUrl, ...options.env });
   const platform = await openTestPlatform(config);

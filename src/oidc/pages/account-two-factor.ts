@@ -6,6 +6,8 @@ import { recoveryCodesList, totpScanSteps } from './totp-enrolment.ts';
 
 export interface FactorItem {
   id: string;
+  /** `totp` (an authenticator app) or `webauthn` (a passkey). */
+  kind: string;
   label: string;
   addedAt: string;
   lastUsedAt: string | null;
@@ -19,6 +21,8 @@ export interface ProofInput {
 
 export interface TwoFactorOverviewInput extends ProofInput {
   setupAction: string;
+  /** The page that adds a passkey. */
+  passkeyHref: string;
   removeAction: string;
   renameAction: string;
   recoveryCodesAction: string;
@@ -30,7 +34,7 @@ export interface TwoFactorOverviewInput extends ProofInput {
   error?: string;
 }
 
-function passwordField(id: string, proof: ProofInput, error: string | undefined): string {
+export function passwordField(id: string, proof: ProofInput, error: string | undefined): string {
   const help = proof.recentSignIn
     ? 'You signed in moments ago, so you may leave it empty.'
     : `Or <a href="${escapeHtml(proof.signInAgainHref)}">sign in again</a> first and leave it empty.`;
@@ -43,6 +47,7 @@ function factorItem(factor: FactorItem, input: TwoFactorOverviewInput, index: nu
   const heading = `factor-${index}`;
   return `<li>
 <h3 id="${heading}">${escapeHtml(factor.label)}</h3>
+<p class="muted">${factor.kind === 'webauthn' ? 'Passkey' : 'Authenticator app'}</p>
 <p>Added ${timeText(factor.addedAt)}; last used ${factor.lastUsedAt ? timeText(factor.lastUsedAt) : 'never'}</p>
 <form method="post" action="${escapeHtml(input.renameAction)}">
 ${hiddenField('csrf', input.csrfToken)}
@@ -71,14 +76,17 @@ ${hiddenField('csrf', input.csrfToken)}
 ${passwordField('codes-password', input, input.error)}
 <div class="actions"><button type="submit">New recovery codes</button></div>
 </form>`
-    : '<p>You sign in with your password only. An authenticator app adds a code from your phone to each sign-in.</p>';
+    : '<p>You sign in with your password only. An authenticator app adds a code from your phone to each sign-in; a passkey signs you in with your device.</p>';
   const setup = input.setupOffered
     ? `<h2>Add an authenticator app</h2>
 <form method="post" action="${escapeHtml(input.setupAction)}">
 ${hiddenField('csrf', input.csrfToken)}
+${passwordField('setup-password', input, input.error)}
 <div class="actions"><button type="submit">Set up an authenticator app</button></div>
-</form>`
-    : '<p class="muted">New authenticator apps are not offered here.</p>';
+</form>
+<h2>Add a passkey</h2>
+<p><a href="${escapeHtml(input.passkeyHref)}">Add a passkey</a>: sign in with your device's screen lock or a security key, with or without your password.</p>`
+    : '<p class="muted">New authenticator apps and passkeys are not offered here.</p>';
   return `${factors}
 ${setup}`;
 }

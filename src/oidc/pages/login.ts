@@ -1,6 +1,7 @@
 import { escapeHtml, page } from './layout.ts';
 import { errorBlock, linkLine } from './form-parts.ts';
 import { connectionButtons, type ConnectionButton } from './connection-buttons.ts';
+import { passkeySignIn, type PasskeySignInInput } from './passkey-parts.ts';
 
 export interface LoginPageInput {
   tenantName: string;
@@ -18,6 +19,8 @@ export interface LoginPageInput {
   magicLinkHref?: string;
   /** The tenant's enabled upstream providers, a button each below the form. */
   connections?: readonly ConnectionButton[];
+  /** Where the tenant offers passkeys: the button, and the browser's passkeys in the email field's suggestions. */
+  passkey?: PasskeySignInInput;
 }
 
 /**
@@ -34,11 +37,12 @@ ${errorBlock(input.error)}
 <form method="post" action="${escapeHtml(input.action)}">
 <input type="hidden" name="csrf" value="${escapeHtml(input.csrfToken)}">
 <label for="email">Email</label>
-<input id="email" name="email" type="email" autocomplete="username" required autofocus value="${escapeHtml(input.email ?? '')}"${described}>
+<input id="email" name="email" type="email" autocomplete="${input.passkey ? 'username webauthn' : 'username'}" required autofocus value="${escapeHtml(input.email ?? '')}"${described}>
 <label for="password">Password</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required${described}>
 <div class="actions"><button type="submit">Sign in</button></div>
 </form>
+${input.passkey ? passkeySignIn(input.passkey) : ''}
 ${linkLine(input.magicLinkHref ? { href: input.magicLinkHref, label: 'Email me a sign-in link' } : undefined)}
 ${connectionButtons(input.csrfToken, input.connections)}
 ${linkLine(input.forgotPasswordHref ? { href: input.forgotPasswordHref, label: 'Forgot password?' } : undefined)}

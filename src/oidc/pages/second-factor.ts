@@ -1,5 +1,6 @@
 import { escapeHtml, page } from './layout.ts';
 import { describedByError, errorBlock } from './form-parts.ts';
+import { passkeySecondFactor, type PasskeySecondFactorInput } from './passkey-parts.ts';
 
 export interface SecondFactorPageInput {
   tenantName: string;
@@ -10,6 +11,8 @@ export interface SecondFactorPageInput {
   error?: string;
   /** Offer "remember this browser" for this many days; 0 or undefined: not offered. */
   rememberDays?: number;
+  /** The account has passkeys: a button for them above the code field. */
+  passkey?: PasskeySecondFactorInput;
 }
 
 /** The field a code is typed into: six digits from an app, or a recovery code. */
@@ -26,7 +29,7 @@ export function cancelForm(abortAction: string, csrfToken: string): string {
 </form>`;
 }
 
-/** The second step of a sign-in: a code from the authenticator app, or a recovery code. */
+/** The second step of a sign-in: a passkey, a code from the authenticator app, or a recovery code. */
 export function secondFactorPage(input: SecondFactorPageInput): string {
   const days = input.rememberDays ?? 0;
   const remember =
@@ -38,9 +41,10 @@ export function secondFactorPage(input: SecondFactorPageInput): string {
     `<h1>Verify it is you</h1>
 <p class="muted">Signing in to ${escapeHtml(input.clientName)} with your ${escapeHtml(input.tenantName)} account</p>
 ${errorBlock(input.error)}
+${input.passkey ? passkeySecondFactor(input.passkey) : ''}
 <form method="post" action="${escapeHtml(input.action)}">
 <input type="hidden" name="csrf" value="${escapeHtml(input.csrfToken)}">
-${codeField(input.error, 'The 6-digit code your authenticator app shows now, or one of your recovery codes.')}
+${codeField(input.error, input.passkey ? 'The 6-digit code your authenticator app shows now (if you set one up), or one of your recovery codes.' : 'The 6-digit code your authenticator app shows now, or one of your recovery codes.')}
 ${remember}
 <div class="actions"><button type="submit">Verify</button></div>
 </form>

@@ -84,4 +84,5 @@ export function formProblemOf(page: AccountPage, error: unknown, codes: readonly
   return { status: error.status, message: sentence(error.message) };
 }
 
-export const showPage = (page: AccountPage, status: number, html: string) => sendPage(page.reply, status, html);
+/** `headers`: a page's own replacements of the security headers (a page with the passkey script). */
+export const showPage = (page: AccountPage, status: number, html: string, headers?: Readonly<Record<string, string>>) => sendPage(page.reply, status, html, headers);

@@ -23,6 +23,7 @@ import {
   secondFactorSchema,
 } from './interaction.schemas.ts';
 import { upstreamSteps } from './upstream.routes.ts';
+import { passkeySteps } from './passkey.routes.ts';
 
 /**
  * Login and consent pages for every tenant: `/t/<id>/interaction/<uid>`. Each route is a short
@@ -96,5 +97,6 @@ export async function interactionRoutes(app: FastifyInstance): Promise<void> {
     });
 
     upstreamSteps(app, scope);
+    passkeySteps(app, scope);
   });
 }

@@ -132,3 +132,48 @@ export const enrolmentDoneSchema = {
 
 /** For the schemas of other steps' routes (upstream.schemas.ts). */
 export { FINISHED, FORM, InteractionParams, REFUSED, form };
+
+/** The browser's answer to a passkey challenge (@simplewebauthn/browser's result, as JSON text). */
+const PasskeyAnswer = Type.Optional(Type.String({ maxLength: 65536, description: 'the WebAuthn credential the browser returned, as JSON (filled in by the page script)' }));
+const JsonError = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: Type.Object({ error: Type.String(), error_description: Type.String() }) } },
+});
+
+export const passkeyOptionsSchema = {
+  consumes: FORM,
+  params: InteractionParams,
+  body: Type.Object(
+    { csrf: Type.Optional(Type.String({ description: 'the token the page was served with' })), response: PasskeyAnswer },
+    { additionalProperties: true, description: "the login page's passkey form as it stands (only `csrf` is read)" },
+  ),
+  response: {
+    200: {
+      description: 'a fresh challenge for this interaction: WebAuthn request options (their names are the WebAuthn JSON forms)',
+      content: { 'application/json': { schema: Type.Object({ options: Type.Object({}, { additionalProperties: true }) }) } },
+    },
+    400: JsonError('invalid_interaction: no such sign-in in this browser, or it is past its login step'),
+    403: JsonError('invalid_form (CSRF) or tenant_suspended'),
+    404: JsonError('tenant_not_found'),
+    409: JsonError('passkeys_not_offered (policy off)'),
+  },
+};
+
+export const passkeySignInSchema = {
+  consumes: FORM,
+  params: InteractionParams,
+  body: form({ response: PasskeyAnswer }),
+  response: {
+    ...FINISHED,
+    ...REFUSED,
+    401: html('the passkey was refused (unknown here, not verified, expired challenge, counter gone backwards): the login page again, saying so'),
+    409: html('the tenant does not offer passkeys: the login page again'),
+  },
+};
+
+export const passkeySecondFactorSchema = {
+  consumes: FORM,
+  params: InteractionParams,
+  body: form({ response: PasskeyAnswer }),
+  response: { ...FINISHED, ...REFUSED, 401: html('the passkey was refused: the page asking for the second step again') },
+};

@@ -13,6 +13,7 @@ import { finishSignIn } from './finish.ts';
 import { issuerPath } from '../../platform/issuer.ts';
 import { sendPage } from './respond.ts';
 import { connectionButtonsFor } from './upstream.ts';
+import { loginPasskey } from './passkey-login-page.ts';
 
 interface PasswordForm {
   email?: string;
@@ -22,11 +23,12 @@ interface PasswordForm {
 /** `/t/<id>` under the public URL (`` on the tenant's host): where the account pages are. */
 const tenantPathOf = (interaction: LoadedInteraction) => issuerPath(interaction.tenant.issuer);
 
-/** The login form, with links to the account pages that bring the person back to this sign-in. */
-async function loginHtml(interaction: LoadedInteraction, clientName: string, email: string | undefined, error?: string): Promise<string> {
-  const { signup, magicLinks } = await readTenantSettings(interaction.tenant.scope);
+/** The login form, with links to the account pages that bring the person back to this sign-in; sent with its headers. */
+async function sendLoginPage(interaction: LoadedInteraction, status: number, clientName: string, email: string | undefined, error?: string) {
+  const { signup, magicLinks, mfa } = await readTenantSettings(interaction.tenant.scope);
   const back = `?interaction=${encodeURIComponent(interaction.details.uid)}`;
-  return loginPage({
+  const passkey = loginPasskey(interaction, mfa, error === undefined);
+  const html = loginPage({
     tenantName: interaction.tenant.row.display_name,
     clientName,
     action: `${interaction.basePath}/login`,
@@ -38,13 +40,20 @@ async function loginHtml(interaction: LoadedInteraction, clientName: string, ema
     signupHref: signup === 'disabled' ? undefined : `${tenantPathOf(interaction)}/signup${back}`,
     magicLinkHref: magicLinks ? `${interaction.basePath}/magic-link` : undefined,
     connections: await connectionButtonsFor(interaction),
+    passkey: passkey?.input,
   });
+  return sendPage(interaction.reply, status, html, passkey?.headers);
+}
+
+/** The login page again, saying why (a passkey that did not sign in: passkey-login.ts). */
+export async function showLoginError(interaction: LoadedInteraction, status: number, error: string) {
+  return sendLoginPage(interaction, status, displayNameOf(interaction, await clientOf(interaction)), undefined, error);
 }
 
 /** The login prompt's page: the password form, the email filled in from `login_hint`. */
 export async function showLoginPage(interaction: LoadedInteraction, clientName: string) {
   const hint = (interaction.details.params as { login_hint?: string }).login_hint;
-  return sendPage(interaction.reply, 200, await loginHtml(interaction, clientName, typeof hint === 'string' ? hint : undefined));
+  return sendLoginPage(interaction, 200, clientName, typeof hint === 'string' ? hint : undefined);
 }
 
 /**
@@ -92,9 +101,9 @@ export async function checkPassword(interaction: LoadedInteraction) {
     if (outcome.reason === 'throttled') {
       const minutes = Math.ceil(outcome.retryAfterSeconds / 60);
       reply.header('retry-after', String(outcome.retryAfterSeconds));
-      return sendPage(reply, 429, await loginHtml(interaction, clientName, email, `Too many attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`));
+      return sendLoginPage(interaction, 429, clientName, email, `Too many attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`);
     }
-    return sendPage(reply, 401, await loginHtml(interaction, clientName, email, 'The email or password is not correct.'));
+    return sendLoginPage(interaction, 401, clientName, email, 'The email or password is not correct.');
   }
   if (await needsConfirmedAddress(interaction, outcome.user)) return showVerificationRequired(interaction, outcome.user);
   // On the raw response: finishSignIn hands it to the provider, which keeps headers already set.

@@ -1,9 +1,17 @@
 import type { FastifyReply } from 'fastify';
 import { PAGE_SECURITY_HEADERS } from '../../oidc/pages/layout.ts';
 
-/** Pages must not be cached, framed or allowed to load anything but their inline style. */
-export function sendPage(reply: FastifyReply, status: number, html: string): FastifyReply {
-  return reply.status(status).headers(PAGE_SECURITY_HEADERS).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(html);
+/**
+ * Pages must not be cached, framed or allowed to load anything but their inline style.
+ * `headers` replace some of those for one page (a page with the passkey script: passkey-parts.ts).
+ */
+export function sendPage(reply: FastifyReply, status: number, html: string, headers?: Readonly<Record<string, string>>): FastifyReply {
+  return reply
+    .status(status)
+    .headers({ ...PAGE_SECURITY_HEADERS, ...headers })
+    .header('cache-control', 'no-store')
+    .type('text/html; charset=utf-8')
+    .send(html);
 }
 
 /**

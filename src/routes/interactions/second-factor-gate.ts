@@ -12,6 +12,12 @@ import { clientOf, displayNameOf, type LoadedInteraction } from './load.ts';
 import { sendPage } from './respond.ts';
 import { savePendingSecondFactor, type PendingSecondFactor } from './second-factor-state.ts';
 import { readTenantSettings } from '../../modules/settings/settings.service.ts';
+import { hasPasskey } from '../../modules/mfa/passkeys.repository.ts';
+import { passkeySecondFactorOptions } from '../../modules/mfa/passkeys.service.ts';
+import { PASSKEY_PAGE_HEADERS, type PasskeySecondFactorInput } from '../../oidc/pages/passkey-parts.ts';
+import { passkeyScriptSrc } from '../passkeys/passkey-assets.ts';
+import { relyingPartyFor } from './passkey-login-page.ts';
+import { pendingSecondFactor } from './second-factor-state.ts';
 
 /**
  * The second step of a sign-in (modules/mfa/): after any first factor, finishSignIn (finish.ts)
@@ -74,9 +80,20 @@ export async function showPendingSecondFactor(interaction: LoadedInteraction, st
   return enrolment ? showEnrolmentPage(interaction, state, enrolment, 200) : undefined;
 }
 
+/**
+ * The account's passkeys as an answer to the second step: options with a fresh challenge for
+ * this interaction and this account, in the page (second-factor.ts checks the answer).
+ */
+async function passkeyPart(interaction: LoadedInteraction): Promise<PasskeySecondFactorInput | undefined> {
+  const userId = pendingSecondFactor(interaction)?.signIn.accountId;
+  if (!userId || !(await hasPasskey(interaction.tenant.scope.db, userId))) return undefined;
+  const options = await passkeySecondFactorOptions(interaction.tenant.scope, { rp: relyingPartyFor(interaction), binding: interaction.details.uid, userId });
+  return { action: `${interaction.basePath}/mfa/passkey`, csrfToken: csrfTokenOf(interaction), options, src: passkeyScriptSrc(interaction.tenant.issuer) };
+}
+
 export async function showCodePage(interaction: LoadedInteraction, status: number, error?: string) {
   const { tenant } = interaction;
-  const { mfa } = await readTenantSettings(tenant.scope);
+  const [{ mfa }, passkey] = await Promise.all([readTenantSettings(tenant.scope), passkeyPart(interaction)]);
   return sendPage(
     interaction.reply,
     status,
@@ -88,7 +105,9 @@ export async function showCodePage(interaction: LoadedInteraction, status: numbe
       csrfToken: csrfTokenOf(interaction),
       error,
       rememberDays: mfa.rememberBrowserDays,
+      passkey,
     }),
+    passkey ? PASSKEY_PAGE_HEADERS : undefined,
   );
 }
 

@@ -9,6 +9,8 @@ import { InteractionRefused } from './respond.ts';
 import { pendingSecondFactor, savePendingSecondFactor, type PendingSecondFactor } from './second-factor-state.ts';
 import { issuerPath } from '../../platform/issuer.ts';
 import { showCodePage, showEnrolmentPage, showRecoveryCodes } from './second-factor-gate.ts';
+import { verifyPasskey } from '../../modules/mfa/passkeys.service.ts';
+import { relyingPartyFor } from './passkey-login-page.ts';
 
 interface CodeForm {
   code?: string;
@@ -68,6 +70,33 @@ export async function checkSecondFactor(interaction: LoadedInteraction) {
     );
   }
   await completeSignIn(interaction, withSecondFactor(state.signIn, 'otp'));
+}
+
+/**
+ * The passkey button's post: the browser's answer to the challenge the code page carried, from
+ * one of this account's passkeys. Right: the sign-in finishes with `hwk` or `swk` (as the
+ * passkey is bound to its device or synced) and `mfa` added to the first factor's methods.
+ */
+export async function checkPasskeySecondFactor(interaction: LoadedInteraction) {
+  const state = requirePending(interaction, 'verify');
+  const { request, tenant } = interaction;
+  const result = await verifyPasskey(tenant.scope, {
+    rp: relyingPartyFor(interaction),
+    purpose: 'second_factor',
+    binding: interaction.details.uid,
+    userId: state.signIn.accountId,
+    response: (request.body as { response?: unknown } | undefined)?.response,
+    ip: request.ip,
+  });
+  if (!result.ok) {
+    request.log.info({ reason: result.reason, detail: result.message }, 'passkey second factor refused');
+    const message =
+      result.reason === 'counter_regression'
+        ? 'This passkey was refused: it may have been copied. Use another passkey or a code.'
+        : 'That passkey could not be verified, or took too long. Try again, or type a code.';
+    return showCodePage(interaction, 401, message);
+  }
+  await completeSignIn(interaction, withSecondFactor(state.signIn, result.method));
 }
 
 /** The enrolment form's post: a right code confirms the app, and the recovery codes are shown once. */

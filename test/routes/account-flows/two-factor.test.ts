@@ -28,6 +28,7 @@ beforeAll(async () => {
   [a, b] = await Promise.all([bed.tenant('acct-2fa-a'), bed.tenant('acct-2fa-b', { mfa: { policy: 'required' } })]);
   await createUser(a, { email: 'ana@2fa.test', password: PASSWORD, emailVerified: true }, TEST_ACTOR);
   await createUser(a, { email: 'ben@2fa.test', password: PASSWORD, emailVerified: true }, TEST_ACTOR);
+  await createUser(a, { email: 'dee@2fa.test', password: PASSWORD, emailVerified: true }, TEST_ACTOR);
   await createUser(b, { email: 'cy@2fa.test', password: PASSWORD, emailVerified: true }, TEST_ACTOR);
 }, 120_000);
 afterAll(async () => {
@@ -187,7 +188,7 @@ describe('the two-factor section', () => {
     await updateTenantSettings(a, { mfa: { policy: 'off' } }, TEST_ACTOR);
     try {
       const off = await go(next.browser, section(a));
-      expect(off.html).toContain('New authenticator apps are not offered here.');
+      expect(off.html).toContain('New authenticator apps and passkeys are not offered here.');
       const csrf = formsOf(off.html, off.url)[0]!.fields.csrf!;
       const setup = await go(next.browser, `${section(a)}/setup`, { csrf });
       expect(setup.status).toBe(409);
@@ -223,5 +224,26 @@ describe('the two-factor section', () => {
     expect(elsewhere.status).toBe(404);
     expect(elsewhere.html).toContain('That factor was already removed.');
     expect(await factorCount(a, 'ben@2fa.test')).toBe(1);
+  });
+  it('setting up an authenticator app needs the password, or a sign-in of the last five minutes', async () => {
+    const { browser, stop } = await signedIn(a, 'dee@2fa.test');
+    expect(stop.url).toBe(section(a));
+    // The sign-in behind this account session is ten minutes old now.
+    await sql`UPDATE oidc_payloads SET payload = jsonb_set(payload, '{loginTs}', to_jsonb((payload->>'loginTs')::bigint - 600))
+              WHERE model = 'Session' AND payload->>'accountId' = (SELECT id::text FROM users WHERE email = 'dee@2fa.test')`.execute(a.db);
+    const overview = await go(browser, section(a));
+    expect(overview.html).toContain('<label for="setup-password">Current password</label>');
+
+    const without = await post(browser, overview, a, 'setup');
+    expect(without.status).toBe(400);
+    expect(without.html).toContain('The current password is not right.');
+    expect(without.html).not.toContain('id="totp-secret"');
+    const wrong = await post(browser, without, a, 'setup', { current_password: 'not the password' });
+    expect(wrong.status).toBe(400);
+    expect(await factorCount(a, 'dee@2fa.test')).toBe(0);
+
+    const setup = await post(browser, wrong, a, 'setup', { current_password: PASSWORD });
+    expect(setup.status).toBe(200);
+    expect(setup.html).toContain('id="totp-secret"');
   });
 });

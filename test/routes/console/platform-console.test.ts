@@ -42,7 +42,7 @@ const registryRow = (id: string) => bed.platform.db.selectFrom('tenants').select
 async function signIn(page: Page, email: string, password: string): Promise<void> {
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 }
 
 beforeAll(async () => {

@@ -138,7 +138,47 @@ const FactorId = Type.String({ pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0
 const CurrentPassword = Type.Optional(Type.String({ description: 'needed unless you signed in moments ago' }));
 
 export const twoFactorPageSchema = sectionPage('the second factors of the account, the recovery codes left, and the forms to change them');
-export const twoFactorSetupSchema = sectionForm({}, { 200: html('a new authenticator app: its QR code, its key and the field for its first code'), 409: html('the tenant offers no second factors (policy off)') });
+export const twoFactorSetupSchema = sectionForm(
+  { current_password: CurrentPassword },
+  {
+    200: html('a new authenticator app: its QR code, its key and the field for its first code'),
+    409: html('the tenant offers no second factors (policy off)'),
+    ...THROTTLED,
+  },
+);
+
+const PasskeyAnswer = Type.Optional(Type.String({ maxLength: 65536, description: 'the WebAuthn credential the browser created, as JSON (filled in by the page script)' }));
+const PasskeyLabel = Type.Optional(Type.String({ maxLength: 1000, description: "the passkey's name, 1 to 100 characters" }));
+const JsonError = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: Type.Object({ error: Type.String(), error_description: Type.String() }) } },
+});
+
+export const passkeyPageSchema = sectionPage('the form that adds a passkey (the one section page with a script: the browser\'s passkey dialog)');
+export const passkeyRegistrationOptionsSchema = {
+  consumes: FORM,
+  params: TenantParams,
+  body: form({ label: PasskeyLabel, current_password: CurrentPassword, response: PasskeyAnswer }),
+  response: {
+    200: {
+      description: 'a fresh challenge for this account session: WebAuthn creation options (their names are the WebAuthn JSON forms)',
+      content: { 'application/json': { schema: Type.Object({ options: Type.Object({}, { additionalProperties: true }) }) } },
+    },
+    303: html("no account session: to the tenant's authorization endpoint"),
+    400: JsonError('invalid_password (needed unless signed in moments ago), or a bad form'),
+    403: JsonError('invalid_form (CSRF) or tenant_suspended'),
+    404: JsonError('tenant_not_found'),
+    409: JsonError('passkeys_not_offered (policy off)'),
+    429: JsonError('throttled, with Retry-After'),
+  },
+};
+export const passkeyAddSchema = sectionForm(
+  { label: PasskeyLabel, current_password: CurrentPassword, response: PasskeyAnswer },
+  {
+    200: html('added: the section again, or the recovery codes once when it is the first factor'),
+    409: html('the passkey is added already, or the tenant offers no second factors'),
+  },
+);
 export const twoFactorConfirmSchema = sectionForm(
   { factor: Type.Optional(FactorId), code: Type.Optional(Type.String({ maxLength: 40, description: 'the code the app shows' })) },
   { 200: html('set up: the recovery codes, once, when the account had none') },

@@ -82,10 +82,12 @@ export interface SectionContent {
   body: string;
   notice?: string;
   error?: string;
+  /** Replacements of the page's security headers (a section page with the passkey script). */
+  headers?: Readonly<Record<string, string>>;
 }
 
 /** A section inside the account page's frame. */
-export function showSection(page: SignedInPage, status: number, content: SectionContent) {
+export function showSection(page: SignedInPage, status: number, { headers, ...content }: SectionContent) {
   return showPage(
     page,
     status,
@@ -98,5 +100,6 @@ export function showSection(page: SignedInPage, status: number, content: Section
       csrfToken: page.csrfToken,
       ...content,
     }),
+    headers,
   );
 }

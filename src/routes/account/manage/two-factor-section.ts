@@ -3,11 +3,17 @@ import { listUserFactors } from '../../../modules/mfa/factors.service.ts';
 import { removeOwnFactor, renameOwnFactor } from '../../../modules/mfa/factor-removal.service.ts';
 import { readTenantSettings } from '../../../modules/settings/settings.service.ts';
 import { requireCurrentPassword } from '../../../modules/users/current-password.ts';
-import { twoFactorCodes, twoFactorOverview, twoFactorSetup } from '../../../oidc/pages/account-two-factor.ts';
+import { passwordField, twoFactorCodes, twoFactorOverview, twoFactorSetup } from '../../../oidc/pages/account-two-factor.ts';
+import { PASSKEY_PAGE_HEADERS, passkeyRegistration } from '../../../oidc/pages/passkey-parts.ts';
+import { passkeyRegistrationOptions, registerPasskey } from '../../../modules/mfa/passkeys.service.ts';
+import { relyingPartyOf } from '../../../modules/mfa/passkey-relying-party.ts';
+import { AppError } from '../../../errors.ts';
+import { passkeyScriptSrc } from '../../passkeys/passkey-assets.ts';
 import { qrCodeSvg } from '../../../oidc/pages/qr-code.ts';
 import { formProblemOf } from '../account-page.ts';
 import type { AccountSection } from './account-section.ts';
 import { loadSignedIn, showSection, signedInRecently, type SignedInPage } from './signed-in.ts';
+import { passkeyAddSchema, passkeyPageSchema, passkeyRegistrationOptionsSchema } from './manage.schemas.ts';
 import { recoveryCodesSchema, twoFactorConfirmSchema, twoFactorPageSchema, twoFactorRemoveSchema, twoFactorRenameSchema, twoFactorSetupSchema } from './manage.schemas.ts';
 
 const PATH = 'two-factor';
@@ -21,6 +27,7 @@ async function showOverview(page: SignedInPage, status: number, extra: { notice?
     ...extra,
     body: twoFactorOverview({
       setupAction: `${page.home}/${PATH}/setup`,
+      passkeyHref: `${page.home}/${PATH}/passkey`,
       removeAction: `${page.home}/${PATH}/remove`,
       renameAction: `${page.home}/${PATH}/rename`,
       recoveryCodesAction: `${page.home}/${PATH}/recovery-codes`,
@@ -30,7 +37,7 @@ async function showOverview(page: SignedInPage, status: number, extra: { notice?
       // An enrolment waiting for its first code is no factor yet.
       factors: factors
         .filter((factor) => factor.confirmed_at !== null)
-        .map((factor) => ({ id: factor.id, label: factor.label, addedAt: factor.confirmed_at!, lastUsedAt: factor.last_used_at })),
+        .map((factor) => ({ id: factor.id, kind: factor.kind, label: factor.label, addedAt: factor.confirmed_at!, lastUsedAt: factor.last_used_at })),
       recoveryCodesLeft: recovery_codes_left,
       setupOffered: offered,
       error: extra.error,
@@ -53,6 +60,26 @@ async function showSetup(page: SignedInPage, status: number, enrolment: TotpEnro
     }),
   });
 }
+
+/** The page that adds a passkey: the only section page with a script (passkey-parts.ts). */
+function showPasskeyPage(page: SignedInPage, status: number, error?: string) {
+  const proof = { recentSignIn: signedInRecently(page), signInAgainHref: `${page.home}/sign-in?section=${PATH}&fresh=1` };
+  return showSection(page, status, {
+    title: 'Add a passkey',
+    error,
+    headers: PASSKEY_PAGE_HEADERS,
+    body: passkeyRegistration({
+      action: `${page.home}/${PATH}/passkey`,
+      optionsAction: `${page.home}/${PATH}/passkey/options`,
+      csrfToken: page.csrfToken,
+      cancelHref: `${page.home}/${PATH}`,
+      proofField: passwordField('passkey-password', proof, error),
+      src: passkeyScriptSrc(page.tenant.issuer),
+    }),
+  });
+}
+
+const relyingParty = (page: SignedInPage) => relyingPartyOf(page.tenant.issuer, page.tenant.row.display_name);
 
 const showCodes = (page: SignedInPage, title: string, codes: readonly string[]) =>
   showSection(page, 200, { title, body: twoFactorCodes(codes, `${page.home}/${PATH}`) });
@@ -91,7 +118,54 @@ export const twoFactorSection: AccountSection = {
       const page = await loadSignedIn(site, request, reply, PATH, { form: true });
       if (!page) return reply;
       if (!(await factorsOffered(page))) return showOverview(page, 409, { error: `${page.tenant.row.display_name} does not offer second factors.` });
+      // A new factor, like removing one, needs the password or a recent sign-in: else a
+      // borrowed session could add the borrower's app and keep the account.
+      try {
+        await proveItIsThem(page, (request.body as { current_password?: string } | undefined)?.current_password);
+      } catch (error) {
+        const problem = formProblemOf(page, error, PROOF_REFUSALS);
+        return showOverview(page, problem.status, { error: problem.message });
+      }
       return showSetup(page, 200, await startTotpEnrolment(page.tenant.scope, enrolmentInput(page)));
+    });
+
+    scope.get(`/t/:tenant/account/${PATH}/passkey`, { schema: passkeyPageSchema }, async (request, reply) => {
+      const page = await loadSignedIn(site, request, reply, PATH, { form: false });
+      if (!page) return reply;
+      if (!(await factorsOffered(page))) return showOverview(page, 409, { error: `${page.tenant.row.display_name} does not offer second factors.` });
+      return showPasskeyPage(page, 200);
+    });
+
+    // The page script's request for a challenge (JSON): the proof is checked here, before the
+    // browser's dialog; the challenge is bound to this account session and user, for 5 minutes.
+    scope.post(`/t/:tenant/account/${PATH}/passkey/options`, { schema: passkeyRegistrationOptionsSchema }, async (request, reply) => {
+      const page = await loadSignedIn(site, request, reply, PATH, { form: true });
+      if (!page) return reply;
+      if (!(await factorsOffered(page))) throw new AppError('passkeys_not_offered', `${page.tenant.row.display_name} does not offer second factors`, 409);
+      await proveItIsThem(page, (request.body as { current_password?: string } | undefined)?.current_password);
+      const options = await passkeyRegistrationOptions(page.tenant.scope, {
+        rp: relyingParty(page),
+        user: { id: page.user.id, email: page.user.email, name: page.user.name },
+        binding: page.session.sessionId,
+      });
+      return reply.header('cache-control', 'no-store').send({ options });
+    });
+
+    scope.post(`/t/:tenant/account/${PATH}/passkey`, { schema: passkeyAddSchema }, async (request, reply) => {
+      const page = await loadSignedIn(site, request, reply, PATH, { form: true });
+      if (!page) return reply;
+      const { label, response } = (request.body ?? {}) as { label?: string; response?: string };
+      if (!(await factorsOffered(page))) return showOverview(page, 409, { error: `${page.tenant.row.display_name} does not offer second factors.` });
+      if (!response) return showPasskeyPage(page, 400, 'Adding a passkey needs a browser with passkey support and JavaScript.');
+      let added;
+      try {
+        added = await registerPasskey(page.tenant.scope, { rp: relyingParty(page), userId: page.user.id, binding: page.session.sessionId, label, response }, page.actor);
+      } catch (error) {
+        const problem = formProblemOf(page, error, ['passkey_refused', 'passkey_exists', 'invalid_label']);
+        return showPasskeyPage(page, problem.status, problem.status === 409 ? 'This passkey is added already.' : 'The passkey could not be added (the request may have expired). Try again.');
+      }
+      if (added.recoveryCodes) return showCodes(page, 'Your passkey is added', added.recoveryCodes);
+      return showOverview(page, 200, { notice: 'Your passkey is added.' });
     });
 
     scope.post(`/t/:tenant/account/${PATH}/confirm`, { schema: twoFactorConfirmSchema }, async (request, reply) => {
