@@ -18,6 +18,11 @@ export interface LoginLoadSpec {
   concurrency: number;
   durationSeconds: number;
   warmupSeconds?: number;
+  /**
+   * Several servers instead of `url`/`issuer` (a bare baseline whose workers have ports of their
+   * own): browser i keeps to entry i mod n, as behind a sticky balancer.
+   */
+  servers?: { url: string; issuer: string }[];
 }
 
 export interface LoginLoadResult {
@@ -139,11 +144,13 @@ async function run(spec: LoginLoadSpec, seconds: number): Promise<LoginLoadResul
   const started = performance.now();
   const browserLoop = async (_: unknown, index: number) => {
     const ip = `10.77.${Math.floor(index / 250)}.${(index % 250) + 1}`;
+    const server = spec.servers?.length ? spec.servers[index % spec.servers.length]! : spec;
+    const own = { ...spec, url: server.url, issuer: server.issuer };
     while (performance.now() < until) {
       const user = spec.users[next++ % spec.users.length]!;
       const t0 = performance.now();
       try {
-        await login(spec, user, ip);
+        await login(own, user, ip);
         times.push(performance.now() - t0);
       } catch (error) {
         failures++;
