@@ -103,14 +103,15 @@ const figures = await withBenchCluster(async (cluster) => {
       progressSeconds: Math.max(10, SAMPLE_SECONDS),
     };
     const result = await runLoadProcess<SoakLoadResult>('scripts/bench/soak-load.ts', spec).finally(() => clearInterval(timer));
+    const during = [...rss];
     await sample();
-    return { result, rss };
+    return { result, rss: during, afterLoad: rss.at(-1)! };
   } finally {
     await server.stop();
   }
 });
 
-const { result, rss } = figures;
+const { result, rss, afterLoad } = figures;
 printTable(`Soak: ${TENANTS} tenants, ${WORKERS} workers, ${CONCURRENCY} virtual users, ${result.seconds} s`, Object.entries(result.endpoints).map(([endpoint, r]) => ({
   endpoint,
   requests: r.count,
@@ -125,8 +126,8 @@ const settled = rss.filter((s) => s.t >= DURATION / 4);
 const rssSpread = spread(settled.map((s) => s.mib));
 process.stdout.write(
   `introspections answering active:false (a token rotated meanwhile): ${result.inactiveIntrospections}\n` +
-    `node RSS (primary + workers), MiB over time: ${rss.map((s) => `${s.t}s ${s.mib}`).join(', ')}\n` +
+    `node RSS (primary + workers), MiB over time: ${rss.map((s) => `${s.t}s ${s.mib}`).join(', ')}; after the load: ${afterLoad.mib}\n` +
     `after the first quarter: min ${rssSpread.min}, median ${rssSpread.median}, max ${rssSpread.max}, last − first ${round((settled.at(-1)?.mib ?? NaN) - (settled[0]?.mib ?? NaN))} MiB\n` +
     `load average over the run: ${rss[0]?.load} … ${rss.at(-1)?.load}\n`,
 );
-saveResults(`soak:${TENANTS}`, { tenants: TENANTS, workers: WORKERS, concurrency: CONCURRENCY, durationSeconds: DURATION, result, rss });
+saveResults(`soak:${TENANTS}`, { tenants: TENANTS, workers: WORKERS, concurrency: CONCURRENCY, durationSeconds: DURATION, result, rss, afterLoad });
