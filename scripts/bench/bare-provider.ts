@@ -1,36 +1,35 @@
 /**
- * Baseline for the token benchmark: one bare oidc-provider with its in-memory adapter, one client,
- * client credentials with RS256 JWT access tokens for one API. One Node process, so about one
- * core of RSA signing. Prints `listening <port>` on stdout when ready.
+ * Baseline for the token benchmark: the bare oidc-provider with its in-memory adapter, one client,
+ * client credentials with JWT access tokens (BENCH_ALG: RS256 or ES256) for one API. BENCH_WORKERS
+ * node:cluster workers on one shared port (support/bare-workers.ts), all signing with the same
+ * key; one process by default. Prints `listening <port>` on stdout when ready.
  */
-import http from 'node:http';
 import Provider from 'oidc-provider';
-import { exportJWK, generateKeyPair } from 'jose';
+import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import { serveBare } from './support/bare-workers.ts';
 
 const alg = (process.env.BENCH_ALG ?? 'RS256') as 'RS256' | 'ES256';
 const audience = 'https://api.bench.test';
-const { privateKey } = await generateKeyPair(alg, { extractable: true });
-const jwk = { ...(await exportJWK(privateKey)), kid: 'bench', alg, use: 'sig' };
 
-const server = http.createServer();
-await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-const port = (server.address() as { port: number }).port;
+async function signingJwk(): Promise<JWK> {
+  const { privateKey } = await generateKeyPair(alg, { extractable: true });
+  return { ...(await exportJWK(privateKey)), kid: 'bench', alg, use: 'sig' };
+}
 
-const provider = new Provider(`http://127.0.0.1:${port}`, {
-  clients: [{ client_id: 'bench', client_secret: 'bench-secret-0123456789', grant_types: ['client_credentials'], redirect_uris: [], response_types: [], id_token_signed_response_alg: alg }],
-  jwks: { keys: [jwk] },
-  features: {
-    devInteractions: { enabled: false },
-    clientCredentials: { enabled: true },
-    resourceIndicators: {
-      enabled: true,
-      defaultResource: () => audience,
-      useGrantedResource: () => true,
-      getResourceServerInfo: () => ({ scope: 'read', audience, accessTokenFormat: 'jwt', accessTokenTTL: 3600, jwt: { sign: { alg } } }),
+await serveBare('shared', signingJwk, async (jwk, port) => {
+  const provider = new Provider(`http://127.0.0.1:${port}`, {
+    clients: [{ client_id: 'bench', client_secret: 'bench-secret-0123456789', grant_types: ['client_credentials'], redirect_uris: [], response_types: [], id_token_signed_response_alg: alg }],
+    jwks: { keys: [jwk] },
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: () => audience,
+        useGrantedResource: () => true,
+        getResourceServerInfo: () => ({ scope: 'read', audience, accessTokenFormat: 'jwt', accessTokenTTL: 3600, jwt: { sign: { alg } } }),
+      },
     },
-  },
+  });
+  return provider.callback();
 });
-server.on('request', provider.callback());
-process.stdout.write(`listening ${port}\n`);
-// A clean exit on SIGTERM, so `node --cpu-prof` can write its profile.
-process.on('SIGTERM', () => server.close(() => process.exit(0)));

@@ -4,6 +4,11 @@
  * cached tenant context holds at 100 and 1,000 cached tenants. One worker, so every first request
  * is really cold and the memory is one process's.
  *
+ * Beside each cold request, in the same run: a new PostgreSQL session to another bench tenant's
+ * database (connect as the tenant's own role, as Tansu does, then `SELECT 1`), the floor a cold
+ * tenant cannot go under — issue 19's target is cold ≤ session + 10 ms. Tenants alternate: odd
+ * ones get the cold request, even ones the bare session, so neither warms the other's database.
+ *
  *   npm run bench:cold                       # BENCH_TENANTS=1000
  */
 import fs from 'node:fs';
@@ -15,9 +20,13 @@ import { percentile, printTable, progress, round, saveResults } from './support/
 import { startTansu, type RunningServer } from './support/server.ts';
 import { basicAuth, ensureBenchTenants, openBenchPlatform, type BenchTenant } from './support/tenants.ts';
 import { envInt } from './support/env.ts';
+import { findTenant } from '../../src/platform/tenants.repository.ts';
+import { tenantServingUrl } from '../../src/platform/tenant-access.ts';
+import { databaseUrl } from '../../src/db/postgres.ts';
+import { loadAverage } from './support/rounds.ts';
 
 const TENANTS = envInt('BENCH_TENANTS', 1000);
-const MEMORY_POINTS = [100, 1000].filter((n) => n <= TENANTS);
+const MEMORY_POINTS = [100, 1000].filter((n) => n <= TENANTS / 2);
 
 async function grant(server: RunningServer, tenant: BenchTenant): Promise<number> {
   const started = performance.now();
@@ -59,7 +68,18 @@ async function tenantConnections(cluster: BenchCluster): Promise<number> {
 
 const MiB = 2 ** 20;
 
-async function measure(cluster: BenchCluster, tenants: BenchTenant[]) {
+/** A new session as the tenant's own role: connect, one trivial query, end (the end is not timed). */
+async function newSession(url: string): Promise<number> {
+  const started = performance.now();
+  const client = new pg.Client({ connectionString: url, application_name: 'tansu-bench-session' });
+  await client.connect();
+  await client.query('SELECT 1');
+  const elapsed = performance.now() - started;
+  await client.end();
+  return elapsed;
+}
+
+async function measure(cluster: BenchCluster, tenants: BenchTenant[], sessionUrls: Map<string, string>) {
   const memoryFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tansu-mem-')), 'memory.json');
   const server = await startTansu(cluster, {
     workers: 1,
@@ -75,13 +95,17 @@ async function measure(cluster: BenchCluster, tenants: BenchTenant[]) {
     const base = await memoryOf(server, memoryFile);
 
     const cold: number[] = [];
+    const sessions: number[] = [];
     const memory: Record<string, { rssPerTenantMiB: number; heapPerTenantMiB: number; tenantConnections: number }> = {};
     const report = progress('first request to each tenant', tenants.length - 1);
     for (let i = 1; i < tenants.length; i++) {
-      cold.push(await grant(server, tenants[i]!));
+      const sessionUrl = sessionUrls.get(tenants[i]!.id);
+      if (i % 2 === 0 && sessionUrl) sessions.push(await newSession(sessionUrl));
+      else cold.push(await grant(server, tenants[i]!));
       report(i);
-      const cached = i + 1;
-      if (MEMORY_POINTS.includes(cached)) {
+      // Half the tenants got a bare session instead: the cache holds the first one and the cold ones.
+      const cached = cold.length + 1;
+      if (i % 2 === 1 && MEMORY_POINTS.includes(cached)) {
         const now = await memoryOf(server, memoryFile);
         memory[String(cached)] = {
           rssPerTenantMiB: round((now.rss - base.rss) / (cached - 1) / MiB, 3),
@@ -92,7 +116,11 @@ async function measure(cluster: BenchCluster, tenants: BenchTenant[]) {
     }
     cold.sort((a, b) => a - b);
     warm.sort((a, b) => a - b);
+    sessions.sort((a, b) => a - b);
     return {
+      sessionP50: round(percentile(sessions, 50)),
+      sessionP99: round(percentile(sessions, 99)),
+      sessionSamples: sessions.length,
       coldP50: round(percentile(cold, 50)),
       coldP99: round(percentile(cold, 99)),
       warmP50: round(percentile(warm, 50)),
@@ -109,18 +137,28 @@ async function measure(cluster: BenchCluster, tenants: BenchTenant[]) {
 const figures = await withBenchCluster(async (cluster) => {
   const platform = await openBenchPlatform(cluster);
   let tenants: BenchTenant[];
+  const sessionUrls = new Map<string, string>();
   try {
     tenants = await ensureBenchTenants(platform, TENANTS);
+    for (const [i, tenant] of tenants.entries()) {
+      if (i === 0 || i % 2 !== 0) continue;
+      const row = (await findTenant(platform.db, tenant.id))!;
+      sessionUrls.set(tenant.id, databaseUrl(await tenantServingUrl(platform, row), row.database_name));
+    }
   } finally {
     await platform.close();
   }
-  return measure(cluster, tenants);
+  return measure(cluster, tenants, sessionUrls);
 });
 
 printTable('Cold tenant: first token request to a tenant not in the cache (one worker, sequential requests)', [
   { request: `cold (first for the tenant), ${figures.samples} tenants`, 'p50 ms': figures.coldP50, 'p99 ms': figures.coldP99 },
+  { request: `a new PostgreSQL session (tenant role, SELECT 1), ${figures.sessionSamples} other tenants, interleaved`, 'p50 ms': figures.sessionP50, 'p99 ms': figures.sessionP99 },
   { request: 'warm (same tenant again)', 'p50 ms': figures.warmP50, 'p99 ms': figures.warmP99 },
 ]);
+process.stdout.write(
+  `cold − session at p50: ${round(figures.coldP50 - figures.sessionP50)} ms (issue 19's target: ≤ 10 ms); load average ${loadAverage()}\n`,
+);
 printTable(
   'Memory per cached tenant context (after GC; heap = V8 heap + external)',
   Object.entries(figures.memory).map(([cached, m]) => ({

@@ -1,10 +1,12 @@
 /**
  * Benchmark 3 — password logins: whole authorization-code logins/s through the login form (see
  * login-load.ts) against the bare argon2id verify rate with the same parameters on the same
- * machine, each in its own process; and, for scale, the same logins against a bare oidc-provider
- * with the same login step but no database (bare-login-provider.ts).
+ * machine, each in its own process; and the same logins against the bare oidc-provider with the
+ * same login step but no database (bare-login-provider.ts) on as many workers as Tansu (issue 19's
+ * yardstick: Tansu ≥ 0.9× of it). The two are measured in BENCH_ROUNDS interleaved rounds (bare,
+ * Tansu, bare, …) and compared within each round; the argon2 rate uses every core (argon2-rate.ts).
  *
- *   npm run bench:login                      # BENCH_DURATION=15 BENCH_CONCURRENCY=32 BENCH_USERS=32
+ *   npm run bench:login                      # BENCH_DURATION=15 BENCH_ROUNDS=1 BENCH_CONCURRENCY=32 BENCH_USERS=32 WORKERS=<cores>
  */
 import { spawn } from 'node:child_process';
 import os from 'node:os';
@@ -13,7 +15,8 @@ import { withBenchCluster, type BenchCluster } from './support/cluster.ts';
 import { parseTenantId, tenantDatabaseName } from '../../src/platform/tenant-id.ts';
 import { runLoadProcess } from './support/load.ts';
 import { printTable, round, saveResults } from './support/report.ts';
-import { ROOT, startBareProcess, startTansu } from './support/server.ts';
+import { ROOT, startBareProcess, startTansu, type RunningServer } from './support/server.ts';
+import { formatSpread, interleave, spread } from './support/rounds.ts';
 import { benchTenantId, ensureBenchTenants, mapConcurrent, openBenchPlatform } from './support/tenants.ts';
 import { envInt } from './support/env.ts';
 import { findTenant } from '../../src/platform/tenants.repository.ts';
@@ -28,12 +31,17 @@ const DURATION = envInt('BENCH_DURATION', 15);
 const CONCURRENCY = envInt('BENCH_CONCURRENCY', 32);
 const USERS = envInt('BENCH_USERS', 32);
 const WORKERS = envInt('WORKERS', 0) || os.availableParallelism();
+const ROUNDS = envInt('BENCH_ROUNDS', 1);
 const REDIRECT_URI = 'http://127.0.0.1:9/callback';
 const PASSWORD = 'bench-user-password-1';
 
 function bareArgon2(seconds: number): Promise<{ verifiesPerSecond: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['scripts/bench/argon2-rate.ts', String(seconds)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['scripts/bench/argon2-rate.ts', String(seconds)], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, BENCH_WORKERS: String(WORKERS) },
+    });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim())) : reject(new Error(`argon2-rate exited with ${code}`))));
@@ -55,28 +63,26 @@ async function tenantTransactions(cluster: BenchCluster, tenantId: string): Prom
   }
 }
 
-/** The same logins against one bare oidc-provider process: in memory, no tenants, no throttling. */
-async function bareProviderLogins(users: { email: string; password: string }[]): Promise<LoginLoadResult> {
-  const server = await startBareProcess('scripts/bench/bare-login-provider.ts', {
+/** The same logins against the bare oidc-provider on WORKERS workers: in memory, no tenants, no throttling. */
+function startBareLogins(users: { email: string; password: string }[]): Promise<RunningServer> {
+  return startBareProcess('scripts/bench/bare-login-provider.ts', {
     BENCH_USERS: String(users.length),
     BENCH_PASSWORD: PASSWORD,
     BENCH_REDIRECT_URI: REDIRECT_URI,
+    BENCH_WORKERS: String(WORKERS),
   });
-  try {
-    const spec: LoginLoadSpec = { url: server.url, issuer: server.url, clientId: 'bench-web', redirectUri: REDIRECT_URI, users, concurrency: CONCURRENCY, durationSeconds: DURATION, warmupSeconds: 3 };
-    return await runLoadProcess<LoginLoadResult>('scripts/bench/login-load.ts', spec);
-  } finally {
-    await server.stop();
-  }
+}
+
+function bareLoginSpec(server: RunningServer, users: { email: string; password: string }[]): LoginLoadSpec {
+  const servers = (server.urls ?? [server.url]).map((url) => ({ url, issuer: url }));
+  return { url: server.url, issuer: server.url, servers, clientId: 'bench-web', redirectUri: REDIRECT_URI, users, concurrency: CONCURRENCY, durationSeconds: DURATION, warmupSeconds: 3 };
 }
 
 const benchUsers = Array.from({ length: USERS }, (_, i) => ({ email: `user${i}@bench.test`, password: PASSWORD }));
 
 // The machine's load may drift during the run: the bare rate is measured before and after the logins.
 const bareBefore = await bareArgon2(DURATION);
-const bareLogins = await bareProviderLogins(benchUsers);
-
-const logins = await withBenchCluster(async (cluster) => {
+const { logins, bareRounds, tansuRounds, loadAverages } = await withBenchCluster(async (cluster) => {
   const platform = await openBenchPlatform(cluster);
   const tenantId = benchTenantId(1);
   let clientId: string;
@@ -100,16 +106,37 @@ const logins = await withBenchCluster(async (cluster) => {
   }
   // The load generator plays a proxy for many users (X-Forwarded-For), as a real deployment's balancer would.
   const server = await startTansu(cluster, { workers: WORKERS, env: { TRUSTED_PROXIES: '127.0.0.1', ...(process.env.TENANT_POOL_MAX ? { TENANT_POOL_MAX: process.env.TENANT_POOL_MAX } : {}) } });
+  const bareServer = await startBareLogins(users).catch(async (error: unknown) => {
+    await server.stop();
+    throw error;
+  });
   try {
     const spec: LoginLoadSpec = { url: server.url, issuer: `${server.url}/t/${tenantId}`, clientId, redirectUri: REDIRECT_URI, users, concurrency: CONCURRENCY, durationSeconds: DURATION, warmupSeconds: 3 };
     const before = await tenantTransactions(cluster, tenantId);
-    const result = await runLoadProcess<LoginLoadResult>('scripts/bench/login-load.ts', spec);
+    const { results, loadAverages } = await interleave<LoginLoadResult>(
+      [
+        { name: 'bare', run: () => runLoadProcess<LoginLoadResult>('scripts/bench/login-load.ts', bareLoginSpec(bareServer, users)) },
+        { name: 'tansu', run: () => runLoadProcess<LoginLoadResult>('scripts/bench/login-load.ts', spec) },
+      ],
+      ROUNDS,
+    );
     const after = await tenantTransactions(cluster, tenantId);
-    return { ...result, transactionsPerLogin: round((after - before) / (result.allLogins ?? result.logins), 1) };
+    const tansuRounds = results.get('tansu')!;
+    const allLogins = tansuRounds.reduce((n, r) => n + (r.allLogins ?? r.logins), 0);
+    const median = (list: LoginLoadResult[]) => [...list].sort((a, b) => a.loginsPerSecond - b.loginsPerSecond)[Math.floor(list.length / 2)]!;
+    return {
+      logins: { ...median(tansuRounds), transactionsPerLogin: round((after - before) / allLogins, 1) },
+      tansuRounds,
+      bareRounds: results.get('bare')!,
+      loadAverages,
+    };
   } finally {
     await server.stop();
+    await bareServer.stop();
   }
 });
+const bareLogins = [...bareRounds].sort((a, b) => a.loginsPerSecond - b.loginsPerSecond)[Math.floor(bareRounds.length / 2)]!;
+const roundRatios = spread(tansuRounds.map((r, i) => r.loginsPerSecond / bareRounds[i]!.loginsPerSecond));
 
 const bareAfter = await bareArgon2(DURATION);
 const bare = { verifiesPerSecond: round((bareBefore.verifiesPerSecond + bareAfter.verifiesPerSecond) / 2, 1), before: bareBefore.verifiesPerSecond, after: bareAfter.verifiesPerSecond };
@@ -121,7 +148,7 @@ const ratio = round(logins.loginsPerSecond / bare.verifiesPerSecond, 2);
 printTable(`Password logins (${WORKERS} workers, ${CONCURRENCY} browsers, ${DURATION} s) vs bare argon2id verify (m=19 MiB, t=2, p=1)`, [
   { measure: `bare argon2id verify, one per core (mean of ${bare.before} before, ${bare.after} after)`, 'per second': bare.verifiesPerSecond, 'p50 ms': '', 'p99 ms': '', ratio: '1×', failures: 0 },
   {
-    measure: 'bare oidc-provider, 1 process, in memory: same logins',
+    measure: `bare oidc-provider, ${WORKERS} workers, in memory: same logins`,
     'per second': bareLogins.loginsPerSecond,
     'p50 ms': bareLogins.p50,
     'p99 ms': bareLogins.p99,
@@ -130,4 +157,22 @@ printTable(`Password logins (${WORKERS} workers, ${CONCURRENCY} browsers, ${DURA
   },
   { measure: `tansu, ${WORKERS} workers: full authorization-code logins`, 'per second': logins.loginsPerSecond, 'p50 ms': logins.p50, 'p99 ms': logins.p99, ratio: `${ratio}×`, failures: logins.failures },
 ]);
-saveResults('login', { workers: WORKERS, concurrency: CONCURRENCY, durationSeconds: DURATION, users: USERS, bareArgon2: bare, bareProviderLogins: bareLogins, logins, ratio });
+process.stdout.write(
+  `rounds (logins/s, bare / tansu): ${bareRounds.map((r, i) => `${r.loginsPerSecond} / ${tansuRounds[i]!.loginsPerSecond}`).join(', ')}\n` +
+    `tansu vs the bare oidc-provider with ${WORKERS} workers, per round: ${formatSpread(roundRatios, 2)} (issue 19's target: ≥ 0.9)\n` +
+    `load average before and after each round: ${loadAverages.join(' | ')}\n`,
+);
+saveResults('login', {
+  workers: WORKERS,
+  concurrency: CONCURRENCY,
+  durationSeconds: DURATION,
+  rounds: ROUNDS,
+  users: USERS,
+  bareArgon2: bare,
+  bareProviderLogins: bareLogins,
+  logins,
+  ratio,
+  ratioToBareProvider: roundRatios,
+  roundsByServer: { bare: bareRounds, tansu: tansuRounds },
+  loadAverages,
+});

@@ -1,7 +1,8 @@
 /**
  * Where a token request's time goes: one Tansu worker under `node --cpu-prof`, client-credentials
  * load over BENCH_TENANTS tenants, then the hottest functions by self time. The .cpuprofile
- * stays in BENCH_PROFILE_DIR (default a temp dir) for a closer look in Chrome DevTools.
+ * stays in BENCH_PROFILE_DIR (default a temp dir) for a closer look in Chrome DevTools, with
+ * window.json: the measured run's time window and request count, for compare-profiles.ts.
  *
  *   node scripts/bench/profile-token.ts      # BENCH_TENANTS=50 BENCH_DURATION=10
  */
@@ -33,7 +34,11 @@ await withBenchCluster(async (cluster) => {
     };
     // Every tenant built first, so that the profile is mostly the warm token endpoint.
     await warmEveryContext(load, TENANTS);
+    // The measured run's window, on the profile's clock: compare-profiles.ts reads only these samples.
+    const fromUs = Number(process.hrtime.bigint() / 1000n);
     const result = await runLoad({ ...load, durationSeconds: DURATION });
+    const toUs = Number(process.hrtime.bigint() / 1000n);
+    fs.writeFileSync(path.join(dir, 'window.json'), JSON.stringify({ fromUs, toUs, requests: result.requests, tenants: TENANTS }));
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
     await server.stop();

@@ -1,6 +1,7 @@
 /**
  * Benchmark 1 — the token endpoint side by side: client credentials with JWT access tokens from
- * (a) a bare single-tenant oidc-provider (one process, in-memory adapter) and Tansu with
+ * (a) a bare single-tenant oidc-provider (in-memory adapter; on as many node:cluster workers as
+ * Tansu — issue 19's yardstick — and, for the older figures, one process) and Tansu with
  * (b) one tenant and (c) many tenants (default 1,000) receiving requests in random order.
  *
  * ES256 is measured the same way on tenants whose active key is ES256 (fewer of them: provisioning
@@ -39,8 +40,8 @@ async function assertIssuesJwt(url: string, target: LoadSpec['targets'][number],
   if (header.alg !== alg || header.typ !== 'at+jwt') throw new Error(`expected an ${alg} at+jwt, got ${JSON.stringify(header)}`);
 }
 
-async function measureBare(alg: 'RS256' | 'ES256', pinned = false): Promise<LoadResult> {
-  const server = await startBareProvider(alg, pinned);
+async function measureBare(alg: 'RS256' | 'ES256', pinned = false, workers = 1): Promise<LoadResult> {
+  const server = await startBareProvider(alg, pinned, workers);
   try {
     const target = {
       method: 'POST' as const,
@@ -117,6 +118,10 @@ const row = (name: string, result: LoadResult, baseline: LoadResult) => ({
 });
 
 async function main(): Promise<void> {
+  const workers = WORKERS ?? (await import('node:os')).availableParallelism();
+  // Issue 19's yardstick: the bare library on as many node:cluster workers as Tansu has.
+  const bareRsWorkers = await measureBare('RS256', false, workers);
+  const bareEsWorkers = await measureBare('ES256', false, workers);
   const bareRs = await measureBare('RS256');
   const bareRsOneCore = await measureBare('RS256', true);
   const bareEs = await measureBare('ES256');
@@ -132,31 +137,35 @@ async function main(): Promise<void> {
     }
     return { tansu: await measureTansu(cluster, tenants, 'RS256'), tansuEs: await measureTansu(cluster, esTenants, 'ES256') };
   });
-  printTable(`Token endpoint, client credentials, RS256 JWT access tokens (${CONNECTIONS} connections, ${DURATION} s each)`, [
-    row('bare oidc-provider, 1 process', bareRs, bareRs),
-    row('bare oidc-provider, pinned to 1 core', bareRsOneCore, bareRs),
-    row(`tansu, ${tansu.workers} workers, 1 tenant`, tansu.one, bareRs),
-    row(`tansu, ${tansu.workers} workers, ${TENANTS} tenants random`, tansu.many, bareRs),
+  printTable(`Token endpoint, client credentials, RS256 JWT access tokens (${CONNECTIONS} connections, ${DURATION} s each; vs the bare library on as many workers)`, [
+    row(`bare oidc-provider, ${workers} workers`, bareRsWorkers, bareRsWorkers),
+    row('bare oidc-provider, 1 process', bareRs, bareRsWorkers),
+    row('bare oidc-provider, pinned to 1 core', bareRsOneCore, bareRsWorkers),
+    row(`tansu, ${tansu.workers} workers, 1 tenant`, tansu.one, bareRsWorkers),
+    row(`tansu, ${tansu.workers} workers, ${TENANTS} tenants random`, tansu.many, bareRsWorkers),
   ]);
   process.stdout.write(
     `database transactions per warm grant: tenant databases ${tansu.transactionsPerGrant.tenantDatabases}, platform ${tansu.transactionsPerGrant.platformDatabase}\n` +
       `warm-up: ${tansu.warmUp.contexts} tenant contexts (${tansu.workers} workers × ${TENANTS} tenants) built under load in ${tansu.warmUp.seconds} s, ${tansu.warmUp.perSecond}/s\n`,
   );
   printTable('The same with ES256 access tokens', [
-    row('bare oidc-provider, 1 process', bareEs, bareEs),
-    row(`tansu, ${tansuEs.workers} workers, 1 tenant`, tansuEs.one, bareEs),
-    row(`tansu, ${tansuEs.workers} workers, ${ES_TENANTS} tenants random`, tansuEs.many, bareEs),
+    row(`bare oidc-provider, ${workers} workers`, bareEsWorkers, bareEsWorkers),
+    row('bare oidc-provider, 1 process', bareEs, bareEsWorkers),
+    row(`tansu, ${tansuEs.workers} workers, 1 tenant`, tansuEs.one, bareEsWorkers),
+    row(`tansu, ${tansuEs.workers} workers, ${ES_TENANTS} tenants random`, tansuEs.many, bareEsWorkers),
   ]);
   saveResults('token', {
     connections: CONNECTIONS,
     durationSeconds: DURATION,
     tenants: TENANTS,
     workers: tansu.workers,
-    bare: { RS256: bareRs, RS256OneCore: bareRsOneCore, ES256: bareEs },
+    bare: { RS256: bareRs, RS256OneCore: bareRsOneCore, ES256: bareEs, RS256Workers: bareRsWorkers, ES256Workers: bareEsWorkers },
     es256Tenants: ES_TENANTS,
     tansu: { RS256: { oneTenant: tansu.one, manyTenants: tansu.many }, ES256: { oneTenant: tansuEs.one, manyTenants: tansuEs.many } },
     transactionsPerGrant: { RS256: tansu.transactionsPerGrant, ES256: tansuEs.transactionsPerGrant },
     warmUp: { RS256: tansu.warmUp, ES256: tansuEs.warmUp },
+    ratioManyToBareWorkers: round(tansu.many.requestsPerSecond / bareRsWorkers.requestsPerSecond, 2),
+    ratioOneToBareWorkers: round(tansu.one.requestsPerSecond / bareRsWorkers.requestsPerSecond, 2),
     ratioManyToBare: round(tansu.many.requestsPerSecond / bareRs.requestsPerSecond, 2),
     ratioManyToBareOneCore: round(tansu.many.requestsPerSecond / bareRsOneCore.requestsPerSecond, 2),
     ratioManyToBareES256: round(tansuEs.many.requestsPerSecond / bareEs.requestsPerSecond, 2),

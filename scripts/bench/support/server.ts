@@ -12,6 +12,8 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 
 export interface RunningServer {
   readonly url: string;
+  /** Every address it serves on: more than one for a bare baseline whose workers have ports of their own. */
+  readonly urls?: string[];
   readonly pid: number;
   stop(): Promise<void>;
 }
@@ -92,14 +94,15 @@ export async function startTansu(cluster: BenchCluster, options: TansuOptions): 
   });
   const stderr = collectStderr(child);
   const stop = stopper(child);
-  const deadline = Date.now() + 60_000;
+  // Generous: on a shared 2-core machine under load a start of two workers took over a minute (1 Dec).
+  const deadline = Date.now() + 180_000;
   // Every worker must be listening: ask until as many distinct answers in a row succeed.
   let healthy = 0;
   while (healthy < options.workers * 4) {
     if (child.exitCode !== null) throw new Error(`tansu exited with ${child.exitCode}:\n${stderr()}`);
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`tansu did not become healthy in 60 s:\n${stderr()}`);
+      throw new Error(`tansu did not become healthy in 180 s:\n${stderr()}`);
     }
     const ok = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
     healthy = ok ? healthy + 1 : 0;
@@ -113,11 +116,11 @@ export async function startTansu(cluster: BenchCluster, options: TansuOptions): 
  * not one core: WebCrypto signs on the libuv pool, so `pinned` runs it under `taskset -c 0` for
  * the one-core figure the targets were set against.
  */
-export function startBareProvider(alg: 'RS256' | 'ES256', pinned = false): Promise<RunningServer> {
-  return startBareProcess('scripts/bench/bare-provider.ts', { BENCH_ALG: alg }, pinned);
+export function startBareProvider(alg: 'RS256' | 'ES256', pinned = false, workers = 1): Promise<RunningServer> {
+  return startBareProcess('scripts/bench/bare-provider.ts', { BENCH_ALG: alg, BENCH_WORKERS: String(workers) }, pinned);
 }
 
-/** A baseline server script that prints `listening <port>` once it accepts requests. */
+/** A baseline server script that prints `listening <port>[,<port>…]` once it accepts requests. */
 export async function startBareProcess(script: string, env: Record<string, string>, pinned = false): Promise<RunningServer> {
   const command = pinned ? ['taskset', '-c', '0', process.execPath] : [process.execPath];
   const child = spawn(command[0]!, [...command.slice(1), script], {
@@ -126,16 +129,16 @@ export async function startBareProcess(script: string, env: Record<string, strin
     env: { ...process.env, ...env },
   });
   const stderr = collectStderr(child);
-  const port = await new Promise<number>((resolve, reject) => {
+  const ports = await new Promise<number[]>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (chunk: Buffer) => {
       out += chunk.toString();
-      const match = /listening (\d+)/.exec(out);
-      if (match) resolve(Number(match[1]));
+      const match = /listening ([\d,]+)\n/.exec(out);
+      if (match) resolve(match[1]!.split(',').map(Number));
     });
     child.once('exit', (code) => reject(new Error(`${script} exited with ${code}:\n${stderr()}`)));
   });
-  return { url: publicUrlOf(port), pid: child.pid!, stop: stopper(child) };
+  return { url: publicUrlOf(ports[0]!), urls: ports.map(publicUrlOf), pid: child.pid!, stop: stopper(child) };
 }
 
 /** Resident memory of a process, from /proc (Linux). */

@@ -41,11 +41,17 @@ export const benchTenantId = (index: number, alg: BenchAlg = 'RS256') => `bench-
 
 /** Creates the tenant unless it exists; true when it was created. */
 async function ensureTenant(platform: Platform, id: string, alg: BenchAlg): Promise<boolean> {
-  try {
-    await createTenant(platform, { id, adminPassword: 'bench-admin-password-1' });
-  } catch (error) {
-    if (!isAppError(error) || error.code !== 'tenant_exists') throw error;
-    return false;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await createTenant(platform, { id, adminPassword: 'bench-admin-password-1' });
+      break;
+    } catch (error) {
+      if (isAppError(error) && error.code === 'tenant_exists') return false;
+      // Concurrent creations sometimes fail with "tuple concurrently updated" (1 Dec, issue 19's
+      // report); the failed one is cleaned up, so trying again is safe.
+      if (attempt < 3 && isAppError(error) && error.code === 'provisioning_failed' && /concurrently updated/.test(error.message)) continue;
+      throw error;
+    }
   }
   if (alg === 'ES256') await addActiveEs256Key(platform, id);
   return true;
