@@ -9,6 +9,7 @@ import { PAGE_SECURITY_HEADERS } from '../oidc/pages/layout.ts';
 import { deleteHistoryPastRetention } from '../modules/audit/retention.ts';
 import { jwksSchema, metadataSchema, providerSchema, tenantRootSchema } from './oidc.schemas.ts';
 import { capturePublicResponse, publicResponseKey, sendCachedPublicResponse } from '../oidc/public-metadata-cache.ts';
+import { usePageTenant } from '../tenancy/tenancy.plugin.ts';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -42,6 +43,7 @@ async function serveWithProvider(
 ): Promise<void> {
   await app.tenants.use(tenantId, async (tenant: TenantContext) => {
     request.tenant = tenant;
+    usePageTenant(tenant);
     served.add(tenant.id);
     presentRequestToProvider(request, tenant.issuer);
     const raw = request.raw as IncomingMessage & { baseUrl?: string; originalUrl?: string };

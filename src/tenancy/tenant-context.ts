@@ -13,6 +13,8 @@ import { createTenantProvider } from '../oidc/provider.ts';
 import { loadPublishedKeySet, type PublishedKeySet } from '../modules/keys/signing-keys.ts';
 import { readTokenLifetimes, type TokenLifetimes } from '../modules/settings/settings.service.ts';
 import { tenantConnectionBudget } from './tenant-connections.ts';
+import { readBranding } from '../modules/branding/branding.service.ts';
+import type { Branding } from '../modules/branding/branding.ts';
 import { tenantScope, type TenantScope } from '../platform/tenant-scope.ts';
 
 /** Everything a request needs to serve one tenant; built once per node and cached (docs/architecture.md#request-flow). */
@@ -31,6 +33,8 @@ export interface TenantContext extends Disposable {
   readonly publicJwks: readonly JWK[];
   /** When a retired key's grace period ends: the provider must not publish it past then, so the cache drops the context. */
   readonly expiresAt: Date | undefined;
+  /** Its look and default language, read with the context: a change announces `settings`, which rebuilds it. */
+  readonly branding: Branding;
 }
 
 /** Loads the registry row and refuses tenants that cannot serve requests. */
@@ -54,10 +58,11 @@ export async function buildTenantContext(platform: Platform, rawId: string): Pro
   const db = await openTenantPool(platform, row, platform.config.tenantPoolMax, 'tansu-tenant', tenantConnectionBudget(platform));
   const issuer = tenantIssuer(platform, row);
   let keys: PublishedKeySet;
+  let branding: Branding;
   let provider: Provider;
   try {
     let tokenLifetimes: TokenLifetimes;
-    [keys, tokenLifetimes] = await Promise.all([loadPublishedKeySet(db, row.id, platform.secrets), readTokenLifetimes(db)]);
+    [keys, tokenLifetimes, branding] = await Promise.all([loadPublishedKeySet(db, row.id, platform.secrets), readTokenLifetimes(db), readBranding(db)]);
     provider = await createTenantProvider(platform, { id: row.id, displayName: row.display_name, issuer, db, jwks: keys.jwks, publicJwks: keys.publicJwks, tokenLifetimes });
   } catch (error) {
     await db.destroy();
@@ -73,6 +78,7 @@ export async function buildTenantContext(platform: Platform, rawId: string): Pro
     provider,
     publicJwks: keys.publicJwks,
     expiresAt: keys.changesAt,
+    branding,
     async close() {
       await db.destroy();
     },

@@ -13,6 +13,7 @@ import { finishSignIn } from './finish.ts';
 import { issuerPath } from '../../platform/issuer.ts';
 import { sendPage } from './respond.ts';
 import { connectionButtonsFor } from './upstream.ts';
+import { t } from '../../oidc/pages/i18n/translate.ts';
 
 interface PasswordForm {
   email?: string;
@@ -92,9 +93,9 @@ export async function checkPassword(interaction: LoadedInteraction) {
     if (outcome.reason === 'throttled') {
       const minutes = Math.ceil(outcome.retryAfterSeconds / 60);
       reply.header('retry-after', String(outcome.retryAfterSeconds));
-      return sendPage(reply, 429, await loginHtml(interaction, clientName, email, `Too many attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`));
+      return sendPage(reply, 429, await loginHtml(interaction, clientName, email, t(minutes === 1 ? 'login.throttled.one' : 'login.throttled.other', { count: minutes })));
     }
-    return sendPage(reply, 401, await loginHtml(interaction, clientName, email, 'The email or password is not correct.'));
+    return sendPage(reply, 401, await loginHtml(interaction, clientName, email, t('login.wrongPassword')));
   }
   if (await needsConfirmedAddress(interaction, outcome.user)) return showVerificationRequired(interaction, outcome.user);
   // On the raw response: finishSignIn hands it to the provider, which keeps headers already set.
