@@ -12,5 +12,10 @@ export default defineConfig({
     testTimeout: 180_000,
     hookTimeout: 300_000,
     reporters: ['default'],
+    // Node 24 strips the types itself, so Vite's module runner has nothing to add: without it no
+    // file is transformed (~8 s of CPU per three files here). Interleaved A/B on a quiet 2-core
+    // machine: the same wall time (22 s for three files either way), import 14–15 s instead of
+    // 17–18 s; the first, larger gain seen under load was mostly noise. vi.mock still works.
+    experimental: { viteModuleRunner: false },
   },
 });

@@ -10,6 +10,7 @@ import { TenantHosts } from './tenancy/tenant-hosts.ts';
 import { compileProxyTrust } from './http/trusted-proxies.ts';
 import { opsPlugin } from './routes/ops/ops.plugin.ts';
 import { requestLogPlugin } from './routes/request-log.ts';
+import { rateLimitsPlugin } from './routes/rate-limits.ts';
 import { oidcRoutes } from './routes/oidc.routes.ts';
 import { interactionRoutes } from './routes/interactions/interaction.routes.ts';
 import { authApiRoutes } from './routes/auth-api.routes.ts';
@@ -82,6 +83,7 @@ export async function buildApp({ platform }: AppOptions): Promise<FastifyInstanc
   // Before the routes: its request hook must see every route, the hijacked provider ones included.
   await app.register(opsPlugin, { platform });
   await app.register(requestLogPlugin);
+  await app.register(rateLimitsPlugin, { platform });
   // Before the routes too: a preflight for a tenant's JSON API is answered before any of them.
   await app.register(tenantApiCors);
   await app.register(oidcRoutes);

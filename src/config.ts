@@ -44,8 +44,10 @@ export interface Config {
   readonly pgBinDir: string | undefined;
   /** How often a node checks which tenants' signing keys are due for rotation; 0 disables. */
   readonly keyRotationCheckSeconds: number;
-  /** Requests one admin API token may make per minute at one tenant (tenant admin API). */
+  /** Requests one admin API token may make per minute at one tenant, in each process (tenant admin API). */
   readonly adminApiRateLimitPerMinute: number;
+  /** The platform's rate limits, requests a minute, for tenants that set none (docs/architecture.md#rate-limits); 0: none. */
+  readonly rateLimits: Readonly<PlatformRateLimits>;
   /** When set, `/metrics` answers only `Authorization: Bearer <token>`. */
   readonly metricsToken: string | undefined;
   /** When set, `/metrics` is served only by a listener of its own on this port, not on `port`. */
@@ -65,6 +67,19 @@ export interface Config {
   readonly mailFrom: string;
   /** How often each process looks for mail due in the outboxes; 0 disables its sender. */
   readonly mailSendIntervalSeconds: number;
+}
+
+/** What each tenant gets unless it sets its own (modules/settings/rate-limits.ts), fleet-wide, requests a minute; 0: no limit. */
+export interface PlatformRateLimits {
+  /** The token endpoint, all of the tenant's clients together. */
+  token: number;
+  /** The token endpoint, each client. */
+  tokenPerClient: number;
+  /** The authorization endpoint, all clients together. */
+  authorization: number;
+  authorizationPerClient: number;
+  /** The tenant's JSON APIs together (signup API, admin API). */
+  api: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -214,6 +229,13 @@ export function loadConfig(env: Env = process.env): Config {
     pgBinDir: env.PG_BIN_DIR || undefined,
     keyRotationCheckSeconds: integer(env, 'KEY_ROTATION_CHECK_SECONDS', nodeEnv === 'test' ? 0 : 3600, 0, 31_536_000),
     adminApiRateLimitPerMinute: integer(env, 'ADMIN_API_RATE_LIMIT_PER_MINUTE', 600, 1, 1_000_000),
+    rateLimits: Object.freeze({
+      token: integer(env, 'RATE_LIMIT_TOKEN_PER_MINUTE', 60_000, 0, 100_000_000),
+      tokenPerClient: integer(env, 'RATE_LIMIT_TOKEN_PER_CLIENT_PER_MINUTE', 30_000, 0, 100_000_000),
+      authorization: integer(env, 'RATE_LIMIT_AUTHORIZATION_PER_MINUTE', 12_000, 0, 100_000_000),
+      authorizationPerClient: integer(env, 'RATE_LIMIT_AUTHORIZATION_PER_CLIENT_PER_MINUTE', 6_000, 0, 100_000_000),
+      api: integer(env, 'RATE_LIMIT_API_PER_MINUTE', 6_000, 0, 100_000_000),
+    }),
     metricsToken: env.METRICS_TOKEN || undefined,
     metricsPort,
     metricsTenantLabels: flag(env, 'METRICS_TENANT_LABELS'),

@@ -43,6 +43,23 @@ describe('mail configuration', () => {
   });
 });
 
+describe('rate limit configuration', () => {
+  it("gives every tenant the platform's budgets, 0 for none, and refuses anything but a whole number", () => {
+    expect(loadConfig(base).rateLimits).toEqual({ token: 60_000, tokenPerClient: 30_000, authorization: 12_000, authorizationPerClient: 6_000, api: 6_000 });
+    const set = loadConfig({
+      ...base,
+      RATE_LIMIT_TOKEN_PER_MINUTE: '0',
+      RATE_LIMIT_TOKEN_PER_CLIENT_PER_MINUTE: '100',
+      RATE_LIMIT_AUTHORIZATION_PER_MINUTE: '200',
+      RATE_LIMIT_AUTHORIZATION_PER_CLIENT_PER_MINUTE: '300',
+      RATE_LIMIT_API_PER_MINUTE: '400',
+    });
+    expect(set.rateLimits).toEqual({ token: 0, tokenPerClient: 100, authorization: 200, authorizationPerClient: 300, api: 400 });
+    expect(configError({ RATE_LIMIT_API_PER_MINUTE: '-1' })).toBe('RATE_LIMIT_API_PER_MINUTE must be an integer from 0 to 100000000, got "-1"');
+    expect(configError({ RATE_LIMIT_TOKEN_PER_MINUTE: 'lots' })).toContain('RATE_LIMIT_TOKEN_PER_MINUTE must be an integer');
+  });
+});
+
 describe('RESTORE_UPLOAD_MAX_BYTES', () => {
   it('is 10 GiB unless set, and takes a whole number of bytes from 1024 to 2^40', () => {
     expect(loadConfig(base).restoreUploadMaxBytes).toBe(10 * 1024 ** 3);

@@ -5,6 +5,7 @@ import { TenantsPage } from './pages/tenants.js';
 import { TenantPage } from './pages/tenant.js';
 import { JobsPage, JobPage } from './pages/jobs.js';
 import { ClustersPage } from './pages/clusters.js';
+import { RestorePage } from './pages/restore.js';
 
 /**
  * The platform console: every page talks to the platform admin API (`/admin/v1`) with the
@@ -14,12 +15,14 @@ startConsole({
   title: 'Tansu platform',
   nav: [
     { to: '', label: 'Tenants' },
+    { to: 'restore', label: 'Restore' },
     { to: 'jobs', label: 'Jobs' },
     { to: 'clusters', label: 'Clusters' },
   ],
   routes: [
     { pattern: '', title: 'Tenants', nav: '', page: TenantsPage },
     { pattern: 'tenants/:id', title: 'Tenant', nav: '', page: TenantPage },
+    { pattern: 'restore', title: 'Restore a tenant', nav: 'restore', page: RestorePage },
     { pattern: 'jobs', title: 'Jobs', nav: 'jobs', page: JobsPage },
     { pattern: 'jobs/:id', title: 'Job', nav: 'jobs', page: JobPage },
     { pattern: 'clusters', title: 'Clusters', nav: 'clusters', page: ClustersPage },

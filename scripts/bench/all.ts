@@ -9,7 +9,7 @@ import { withBenchCluster } from './support/cluster.ts';
 import { ROOT } from './support/server.ts';
 
 /** provision.ts is issue 2's benchmark (template clone vs create + migrate), at its default size. */
-const SUITE: string[][] = [['token.ts'], ['cold.ts'], ['jwks.ts'], ['login.ts'], ['provision.ts'], ['provisioning.ts']];
+const SUITE: string[][] = [['token.ts'], ['rate-limits.ts'], ['cold.ts'], ['jwks.ts'], ['login.ts'], ['provision.ts'], ['provisioning.ts']];
 
 function run([script, ...args]: string[], env: Record<string, string>): Promise<void> {
   return new Promise((resolve, reject) => {

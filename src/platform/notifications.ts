@@ -47,6 +47,8 @@ export function listenForTenantChanges(
   onChange: (change: TenantChange) => void,
   onReconnect: () => void,
   log: Logger,
+  /** How the session is named in pg_stat_activity: serving processes are counted by it (serving-processes.repository.ts). */
+  applicationName = 'tansu-listener',
 ): ChangeListener {
   let client: pg.Client | undefined;
   let closed = false;
@@ -56,7 +58,7 @@ export function listenForTenantChanges(
 
   const connect = async (): Promise<void> => {
     if (closed) return;
-    const next = new pg.Client({ connectionString, application_name: 'tansu-listener', keepAlive: true, connectionTimeoutMillis: 10_000 });
+    const next = new pg.Client({ connectionString, application_name: applicationName, keepAlive: true, connectionTimeoutMillis: 10_000 });
     client = next;
     next.on('notification', (message) => {
       if (message.channel !== TENANT_CHANGES_CHANNEL || !message.payload) return;

@@ -8,6 +8,7 @@ import { accountMail } from '../modules/users/account-mail.ts';
 import { signupActor } from '../platform/tenant-scope.ts';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../crypto/passwords.ts';
 import { TenantParams, errorResponses } from './schemas.ts';
+import { apiBudgets, enforceRateLimits } from './rate-limits.ts';
 
 /**
  * The shape of a signup; what the values must be (an email address, a strong enough password, a
@@ -33,7 +34,7 @@ const signupSchema = {
       400: 'invalid_request, invalid_email, weak_password, invalid_name, invitation_required or invalid_invitation',
       403: 'signup_disabled, or tenant_suspended',
       404: 'tenant_not_found',
-      429: 'throttled (with Retry-After)',
+      429: "throttled, or rate_limited: the tenant's API budget is spent (with Retry-After and RateLimit-*)",
       503: 'tenant_unavailable or temporarily_unavailable (with Retry-After)',
     }),
   },
@@ -53,6 +54,7 @@ export async function authApiRoutes(app: FastifyInstance): Promise<void> {
 
     scope.post('/t/:tenant/api/auth/signup', { bodyLimit: 8 * 1024, schema: signupSchema }, async (request, reply) => {
       const tenant = await resolveTenant(app, request, reply);
+      enforceRateLimits(app.rateLimiter, apiBudgets(tenant), reply.raw);
       const { email, password, name, invitation } = request.body;
       const mail = accountMail(app.platform, { id: tenant.id, displayName: tenant.row.display_name });
       await signUp(tenant.scope, { email, password, name, invitation, loginKeys: loginKeysFor(app.platform.config, tenant.id), mail }, signupActor(request.ip));

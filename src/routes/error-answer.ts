@@ -59,6 +59,7 @@ const WORDING: Readonly<Record<string, Wording>> = {
   tenant_suspended: { title: 'error.tenantSuspendedTitle', explanation: 'error.tenantSuspended' },
   tenant_unavailable: { title: 'error.unavailableTitle', explanation: 'error.tenantUnavailable' },
   temporarily_unavailable: { title: 'error.unavailableTitle', explanation: 'error.databaseUnavailable' },
+  rate_limited: { title: 'error.rateLimitedTitle', explanation: 'error.rateLimited' },
   not_found: { title: 'error.notFoundTitle', explanation: 'error.notFound' },
   server_error: { title: 'error.somethingWrong', explanation: 'error.serverError' },
 };

@@ -10,6 +10,7 @@ import { deleteHistoryPastRetention } from '../modules/audit/retention.ts';
 import { jwksSchema, metadataSchema, providerSchema, tenantRootSchema } from './oidc.schemas.ts';
 import { capturePublicResponse, publicResponseKey, sendCachedPublicResponse } from '../oidc/public-metadata-cache.ts';
 import { usePageTenant } from '../tenancy/tenancy.plugin.ts';
+import { limitProviderRequest } from './provider-rate-limits.ts';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -45,6 +46,10 @@ async function serveWithProvider(
     request.tenant = tenant;
     usePageTenant(tenant);
     served.add(tenant.id);
+    // The token and authorization endpoints' budgets: a refusal throws before the provider sees
+    // the request. Awaited only when it reads the body: no extra turn of the event loop otherwise.
+    const limiting = limitProviderRequest(app, request, reply.raw, tenant, providerPath);
+    if (limiting) await limiting;
     presentRequestToProvider(request, tenant.issuer);
     const raw = request.raw as IncomingMessage & { baseUrl?: string; originalUrl?: string };
     // oidc-provider builds endpoint URLs as `new URL(baseUrl + route, requestUrl)`. An absolute

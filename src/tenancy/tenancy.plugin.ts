@@ -4,6 +4,7 @@ import type { Platform } from '../platform/platform.ts';
 import { TenantCache } from './tenant-cache.ts';
 import { buildTenantContext, type TenantContext } from './tenant-context.ts';
 import { listenForTenantChanges, type ChangeListener } from '../platform/notifications.ts';
+import { SERVING_PROCESS_APPLICATION_NAME } from '../platform/serving-processes.repository.ts';
 import { AppError, isAppError } from '../errors.ts';
 import { takeHostDecision, TenantHosts } from './tenant-hosts.ts';
 import { setPageTenant } from '../modules/branding/page-context.ts';
@@ -56,6 +57,7 @@ export const tenancyPlugin = fp(async (app: FastifyInstance, options: { platform
       refreshHosts();
     },
     platform.log,
+    SERVING_PROCESS_APPLICATION_NAME,
   );
   app.decorate('tenants', cache);
   app.decorate('tenantChanges', listener);

@@ -11,7 +11,8 @@ import type Provider from 'oidc-provider';
 import type { JWK } from 'jose';
 import { createTenantProvider } from '../oidc/provider.ts';
 import { loadPublishedKeySet, type PublishedKeySet } from '../modules/keys/signing-keys.ts';
-import { readTokenLifetimes, type TokenLifetimes } from '../modules/settings/settings.service.ts';
+import { readServingSettings } from '../modules/settings/settings.service.ts';
+import { effectiveRateBudgets, type RateBudgets } from '../modules/settings/rate-limits.ts';
 import { tenantConnectionBudget } from './tenant-connections.ts';
 import { readBranding } from '../modules/branding/branding.service.ts';
 import type { Branding } from '../modules/branding/branding.ts';
@@ -35,6 +36,8 @@ export interface TenantContext extends Disposable {
   readonly expiresAt: Date | undefined;
   /** Its look and default language, read with the context: a change announces `settings`, which rebuilds it. */
   readonly branding: Branding;
+  /** The tenant's rate limits, its own or the platform's (routes/rate-limits.ts); a change announces `settings`. */
+  readonly rateBudgets: RateBudgets;
 }
 
 /** Loads the registry row and refuses tenants that cannot serve requests. */
@@ -60,9 +63,12 @@ export async function buildTenantContext(platform: Platform, rawId: string): Pro
   let keys: PublishedKeySet;
   let branding: Branding;
   let provider: Provider;
+  let rateBudgets: RateBudgets;
   try {
-    let tokenLifetimes: TokenLifetimes;
-    [keys, tokenLifetimes, branding] = await Promise.all([loadPublishedKeySet(db, row.id, platform.secrets), readTokenLifetimes(db), readBranding(db)]);
+    const [published, { tokenLifetimes, rateLimits }, tenantBranding] = await Promise.all([loadPublishedKeySet(db, row.id, platform.secrets), readServingSettings(db), readBranding(db)]);
+    keys = published;
+    branding = tenantBranding;
+    rateBudgets = effectiveRateBudgets(rateLimits, platform.config.rateLimits);
     provider = await createTenantProvider(platform, { id: row.id, displayName: row.display_name, issuer, db, jwks: keys.jwks, publicJwks: keys.publicJwks, tokenLifetimes });
   } catch (error) {
     await db.destroy();
@@ -79,6 +85,7 @@ export async function buildTenantContext(platform: Platform, rawId: string): Pro
     publicJwks: keys.publicJwks,
     expiresAt: keys.changesAt,
     branding,
+    rateBudgets,
     async close() {
       await db.destroy();
     },

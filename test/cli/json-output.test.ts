@@ -215,6 +215,7 @@ describe('tansu --json', () => {
       token_lifetimes: { access_token: 3600, id_token: 3600, refresh_token: 1_209_600, session: 1_209_600 },
       retention_days: { audit_events: 365, login_activity: 90 },
       mfa: { policy: 'required', required_for_tenant_admins: true, remember_browser_days: 7 },
+      rate_limits: { token: null, token_per_client: null, authorization: null, authorization_per_client: null, api: null, clients: {} },
     });
     const [factors] = outputs.get('user factors') as any[];
     expect(factors).toEqual({

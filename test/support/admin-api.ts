@@ -1,5 +1,6 @@
 import { pollUntil } from './eventually.ts';
-import type { TestTenant } from './oidc.ts';
+import { createTestTenant, startOidcTestBed, type OidcTestBed, type TestBedOptions, type TestTenant } from './oidc.ts';
+import { uniqueTenantId } from './platform.ts';
 import { createClient, grantClientApi } from '../../src/modules/clients/clients.service.ts';
 import { TEST_ACTOR } from './scope.ts';
 
@@ -60,4 +61,36 @@ export async function callAdmin(
   });
   const text = await response.text();
   return { status: response.status, headers: response.headers, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+}
+
+export interface AdminApiBed<A extends readonly string[], G extends readonly string[]> {
+  bed: OidcTestBed;
+  /** The tenant under test, and a second one for the isolation checks. */
+  acme: TestTenant;
+  globex: TestTenant;
+  acmeOps: MachineClient;
+  globexOps: MachineClient;
+  /** One token per scope set asked for, in the order asked: acme's first, then globex's. */
+  acmeTokens: { [K in keyof A]: string };
+  globexTokens: { [K in keyof G]: string };
+}
+
+/**
+ * The start most tenant admin API test files share: a test bed, two tenants (`<prefix>-acme`,
+ * `<prefix>-globex`), a machine client in each granted the admin API, and tokens for the scope
+ * sets asked for.
+ */
+export async function startAdminApiBed<const A extends readonly string[], const G extends readonly string[]>(
+  prefix: string,
+  scopes: { acme: A; globex: G },
+  options?: TestBedOptions,
+): Promise<AdminApiBed<A, G>> {
+  const bed = await startOidcTestBed(1, options);
+  const [acme, globex] = await Promise.all([createTestTenant(bed, uniqueTenantId(`${prefix}-acme`)), createTestTenant(bed, uniqueTenantId(`${prefix}-globex`))]);
+  const [acmeOps, globexOps] = await Promise.all([machineClient(acme, `${prefix} acme automation`, true), machineClient(globex, `${prefix} globex automation`, true)]);
+  const [acmeTokens, globexTokens] = await Promise.all([
+    Promise.all(scopes.acme.map((scope) => adminToken(acme, acmeOps, scope))),
+    Promise.all(scopes.globex.map((scope) => adminToken(globex, globexOps, scope))),
+  ]);
+  return { bed, acme, globex, acmeOps, globexOps, acmeTokens: acmeTokens as AdminApiBed<A, G>['acmeTokens'], globexTokens: globexTokens as AdminApiBed<A, G>['globexTokens'] };
 }

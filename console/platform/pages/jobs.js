@@ -1,6 +1,7 @@
 import { html, useEffect, useState } from '../../shell/preact.js';
 import { useAsync, usePaged } from '../../shell/hooks.js';
-import { Badge, ConfirmButton, ErrorNotice, Facts, Loading, PageHeading, Pager, Table, Time } from '../../shell/components.js';
+import { Badge, ConfirmButton, ErrorNotice, Facts, Loading, PageHeading, Time } from '../../shell/components.js';
+import { ListTable } from '../../shell/list.js';
 import { Link, navigate } from '../../shell/router.js';
 
 const POLL_MS = 1000;
@@ -40,22 +41,15 @@ export function JobsPage({ app }) {
           navigate(`jobs/${answer.data.job.id}`);
         }} />
     <//>
-    <${ErrorNotice} error=${paged.error} />
-    ${paged.loading && paged.items.length === 0 ? html`<${Loading} />` : null}
-    <${Table} caption="Jobs" head=${['Job', 'Tenant', 'Status', 'Progress', 'Started', 'Finished']} rows=${paged.items.length}
-      empty="No job yet: moves, restores and fleet migrations run as jobs.">
-      ${paged.items.map(
-        (job) => html`<tr>
-          <td><${Link} to=${`jobs/${job.id}`}>${KINDS[job.kind] ?? job.kind}<//></td>
-          <td>${job.tenant ? html`<${Link} to=${`tenants/${job.tenant}`}>${job.tenant}<//>` : html`<span class="muted">—</span>`}</td>
-          <td>${jobStatus(job.status)}</td>
-          <td><${Progress} job=${job} /></td>
-          <td><${Time} value=${job.started_at} /></td>
-          <td><${Time} value=${job.finished_at} /></td>
-        </tr>`,
-      )}
-    <//>
-    <${Pager} paged=${paged} label="Pages of jobs" />`;
+    <${ListTable} list=${paged} caption="Jobs" head=${['Job', 'Tenant', 'Status', 'Progress', 'Started', 'Finished']} pagerLabel="Pages of jobs" empty="No job yet: moves, restores and fleet migrations run as jobs."
+      row=${(job) => html`<tr>
+        <td><${Link} to=${`jobs/${job.id}`}>${KINDS[job.kind] ?? job.kind}<//></td>
+        <td>${job.tenant ? html`<${Link} to=${`tenants/${job.tenant}`}>${job.tenant}<//>` : html`<span class="muted">—</span>`}</td>
+        <td>${jobStatus(job.status)}</td>
+        <td><${Progress} job=${job} /></td>
+        <td><${Time} value=${job.started_at} /></td>
+        <td><${Time} value=${job.finished_at} /></td>
+      </tr>`} />`;
 }
 
 /** One job, followed live: `GET /jobs/<id>` every second until it succeeded or failed. */

@@ -1,13 +1,20 @@
 import { html, useState } from '../../shell/preact.js';
 import { useAsync } from '../../shell/hooks.js';
-import { ActionButton, ConfirmButton, Dialog, ErrorNotice, Facts, Form, Loading, PageHeading, SelectField, SuccessNotice, Time } from '../../shell/components.js';
-import { navigate } from '../../shell/router.js';
+import { ActionButton, Badge, ConfirmButton, Dialog, ErrorNotice, Facts, Form, Loading, PageHeading, SelectField, SuccessNotice, Time } from '../../shell/components.js';
+import { ListTable } from '../../shell/list.js';
+import { Link, navigate } from '../../shell/router.js';
 import { tenantStatus } from './tenants.js';
 
-/** One tenant: its facts; suspend or resume, download a backup, move, rotate its keys, delete. */
+const KEY_TONES = { active: 'ok', next: 'neutral', retired: 'warn' };
+
+/**
+ * One tenant: its facts; suspend or resume, download a backup, restore one, move, rotate its
+ * keys (its key list follows), recover from an interrupted move or restore, delete.
+ */
 export function TenantPage({ app, params }) {
   const path = `/tenants/${encodeURIComponent(params.id)}`;
   const loaded = useAsync(() => app.api.get(path), [params.id]);
+  const keys = useAsync(() => app.api.get(`${path}/keys`).then((answer) => answer.data), [params.id]);
   const [notice, setNotice] = useState('');
   const tenant = loaded.data?.data;
   if (!tenant) return html`<${PageHeading} title=${`Tenant ${params.id}`} /><${ErrorNotice} error=${loaded.error} />${loaded.loading ? html`<${Loading} />` : null}`;
@@ -39,7 +46,18 @@ export function TenantPage({ app, params }) {
           onConfirm=${async () => {
             const answer = await app.api.post(`${path}/keys/rotate`, {});
             setNotice(`Rotated: ${answer.data.activated} signs from now on.`);
+            keys.reload();
           }} />
+        <${Link} class="button secondary" to=${`restore?tenant=${encodeURIComponent(tenant.id)}`}>Restore from a backup…<//>
+        ${tenant.status === 'maintenance'
+          ? html`<${ConfirmButton} label="Recover" title=${`Recover ${tenant.id}`} confirmLabel="Recover it"
+              message="For a tenant left in maintenance by a move or restore that was interrupted: it serves again from its registered database. Only do this when no job is still running for it."
+              onConfirm=${async () => {
+                const answer = await app.api.post(`${path}/recover`);
+                loaded.reload();
+                setNotice(`Recovered.${answer.data.leftovers.length > 0 ? ` Databases left on its cluster to inspect and drop by hand: ${answer.data.leftovers.join(', ')}.` : ''}`);
+              }} />`
+          : null}
         <${ConfirmButton} label="Delete tenant" danger title=${`Delete the tenant ${tenant.id}`} confirmLabel="Delete it for good"
           message=${`Its database, users, clients and keys are dropped for good, and ${tenant.issuer} stops answering. Download a backup first if you may need it again.`}
           onConfirm=${async () => {
@@ -47,6 +65,18 @@ export function TenantPage({ app, params }) {
             navigate('');
           }} />
       </div>
+    </section>
+    <section class="card" aria-labelledby="tenant-keys">
+      <h2 id="tenant-keys">Signing keys</h2>
+      ${keys.data ? html`<p>Rotated every ${keys.data.policy.rotate_every_days} days; a retired key stays published for ${keys.data.policy.grace_days} days.</p>` : null}
+      <${ListTable} list=${{ ...keys, data: keys.data?.keys }} caption="Signing keys" head=${['Key id', 'Algorithm', 'State', 'Signing since', 'Leaves the JWKS']}
+        row=${(key) => html`<tr>
+          <td><code>${key.kid}</code></td>
+          <td>${key.alg}</td>
+          <td><${Badge} tone=${KEY_TONES[key.state] ?? 'neutral'}>${key.state}<//>${key.published ? null : html` <span class="muted">(not published)</span>`}</td>
+          <td><${Time} value=${key.activated_at} /></td>
+          <td><${Time} value=${key.unpublish_at} /></td>
+        </tr>`} />
     </section>`;
 }
 

@@ -1,6 +1,7 @@
 import { html, useState } from '../../shell/preact.js';
 import { usePaged } from '../../shell/hooks.js';
-import { Badge, Dialog, ErrorNotice, Form, Loading, OnceValue, PageHeading, Pager, SelectField, Table, TextField, Time } from '../../shell/components.js';
+import { Badge, Dialog, Form, OnceValue, PageHeading, SelectField, TextField, Time } from '../../shell/components.js';
+import { ListTable } from '../../shell/list.js';
 import { Link } from '../../shell/router.js';
 
 const PAGE_SIZE = 25;
@@ -22,20 +23,14 @@ export function TenantsPage({ app }) {
       <${SelectField} label="Status" value=${status} onChange=${setStatus}
         options=${[['', 'any'], ['active', 'active'], ['suspended', 'suspended'], ['provisioning', 'provisioning'], ['maintenance', 'maintenance'], ['failed', 'failed']]} />
     </div>
-    <${ErrorNotice} error=${paged.error} />
-    ${paged.loading && paged.items.length === 0 ? html`<${Loading} />` : null}
-    <${Table} caption="Tenants" head=${['Id', 'Name', 'Status', 'Cluster', 'Created']} rows=${paged.items.length} empty="No tenant matches.">
-      ${paged.items.map(
-        (tenant) => html`<tr>
-          <td><${Link} to=${`tenants/${tenant.id}`}>${tenant.id}<//></td>
-          <td>${tenant.name}</td>
-          <td>${tenantStatus(tenant.status)}</td>
-          <td>${tenant.cluster}</td>
-          <td><${Time} value=${tenant.created_at} /></td>
-        </tr>`,
-      )}
-    <//>
-    <${Pager} paged=${paged} label="Pages of tenants" />`;
+    <${ListTable} list=${paged} caption="Tenants" head=${['Id', 'Name', 'Status', 'Cluster', 'Created']} pagerLabel="Pages of tenants" empty="No tenant matches."
+      row=${(tenant) => html`<tr>
+        <td><${Link} to=${`tenants/${tenant.id}`}>${tenant.id}<//></td>
+        <td>${tenant.name}</td>
+        <td>${tenantStatus(tenant.status)}</td>
+        <td>${tenant.cluster}</td>
+        <td><${Time} value=${tenant.created_at} /></td>
+      </tr>`} />`;
 }
 
 /** "Create tenant": `POST /tenants`; a generated password for its first admin is shown once. */

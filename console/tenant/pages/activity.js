@@ -1,6 +1,7 @@
 import { html, useState } from '../../shell/preact.js';
 import { usePaged } from '../../shell/hooks.js';
-import { ErrorNotice, Loading, PageHeading, Pager, SelectField, Table, TextField, Time } from '../../shell/components.js';
+import { PageHeading, SelectField, TextField, Time } from '../../shell/components.js';
+import { ListTable } from '../../shell/list.js';
 import { Link } from '../../shell/router.js';
 import { instantOf } from './audit.js';
 import { outcomeBadge } from './user.js';
@@ -31,18 +32,12 @@ export function ActivityPage({ app }) {
       <${TextField} label="Until" type="datetime-local" value=${draft.until} onInput=${set('until')} />
       <div class="form-actions"><button type="submit">Filter</button></div>
     </form>
-    <${ErrorNotice} error=${paged.error} />
-    ${paged.loading && paged.items.length === 0 ? html`<${Loading} />` : null}
-    <${Table} caption="Sign-in attempts" head=${['When', 'Outcome', 'Account', 'From', 'Known device']} rows=${paged.items.length} empty="No attempt matches.">
-      ${paged.items.map(
-        (attempt) => html`<tr>
-          <td><${Time} value=${attempt.occurred_at} /></td>
-          <td>${outcomeBadge(attempt.outcome, attempt.succeeded)}</td>
-          <td>${attempt.user_id ? html`<${Link} to=${`users/${attempt.user_id}`}>${attempt.user_id.slice(0, 8)}…<//>` : html`<span class="muted">no account</span>`}</td>
-          <td><code>${attempt.ip}</code></td>
-          <td>${attempt.known_device ? 'yes' : 'no'}</td>
-        </tr>`,
-      )}
-    <//>
-    <${Pager} paged=${paged} label="Pages of sign-in activity" />`;
+    <${ListTable} list=${paged} caption="Sign-in attempts" head=${['When', 'Outcome', 'Account', 'From', 'Known device']} pagerLabel="Pages of sign-in activity" empty="No attempt matches."
+      row=${(attempt) => html`<tr>
+        <td><${Time} value=${attempt.occurred_at} /></td>
+        <td>${outcomeBadge(attempt.outcome, attempt.succeeded)}</td>
+        <td>${attempt.user_id ? html`<${Link} to=${`users/${attempt.user_id}`}>${attempt.user_id.slice(0, 8)}…<//>` : html`<span class="muted">no account</span>`}</td>
+        <td><code>${attempt.ip}</code></td>
+        <td>${attempt.known_device ? 'yes' : 'no'}</td>
+      </tr>`} />`;
 }

@@ -1,26 +1,20 @@
 import { html, useState } from '../../shell/preact.js';
 import { useAsync, usePaged } from '../../shell/hooks.js';
-import { Badge, CheckboxField, ConfirmButton, Dialog, ErrorNotice, Facts, Form, ListField, Loading, PageHeading, Pager, SuccessNotice, Table, TextField, Time } from '../../shell/components.js';
+import { Badge, CheckboxField, ConfirmButton, Dialog, ErrorNotice, Facts, Form, ListField, Loading, PageHeading, SuccessNotice, TextField, Time } from '../../shell/components.js';
+import { ListTable } from '../../shell/list.js';
 import { Link, navigate } from '../../shell/router.js';
 
 /** The tenant's APIs (resource servers) and their scopes; the built-in admin API is not one of them. */
 export function ApisPage({ app }) {
   const paged = usePaged((cursor) => app.api.get('/apis', { limit: 20, cursor }).then((answer) => answer.data), []);
   return html`<${PageHeading} title="APIs"><${NewApiButton} app=${app} /><//>
-    <${ErrorNotice} error=${paged.error} />
-    ${paged.loading && paged.items.length === 0 ? html`<${Loading} />` : null}
-    <${Table} caption="APIs" head=${['Name', 'Identifier (audience)', 'Scopes', 'Token lifetime']} rows=${paged.items.length}
-      empty="No API yet: register one for each service that accepts this tenant's access tokens.">
-      ${paged.items.map(
-        (api) => html`<tr>
-          <td><${Link} to=${`apis/${api.id}`}>${api.name}<//>${api.is_default ? html` <${Badge}>default<//>` : null}</td>
-          <td><code>${api.identifier}</code></td>
-          <td><span class="tags">${api.scopes.map((scope) => html`<${Badge}>${scope}<//>`)}</span></td>
-          <td>${api.access_token_ttl} s</td>
-        </tr>`,
-      )}
-    <//>
-    <${Pager} paged=${paged} label="Pages of APIs" />`;
+    <${ListTable} list=${paged} caption="APIs" head=${['Name', 'Identifier (audience)', 'Scopes', 'Token lifetime']} pagerLabel="Pages of APIs" empty="No API yet: register one for each service that accepts this tenant's access tokens."
+      row=${(api) => html`<tr>
+        <td><${Link} to=${`apis/${api.id}`}>${api.name}<//>${api.is_default ? html` <${Badge}>default<//>` : null}</td>
+        <td><code>${api.identifier}</code></td>
+        <td><span class="tags">${api.scopes.map((scope) => html`<${Badge}>${scope}<//>`)}</span></td>
+        <td>${api.access_token_ttl} s</td>
+      </tr>`} />`;
 }
 
 function NewApiButton({ app }) {

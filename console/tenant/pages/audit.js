@@ -1,6 +1,7 @@
 import { html, useState } from '../../shell/preact.js';
 import { usePaged } from '../../shell/hooks.js';
-import { ErrorNotice, Loading, PageHeading, Pager, Table, TextField, Time } from '../../shell/components.js';
+import { PageHeading, TextField, Time } from '../../shell/components.js';
+import { ListTable } from '../../shell/list.js';
 
 /** `datetime-local` (the browser's zone) to an ISO 8601 instant; empty stays empty. */
 export function instantOf(local) {
@@ -32,21 +33,15 @@ export function AuditPage({ app }) {
       <${TextField} label="Until" type="datetime-local" value=${draft.until} onInput=${set('until')} />
       <div class="form-actions"><button type="submit">Filter</button></div>
     </form>
-    <${ErrorNotice} error=${paged.error} />
-    ${paged.loading && paged.items.length === 0 ? html`<${Loading} />` : null}
-    <${Table} caption="Audit events" head=${['When', 'Action', 'Actor', 'Target', 'From', 'Details']} rows=${paged.items.length} empty="No event matches.">
-      ${paged.items.map(
-        (event) => html`<tr>
-          <td><${Time} value=${event.occurred_at} /></td>
-          <td><code>${event.action}</code></td>
-          <td><code>${event.actor}</code></td>
-          <td>${event.target ? html`<code>${event.target}</code>` : '—'}</td>
-          <td>${event.ip ?? '—'}</td>
-          <td>${Object.keys(event.details).length > 0
-            ? html`<details><summary>Show</summary><pre class="details">${JSON.stringify(event.details, null, 2)}</pre></details>`
-            : '—'}</td>
-        </tr>`,
-      )}
-    <//>
-    <${Pager} paged=${paged} label="Pages of the audit log" />`;
+    <${ListTable} list=${paged} caption="Audit events" head=${['When', 'Action', 'Actor', 'Target', 'From', 'Details']} pagerLabel="Pages of the audit log" empty="No event matches."
+      row=${(event) => html`<tr>
+        <td><${Time} value=${event.occurred_at} /></td>
+        <td><code>${event.action}</code></td>
+        <td><code>${event.actor}</code></td>
+        <td>${event.target ? html`<code>${event.target}</code>` : '—'}</td>
+        <td>${event.ip ?? '—'}</td>
+        <td>${Object.keys(event.details).length > 0
+          ? html`<details><summary>Show</summary><pre class="details">${JSON.stringify(event.details, null, 2)}</pre></details>`
+          : '—'}</td>
+      </tr>`} />`;
 }

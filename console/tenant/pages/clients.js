@@ -1,6 +1,7 @@
 import { html, useState } from '../../shell/preact.js';
 import { useAsync, usePaged } from '../../shell/hooks.js';
-import { Badge, CheckboxField, ErrorNotice, Form, ListField, Loading, OnceValue, PageHeading, Pager, SelectField, SuccessNotice, Table, TextField, Time } from '../../shell/components.js';
+import { Badge, CheckboxField, Form, ListField, OnceValue, PageHeading, SelectField, SuccessNotice, TextField, Time } from '../../shell/components.js';
+import { ListTable } from '../../shell/list.js';
 import { Link } from '../../shell/router.js';
 import { KIND_LABELS, kindOf, snippetFor } from '../snippets.js';
 
@@ -8,20 +9,14 @@ import { KIND_LABELS, kindOf, snippetFor } from '../snippets.js';
 export function ClientsPage({ app }) {
   const paged = usePaged((cursor) => app.api.get('/clients', { limit: 20, cursor }).then((answer) => answer.data), []);
   return html`<${PageHeading} title="Clients"><${Link} to="clients/new" class="button">Create client<//><//>
-    <${ErrorNotice} error=${paged.error} />
-    ${paged.loading && paged.items.length === 0 ? html`<${Loading} />` : null}
-    <${Table} caption="Clients" head=${['Name', 'Client id', 'Kind', 'Grants', 'Created']} rows=${paged.items.length} empty="No client yet: create one for each app that signs users in or calls an API.">
-      ${paged.items.map(
-        (client) => html`<tr>
-          <td><${Link} to=${`clients/${encodeURIComponent(client.client_id)}`}>${client.name}<//>${client.first_party ? html` <${Badge}>first party<//>` : null}</td>
-          <td><code>${client.client_id}</code></td>
-          <td>${KIND_LABELS[kindOf(client)].split(' (')[0]}</td>
-          <td>${client.grant_types.join(', ')}</td>
-          <td><${Time} value=${client.created_at} /></td>
-        </tr>`,
-      )}
-    <//>
-    <${Pager} paged=${paged} label="Pages of clients" />`;
+    <${ListTable} list=${paged} caption="Clients" head=${['Name', 'Client id', 'Kind', 'Grants', 'Created']} pagerLabel="Pages of clients" empty="No client yet: create one for each app that signs users in or calls an API."
+      row=${(client) => html`<tr>
+        <td><${Link} to=${`clients/${encodeURIComponent(client.client_id)}`}>${client.name}<//>${client.first_party ? html` <${Badge}>first party<//>` : null}</td>
+        <td><code>${client.client_id}</code></td>
+        <td>${KIND_LABELS[kindOf(client)].split(' (')[0]}</td>
+        <td>${client.grant_types.join(', ')}</td>
+        <td><${Time} value=${client.created_at} /></td>
+      </tr>`} />`;
 }
 
 /** What each kind of app is registered as. */

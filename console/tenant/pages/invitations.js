@@ -1,6 +1,7 @@
 import { html, useState } from '../../shell/preact.js';
 import { usePaged } from '../../shell/hooks.js';
-import { ActionButton, Badge, ConfirmButton, ErrorNotice, Loading, PageHeading, Pager, SuccessNotice, Table, Time } from '../../shell/components.js';
+import { ActionButton, Badge, ConfirmButton, PageHeading, SuccessNotice, Time } from '../../shell/components.js';
+import { ListTable } from '../../shell/list.js';
 import { InviteButton } from '../invite.js';
 
 /** Pending invitations (neither used nor expired), oldest first; invite, mail again, revoke. */
@@ -9,29 +10,23 @@ export function InvitationsPage({ app }) {
   const [notice, setNotice] = useState('');
   return html`<${PageHeading} title="Invitations"><${InviteButton} app=${app} onInvited=${paged.reload} /><//>
     <${SuccessNotice} message=${notice} />
-    <${ErrorNotice} error=${paged.error} />
-    ${paged.loading && paged.items.length === 0 ? html`<${Loading} />` : null}
-    <${Table} caption="Pending invitations" head=${['Email', 'Roles', 'Created', 'Expires', '']} rows=${paged.items.length} empty="No invitation is pending.">
-      ${paged.items.map(
-        (invitation) => html`<tr>
-          <td>${invitation.email}</td>
-          <td><span class="tags">${invitation.roles.map((role) => html`<${Badge}>${role}<//>`)}</span></td>
-          <td><${Time} value=${invitation.created_at} /></td>
-          <td><${Time} value=${invitation.expires_at} /></td>
-          <td><div class="row-actions">
-            <${ActionButton} label="Send again" className="secondary" onClick=${async () => {
-              const answer = await app.api.post(`/invitations/${invitation.id}/resend`, {});
-              setNotice(`A new link is on its way to ${answer.data.invitation.email}; the earlier one no longer works.`);
+    <${ListTable} list=${paged} caption="Pending invitations" head=${['Email', 'Roles', 'Created', 'Expires', '']} pagerLabel="Pages of invitations" empty="No invitation is pending."
+      row=${(invitation) => html`<tr>
+        <td>${invitation.email}</td>
+        <td><span class="tags">${invitation.roles.map((role) => html`<${Badge}>${role}<//>`)}</span></td>
+        <td><${Time} value=${invitation.created_at} /></td>
+        <td><${Time} value=${invitation.expires_at} /></td>
+        <td><div class="row-actions">
+          <${ActionButton} label="Send again" className="secondary" onClick=${async () => {
+            const answer = await app.api.post(`/invitations/${invitation.id}/resend`, {});
+            setNotice(`A new link is on its way to ${answer.data.invitation.email}; the earlier one no longer works.`);
+            paged.reload();
+          }} />
+          <${ConfirmButton} label="Revoke" title=${`Revoke the invitation of ${invitation.email}`} message="Its link stops working at once." danger
+            onConfirm=${async () => {
+              await app.api.delete(`/invitations/${invitation.id}`);
               paged.reload();
             }} />
-            <${ConfirmButton} label="Revoke" title=${`Revoke the invitation of ${invitation.email}`} message="Its link stops working at once." danger
-              onConfirm=${async () => {
-                await app.api.delete(`/invitations/${invitation.id}`);
-                paged.reload();
-              }} />
-          </div></td>
-        </tr>`,
-      )}
-    <//>
-    <${Pager} paged=${paged} label="Pages of invitations" />`;
+        </div></td>
+      </tr>`} />`;
 }

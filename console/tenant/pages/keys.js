@@ -1,6 +1,7 @@
 import { html, useState } from '../../shell/preact.js';
 import { useAsync, usePaged } from '../../shell/hooks.js';
-import { Badge, ConfirmButton, ErrorNotice, Form, Loading, PageHeading, Pager, SuccessNotice, Table, TextField, Time } from '../../shell/components.js';
+import { Badge, ConfirmButton, ErrorNotice, Form, Loading, PageHeading, SuccessNotice, TextField, Time } from '../../shell/components.js';
+import { ListTable } from '../../shell/list.js';
 
 const STATE_TONES = { active: 'ok', next: 'neutral', retired: 'warn' };
 
@@ -20,22 +21,16 @@ export function KeysPage({ app }) {
         onConfirm=${rotate} />
     <//>
     <${SuccessNotice} message=${notice} />
-    <${ErrorNotice} error=${paged.error} />
-    ${paged.loading && paged.items.length === 0 ? html`<${Loading} />` : null}
-    <${Table} caption="Signing keys" head=${['Key id', 'Algorithm', 'State', 'Created', 'Signing since', 'Retired', 'Leaves the JWKS']} rows=${paged.items.length}>
-      ${paged.items.map(
-        (key) => html`<tr>
-          <td><code>${key.kid}</code></td>
-          <td>${key.alg}</td>
-          <td><${Badge} tone=${STATE_TONES[key.state] ?? 'neutral'}>${key.state}<//>${key.published ? null : html` <span class="muted">(not published)</span>`}</td>
-          <td><${Time} value=${key.created_at} /></td>
-          <td><${Time} value=${key.activated_at} /></td>
-          <td><${Time} value=${key.retired_at} /></td>
-          <td><${Time} value=${key.unpublish_at} /></td>
-        </tr>`,
-      )}
-    <//>
-    <${Pager} paged=${paged} label="Pages of keys" />
+    <${ListTable} list=${paged} caption="Signing keys" head=${['Key id', 'Algorithm', 'State', 'Created', 'Signing since', 'Retired', 'Leaves the JWKS']} pagerLabel="Pages of keys"
+      row=${(key) => html`<tr>
+        <td><code>${key.kid}</code></td>
+        <td>${key.alg}</td>
+        <td><${Badge} tone=${STATE_TONES[key.state] ?? 'neutral'}>${key.state}<//>${key.published ? null : html` <span class="muted">(not published)</span>`}</td>
+        <td><${Time} value=${key.created_at} /></td>
+        <td><${Time} value=${key.activated_at} /></td>
+        <td><${Time} value=${key.retired_at} /></td>
+        <td><${Time} value=${key.unpublish_at} /></td>
+      </tr>`} />
     <${ErrorNotice} error=${policy.error} />
     ${policy.loading && !policy.data ? html`<${Loading} what="Loading the rotation policy…" />` : null}
     ${policy.data ? html`<${PolicyForm} key=${policy.data.etag} app=${app} answer=${policy.data} onSaved=${(answer) => {

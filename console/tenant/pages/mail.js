@@ -1,6 +1,7 @@
 import { html, useState } from '../../shell/preact.js';
 import { usePaged } from '../../shell/hooks.js';
-import { ActionButton, Badge, ErrorNotice, Loading, PageHeading, Pager, SelectField, SuccessNotice, Table, TextField, Time } from '../../shell/components.js';
+import { ActionButton, Badge, PageHeading, SelectField, SuccessNotice, TextField, Time } from '../../shell/components.js';
+import { ListTable } from '../../shell/list.js';
 
 const STATE_TONES = { sent: 'ok', failed: 'danger', queued: 'neutral', sending: 'neutral', logged: 'warn' };
 
@@ -23,26 +24,20 @@ export function MailPage({ app }) {
         options=${[['', 'any'], ['queued', 'queued'], ['sending', 'sending'], ['sent', 'sent'], ['failed', 'failed'], ['logged', 'logged (no SMTP server)']]} />
       <div class="form-actions"><button type="submit">Filter</button></div>
     </form>
-    <${ErrorNotice} error=${paged.error} />
-    ${paged.loading && paged.items.length === 0 ? html`<${Loading} />` : null}
-    <${Table} caption="Mail" head=${['Queued', 'To', 'What', 'State', 'Attempts', 'Last error', '']} rows=${paged.items.length} empty="No mail.">
-      ${paged.items.map(
-        (mail) => html`<tr>
-          <td><${Time} value=${mail.created_at} /></td>
-          <td>${mail.to_address}</td>
-          <td>${mail.subject} <span class="muted">(${mail.template.replaceAll('_', ' ')})</span></td>
-          <td><${Badge} tone=${STATE_TONES[mail.state] ?? 'neutral'}>${mail.state}<//></td>
-          <td class="num">${mail.attempts}</td>
-          <td>${mail.last_error ?? '—'}</td>
-          <td>${mail.state === 'failed'
-            ? html`<${ActionButton} label="Retry" className="secondary" onClick=${async () => {
-                await app.api.post(`/mail/${mail.id}/retry`);
-                setNotice(`The mail to ${mail.to_address} is queued again.`);
-                paged.reload();
-              }} />`
-            : null}</td>
-        </tr>`,
-      )}
-    <//>
-    <${Pager} paged=${paged} label="Pages of mail" />`;
+    <${ListTable} list=${paged} caption="Mail" head=${['Queued', 'To', 'What', 'State', 'Attempts', 'Last error', '']} pagerLabel="Pages of mail" empty="No mail."
+      row=${(mail) => html`<tr>
+        <td><${Time} value=${mail.created_at} /></td>
+        <td>${mail.to_address}</td>
+        <td>${mail.subject} <span class="muted">(${mail.template.replaceAll('_', ' ')})</span></td>
+        <td><${Badge} tone=${STATE_TONES[mail.state] ?? 'neutral'}>${mail.state}<//></td>
+        <td class="num">${mail.attempts}</td>
+        <td>${mail.last_error ?? '—'}</td>
+        <td>${mail.state === 'failed'
+          ? html`<${ActionButton} label="Retry" className="secondary" onClick=${async () => {
+              await app.api.post(`/mail/${mail.id}/retry`);
+              setNotice(`The mail to ${mail.to_address} is queued again.`);
+              paged.reload();
+            }} />`
+          : null}</td>
+      </tr>`} />`;
 }

@@ -1,8 +1,7 @@
 import { html, useState } from '../../shell/preact.js';
 import { usePaged } from '../../shell/hooks.js';
-import {
-  Badge, CheckboxField, Dialog, ErrorNotice, Form, ListField, Loading, OnceValue, PageHeading, Pager, SelectField, SuccessNotice, Table, TextField, Time,
-} from '../../shell/components.js';
+import { Badge, CheckboxField, Dialog, Form, ListField, OnceValue, PageHeading, SelectField, SuccessNotice, TextField, Time } from '../../shell/components.js';
+import { ListTable } from '../../shell/list.js';
 import { Link } from '../../shell/router.js';
 import { InviteButton } from '../invite.js';
 
@@ -33,20 +32,14 @@ export function UsersPage({ app }) {
       <${SelectField} label="Status" value=${draft.status} onChange=${set('status')} options=${[['', 'any'], ['active', 'active'], ['disabled', 'disabled']]} />
       <div class="form-actions"><button type="submit">Search</button></div>
     </form>
-    <${ErrorNotice} error=${paged.error} />
-    ${paged.loading && paged.items.length === 0 ? html`<${Loading} />` : null}
-    <${Table} caption="Users" head=${['Email', 'Name', 'Status', 'Roles', 'Last sign-in']} rows=${paged.items.length} empty="No user matches.">
-      ${paged.items.map(
-        (user) => html`<tr>
-          <td><${Link} to=${`users/${user.id}`}>${user.email}<//></td>
-          <td>${user.name ?? html`<span class="muted">—</span>`}</td>
-          <td>${statusBadge(user.status)}</td>
-          <td><span class="tags">${user.roles.map((role) => html`<${Badge}>${role}<//>`)}</span></td>
-          <td><${Time} value=${user.last_login_at} empty="never" /></td>
-        </tr>`,
-      )}
-    <//>
-    <${Pager} paged=${paged} label="Pages of users" />`;
+    <${ListTable} list=${paged} caption="Users" head=${['Email', 'Name', 'Status', 'Roles', 'Last sign-in']} pagerLabel="Pages of users" empty="No user matches."
+      row=${(user) => html`<tr>
+        <td><${Link} to=${`users/${user.id}`}>${user.email}<//></td>
+        <td>${user.name ?? html`<span class="muted">—</span>`}</td>
+        <td>${statusBadge(user.status)}</td>
+        <td><span class="tags">${user.roles.map((role) => html`<${Badge}>${role}<//>`)}</span></td>
+        <td><${Time} value=${user.last_login_at} empty="never" /></td>
+      </tr>`} />`;
 }
 
 /** "Create user": `POST /users`; a generated password is shown once. */

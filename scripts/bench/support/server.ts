@@ -84,6 +84,9 @@ export async function startTansu(cluster: BenchCluster, options: TansuOptions): 
       KEY_ROTATION_CHECK_SECONDS: '0',
       ...(options.tenantCacheSize ? { TENANT_CACHE_SIZE: String(options.tenantCacheSize) } : {}),
       ...(options.tenantPoolMax ? { TENANT_POOL_MAX: String(options.tenantPoolMax) } : {}),
+      // Budgets no benchmark reaches: each request is still judged (the cost is measured by
+      // rate-limits.ts), but one tenant's thousands of grants a second are never refused.
+      ...Object.fromEntries(['TOKEN', 'TOKEN_PER_CLIENT', 'AUTHORIZATION', 'AUTHORIZATION_PER_CLIENT', 'API'].map((name) => [`RATE_LIMIT_${name}_PER_MINUTE`, '100000000'])),
       ...options.env,
     },
   });

@@ -1,6 +1,7 @@
-import { UsageError, stringOption, type CommandSpec, type ParsedOptions } from '../command.ts';
+import { UsageError, listOption, stringOption, type CommandSpec, type ParsedOptions } from '../command.ts';
 import { SIGNUP_MODES, parseSignupMode } from '../../modules/settings/signup-mode.ts';
 import { settingsView } from '../../modules/settings/settings-view.ts';
+import { RATE_LIMIT_BUDGETS, RATE_LIMIT_NAMES, type RateLimitName, type RateLimitsChange } from '../../modules/settings/rate-limits.ts';
 import { MFA_POLICIES, REMEMBER_BROWSER_BOUND, parseMfaPolicy, type MfaSettingsChange } from '../../modules/settings/mfa-policy.ts';
 
 const VERIFIED_EMAIL_CHOICES = { true: true, false: false, default: null } as const;
@@ -26,6 +27,29 @@ function signupOption(options: ParsedOptions) {
   } catch {
     throw new UsageError(`--signup must be one of ${SIGNUP_MODES.join(', ')}, got "${raw}"`);
   }
+}
+
+const RATE_LIMIT_FIELDS = RATE_LIMIT_NAMES.map((name) => RATE_LIMIT_BUDGETS[name].field);
+
+/** `name=value` pairs, value a whole number or `default`; the bounds are the service's to judge. */
+function pairs(options: ParsedOptions, option: string): Array<[string, number | null]> {
+  return listOption(options, option).map((pair) => {
+    const equals = pair.lastIndexOf('=');
+    const [name, value] = [pair.slice(0, Math.max(equals, 0)), pair.slice(equals + 1)];
+    if (equals <= 0 || !/^(\d+|default)$/.test(value)) throw new UsageError(`--${option} takes <name>=<requests a minute> or <name>=default, got "${pair}"`);
+    return [name, value === 'default' ? null : Number(value)];
+  });
+}
+
+function rateLimitsOption(options: ParsedOptions): RateLimitsChange | undefined {
+  const budgets = pairs(options, 'rate-limit').map(([field, value]) => {
+    const name = RATE_LIMIT_NAMES.find((candidate) => RATE_LIMIT_BUDGETS[candidate].field === field);
+    if (!name) throw new UsageError(`--rate-limit names one of ${RATE_LIMIT_FIELDS.join(', ')}, got "${field}"`);
+    return [name, value] as [RateLimitName, number | null];
+  });
+  const clients = pairs(options, 'client-rate-limit');
+  if (budgets.length === 0 && clients.length === 0) return undefined;
+  return { budgets: Object.fromEntries(budgets), clients: Object.fromEntries(clients) };
 }
 
 const BOOLEAN_CHOICES = { true: true, false: false } as const;
@@ -59,7 +83,7 @@ export const tenantSettingsCommand: CommandSpec = {
   path: ['tenant', 'settings'],
   args: ['<tenant>'],
   summary:
-    "Show a tenant's settings (signup, confirmed address, sign-in links, token lifetimes, retention, second factors), or change who may sign up, whether signing in needs a confirmed address, whether the login page offers sign-in links by mail, and the second-factor policy",
+    "Show a tenant's settings (signup, confirmed address, sign-in links, token lifetimes, retention, second factors, rate limits), or change who may sign up, whether signing in needs a confirmed address, whether the login page offers sign-in links by mail, the second-factor policy and the rate limits",
   options: [
     { name: 'signup', description: `who may sign up (the /t/<id>/signup page and API): ${SIGNUP_MODES.join(' | ')}` },
     {
@@ -73,30 +97,43 @@ export const tenantSettingsCommand: CommandSpec = {
       name: 'mfa-remember-days',
       description: `days a browser that passed the second factor may skip it: ${REMEMBER_BROWSER_BOUND.min} (off, the default) to ${REMEMBER_BROWSER_BOUND.max}`,
     },
+    {
+      name: 'rate-limit',
+      type: 'list',
+      description: `<budget>=<requests a minute> or <budget>=default (the platform's), fleet-wide; budgets: ${RATE_LIMIT_FIELDS.join(', ')}`,
+    },
+    { name: 'client-rate-limit', type: 'list', description: "<client_id>=<requests a minute>: the client's own token endpoint budget; <client_id>=default drops it" },
   ],
   validate({ options }) {
     signupOption(options);
     verifiedEmailOption(options);
     magicLinksOption(options);
+    rateLimitsOption(options);
     mfaOptions(options);
   },
   async run(context) {
     const signup = signupOption(context.options);
     const verifiedEmailRequired = verifiedEmailOption(context.options);
     const magicLinks = magicLinksOption(context.options);
+    const rateLimits = rateLimitsOption(context.options);
     const mfa = mfaOptions(context.options);
     const { withTenantScope } = await import('../../platform/tenant-access.ts');
     const { CLI_ACTOR } = await import('../../platform/tenant-scope.ts');
     const { readTenantSettings, updateTenantSettings } = await import('../../modules/settings/settings.service.ts');
     const settings = await withTenantScope(context.platform, context.args[0]!, (scope) =>
-      signup === undefined && verifiedEmailRequired === undefined && magicLinks === undefined && mfa === undefined
+      signup === undefined && verifiedEmailRequired === undefined && magicLinks === undefined && mfa === undefined && rateLimits === undefined
         ? readTenantSettings(scope)
-        : updateTenantSettings(scope, { signup, verifiedEmailRequired, magicLinks, mfa }, CLI_ACTOR),
+        : updateTenantSettings(scope, { signup, verifiedEmailRequired, magicLinks, mfa, rateLimits }, CLI_ACTOR),
     );
     const required = `${settings.verifiedEmailRequired ? 'yes' : 'no'}${settings.verifiedEmailRequiredSet ? '' : ' (default: yes exactly when signup is open)'}`;
     const view = settingsView(settings);
     const lifetimes = Object.entries(view.token_lifetimes).map(([name, seconds]) => `${name} ${seconds} s`);
     const retention = Object.entries(view.retention_days).map(([name, days]) => `${name} ${days} days`);
+    const { clients, ...budgets } = view.rate_limits;
+    const limits = [
+      ...Object.entries(budgets).map(([name, perMinute]) => `${name} ${perMinute ?? 'default'}`),
+      ...Object.entries(clients).map(([clientId, perMinute]) => `client ${clientId} ${perMinute}`),
+    ];
     const text = [
       `signup                   ${settings.signup}`,
       `verified email required  ${required}`,
@@ -104,6 +141,7 @@ export const tenantSettingsCommand: CommandSpec = {
       `token lifetimes          ${lifetimes.join(', ')}`,
       `retention                ${retention.join(', ')}`,
       `second factors           ${settings.mfa.policy}${settings.mfa.requiredForTenantAdmins ? ', required for TenantAdmins' : ''}, remember browsers ${settings.mfa.rememberBrowserDays > 0 ? `${settings.mfa.rememberBrowserDays} days` : 'off'}`,
+      `rate limits a minute     ${limits.join(', ')}`,
     ].join('\n');
     return { data: view, text };
   },

@@ -1,6 +1,7 @@
 import { RETENTION_BOUNDS, TOKEN_LIFETIME_BOUNDS, type Bound, type RetentionDays, type TokenLifetimes } from './setting-bounds.ts';
 import type { SignupMode } from './signup-mode.ts';
 import type { SettingsChange, TenantSettings } from './tenant-settings.ts';
+import { rateLimitsChangeOf, rateLimitsDifference, rateLimitsView, type RateLimitsChangeView, type RateLimitsView } from './rate-limits.ts';
 import type { MfaPolicy } from './mfa-policy.ts';
 
 /** A tenant's settings as they leave the process (the admin API, `tansu tenant settings --json`): snake_case. */
@@ -13,6 +14,8 @@ export interface TenantSettingsView {
   magic_links: boolean;
   token_lifetimes: { access_token: number; id_token: number; refresh_token: number; session: number };
   retention_days: { audit_events: number; login_activity: number };
+  /** Requests a minute; null: the platform's budget applies. */
+  rate_limits: RateLimitsView;
   mfa: { policy: MfaPolicy; required_for_tenant_admins: boolean; remember_browser_days: number };
 }
 
@@ -35,6 +38,7 @@ export function settingsView(settings: TenantSettings): TenantSettingsView {
     magic_links: settings.magicLinks,
     token_lifetimes: toView(settings.tokenLifetimes, TOKEN_LIFETIME_BOUNDS) as TenantSettingsView['token_lifetimes'],
     retention_days: toView(settings.retentionDays, RETENTION_BOUNDS) as TenantSettingsView['retention_days'],
+    rate_limits: rateLimitsView(settings.rateLimits),
     mfa: {
       policy: settings.mfa.policy,
       required_for_tenant_admins: settings.mfa.requiredForTenantAdmins,
@@ -51,6 +55,7 @@ export interface SettingsChangeView {
   magic_links?: boolean;
   token_lifetimes?: Partial<TenantSettingsView['token_lifetimes']>;
   retention_days?: Partial<TenantSettingsView['retention_days']>;
+  rate_limits?: RateLimitsChangeView;
   mfa?: { policy?: string; required_for_tenant_admins?: boolean; remember_browser_days?: number };
 }
 
@@ -61,6 +66,7 @@ export function settingsChangeOf(view: SettingsChangeView): SettingsChange {
     magicLinks: view.magic_links,
     tokenLifetimes: fromView(view.token_lifetimes, TOKEN_LIFETIME_BOUNDS) as Partial<TokenLifetimes> | undefined,
     retentionDays: fromView(view.retention_days, RETENTION_BOUNDS) as Partial<RetentionDays> | undefined,
+    rateLimits: rateLimitsChangeOf(view.rate_limits),
     mfa: view.mfa && {
       policy: view.mfa.policy,
       requiredForTenantAdmins: view.mfa.required_for_tenant_admins,
@@ -88,5 +94,7 @@ export function settingsDifference(before: TenantSettings, after: TenantSettings
     difference.before[group] = Object.fromEntries(changed.map((field) => [field, was[field]]));
     difference.after[group] = Object.fromEntries(changed.map((field) => [field, is[field]]));
   }
+  const limits = rateLimitsDifference(before.rateLimits, after.rateLimits);
+  if (limits) [difference.before.rate_limits, difference.after.rate_limits] = [limits.before, limits.after];
   return Object.keys(difference.after).length === 0 ? undefined : difference;
 }

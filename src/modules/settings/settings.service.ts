@@ -1,5 +1,5 @@
 import type { TenantDb } from '../../db/tenant-database.ts';
-import { AppError } from '../../errors.ts';
+import { AppError, notFound } from '../../errors.ts';
 import { actorText, type Actor, type TenantScope } from '../../platform/tenant-scope.ts';
 import { recordAuditEvent } from '../audit/audit.repository.ts';
 import { deleteSetting, lockSettings, readSettings, writeSetting } from './settings.repository.ts';
@@ -8,6 +8,10 @@ import { RETENTION_BOUNDS, TOKEN_LIFETIME_BOUNDS, describeSeconds, type Bound, t
 import { settingsDifference } from './settings-view.ts';
 import { checkedMfaChange, mfaSettingsFrom } from './mfa-policy.ts';
 import type { SettingsChange, TenantSettings } from './tenant-settings.ts';
+import { applyRateLimitsChange, checkRateLimitsChange, clientsGivenBudgets, isEmptyRateLimits, storedRateLimits } from './rate-limits.ts';
+import type { PlatformRateLimits } from '../../config.ts';
+import { findClient } from '../clients/clients.repository.ts';
+import { isBuiltinClientId } from '../clients/builtin-clients.ts';
 
 export { SIGNUP_MODES, parseSignupMode, type SignupMode, type RetentionDays, type TokenLifetimes, type TenantSettings, type SettingsChange };
 /** The change as the account flows' tests name it. */
@@ -23,6 +27,7 @@ const KEYS = {
   magicLinks: 'signin.magic_links',
   tokenLifetimes: 'tokens.lifetimes',
   retentionDays: 'retention.days',
+  rateLimits: 'rate_limits',
   mfa: 'signin.mfa',
 } as const;
 const ALL_KEYS = Object.values(KEYS);
@@ -55,6 +60,7 @@ function settingsFrom(stored: Map<string, unknown>): TenantSettings {
     magicLinks: stored.get(KEYS.magicLinks) === true,
     tokenLifetimes: effectiveGroup('tokenLifetimes', stored.get(KEYS.tokenLifetimes)) as TokenLifetimes,
     retentionDays: effectiveGroup('retentionDays', stored.get(KEYS.retentionDays)) as RetentionDays,
+    rateLimits: storedRateLimits(stored.get(KEYS.rateLimits)),
     mfa: mfaSettingsFrom(stored.get(KEYS.mfa)),
   };
 }
@@ -84,9 +90,13 @@ export function readTenantSettings(scope: Pick<TenantScope, 'db'>): Promise<Tena
   return readTenantSettingsFrom(scope.db);
 }
 
-/** The lifetimes the tenant's provider is built with (tenancy/tenant-context.ts); a change announces `settings`. */
-export async function readTokenLifetimes(db: TenantDb): Promise<TokenLifetimes> {
-  return settingsFrom(await readSettings(db, [KEYS.tokenLifetimes])).tokenLifetimes;
+/**
+ * What a node fixes when it builds the tenant's context (tenancy/tenant-context.ts): the lifetimes
+ * its provider issues tokens with and its rate limits. A change of either announces `settings`.
+ */
+export async function readServingSettings(db: TenantDb): Promise<Pick<TenantSettings, 'tokenLifetimes' | 'rateLimits'>> {
+  const { tokenLifetimes, rateLimits } = settingsFrom(await readSettings(db, [KEYS.tokenLifetimes, KEYS.rateLimits]));
+  return { tokenLifetimes, rateLimits };
 }
 
 export interface UpdateOptions {
@@ -95,12 +105,15 @@ export interface UpdateOptions {
    * If-Match (a throw refuses the change).
    */
   precondition?: (current: TenantSettings) => void;
+  /** No rate limit above these (the platform's, for a tenant admin's change: rate-limits.ts). */
+  rateLimitCeiling?: PlatformRateLimits;
 }
 
 /**
  * Applies a change, audited with what it changed (before and after). A change of token lifetimes
- * is announced, so every node rebuilds the tenant's provider with them; tokens already issued keep
- * the lifetime they were issued with. A change that changes nothing writes nothing.
+ * or rate limits is announced, so every node rebuilds the tenant's context with them; tokens
+ * already issued keep the lifetime they were issued with. A change that changes nothing writes
+ * nothing.
  */
 export async function updateTenantSettings(scope: TenantScope, change: SettingsChange, actor: Actor, options: UpdateOptions = {}): Promise<TenantSettings> {
   const signup = change.signup === undefined ? undefined : parseSignupMode(change.signup);
@@ -111,9 +124,10 @@ export async function updateTenantSettings(scope: TenantScope, change: SettingsC
   if (change.magicLinks !== undefined && typeof change.magicLinks !== 'boolean') throw new AppError('invalid_setting', 'magic_links must be true or false');
   checkGroup('tokenLifetimes', change.tokenLifetimes);
   checkGroup('retentionDays', change.retentionDays);
+  if (change.rateLimits) checkRateLimitsChange(change.rateLimits, options.rateLimitCeiling);
   const mfa = change.mfa === undefined ? {} : checkedMfaChange(change.mfa);
 
-  const { settings, lifetimesChanged } = await scope.db.transaction().execute(async (trx) => {
+  const { settings, providerChanged } = await scope.db.transaction().execute(async (trx) => {
     await lockSettings(trx);
     const stored = await readSettings(trx, ALL_KEYS);
     const before = settingsFrom(stored);
@@ -130,14 +144,22 @@ export async function updateTenantSettings(scope: TenantScope, change: SettingsC
       const kept = (stored.get(KEYS[group]) ?? {}) as Record<string, unknown>;
       writes.set(KEYS[group], { ...kept, ...fields });
     }
+    if (change.rateLimits) {
+      for (const clientId of clientsGivenBudgets(change.rateLimits)) {
+        if (!isBuiltinClientId(clientId) && !(await findClient(trx, clientId))) throw notFound('client', clientId);
+      }
+      const limits = applyRateLimitsChange(before.rateLimits, change.rateLimits);
+      writes.set(KEYS.rateLimits, isEmptyRateLimits(limits) ? undefined : limits);
+    }
     if (Object.keys(mfa).length > 0) writes.set(KEYS.mfa, { ...((stored.get(KEYS.mfa) ?? {}) as object), ...mfa });
     const after = settingsFrom(new Map([...stored, ...writes]));
     const difference = settingsDifference(before, after);
-    if (!difference) return { settings: before, lifetimesChanged: false };
+    if (!difference) return { settings: before, providerChanged: false };
     for (const [key, value] of writes) await (value === undefined ? deleteSetting(trx, key) : writeSetting(trx, key, value));
     await recordAuditEvent(trx, { actor: actorText(actor), ip: actor.ip, action: 'settings.updated', target: 'settings', details: { before: difference.before, after: difference.after } });
-    return { settings: after, lifetimesChanged: 'token_lifetimes' in difference.after };
+    // Both are fixed when a node builds the tenant's context: every node rebuilds it.
+    return { settings: after, providerChanged: 'token_lifetimes' in difference.after || 'rate_limits' in difference.after };
   });
-  if (lifetimesChanged) await scope.announce('settings');
+  if (providerChanged) await scope.announce('settings');
   return settings;
 }

@@ -1,5 +1,6 @@
 import type { RetentionDays, TokenLifetimes } from './setting-bounds.ts';
 import type { SignupMode } from './signup-mode.ts';
+import type { RateLimitsChange, TenantRateLimits } from './rate-limits.ts';
 import type { MfaSettings, MfaSettingsChange } from './mfa-policy.ts';
 
 /** A tenant's settings as the service reads them: every field has a value (its default when never set). */
@@ -21,6 +22,8 @@ export interface TenantSettings {
   magicLinks: boolean;
   tokenLifetimes: TokenLifetimes;
   retentionDays: RetentionDays;
+  /** The budgets the tenant set; the others follow the platform's (rate-limits.ts). */
+  rateLimits: TenantRateLimits;
   /** Second factors: the policy, TenantAdmins, remembered browsers (mfa-policy.ts). */
   mfa: MfaSettings;
 }
@@ -33,5 +36,6 @@ export interface SettingsChange {
   magicLinks?: boolean;
   tokenLifetimes?: Partial<TokenLifetimes>;
   retentionDays?: Partial<RetentionDays>;
+  rateLimits?: RateLimitsChange;
   mfa?: MfaSettingsChange;
 }

@@ -9,7 +9,7 @@ export const ADMIN_ERRORS = {
   401: 'invalid_token: no token, or not an admin API token of this tenant (with WWW-Authenticate)',
   403: 'insufficient_scope (with WWW-Authenticate naming the scope), or tenant_suspended',
   404: 'tenant_not_found, or the named resource does not exist',
-  429: 'rate_limited: too many requests with this token (with Retry-After)',
+  429: "rate_limited: this token's or the tenant's API budget is spent (with Retry-After and RateLimit-*)",
   503: 'tenant_unavailable or temporarily_unavailable (with Retry-After)',
 } as const;
 

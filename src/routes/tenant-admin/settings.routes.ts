@@ -6,6 +6,7 @@ import { settingsChangeOf, settingsView } from '../../modules/settings/settings-
 import { SIGNUP_MODES, type SignupMode } from '../../modules/settings/signup-mode.ts';
 import { MFA_POLICIES, REMEMBER_BROWSER_BOUND, type MfaPolicy } from '../../modules/settings/mfa-policy.ts';
 import { RETENTION_BOUNDS, TOKEN_LIFETIME_BOUNDS, describeSeconds, type Bound } from '../../modules/settings/setting-bounds.ts';
+import { RATE_LIMIT_BUDGETS, RATE_LIMIT_MAX, RATE_LIMIT_MIN } from '../../modules/settings/rate-limits.ts';
 import { adminActorOf, adminTenantOf, requireScope } from './auth.ts';
 import { requireMatch, withEtag } from './conditional.ts';
 import { ADMIN_ERRORS, IfMatchHeaders, PRECONDITION_FAILED } from './admin-schemas.ts';
@@ -25,6 +26,24 @@ function groupSchema(bounds: Readonly<Record<string, Bound>>, unit: 'seconds' | 
     fields[bound.field] = optional ? Type.Optional(field) : field;
   }
   return Type.Object(fields, { additionalProperties: false });
+}
+
+/** Requests a minute; null: the platform's budget (RATE_LIMIT_* on the servers). Bounds judged by the service, like the groups above. */
+function rateLimitsSchema(optional: boolean) {
+  const nullable = (description: string) => Type.Union([Type.Integer(), Type.Null()], { description });
+  const fields: Record<string, TSchema> = {};
+  for (const { field, counts } of Object.values(RATE_LIMIT_BUDGETS)) {
+    const schema = nullable(`${counts}, a minute: ${RATE_LIMIT_MIN} to ${RATE_LIMIT_MAX}, or null for the platform's (invalid_rate_limit)`);
+    fields[field] = optional ? Type.Optional(schema) : schema;
+  }
+  const clients = Type.Record(Type.String(), optional ? nullable('null: back to token_per_client') : Type.Integer(), {
+    description: 'token endpoint budgets of single clients, by client id, in place of token_per_client',
+  });
+  fields.clients = optional ? Type.Optional(clients) : clients;
+  return Type.Object(fields, {
+    additionalProperties: false,
+    description: "requests a minute over the whole fleet (each process enforces its share); through this API at most the platform's budget (rate_limit_above_platform_default)",
+  });
 }
 
 const Signup = Type.Union(
@@ -55,13 +74,14 @@ const Settings = Type.Object(
     magic_links: Type.Boolean({ description: 'whether the login page offers a one-time sign-in link by mail (default false)' }),
     token_lifetimes: groupSchema(TOKEN_LIFETIME_BOUNDS, 'seconds', false),
     retention_days: groupSchema(RETENTION_BOUNDS, 'days', false),
+    rate_limits: rateLimitsSchema(false),
     mfa: mfaSchema(false),
   },
   { additionalProperties: false },
 );
 
 const readSchema = {
-  summary: "The tenant's settings: signup policy, confirmed address for sign-in, sign-in links by mail, token lifetimes, history retention, second factors (with an ETag)",
+  summary: "The tenant's settings: signup policy, confirmed address for sign-in, sign-in links by mail, token lifetimes, history retention, second factors, rate limits (with an ETag)",
   tags,
   params: TenantParams,
   response: { 200: Settings, ...errorResponses(ADMIN_ERRORS) },
@@ -81,13 +101,20 @@ const updateSchema = {
       magic_links: Type.Optional(Type.Boolean({ description: 'offer "Email me a sign-in link" on the login page' })),
       token_lifetimes: Type.Optional(groupSchema(TOKEN_LIFETIME_BOUNDS, 'seconds', true)),
       retention_days: Type.Optional(groupSchema(RETENTION_BOUNDS, 'days', true)),
+      rate_limits: Type.Optional(rateLimitsSchema(true)),
       mfa: Type.Optional(mfaSchema(true)),
     },
     { additionalProperties: false, minProperties: 1 },
   ),
   response: {
     200: Settings,
-    ...errorResponses({ ...ADMIN_ERRORS, ...PRECONDITION_FAILED, 400: `invalid_request, or the code of the field out of bounds: ${CODES.join(', ')}` }),
+    ...errorResponses({
+      ...ADMIN_ERRORS,
+      ...PRECONDITION_FAILED,
+      400: `invalid_request, or the code of the field out of bounds: ${[...CODES, 'invalid_rate_limit'].join(', ')}`,
+      403: `${ADMIN_ERRORS[403]}, or rate_limit_above_platform_default: only the operator sets a rate limit above the platform's`,
+      404: `${ADMIN_ERRORS[404]}, or client_not_found: rate_limits.clients names no client of the tenant`,
+    }),
   },
 };
 
@@ -105,6 +132,7 @@ export function settingsRoutes(parent: FastifyInstance): void {
   scope.patch('/t/:tenant/admin/v1/settings', { schema: updateSchema, preHandler: requireScope('settings:write') }, async (request, reply) => {
     const settings = await updateTenantSettings(adminTenantOf(request).scope, settingsChangeOf(request.body), adminActorOf(request), {
       precondition: (current) => requireMatch(request, settingsView(current)),
+      rateLimitCeiling: parent.platform.config.rateLimits,
     });
     return withEtag(reply, settingsView(settings));
   });

@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../errors.ts';
-import rateLimit from '@fastify/rate-limit';
 import { tenantAdminAuth } from './auth.ts';
 import { meRoutes } from './me.routes.ts';
 import { usersRoutes } from './users.routes.ts';
@@ -20,6 +19,7 @@ import { connectionRoutes } from './connections.routes.ts';
 import { domainRoutes } from './domains.routes.ts';
 import { ADMIN_ERRORS } from './admin-schemas.ts';
 import { TenantParams, errorResponses } from '../schemas.ts';
+import { apiBudgets, enforceRateLimits } from '../rate-limits.ts';
 
 /**
  * The tenant admin API, `/t/<id>/admin/v1/…`, in a scope of its own: every request in it is
@@ -33,19 +33,16 @@ export async function tenantAdminRoutes(app: FastifyInstance): Promise<void> {
       reply.header('cache-control', 'no-store');
     });
     await scope.register(tenantAdminAuth);
-    // Per token and tenant, after authentication (preHandler): a stranger's requests never count
-    // against a real caller, and one runaway script cannot starve the tenant's other admins.
-    await scope.register(rateLimit, {
-      hook: 'preHandler',
-      max: app.platform.config.adminApiRateLimitPerMinute,
-      timeWindow: 60_000,
-      keyGenerator: (request) => {
-        const caller = request.adminCaller;
-        const tenant = (request.params as { tenant?: string }).tenant;
-        return caller ? `${tenant}|${caller.clientId}|${caller.type}:${caller.id}` : `${tenant}|${request.ip}`;
-      },
-      errorResponseBuilder: (_request, context) =>
-        new AppError('rate_limited', `too many admin API requests with this token: at most ${context.max} a minute; retry in ${Math.ceil(context.ttl / 1000)} s`, 429),
+    // After authentication (preHandler): a stranger's requests never count against a real caller.
+    // Two budgets: the tenant's API budget, which the signup API shares, and each token's own, so
+    // one runaway script cannot starve the tenant's other admins. A token's is this process's
+    // alone, not a share: it guards against one caller, who may well reach a single process
+    // (docs/architecture.md#rate-limits).
+    const perToken = app.platform.config.adminApiRateLimitPerMinute;
+    scope.addHook('preHandler', async (request, reply) => {
+      const caller = request.adminCaller;
+      if (!caller || !request.tenant) return;
+      enforceRateLimits(app.rateLimiter, apiBudgets(request.tenant, { key: `${caller.clientId} ${caller.type}:${caller.id}`, perMinute: perToken }), reply.raw);
     });
     meRoutes(scope);
     usersRoutes(scope);

@@ -172,6 +172,7 @@ describe('tansu tenant settings and tansu invite', () => {
       token_lifetimes: { access_token: 3600, id_token: 3600, refresh_token: 1_209_600, session: 1_209_600 },
       retention_days: { audit_events: 365, login_activity: 90 },
       mfa: { policy: 'optional', required_for_tenant_admins: false, remember_browser_days: 0 },
+      rate_limits: { token: null, token_per_client: null, authorization: null, authorization_per_client: null, api: null, clients: {} },
     });
     expect((await readTenantSettings(testScope(platform, tenantId, db))).signup).toBe('invite');
   });
@@ -198,6 +199,25 @@ describe('tansu tenant settings and tansu invite', () => {
     expect(on.code, on.stderr).toBe(0);
     expect(on.stdout).toMatch(/sign-in links by mail\s+yes/);
     expect((await readTenantSettings(testScope(platform, tenantId, db))).magicLinks).toBe(true);
+  });
+
+  it("sets the tenant's rate limits and a client's own, default giving them back, any value as the operator", async () => {
+    const bad = await tansu('tenant', 'settings', tenantId, '--rate-limit', 'tokens=10');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--rate-limit names one of token, token_per_client, authorization, authorization_per_client, api, got "tokens"');
+    expect((await tansu('tenant', 'settings', tenantId, '--rate-limit', 'token=many')).code).toBe(2);
+    const unknown = await tansu('tenant', 'settings', tenantId, '--client-rate-limit', 'nosuchclient=10');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('client "nosuchclient" does not exist');
+
+    // Past the platform's budget (60000 by default): the operator may, a tenant admin may not.
+    const set = await tansu('tenant', 'settings', tenantId, '--rate-limit', 'token=100000,api=50', '--client-rate-limit', 'tansu-console=20', '--json');
+    expect(set.code, set.stderr).toBe(0);
+    expect(JSON.parse(set.stdout).rate_limits).toEqual({ token: 100_000, token_per_client: null, authorization: null, authorization_per_client: null, api: 50, clients: { 'tansu-console': 20 } });
+    const text = await tansu('tenant', 'settings', tenantId, '--rate-limit', 'token=default', '--client-rate-limit', 'tansu-console=default');
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/rate limits a minute\s+token default, token_per_client default, authorization default, authorization_per_client default, api 50\n/);
+    expect((await readTenantSettings(testScope(platform, tenantId, db))).rateLimits).toEqual({ budgets: { api: 50 }, clients: {} });
   });
 
   it('sets the second-factor policy, and refuses an unknown one or too many remembered days with exit 2', async () => {

@@ -1,5 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { uniqueTenantId } from '../../support/platform.ts';
@@ -10,6 +12,7 @@ import { testScope, TEST_ACTOR } from '../../support/scope.ts';
 import { databaseUrl } from '../../../src/db/postgres.ts';
 import { openTenantDatabase, type TenantDb } from '../../../src/db/tenant-database.ts';
 import { createUser } from '../../../src/modules/users/users.service.ts';
+import { insertCluster } from '../../../src/platform/clusters.repository.ts';
 
 /**
  * The platform console in a real browser: an operator of the admin tenant signs in through that
@@ -22,12 +25,16 @@ const SHOTS = 'platform-console';
 const TOKEN = crypto.randomBytes(32).toString('base64url');
 const OPS_EMAIL = 'ops@platform-console.test';
 const OPS_PASSWORD = 'an operator password 1';
+// Small enough that a test can send a file over it, large enough for a fresh tenant's backup.
+const UPLOAD_LIMIT = 1024 * 1024;
 
 let second: SecondCluster;
 let bed: OidcTestBed;
 let adminDb: TenantDb | undefined;
 let ops: Page;
 let opsProblems: string[];
+let downloads: string;
+let backupFile: string | undefined;
 
 const consoleUrl = (path = '') => `${bed.publicUrl}/admin/console/${path}`;
 const registryRow = (id: string) => bed.platform.db.selectFrom('tenants').select(['status', 'cluster']).where('id', '=', id).executeTakeFirst();
@@ -40,7 +47,8 @@ async function signIn(page: Page, email: string, password: string): Promise<void
 
 beforeAll(async () => {
   second = await startSecondCluster();
-  bed = await startOidcTestBed(1, { env: { TANSU_ADMIN_TOKEN: TOKEN } });
+  bed = await startOidcTestBed(1, { env: { TANSU_ADMIN_TOKEN: TOKEN, RESTORE_UPLOAD_MAX_BYTES: String(UPLOAD_LIMIT) } });
+  downloads = fs.mkdtempSync(path.join(os.tmpdir(), 'platform-console-'));
   await bed.platform.clusters.add('c2', databaseUrl(second.url, 'postgres'));
   ({ page: ops } = await openPage(browser()));
   opsProblems = watchPage(ops);
@@ -49,6 +57,7 @@ afterAll(async () => {
   await adminDb?.destroy();
   await bed?.close();
   await second?.stop();
+  if (downloads) fs.rmSync(downloads, { recursive: true, force: true });
 });
 
 describe('before the admin tenant exists', () => {
@@ -145,9 +154,66 @@ describe('an operator', () => {
   it('downloads its backup, fetched with the operator\'s token', async () => {
     const [download] = await Promise.all([ops.waitForEvent('download', { timeout: 120_000 }), ops.getByRole('button', { name: 'Download backup' }).click()]);
     expect(download.suggestedFilename()).toContain(id);
-    const file = await download.path();
-    expect(fs.statSync(file).size).toBeGreaterThan(1000);
+    // Kept under the name the server gave it: the restore page reads the tenant's id from it.
+    backupFile = path.join(downloads, download.suggestedFilename());
+    await download.saveAs(backupFile);
+    expect(fs.statSync(backupFile).size).toBeGreaterThan(1000);
+    expect(fs.statSync(backupFile).size).toBeLessThan(UPLOAD_LIMIT);
     expect(opsProblems).toEqual([]);
+  });
+
+  const copy = uniqueTenantId('pc-copy');
+
+  it('uploads that backup on the restore page, showing its progress, and follows the restore job to a copy that serves', async () => {
+    await ops.getByRole('link', { name: 'Restore from a backup…' }).click();
+    await ops.getByRole('heading', { level: 1, name: 'Restore a tenant' }).waitFor();
+    await ops.getByLabel('Backup file').setInputFiles(backupFile!);
+    await expect.poll(() => ops.getByLabel('Tenant in the backup').inputValue()).toBe(id);
+    await ops.getByLabel('Restore as').fill(copy);
+    await ops.getByLabel('Cluster').fill('main');
+    await screenshot(ops, SHOTS, 'restore');
+    // The upload is slowed to about three seconds (DevTools' network emulation), long enough to see it progress.
+    const devtools = await ops.context().newCDPSession(ops);
+    await devtools.send('Network.enable');
+    const throttle = (uploadThroughput: number) =>
+      devtools.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput });
+    await throttle(Math.ceil(fs.statSync(backupFile!).size / 3));
+    try {
+      await ops.getByRole('button', { name: 'Upload and restore' }).click();
+      const bar = ops.getByRole('progressbar', { name: 'Upload progress' });
+      await expect.poll(async () => Number(await bar.getAttribute('value'))).toBeGreaterThan(0);
+      await screenshot(ops, SHOTS, 'restore-uploading');
+    } finally {
+      await throttle(-1);
+      await devtools.detach();
+    }
+    await ops.getByRole('heading', { level: 1, name: 'Restore job' }).waitFor({ timeout: 60_000 });
+    await ops.getByRole('main').getByText('succeeded', { exact: true }).first().waitFor({ timeout: 120_000 });
+    await screenshot(ops, SHOTS, 'restore-job');
+    expect(await registryRow(copy)).toEqual({ status: 'active', cluster: 'main' });
+    expect((await fetch(`${bed.publicUrl}/t/${copy}/.well-known/openid-configuration`)).status).toBe(200);
+    expect(opsProblems).toEqual([]);
+  });
+
+  it('shows the refusal of a file over RESTORE_UPLOAD_MAX_BYTES clearly, and stores nothing', async () => {
+    const big = path.join(downloads, `${copy}-20260101T000000Z.tansu-backup`);
+    fs.writeFileSync(big, Buffer.alloc(UPLOAD_LIMIT + 1024 * 1024));
+    const nav = ops.getByRole('navigation', { name: 'Console' });
+    await nav.getByRole('link', { name: 'Restore', exact: true }).click();
+    await ops.getByRole('heading', { level: 1, name: 'Restore a tenant' }).waitFor();
+    await ops.getByLabel('Backup file').setInputFiles(big);
+    await ops.getByLabel('Replace the tenant if it exists').check();
+    await ops.getByRole('button', { name: 'Upload and restore' }).click();
+    const alert = ops.getByRole('alert');
+    await alert.getByText(/is too large for this server: .*RESTORE_UPLOAD_MAX_BYTES/).waitFor();
+    await alert.getByText('(payload_too_large)').waitFor();
+    await screenshot(ops, SHOTS, 'restore-too-large');
+    // No job was started: the copy is as the previous test left it.
+    expect(await registryRow(copy)).toEqual({ status: 'active', cluster: 'main' });
+    // The browser reports the refused upload itself; that one is expected here.
+    expect(opsProblems.splice(0)).toEqual([expect.stringContaining('413')]);
+    await ops.goto(consoleUrl(`tenants/${id}`));
+    await ops.getByRole('heading', { level: 1, name: `Tenant ${id}` }).waitFor();
   });
 
   it('deletes it after a confirmation', async () => {
@@ -170,6 +236,28 @@ describe('an operator', () => {
     await ops.getByRole('cell', { name: 'c2', exact: true }).waitFor();
     await screenshot(ops, SHOTS, 'clusters');
 
+    // Registering a server twice is refused (its system identifier is known): the test has no third server to add.
+    await ops.getByRole('button', { name: 'Add cluster' }).click();
+    const add = ops.getByRole('dialog', { name: 'Register a cluster' });
+    await add.getByLabel('Name').fill('again');
+    await add.getByLabel('Superuser URL').fill(databaseUrl(second.url, 'postgres'));
+    await add.getByRole('button', { name: 'Add cluster' }).click();
+    await add.getByRole('alert').getByText('(cluster_server_exists)').waitFor();
+    await screenshot(ops, SHOTS, 'cluster-add-refused');
+    expect(opsProblems.splice(0)).toEqual([expect.stringContaining('409')]);
+    await add.getByRole('button', { name: 'Close' }).click();
+    // An empty cluster, registered as `tansu cluster add` stores one, is removed after a confirmation.
+    const url = databaseUrl(second.url, 'postgres');
+    await insertCluster(bed.platform.db, { name: 'spare', urlEncrypted: bed.platform.secrets.seal(url, 'cluster:spare'), pooledUrlEncrypted: null });
+    await nav.getByRole('link', { name: 'Jobs', exact: true }).click();
+    await nav.getByRole('link', { name: 'Clusters', exact: true }).click();
+    const spare = ops.getByRole('region', { name: 'Clusters' }).locator('tbody tr', { hasText: 'spare' });
+    await spare.getByRole('button', { name: 'Remove' }).click();
+    await ops.getByRole('dialog', { name: 'Unregister the cluster spare' }).getByRole('button', { name: 'Unregister it' }).click();
+    await ops.getByText('spare is unregistered.').waitFor();
+    await spare.waitFor({ state: 'detached' });
+    expect(await bed.platform.db.selectFrom('clusters').select('name').where('name', '=', 'spare').executeTakeFirst()).toBeUndefined();
+
     await nav.getByRole('link', { name: 'Jobs', exact: true }).click();
     await ops.getByRole('heading', { level: 1, name: 'Jobs', exact: true }).waitFor();
     await ops.getByRole('button', { name: 'Migrate the fleet' }).click();
@@ -181,6 +269,31 @@ describe('an operator', () => {
     await nav.getByRole('link', { name: 'Jobs', exact: true }).click();
     await ops.getByRole('link', { name: 'Fleet migration' }).waitFor();
     await screenshot(ops, SHOTS, 'jobs');
+    expect(opsProblems).toEqual([]);
+  });
+
+  it('fits a 375 px phone on the restore and clusters pages, every control labelled', async () => {
+    await ops.setViewportSize({ width: 375, height: 812 });
+    const fits = () => ops.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+    // Every control has a label a screen reader reads out (a <label>, or aria-label where there is no visible one).
+    const unlabelled = () =>
+      ops.evaluate(() =>
+        [...document.querySelectorAll('input, select, textarea')]
+          .filter((control) => (control as HTMLInputElement).labels?.length === 0 && !control.getAttribute('aria-label'))
+          .map((control) => control.outerHTML),
+      );
+    try {
+      for (const [path, heading] of [['restore', 'Restore a tenant'], ['clusters', 'Clusters']] as const) {
+        await ops.goto(consoleUrl(path));
+        await ops.getByRole('heading', { level: 1, name: heading, exact: true }).waitFor();
+        await expect.poll(() => ops.locator('p.loading').count()).toBe(0);
+        await expect(fits()).resolves.toBe(true);
+        await expect(unlabelled()).resolves.toEqual([]);
+        await screenshot(ops, SHOTS, `phone-${path}`);
+      }
+    } finally {
+      await ops.setViewportSize({ width: 1280, height: 860 });
+    }
     expect(opsProblems).toEqual([]);
   });
 

@@ -12,6 +12,10 @@ import * as oidc from 'openid-client';
 import { signIn as signInWithoutJavaScript, startAuthorization, TestBrowser } from '../../support/browser.ts';
 import { startTestSmtpServer, type TestSmtpServer } from '../../support/smtp.ts';
 import { linkIn, nthMailTo } from '../../support/account-flows.ts';
+import { generate } from 'otplib';
+import { confirmTotpEnrolment, startTotpEnrolment } from '../../../src/modules/mfa/enrolment.service.ts';
+import { insertIdentity } from '../../../src/modules/connections/identities.repository.ts';
+import { readMailTemplate, saveMailTemplate } from '../../../src/modules/mail/mail-templates.service.ts';
 
 /**
  * The tenant console in a real browser: an administrator signs in through the tenant's own
@@ -100,11 +104,13 @@ describe('an administrator', () => {
       ['Invitations', 'Invitations'],
       ['Clients', 'Clients'],
       ['APIs', 'APIs'],
+      ['Connections', 'Connections'],
       ['Signing keys', 'Signing keys'],
       ['Settings', 'Settings'],
       ['Audit log', 'Audit log'],
       ['Sign-in activity', 'Sign-in activity'],
       ['Mail', 'Mail'],
+      ['Mail templates', 'Mail templates'],
     ];
     for (const [link, heading] of pages) {
       await admin.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: link, exact: true }).click();
@@ -139,6 +145,7 @@ async function open(page: Page, link: string): Promise<void> {
   await page.getByRole('heading', { level: 1, name: link, exact: true }).waitFor();
 }
 
+const readTenantName = async () => (await bed.platform.db.selectFrom('tenants').select('display_name').where('id', '=', acme.id).executeTakeFirst())?.display_name;
 const userRow = (tenant: TestTenant, email: string) => tenant.db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
 const rolesOf = async (tenant: TestTenant, userId: string) =>
   (
@@ -325,6 +332,188 @@ describe('the session', () => {
   });
 });
 
+describe('connections', () => {
+  it('adds an OpenID Connect provider with a write-only secret, shows the redirect URI to register, disables, edits and removes it', async () => {
+    const secret = 'upstream-client-secret-9f3k';
+    await open(admin, 'Connections');
+    await admin.getByRole('link', { name: 'Add connection' }).click();
+    await admin.getByRole('heading', { level: 1, name: 'Add a connection' }).waitFor();
+    // The redirect URI to register comes first: the provider gives the client id and secret only for a registered one.
+    const toRegister = await admin.locator('.once').locator('code.secret').textContent();
+    await admin.getByLabel('Provider', { exact: true }).selectOption('oidc');
+    await admin.getByLabel('Name', { exact: true }).fill('okta');
+    await admin.getByLabel('Issuer').fill('https://login.okta.example.test');
+    await admin.getByLabel('Client id').fill('tansu-at-okta');
+    await admin.getByLabel('Client secret').fill(secret);
+    await admin.getByLabel('Email domains').fill('okta-people.test');
+    await screenshot(admin, SHOTS, 'connection-new');
+    await admin.getByRole('button', { name: 'Add connection' }).click();
+    const heading = admin.getByRole('heading', { level: 1, name: 'Connection okta' });
+    await heading.waitFor();
+    // The page the console went to by itself has the focus on its heading too, kept while it loaded.
+    await expect(heading.evaluate((element) => element === document.activeElement)).resolves.toBe(true);
+    await admin.getByText('Added. Register its redirect URI at the provider, as below.').waitFor();
+    const row = await acme.db.selectFrom('identity_providers').selectAll().where('name', '=', 'okta').executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ kind: 'oidc', issuer: 'https://login.okta.example.test', client_id: 'tansu-at-okta', domains: ['okta-people.test'], enabled: true });
+    // Stored sealed, and never sent back: the page knows only that there is one.
+    expect(row.client_secret_encrypted).not.toContain(secret);
+    const redirectUri = (await admin.locator('.once').locator('code.secret').textContent())!;
+    expect(redirectUri).toBe(toRegister);
+    expect(redirectUri.startsWith(`${acme.issuer}/`)).toBe(true);
+    await admin.getByText('stored (never shown)').waitFor();
+    await expect(admin.content()).resolves.not.toContain(secret);
+    await expect(admin.getByLabel('New client secret').inputValue()).resolves.toBe('');
+    await screenshot(admin, SHOTS, 'connection');
+
+    await admin.getByRole('button', { name: 'Disable', exact: true }).click();
+    await admin.getByRole('dialog', { name: 'Disable okta' }).getByRole('button', { name: 'Disable' }).click();
+    await admin.getByText('okta is disabled.').waitFor();
+    expect((await acme.db.selectFrom('identity_providers').select('enabled').where('name', '=', 'okta').executeTakeFirstOrThrow()).enabled).toBe(false);
+    await admin.getByRole('button', { name: 'Enable', exact: true }).click();
+    await admin.getByText('okta is enabled.').waitFor();
+
+    // An edit without a new secret keeps the stored one.
+    await admin.getByLabel('Button text').fill('Okta workforce');
+    await admin.getByRole('button', { name: 'Save', exact: true }).click();
+    await admin.getByRole('status').getByText('Saved.').waitFor();
+    const edited = await acme.db.selectFrom('identity_providers').selectAll().where('name', '=', 'okta').executeTakeFirstOrThrow();
+    expect(edited).toMatchObject({ display_name: 'Okta workforce', enabled: true, client_secret_encrypted: row.client_secret_encrypted });
+
+    await open(admin, 'Connections');
+    await admin.getByRole('region', { name: 'Connections' }).getByRole('cell', { name: redirectUri }).waitFor();
+    await screenshot(admin, SHOTS, 'connections');
+    expect(adminProblems).toEqual([]);
+  });
+});
+
+describe('a plain OAuth 2.0 connection', () => {
+  it("is added with its endpoints and the user endpoint's field names", async () => {
+    await open(admin, 'Connections');
+    await admin.getByRole('link', { name: 'Add connection' }).click();
+    await admin.getByLabel('Provider', { exact: true }).selectOption('oauth2');
+    await admin.getByLabel('Name', { exact: true }).fill('intranet');
+    await admin.getByLabel('Authorization endpoint').fill('https://intranet.example.test/oauth/authorize');
+    await admin.getByLabel('Token endpoint').fill('https://intranet.example.test/oauth/token');
+    await admin.getByLabel('User endpoint').fill('https://intranet.example.test/api/me');
+    await admin.getByLabel('Their id (sub)').fill('data.id');
+    await admin.getByLabel('Email (email)').fill('data.mail');
+    await admin.getByLabel('Client id').fill('tansu');
+    await admin.getByLabel('Client secret').fill('intranet secret');
+    await screenshot(admin, SHOTS, 'connection-new-oauth2');
+    await admin.getByRole('button', { name: 'Add connection' }).click();
+    await admin.getByRole('heading', { level: 1, name: 'Connection intranet' }).waitFor();
+    const row = await acme.db.selectFrom('identity_providers').selectAll().where('name', '=', 'intranet').executeTakeFirstOrThrow();
+    expect(row.settings).toMatchObject({
+      userinfo_endpoint: 'https://intranet.example.test/api/me',
+      claim_mapping: { subject: 'data.id', email: 'data.mail', name: 'name' },
+    });
+    await expect(admin.getByLabel('Their id (sub)').inputValue()).resolves.toBe('data.id');
+    expect(adminProblems).toEqual([]);
+  });
+});
+
+describe("a user's second factors and linked identities", () => {
+  it('lists their factors and resets them after a confirmation; lists their upstream identities and unlinks one', async () => {
+    const { user: frank } = await createUser(acme, { email: 'frank@acme.test', password: 'frank password 123' }, TEST_ACTOR);
+    const enrolment = await startTotpEnrolment(acme, { userId: frank.id, issuerName: 'Acme', accountName: 'frank@acme.test' });
+    await confirmTotpEnrolment(acme, { userId: frank.id, factorId: enrolment.factorId, code: await generate({ secret: enrolment.secret }) }, TEST_ACTOR);
+    const okta = await acme.db.selectFrom('identity_providers').select('id').where('name', '=', 'okta').executeTakeFirstOrThrow();
+    await insertIdentity(acme.db, { providerId: okta.id, subject: 'okta-0042', userId: frank.id, email: 'frank@okta-people.test' });
+
+    await admin.goto(consoleUrl(acme, `users/${frank.id}`));
+    await admin.getByRole('heading', { level: 1, name: 'frank@acme.test' }).waitFor();
+    const factors = admin.getByRole('region', { name: 'Second factors' });
+    await factors.getByRole('cell', { name: 'Authenticator app' }).first().waitFor();
+    const identities = admin.getByRole('region', { name: 'Linked identities' });
+    await identities.getByRole('cell', { name: 'okta-0042' }).waitFor();
+    await expect.poll(() => admin.locator('p.loading').count()).toBe(0);
+    await screenshot(admin, SHOTS, 'user-factors-and-identities');
+
+    await admin.getByRole('button', { name: 'Reset MFA' }).click();
+    const confirm = admin.getByRole('dialog', { name: 'Reset the second factors of frank@acme.test' });
+    await confirm.getByText(/Every second factor and recovery code of frank@acme.test is removed/).waitFor();
+    await screenshot(admin, SHOTS, 'user-reset-mfa-confirmation');
+    await confirm.getByRole('button', { name: 'Reset their second factors' }).click();
+    await admin.getByText(/^frank@acme.test's second factors are reset: 1 factor\(s\) and \d+ recovery code\(s\) removed\.$/).waitFor();
+    await factors.getByText(/^No second factor/).waitFor();
+    expect(await acme.db.selectFrom('mfa_factors').select('id').where('user_id', '=', frank.id).execute()).toEqual([]);
+
+    await identities.getByRole('button', { name: 'Unlink' }).click();
+    await admin.getByRole('dialog', { name: 'Unlink the okta account' }).getByRole('button', { name: 'Unlink' }).click();
+    await admin.getByText('The okta account is unlinked from frank@acme.test.').waitFor();
+    await identities.getByText(/^No upstream account is linked/).waitFor();
+    expect(await acme.db.selectFrom('user_identities').select('id').where('user_id', '=', frank.id).execute()).toEqual([]);
+    expect(adminProblems).toEqual([]);
+  });
+
+  it('removes the connection after a confirmation', async () => {
+    await open(admin, 'Connections');
+    await admin.getByRole('link', { name: 'okta', exact: true }).click();
+    await admin.getByRole('heading', { level: 1, name: 'Connection okta' }).waitFor();
+    await admin.getByRole('button', { name: 'Remove connection' }).click();
+    await admin.getByRole('dialog', { name: 'Remove the connection okta' }).getByRole('button', { name: 'Remove it' }).click();
+    await admin.getByRole('heading', { level: 1, name: 'Connections', exact: true }).waitFor();
+    expect(await acme.db.selectFrom('identity_providers').select('id').where('name', '=', 'okta').executeTakeFirst()).toBeUndefined();
+    expect(adminProblems).toEqual([]);
+  });
+});
+
+describe('mail templates and the outbox', () => {
+  it("edits a template with its placeholders and a live preview, and shows a change made meanwhile as a conflict (412) instead of overwriting it", async () => {
+    await open(admin, 'Mail templates');
+    await admin.getByRole('link', { name: 'Invitation', exact: true }).click();
+    await admin.getByRole('heading', { level: 1, name: 'Invitation' }).waitFor();
+    await admin.getByRole('region', { name: 'Placeholders' }).getByText('{{expires_in}}').waitFor();
+    // The preview fills the placeholders with example values as it is typed.
+    await admin.getByLabel('Subject').fill('Join {{tenant_name}} today');
+    const tenantName = (await readTenantName())!;
+    await admin.getByRole('region', { name: 'Preview of the text' }).getByText(`Join ${tenantName} today`).waitFor();
+    await screenshot(admin, SHOTS, 'mail-template');
+
+    // Another admin saves the template meanwhile: this page's ETag is stale now.
+    await saveMailTemplate(acme, { name: 'invitation', parts: { subject: 'Changed elsewhere for {{tenant_name}}' } }, TEST_ACTOR);
+    await admin.getByRole('button', { name: 'Save template' }).click();
+    await admin.getByText('Someone changed this template after you opened it.').waitFor();
+    await admin.getByRole('alert').getByText(/the resource changed since you read it/).waitFor();
+    await screenshot(admin, SHOTS, 'mail-template-conflict');
+    expect((await readMailTemplate(acme, 'invitation')).subject).toBe('Changed elsewhere for {{tenant_name}}');
+    expect(adminProblems.splice(0)).toEqual([expect.stringContaining('412 (Precondition Failed)')]);
+
+    await admin.getByRole('button', { name: 'Load the current version' }).click();
+    await expect.poll(() => admin.getByLabel('Subject').inputValue()).toBe('Changed elsewhere for {{tenant_name}}');
+    await admin.getByLabel('Subject').fill('Join {{tenant_name}} today');
+    await admin.getByRole('button', { name: 'Save template' }).click();
+    await admin.getByText('Saved: the next mail of this kind uses it.').waitFor();
+    const saved = await readMailTemplate(acme, 'invitation');
+    expect(saved.subject).toBe('Join {{tenant_name}} today');
+    // Only the part changed is the tenant's own: the text stays the built-in one.
+    expect(saved.overridden).toEqual(['subject']);
+
+    await admin.getByRole('button', { name: 'Use the built-in wording' }).click();
+    await admin.getByRole('dialog', { name: 'Go back to the built-in wording' }).getByRole('button', { name: 'Use the built-in wording' }).click();
+    await admin.getByText('The built-in wording applies again.').waitFor();
+    expect((await readMailTemplate(acme, 'invitation')).overridden).toEqual([]);
+    expect(adminProblems).toEqual([]);
+  });
+
+  it('retries a failed mail from the outbox', async () => {
+    const mail = await acme.db.selectFrom('mail_outbox').select(['id', 'to_address']).orderBy('created_at').executeTakeFirstOrThrow();
+    await acme.db.updateTable('mail_outbox').set({ state: 'failed', attempts: 8, last_error: '550 mailbox unavailable' }).where('id', '=', mail.id).execute();
+    await open(admin, 'Mail');
+    await admin.getByLabel('State').selectOption('failed');
+    await admin.getByRole('button', { name: 'Filter' }).click();
+    const failed = admin.getByRole('region', { name: 'Mail' }).locator('tbody tr', { hasText: '550 mailbox unavailable' });
+    await failed.waitFor();
+    await screenshot(admin, SHOTS, 'mail-failed');
+    await failed.getByRole('button', { name: 'Retry' }).click();
+    await admin.getByText(`The mail to ${mail.to_address} is queued again.`).waitFor();
+    const after = await acme.db.selectFrom('mail_outbox').select(['state', 'attempts']).where('id', '=', mail.id).executeTakeFirstOrThrow();
+    expect(after.attempts).toBe(0);
+    expect(['queued', 'sending', 'sent']).toContain(after.state);
+    expect(adminProblems).toEqual([]);
+  });
+});
+
 describe('on a phone', () => {
   it('fits the screen: the navigation behind a menu button, nothing wider than the viewport', async () => {
     await admin.setViewportSize({ width: 390, height: 844 });
@@ -346,6 +535,46 @@ describe('on a phone', () => {
       await admin.getByRole('region', { name: 'Users' }).locator('tbody tr').first().waitFor();
       await expect(fits()).resolves.toBe(true);
       await screenshot(admin, SHOTS, 'phone-users');
+    } finally {
+      await admin.setViewportSize({ width: 1280, height: 860 });
+    }
+    expect(adminProblems).toEqual([]);
+  });
+});
+
+describe('the new pages on a 375 px phone', () => {
+  it('fit the screen, every control labelled: connections, a new connection, the mail templates and one template, a user with factors and identities', async () => {
+    await admin.setViewportSize({ width: 375, height: 812 });
+    const fits = () => admin.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+    // Every control has a label a screen reader reads out (a <label>, or aria-label where there is no visible one).
+    const unlabelled = () =>
+      admin.evaluate(() =>
+        [...document.querySelectorAll('input, select, textarea')]
+          .filter((control) => (control as HTMLInputElement).labels?.length === 0 && !control.getAttribute('aria-label'))
+          .map((control) => control.outerHTML),
+      );
+    try {
+      const pages: [string, string | RegExp, string][] = [
+        ['connections', 'Connections', 'phone-connections'],
+        ['connections/new', 'Add a connection', 'phone-connection-new'],
+        ['mail/templates', 'Mail templates', 'phone-mail-templates'],
+        ['mail/templates/reset_password', 'Reset the password', 'phone-mail-template'],
+      ];
+      for (const [path, heading, shot] of pages) {
+        await admin.goto(consoleUrl(acme, path));
+        await admin.getByRole('heading', { level: 1, name: heading, exact: true }).waitFor();
+        await expect.poll(() => admin.locator('p.loading').count()).toBe(0);
+        await expect(fits()).resolves.toBe(true);
+        await expect(unlabelled()).resolves.toEqual([]);
+        await screenshot(admin, SHOTS, shot);
+      }
+      const frank = (await userRow(acme, 'frank@acme.test'))!;
+      await admin.goto(consoleUrl(acme, `users/${frank.id}`));
+      await admin.getByRole('heading', { level: 1, name: 'frank@acme.test' }).waitFor();
+      await expect.poll(() => admin.locator('p.loading').count()).toBe(0);
+      await expect(fits()).resolves.toBe(true);
+      await expect(unlabelled()).resolves.toEqual([]);
+      await screenshot(admin, SHOTS, 'phone-user');
     } finally {
       await admin.setViewportSize({ width: 1280, height: 860 });
     }

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeJwt } from 'jose';
-import { uniqueTenantId } from '../../support/platform.ts';
 import { SLOW_MACHINE_MS } from '../../support/eventually.ts';
-import { createTestTenant, startOidcTestBed, type OidcTestBed, type TestTenant } from '../../support/oidc.ts';
-import { adminToken, callAdmin, clientCredentials, machineClient, type MachineClient } from '../../support/admin-api.ts';
+import type { OidcTestBed, TestTenant } from '../../support/oidc.ts';
+import { adminToken, callAdmin, startAdminApiBed, clientCredentials, machineClient, type MachineClient } from '../../support/admin-api.ts';
 import { TEST_ACTOR } from '../../support/scope.ts';
 import { grantClientApi } from '../../../src/modules/clients/clients.service.ts';
 
@@ -20,16 +19,10 @@ let reader: string;
 let globexWriter: string;
 
 beforeAll(async () => {
-  bed = await startOidcTestBed();
-  acme = await createTestTenant(bed, uniqueTenantId('api-acme'));
-  globex = await createTestTenant(bed, uniqueTenantId('api-globex'));
-  acmeOps = await machineClient(acme, 'acme automation', true);
-  const globexOps = await machineClient(globex, 'globex automation', true);
-  [writer, reader, globexWriter] = await Promise.all([
-    adminToken(acme, acmeOps, 'apis:read apis:write'),
-    adminToken(acme, acmeOps, 'apis:read'),
-    adminToken(globex, globexOps, 'apis:read apis:write'),
-  ]);
+  ({ bed, acme, globex, acmeOps, acmeTokens: [writer, reader], globexTokens: [globexWriter] } = await startAdminApiBed('api', {
+    acme: ['apis:read apis:write', 'apis:read'],
+    globex: ['apis:read apis:write'],
+  }));
 });
 afterAll(async () => {
   await bed?.close();

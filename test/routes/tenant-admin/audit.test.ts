@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { uniqueTenantId } from '../../support/platform.ts';
-import { createTestTenant, startOidcTestBed, type OidcTestBed, type TestTenant } from '../../support/oidc.ts';
-import { adminToken, callAdmin, machineClient, type MachineClient } from '../../support/admin-api.ts';
+import type { OidcTestBed, TestTenant } from '../../support/oidc.ts';
+import { adminToken, callAdmin, startAdminApiBed, type MachineClient } from '../../support/admin-api.ts';
 import { insertClient } from '../../../src/modules/clients/clients.repository.ts';
 import { generateClientSecret, hashClientSecret } from '../../../src/modules/clients/client-secret.ts';
 import { sweepKeyRotations } from '../../../src/jobs/key-rotation.schedule.ts';
@@ -48,15 +48,10 @@ async function passwordSignIn(tenant: TestTenant, client: { id: string; secret: 
 }
 
 beforeAll(async () => {
-  bed = await startOidcTestBed();
-  [acme, globex] = await Promise.all([createTestTenant(bed, uniqueTenantId('aud-acme')), createTestTenant(bed, uniqueTenantId('aud-globex'))]);
-  acmeOps = await machineClient(acme, 'audit ops', true);
-  const globexOps = await machineClient(globex, 'globex ops', true);
-  [auditor, admin, globexAuditor] = await Promise.all([
-    adminToken(acme, acmeOps, 'audit:read'),
-    adminToken(acme, acmeOps, 'audit:read settings:write keys:write'),
-    adminToken(globex, globexOps, 'audit:read'),
-  ]);
+  ({ bed, acme, globex, acmeOps, acmeTokens: [auditor, admin], globexTokens: [globexAuditor] } = await startAdminApiBed('aud', {
+    acme: ['audit:read', 'audit:read settings:write keys:write'],
+    globex: ['audit:read'],
+  }));
   adminUserId = (await acme.db.selectFrom('users').select('id').where('email', '=', acme.adminEmail).executeTakeFirstOrThrow()).id;
 
   // Admin changes through the API, and sign-ins through the provider: real history.

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { sql } from 'kysely';
-import { uniqueTenantId } from '../../support/platform.ts';
 import { SLOW_MACHINE_MS } from '../../support/eventually.ts';
-import { createTestTenant, startOidcTestBed, type OidcTestBed, type TestTenant } from '../../support/oidc.ts';
-import { adminToken, callAdmin, clientCredentials, machineClient, type MachineClient } from '../../support/admin-api.ts';
+import type { OidcTestBed, TestTenant } from '../../support/oidc.ts';
+import { adminToken, callAdmin, startAdminApiBed, clientCredentials, type MachineClient } from '../../support/admin-api.ts';
 import { TEST_ACTOR } from '../../support/scope.ts';
 import { createApi } from '../../../src/modules/apis/apis.service.ts';
 import { hashClientSecret } from '../../../src/modules/clients/client-secret.ts';
@@ -23,16 +22,10 @@ let reader: string;
 let globexWriter: string;
 
 beforeAll(async () => {
-  bed = await startOidcTestBed();
-  acme = await createTestTenant(bed, uniqueTenantId('cl-acme'));
-  globex = await createTestTenant(bed, uniqueTenantId('cl-globex'));
-  acmeOps = await machineClient(acme, 'acme automation', true);
-  const globexOps = await machineClient(globex, 'globex automation', true);
-  [writer, reader, globexWriter] = await Promise.all([
-    adminToken(acme, acmeOps, 'clients:read clients:write'),
-    adminToken(acme, acmeOps, 'clients:read'),
-    adminToken(globex, globexOps, 'clients:read clients:write'),
-  ]);
+  ({ bed, acme, globex, acmeOps, acmeTokens: [writer, reader], globexTokens: [globexWriter] } = await startAdminApiBed('cl', {
+    acme: ['clients:read clients:write', 'clients:read'],
+    globex: ['clients:read clients:write'],
+  }));
 });
 afterAll(async () => {
   await bed?.close();

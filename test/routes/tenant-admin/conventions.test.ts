@@ -7,9 +7,11 @@ import { etagOf, requireMatch } from '../../../src/routes/tenant-admin/condition
 
 /**
  * What every tenant admin API route shares: a rate limit per token and tenant (429 rate_limited
- * with Retry-After, other tokens and tenants untouched), and If-Match against the resource's ETag.
+ * with Retry-After and RateLimit-*, other tokens and tenants untouched), and If-Match against the
+ * resource's ETag.
  */
-const LIMIT = 4;
+// Two a minute: a request comes back only after 30 s, far longer than this test takes.
+const LIMIT = 2;
 let bed: OidcTestBed;
 let acme: TestTenant;
 let globex: TestTenant;
@@ -31,11 +33,20 @@ describe('the admin API rate limit', () => {
       adminToken(acme, second, 'users:read'),
       adminToken(globex, other, 'users:read'),
     ]);
-    for (let i = 0; i < LIMIT; i++) expect((await callAdmin(acme, '/me', firstToken)).status).toBe(200);
+    const remaining = [];
+    for (let i = 0; i < LIMIT; i++) {
+      const answer = await callAdmin(acme, '/me', firstToken);
+      expect(answer.status).toBe(200);
+      expect(answer.headers.get('ratelimit-limit')).toBe(String(LIMIT));
+      remaining.push(answer.headers.get('ratelimit-remaining'));
+    }
+    expect(remaining).toEqual(['1', '0']);
     const limited = await callAdmin(acme, '/me', firstToken);
     expect(limited.status).toBe(429);
     expect(limited.body.error).toBe('rate_limited');
+    expect(limited.body.error_description).toMatch(/this token's admin API budget is spent/);
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(limited.headers.get('ratelimit-remaining')).toBe('0');
     expect((await callAdmin(acme, '/me', secondToken)).status).toBe(200);
     expect((await callAdmin(globex, '/me', otherToken)).status).toBe(200);
   });

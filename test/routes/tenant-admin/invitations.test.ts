@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { uniqueTenantId } from '../../support/platform.ts';
-import { createTestTenant, startOidcTestBed, type OidcTestBed, type TestTenant } from '../../support/oidc.ts';
-import { adminToken, callAdmin, machineClient, type MachineClient } from '../../support/admin-api.ts';
+import type { OidcTestBed, TestTenant } from '../../support/oidc.ts';
+import { adminToken, callAdmin, startAdminApiBed, type MachineClient } from '../../support/admin-api.ts';
 import { TEST_ACTOR } from '../../support/scope.ts';
 import { updateTenantSettings } from '../../../src/modules/settings/settings.service.ts';
 import { hashInvitationToken } from '../../../src/modules/users/invitations.service.ts';
@@ -24,18 +23,12 @@ let reader: string;
 let globexWriter: string;
 
 beforeAll(async () => {
-  bed = await startOidcTestBed();
-  acme = await createTestTenant(bed, uniqueTenantId('inv-acme'));
-  globex = await createTestTenant(bed, uniqueTenantId('inv-globex'));
+  ({ bed, acme, globex, acmeOps, acmeTokens: [writer, reader], globexTokens: [globexWriter] } = await startAdminApiBed('inv', {
+    acme: ['invitations:read invitations:write', 'invitations:read'],
+    globex: ['invitations:read invitations:write'],
+  }));
   await updateTenantSettings(acme, { signup: 'invite' }, TEST_ACTOR);
   await updateTenantSettings(globex, { signup: 'invite' }, TEST_ACTOR);
-  acmeOps = await machineClient(acme, 'acme automation', true);
-  const globexOps = await machineClient(globex, 'globex automation', true);
-  [writer, reader, globexWriter] = await Promise.all([
-    adminToken(acme, acmeOps, 'invitations:read invitations:write'),
-    adminToken(acme, acmeOps, 'invitations:read'),
-    adminToken(globex, globexOps, 'invitations:read invitations:write'),
-  ]);
 });
 afterAll(async () => {
   await bed?.close();

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeProtectedHeader } from 'jose';
-import { uniqueTenantId } from '../../support/platform.ts';
 import { pollUntil } from '../../support/eventually.ts';
-import { createTestTenant, startOidcTestBed, type OidcTestBed, type TestTenant } from '../../support/oidc.ts';
-import { adminToken, callAdmin, machineClient, type MachineClient } from '../../support/admin-api.ts';
+import type { OidcTestBed, TestTenant } from '../../support/oidc.ts';
+import { adminToken, callAdmin, startAdminApiBed, type MachineClient } from '../../support/admin-api.ts';
 
 /**
  * `…/keys`: the signing keys (keys:read) and their rotation (keys:write), through real HTTP
@@ -18,15 +17,10 @@ let writer: string;
 let globexToken: string;
 
 beforeAll(async () => {
-  bed = await startOidcTestBed();
-  [acme, globex] = await Promise.all([createTestTenant(bed, uniqueTenantId('keys-acme')), createTestTenant(bed, uniqueTenantId('keys-globex'))]);
-  acmeOps = await machineClient(acme, 'key ops', true);
-  const globexOps = await machineClient(globex, 'globex ops', true);
-  [reader, writer, globexToken] = await Promise.all([
-    adminToken(acme, acmeOps, 'keys:read audit:read'),
-    adminToken(acme, acmeOps, 'keys:read keys:write audit:read'),
-    adminToken(globex, globexOps, 'keys:read keys:write'),
-  ]);
+  ({ bed, acme, globex, acmeOps, acmeTokens: [reader, writer], globexTokens: [globexToken] } = await startAdminApiBed('keys', {
+    acme: ['keys:read audit:read', 'keys:read keys:write audit:read'],
+    globex: ['keys:read keys:write'],
+  }));
 });
 afterAll(async () => {
   await bed?.close();

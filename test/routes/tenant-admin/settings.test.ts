@@ -28,6 +28,7 @@ const DEFAULTS = {
   token_lifetimes: { access_token: 3600, id_token: 3600, refresh_token: 1_209_600, session: 1_209_600 },
   retention_days: { audit_events: 365, login_activity: 90 },
   mfa: { policy: 'optional', required_for_tenant_admins: false, remember_browser_days: 0 },
+  rate_limits: { token: null, token_per_client: null, authorization: null, authorization_per_client: null, api: null, clients: {} },
 };
 
 beforeAll(async () => {
@@ -178,6 +179,42 @@ describe('GET and PATCH /settings', () => {
     expect(refused.status).toBe(401);
     expect(refused.body.error).toBe('invalid_token');
     expect((await callAdmin(globex, '/settings', globexToken)).body).toEqual(DEFAULTS);
+  });
+});
+
+describe('rate limits', () => {
+  it("sets a tenant's budgets and a client's own, null giving each back to the default, audited", async () => {
+    const changed = await patch({ rate_limits: { token: 5000, api: 100, clients: { [acmeOps.clientId]: 2000 } } });
+    expect(changed.status).toBe(200);
+    expect(changed.body.rate_limits).toEqual({ ...DEFAULTS.rate_limits, token: 5000, api: 100, clients: { [acmeOps.clientId]: 2000 } });
+    expect(await lastSettingsEvent()).toMatchObject({
+      details: { before: { rate_limits: { token: null, api: null, clients: { [acmeOps.clientId]: null } } }, after: { rate_limits: { token: 5000, api: 100, clients: { [acmeOps.clientId]: 2000 } } } },
+    });
+    const back = await patch({ rate_limits: { token: null, clients: { [acmeOps.clientId]: null } } });
+    expect(back.body.rate_limits).toEqual({ ...DEFAULTS.rate_limits, api: 100 });
+    expect((await patch({ rate_limits: { api: null } })).body.rate_limits).toEqual(DEFAULTS.rate_limits);
+  });
+
+  it("refuses a budget out of bounds, above the platform's, or for a client the tenant does not have", async () => {
+    const current = (await callAdmin(acme, '/settings', reader)).body;
+    const refusals = [
+      [{ rate_limits: { token: 0 } }, 400, 'invalid_rate_limit', /^rate_limits\.token must be a whole number of requests a minute from 1 to 10000000/],
+      [{ rate_limits: { clients: { [acmeOps.clientId]: 10_000_001 } } }, 400, 'invalid_rate_limit', /^rate_limits\.clients\./],
+      // The platform's budgets (RATE_LIMIT_*; 60000 and 30000 by default) are a tenant admin's ceiling.
+      [{ rate_limits: { token: 60_001 } }, 403, 'rate_limit_above_platform_default', /at most the platform's 60000 a minute/],
+      [{ rate_limits: { clients: { [acmeOps.clientId]: 30_001 } } }, 403, 'rate_limit_above_platform_default', /at most the platform's 30000/],
+      [{ rate_limits: { clients: { nosuchclient: 10 } } }, 404, 'client_not_found', /nosuchclient/],
+      [{ rate_limits: { tokens: 10 } }, 400, 'invalid_request', /body\.rate_limits\.tokens is not a known field/],
+    ] as const;
+    for (const [body, status, code, description] of refusals) {
+      const answer = await patch(body);
+      expect(answer.status, JSON.stringify(body)).toBe(status);
+      expect(answer.body.error).toBe(code);
+      expect(answer.body.error_description).toMatch(description);
+    }
+    expect((await patch({ rate_limits: { token: 60_000 } })).status).toBe(200);
+    expect((await callAdmin(acme, '/settings', reader)).body).toEqual({ ...current, rate_limits: { ...DEFAULTS.rate_limits, token: 60_000 } });
+    await patch({ rate_limits: { token: null } });
   });
 });
 

@@ -148,6 +148,8 @@ export const de: Messages = {
   'error.unavailableTitle': 'Kurz nicht verfügbar',
   'error.tenantUnavailable': 'Dieser Anmeldedienst wird gerade verschoben oder wiederhergestellt. Versuchen Sie es gleich noch einmal.',
   'error.databaseUnavailable': 'Der Dienst erreicht seine Datenbank gerade nicht. Versuchen Sie es gleich noch einmal.',
+  'error.rateLimitedTitle': 'Zu viele Anfragen',
+  'error.rateLimited': 'Dieser Anmeldedienst erhält gerade mehr Anfragen, als er annehmen kann. Warten Sie kurz und versuchen Sie es dann erneut.',
   'error.somethingWrong': 'Etwas ist schiefgelaufen',
   'error.serverError': 'Der Server konnte diese Anfrage nicht abschließen. Versuchen Sie es später erneut.',
   'error.goBack': 'Prüfen Sie die Adresse, oder kehren Sie zu der Anwendung zurück, die Sie hierher geschickt hat, und beginnen Sie dort von vorn.',

@@ -151,6 +151,8 @@ export const en = {
   'error.unavailableTitle': 'Briefly unavailable',
   'error.tenantUnavailable': 'This sign-in service is being moved or restored. Try again in a moment.',
   'error.databaseUnavailable': 'The service cannot reach its database right now. Try again in a moment.',
+  'error.rateLimitedTitle': 'Too many requests',
+  'error.rateLimited': 'This sign-in service is getting more requests than it takes at the moment. Wait a little, then try again.',
   'error.somethingWrong': 'Something went wrong',
   'error.serverError': 'The server could not finish this request. Try again later.',
   'error.goBack': 'Check the address, or go back to the application that sent you here and start again from there.',

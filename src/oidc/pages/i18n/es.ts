@@ -148,6 +148,8 @@ export const es: Messages = {
   'error.unavailableTitle': 'No disponible por un momento',
   'error.tenantUnavailable': 'Este servicio de inicio de sesión se está trasladando o restaurando. Inténtalo de nuevo en un momento.',
   'error.databaseUnavailable': 'El servicio no puede acceder a su base de datos ahora mismo. Inténtalo de nuevo en un momento.',
+  'error.rateLimitedTitle': 'Demasiadas solicitudes',
+  'error.rateLimited': 'Este servicio de inicio de sesión recibe ahora más solicitudes de las que puede atender. Espera un poco y vuelve a intentarlo.',
   'error.somethingWrong': 'Algo ha fallado',
   'error.serverError': 'El servidor no pudo completar esta solicitud. Inténtalo más tarde.',
   'error.goBack': 'Comprueba la dirección, o vuelve a la aplicación que te envió aquí y empieza de nuevo desde ella.',

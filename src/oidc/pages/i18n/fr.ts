@@ -148,6 +148,8 @@ export const fr: Messages = {
   'error.unavailableTitle': 'Momentanément indisponible',
   'error.tenantUnavailable': 'Ce service de connexion est en cours de déplacement ou de restauration. Réessayez dans un instant.',
   'error.databaseUnavailable': 'Le service ne parvient pas à joindre sa base de données. Réessayez dans un instant.',
+  'error.rateLimitedTitle': 'Trop de requêtes',
+  'error.rateLimited': 'Ce service de connexion reçoit en ce moment plus de requêtes qu’il ne peut en traiter. Patientez un peu, puis réessayez.',
   'error.somethingWrong': 'Une erreur s’est produite',
   'error.serverError': 'Le serveur n’a pas pu terminer cette demande. Réessayez plus tard.',
   'error.goBack': 'Vérifiez l’adresse, ou revenez à l’application qui vous a envoyé ici et recommencez depuis celle-ci.',

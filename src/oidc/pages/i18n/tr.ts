@@ -149,6 +149,8 @@ export const tr: Messages = {
   'error.unavailableTitle': 'Kısa süreliğine kullanılamıyor',
   'error.tenantUnavailable': 'Bu oturum açma hizmeti taşınıyor ya da geri yükleniyor. Birazdan yeniden deneyin.',
   'error.databaseUnavailable': 'Hizmet şu anda veritabanına ulaşamıyor. Birazdan yeniden deneyin.',
+  'error.rateLimitedTitle': 'Çok fazla istek',
+  'error.rateLimited': 'Bu oturum açma hizmeti şu anda kaldırabileceğinden fazla istek alıyor. Biraz bekleyip yeniden deneyin.',
   'error.somethingWrong': 'Bir şeyler ters gitti',
   'error.serverError': 'Sunucu bu isteği tamamlayamadı. Daha sonra yeniden deneyin.',
   'error.goBack': 'Adresi kontrol edin ya da sizi buraya gönderen uygulamaya dönüp oradan yeniden başlayın.',

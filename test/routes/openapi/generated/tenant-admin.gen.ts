@@ -52,7 +52,7 @@ export type GetMeErrors = {
         error_description: string;
     };
     /**
-     * rate_limited: too many requests with this token (with Retry-After)
+     * rate_limited: this token's or the tenant's API budget is spent (with Retry-After and RateLimit-*)
      */
     429: {
         /**
@@ -187,7 +187,7 @@ export type GetUsersErrors = {
         error_description: string;
     };
     /**
-     * rate_limited: too many requests with this token (with Retry-After)
+     * rate_limited: this token's or the tenant's API budget is spent (with Retry-After and RateLimit-*)
      */
     429: {
         /**
@@ -350,7 +350,7 @@ export type PostUsersErrors = {
         error_description: string;
     };
     /**
-     * rate_limited: too many requests with this token (with Retry-After)
+     * rate_limited: this token's or the tenant's API budget is spent (with Retry-After and RateLimit-*)
      */
     429: {
         /**
@@ -512,7 +512,7 @@ export type DeleteUsersByUserIdErrors = {
         error_description: string;
     };
     /**
-     * rate_limited: too many requests with this token (with Retry-After)
+     * rate_limited: this token's or the tenant's API budget is spent (with Retry-After and RateLimit-*)
      */
     429: {
         /**
@@ -603,7 +603,7 @@ export type GetUsersByUserIdErrors = {
         error_description: string;
     };
     /**
-     * rate_limited: too many requests with this token (with Retry-After)
+     * rate_limited: this token's or the tenant's API budget is spent (with Retry-After and RateLimit-*)
      */
     429: {
         /**
@@ -794,7 +794,7 @@ export type PatchUsersByUserIdErrors = {
         error_description: string;
     };
     /**
-     * rate_limited: too many requests with this token (with Retry-After)
+     * rate_limited: this token's or the tenant's API budget is spent (with Retry-After and RateLimit-*)
      */
     429: {
         /**
@@ -931,7 +931,7 @@ export type PostUsersByUserIdDisableErrors = {
         error_description: string;
     };
     /**
-     * rate_limited: too many requests with this token (with Retry-After)
+     * rate_limited: this token's or the tenant's API budget is spent (with Retry-After and RateLimit-*)
      */
     429: {
         /**
@@ -1055,7 +1055,7 @@ export type PostUsersByUserIdEnableErrors = {
         error_description: string;
     };
     /**
-     * rate_limited: too many requests with this token (with Retry-After)
+     * rate_limited: this token's or the tenant's API budget is spent (with Retry-After and RateLimit-*)
      */
     429: {
         /**
@@ -1197,7 +1197,7 @@ export type PostUsersByUserIdPasswordErrors = {
         error_description: string;
     };
     /**
-     * rate_limited: too many requests with this token (with Retry-After)
+     * rate_limited: this token's or the tenant's API budget is spent (with Retry-After and RateLimit-*)
      */
     429: {
         /**
@@ -1349,7 +1349,7 @@ export type GetUsersByUserIdSessionsErrors = {
         error_description: string;
     };
     /**
-     * rate_limited: too many requests with this token (with Retry-After)
+     * rate_limited: this token's or the tenant's API budget is spent (with Retry-After and RateLimit-*)
      */
     429: {
         /**
@@ -1472,7 +1472,7 @@ export type DeleteUsersByUserIdSessionsBySessionIdErrors = {
         error_description: string;
     };
     /**
-     * rate_limited: too many requests with this token (with Retry-After)
+     * rate_limited: this token's or the tenant's API budget is spent (with Retry-After and RateLimit-*)
      */
     429: {
         /**
@@ -1585,7 +1585,7 @@ export type GetUsersByUserIdGrantsErrors = {
         error_description: string;
     };
     /**
-     * rate_limited: too many requests with this token (with Retry-After)
+     * rate_limited: this token's or the tenant's API budget is spent (with Retry-After and RateLimit-*)
      */
     429: {
         /**
@@ -1706,7 +1706,7 @@ export type DeleteUsersByUserIdGrantsByGrantIdErrors = {
         error_description: string;
     };
     /**
-     * rate_limited: too many requests with this token (with Retry-After)
+     * rate_limited: this token's or the tenant's API budget is spent (with Retry-After and RateLimit-*)
      */
     429: {
         /**
@@ -1819,7 +1819,7 @@ export type GetUsersByUserIdLoginActivityErrors = {
         error_description: string;
     };
     /**
-     * rate_limited: too many requests with this token (with Retry-After)
+     * rate_limited: this token's or the tenant's API budget is spent (with Retry-After and RateLimit-*)
      */
     429: {
         /**
@@ -1933,7 +1933,7 @@ export type DeleteUsersByUserIdFactorsErrors = {
         error_description: string;
     };
     /**
-     * rate_limited: too many requests with this token (with Retry-After)
+     * rate_limited: this token's or the tenant's API budget is spent (with Retry-After and RateLimit-*)
      */
     429: {
         /**
@@ -2028,7 +2028,7 @@ export type GetUsersByUserIdFactorsErrors = {
         error_description: string;
     };
     /**
-     * rate_limited: too many requests with this token (with Retry-After)
+     * rate_limited: this token's or the tenant's API budget is spent (with Retry-After and RateLimit-*)
      */
     429: {
         /**
@@ -2156,7 +2156,7 @@ export type GetClientsErrors = {
         error_description: string;
     };
     /**
-     * rate_limited: too many requests with this token (with Retry-After)
+     * rate_limited: this token's or the tenant's API budget is spent (with Retry-After and RateLimit-*)
      */
     429: {
         /**
@@ -2355,7 +2355,7 @@ export type PostClientsErrors = {
         error_description: string;
     };
     /**
-     * rate_limited: too many requests with this token (with Retry-After)
+     * rate_limited: this token's or the tenant's API budget is spent (with Retry-After and RateLimit-*)
      */
     429: {
         /**
@@ -2509,7 +2509,7 @@ export type DeleteClientsByClientIdErrors = {
         error_description: string;
     };
     /**
-     * rate_limited: too many requests with this token (with Retry-After)
+     * rate_limited: this token's or the tenant's API budget is spent (with Retry-After and RateLimit-*)
      */
     429: {
         /**
@@ -2597,7 +2597,7 @@ export type GetClientsByClientIdErrors = {
         error_description: string;
     };
     /**
-     * rate_limited: too many requests with this token (with Retry-After)
+     * rate_limited: this token's or the tenant's API budget is spent (with Retry-After and RateLimit-*)
      */
     429: {
         /**
@@ -2780,7 +2780,7 @@ export type PatchClientsByClientIdErrors = {
         error_description: string;
     };
     /**
-     * rate_limited: too many requests with this token (with Retry-After)
+     * rate_limited: this token's or the tenant's API budget is spent (with Retry-After and RateLimit-*)
      */
     429: {
         /**
@@ -2959,7 +2959,7 @@ export type PostClientsByClientIdSecretErrors = {
         error_description: string;
     };
     /**
-     * rate_limited: too many requests with this token (with Retry-After)
+     * rate_limited: this token's or the tenant's API budget is spent (with Retry-After and RateLimit-*)
      */
     429: {
         /**
@@ -3130,7 +3130,7 @@ export type DeleteClientsByClientIdApisByApiIdErrors = {
         error_description: string;
     };
     /**
-     * rate_limited: too many requests with this token (with Retry-After)
+     * rate_limited: this token's or the tenant's API budget is spent (with Retry-After and RateLimit-*)
      */
     429: {
         /**
@@ -3254,7 +3254,7 @@ export type PutClientsByClientIdApisByApiIdErrors = {
         error_description: string;
     };
     /**
-     * rate_limited: too many requests with this token (with Retry-After)
+     * rate_limited: this token's or the tenant's API budget is spent (with Retry-After and RateLimit-*)
      */
     429: {
         /**
@@ -3373,7 +3373,7 @@ export type GetApisErrors = {
         error_description: string;
     };
     /**
-     * rate_limited: too many requests with this token (with Retry-After)
+     * rate_limited: this token's or the tenant's API budget is spent (with Retry-After and RateLimit-*)
      */
     429: {
         /**
@@ -3532,7 +3532,7 @@ export type PostApisErrors = {
         error_description: string;
     };
     /**
-     * rate_limited: too many requests with this token (with Retry-After)
+     * rate_limited: this token's or the tenant's API budget is spent (with Retry-After and RateLimit-*)
      */
     429: {
         /**
@@ -3675,7 +3675,7 @@ export type DeleteApisByApiIdErrors = {
         error_description: string;
     };
     /**
-     * rate_limited: too many requests with this token (with Retry-After)
+     * rate_limited: this token's or the tenant's API budget is spent (with Retry-After and RateLimit-*)
      */
     429: {
         /**
@@ -3779,7 +3779,7 @@ export type GetApisByApiIdErrors = {
         error_description: string;
     };
     /**
-     * rate_limited: too many requests with this token (with Retry-After)
+     * rate_limited: this token's or the tenant's API budget is spent (with Retry-After and RateLimit-*)
      */
     429: {
         /**
@@ -3933,7 +3933,7 @@ export type PatchApisByApiIdErrors = {
         error_description: string;
     };
     /**
-     * rate_limited: too many requests with this token (with Retry-After)
+     * rate_limited: this token's or the tenant's API budget is spent (with Retry-After and RateLimit-*)
      */
     429: {
         /**
@@ -4061,7 +4061,7 @@ export type GetInvitationsErrors = {
         error_description: string;
     };
     /**
-     * rate_limited: too many requests with this token (with Retry-After)
+     * rate_limited: this token's or the tenant's API budget is spent (with Retry-After and RateLimit-*)
      */
     429: {
         /**
@@ -4473,7 +4473,7 @@ export type DeleteInvitationsByInvitationIdErrors = {
         error_description: string;
     };
     /**
-     * rate_limited: too many requests with this token (with Retry-After)
+     * rate_limited: this token's or the tenant's API budget is spent (with Retry-After and RateLimit-*)
      */
     429: {
         /**
@@ -4581,7 +4581,7 @@ export type GetKeysErrors = {
         error_description: string;
     };
     /**
-     * rate_limited: too many requests with this token (with Retry-After)
+     * rate_limited: this token's or the tenant's API budget is spent (with Retry-After and RateLimit-*)
      */
     429: {
         /**
@@ -4712,7 +4712,7 @@ export type PostKeysRotateErrors = {
         error_description: string;
     };
     /**
-     * rate_limited: too many requests with this token (with Retry-After)
+     * rate_limited: this token's or the tenant's API budget is spent (with Retry-After and RateLimit-*)
      */
     429: {
         /**
@@ -4819,7 +4819,7 @@ export type GetKeysPolicyErrors = {
         error_description: string;
     };
     /**
-     * rate_limited: too many requests with this token (with Retry-After)
+     * rate_limited: this token's or the tenant's API budget is spent (with Retry-After and RateLimit-*)
      */
     429: {
         /**
@@ -4955,7 +4955,7 @@ export type PutKeysPolicyErrors = {
         error_description: string;
     };
     /**
-     * rate_limited: too many requests with this token (with Retry-After)
+     * rate_limited: this token's or the tenant's API budget is spent (with Retry-After and RateLimit-*)
      */
     429: {
         /**
@@ -5050,7 +5050,7 @@ export type GetSettingsErrors = {
         error_description: string;
     };
     /**
-     * rate_limited: too many requests with this token (with Retry-After)
+     * rate_limited: this token's or the tenant's API budget is spent (with Retry-After and RateLimit-*)
      */
     429: {
         /**
@@ -5128,6 +5128,37 @@ export type GetSettingsResponses = {
              */
             login_activity: number;
         };
+        /**
+         * requests a minute over the whole fleet (each process enforces its share); through this API at most the platform's budget (rate_limit_above_platform_default)
+         */
+        rate_limits: {
+            /**
+             * token endpoint requests, all clients together, a minute: 1 to 10000000, or null for the platform's (invalid_rate_limit)
+             */
+            token: number | null;
+            /**
+             * token endpoint requests of each client without a budget of its own (clients), a minute: 1 to 10000000, or null for the platform's (invalid_rate_limit)
+             */
+            token_per_client: number | null;
+            /**
+             * authorization endpoint requests, all clients together, a minute: 1 to 10000000, or null for the platform's (invalid_rate_limit)
+             */
+            authorization: number | null;
+            /**
+             * authorization endpoint requests of each client, a minute: 1 to 10000000, or null for the platform's (invalid_rate_limit)
+             */
+            authorization_per_client: number | null;
+            /**
+             * signup API and admin API requests together, a minute: 1 to 10000000, or null for the platform's (invalid_rate_limit)
+             */
+            api: number | null;
+            /**
+             * token endpoint budgets of single clients, by client id, in place of token_per_client
+             */
+            clients: {
+                [key: string]: number;
+            };
+        };
         mfa: {
             /**
              * off: no one is offered a factor (who has one still uses it); optional (default): applications may demand one; required: everyone sets one up
@@ -5189,6 +5220,37 @@ export type PatchSettingsData = {
              */
             login_activity?: number;
         };
+        /**
+         * requests a minute over the whole fleet (each process enforces its share); through this API at most the platform's budget (rate_limit_above_platform_default)
+         */
+        rate_limits?: {
+            /**
+             * token endpoint requests, all clients together, a minute: 1 to 10000000, or null for the platform's (invalid_rate_limit)
+             */
+            token?: number | null;
+            /**
+             * token endpoint requests of each client without a budget of its own (clients), a minute: 1 to 10000000, or null for the platform's (invalid_rate_limit)
+             */
+            token_per_client?: number | null;
+            /**
+             * authorization endpoint requests, all clients together, a minute: 1 to 10000000, or null for the platform's (invalid_rate_limit)
+             */
+            authorization?: number | null;
+            /**
+             * authorization endpoint requests of each client, a minute: 1 to 10000000, or null for the platform's (invalid_rate_limit)
+             */
+            authorization_per_client?: number | null;
+            /**
+             * signup API and admin API requests together, a minute: 1 to 10000000, or null for the platform's (invalid_rate_limit)
+             */
+            api?: number | null;
+            /**
+             * token endpoint budgets of single clients, by client id, in place of token_per_client
+             */
+            clients?: {
+                [key: string]: number | null;
+            };
+        };
         mfa?: {
             /**
              * off: no one is offered a factor (who has one still uses it); optional (default): applications may demand one; required: everyone sets one up
@@ -5217,7 +5279,7 @@ export type PatchSettingsData = {
 
 export type PatchSettingsErrors = {
     /**
-     * invalid_request, or the code of the field out of bounds: invalid_access_token_lifetime, invalid_id_token_lifetime, invalid_refresh_token_lifetime, invalid_session_lifetime, invalid_audit_events_retention, invalid_login_activity_retention, invalid_remember_browser_days
+     * invalid_request, or the code of the field out of bounds: invalid_access_token_lifetime, invalid_id_token_lifetime, invalid_refresh_token_lifetime, invalid_session_lifetime, invalid_audit_events_retention, invalid_login_activity_retention, invalid_remember_browser_days, invalid_rate_limit
      */
     400: {
         /**
@@ -5243,7 +5305,7 @@ export type PatchSettingsErrors = {
         error_description: string;
     };
     /**
-     * insufficient_scope (with WWW-Authenticate naming the scope), or tenant_suspended
+     * insufficient_scope (with WWW-Authenticate naming the scope), or tenant_suspended, or rate_limit_above_platform_default: only the operator sets a rate limit above the platform's
      */
     403: {
         /**
@@ -5256,7 +5318,7 @@ export type PatchSettingsErrors = {
         error_description: string;
     };
     /**
-     * tenant_not_found, or the named resource does not exist
+     * tenant_not_found, or the named resource does not exist, or client_not_found: rate_limits.clients names no client of the tenant
      */
     404: {
         /**
@@ -5282,7 +5344,7 @@ export type PatchSettingsErrors = {
         error_description: string;
     };
     /**
-     * rate_limited: too many requests with this token (with Retry-After)
+     * rate_limited: this token's or the tenant's API budget is spent (with Retry-After and RateLimit-*)
      */
     429: {
         /**
@@ -5360,6 +5422,37 @@ export type PatchSettingsResponses = {
              */
             login_activity: number;
         };
+        /**
+         * requests a minute over the whole fleet (each process enforces its share); through this API at most the platform's budget (rate_limit_above_platform_default)
+         */
+        rate_limits: {
+            /**
+             * token endpoint requests, all clients together, a minute: 1 to 10000000, or null for the platform's (invalid_rate_limit)
+             */
+            token: number | null;
+            /**
+             * token endpoint requests of each client without a budget of its own (clients), a minute: 1 to 10000000, or null for the platform's (invalid_rate_limit)
+             */
+            token_per_client: number | null;
+            /**
+             * authorization endpoint requests, all clients together, a minute: 1 to 10000000, or null for the platform's (invalid_rate_limit)
+             */
+            authorization: number | null;
+            /**
+             * authorization endpoint requests of each client, a minute: 1 to 10000000, or null for the platform's (invalid_rate_limit)
+             */
+            authorization_per_client: number | null;
+            /**
+             * signup API and admin API requests together, a minute: 1 to 10000000, or null for the platform's (invalid_rate_limit)
+             */
+            api: number | null;
+            /**
+             * token endpoint budgets of single clients, by client id, in place of token_per_client
+             */
+            clients: {
+                [key: string]: number;
+            };
+        };
         mfa: {
             /**
              * off: no one is offered a factor (who has one still uses it); optional (default): applications may demand one; required: everyone sets one up
@@ -5427,7 +5520,7 @@ export type GetBrandingErrors = {
         error_description: string;
     };
     /**
-     * rate_limited: too many requests with this token (with Retry-After)
+     * rate_limited: this token's or the tenant's API budget is spent (with Retry-After and RateLimit-*)
      */
     429: {
         /**
@@ -5577,7 +5670,7 @@ export type PatchBrandingErrors = {
         error_description: string;
     };
     /**
-     * rate_limited: too many requests with this token (with Retry-After)
+     * rate_limited: this token's or the tenant's API budget is spent (with Retry-After and RateLimit-*)
      */
     429: {
         /**
@@ -5712,7 +5805,7 @@ export type PostBrandingPreviewErrors = {
         error_description: string;
     };
     /**
-     * rate_limited: too many requests with this token (with Retry-After)
+     * rate_limited: this token's or the tenant's API budget is spent (with Retry-After and RateLimit-*)
      */
     429: {
         /**
@@ -5840,7 +5933,7 @@ export type GetAuditEventsErrors = {
         error_description: string;
     };
     /**
-     * rate_limited: too many requests with this token (with Retry-After)
+     * rate_limited: this token's or the tenant's API budget is spent (with Retry-After and RateLimit-*)
      */
     429: {
         /**
@@ -5996,7 +6089,7 @@ export type GetLoginActivityErrors = {
         error_description: string;
     };
     /**
-     * rate_limited: too many requests with this token (with Retry-After)
+     * rate_limited: this token's or the tenant's API budget is spent (with Retry-After and RateLimit-*)
      */
     429: {
         /**
@@ -6127,7 +6220,7 @@ export type GetStatsErrors = {
         error_description: string;
     };
     /**
-     * rate_limited: too many requests with this token (with Retry-After)
+     * rate_limited: this token's or the tenant's API budget is spent (with Retry-After and RateLimit-*)
      */
     429: {
         /**
@@ -6270,7 +6363,7 @@ export type PostUsersByUserIdPasswordResetErrors = {
         error_description: string;
     };
     /**
-     * rate_limited: too many requests with this token (with Retry-After)
+     * rate_limited: this token's or the tenant's API budget is spent (with Retry-After and RateLimit-*)
      */
     429: {
         /**
@@ -6388,7 +6481,7 @@ export type PostUsersByUserIdVerificationEmailErrors = {
         error_description: string;
     };
     /**
-     * rate_limited: too many requests with this token (with Retry-After)
+     * rate_limited: this token's or the tenant's API budget is spent (with Retry-After and RateLimit-*)
      */
     429: {
         /**
@@ -6518,7 +6611,7 @@ export type GetMailErrors = {
         error_description: string;
     };
     /**
-     * rate_limited: too many requests with this token (with Retry-After)
+     * rate_limited: this token's or the tenant's API budget is spent (with Retry-After and RateLimit-*)
      */
     429: {
         /**
@@ -6657,7 +6750,7 @@ export type PostMailByMailIdRetryErrors = {
         error_description: string;
     };
     /**
-     * rate_limited: too many requests with this token (with Retry-After)
+     * rate_limited: this token's or the tenant's API budget is spent (with Retry-After and RateLimit-*)
      */
     429: {
         /**
@@ -6772,7 +6865,7 @@ export type GetMailTemplatesErrors = {
         error_description: string;
     };
     /**
-     * rate_limited: too many requests with this token (with Retry-After)
+     * rate_limited: this token's or the tenant's API budget is spent (with Retry-After and RateLimit-*)
      */
     429: {
         /**
@@ -6918,7 +7011,7 @@ export type DeleteMailTemplatesByNameErrors = {
         error_description: string;
     };
     /**
-     * rate_limited: too many requests with this token (with Retry-After)
+     * rate_limited: this token's or the tenant's API budget is spent (with Retry-After and RateLimit-*)
      */
     429: {
         /**
@@ -7022,7 +7115,7 @@ export type GetMailTemplatesByNameErrors = {
         error_description: string;
     };
     /**
-     * rate_limited: too many requests with this token (with Retry-After)
+     * rate_limited: this token's or the tenant's API budget is spent (with Retry-After and RateLimit-*)
      */
     429: {
         /**
@@ -7176,7 +7269,7 @@ export type PutMailTemplatesByNameErrors = {
         error_description: string;
     };
     /**
-     * rate_limited: too many requests with this token (with Retry-After)
+     * rate_limited: this token's or the tenant's API budget is spent (with Retry-After and RateLimit-*)
      */
     429: {
         /**
@@ -7302,7 +7395,7 @@ export type GetConnectionsErrors = {
         error_description: string;
     };
     /**
-     * rate_limited: too many requests with this token (with Retry-After)
+     * rate_limited: this token's or the tenant's API budget is spent (with Retry-After and RateLimit-*)
      */
     429: {
         /**
@@ -7565,7 +7658,7 @@ export type PostConnectionsErrors = {
         error_description: string;
     };
     /**
-     * rate_limited: too many requests with this token (with Retry-After)
+     * rate_limited: this token's or the tenant's API budget is spent (with Retry-After and RateLimit-*)
      */
     429: {
         /**
@@ -7776,7 +7869,7 @@ export type DeleteConnectionsByConnectionIdErrors = {
         error_description: string;
     };
     /**
-     * rate_limited: too many requests with this token (with Retry-After)
+     * rate_limited: this token's or the tenant's API budget is spent (with Retry-After and RateLimit-*)
      */
     429: {
         /**
@@ -7880,7 +7973,7 @@ export type GetConnectionsByConnectionIdErrors = {
         error_description: string;
     };
     /**
-     * rate_limited: too many requests with this token (with Retry-After)
+     * rate_limited: this token's or the tenant's API budget is spent (with Retry-After and RateLimit-*)
      */
     429: {
         /**
@@ -8143,7 +8236,7 @@ export type PatchConnectionsByConnectionIdErrors = {
         error_description: string;
     };
     /**
-     * rate_limited: too many requests with this token (with Retry-After)
+     * rate_limited: this token's or the tenant's API budget is spent (with Retry-After and RateLimit-*)
      */
     429: {
         /**
@@ -8322,7 +8415,7 @@ export type GetUsersByUserIdIdentitiesErrors = {
         error_description: string;
     };
     /**
-     * rate_limited: too many requests with this token (with Retry-After)
+     * rate_limited: this token's or the tenant's API budget is spent (with Retry-After and RateLimit-*)
      */
     429: {
         /**
@@ -8438,7 +8531,7 @@ export type DeleteUsersByUserIdIdentitiesByIdentityIdErrors = {
         error_description: string;
     };
     /**
-     * rate_limited: too many requests with this token (with Retry-After)
+     * rate_limited: this token's or the tenant's API budget is spent (with Retry-After and RateLimit-*)
      */
     429: {
         /**
@@ -8524,7 +8617,7 @@ export type GetIssuerErrors = {
         error_description: string;
     };
     /**
-     * rate_limited: too many requests with this token (with Retry-After)
+     * rate_limited: this token's or the tenant's API budget is spent (with Retry-After and RateLimit-*)
      */
     429: {
         /**
@@ -8646,7 +8739,7 @@ export type PutIssuerErrors = {
         error_description: string;
     };
     /**
-     * rate_limited: too many requests with this token (with Retry-After)
+     * rate_limited: this token's or the tenant's API budget is spent (with Retry-After and RateLimit-*)
      */
     429: {
         /**
@@ -8750,7 +8843,7 @@ export type GetDomainsErrors = {
         error_description: string;
     };
     /**
-     * rate_limited: too many requests with this token (with Retry-After)
+     * rate_limited: this token's or the tenant's API budget is spent (with Retry-After and RateLimit-*)
      */
     429: {
         /**
@@ -8907,7 +9000,7 @@ export type PostDomainsErrors = {
         error_description: string;
     };
     /**
-     * rate_limited: too many requests with this token (with Retry-After)
+     * rate_limited: this token's or the tenant's API budget is spent (with Retry-After and RateLimit-*)
      */
     429: {
         /**
@@ -9043,7 +9136,7 @@ export type PostDomainsByDomainVerifyErrors = {
         error_description: string;
     };
     /**
-     * rate_limited: too many requests with this token (with Retry-After)
+     * rate_limited: this token's or the tenant's API budget is spent (with Retry-After and RateLimit-*)
      */
     429: {
         /**
@@ -9179,7 +9272,7 @@ export type PostDomainsByDomainActivateErrors = {
         error_description: string;
     };
     /**
-     * rate_limited: too many requests with this token (with Retry-After)
+     * rate_limited: this token's or the tenant's API budget is spent (with Retry-After and RateLimit-*)
      */
     429: {
         /**
@@ -9301,7 +9394,7 @@ export type DeleteDomainsByDomainErrors = {
         error_description: string;
     };
     /**
-     * rate_limited: too many requests with this token (with Retry-After)
+     * rate_limited: this token's or the tenant's API budget is spent (with Retry-After and RateLimit-*)
      */
     429: {
         /**
