@@ -14,6 +14,8 @@ import { rateLimitsPlugin } from './routes/rate-limits.ts';
 import { oidcRoutes } from './routes/oidc.routes.ts';
 import { interactionRoutes } from './routes/interactions/interaction.routes.ts';
 import { authApiRoutes } from './routes/auth-api.routes.ts';
+import { brandingRoutes } from './routes/branding.routes.ts';
+import { pageContextPlugin } from './routes/page-context.plugin.ts';
 import { tenantAdminApi } from './routes/tenant-admin/tenant-admin.openapi.ts';
 import { platformAdminApi } from './routes/admin/platform-admin.openapi.ts';
 import { accountRoutes } from './routes/account/account.routes.ts';
@@ -74,6 +76,8 @@ export async function buildApp({ platform }: AppOptions): Promise<FastifyInstanc
   await hosts.refresh();
   const app = createFastify(platform, { routeByHost: hosts });
 
+  // First: every later hook, route and error page runs inside the request's page context.
+  await app.register(pageContextPlugin);
   await app.register(cookie);
   await app.register(tenancyPlugin, { platform, hosts });
   // Before the routes: its request hook must see every route, the hijacked provider ones included.
@@ -86,6 +90,7 @@ export async function buildApp({ platform }: AppOptions): Promise<FastifyInstanc
   await app.register(interactionRoutes);
   await app.register(authApiRoutes);
   await app.register(accountRoutes);
+  await app.register(brandingRoutes);
   await app.register(tlsAskRoutes);
   await app.register(consoleRoutes);
   await app.register(connectionCallbackRoutes);

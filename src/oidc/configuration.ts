@@ -13,6 +13,8 @@ import { originsOf } from '../modules/clients/client-origins.ts';
 import { adminApiIdentifier } from '../modules/apis/admin-api.ts';
 import { logoutPage, signedOutPage } from './pages/logout.ts';
 import { providerErrorPage } from './pages/provider-errors.ts';
+import { LOCALES } from '../modules/branding/locales.ts';
+import { setUiLocales } from '../modules/branding/page-context.ts';
 import { issuerPath } from '../platform/issuer.ts';
 import { ACR_VALUES } from './sign-in.ts';
 import { signInPolicy } from './acr.ts';
@@ -181,6 +183,8 @@ export function providerConfiguration(deps: ProviderDependencies): Configuration
       (client.clientAuthMethod === 'none' || ctx.oidc.route === 'userinfo') && allowedOrigins(client).includes(origin),
     // Published, so relying parties can ask for MFA (oidc/sign-in.ts); the policy adds step-up (oidc/acr.ts).
     acrValues: [...ACR_VALUES],
+    // The languages of the hosted pages; `ui_locales` picks among them (modules/branding/locales.ts).
+    discovery: { claim_types_supported: ['normal'], ui_locales_supported: [...LOCALES] },
     interactions: {
       policy: signInPolicy(),
       url: (_ctx, interaction) => interactionPath(issuer, interaction.uid),
@@ -215,6 +219,7 @@ export function providerConfiguration(deps: ProviderDependencies): Configuration
       rpInitiatedLogout: {
         enabled: true,
         logoutSource: async (ctx, form) => {
+          setUiLocales(ctx.oidc?.params?.ui_locales);
           ctx.type = 'html';
           ctx.body = logoutPage(deps.tenantName, form);
         },
@@ -232,6 +237,7 @@ export function providerConfiguration(deps: ProviderDependencies): Configuration
       },
     },
     renderError: async (ctx, out) => {
+      setUiLocales(ctx.oidc?.params?.ui_locales);
       ctx.type = 'html';
       ctx.set('cache-control', 'no-store');
       ctx.body = providerErrorPage(ctx.oidc?.route, out);

@@ -4,6 +4,7 @@ import { databaseUnavailable, isDatabaseUnavailable } from '../db/unavailable.ts
 import { prefersHtml } from '../http/accept.ts';
 import { PAGE_SECURITY_HEADERS } from '../oidc/pages/layout.ts';
 import { errorPage, type WayBack } from '../oidc/pages/error.ts';
+import { t, type MessageKey } from '../oidc/pages/i18n/translate.ts';
 
 /** What a client is told about a failed request, whichever form it gets it in. */
 export interface ErrorAnswer {
@@ -48,33 +49,22 @@ export function errorAnswerOf(thrown: FastifyError, request: FastifyRequest): Er
 }
 
 interface Wording {
-  title: string;
+  title: MessageKey;
   /** For a person; the JSON description stays the technical one. */
-  explanation?: string;
+  explanation?: MessageKey;
 }
 
 const WORDING: Readonly<Record<string, Wording>> = {
-  tenant_not_found: {
-    title: 'Sign-in service not found',
-    explanation: 'There is no sign-in service at this address. The link you followed may be mistyped or out of date.',
-  },
-  tenant_suspended: {
-    title: 'Sign-in service suspended',
-    explanation: 'This sign-in service has been suspended by its operator. Signing in is not possible until it is resumed.',
-  },
-  tenant_unavailable: { title: 'Briefly unavailable', explanation: 'This sign-in service is being moved or restored. Try again in a moment.' },
-  temporarily_unavailable: { title: 'Briefly unavailable', explanation: 'The service cannot reach its database right now. Try again in a moment.' },
-  rate_limited: {
-    title: 'Too many requests',
-    explanation: 'This sign-in service is getting more requests than it takes at the moment. Wait a little, then try again.',
-  },
-  not_found: { title: 'Page not found', explanation: 'There is no page at this address.' },
-  server_error: { title: 'Something went wrong', explanation: 'The server could not finish this request. Try again later.' },
+  tenant_not_found: { title: 'error.tenantNotFoundTitle', explanation: 'error.tenantNotFound' },
+  tenant_suspended: { title: 'error.tenantSuspendedTitle', explanation: 'error.tenantSuspended' },
+  tenant_unavailable: { title: 'error.unavailableTitle', explanation: 'error.tenantUnavailable' },
+  temporarily_unavailable: { title: 'error.unavailableTitle', explanation: 'error.databaseUnavailable' },
+  rate_limited: { title: 'error.rateLimitedTitle', explanation: 'error.rateLimited' },
+  not_found: { title: 'error.notFoundTitle', explanation: 'error.notFound' },
+  server_error: { title: 'error.somethingWrong', explanation: 'error.serverError' },
 };
 
-const GO_BACK: WayBack = {
-  text: 'Check the address, or go back to the application that sent you here and start again from there.',
-};
+const goBack = (): WayBack => ({ text: t('error.goBack') });
 
 /**
  * The one way a Fastify route answers an error: an HTML page for a browser (`Accept` prefers
@@ -84,10 +74,10 @@ export function sendErrorAnswer(request: FastifyRequest, reply: FastifyReply, an
   reply.status(answer.status);
   if (answer.retryAfterSeconds !== undefined) reply.header('retry-after', String(answer.retryAfterSeconds));
   if (!prefersHtml(request.headers.accept)) return reply.send({ error: answer.code, error_description: answer.description });
-  const wording = WORDING[answer.code] ?? { title: answer.status >= 500 ? 'Something went wrong' : 'This request cannot be completed' };
+  const wording: Wording = WORDING[answer.code] ?? { title: answer.status >= 500 ? 'error.somethingWrong' : 'error.cannotComplete' };
   return reply
     .headers(PAGE_SECURITY_HEADERS)
     .header('cache-control', 'no-store')
     .type('text/html; charset=utf-8')
-    .send(errorPage({ title: wording.title, code: answer.code, explanation: wording.explanation ?? answer.description, wayBack: GO_BACK }));
+    .send(errorPage({ title: t(wording.title), code: answer.code, explanation: wording.explanation ? t(wording.explanation) : answer.description, wayBack: goBack() }));
 }

@@ -9,6 +9,7 @@ import { PAGE_SECURITY_HEADERS } from '../oidc/pages/layout.ts';
 import { deleteHistoryPastRetention } from '../modules/audit/retention.ts';
 import { jwksSchema, metadataSchema, providerSchema, tenantRootSchema } from './oidc.schemas.ts';
 import { capturePublicResponse, publicResponseKey, sendCachedPublicResponse } from '../oidc/public-metadata-cache.ts';
+import { usePageTenant } from '../tenancy/tenancy.plugin.ts';
 import { limitProviderRequest } from './provider-rate-limits.ts';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -43,6 +44,7 @@ async function serveWithProvider(
 ): Promise<void> {
   await app.tenants.use(tenantId, async (tenant: TenantContext) => {
     request.tenant = tenant;
+    usePageTenant(tenant);
     served.add(tenant.id);
     // The token and authorization endpoints' budgets: a refusal throws before the provider sees
     // the request. Awaited only when it reads the body: no extra turn of the event loop otherwise.

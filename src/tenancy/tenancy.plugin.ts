@@ -7,6 +7,7 @@ import { listenForTenantChanges, type ChangeListener } from '../platform/notific
 import { SERVING_PROCESS_APPLICATION_NAME } from '../platform/serving-processes.repository.ts';
 import { AppError, isAppError } from '../errors.ts';
 import { takeHostDecision, TenantHosts } from './tenant-hosts.ts';
+import { setPageTenant } from '../modules/branding/page-context.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -88,11 +89,17 @@ export function resolveTenant(app: FastifyInstance, request: FastifyRequest, rep
     app.tenants
       .use(id, (context) => {
         request.tenant = context;
+        usePageTenant(context);
         resolve(context);
         return responseDone(reply);
       })
       .catch(reject);
   });
+}
+
+/** The tenant's branding for the pages and mails of this request (modules/branding/page-context.ts). */
+export function usePageTenant(context: TenantContext): void {
+  setPageTenant({ name: context.branding.displayName ?? context.row.display_name, branding: context.branding, issuer: context.issuer });
 }
 
 function responseDone(reply: FastifyReply): Promise<void> {

@@ -14,6 +14,8 @@ import { loadPublishedKeySet, type PublishedKeySet } from '../modules/keys/signi
 import { readServingSettings } from '../modules/settings/settings.service.ts';
 import { effectiveRateBudgets, type RateBudgets } from '../modules/settings/rate-limits.ts';
 import { tenantConnectionBudget } from './tenant-connections.ts';
+import { readBranding } from '../modules/branding/branding.service.ts';
+import type { Branding } from '../modules/branding/branding.ts';
 import { tenantScope, type TenantScope } from '../platform/tenant-scope.ts';
 
 /** Everything a request needs to serve one tenant; built once per node and cached (docs/architecture.md#request-flow). */
@@ -32,6 +34,8 @@ export interface TenantContext extends Disposable {
   readonly publicJwks: readonly JWK[];
   /** When a retired key's grace period ends: the provider must not publish it past then, so the cache drops the context. */
   readonly expiresAt: Date | undefined;
+  /** Its look and default language, read with the context: a change announces `settings`, which rebuilds it. */
+  readonly branding: Branding;
   /** The tenant's rate limits, its own or the platform's (routes/rate-limits.ts); a change announces `settings`. */
   readonly rateBudgets: RateBudgets;
 }
@@ -57,11 +61,13 @@ export async function buildTenantContext(platform: Platform, rawId: string): Pro
   const db = await openTenantPool(platform, row, platform.config.tenantPoolMax, 'tansu-tenant', tenantConnectionBudget(platform));
   const issuer = tenantIssuer(platform, row);
   let keys: PublishedKeySet;
+  let branding: Branding;
   let provider: Provider;
   let rateBudgets: RateBudgets;
   try {
-    const [published, { tokenLifetimes, rateLimits }] = await Promise.all([loadPublishedKeySet(db, row.id, platform.secrets), readServingSettings(db)]);
+    const [published, { tokenLifetimes, rateLimits }, tenantBranding] = await Promise.all([loadPublishedKeySet(db, row.id, platform.secrets), readServingSettings(db), readBranding(db)]);
     keys = published;
+    branding = tenantBranding;
     rateBudgets = effectiveRateBudgets(rateLimits, platform.config.rateLimits);
     provider = await createTenantProvider(platform, { id: row.id, displayName: row.display_name, issuer, db, jwks: keys.jwks, publicJwks: keys.publicJwks, tokenLifetimes });
   } catch (error) {
@@ -78,6 +84,7 @@ export async function buildTenantContext(platform: Platform, rawId: string): Pro
     provider,
     publicJwks: keys.publicJwks,
     expiresAt: keys.changesAt,
+    branding,
     rateBudgets,
     async close() {
       await db.destroy();

@@ -79,6 +79,9 @@ describe('tansu --json', () => {
     await tansuJson('user', 'create', tenant, '--email', 'leaving@example.test');
     await tansuJson('user', 'delete', tenant, '--email', 'leaving@example.test', '--yes');
     await tansuJson('tenant', 'settings', tenant, '--mfa', 'required', '--mfa-required-for-admins', 'true', '--mfa-remember-days', '7');
+    await tansuJson('branding', tenant, '--display-name', 'Json Co', '--primary-color', '#0a7d4f', '--default-language', 'tr');
+    const branding = await tansuJson('branding', tenant);
+    expect(branding).toMatchObject({ display_name: 'Json Co', primary_color: '#0a7d4f', default_language: 'tr', logo: null });
     // A confirmed authenticator app, so the listing shows a factor's fields.
     await withTenantScope(platform, tenant, async (scope) => {
       const { id } = await scope.db.selectFrom('users').select('id').where('email', '=', 'json@example.test').executeTakeFirstOrThrow();

@@ -13,6 +13,7 @@ import { userCreateCommand, userDeleteCommand, userDisableCommand, userEnableCom
 import { inviteCreateCommand, inviteListCommand, inviteResendCommand, inviteRevokeCommand } from './invite.ts';
 import { userFactorsCommand, userResetMfaCommand } from './user-mfa.ts';
 import { clientCommands } from './client.ts';
+import { brandingCommand } from './branding.ts';
 import { apiCommands } from './api.ts';
 import { idpCommands } from './idp.ts';
 import { mailCommands } from './mail.ts';
@@ -30,6 +31,7 @@ export const allCommands: CommandSpec[] = [
   tenantMoveCommand,
   tenantRecoverCommand,
   tenantSettingsCommand,
+  brandingCommand,
   clusterAddCommand,
   clusterListCommand,
   clusterRemoveCommand,

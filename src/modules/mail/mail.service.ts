@@ -5,6 +5,14 @@ import { enqueueMail, enqueueMailForUser } from './mail-outbox.repository.ts';
 import { markTenantMailDue } from './mail-due.repository.ts';
 import { renderMail, type MailTemplateName, type MailVariables } from './templates.ts';
 
+/** A mail to queue; `issuer` (the tenant's) lets the built-in templates show the tenant's logo. */
+export interface QueuedMail {
+  template: MailTemplateName;
+  to: string;
+  variables: MailVariables;
+  issuer?: string;
+}
+
 /**
  * Sending a mail is two steps around the caller's transaction:
  *
@@ -19,10 +27,10 @@ import { renderMail, type MailTemplateName, type MailVariables } from './templat
  * caller: if it is lost (the platform database away for that moment, the process killed right
  * after the commit) the hourly outbox sweep finds the mail (jobs/mail-sender.ts).
  */
-export async function queueMail(trx: TenantDb, mail: { template: MailTemplateName; to: string; variables: MailVariables }): Promise<string> {
+export async function queueMail(trx: TenantDb, mail: QueuedMail): Promise<string> {
   // One address: a string with a comma would be a list of recipients to the SMTP library.
   const to = normalizeEmail(mail.to);
-  const rendered = await renderMail(trx, mail.template, mail.variables);
+  const rendered = await renderMail(trx, mail.template, mail.variables, mail.issuer);
   return enqueueMail(trx, { to, ...rendered });
 }
 
@@ -33,11 +41,11 @@ export async function queueMail(trx: TenantDb, mail: { template: MailTemplateNam
  */
 export async function queueMailForUser(
   trx: TenantDb,
-  mail: { template: MailTemplateName; to: string; variables: MailVariables },
+  mail: QueuedMail,
   userId: string,
 ): Promise<string | undefined> {
   const to = normalizeEmail(mail.to);
-  const rendered = await renderMail(trx, mail.template, mail.variables);
+  const rendered = await renderMail(trx, mail.template, mail.variables, mail.issuer);
   return enqueueMailForUser(trx, { to, ...rendered }, userId);
 }
 

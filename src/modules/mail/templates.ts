@@ -2,6 +2,11 @@ import type { TenantDb } from '../../db/tenant-database.ts';
 import { AppError } from '../../errors.ts';
 import { findTemplateOverride, type TemplateOverride } from './mail-templates.repository.ts';
 import { MAIL_TEMPLATE_NAMES, MAIL_VARIABLES, parseTemplateName, type MailTemplateName, type MailVariables } from './mail-names.ts';
+import { MAIL_CATALOGUES, type MailWords } from './default-templates/index.ts';
+import { DEFAULT_LOCALE, type Locale } from '../branding/locales.ts';
+import { currentLocale } from '../branding/page-context.ts';
+import { readBranding } from '../branding/branding.service.ts';
+import { logoUrl } from '../branding/branding-view.ts';
 
 /**
  * The mails Tansu sends, each a subject, a text part and an HTML part with `{{name}}`
@@ -19,81 +24,48 @@ export interface MailTemplate {
 
 export type RenderedMail = MailTemplate & { template: MailTemplateName };
 
-const page = (heading: string, lead: string, button: string, after: string) => `<!doctype html>
-<html><body style="font-family: system-ui, sans-serif; color: #1a1a1a; line-height: 1.5">
-<h1 style="font-size: 20px">${heading}</h1>
-<p>${lead}</p>
-<p><a href="{{link}}" style="display: inline-block; padding: 10px 16px; background: #1f4fd1; color: #ffffff; text-decoration: none; border-radius: 6px">${button}</a></p>
-<p style="font-size: 13px; color: #555">${after}<br>{{link}}</p>
+/** What a built-in mail is drawn with: the tenant's name, button colour and logo (modules/branding/). */
+export interface MailLook {
+  primaryColor?: string;
+  /** An absolute URL: a mail is read far from the tenant's pages. */
+  logoUrl?: string;
+}
+
+const DEFAULT_BUTTON_COLOR = '#1f4fd1';
+
+function htmlOf(words: MailWords, lang: Locale, look: MailLook): string {
+  // The tenant's colour only where it came from a validated setting (#rrggbb); the logo's URL is ours.
+  const color = look.primaryColor && /^#[0-9a-f]{6}$/.test(look.primaryColor) ? look.primaryColor : DEFAULT_BUTTON_COLOR;
+  const logo = look.logoUrl ? `<p><img src="${escapeHtml(look.logoUrl)}" alt="{{tenant_name}}" style="max-height: 48px; max-width: 192px"></p>\n` : '';
+  return `<!doctype html>
+<html lang="${lang}"><body style="font-family: system-ui, sans-serif; color: #1a1a1a; line-height: 1.5">
+${logo}<h1 style="font-size: 20px">${words.heading}</h1>
+<p>${words.lead}</p>
+<p><a href="{{link}}" style="display: inline-block; padding: 10px 16px; background: ${color}; color: #ffffff; text-decoration: none; border-radius: 6px">${words.button}</a></p>
+<p style="font-size: 13px; color: #555">${words.after}<br>{{link}}</p>
 </body></html>
 `;
+}
 
-const DEFAULTS: Readonly<Record<MailTemplateName, MailTemplate>> = Object.freeze({
-  verify_email: {
-    subject: 'Confirm your email address for {{tenant_name}}',
-    text: 'Confirm that {{email}} is your address at {{tenant_name}} by opening this link:\n\n{{link}}\n\nThe link is valid for {{expires_in}}. If you did not ask for this, ignore this mail.\n',
-    html: page(
-      'Confirm your email address',
-      'Confirm that {{email}} is your address at {{tenant_name}}.',
-      'Confirm address',
-      'The link is valid for {{expires_in}}. If you did not ask for this, ignore this mail.',
-    ),
-  },
-  reset_password: {
-    subject: 'Reset your {{tenant_name}} password',
-    text: 'Someone asked to reset the password of {{email}} at {{tenant_name}}. To choose a new one, open this link:\n\n{{link}}\n\nThe link works once and for {{expires_in}}. If it was not you, ignore this mail: your password stays as it is.\n',
-    html: page(
-      'Reset your password',
-      'Someone asked to reset the password of {{email}} at {{tenant_name}}.',
-      'Choose a new password',
-      'The link works once and for {{expires_in}}. If it was not you, ignore this mail: your password stays as it is.',
-    ),
-  },
-  invitation: {
-    subject: 'You are invited to {{tenant_name}}',
-    text: 'You have been invited to {{tenant_name}} as {{email}}. To accept, open this link:\n\n{{link}}\n\nThe invitation is valid for {{expires_in}}.\n',
-    html: page(
-      'You are invited',
-      'You have been invited to {{tenant_name}} as {{email}}.',
-      'Accept the invitation',
-      'The invitation is valid for {{expires_in}}.',
-    ),
-  },
-  magic_link: {
-    subject: 'Your sign-in link for {{tenant_name}}',
-    text: 'To sign in to {{tenant_name}} as {{email}}, open this link in the browser where you asked for it:\n\n{{link}}\n\nThe link works once and for {{expires_in}}. If you did not ask for it, ignore this mail.\n',
-    html: page(
-      'Sign in',
-      'To sign in to {{tenant_name}} as {{email}}, open this link in the browser where you asked for it.',
-      'Sign in',
-      'The link works once and for {{expires_in}}. If you did not ask for it, ignore this mail.',
-    ),
-  },
-  change_email: {
-    subject: 'Confirm your new email address for {{tenant_name}}',
-    text: 'Someone signed in to {{tenant_name}} asked to use {{email}} as the address of their account. To confirm it, open this link:\n\n{{link}}\n\nThe address changes only when the link is used, within {{expires_in}}. If you did not ask for this, ignore this mail.\n',
-    html: page(
-      'Confirm your new email address',
-      'Someone signed in to {{tenant_name}} asked to use {{email}} as the address of their account.',
-      'Use this address',
-      'The address changes only when the link is used, within {{expires_in}}. If you did not ask for this, ignore this mail.',
-    ),
-  },
-  // A notice to the address the account left: nothing to use, so no lifetime ({{expires_in}} is empty).
-  email_changed: {
-    subject: 'The email address of your {{tenant_name}} account was changed',
-    text: 'The account at {{tenant_name}} that signed in as {{email}} now has another address, confirmed from its new mailbox; {{email}} no longer signs in to it.\n\nIf you did not do this, ask the administrators of {{tenant_name}} for help at once. The account page:\n\n{{link}}\n',
-    html: page(
-      'Your email address was changed',
-      'The account at {{tenant_name}} that signed in as {{email}} now has another address, confirmed from its new mailbox; {{email}} no longer signs in to it.',
-      'Open the account page',
-      'If you did not do this, ask the administrators of {{tenant_name}} for help at once.',
-    ),
-  },
-});
+/** The built-in template in a language, drawn with the tenant's look (none: the plain one). */
+export function builtInTemplate(name: MailTemplateName, locale: Locale = DEFAULT_LOCALE, look: MailLook = {}): MailTemplate {
+  const words = MAIL_CATALOGUES[locale].templates[name];
+  return { subject: words.subject, text: words.text, html: htmlOf(words, locale, look) };
+}
+
+const DURATION = /^(\d+) (minute|hour|day)s?$/;
+
+/** `30 minutes` as the flows write it, in the mail's language; anything else as it is. */
+export function durationIn(locale: Locale, english: string): string {
+  const match = DURATION.exec(english);
+  if (!match) return english;
+  const count = Number(match[1]);
+  const unit = MAIL_CATALOGUES[locale].units[match[2] as 'minute' | 'hour' | 'day'];
+  return `${count} ${count === 1 ? unit.one : unit.other}`;
+}
 
 export function defaultTemplate(name: MailTemplateName): MailTemplate {
-  return DEFAULTS[name];
+  return builtInTemplate(name);
 }
 
 const PLACEHOLDER = /\{\{\s*([A-Za-z0-9_]+)\s*\}\}/g;
@@ -129,8 +101,7 @@ export function renderTemplate(template: MailTemplate, variables: MailVariables)
 }
 
 /** The tenant's override where it has one, part by part, over the built-in template. */
-export function effectiveTemplate(name: MailTemplateName, override: TemplateOverride | undefined): MailTemplate {
-  const base = DEFAULTS[name];
+export function effectiveTemplate(name: MailTemplateName, override: TemplateOverride | undefined, base: MailTemplate = builtInTemplate(name)): MailTemplate {
   return {
     subject: override?.subject ?? base.subject,
     text: override?.text_body ?? base.text,
@@ -138,8 +109,17 @@ export function effectiveTemplate(name: MailTemplateName, override: TemplateOver
   };
 }
 
-/** Renders `name` as the tenant has it, ready for enqueueMail (call it in the same transaction). */
-export async function renderMail(db: TenantDb, name: MailTemplateName, variables: MailVariables): Promise<RenderedMail> {
-  const template = effectiveTemplate(name, await findTemplateOverride(db, name));
-  return { template: name, ...renderTemplate(template, variables) };
+/**
+ * Renders `name` as the tenant has it, ready for enqueueMail (call it in the same transaction):
+ * the tenant's own parts as it wrote them, the built-in ones in the request's language (the
+ * person's own request: ui_locales, Accept-Language; else the tenant's default) and look. The
+ * tenant's display name, where branding sets one, is `{{tenant_name}}`. `issuer` places the logo.
+ */
+export async function renderMail(db: TenantDb, name: MailTemplateName, variables: MailVariables, issuer?: string): Promise<RenderedMail> {
+  const [override, branding] = await Promise.all([findTemplateOverride(db, name), readBranding(db)]);
+  const locale = currentLocale(branding.defaultLanguage);
+  const look: MailLook = { primaryColor: branding.primaryColor, logoUrl: issuer ? logoUrl(issuer, branding) : undefined };
+  const template = effectiveTemplate(name, override, builtInTemplate(name, locale, look));
+  const shown = { ...variables, tenant_name: branding.displayName ?? variables.tenant_name, expires_in: durationIn(locale, variables.expires_in) };
+  return { template: name, ...renderTemplate(template, shown) };
 }

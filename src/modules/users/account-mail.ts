@@ -79,7 +79,7 @@ export async function mailAccountLink(
   const tokenHash = hashEmailToken(scope.id, purpose, token);
   const stored = await insertEmailToken(trx, { tokenHash, purpose, email: link.email, lifetimeSeconds: EMAIL_TOKEN_LIFETIME_SECONDS[purpose] }, link.account);
   const variables = { tenant_name: mail.tenantName, email: link.email, link: accountLink(scope, link.purpose, token), expires_in: lifetimeInWords(purpose) };
-  const mailId = await queueMailForUser(trx, { template: LINKS[link.purpose].template, to: link.email, variables }, stored?.user_id ?? NO_USER_ID);
+  const mailId = await queueMailForUser(trx, { template: LINKS[link.purpose].template, to: link.email, variables, issuer: scope.issuer }, stored?.user_id ?? NO_USER_ID);
   return { userId: stored?.user_id, mailId, expiresAt: stored?.expires_at };
 }
 

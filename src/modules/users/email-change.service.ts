@@ -99,7 +99,7 @@ export async function confirmEmailChange(
     const change = auditedChange(before, summarizeUser(updated, before.roles));
     await recordAuditEvent(trx, { actor: actorText(actor), ip: actor.ip, action: 'user.email_changed', target: row.id, details: change });
     const variables = { tenant_name: input.mail.tenantName, email: row.email, link: `${scope.issuer}/account`, expires_in: '' };
-    await queueMailForUser(trx, { template: 'email_changed', to: row.email, variables }, row.id);
+    await queueMailForUser(trx, { template: 'email_changed', to: row.email, variables, issuer: scope.issuer }, row.id);
     return { email: updated.email, previousEmail: row.email };
   });
   await input.mail.announce();

@@ -43,6 +43,7 @@ export async function queueInvitationMail(
   return queueMail(trx, {
     template: 'invitation',
     to: invitation.email,
+    issuer: scope.issuer,
     variables: { tenant_name: mail.tenantName, email: invitation.email, link: invitationLink(scope, invitation.token), expires_in: inWords(invitation.expiresInDays) },
   });
 }

@@ -53,7 +53,7 @@ export async function requestMagicLink(scope: TenantScope, request: MagicLinkReq
   await scope.db.transaction().execute(async (trx) => {
     const stored = await insertEmailToken(trx, { tokenHash, purpose: 'magic_link', email, lifetimeSeconds: EMAIL_TOKEN_LIFETIME_SECONDS.magic_link }, { email });
     const variables = { tenant_name: request.mail.tenantName, email, link: request.linkTo(token), expires_in: lifetimeInWords('magic_link') };
-    await queueMailForUser(trx, { template: 'magic_link', to: email, variables }, stored?.user_id ?? NO_USER_ID);
+    await queueMailForUser(trx, { template: 'magic_link', to: email, variables, issuer: scope.issuer }, stored?.user_id ?? NO_USER_ID);
     await recordAuditEvent(trx, { actor: actorText(actor), ip: actor.ip, action: 'user.magic_link_requested', target: stored?.user_id ?? null });
   });
   await request.mail.announce();

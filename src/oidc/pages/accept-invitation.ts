@@ -1,5 +1,6 @@
 import { escapeHtml, page } from './layout.ts';
 import { describedByError, errorBlock, hiddenField, newPasswordField } from './form-parts.ts';
+import { t, tenantNameShown } from './i18n/translate.ts';
 
 export interface AcceptInvitationPageInput {
   tenantName: string;
@@ -21,22 +22,23 @@ export interface AcceptInvitationPageInput {
  */
 export function acceptInvitationPage(input: AcceptInvitationPageInput): string {
   const error = input.error;
+  const tenantName = tenantNameShown(input.tenantName);
   const errorOf = (field: 'name' | 'password') => (input.errorField === field ? error : undefined);
   return page(
-    `Accept your invitation – ${input.tenantName}`,
-    `<h1>Accept your invitation</h1>
-<p class="muted">to ${escapeHtml(input.tenantName)}: choose a name and a password for your account</p>
+    t('common.titleWithTenant', { title: t('invitation.title'), tenant: tenantName }),
+    `<h1>${escapeHtml(t('invitation.title'))}</h1>
+<p class="muted">${escapeHtml(t('invitation.lead', { tenant: tenantName }))}</p>
 ${errorBlock(error)}
 <form method="post" action="${escapeHtml(input.action)}">
 ${hiddenField('csrf', input.csrfToken)}
 ${hiddenField('token', input.token)}
-<label for="email">Email</label>
+<label for="email">${escapeHtml(t('common.email'))}</label>
 <input id="email" type="email" autocomplete="username" readonly value="${escapeHtml(input.email)}" aria-describedby="email-help">
-<p class="muted" id="email-help">The address the invitation was sent to; the account signs in with it.</p>
-<label for="name">Name (optional)</label>
+<p class="muted" id="email-help">${escapeHtml(t('invitation.emailHelp'))}</p>
+<label for="name">${escapeHtml(t('common.nameOptional'))}</label>
 <input id="name" name="name" type="text" autocomplete="name" maxlength="200" autofocus value="${escapeHtml(input.name ?? '')}"${describedByError(errorOf('name'))}>
-${newPasswordField('Password', errorOf('password'))}
-<div class="actions"><button type="submit">Create account</button></div>
+${newPasswordField(t('common.password'), errorOf('password'))}
+<div class="actions"><button type="submit">${escapeHtml(t('common.createAccount'))}</button></div>
 </form>`,
   );
 }

@@ -1,6 +1,7 @@
 import { escapeHtml } from './layout.ts';
 import { hiddenField } from './form-parts.ts';
 import { timeText } from './account-frame.ts';
+import { t, tHtml, tenantNameShown } from './i18n/translate.ts';
 
 export interface ConnectedApp {
   grantId: string;
@@ -23,21 +24,22 @@ function appItem(app: ConnectedApp, input: ConnectedAppsInput, index: number): s
   const heading = `app-${index}`;
   return `<li>
 <h3 id="${heading}">${escapeHtml(app.name)}</h3>
-<p>May see: ${escapeHtml(app.access.join(', ') || 'that you signed in')}</p>
-${app.apis.length > 0 ? `<p>May use: ${escapeHtml(app.apis.join('; '))}</p>` : ''}
-<p class="muted">Connected ${timeText(app.since)}</p>
+<p>${escapeHtml(t('account.apps.maySee', { access: app.access.join(', ') || t('account.apps.signedInOnly') }))}</p>
+${app.apis.length > 0 ? `<p>${escapeHtml(t('account.apps.mayUse', { apis: app.apis.join('; ') }))}</p>` : ''}
+<p class="muted">${tHtml('account.apps.connected', { time: timeText(app.since) })}</p>
 <form method="post" action="${escapeHtml(input.revokeAction)}">
 ${hiddenField('csrf', input.csrfToken)}
 ${hiddenField('grant', app.grantId)}
-<button type="submit" class="secondary" aria-describedby="${heading}">Disconnect</button>
+<button type="submit" class="secondary" aria-describedby="${heading}">${escapeHtml(t('account.apps.disconnect'))}</button>
 </form>
 </li>`;
 }
 
 /** The connected apps section: the apps the account allowed, each with a way to take that back. */
 export function connectedAppsList(input: ConnectedAppsInput): string {
-  if (input.apps.length === 0) return `<p>No apps are connected to your ${escapeHtml(input.tenantName)} account.</p>`;
-  return `<p class="muted">Apps you allowed to use your ${escapeHtml(input.tenantName)} account. Disconnecting one ends its access, its refresh tokens included; it has to ask again the next time you use it.</p>
+  const tenant = tenantNameShown(input.tenantName);
+  if (input.apps.length === 0) return `<p>${escapeHtml(t('account.apps.none', { tenant }))}</p>`;
+  return `<p class="muted">${escapeHtml(t('account.apps.lead', { tenant }))}</p>
 <ul class="items">
 ${input.apps.map((app, index) => appItem(app, input, index)).join('\n')}
 </ul>`;

@@ -1,5 +1,6 @@
 import { escapeHtml, page } from './layout.ts';
 import { describedByError, errorBlock, hiddenField } from './form-parts.ts';
+import { t, tHtml, tenantNameShown } from './i18n/translate.ts';
 
 export interface EmailChangeFormInput {
   action: string;
@@ -18,18 +19,19 @@ export interface EmailChangeFormInput {
 /** The email section: the address, and the form that mails a confirmation link to a new one. */
 export function emailChangeForm(input: EmailChangeFormInput): string {
   const passwordHelp = input.recentSignIn
-    ? 'You signed in moments ago, so you may leave it empty.'
-    : `Or <a href="${escapeHtml(input.signInAgainHref)}">sign in again</a> first and leave it empty.`;
-  return `<p>Your address: <strong>${escapeHtml(input.email)}</strong> (${input.emailVerified ? 'confirmed' : 'not confirmed yet'}). You sign in with it.</p>
+    ? escapeHtml(t('common.recentSignIn'))
+    : tHtml('common.signInAgainFirst', { link: `<a href="${escapeHtml(input.signInAgainHref)}">${escapeHtml(t('common.signInAgain'))}</a>` });
+  const state = t(input.emailVerified ? 'common.confirmed' : 'common.notConfirmed');
+  return `<p>${tHtml('account.email.current', { email: `<strong>${escapeHtml(input.email)}</strong>`, state: escapeHtml(state) })}</p>
 <form method="post" action="${escapeHtml(input.action)}">
 ${hiddenField('csrf', input.csrfToken)}
-<label for="email">New email address</label>
+<label for="email">${escapeHtml(t('account.email.new'))}</label>
 <input id="email" name="email" type="email" autocomplete="email" required maxlength="320" value="${escapeHtml(input.newEmail ?? '')}"${describedByError(input.error, 'email-help')}>
-<p class="muted" id="email-help">A link to confirm it goes to the new address and works for ${escapeHtml(input.lifetime)}. Your address changes when the link is used; until then you keep signing in with the current one.</p>
-<label for="current_password">Current password${input.recentSignIn ? ' (optional)' : ''}</label>
+<p class="muted" id="email-help">${escapeHtml(t('account.email.help', { lifetime: input.lifetime }))}</p>
+<label for="current_password">${escapeHtml(t(input.recentSignIn ? 'common.currentPasswordOptional' : 'common.currentPassword'))}</label>
 <input id="current_password" name="current_password" type="password" autocomplete="current-password"${input.recentSignIn ? '' : ' required'}${describedByError(input.error, 'password-help')}>
 <p class="muted" id="password-help">${passwordHelp}</p>
-<div class="actions"><button type="submit">Send confirmation link</button></div>
+<div class="actions"><button type="submit">${escapeHtml(t('account.email.send'))}</button></div>
 </form>`;
 }
 
@@ -47,15 +49,16 @@ export interface ConfirmEmailChangeInput {
  * fetch links, so opening it changes nothing; the button's post does.
  */
 export function confirmEmailChangePage(input: ConfirmEmailChangeInput): string {
+  const tenant = tenantNameShown(input.tenantName);
   return page(
-    `Confirm your new address – ${input.tenantName}`,
-    `<h1>Use this address?</h1>
+    t('common.titleWithTenant', { title: t('account.email.confirmTitle'), tenant }),
+    `<h1>${escapeHtml(t('account.email.confirmHeading'))}</h1>
 ${errorBlock(input.error)}
-<p><strong>${escapeHtml(input.email)}</strong> becomes the address of your account at ${escapeHtml(input.tenantName)}: you sign in with it from then on.</p>
+<p>${tHtml('account.email.confirmLead', { email: `<strong>${escapeHtml(input.email)}</strong>`, tenant: escapeHtml(tenant) })}</p>
 <form method="post" action="${escapeHtml(input.action)}">
 ${hiddenField('csrf', input.csrfToken)}
 ${hiddenField('token', input.token)}
-<div class="actions"><button type="submit">Use this address</button></div>
+<div class="actions"><button type="submit">${escapeHtml(t('account.email.use'))}</button></div>
 </form>`,
   );
 }

@@ -1,5 +1,6 @@
 import { escapeHtml, page } from './layout.ts';
 import { errorBlock, hiddenField } from './form-parts.ts';
+import { t, tHtml, tenantNameShown } from './i18n/translate.ts';
 
 /** One section of the account page as its navigation lists it (`<home>/<path>`). */
 export interface AccountNavLink {
@@ -36,16 +37,17 @@ export function accountFramePage(input: AccountFrameInput): string {
       return `<li><a href="${escapeHtml(`${input.home}/${link.path}`)}"${current}>${escapeHtml(link.label)}</a></li>`;
     })
     .join('');
+  const tenant = tenantNameShown(input.tenantName);
   return page(
-    `${input.title} – ${input.tenantName} account`,
+    t('account.title', { title: input.title, tenant }),
     `<div class="masthead">
-<p class="muted">${escapeHtml(input.tenantName)} account of <strong>${escapeHtml(input.email)}</strong></p>
+<p class="muted">${tHtml('account.of', { tenant: escapeHtml(tenant), email: `<strong>${escapeHtml(input.email)}</strong>` })}</p>
 <form method="post" action="${escapeHtml(`${input.home}/sign-out`)}">
 ${hiddenField('csrf', input.csrfToken)}
-<button type="submit" class="secondary">Sign out</button>
+<button type="submit" class="secondary">${escapeHtml(t('account.signOut'))}</button>
 </form>
 </div>
-<nav aria-label="Your account"><ul>${links}</ul></nav>
+<nav aria-label="${escapeHtml(t('account.nav'))}"><ul>${links}</ul></nav>
 <h1>${escapeHtml(input.title)}</h1>
 ${input.notice ? `<p class="status" role="status">${escapeHtml(input.notice)}</p>` : ''}
 ${errorBlock(input.error)}
@@ -56,6 +58,6 @@ ${input.body}`,
 
 /** A moment as the pages show it, in UTC, with the exact instant for assistive technology and copying. */
 export function timeText(iso: string | null | undefined): string {
-  if (!iso) return 'unknown';
+  if (!iso) return escapeHtml(t('common.unknown'));
   return `<time datetime="${escapeHtml(iso)}">${escapeHtml(`${iso.slice(0, 16).replace('T', ' ')} UTC`)}</time>`;
 }

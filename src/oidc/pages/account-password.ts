@@ -1,5 +1,6 @@
 import { escapeHtml } from './layout.ts';
 import { describedByError, hiddenField, newPasswordField } from './form-parts.ts';
+import { t } from './i18n/translate.ts';
 
 export interface PasswordChangeFormInput {
   action: string;
@@ -14,10 +15,10 @@ export function passwordChangeForm(input: PasswordChangeFormInput): string {
   return `<form method="post" action="${escapeHtml(input.action)}">
 ${hiddenField('csrf', input.csrfToken)}
 <input type="hidden" name="username" autocomplete="username" value="${escapeHtml(input.email)}">
-<label for="current_password">Current password</label>
+<label for="current_password">${escapeHtml(t('common.currentPassword'))}</label>
 <input id="current_password" name="current_password" type="password" autocomplete="current-password" required${describedByError(input.error)}>
-${newPasswordField('New password', input.error)}
-<p class="muted">Changing it signs you out everywhere else, on every other device and in every app, which must sign in again. This browser stays signed in.</p>
-<div class="actions"><button type="submit">Change password</button></div>
+${newPasswordField(t('common.newPassword'), input.error)}
+<p class="muted">${escapeHtml(t('account.password.help'))}</p>
+<div class="actions"><button type="submit">${escapeHtml(t('account.password.submit'))}</button></div>
 </form>`;
 }

@@ -1,5 +1,6 @@
 import { escapeHtml } from './layout.ts';
 import { describedByError, hiddenField } from './form-parts.ts';
+import { t, tHtml } from './i18n/translate.ts';
 
 export interface ProfileFormInput {
   action: string;
@@ -22,11 +23,11 @@ const field = (id: string, label: string, autocomplete: string, value: string | 
 export function profileForm(input: ProfileFormInput): string {
   return `<form method="post" action="${escapeHtml(input.action)}">
 ${hiddenField('csrf', input.csrfToken)}
-${field('name', 'Name', 'name', input.name, input.error)}
-${field('given_name', 'Given name', 'given-name', input.givenName, input.error)}
-${field('family_name', 'Family name', 'family-name', input.familyName, input.error)}
-<p class="muted">Apps you sign in to with this account receive these names. Leave a field empty to remove it.</p>
-<div class="actions"><button type="submit">Save profile</button></div>
+${field('name', t('account.profile.name'), 'name', input.name, input.error)}
+${field('given_name', t('account.profile.givenName'), 'given-name', input.givenName, input.error)}
+${field('family_name', t('account.profile.familyName'), 'family-name', input.familyName, input.error)}
+<p class="muted">${escapeHtml(t('account.profile.help'))}</p>
+<div class="actions"><button type="submit">${escapeHtml(t('account.profile.save'))}</button></div>
 </form>
-<p>Email address: <strong>${escapeHtml(input.email)}</strong> (${input.emailVerified ? 'confirmed' : 'not confirmed yet'}). <a href="${escapeHtml(input.emailHref)}">Change email address</a></p>`;
+<p>${tHtml('account.profile.email', { email: `<strong>${escapeHtml(input.email)}</strong>`, state: escapeHtml(t(input.emailVerified ? 'common.confirmed' : 'common.notConfirmed')) })} <a href="${escapeHtml(input.emailHref)}">${escapeHtml(t('account.profile.changeEmail'))}</a></p>`;
 }

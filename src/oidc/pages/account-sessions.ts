@@ -1,6 +1,7 @@
 import { escapeHtml } from './layout.ts';
 import { hiddenField } from './form-parts.ts';
 import { timeText } from './account-frame.ts';
+import { t, tHtml, tenantNameShown } from './i18n/translate.ts';
 
 export interface SessionItem {
   id: string;
@@ -25,17 +26,17 @@ export interface SessionsListInput {
 function sessionItem(session: SessionItem, input: SessionsListInput, index: number): string {
   const heading = `session-${index}`;
   const revoke = session.current
-    ? '<p class="muted">To end this one, sign out (top of the page).</p>'
+    ? `<p class="muted">${escapeHtml(t('account.sessions.endThis'))}</p>`
     : `<form method="post" action="${escapeHtml(input.revokeAction)}">
 ${hiddenField('csrf', input.csrfToken)}
 ${hiddenField('session', session.id)}
-<button type="submit" class="secondary" aria-describedby="${heading}">Sign out this session</button>
+<button type="submit" class="secondary" aria-describedby="${heading}">${escapeHtml(t('account.sessions.signOutThis'))}</button>
 </form>`;
   return `<li>
-<h3 id="${heading}">Signed in ${timeText(session.signedInAt)}${session.current ? ' (this browser)' : ''}</h3>
-<p>Signed in with: ${escapeHtml(session.methods.join(', ') || 'unknown')}</p>
-<p>Apps: ${escapeHtml(session.apps.join(', ') || 'none')}</p>
-<p class="muted">Ends by ${timeText(session.expiresAt)} at the latest</p>
+<h3 id="${heading}">${tHtml('account.sessions.signedIn', { time: timeText(session.signedInAt) })}${session.current ? ` ${escapeHtml(t('account.sessions.thisBrowser'))}` : ''}</h3>
+<p>${escapeHtml(t('account.sessions.methods', { methods: session.methods.join(', ') || t('common.unknown') }))}</p>
+<p>${escapeHtml(t('account.sessions.apps', { apps: session.apps.join(', ') || t('account.sessions.none') }))}</p>
+<p class="muted">${tHtml('account.sessions.endsBy', { time: timeText(session.expiresAt) })}</p>
 ${revoke}
 </li>`;
 }
@@ -47,10 +48,10 @@ export function sessionsList(input: SessionsListInput): string {
     others > 0
       ? `<form method="post" action="${escapeHtml(input.revokeOthersAction)}">
 ${hiddenField('csrf', input.csrfToken)}
-<div class="actions"><button type="submit">Sign out all other sessions</button></div>
+<div class="actions"><button type="submit">${escapeHtml(t('account.sessions.signOutOthers'))}</button></div>
 </form>`
       : '';
-  return `<p class="muted">Each browser or device where you signed in to ${escapeHtml(input.tenantName)}. Signing a session out ends it, and apps lose the access they got through it.</p>
+  return `<p class="muted">${escapeHtml(t('account.sessions.lead', { tenant: tenantNameShown(input.tenantName) }))}</p>
 <ul class="items">
 ${input.sessions.map((session, index) => sessionItem(session, input, index)).join('\n')}
 </ul>

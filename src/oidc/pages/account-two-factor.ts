@@ -3,6 +3,7 @@ import { describedByError, hiddenField } from './form-parts.ts';
 import { timeText } from './account-frame.ts';
 import { codeField } from './second-factor.ts';
 import { recoveryCodesList, totpScanSteps } from './totp-enrolment.ts';
+import { t, tHtml, tCount } from './i18n/translate.ts';
 
 export interface FactorItem {
   id: string;
@@ -36,9 +37,9 @@ export interface TwoFactorOverviewInput extends ProofInput {
 
 export function passwordField(id: string, proof: ProofInput, error: string | undefined): string {
   const help = proof.recentSignIn
-    ? 'You signed in moments ago, so you may leave it empty.'
-    : `Or <a href="${escapeHtml(proof.signInAgainHref)}">sign in again</a> first and leave it empty.`;
-  return `<label for="${id}">Current password${proof.recentSignIn ? ' (optional)' : ''}</label>
+    ? escapeHtml(t('common.recentSignIn'))
+    : tHtml('common.signInAgainFirst', { link: `<a href="${escapeHtml(proof.signInAgainHref)}">${escapeHtml(t('common.signInAgain'))}</a>` });
+  return `<label for="${id}">${escapeHtml(t(proof.recentSignIn ? 'common.currentPasswordOptional' : 'common.currentPassword'))}</label>
 <input id="${id}" name="current_password" type="password" autocomplete="current-password"${proof.recentSignIn ? '' : ' required'}${describedByError(error, `${id}-help`)}>
 <p class="muted" id="${id}-help">${help}</p>`;
 }
@@ -47,20 +48,20 @@ function factorItem(factor: FactorItem, input: TwoFactorOverviewInput, index: nu
   const heading = `factor-${index}`;
   return `<li>
 <h3 id="${heading}">${escapeHtml(factor.label)}</h3>
-<p class="muted">${factor.kind === 'webauthn' ? 'Passkey' : 'Authenticator app'}</p>
-<p>Added ${timeText(factor.addedAt)}; last used ${factor.lastUsedAt ? timeText(factor.lastUsedAt) : 'never'}</p>
+<p class="muted">${escapeHtml(t(factor.kind === 'webauthn' ? 'account.mfa.kindPasskey' : 'account.mfa.kindApp'))}</p>
+<p>${tHtml('account.mfa.added', { added: timeText(factor.addedAt), used: factor.lastUsedAt ? timeText(factor.lastUsedAt) : escapeHtml(t('account.mfa.never')) })}</p>
 <form method="post" action="${escapeHtml(input.renameAction)}">
 ${hiddenField('csrf', input.csrfToken)}
 ${hiddenField('factor', factor.id)}
-<label for="label-${index}">Name</label>
+<label for="label-${index}">${escapeHtml(t('account.mfa.name'))}</label>
 <input id="label-${index}" name="label" type="text" required maxlength="100" value="${escapeHtml(factor.label)}">
-<button type="submit" class="secondary" aria-describedby="${heading}">Rename</button>
+<button type="submit" class="secondary" aria-describedby="${heading}">${escapeHtml(t('account.mfa.rename'))}</button>
 </form>
 <form method="post" action="${escapeHtml(input.removeAction)}">
 ${hiddenField('csrf', input.csrfToken)}
 ${hiddenField('factor', factor.id)}
 ${passwordField(`remove-password-${index}`, input, input.error)}
-<button type="submit" class="secondary" aria-describedby="${heading}">Remove</button>
+<button type="submit" class="secondary" aria-describedby="${heading}">${escapeHtml(t('account.mfa.remove'))}</button>
 </form>
 </li>`;
 }
@@ -69,24 +70,24 @@ ${passwordField(`remove-password-${index}`, input, input.error)}
 export function twoFactorOverview(input: TwoFactorOverviewInput): string {
   const factors = input.factors.length
     ? `<ul class="items">${input.factors.map((factor, index) => factorItem(factor, input, index)).join('')}</ul>
-<h2>Recovery codes</h2>
-<p id="recovery-codes-left">${input.recoveryCodesLeft} of your recovery codes ${input.recoveryCodesLeft === 1 ? 'is' : 'are'} left. New ones replace them all.</p>
+<h2>${escapeHtml(t('account.mfa.recoveryCodes'))}</h2>
+<p id="recovery-codes-left">${escapeHtml(tCount('count.codesLeft', input.recoveryCodesLeft))}</p>
 <form method="post" action="${escapeHtml(input.recoveryCodesAction)}">
 ${hiddenField('csrf', input.csrfToken)}
 ${passwordField('codes-password', input, input.error)}
-<div class="actions"><button type="submit">New recovery codes</button></div>
+<div class="actions"><button type="submit">${escapeHtml(t('account.mfa.newCodes'))}</button></div>
 </form>`
-    : '<p>You sign in with your password only. An authenticator app adds a code from your phone to each sign-in; a passkey signs you in with your device.</p>';
+    : `<p>${escapeHtml(t('account.mfa.passwordOnly'))}</p>`;
   const setup = input.setupOffered
-    ? `<h2>Add an authenticator app</h2>
+    ? `<h2>${escapeHtml(t('account.mfa.addApp'))}</h2>
 <form method="post" action="${escapeHtml(input.setupAction)}">
 ${hiddenField('csrf', input.csrfToken)}
 ${passwordField('setup-password', input, input.error)}
-<div class="actions"><button type="submit">Set up an authenticator app</button></div>
+<div class="actions"><button type="submit">${escapeHtml(t('account.mfa.setUp'))}</button></div>
 </form>
-<h2>Add a passkey</h2>
-<p><a href="${escapeHtml(input.passkeyHref)}">Add a passkey</a>: sign in with your device's screen lock or a security key, with or without your password.</p>`
-    : '<p class="muted">New authenticator apps and passkeys are not offered here.</p>';
+<h2>${escapeHtml(t('account.mfa.addPasskey'))}</h2>
+<p>${tHtml('account.mfa.addPasskeyLead', { link: `<a href="${escapeHtml(input.passkeyHref)}">${escapeHtml(t('account.mfa.addPasskey'))}</a>` })}</p>`
+    : `<p class="muted">${escapeHtml(t('account.mfa.notOffered'))}</p>`;
   return `${factors}
 ${setup}`;
 }
@@ -107,13 +108,13 @@ export function twoFactorSetup(input: TwoFactorSetupInput): string {
 <form method="post" action="${escapeHtml(input.confirmAction)}">
 ${hiddenField('csrf', input.csrfToken)}
 ${hiddenField('factor', input.factorId)}
-${codeField(input.error, 'The 6-digit code your authenticator app shows for this account.')}
-<div class="actions"><button type="submit">Confirm</button> <a href="${escapeHtml(input.cancelHref)}">Cancel</a></div>
+${codeField(input.error, t('totp.hint'))}
+<div class="actions"><button type="submit">${escapeHtml(t('common.confirm'))}</button> <a href="${escapeHtml(input.cancelHref)}">${escapeHtml(t('common.cancel'))}</a></div>
 </form>`;
 }
 
 /** Codes shown once, then back to the section. */
 export function twoFactorCodes(codes: readonly string[], backHref: string): string {
   return `${recoveryCodesList(codes)}
-<p><a href="${escapeHtml(backHref)}">Done</a></p>`;
+<p><a href="${escapeHtml(backHref)}">${escapeHtml(t('account.mfa.done'))}</a></p>`;
 }

@@ -1,4 +1,5 @@
 import { escapeHtml } from './layout.ts';
+import { t } from './i18n/translate.ts';
 
 /** One upstream provider the login page offers (modules/connections/). */
 export interface ConnectionButton {
@@ -18,11 +19,11 @@ export function connectionButtons(csrfToken: string, connections: readonly Conne
   const forms = connections.map(
     (connection) => `<form method="post" action="${escapeHtml(connection.action)}">
 <input type="hidden" name="csrf" value="${escapeHtml(csrfToken)}">
-<div class="actions"><button type="submit" class="secondary">Continue with ${escapeHtml(connection.label)}</button></div>
+<div class="actions"><button type="submit" class="secondary">${escapeHtml(t('connections.continueWith', { provider: connection.label }))}</button></div>
 </form>`,
   );
-  return `<section aria-label="Sign in with another account">
-<p class="muted">or</p>
+  return `<section aria-label="${escapeHtml(t('connections.region'))}">
+<p class="muted">${escapeHtml(t('connections.or'))}</p>
 ${forms.join('\n')}
 </section>`;
 }

@@ -1,4 +1,5 @@
 import { escapeHtml, page } from './layout.ts';
+import { t } from './i18n/translate.ts';
 
 export interface ConsentPageInput {
   clientName: string;
@@ -11,15 +12,15 @@ export interface ConsentPageInput {
 export function consentPage(input: ConsentPageInput): string {
   const items = input.requests.map((line) => `<li>${escapeHtml(line)}</li>`).join('');
   return page(
-    `Allow access – ${input.clientName}`,
-    `<h1>${escapeHtml(input.clientName)} asks for access</h1>
-<p>If you allow it, the application can:</p>
+    t('common.titleWithTenant', { title: t('consent.title'), tenant: input.clientName }),
+    `<h1>${escapeHtml(t('consent.heading', { client: input.clientName }))}</h1>
+<p>${escapeHtml(t('consent.lead'))}</p>
 <ul>${items}</ul>
 <form method="post" action="${escapeHtml(input.action)}">
 <input type="hidden" name="csrf" value="${escapeHtml(input.csrfToken)}">
 <div class="actions">
-<button type="submit" name="decision" value="allow">Allow</button>
-<button type="submit" name="decision" value="deny" class="secondary">Deny</button>
+<button type="submit" name="decision" value="allow">${escapeHtml(t('consent.allow'))}</button>
+<button type="submit" name="decision" value="deny" class="secondary">${escapeHtml(t('consent.deny'))}</button>
 </div>
 </form>`,
   );

@@ -1,5 +1,6 @@
 import { escapeHtml, page } from './layout.ts';
 import { describedByError, errorBlock, hiddenField } from './form-parts.ts';
+import { t, tenantNameShown } from './i18n/translate.ts';
 
 /**
  * The device authorization grant's pages (RFC 8628), served by oidc-provider at `/t/<id>/device`
@@ -21,17 +22,18 @@ export interface DeviceCodePageInput {
 
 /** Where the person types the code their device shows. */
 export function deviceCodePage(input: DeviceCodePageInput): string {
+  const tenant = tenantNameShown(input.tenantName);
   return page(
-    `Connect a device – ${input.tenantName}`,
-    `<h1>Connect a device</h1>
-<p class="muted">to your ${escapeHtml(input.tenantName)} account</p>
+    t('common.titleWithTenant', { title: t('device.title'), tenant }),
+    `<h1>${escapeHtml(t('device.title'))}</h1>
+<p class="muted">${escapeHtml(t('device.lead', { tenant }))}</p>
 ${errorBlock(input.error)}${input.notice ? `<p role="status">${escapeHtml(input.notice)}</p>` : ''}
 <form method="post" action="${escapeHtml(input.action)}">
 ${hiddenField('xsrf', input.xsrf)}
-<label for="user_code">Code shown on your device</label>
+<label for="user_code">${escapeHtml(t('device.codeLabel'))}</label>
 <input id="user_code" name="user_code" type="text" required autofocus autocomplete="off" autocapitalize="characters" spellcheck="false" maxlength="64" value="${escapeHtml(input.userCode ?? '')}"${describedByError(input.error, 'code-hint')}>
-<p class="muted" id="code-hint">For example BCDF-GHJK. Dashes and lower case do not matter.</p>
-<div class="actions"><button type="submit">Continue</button></div>
+<p class="muted" id="code-hint">${escapeHtml(t('device.codeHint'))}</p>
+<div class="actions"><button type="submit">${escapeHtml(t('common.continue'))}</button></div>
 </form>`,
   );
 }
@@ -53,23 +55,23 @@ export interface DeviceConfirmPageInput {
  * buttons post the same form; Cancel adds `abort`, and the device is told access_denied.
  */
 export function deviceConfirmPage(input: DeviceConfirmPageInput): string {
-  const origin = [input.deviceSoftware ? `software: ${input.deviceSoftware}` : '', input.deviceAddress ? `address: ${input.deviceAddress}` : '']
+  const origin = [input.deviceSoftware ? t('device.software', { value: input.deviceSoftware }) : '', input.deviceAddress ? t('device.address', { value: input.deviceAddress }) : '']
     .filter(Boolean)
     .join(', ');
   return page(
-    `Connect ${input.clientName} – ${input.tenantName}`,
-    `<h1>Connect ${escapeHtml(input.clientName)}?</h1>
-<p>Check that your device shows this code:</p>
+    t('common.titleWithTenant', { title: t('device.confirmTitle', { client: input.clientName }), tenant: tenantNameShown(input.tenantName) }),
+    `<h1>${escapeHtml(t('device.confirmHeading', { client: input.clientName }))}</h1>
+<p>${escapeHtml(t('device.check'))}</p>
 <p><code>${escapeHtml(input.userCode)}</code></p>
-${origin ? `<p class="muted">The request came from a device (${escapeHtml(origin)}).</p>` : ''}
-<p class="muted">If the code differs, or you did not start this on a device of your own, cancel.</p>
+${origin ? `<p class="muted">${escapeHtml(t('device.origin', { origin }))}</p>` : ''}
+<p class="muted">${escapeHtml(t('device.differs'))}</p>
 <form method="post" action="${escapeHtml(input.action)}">
 ${hiddenField('xsrf', input.xsrf)}
 ${hiddenField('user_code', input.userCode)}
 ${hiddenField('confirm', 'yes')}
 <div class="actions">
-<button type="submit">Continue</button>
-<button type="submit" name="abort" value="yes" class="secondary">Cancel</button>
+<button type="submit">${escapeHtml(t('common.continue'))}</button>
+<button type="submit" name="abort" value="yes" class="secondary">${escapeHtml(t('common.cancel'))}</button>
 </div>
 </form>`,
   );
@@ -77,9 +79,10 @@ ${hiddenField('confirm', 'yes')}
 
 /** After the sign-in (and consent): the device gets its tokens at its next poll. */
 export function deviceConnectedPage(input: { tenantName: string; clientName: string }): string {
+  const tenant = tenantNameShown(input.tenantName);
   return page(
-    `Device connected – ${input.tenantName}`,
-    `<h1>Device connected</h1>
-<p>${escapeHtml(input.clientName)} is signed in with your ${escapeHtml(input.tenantName)} account. You can close this page and go back to your device.</p>`,
+    t('common.titleWithTenant', { title: t('device.connectedTitle'), tenant }),
+    `<h1>${escapeHtml(t('device.connectedTitle'))}</h1>
+<p>${escapeHtml(t('device.connected', { client: input.clientName, tenant }))}</p>`,
   );
 }

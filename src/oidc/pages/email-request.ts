@@ -1,5 +1,6 @@
 import { escapeHtml, page } from './layout.ts';
 import { describedByError, errorBlock, hiddenField, linkLine } from './form-parts.ts';
+import { t, tenantNameShown } from './i18n/translate.ts';
 
 export interface EmailRequestPageInput {
   tenantName: string;
@@ -14,38 +15,27 @@ export interface EmailRequestPageInput {
 }
 
 const WORDS = {
-  reset_password: {
-    title: 'Forgot your password?',
-    lead: 'Enter the email address you sign in with. If it has an account, we will mail it a link to choose a new password.',
-    button: 'Send reset link',
-  },
-  verify_email: {
-    title: 'Confirm your email address',
-    lead: 'Enter the email address you signed up with. If it still needs confirming, we will mail it a new link.',
-    button: 'Send a new link',
-  },
-  magic_link: {
-    title: 'Email me a sign-in link',
-    lead: 'Enter the email address you sign in with. If it has an account, we will mail it a link that signs you in here: open it in this browser.',
-    button: 'Send sign-in link',
-  },
+  reset_password: 'emailRequest.reset',
+  verify_email: 'emailRequest.verify',
+  magic_link: 'emailRequest.magic',
 } as const;
 
 /** "Forgot password?", "send me a new confirmation link" and "email me a sign-in link": one address in, the same answer for every address. */
 export function emailRequestPage(input: EmailRequestPageInput): string {
   const words = WORDS[input.kind];
+  const title = t(`${words}.title`);
   return page(
-    `${words.title} – ${input.tenantName}`,
-    `<h1>${words.title}</h1>
-<p>${escapeHtml(words.lead)}</p>
+    t('common.titleWithTenant', { title, tenant: tenantNameShown(input.tenantName) }),
+    `<h1>${escapeHtml(title)}</h1>
+<p>${escapeHtml(t(`${words}.lead`))}</p>
 ${errorBlock(input.error)}
 <form method="post" action="${escapeHtml(input.action)}">
 ${hiddenField('csrf', input.csrfToken)}
 ${hiddenField('interaction', input.interaction)}
-<label for="email">Email</label>
+<label for="email">${escapeHtml(t('common.email'))}</label>
 <input id="email" name="email" type="email" autocomplete="email" required autofocus value="${escapeHtml(input.email ?? '')}"${describedByError(input.error)}>
-<div class="actions"><button type="submit">${words.button}</button></div>
+<div class="actions"><button type="submit">${escapeHtml(t(`${words}.button`))}</button></div>
 </form>
-${linkLine(input.signInHref ? { href: input.signInHref, label: 'Back to sign in' } : undefined)}`,
+${linkLine(input.signInHref ? { href: input.signInHref, label: t('common.backToSignIn') } : undefined)}`,
   );
 }

@@ -1,4 +1,5 @@
 import { escapeHtml, page } from './layout.ts';
+import { t } from './i18n/translate.ts';
 
 /** Where a person stranded on an error page can go: guidance in words, a link when there is one. */
 export interface WayBack {
@@ -23,7 +24,7 @@ export function errorPage(input: ErrorPageInput): string {
     input.title,
     `<h1>${escapeHtml(input.title)}</h1>
 <p class="error" role="alert">${escapeHtml(input.explanation)}</p>
-<p class="muted">Error code: <code>${escapeHtml(input.code)}</code></p>
+<p class="muted">${escapeHtml(t('error.code'))} <code>${escapeHtml(input.code)}</code></p>
 ${input.detailsHtml ?? ''}
 <p>${escapeHtml(input.wayBack.text)}${link}</p>`,
   );

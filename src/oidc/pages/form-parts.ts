@@ -1,5 +1,6 @@
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../../crypto/passwords.ts';
 import { escapeHtml } from './layout.ts';
+import { t } from './i18n/translate.ts';
 
 /** Pieces the forms of these pages share, so every form says an error and a rule the same way. */
 
@@ -22,7 +23,7 @@ export function hiddenField(name: string, value: string | undefined): string {
 export function newPasswordField(label: string, error: string | undefined): string {
   return `<label for="password">${escapeHtml(label)}</label>
 <input id="password" name="password" type="password" autocomplete="new-password" required minlength="${MIN_PASSWORD_LENGTH}" maxlength="${MAX_PASSWORD_LENGTH}"${describedByError(error, 'password-rules')}>
-<p class="muted" id="password-rules">${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters, and not your email address.</p>`;
+<p class="muted" id="password-rules">${escapeHtml(t('common.passwordRules', { min: MIN_PASSWORD_LENGTH, max: MAX_PASSWORD_LENGTH }))}</p>`;
 }
 
 /** A paragraph with a link, or nothing. */

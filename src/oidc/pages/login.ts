@@ -2,6 +2,7 @@ import { escapeHtml, page } from './layout.ts';
 import { errorBlock, linkLine } from './form-parts.ts';
 import { connectionButtons, type ConnectionButton } from './connection-buttons.ts';
 import { passkeySignIn, type PasskeySignInInput } from './passkey-parts.ts';
+import { t, tenantNameShown } from './i18n/translate.ts';
 
 export interface LoginPageInput {
   tenantName: string;
@@ -29,27 +30,28 @@ export interface LoginPageInput {
  */
 export function loginPage(input: LoginPageInput): string {
   const described = input.error ? ' aria-describedby="form-error"' : '';
+  const tenantName = tenantNameShown(input.tenantName);
   return page(
-    `Sign in – ${input.tenantName}`,
-    `<h1>Sign in to ${escapeHtml(input.clientName)}</h1>
-<p class="muted">with your ${escapeHtml(input.tenantName)} account</p>
+    t('common.titleWithTenant', { title: t('login.title'), tenant: tenantName }),
+    `<h1>${escapeHtml(t('login.heading', { client: input.clientName }))}</h1>
+<p class="muted">${escapeHtml(t('login.lead', { tenant: tenantName }))}</p>
 ${errorBlock(input.error)}
 <form method="post" action="${escapeHtml(input.action)}">
 <input type="hidden" name="csrf" value="${escapeHtml(input.csrfToken)}">
-<label for="email">Email</label>
+<label for="email">${escapeHtml(t('common.email'))}</label>
 <input id="email" name="email" type="email" autocomplete="${input.passkey ? 'username webauthn' : 'username'}" required autofocus value="${escapeHtml(input.email ?? '')}"${described}>
-<label for="password">Password</label>
+<label for="password">${escapeHtml(t('common.password'))}</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required${described}>
-<div class="actions"><button type="submit">Sign in</button></div>
+<div class="actions"><button type="submit">${escapeHtml(t('login.submit'))}</button></div>
 </form>
 ${input.passkey ? passkeySignIn(input.passkey) : ''}
-${linkLine(input.magicLinkHref ? { href: input.magicLinkHref, label: 'Email me a sign-in link' } : undefined)}
+${linkLine(input.magicLinkHref ? { href: input.magicLinkHref, label: t('login.magicLink') } : undefined)}
 ${connectionButtons(input.csrfToken, input.connections)}
-${linkLine(input.forgotPasswordHref ? { href: input.forgotPasswordHref, label: 'Forgot password?' } : undefined)}
-${linkLine(input.signupHref ? { lead: 'No account yet?', href: input.signupHref, label: 'Create one' } : undefined)}
+${linkLine(input.forgotPasswordHref ? { href: input.forgotPasswordHref, label: t('login.forgotPassword') } : undefined)}
+${linkLine(input.signupHref ? { lead: t('login.noAccount'), href: input.signupHref, label: t('login.createOne') } : undefined)}
 <form method="post" action="${escapeHtml(input.abortAction)}">
 <input type="hidden" name="csrf" value="${escapeHtml(input.csrfToken)}">
-<div class="actions"><button type="submit" class="secondary">Cancel</button></div>
+<div class="actions"><button type="submit" class="secondary">${escapeHtml(t('common.cancel'))}</button></div>
 </form>`,
   );
 }

@@ -1,5 +1,6 @@
 import { escapeHtml, page } from './layout.ts';
 import { noticePage } from './notice.ts';
+import { t, tenantNameShown } from './i18n/translate.ts';
 
 /**
  * oidc-provider's sign-out confirmation (its `logoutSource`). `providerForm` is the provider's
@@ -7,18 +8,19 @@ import { noticePage } from './notice.ts';
  * the page needs no script.
  */
 export function logoutPage(tenantName: string, providerForm: string): string {
+  const tenant = tenantNameShown(tenantName);
   return page(
-    `Sign out – ${tenantName}`,
-    `<h1>Sign out of ${escapeHtml(tenantName)}?</h1>
+    t('common.titleWithTenant', { title: t('logout.title'), tenant }),
+    `<h1>${escapeHtml(t('logout.heading', { tenant }))}</h1>
 ${providerForm}
 <div class="actions">
-<button autofocus type="submit" form="op.logoutForm" value="yes" name="logout">Yes, sign me out</button>
-<button type="submit" form="op.logoutForm" class="secondary">No, stay signed in</button>
+<button autofocus type="submit" form="op.logoutForm" value="yes" name="logout">${escapeHtml(t('logout.yes'))}</button>
+<button type="submit" form="op.logoutForm" class="secondary">${escapeHtml(t('logout.no'))}</button>
 </div>`,
   );
 }
 
 /** After a sign-out with no post-logout redirect URI (its `postLogoutSuccessSource`), with the way to the account page. */
 export function signedOutPage(tenantName: string, accountHref: string): string {
-  return noticePage({ title: 'Signed out', paragraphs: [`You are signed out of ${tenantName}.`], link: { href: accountHref, label: 'Manage your account' } });
+  return noticePage({ title: t('logout.doneTitle'), paragraphs: [t('logout.done', { tenant: tenantNameShown(tenantName) })], link: { href: accountHref, label: t('logout.manageAccount') } });
 }

@@ -1,5 +1,6 @@
 import { escapeHtml } from './layout.ts';
 import { errorPage, type WayBack } from './error.ts';
+import { t, tHtml, tenantNameShown, type MessageKey } from './i18n/translate.ts';
 
 export interface TenantIdentity {
   tenantName: string;
@@ -9,28 +10,30 @@ export interface TenantIdentity {
 /** A developer who lands on the tenant's address learns where its configuration is. */
 function tenantDetailsHtml(tenant: TenantIdentity): string {
   const discovery = `${tenant.issuer}/.well-known/openid-configuration`;
-  return `<p>This address belongs to the sign-in service of ${escapeHtml(tenant.tenantName)}. Applications reach it through its issuer <code>${escapeHtml(tenant.issuer)}</code>, described by its <a href="${escapeHtml(discovery)}">discovery document</a>.</p>`;
+  return `<p>${tHtml('error.tenantDetails', {
+    tenant: escapeHtml(tenantNameShown(tenant.tenantName)),
+    issuer: `<code>${escapeHtml(tenant.issuer)}</code>`,
+    discovery: `<a href="${escapeHtml(discovery)}">${escapeHtml(t('error.discoveryDocument'))}</a>`,
+  })}</p>`;
 }
 
-const BACK_TO_APPLICATION: WayBack = {
-  text: 'Go back to the application that sent you here and start signing in again from there. If this keeps happening, give its developers the error code above.',
-};
+const backToApplication = (): WayBack => ({ text: t('error.backToApplication') });
 
 /** Explanations for a person; oidc-provider's descriptions are written for developers. */
-const EXPLANATIONS: Readonly<Record<string, string>> = {
-  invalid_client: 'The application that sent you here is not registered with this sign-in service.',
-  invalid_redirect_uri: 'The application asked to send you back to an address it has not registered.',
-  invalid_request: 'The application that sent you here made a request this sign-in service cannot accept.',
-  access_denied: 'Signing in was refused.',
-  server_error: 'The sign-in service could not finish this request. Try again later.',
+const EXPLANATIONS: Readonly<Record<string, MessageKey>> = {
+  invalid_client: 'error.invalid_client',
+  invalid_redirect_uri: 'error.invalid_redirect_uri',
+  invalid_request: 'error.invalid_request',
+  access_denied: 'error.access_denied',
+  server_error: 'error.server_error',
 };
 
 /** Routes a person meets while signing in or out; elsewhere a failure is not a sign-in's. */
-const TITLES: Readonly<Record<string, string>> = {
-  authorization: 'Sign-in failed',
-  resume: 'Sign-in failed',
-  end_session: 'Sign-out failed',
-  end_session_confirm: 'Sign-out failed',
+const TITLES: Readonly<Record<string, MessageKey>> = {
+  authorization: 'error.signInFailed',
+  resume: 'error.signInFailed',
+  end_session: 'error.signOutFailed',
+  end_session_confirm: 'error.signOutFailed',
 };
 
 export interface ProviderError {
@@ -44,13 +47,15 @@ export interface ProviderError {
  * page shows, its redirect_uri was not trusted.
  */
 export function providerErrorPage(route: string | undefined, out: ProviderError): string {
-  const explanation = EXPLANATIONS[out.error] ?? out.error_description ?? 'This request cannot be completed.';
-  const description = out.error_description && out.error_description !== explanation ? `<p class="muted">Details: ${escapeHtml(out.error_description)}</p>` : '';
+  const known = EXPLANATIONS[out.error];
+  const explanation = known ? t(known) : (out.error_description ?? t('error.cannotComplete'));
+  const description = out.error_description && out.error_description !== explanation ? `<p class="muted">${escapeHtml(t('error.details', { details: out.error_description }))}</p>` : '';
+  const title = TITLES[route ?? ''];
   return errorPage({
-    title: TITLES[route ?? ''] ?? 'This request cannot be completed',
+    title: title ? t(title) : t('error.cannotComplete'),
     code: out.error,
     explanation,
-    wayBack: BACK_TO_APPLICATION,
+    wayBack: backToApplication(),
     detailsHtml: description,
   });
 }
@@ -58,10 +63,10 @@ export function providerErrorPage(route: string | undefined, out: ProviderError)
 /** A path under `/t/<id>` that no provider route serves: says whose service this is. */
 export function unknownRoutePage(tenant: TenantIdentity, path: string): string {
   return errorPage({
-    title: 'Page not found',
+    title: t('error.notFoundTitle'),
     code: 'not_found',
-    explanation: path === '/' ? `There is no page at the address of ${tenant.tenantName}'s sign-in service itself.` : 'There is no page at this address.',
-    wayBack: { text: 'If an application sent you here, go back to it and sign in from there.' },
+    explanation: path === '/' ? t('error.notFoundRoot', { tenant: tenantNameShown(tenant.tenantName) }) : t('error.notFound'),
+    wayBack: { text: t('error.notFoundWayBack') },
     detailsHtml: tenantDetailsHtml(tenant),
   });
 }

@@ -1,5 +1,6 @@
 import { escapeHtml, page } from './layout.ts';
 import { errorBlock, hiddenField, newPasswordField } from './form-parts.ts';
+import { t, tenantNameShown } from './i18n/translate.ts';
 
 export interface ResetPasswordPageInput {
   tenantName: string;
@@ -12,17 +13,18 @@ export interface ResetPasswordPageInput {
 
 /** What a reset link opens: the new password's form. Opening it uses nothing; posting it does. */
 export function resetPasswordPage(input: ResetPasswordPageInput): string {
+  const tenant = tenantNameShown(input.tenantName);
   return page(
-    `Choose a new password – ${input.tenantName}`,
-    `<h1>Choose a new password</h1>
-<p class="muted">for ${escapeHtml(input.email)} at ${escapeHtml(input.tenantName)}</p>
+    t('common.titleWithTenant', { title: t('reset.title'), tenant }),
+    `<h1>${escapeHtml(t('reset.title'))}</h1>
+<p class="muted">${escapeHtml(t('reset.lead', { email: input.email, tenant }))}</p>
 ${errorBlock(input.error)}
 <form method="post" action="${escapeHtml(input.action)}">
 ${hiddenField('csrf', input.csrfToken)}
 ${hiddenField('token', input.token)}
-${newPasswordField('New password', input.error)}
-<p class="muted">Setting it signs you out everywhere, on every device and application.</p>
-<div class="actions"><button type="submit">Set new password</button></div>
+${newPasswordField(t('common.newPassword'), input.error)}
+<p class="muted">${escapeHtml(t('reset.signsOut'))}</p>
+<div class="actions"><button type="submit">${escapeHtml(t('reset.submit'))}</button></div>
 </form>`,
   );
 }

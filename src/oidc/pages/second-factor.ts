@@ -1,6 +1,7 @@
 import { escapeHtml, page } from './layout.ts';
 import { describedByError, errorBlock } from './form-parts.ts';
 import { passkeySecondFactor, type PasskeySecondFactorInput } from './passkey-parts.ts';
+import { t, tCount, tenantNameShown } from './i18n/translate.ts';
 
 export interface SecondFactorPageInput {
   tenantName: string;
@@ -17,7 +18,7 @@ export interface SecondFactorPageInput {
 
 /** The field a code is typed into: six digits from an app, or a recovery code. */
 export function codeField(error: string | undefined, hint: string): string {
-  return `<label for="code">Code</label>
+  return `<label for="code">${escapeHtml(t('secondFactor.code'))}</label>
 <input id="code" name="code" type="text" inputmode="text" autocomplete="one-time-code" autocapitalize="off" spellcheck="false" required autofocus maxlength="40"${describedByError(error, 'code-hint')}>
 <p class="muted" id="code-hint">${escapeHtml(hint)}</p>`;
 }
@@ -25,7 +26,7 @@ export function codeField(error: string | undefined, hint: string): string {
 export function cancelForm(abortAction: string, csrfToken: string): string {
   return `<form method="post" action="${escapeHtml(abortAction)}">
 <input type="hidden" name="csrf" value="${escapeHtml(csrfToken)}">
-<div class="actions"><button type="submit" class="secondary">Cancel</button></div>
+<div class="actions"><button type="submit" class="secondary">${escapeHtml(t('common.cancel'))}</button></div>
 </form>`;
 }
 
@@ -34,19 +35,20 @@ export function secondFactorPage(input: SecondFactorPageInput): string {
   const days = input.rememberDays ?? 0;
   const remember =
     days > 0
-      ? `<label for="remember"><input id="remember" name="remember" type="checkbox" value="yes"> Remember this browser for ${days} day${days === 1 ? '' : 's'}</label>`
+      ? `<label for="remember"><input id="remember" name="remember" type="checkbox" value="yes"> ${escapeHtml(t('secondFactor.remember', { days: tCount('count.days', days) }))}</label>`
       : '';
+  const tenant = tenantNameShown(input.tenantName);
   return page(
-    `Verify it is you – ${input.tenantName}`,
-    `<h1>Verify it is you</h1>
-<p class="muted">Signing in to ${escapeHtml(input.clientName)} with your ${escapeHtml(input.tenantName)} account</p>
+    t('common.titleWithTenant', { title: t('secondFactor.title'), tenant }),
+    `<h1>${escapeHtml(t('secondFactor.title'))}</h1>
+<p class="muted">${escapeHtml(t('secondFactor.lead', { client: input.clientName, tenant }))}</p>
 ${errorBlock(input.error)}
 ${input.passkey ? passkeySecondFactor(input.passkey) : ''}
 <form method="post" action="${escapeHtml(input.action)}">
 <input type="hidden" name="csrf" value="${escapeHtml(input.csrfToken)}">
-${codeField(input.error, input.passkey ? 'The 6-digit code your authenticator app shows now (if you set one up), or one of your recovery codes.' : 'The 6-digit code your authenticator app shows now, or one of your recovery codes.')}
+${codeField(input.error, t(input.passkey ? 'secondFactor.hintWithPasskey' : 'secondFactor.hint'))}
 ${remember}
-<div class="actions"><button type="submit">Verify</button></div>
+<div class="actions"><button type="submit">${escapeHtml(t('secondFactor.verify'))}</button></div>
 </form>
 ${cancelForm(input.abortAction, input.csrfToken)}`,
   );

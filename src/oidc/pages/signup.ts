@@ -1,5 +1,6 @@
 import { escapeHtml, page } from './layout.ts';
 import { describedByError, errorBlock, hiddenField, linkLine, newPasswordField } from './form-parts.ts';
+import { t, tenantNameShown } from './i18n/translate.ts';
 
 export interface SignupPageInput {
   tenantName: string;
@@ -20,27 +21,28 @@ export interface SignupPageInput {
 /** The hosted signup form: email, optional name, a new password (and an invitation code when needed). */
 export function signupPage(input: SignupPageInput): string {
   const error = input.error;
+  const tenant = tenantNameShown(input.tenantName);
   const invitation = input.invitationRequired
-    ? `<label for="invitation">Invitation code</label>
+    ? `<label for="invitation">${escapeHtml(t('signup.invitationCode'))}</label>
 <input id="invitation" name="invitation" type="text" autocomplete="off" required value="${escapeHtml(input.invitation ?? '')}"${describedByError(error, 'invitation-help')}>
-<p class="muted" id="invitation-help">The code from your invitation: this service signs up invited people only.</p>`
+<p class="muted" id="invitation-help">${escapeHtml(t('signup.invitationHelp'))}</p>`
     : '';
   return page(
-    `Create an account – ${input.tenantName}`,
-    `<h1>Create your account</h1>
-<p class="muted">at ${escapeHtml(input.tenantName)}</p>
+    t('common.titleWithTenant', { title: t('signup.title'), tenant }),
+    `<h1>${escapeHtml(t('signup.heading'))}</h1>
+<p class="muted">${escapeHtml(t('signup.lead', { tenant }))}</p>
 ${errorBlock(error)}
 <form method="post" action="${escapeHtml(input.action)}">
 ${hiddenField('csrf', input.csrfToken)}
 ${hiddenField('interaction', input.interaction)}
-<label for="email">Email</label>
+<label for="email">${escapeHtml(t('common.email'))}</label>
 <input id="email" name="email" type="email" autocomplete="email" required autofocus value="${escapeHtml(input.email ?? '')}"${describedByError(error)}>
-<label for="name">Name (optional)</label>
+<label for="name">${escapeHtml(t('common.nameOptional'))}</label>
 <input id="name" name="name" type="text" autocomplete="name" maxlength="200" value="${escapeHtml(input.name ?? '')}">
-${newPasswordField('Password', error)}
+${newPasswordField(t('common.password'), error)}
 ${invitation}
-<div class="actions"><button type="submit">Create account</button></div>
+<div class="actions"><button type="submit">${escapeHtml(t('common.createAccount'))}</button></div>
 </form>
-${linkLine(input.signInHref ? { lead: 'Already have an account?', href: input.signInHref, label: 'Sign in' } : undefined)}`,
+${linkLine(input.signInHref ? { lead: t('signup.haveAccount'), href: input.signInHref, label: t('signup.signIn') } : undefined)}`,
   );
 }

@@ -1,6 +1,7 @@
 import { escapeHtml, page } from './layout.ts';
 import { errorBlock } from './form-parts.ts';
 import { cancelForm, codeField } from './second-factor.ts';
+import { t, tHtml, tenantNameShown } from './i18n/translate.ts';
 
 export interface TotpEnrolmentPageInput {
   tenantName: string;
@@ -22,9 +23,9 @@ const grouped = (secret: string) => secret.replace(/(.{4})(?=.)/g, '$1 ');
 /** Scan the QR code or type the key, then the code: the sign-in's setup and the account page's. */
 export function totpScanSteps(qrSvg: string, secret: string): string {
   return `<ol>
-<li>Scan this code with an authenticator app (for example one on your phone).</li>
-<li>Or enter this key in the app instead: <code id="totp-secret">${escapeHtml(grouped(secret))}</code></li>
-<li>Type the 6-digit code the app shows below.</li>
+<li>${escapeHtml(t('totp.scan'))}</li>
+<li>${tHtml('totp.key', { key: `<code id="totp-secret">${escapeHtml(grouped(secret))}</code>` })}</li>
+<li>${escapeHtml(t('totp.type'))}</li>
 </ol>
 <figure>${qrSvg}</figure>`;
 }
@@ -32,15 +33,15 @@ export function totpScanSteps(qrSvg: string, secret: string): string {
 /** Setting up an authenticator app inside a sign-in: scan (or type), then prove it with a code. */
 export function totpEnrolmentPage(input: TotpEnrolmentPageInput): string {
   return page(
-    `Set up an authenticator app – ${input.tenantName}`,
-    `<h1>Set up an authenticator app</h1>
+    t('common.titleWithTenant', { title: t('totp.title'), tenant: tenantNameShown(input.tenantName) }),
+    `<h1>${escapeHtml(t('totp.title'))}</h1>
 <p>${escapeHtml(input.reason)}</p>
 ${errorBlock(input.error)}
 ${totpScanSteps(input.qrSvg, input.secret)}
 <form method="post" action="${escapeHtml(input.action)}">
 <input type="hidden" name="csrf" value="${escapeHtml(input.csrfToken)}">
-${codeField(input.error, 'The 6-digit code your authenticator app shows for this account.')}
-<div class="actions"><button type="submit">Confirm</button></div>
+${codeField(input.error, t('totp.hint'))}
+<div class="actions"><button type="submit">${escapeHtml(t('common.confirm'))}</button></div>
 </form>
 ${cancelForm(input.abortAction, input.csrfToken)}`,
   );
@@ -56,20 +57,20 @@ export interface RecoveryCodesPageInput {
 
 /** Fresh recovery codes, shown this once (after a first setup, or new ones from the account page). */
 export function recoveryCodesList(codes: readonly string[]): string {
-  return `<p>If you lose your authenticator app, each of these codes signs you in once. Keep them somewhere safe: they are shown only now.</p>
+  return `<p>${escapeHtml(t('recovery.lead'))}</p>
 <ol id="recovery-codes">${codes.map((code) => `<li><code>${escapeHtml(code)}</code></li>`).join('')}</ol>`;
 }
 
 /** After an enrolment: the recovery codes, once, then on into the application. */
 export function recoveryCodesPage(input: RecoveryCodesPageInput): string {
-  const codes = input.codes ? recoveryCodesList(input.codes) : '<p>Your recovery codes were shown when you set up the app; they are not shown again.</p>';
+  const codes = input.codes ? recoveryCodesList(input.codes) : `<p>${escapeHtml(t('recovery.shownBefore'))}</p>`;
   return page(
-    `Authenticator app set up – ${input.tenantName}`,
-    `<h1>Your authenticator app is set up</h1>
+    t('common.titleWithTenant', { title: t('totp.doneTitle'), tenant: tenantNameShown(input.tenantName) }),
+    `<h1>${escapeHtml(t('totp.doneHeading'))}</h1>
 ${codes}
 <form method="post" action="${escapeHtml(input.action)}">
 <input type="hidden" name="csrf" value="${escapeHtml(input.csrfToken)}">
-<div class="actions"><button type="submit">Continue</button></div>
+<div class="actions"><button type="submit">${escapeHtml(t('common.continue'))}</button></div>
 </form>`,
   );
 }

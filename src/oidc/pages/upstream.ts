@@ -1,5 +1,6 @@
 import { escapeHtml, page } from './layout.ts';
 import { describedByError, errorBlock, hiddenField, linkLine } from './form-parts.ts';
+import { t, tenantNameShown } from './i18n/translate.ts';
 
 /** The pages of a sign-in through an upstream provider (modules/connections/). */
 
@@ -13,10 +14,10 @@ export interface UpstreamRefusedPageInput {
 /** A trip that ended without a sign-in: why, and the way back to the login page. */
 export function upstreamRefusedPage(input: UpstreamRefusedPageInput): string {
   return page(
-    'Sign-in not completed',
-    `<h1>Sign-in not completed</h1>
+    t('upstream.refusedTitle'),
+    `<h1>${escapeHtml(t('upstream.refusedTitle'))}</h1>
 <p class="error" role="alert">${escapeHtml(input.message)}</p>
-${linkLine(input.signInHref ? { href: input.signInHref, label: 'Back to sign-in' } : undefined)}`,
+${linkLine(input.signInHref ? { href: input.signInHref, label: t('upstream.backToSignIn') } : undefined)}`,
   );
 }
 
@@ -36,18 +37,19 @@ export interface LinkAccountPageInput {
  * the address: the person proves the local account with its password, and the two are linked.
  */
 export function linkAccountPage(input: LinkAccountPageInput): string {
+  const tenant = tenantNameShown(input.tenantName);
+  const title = t('upstream.linkTitle', { provider: input.providerName });
   return page(
-    `Link your ${input.providerName} account – ${input.tenantName}`,
-    `<h1>Link your ${escapeHtml(input.providerName)} account</h1>
-<p>${escapeHtml(input.tenantName)} already has an account for ${escapeHtml(input.email)}. Sign in with its password once to link your
-${escapeHtml(input.providerName)} account to it; after that, ${escapeHtml(input.providerName)} alone signs you in.</p>
+    t('common.titleWithTenant', { title, tenant }),
+    `<h1>${escapeHtml(title)}</h1>
+<p>${escapeHtml(t('upstream.linkLead', { tenant, email: input.email, provider: input.providerName }))}</p>
 ${errorBlock(input.error)}
 <form method="post" action="${escapeHtml(input.action)}">
 ${hiddenField('csrf', input.csrfToken)}
-<label for="password">Password for ${escapeHtml(input.email)}</label>
+<label for="password">${escapeHtml(t('upstream.passwordFor', { email: input.email }))}</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required autofocus${describedByError(input.error)}>
-<div class="actions"><button type="submit">Link and sign in</button></div>
+<div class="actions"><button type="submit">${escapeHtml(t('upstream.linkSubmit'))}</button></div>
 </form>
-${linkLine({ href: input.signInHref, label: 'Cancel and go back to sign-in' })}`,
+${linkLine({ href: input.signInHref, label: t('upstream.cancel') })}`,
   );
 }

@@ -1,5 +1,6 @@
 import { escapeHtml, page } from './layout.ts';
 import { hiddenField, linkLine } from './form-parts.ts';
+import { t, tenantNameShown } from './i18n/translate.ts';
 
 export interface ConfirmEmailPageInput {
   tenantName: string;
@@ -14,14 +15,15 @@ export interface ConfirmEmailPageInput {
  * links; only a person pressing the button uses it.
  */
 export function confirmEmailPage(input: ConfirmEmailPageInput): string {
+  const tenant = tenantNameShown(input.tenantName);
   return page(
-    `Confirm your email address – ${input.tenantName}`,
-    `<h1>Confirm your email address</h1>
-<p>Confirm that ${escapeHtml(input.email)} is your address at ${escapeHtml(input.tenantName)}.</p>
+    t('common.titleWithTenant', { title: t('verify.title'), tenant }),
+    `<h1>${escapeHtml(t('verify.title'))}</h1>
+<p>${escapeHtml(t('verify.lead', { email: input.email, tenant }))}</p>
 <form method="post" action="${escapeHtml(input.action)}">
 ${hiddenField('csrf', input.csrfToken)}
 ${hiddenField('token', input.token)}
-<div class="actions"><button type="submit" autofocus>Confirm address</button></div>
+<div class="actions"><button type="submit" autofocus>${escapeHtml(t('verify.submit'))}</button></div>
 </form>`,
   );
 }
@@ -38,17 +40,18 @@ export interface VerificationRequiredPageInput {
 
 /** A right password for an account whose address is unconfirmed, where the tenant requires a confirmed one. */
 export function verificationRequiredPage(input: VerificationRequiredPageInput): string {
+  const tenant = tenantNameShown(input.tenantName);
   return page(
-    `Confirm your email address – ${input.tenantName}`,
-    `<h1>Confirm your email address first</h1>
-<p class="error" role="alert">${escapeHtml(input.tenantName)} needs a confirmed email address before you can sign in.</p>
-<p>We mailed a link to ${escapeHtml(input.email)} when the account was created. Open it, then sign in again. No mail? Ask for a new link.</p>
+    t('common.titleWithTenant', { title: t('verify.title'), tenant }),
+    `<h1>${escapeHtml(t('verify.requiredHeading'))}</h1>
+<p class="error" role="alert">${escapeHtml(t('verify.requiredAlert', { tenant }))}</p>
+<p>${escapeHtml(t('verify.requiredLead', { email: input.email }))}</p>
 <form method="post" action="${escapeHtml(input.resendAction)}">
 ${hiddenField('csrf', input.csrfToken)}
 ${hiddenField('interaction', input.interaction)}
 ${hiddenField('email', input.email)}
-<div class="actions"><button type="submit">Send a new link</button></div>
+<div class="actions"><button type="submit">${escapeHtml(t('verify.sendNew'))}</button></div>
 </form>
-${linkLine({ href: input.signInHref, label: 'Back to sign in' })}`,
+${linkLine({ href: input.signInHref, label: t('common.backToSignIn') })}`,
   );
 }

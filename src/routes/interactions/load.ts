@@ -6,6 +6,7 @@ import { tenantCsrfKey } from '../../oidc/cookie-keys.ts';
 import { presentRequestToProvider } from '../../http/forwarded-headers.ts';
 import { issuerPath } from '../../platform/issuer.ts';
 import { InteractionRefused } from './respond.ts';
+import { setUiLocales } from '../../modules/branding/page-context.ts';
 
 /** What every step works on: this request, its tenant and the interaction it continues. */
 export interface LoadedInteraction {
@@ -39,6 +40,8 @@ export async function loadInteraction(app: FastifyInstance, request: FastifyRequ
   }
   if (details.uid !== uid) throw new InteractionRefused(400, 'This sign-in page does not belong to the current sign-in.');
   const basePath = `${issuerPath(tenant.issuer)}/interaction/${details.uid}`;
+  // The application's language wish, before the browser's (modules/branding/page-context.ts).
+  setUiLocales((details.params as { ui_locales?: unknown }).ui_locales);
   return { app, request, reply, tenant, details, csrfKey: tenantCsrfKey(app.platform.config, tenant.id), basePath };
 }
 

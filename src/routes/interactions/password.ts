@@ -14,6 +14,7 @@ import { issuerPath } from '../../platform/issuer.ts';
 import { sendPage } from './respond.ts';
 import { connectionButtonsFor } from './upstream.ts';
 import { loginPasskey } from './passkey-login-page.ts';
+import { t } from '../../oidc/pages/i18n/translate.ts';
 
 interface PasswordForm {
   email?: string;
@@ -101,9 +102,9 @@ export async function checkPassword(interaction: LoadedInteraction) {
     if (outcome.reason === 'throttled') {
       const minutes = Math.ceil(outcome.retryAfterSeconds / 60);
       reply.header('retry-after', String(outcome.retryAfterSeconds));
-      return sendLoginPage(interaction, 429, clientName, email, `Too many attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`);
+      return sendLoginPage(interaction, 429, clientName, email, t(minutes === 1 ? 'login.throttled.one' : 'login.throttled.other', { count: minutes }));
     }
-    return sendLoginPage(interaction, 401, clientName, email, 'The email or password is not correct.');
+    return sendLoginPage(interaction, 401, clientName, email, t('login.wrongPassword'));
   }
   if (await needsConfirmedAddress(interaction, outcome.user)) return showVerificationRequired(interaction, outcome.user);
   // On the raw response: finishSignIn hands it to the provider, which keeps headers already set.

@@ -1,11 +1,14 @@
 import fastifySwagger from '@fastify/swagger';
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema, RouteOptions } from 'fastify';
 import type { TSchema } from 'typebox';
-import { PAGE_SECURITY_HEADERS } from '../../oidc/pages/layout.ts';
+import { pageSecurityHeaders } from '../../oidc/pages/layout.ts';
 import { HtmlPage, errorResponses, pageOrError } from '../schemas.ts';
 import { operationIdOf, tagOf } from './operation-names.ts';
 import { operationsOf, type OpenApiDocument, type OpenApiSecurityScheme } from './openapi-document.ts';
-import { referencePage } from './reference-page.ts';
+import { STYLE as REFERENCE_STYLE, referencePage } from './reference-page.ts';
+
+/** The reference page's headers: the pages' policy, its own inline style allowed by hash. */
+const REFERENCE_HEADERS = pageSecurityHeaders([REFERENCE_STYLE]);
 
 /** What one request for a document puts in it: where the API is, and how to get its tokens. */
 export interface DocumentSpecifics {
@@ -141,7 +144,7 @@ export function documentedApi(surface: ApiSurface) {
         async (request, reply) => {
           const document = await documentFor(request, reply);
           return reply
-            .headers({ ...PAGE_SECURITY_HEADERS, 'cache-control': 'no-cache' })
+            .headers({ ...REFERENCE_HEADERS, 'cache-control': 'no-cache' })
             .type('text/html; charset=utf-8')
             .send(referencePage(document, 'openapi.json'));
         },

@@ -102,7 +102,8 @@ function operationSection(document: OpenApiDocument, method: string, path: strin
   return parts.filter(Boolean).join('\n');
 }
 
-const STYLE = `
+/** Inline, allowed by its hash (documented-api.ts). */
+export const STYLE = `
 body{margin:0;font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d2330;background:#fff}
 main{max-width:60rem;margin:0 auto;padding:1.5rem}
 h1{font-size:1.6rem}h2{border-bottom:1px solid #d0d5dd;padding-bottom:.25rem;margin-top:2.5rem}h3{font-size:1.05rem}

@@ -12,6 +12,7 @@ import { keysRoutes } from './keys.routes.ts';
 import { settingsRoutes } from './settings.routes.ts';
 import { auditRoutes } from './audit.routes.ts';
 import { statsRoutes } from './stats.routes.ts';
+import { brandingRoutes } from './branding.routes.ts';
 import { userMailRoutes } from './user-mail.routes.ts';
 import { mailRoutes } from './mail.routes.ts';
 import { connectionRoutes } from './connections.routes.ts';
@@ -52,6 +53,7 @@ export async function tenantAdminRoutes(app: FastifyInstance): Promise<void> {
     invitationRoutes(scope);
     keysRoutes(scope);
     settingsRoutes(scope);
+    brandingRoutes(scope);
     auditRoutes(scope);
     statsRoutes(scope);
     userMailRoutes(scope);

@@ -5472,6 +5472,377 @@ export type PatchSettingsResponses = {
 
 export type PatchSettingsResponse = PatchSettingsResponses[keyof PatchSettingsResponses];
 
+export type GetBrandingData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/branding';
+};
+
+export type GetBrandingErrors = {
+    /**
+     * invalid_token: no token, or not an admin API token of this tenant (with WWW-Authenticate)
+     */
+    401: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+    /**
+     * insufficient_scope (with WWW-Authenticate naming the scope), or tenant_suspended
+     */
+    403: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+    /**
+     * tenant_not_found, or the named resource does not exist
+     */
+    404: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+    /**
+     * rate_limited: this token's or the tenant's API budget is spent (with Retry-After and RateLimit-*)
+     */
+    429: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+    /**
+     * tenant_unavailable or temporarily_unavailable (with Retry-After)
+     */
+    503: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+};
+
+export type GetBrandingError = GetBrandingErrors[keyof GetBrandingErrors];
+
+export type GetBrandingResponses = {
+    /**
+     * Default Response
+     */
+    200: {
+        display_name: string | null;
+        primary_color: string | null;
+        accent_color: string | null;
+        custom_css: string | null;
+        /**
+         * the language of pages and mails when neither ui_locales nor Accept-Language names one of ours (default en)
+         */
+        default_language: 'en' | 'de' | 'fr' | 'es' | 'tr';
+        logo: {
+            content_type: string;
+            bytes: number;
+            /**
+             * names the logo's version in its URL
+             */
+            digest: string;
+            /**
+             * <issuer>/branding/logo?v=<digest>
+             */
+            url: string;
+        } | null;
+        stylesheet_url: string | null;
+    };
+};
+
+export type GetBrandingResponse = GetBrandingResponses[keyof GetBrandingResponses];
+
+export type PatchBrandingData = {
+    body: {
+        display_name?: string | null;
+        primary_color?: string | null;
+        accent_color?: string | null;
+        custom_css?: string | null;
+        /**
+         * one of en, de, fr, es, tr
+         */
+        default_language?: string;
+        logo?: string | null;
+    };
+    headers?: {
+        /**
+         * the ETag read before; the change applies only if the resource still has it
+         */
+        'if-match'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/branding';
+};
+
+export type PatchBrandingErrors = {
+    /**
+     * invalid_request; invalid_branding (a colour, the name, the language or the logo); invalid_custom_css (what the CSS may not contain: see the README)
+     */
+    400: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+    /**
+     * invalid_token: no token, or not an admin API token of this tenant (with WWW-Authenticate)
+     */
+    401: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+    /**
+     * insufficient_scope (with WWW-Authenticate naming the scope), or tenant_suspended
+     */
+    403: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+    /**
+     * tenant_not_found, or the named resource does not exist
+     */
+    404: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+    /**
+     * precondition_failed: If-Match does not match the current ETag
+     */
+    412: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+    /**
+     * rate_limited: this token's or the tenant's API budget is spent (with Retry-After and RateLimit-*)
+     */
+    429: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+    /**
+     * tenant_unavailable or temporarily_unavailable (with Retry-After)
+     */
+    503: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+};
+
+export type PatchBrandingError = PatchBrandingErrors[keyof PatchBrandingErrors];
+
+export type PatchBrandingResponses = {
+    /**
+     * Default Response
+     */
+    200: {
+        display_name: string | null;
+        primary_color: string | null;
+        accent_color: string | null;
+        custom_css: string | null;
+        /**
+         * the language of pages and mails when neither ui_locales nor Accept-Language names one of ours (default en)
+         */
+        default_language: 'en' | 'de' | 'fr' | 'es' | 'tr';
+        logo: {
+            content_type: string;
+            bytes: number;
+            /**
+             * names the logo's version in its URL
+             */
+            digest: string;
+            /**
+             * <issuer>/branding/logo?v=<digest>
+             */
+            url: string;
+        } | null;
+        stylesheet_url: string | null;
+    };
+};
+
+export type PatchBrandingResponse = PatchBrandingResponses[keyof PatchBrandingResponses];
+
+export type PostBrandingPreviewData = {
+    body: {
+        display_name?: string | null;
+        primary_color?: string | null;
+        accent_color?: string | null;
+        custom_css?: string | null;
+        /**
+         * one of en, de, fr, es, tr
+         */
+        default_language?: string;
+        logo?: string | null;
+        /**
+         * the language to show, as ui_locales
+         */
+        language?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/branding/preview';
+};
+
+export type PostBrandingPreviewErrors = {
+    /**
+     * invalid_request; invalid_branding (a colour, the name, the language or the logo); invalid_custom_css (what the CSS may not contain: see the README)
+     */
+    400: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+    /**
+     * invalid_token: no token, or not an admin API token of this tenant (with WWW-Authenticate)
+     */
+    401: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+    /**
+     * insufficient_scope (with WWW-Authenticate naming the scope), or tenant_suspended
+     */
+    403: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+    /**
+     * tenant_not_found, or the named resource does not exist
+     */
+    404: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+    /**
+     * rate_limited: this token's or the tenant's API budget is spent (with Retry-After and RateLimit-*)
+     */
+    429: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+    /**
+     * tenant_unavailable or temporarily_unavailable (with Retry-After)
+     */
+    503: {
+        /**
+         * stable snake_case code
+         */
+        error: string;
+        /**
+         * what went wrong, for a person
+         */
+        error_description: string;
+    };
+};
+
+export type PostBrandingPreviewError = PostBrandingPreviewErrors[keyof PostBrandingPreviewErrors];
+
+export type PostBrandingPreviewResponses = {
+    /**
+     * an HTML page
+     */
+    200: string;
+};
+
+export type PostBrandingPreviewResponse = PostBrandingPreviewResponses[keyof PostBrandingPreviewResponses];
+
 export type GetAuditEventsData = {
     body?: never;
     path?: never;
@@ -9078,6 +9449,7 @@ export interface Operations {
     getApis: GetApisData;
     getApisByApiId: GetApisByApiIdData;
     getAuditEvents: GetAuditEventsData;
+    getBranding: GetBrandingData;
     getClients: GetClientsData;
     getClientsByClientId: GetClientsByClientIdData;
     getConnections: GetConnectionsData;
@@ -9102,11 +9474,13 @@ export interface Operations {
     getUsersByUserIdLoginActivity: GetUsersByUserIdLoginActivityData;
     getUsersByUserIdSessions: GetUsersByUserIdSessionsData;
     patchApisByApiId: PatchApisByApiIdData;
+    patchBranding: PatchBrandingData;
     patchClientsByClientId: PatchClientsByClientIdData;
     patchConnectionsByConnectionId: PatchConnectionsByConnectionIdData;
     patchSettings: PatchSettingsData;
     patchUsersByUserId: PatchUsersByUserIdData;
     postApis: PostApisData;
+    postBrandingPreview: PostBrandingPreviewData;
     postClients: PostClientsData;
     postClientsByClientIdSecret: PostClientsByClientIdSecretData;
     postConnections: PostConnectionsData;
