@@ -2,7 +2,7 @@ import { authenticatePassword } from '../../modules/users/authenticate.ts';
 import { deviceCookieName } from '../../modules/users/device-cookie.ts';
 import { loginKeysFor } from '../../modules/users/login-keys.ts';
 import { listEnabledConnections } from '../../modules/connections/connections.repository.ts';
-import { beginUpstreamSignIn } from '../../modules/connections/upstream-sign-in.service.ts';
+import { beginConnectionSignIn } from '../../modules/connections/saml-sign-in.service.ts';
 import { hasUpstreamTrip } from '../../modules/connections/upstream-sign-ins.repository.ts';
 import { linkAfterPassword, pendingUpstreamOutcome, recordUpstreamSignIn, takeUpstreamOutcome } from '../../modules/connections/upstream-outcome.service.ts';
 import { UpstreamRefused } from '../../modules/connections/upstream-refusal.ts';
@@ -37,7 +37,7 @@ function refusedPage(interaction: LoadedInteraction, refusal: UpstreamRefused, p
 export async function startConnection(interaction: LoadedInteraction, connection: string) {
   const hint = (interaction.details.params as { login_hint?: unknown }).login_hint;
   try {
-    const { url } = await beginUpstreamSignIn(interaction.tenant.scope, {
+    const { url } = await beginConnectionSignIn(interaction.tenant.scope, {
       connection,
       interactionUid: interaction.details.uid,
       loginHint: typeof hint === 'string' ? hint : undefined,
