@@ -36,7 +36,7 @@ ${errorBlock(input.error)}
 <label for="email">Email</label>
 <input id="email" name="email" type="email" autocomplete="username" required autofocus value="${escapeHtml(input.email ?? '')}"${described}>
 <label for="password">Password</label>
-<input id="password" name="password" type="password" autocomplete="current-password" required${described}>
+<input id="password" name="password" type="password" autocomplete="current-password"${described}>
 <div class="actions"><button type="submit">Sign in</button></div>
 </form>
 ${linkLine(input.magicLinkHref ? { href: input.magicLinkHref, label: 'Email me a sign-in link' } : undefined)}

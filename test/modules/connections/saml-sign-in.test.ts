@@ -2,11 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as oidc from 'openid-client';
 import { uniqueTenantId } from '../../support/platform.ts';
 import { createTestTenant, startOidcTestBed, type OidcTestBed, type TestTenant } from '../../support/oidc.ts';
-import { startAuthorization, TestBrowser } from '../../support/browser.ts';
+import { signIn, startAuthorization, TestBrowser } from '../../support/browser.ts';
 import { signInUpstream } from '../../support/upstream.ts';
 import { TestSamlIdp, type AuthnRequestSeen, type ResponseOptions, type SamlUser } from '../../support/saml-idp.ts';
 import { TEST_ACTOR } from '../../support/scope.ts';
 import { createClient } from '../../../src/modules/clients/clients.service.ts';
+import { createUser } from '../../../src/modules/users/users.service.ts';
 import { createConnection, getConnection } from '../../../src/modules/connections/connections.service.ts';
 import { connectionView } from '../../../src/modules/connections/connection-view.ts';
 import { samlAcsUrl, samlMetadataUrl } from '../../../src/modules/connections/connection.ts';
@@ -213,5 +214,48 @@ describe('SAML 2.0 sign-in', () => {
     // The trip at this tenant was not touched: the real ACS still accepts the answer.
     const claims = (await finish(answer.trip, idp.respond(answer.trip.request, ALICE))).claims()!;
     expect(claims).toMatchObject({ email: 'alice@acme.test', idp: 'acme' });
+  });
+});
+
+describe('home-realm discovery', () => {
+  /** Follows redirects from `start` until a page answers or the browser leaves for the IdP. */
+  async function follow(browser: TestBrowser, start: string | URL): Promise<{ url: string; html: string }> {
+    let url = String(start);
+    for (let step = 0; step < 10; step++) {
+      if (url.startsWith(idp.ssoUrl)) return { url, html: '' };
+      const response = await browser.request(url);
+      const location = response.headers.get('location');
+      if (!location) return { url, html: await response.text() };
+      await response.arrayBuffer();
+      url = new URL(location, url).href;
+    }
+    throw new Error('too many redirects');
+  }
+
+  it("sends an address in a connection's domain from the login form to its IdP, and keeps passwords for everyone else", async () => {
+    const browser = new TestBrowser();
+    const started = await startAuthorization(rp, { redirect_uri: REDIRECT_URI, scope: 'openid email' });
+    const login = await follow(browser, started.url);
+    const form = /<form method="post" action="([^"]+\/login)">\s*<input type="hidden" name="csrf" value="([^"]+)">/.exec(login.html)!;
+    // No password typed: the domain alone decides, before any account is looked up.
+    const posted = await browser.request(new URL(form[1]!, login.url), { form: { csrf: form[2]!, email: 'Carol@ACME.test' } });
+    expect(posted.status).toBe(303);
+    const redirect = new URL(posted.headers.get('location')!);
+    expect(redirect.href.startsWith(idp.ssoUrl)).toBe(true);
+    const spMetadata = await (await fetch(samlMetadataUrl(tenant, 'acme'))).text();
+    expect((await idp.readRequest(redirect, spMetadata)).acsUrl).toBe(samlAcsUrl(tenant, 'acme'));
+
+    // Another domain signs in with its password, as before.
+    await createUser(tenant, { email: 'pat@elsewhere.test', password: 'local password 12', emailVerified: true }, TEST_ACTOR);
+    const other = await startAuthorization(rp, { redirect_uri: REDIRECT_URI, scope: 'openid email' });
+    const trace = await signIn(new TestBrowser(), other.url, { email: 'pat@elsewhere.test', password: 'local password 12', redirectUri: REDIRECT_URI });
+    const tokens = await oidc.authorizationCodeGrant(rp, trace.callback, { pkceCodeVerifier: other.verifier, expectedState: other.state, expectedNonce: other.nonce });
+    expect(tokens.claims()).toMatchObject({ email: 'pat@elsewhere.test', amr: ['pwd'] });
+  });
+
+  it('goes straight to the IdP for a login_hint in its domain', async () => {
+    const started = await startAuthorization(rp, { redirect_uri: REDIRECT_URI, scope: 'openid email', login_hint: 'dave@acme.test' });
+    const reached = await follow(new TestBrowser(), started.url);
+    expect(reached.url.startsWith(idp.ssoUrl)).toBe(true);
   });
 });
