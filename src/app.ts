@@ -23,6 +23,7 @@ import { tlsAskRoutes } from './routes/tls-ask.routes.ts';
 import { tenantApiCors } from './routes/tenant-api-cors.ts';
 import { CONSOLE_ASSETS_PATH, consoleRoutes } from './routes/console/console.routes.ts';
 import { connectionCallbackRoutes } from './routes/connections/callback.routes.ts';
+import { samlRoutes } from './routes/connections/saml.routes.ts';
 import { startKeyRotationSchedule } from './jobs/key-rotation.schedule.ts';
 import { startMailSender } from './jobs/mail-sender.ts';
 
@@ -94,6 +95,7 @@ export async function buildApp({ platform }: AppOptions): Promise<FastifyInstanc
   await app.register(tlsAskRoutes);
   await app.register(consoleRoutes);
   await app.register(connectionCallbackRoutes);
+  await app.register(samlRoutes);
   // Each admin API with its OpenAPI document and reference page (routes/openapi/).
   await app.register(tenantAdminApi);
   // With ADMIN_PORT the operator's API is reachable only on that port (a network boundary of its own).

@@ -67,6 +67,11 @@ export interface Config {
   readonly mailFrom: string;
   /** How often each process looks for mail due in the outboxes; 0 disables its sender. */
   readonly mailSendIntervalSeconds: number;
+  /**
+   * Upstream connections may call loopback, private and link-local hosts (modules/connections/
+   * upstream-hosts.ts). Off: such URLs are refused when a connection is saved and before each fetch.
+   */
+  readonly connectionsAllowPrivateHosts: boolean;
 }
 
 /** What each tenant gets unless it sets its own (modules/settings/rate-limits.ts), fleet-wide, requests a minute; 0: no limit. */
@@ -239,6 +244,7 @@ export function loadConfig(env: Env = process.env): Config {
     metricsToken: env.METRICS_TOKEN || undefined,
     metricsPort,
     metricsTenantLabels: flag(env, 'METRICS_TENANT_LABELS'),
+    connectionsAllowPrivateHosts: flag(env, 'CONNECTIONS_ALLOW_PRIVATE_HOSTS'),
     adminPort,
     workers: integer(env, 'WORKERS', os.availableParallelism(), 1, 256),
     adminToken: adminTokenFrom(env),

@@ -316,6 +316,13 @@ export interface TenantDatabase {
     consumed_at: NullableTimestamp;
     created_at: Timestamp;
   };
+  /** The SAML replay cache (modules/connections/saml-assertions.repository.ts): an assertion ID is accepted once. */
+  saml_assertions: {
+    provider_id: string;
+    assertion_id: string;
+    created_at: Timestamp;
+    expires_at: Timestamp;
+  };
   /** Users' second factors (modules/mfa/): a TOTP secret only sealed, confirmed once a code from it was typed. */
   mfa_factors: {
     id: Generated<string>;

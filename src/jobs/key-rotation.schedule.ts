@@ -10,6 +10,7 @@ import { deleteExpiredPayloads } from '../oidc/adapter.ts';
 import { deleteHistoryPastRetention } from '../modules/audit/retention.ts';
 import { deleteExpiredEmailTokens } from '../modules/users/email-tokens.repository.ts';
 import { deleteExpiredUpstreamSignIns } from '../modules/connections/upstream-sign-ins.repository.ts';
+import { deleteExpiredSamlAssertions } from '../modules/connections/saml-assertions.repository.ts';
 
 export interface SweepResult {
   /** False when another node held the sweep lock. */
@@ -50,7 +51,7 @@ export async function sweepKeyRotations(platform: Platform, options: { concurren
             const { id, db, secrets, announce } = scope;
             const history = await deleteHistoryPastRetention(scope);
             const expired =
-              (await deleteExpiredPayloads(db)) + history.auditEvents + history.loginAttempts + (await deleteExpiredEmailTokens(db)) + (await deleteExpiredUpstreamSignIns(db));
+              (await deleteExpiredPayloads(db)) + history.auditEvents + history.loginAttempts + (await deleteExpiredEmailTokens(db)) + (await deleteExpiredUpstreamSignIns(db)) + (await deleteExpiredSamlAssertions(db));
             // Added once counted: `total += await …` would read the total before the await, and lose what other workers added meanwhile.
             result.expiredRowsDeleted += expired;
             const rotated = await rotateSigningKeys(db, id, secrets, { onlyIfDue: true, actor: SCHEDULE_ACTOR });

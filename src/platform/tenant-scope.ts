@@ -18,17 +18,20 @@ export interface TenantScope {
   readonly issuer: string;
   /** The master key's box: a tenant's signing keys are sealed under it, bound to the tenant's id. */
   readonly secrets: SecretBox;
+  /** CONNECTIONS_ALLOW_PRIVATE_HOSTS: upstream connections may call private addresses (modules/connections/upstream-hosts.ts). */
+  readonly allowPrivateUpstreams: boolean;
   /** Tells every node (and `tansu pgcat-config --watch`) that what it caches for the tenant is stale. */
   announce(kind: TenantChangeKind): Promise<void>;
 }
 
 /** `issuer` from the tenant's registry row (issuer.ts tenantIssuer); the path form when not given. */
-export function tenantScope(platform: Pick<Platform, 'db' | 'secrets' | 'publicUrl'>, id: TenantId, db: TenantDb, issuer = issuerOf(platform, id)): TenantScope {
+export function tenantScope(platform: Pick<Platform, 'db' | 'secrets' | 'publicUrl' | 'config'>, id: TenantId, db: TenantDb, issuer = issuerOf(platform, id)): TenantScope {
   return Object.freeze({
     id,
     db,
     issuer,
     secrets: platform.secrets,
+    allowPrivateUpstreams: platform.config.connectionsAllowPrivateHosts,
     announce: (kind: TenantChangeKind) => publishTenantChange(platform.db, { tenant: id, kind }),
   });
 }

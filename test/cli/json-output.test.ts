@@ -17,6 +17,7 @@ import { confirmTotpEnrolment, startTotpEnrolment } from '../../src/modules/mfa/
 import { CLI_ACTOR } from '../../src/platform/tenant-scope.ts';
 import { generate } from 'otplib';
 import { secretContext } from '../../src/modules/connections/connection.ts';
+import { TestSamlIdp } from '../support/saml-idp.ts';
 
 /**
  * One JSON style: every `tansu … --json` prints snake_case keys at every depth, as the HTTP APIs
@@ -130,6 +131,10 @@ describe('tansu --json', () => {
     fs.writeFileSync(appleKeyFile, crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'pem', type: 'pkcs8' }));
     await tansuJson('idp', 'add', tenant, 'github', '--type', 'github', '--client-id', 'gh-client', '--client-secret-file', secretFile, '--domain', 'json.test', '--default-role', 'member');
     await tansuJson('idp', 'add', tenant, 'apple', '--type', 'apple', '--client-id', 'test.json.signin', '--team-id', 'TEAM123456', '--key-id', 'KEY1234567', '--private-key-file', appleKeyFile);
+    const samlMetadataFile = path.join(dir, 'idp-metadata.xml');
+    fs.writeFileSync(samlMetadataFile, (await TestSamlIdp.start()).metadata);
+    const saml = (await tansuJson('idp', 'add', tenant, 'acme-saml', '--type', 'saml', '--metadata-file', samlMetadataFile, '--trust-email', 'true')) as { saml: { acs_url: string } };
+    expect(saml.saml.acs_url).toMatch(/\/connections\/acme-saml\/saml\/acs$/);
     await tansuJson('idp', 'update', tenant, 'github', '--display-name', 'GitHub (staff)', '--enabled', 'false');
     await tansuJson('idp', 'list', tenant);
     await tansuJson('idp', 'remove', tenant, 'apple', '--yes');
@@ -236,10 +241,12 @@ describe('tansu --json', () => {
 
     const [connections] = outputs.get('idp list') as any[][];
     expect(connections!.map((connection) => [connection.name, connection.type, connection.enabled, connection.client_secret_set])).toEqual([
+      // The SAML connection's secret is its own SP key, made when it was added.
+      ['acme-saml', 'saml', true, true],
       ['apple', 'apple', true, true],
       ['github', 'github', false, true],
     ]);
-    expect(connections![1]).toMatchObject({ display_name: 'GitHub (staff)', domains: ['json.test'], default_roles: ['member'], redirect_uri: expect.stringMatching(/\/connections\/callback$/) });
+    expect(connections![2]).toMatchObject({ display_name: 'GitHub (staff)', domains: ['json.test'], default_roles: ['member'], redirect_uri: expect.stringMatching(/\/connections\/callback$/) });
     expect(outputs.get('idp remove')).toEqual([{ removed: 'apple', unlinked_identities: 0 }]);
     // The secret went in from its file's first line, and comes out nowhere.
     expect(JSON.stringify([...outputs.values()])).not.toContain('gh-json-secret');

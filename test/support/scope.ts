@@ -7,6 +7,6 @@ import { tenantScope, type Actor, type TenantScope } from '../../src/platform/te
 export const TEST_ACTOR: Actor = Object.freeze({ type: 'operator', id: 'test' });
 
 /** A scope on a database the test opened itself (the services take nothing else). */
-export function testScope(platform: Pick<Platform, 'db' | 'secrets' | 'publicUrl'>, id: string, db: TenantDb): TenantScope {
+export function testScope(platform: Pick<Platform, 'db' | 'secrets' | 'publicUrl' | 'config'>, id: string, db: TenantDb): TenantScope {
   return tenantScope(platform, parseTenantId(id), db);
 }

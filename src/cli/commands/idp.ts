@@ -28,10 +28,11 @@ const SETTABLE: OptionSpec[] = [
   { name: 'claim', description: `oauth2: field=claim, the user endpoint field a profile field is read from (${MAPPED_CLAIMS.join(', ')})`, type: 'list' },
   { name: 'auth-method', description: 'client_secret_basic, client_secret_post or none' },
   { name: 'response-mode', description: 'oidc/oauth2: query (default) or form_post' },
-  { name: 'trust-email', description: 'oidc/oauth2: true if the provider confirms every address it gives (true | false)' },
+  { name: 'trust-email', description: 'oidc/oauth2/saml: true if the provider confirms every address it gives (saml: within --domain, if any) (true | false)' },
   { name: 'microsoft-tenant', description: 'microsoft: the directory id or domain, or common (default), organizations, consumers' },
   { name: 'team-id', description: 'apple: your team id' },
   { name: 'key-id', description: 'apple: the id of the key in --private-key-file' },
+  { name: 'metadata-file', description: "saml: the identity provider's SAML metadata XML file" },
   { name: 'domain', description: 'email domain whose login_hint goes straight to this provider', type: 'list' },
   { name: 'default-role', description: 'role an account created through it gets', type: 'list' },
   { name: 'create-users', description: 'a first sign-in with a confirmed address creates the account: true (default) | false' },
@@ -72,6 +73,7 @@ function claimMapping(options: ParsedOptions): Partial<Record<MappedClaim, strin
 function inputOf(options: ParsedOptions): ConnectionInput {
   const secretFile = stringOption(options, 'client-secret-file');
   const keyFile = stringOption(options, 'private-key-file');
+  const metadataFile = stringOption(options, 'metadata-file');
   if (secretFile !== undefined && stringOption(options, 'client-secret') !== undefined) throw new UsageError('give --client-secret or --client-secret-file, not both');
   return {
     displayName: stringOption(options, 'display-name'),
@@ -90,6 +92,7 @@ function inputOf(options: ParsedOptions): ConnectionInput {
     tenant: stringOption(options, 'microsoft-tenant'),
     teamId: stringOption(options, 'team-id'),
     keyId: stringOption(options, 'key-id'),
+    metadata: metadataFile === undefined ? undefined : readFile(metadataFile, 'metadata-file', false),
     domains: options.domain === undefined ? undefined : listOption(options, 'domain'),
     defaultRoles: options['default-role'] === undefined ? undefined : listOption(options, 'default-role'),
     createUsers: flag(options, 'create-users'),
@@ -121,7 +124,9 @@ export const idpAddCommand: CommandSpec = {
     );
     return {
       data: view,
-      text: `added ${view.type} connection ${view.name} ("Continue with ${view.display_name}")\nregister this redirect URI at the provider: ${view.redirect_uri}`,
+      text: view.saml
+        ? `added saml connection ${view.name} ("Continue with ${view.display_name}")\ngive the identity provider this SP metadata: ${view.saml.metadata_url}\n(entity ID ${view.saml.entity_id}, ACS ${view.saml.acs_url}, HTTP-POST)`
+        : `added ${view.type} connection ${view.name} ("Continue with ${view.display_name}")\nregister this redirect URI at the provider: ${view.redirect_uri}`,
     };
   },
 };

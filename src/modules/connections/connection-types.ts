@@ -1,12 +1,12 @@
 import type { ConnectionPreset, ConnectionProtocol } from '../../db/schema.ts';
 
 /**
- * The kinds of connection an admin can add. Two are generic protocols (`oidc`, `oauth2`); the
- * presets are well-known providers over one of them, with what is fixed about each filled in.
- * A SAML connection will be a third protocol (`saml`, already allowed by the table's `kind`), with
- * its own settings and its own way of turning a response into an UpstreamProfile.
+ * The kinds of connection an admin can add. Three are generic protocols (`oidc`, `oauth2`,
+ * `saml`); the presets are well-known providers over one of them, with what is fixed about each
+ * filled in. A SAML connection has its own settings (the IdP's metadata, saml-metadata.ts) and its
+ * own way of turning a response into an UpstreamProfile (saml-sign-in.service.ts).
  */
-export const CONNECTION_TYPES = ['oidc', 'oauth2', 'google', 'microsoft', 'github', 'apple'] as const;
+export const CONNECTION_TYPES = ['oidc', 'oauth2', 'saml', 'google', 'microsoft', 'github', 'apple'] as const;
 export type ConnectionType = (typeof CONNECTION_TYPES)[number];
 
 export function isConnectionType(value: unknown): value is ConnectionType {
@@ -52,6 +52,8 @@ export interface ConnectionTypeRules {
 export const TYPE_RULES: Readonly<Record<ConnectionType, ConnectionTypeRules>> = Object.freeze({
   oidc: { protocol: 'oidc', preset: null, label: 'OpenID Connect', scopes: ['openid', 'email', 'profile'], authMethod: 'client_secret_basic', pkce: true },
   oauth2: { protocol: 'oauth2', preset: null, label: 'OAuth 2.0', scopes: [], authMethod: 'client_secret_basic', pkce: true },
+  // No token endpoint and no code: the assertion comes with the browser's form post.
+  saml: { protocol: 'saml', preset: null, label: 'SAML', scopes: [], authMethod: 'none', pkce: false },
   google: {
     protocol: 'oidc',
     preset: 'google',
@@ -90,7 +92,6 @@ export const TYPE_RULES: Readonly<Record<ConnectionType, ConnectionTypeRules>> =
 /** A row's type: its preset if it has one, else its protocol. */
 export function typeOf(row: { kind: ConnectionProtocol; preset: ConnectionPreset | null }): ConnectionType {
   if (row.preset) return row.preset;
-  if (row.kind === 'saml') throw new Error('SAML connections are not supported yet');
   return row.kind;
 }
 

@@ -1,6 +1,7 @@
 import type { TenantScope } from '../../platform/tenant-scope.ts';
 import { TYPE_RULES, type ClaimMapping, type ConnectionType } from './connection-types.ts';
-import { connectionCallbackUrl, type Connection } from './connection.ts';
+import { connectionCallbackUrl, samlAcsUrl, samlMetadataUrl, type Connection } from './connection.ts';
+import { readIdpMetadata } from './saml-metadata.ts';
 
 /**
  * A connection as the admin API and `tansu idp … --json` show it. Never its secret: only
@@ -31,8 +32,36 @@ export interface ConnectionView {
   default_roles: string[];
   create_users: boolean;
   redirect_uri: string;
+  /** SAML only: what to register at the IdP, and what was read from its metadata. */
+  saml: SamlView | null;
   created_at: string;
   updated_at: string;
+}
+
+export interface SamlView {
+  entity_id: string;
+  metadata_url: string;
+  acs_url: string;
+  idp_entity_id: string;
+  idp_sso_url: string;
+  idp_certificate_fingerprints: string[];
+  want_authn_requests_signed: boolean;
+  sp_certificate: string;
+}
+
+function samlView(scope: Pick<TenantScope, 'issuer'>, connection: Connection): SamlView | null {
+  if (!connection.saml) return null;
+  const metadataUrl = samlMetadataUrl(scope, connection.name);
+  return {
+    entity_id: metadataUrl,
+    metadata_url: metadataUrl,
+    acs_url: samlAcsUrl(scope, connection.name),
+    idp_entity_id: connection.saml.idpEntityId,
+    idp_sso_url: connection.saml.idpSsoUrl,
+    idp_certificate_fingerprints: readIdpMetadata(connection.saml.idpMetadata).certificateFingerprints,
+    want_authn_requests_signed: connection.saml.wantAuthnRequestsSigned,
+    sp_certificate: connection.saml.spCertificate,
+  };
 }
 
 export function connectionView(scope: Pick<TenantScope, 'issuer'>, connection: Connection): ConnectionView {
@@ -60,7 +89,8 @@ export function connectionView(scope: Pick<TenantScope, 'issuer'>, connection: C
     domains: connection.domains,
     default_roles: connection.defaultRoles,
     create_users: connection.createUsers,
-    redirect_uri: connectionCallbackUrl(scope),
+    redirect_uri: connection.saml ? samlAcsUrl(scope, connection.name) : connectionCallbackUrl(scope),
+    saml: samlView(scope, connection),
     created_at: connection.createdAt.toISOString(),
     updated_at: connection.updatedAt.toISOString(),
   };

@@ -16,6 +16,21 @@ export interface StoredSettings {
   /** Apple: the team and the key that sign the client secret. */
   team_id?: string;
   key_id?: string;
+  /** SAML: the IdP's metadata as the admin gave it, and what was read from it (saml-metadata.ts). */
+  idp_metadata?: string;
+  idp_sso_url?: string;
+  idp_want_authn_requests_signed?: boolean;
+  /** SAML: the service provider's own certificate (its private key is the sealed secret). */
+  sp_certificate?: string;
+}
+
+/** What a SAML connection knows of its IdP and of itself as the service provider. */
+export interface SamlSettings {
+  idpEntityId: string;
+  idpMetadata: string;
+  idpSsoUrl: string;
+  wantAuthnRequestsSigned: boolean;
+  spCertificate: string;
 }
 
 export interface UpstreamEndpoints {
@@ -50,6 +65,8 @@ export interface Connection {
   domains: string[];
   defaultRoles: string[];
   createUsers: boolean;
+  /** SAML only. */
+  saml: SamlSettings | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -85,6 +102,16 @@ export function connectionOf(row: ConnectionRow): Connection {
     domains: row.domains,
     defaultRoles: row.default_roles,
     createUsers: row.create_users,
+    saml:
+      rules.protocol === 'saml' && settings.idp_metadata && settings.sp_certificate
+        ? {
+            idpEntityId: row.issuer ?? '',
+            idpMetadata: settings.idp_metadata,
+            idpSsoUrl: settings.idp_sso_url ?? '',
+            wantAuthnRequestsSigned: settings.idp_want_authn_requests_signed ?? false,
+            spCertificate: settings.sp_certificate,
+          }
+        : null,
     createdAt: new Date(row.created_at),
     updatedAt: new Date(row.updated_at),
   };
@@ -96,6 +123,20 @@ export function connectionOf(row: ConnectionRow): Connection {
  */
 export function connectionCallbackUrl(scope: Pick<TenantScope, 'issuer'>): string {
   return `${scope.issuer}/connections/callback`;
+}
+
+/**
+ * A SAML connection's service provider URLs, under the tenant's issuer (its path or its own host):
+ * the metadata document, whose URL is also the SP's entity ID (the audience assertions must
+ * name), and the assertion consumer service (HTTP-POST) to register at the IdP. One ACS per
+ * connection, so the URL alone says which IdP's certificate verifies what is posted there.
+ */
+export function samlMetadataUrl(scope: Pick<TenantScope, 'issuer'>, connection: string): string {
+  return `${scope.issuer}/connections/${connection}/saml/metadata`;
+}
+
+export function samlAcsUrl(scope: Pick<TenantScope, 'issuer'>, connection: string): string {
+  return `${scope.issuer}/connections/${connection}/saml/acs`;
 }
 
 /** The secret box's associated data: a sealed secret opens only for this tenant and connection. */

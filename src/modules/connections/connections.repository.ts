@@ -29,7 +29,7 @@ export async function listConnectionRows(db: TenantDb, page: PageRequest): Promi
 
 /** The enabled connections, by name: the login page's buttons. A tenant has a handful, so no page. */
 export function listEnabledConnections(db: TenantDb): Promise<ConnectionRow[]> {
-  return db.selectFrom('identity_providers').selectAll().where('enabled', '=', true).where('kind', '<>', 'saml').orderBy('name').execute();
+  return db.selectFrom('identity_providers').selectAll().where('enabled', '=', true).orderBy('name').execute();
 }
 
 export function findConnectionByName(db: TenantDb, name: string): Promise<ConnectionRow | undefined> {

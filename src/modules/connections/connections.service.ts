@@ -24,6 +24,9 @@ import {
 import { TYPE_RULES, isConnectionType, microsoftIssuer, type ConnectionType, type MappedClaim, type ResponseMode, type TokenEndpointAuthMethod } from './connection-types.ts';
 import { connectionOf, secretContext, type Connection, type StoredSettings } from './connection.ts';
 import { connectionAuditSummary } from './connection-view.ts';
+import { readIdpMetadata } from './saml-metadata.ts';
+import { generateSpKeyPair } from './saml-keys.ts';
+import { assertPublicHost } from './upstream-hosts.ts';
 import {
   deleteConnectionRow,
   findConnectionById,
@@ -56,6 +59,8 @@ export interface ConnectionInput {
   tenant?: string;
   teamId?: string;
   keyId?: string;
+  /** SAML: the identity provider's metadata XML (saml-metadata.ts reads it). */
+  metadata?: string;
   domains?: string[];
   defaultRoles?: string[];
   createUsers?: boolean;
@@ -101,7 +106,10 @@ const ONLY_FOR: Partial<Record<keyof ConnectionInput, readonly ConnectionType[]>
   tenant: ['microsoft'],
   teamId: ['apple'],
   keyId: ['apple'],
-  trustEmail: ['oidc', 'oauth2'],
+  trustEmail: ['oidc', 'oauth2', 'saml'],
+  metadata: ['saml'],
+  clientId: ['oidc', 'oauth2', 'google', 'microsoft', 'github', 'apple'],
+  scopes: ['oidc', 'oauth2', 'google', 'microsoft', 'github', 'apple'],
 };
 
 const SNAKE: Record<string, string> = {
@@ -116,6 +124,7 @@ const SNAKE: Record<string, string> = {
   teamId: 'team_id',
   keyId: 'key_id',
   trustEmail: 'trust_email',
+  clientId: 'client_id',
 };
 
 function refuseForeignProperties(type: ConnectionType, input: ConnectionInput): void {
@@ -140,13 +149,22 @@ function applyInput(type: ConnectionType, current: Draft, input: ConnectionInput
   if (input.teamId !== undefined) settings.team_id = checkAppleId(input.teamId, 'team_id');
   if (input.keyId !== undefined) settings.key_id = checkAppleId(input.keyId, 'key_id');
   if (type === 'microsoft') settings.tenant ??= 'common';
+  let issuer = current.issuer;
+  if (input.metadata !== undefined) {
+    // The IdP's entity ID is its issuer: samlify checks every assertion's Issuer against it.
+    const idp = readIdpMetadata(input.metadata);
+    settings.idp_metadata = input.metadata.trim();
+    settings.idp_sso_url = idp.ssoUrl;
+    settings.idp_want_authn_requests_signed = idp.wantAuthnRequestsSigned;
+    issuer = idp.entityId;
+  }
   const rules = TYPE_RULES[type];
   return {
     display_name: input.displayName === undefined ? current.display_name : checkDisplayName(input.displayName, rules.label),
     issuer:
       type === 'microsoft'
         ? microsoftIssuer(settings.tenant!)
-        : (rules.issuer ?? (input.issuer === undefined ? current.issuer : checkUpstreamUrl(input.issuer, 'issuer'))),
+        : (rules.issuer ?? (input.issuer === undefined ? issuer : checkUpstreamUrl(input.issuer, 'issuer'))),
     client_id: input.clientId === undefined ? current.client_id : checkClientId(input.clientId),
     scopes: input.scopes === undefined ? current.scopes : checkScopes(input.scopes, type),
     settings,
@@ -159,6 +177,10 @@ function applyInput(type: ConnectionType, current: Draft, input: ConnectionInput
 
 /** What a connection of this type cannot work without, checked on the whole after each change. */
 function assertComplete(type: ConnectionType, draft: Draft, hasSecret: boolean): void {
+  if (type === 'saml') {
+    if (!draft.settings.idp_metadata) throw invalid("a saml connection needs metadata: the identity provider's SAML metadata XML");
+    return;
+  }
   if (draft.client_id === '') throw invalid('client_id is required: the client id the provider gave you');
   if (type === 'oidc' && !draft.issuer) throw invalid('an oidc connection needs the issuer (its discovery document is read from there)');
   const { settings } = draft;
@@ -194,8 +216,34 @@ function draftOf(row: ConnectionRow): Draft {
 }
 
 function newSecretOf(type: ConnectionType, input: ConnectionInput): string | undefined {
+  if (type === 'saml') return undefined;
   if (type === 'apple') return input.privateKey === undefined ? undefined : checkApplePrivateKey(input.privateKey);
   return input.clientSecret === undefined ? undefined : checkClientSecret(input.clientSecret);
+}
+
+/**
+ * The SSRF guard at save time (upstream-hosts.ts): the URLs this server will fetch from, unless
+ * the platform allows private hosts. SAML has none (its metadata is given, its SSO URL is where
+ * the browser goes); the presets' fixed URLs are public.
+ */
+async function assertPublicUrls(scope: TenantScope, draft: Draft): Promise<void> {
+  if (scope.allowPrivateUpstreams) return;
+  const { settings } = draft;
+  const urls: [string, string | null | undefined][] = [
+    ['issuer', draft.issuer],
+    ['authorization_endpoint', settings.authorization_endpoint],
+    ['token_endpoint', settings.token_endpoint],
+    ['userinfo_endpoint', settings.userinfo_endpoint],
+  ];
+  for (const [what, url] of urls) {
+    if (!url || !URL.canParse(url)) continue;
+    try {
+      await assertPublicHost(url, what);
+    } catch (error) {
+      if (error instanceof AppError) throw invalid(error.message);
+      throw error;
+    }
+  }
 }
 
 const rowValues = (draft: Draft) => ({ ...draft, settings: JSON.stringify(draft.settings) });
@@ -211,9 +259,16 @@ export async function createConnection(scope: TenantScope, input: CreateConnecti
   const type = input.type;
   const name = checkConnectionName(input.name);
   const draft = applyInput(type, newDraft(type), input);
-  const secret = newSecretOf(type, input);
+  let secret = newSecretOf(type, input);
   assertComplete(type, draft, secret !== undefined);
+  if (type !== 'saml') await assertPublicUrls(scope, draft);
   const id = crypto.randomUUID();
+  if (type === 'saml') {
+    // The service provider's own key pair: the key sealed as the connection's secret, the certificate published.
+    const pair = await generateSpKeyPair(`${name}.${scope.id}`);
+    secret = pair.privateKeyPem;
+    draft.settings.sp_certificate = pair.certificatePem;
+  }
   const rules = TYPE_RULES[type];
   try {
     return await scope.db.transaction().execute(async (trx) => {
@@ -280,6 +335,7 @@ export function updateConnection(scope: TenantScope, ref: ConnectionRef, input: 
     const draft = applyInput(before.type, draftOf(row), input);
     const secret = newSecretOf(before.type, input);
     assertComplete(before.type, draft, secret !== undefined || before.hasSecret);
+    if (before.type !== 'saml') await assertPublicUrls(scope, draft);
     const updated = await updateConnectionRow(trx, row.id, {
       ...rowValues(draft),
       ...(secret === undefined ? {} : { client_secret_encrypted: scope.secrets.seal(secret, secretContext(scope, row.id)) }),

@@ -65,3 +65,13 @@ export async function deleteIdentity(db: TenantDb, userId: string, identityId: s
   await db.deleteFrom('user_identities').where('id', '=', identityId).execute();
   return row;
 }
+
+/** The user's row locked until the transaction ends, with whether it has a password: the ways to sign in cannot change meanwhile. */
+export function lockUserSignInWays(db: TenantDb, userId: string): Promise<{ id: string; has_password: boolean } | undefined> {
+  return db
+    .selectFrom('users')
+    .select(['id', sql<boolean>`password_hash IS NOT NULL`.as('has_password')])
+    .where('id', '=', userId)
+    .forUpdate()
+    .executeTakeFirst();
+}

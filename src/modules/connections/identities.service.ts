@@ -2,7 +2,7 @@ import { AppError, notFound } from '../../errors.ts';
 import { actorText, type Actor, type TenantScope } from '../../platform/tenant-scope.ts';
 import { recordAuditEvent } from '../audit/audit.repository.ts';
 import { findUserById } from '../users/users.repository.ts';
-import { deleteIdentity, identitiesOf, type IdentityRow } from './identities.repository.ts';
+import { deleteIdentity, identitiesOf, lockUserSignInWays, type IdentityRow } from './identities.repository.ts';
 
 /** An upstream account linked to a user, as the admin API shows it. */
 export interface IdentityView {
@@ -58,6 +58,33 @@ export async function unlinkIdentity(scope: TenantScope, input: { userId: string
       ip: actor.ip,
       action: 'identity.unlinked',
       target: userId,
+      details: { identity: removed.id, connection: removed.connection, subject: removed.subject },
+    });
+    return identityView(removed);
+  });
+}
+
+/**
+ * The account page's unlink: the person removes one of their own linked accounts. Refused (409
+ * `last_sign_in_method`) when it is the last way in: no password and no other linked account. The
+ * user's row is locked first, so two unlinks at once cannot each leave the other as the last.
+ */
+export async function unlinkOwnIdentity(scope: TenantScope, input: { userId: string; identityId: string }, actor: Actor): Promise<IdentityView> {
+  if (!UUID.test(input.identityId)) throw new AppError('identity_not_found', 'that linked account is not yours or is already unlinked', 404);
+  return scope.db.transaction().execute(async (trx) => {
+    const user = await lockUserSignInWays(trx, input.userId);
+    if (!user) throw notFound('user', input.userId.slice(0, 64));
+    const identities = await identitiesOf(trx, user.id);
+    if (!identities.some((identity) => identity.id === input.identityId)) throw new AppError('identity_not_found', 'that linked account is not yours or is already unlinked', 404);
+    if (!user.has_password && identities.length === 1) {
+      throw new AppError('last_sign_in_method', 'this linked account is your only way to sign in: set a password first, then unlink it', 409);
+    }
+    const removed = (await deleteIdentity(trx, user.id, input.identityId))!;
+    await recordAuditEvent(trx, {
+      actor: actorText(actor),
+      ip: actor.ip,
+      action: 'identity.unlinked',
+      target: user.id,
       details: { identity: removed.id, connection: removed.connection, subject: removed.subject },
     });
     return identityView(removed);

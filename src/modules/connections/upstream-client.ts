@@ -2,6 +2,7 @@ import * as oidc from 'openid-client';
 import type { TenantScope } from '../../platform/tenant-scope.ts';
 import { appleClientSecret } from './apple-client-secret.ts';
 import { isInsecureLoopback } from './connection-rules.ts';
+import { guardedFetch } from './upstream-hosts.ts';
 import { TYPE_RULES } from './connection-types.ts';
 import { connectionOf, openConnectionSecret, type Connection } from './connection.ts';
 import type { ConnectionRow } from './connections.repository.ts';
@@ -22,12 +23,12 @@ const kept = new Map<string, { configuration: Promise<oidc.Configuration>; until
  * a change to the connection changes `updated_at`, which is part of the key, so a node never signs
  * in with settings older than the row it just read. A failed discovery is not kept.
  */
-export function upstreamConfiguration(scope: Pick<TenantScope, 'id' | 'secrets'>, row: ConnectionRow): Promise<oidc.Configuration> {
+export function upstreamConfiguration(scope: Pick<TenantScope, 'id' | 'secrets' | 'allowPrivateUpstreams'>, row: ConnectionRow): Promise<oidc.Configuration> {
   const key = `${scope.id}|${row.id}|${new Date(row.updated_at).getTime()}`;
   const now = Date.now();
   const known = kept.get(key);
   if (known && known.until > now) return known.configuration;
-  const configuration = buildConfiguration(connectionOf(row), openConnectionSecret(scope, row));
+  const configuration = buildConfiguration(connectionOf(row), openConnectionSecret(scope, row), guardedFetch(scope.allowPrivateUpstreams) as oidc.CustomFetch);
   kept.delete(key);
   kept.set(key, { configuration, until: now + KEEP_MS });
   while (kept.size > MAX_KEPT) kept.delete(kept.keys().next().value!);
@@ -62,7 +63,8 @@ function usesPlainHttp(connection: Connection): boolean {
   return urls.some((url) => url !== null && url !== undefined && isInsecureLoopback(url));
 }
 
-async function buildConfiguration(connection: Connection, secret: string | undefined): Promise<oidc.Configuration> {
+/** Every request to the provider (discovery, key set, token, user endpoints) goes through `fetcher`, the SSRF guard. */
+async function buildConfiguration(connection: Connection, secret: string | undefined, fetcher: oidc.CustomFetch): Promise<oidc.Configuration> {
   const auth = clientAuthentication(connection, secret);
   const insecure = usesPlainHttp(connection);
   let configuration: oidc.Configuration;
@@ -72,6 +74,7 @@ async function buildConfiguration(connection: Connection, secret: string | undef
     configuration = await oidc.discovery(new URL(connection.issuer!), connection.clientId, undefined, auth, {
       execute: insecure ? [oidc.allowInsecureRequests] : [],
       timeout: UPSTREAM_TIMEOUT_SECONDS,
+      [oidc.customFetch]: fetcher,
     });
     // openid-client trusts an ID token from the token endpoint on TLS alone (OpenID Connect Core
     // §3.1.3.7 allows it); its signature is checked against the provider's keys all the same, so a
@@ -95,5 +98,6 @@ async function buildConfiguration(connection: Connection, secret: string | undef
     if (insecure) oidc.allowInsecureRequests(configuration);
   }
   configuration.timeout = UPSTREAM_TIMEOUT_SECONDS;
+  configuration[oidc.customFetch] = fetcher;
   return configuration;
 }

@@ -18,7 +18,14 @@ export type UpstreamRefusalReason =
   | 'no_email'
   | 'email_not_verified'
   | 'no_account'
-  | 'account_disabled';
+  | 'account_disabled'
+  // SAML (saml-sign-in.service.ts)
+  | 'audience_mismatch'
+  | 'recipient_mismatch'
+  | 'expired'
+  | 'replayed'
+  | 'in_response_to_mismatch'
+  | 'malformed_response';
 
 export class UpstreamRefused extends Error {
   readonly reason: UpstreamRefusalReason;

@@ -38,7 +38,7 @@ export type UpstreamOutcome =
       confirms_email: boolean;
     };
 
-const digest = (state: string) => crypto.createHash('sha256').update(state).digest('base64url');
+export const digest = (state: string) => crypto.createHash('sha256').update(state).digest('base64url');
 
 /** The audit log's name for what a connection does on a person's behalf: `connection:<name>`. */
 export function connectionActor(connection: string, ip: string | null): Actor {
@@ -239,7 +239,7 @@ function refuseDisabled(user: UserRow): void {
  * An address is only ever trusted as far as the provider vouches for it (`email_verified`, or the
  * admin's `trust_email`), so an upstream account cannot take over a local account by naming its address.
  */
-async function resolveAccount(scope: TenantScope, connection: Connection, profile: UpstreamProfile, actor: Actor): Promise<UpstreamOutcome> {
+export async function resolveAccount(scope: TenantScope, connection: Connection, profile: UpstreamProfile, actor: Actor): Promise<UpstreamOutcome> {
   const email = profile.email === null ? undefined : canonicalEmail(profile.email);
   return scope.db.transaction().execute(async (trx) => {
     const linked = await touchIdentity(trx, connection.id, profile.subject, email ?? null);

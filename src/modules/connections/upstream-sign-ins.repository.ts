@@ -29,12 +29,22 @@ export async function insertUpstreamSignIn(
   return inserted.id;
 }
 
-/** The trip a callback's `state` belongs to, taken by this callback: never again by another. */
-export function consumeCallback(db: TenantDb, stateHash: string): Promise<UpstreamSignInRow | undefined> {
+/**
+ * The trip a callback's `state` belongs to, taken by this callback: never again by another. With
+ * `providerId`, only a trip to that connection (a SAML answer comes to its connection's own ACS);
+ * without, only a trip to an OpenID Connect or OAuth 2.0 connection, so the shared callback can
+ * never take a SAML trip, whose key (the AuthnRequest's ID) has been through the browser in clear.
+ */
+export function consumeCallback(db: TenantDb, stateHash: string, providerId?: string): Promise<UpstreamSignInRow | undefined> {
   return db
     .updateTable('upstream_sign_ins')
     .set({ called_back_at: sql<Date>`now()` })
     .where('state_hash', '=', stateHash)
+    .where(
+      'provider_id',
+      'in',
+      providerId === undefined ? db.selectFrom('identity_providers').select('id').where('kind', '<>', 'saml') : [providerId],
+    )
     .where('called_back_at', 'is', null)
     .where('expires_at', '>', sql<Date>`now()`)
     .returningAll()

@@ -41,7 +41,7 @@ ${errorBlock(input.error)}
 <label for="email">${escapeHtml(t('common.email'))}</label>
 <input id="email" name="email" type="email" autocomplete="${input.passkey ? 'username webauthn' : 'username'}" required autofocus value="${escapeHtml(input.email ?? '')}"${described}>
 <label for="password">${escapeHtml(t('common.password'))}</label>
-<input id="password" name="password" type="password" autocomplete="current-password" required${described}>
+<input id="password" name="password" type="password" autocomplete="current-password"${described}>
 <div class="actions"><button type="submit">${escapeHtml(t('login.submit'))}</button></div>
 </form>
 ${input.passkey ? passkeySignIn(input.passkey) : ''}

@@ -12,7 +12,7 @@ import { clientOf, displayNameOf, type LoadedInteraction } from './load.ts';
 import { finishSignIn } from './finish.ts';
 import { issuerPath } from '../../platform/issuer.ts';
 import { sendPage } from './respond.ts';
-import { connectionButtonsFor } from './upstream.ts';
+import { connectionButtonsFor, homeRealmConnection, startConnection } from './upstream.ts';
 import { loginPasskey } from './passkey-login-page.ts';
 import { t } from '../../oidc/pages/i18n/translate.ts';
 
@@ -84,7 +84,8 @@ function showVerificationRequired(interaction: LoadedInteraction, user: UserRow)
 }
 
 /**
- * The password form's post. Passwords are checked here, with the shared throttling
+ * The password form's post. An address in a domain of an enabled connection goes to that
+ * connection instead, password or not (home-realm discovery, upstream.ts). Passwords are checked here, with the shared throttling
  * (authenticatePassword); the provider only hears the outcome, through finishSignIn. Where the
  * tenant requires a confirmed address, an unconfirmed account's right password leads to a page
  * that offers a new confirmation link, not into the application.
@@ -93,6 +94,8 @@ export async function checkPassword(interaction: LoadedInteraction) {
   const { app, request, reply, tenant } = interaction;
   const form = (request.body ?? {}) as PasswordForm;
   const email = (form.email ?? '').slice(0, 320);
+  const realm = await homeRealmConnection(interaction, email);
+  if (realm) return startConnection(interaction, realm, email);
   const keys = loginKeysFor(app.platform.config, tenant.id);
   const cookieName = deviceCookieName(tenant.id);
   const deviceCookie = request.cookies[cookieName];

@@ -2,7 +2,7 @@ import { authenticatePassword } from '../../modules/users/authenticate.ts';
 import { deviceCookieName } from '../../modules/users/device-cookie.ts';
 import { loginKeysFor } from '../../modules/users/login-keys.ts';
 import { listEnabledConnections } from '../../modules/connections/connections.repository.ts';
-import { beginUpstreamSignIn } from '../../modules/connections/upstream-sign-in.service.ts';
+import { beginConnectionSignIn } from '../../modules/connections/saml-sign-in.service.ts';
 import { hasUpstreamTrip } from '../../modules/connections/upstream-sign-ins.repository.ts';
 import { linkAfterPassword, pendingUpstreamOutcome, recordUpstreamSignIn, takeUpstreamOutcome } from '../../modules/connections/upstream-outcome.service.ts';
 import { UpstreamRefused } from '../../modules/connections/upstream-refusal.ts';
@@ -33,11 +33,11 @@ function refusedPage(interaction: LoadedInteraction, refusal: UpstreamRefused, p
   return sendPage(interaction.reply, refusal.status, upstreamRefusedPage({ message: refusal.describe(providerName), signInHref: interaction.basePath }));
 }
 
-/** Sends the browser to the provider, or shows why it cannot go. */
-export async function startConnection(interaction: LoadedInteraction, connection: string) {
-  const hint = (interaction.details.params as { login_hint?: unknown }).login_hint;
+/** Sends the browser to the provider, or shows why it cannot go. `loginHint`: the address typed on the login form. */
+export async function startConnection(interaction: LoadedInteraction, connection: string, loginHint?: string) {
+  const hint = loginHint ?? (interaction.details.params as { login_hint?: unknown }).login_hint;
   try {
-    const { url } = await beginUpstreamSignIn(interaction.tenant.scope, {
+    const { url } = await beginConnectionSignIn(interaction.tenant.scope, {
       connection,
       interactionUid: interaction.details.uid,
       loginHint: typeof hint === 'string' ? hint : undefined,
@@ -63,6 +63,19 @@ export async function hintedConnection(interaction: LoadedInteraction): Promise<
     connections.find((connection) => connection.name === params.idp_hint) ?? (domain ? connections.find((connection) => connection.domains.includes(domain)) : undefined);
   if (!chosen || (await hasUpstreamTrip(interaction.tenant.db, interaction.details.uid))) return undefined;
   return chosen.name;
+}
+
+/**
+ * Home-realm discovery on the login form: the enabled connection whose email domains include the
+ * address typed, if any. Such a person signs in at their organisation's provider, never with a
+ * password here, so the form sends them there before any password is looked at (and says nothing
+ * about whether an account exists).
+ */
+export async function homeRealmConnection(interaction: LoadedInteraction, email: string): Promise<string | undefined> {
+  const domain = canonicalEmail(email)?.split('@')[1];
+  if (!domain) return undefined;
+  const connections = await listEnabledConnections(interaction.tenant.db);
+  return connections.find((connection) => connection.domains.includes(domain))?.name;
 }
 
 /**

@@ -48,6 +48,7 @@ function inputOf(body: SettableBody): ConnectionInput {
     tenant: body.tenant,
     teamId: body.team_id,
     keyId: body.key_id,
+    metadata: body.metadata,
     domains: body.domains,
     defaultRoles: body.default_roles,
     createUsers: body.create_users,

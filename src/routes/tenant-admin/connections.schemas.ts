@@ -24,7 +24,7 @@ export const Connection = Type.Object(
     name: Type.String({ description: 'the word in URLs, the CLI and the `idp` claim of tokens' }),
     display_name: Type.String({ description: 'the login page button says "Continue with <display_name>"' }),
     type: Type.Enum([...CONNECTION_TYPES]),
-    protocol: Type.String({ description: 'oidc or oauth2' }),
+    protocol: Type.String({ description: 'oidc, oauth2 or saml' }),
     enabled: Type.Boolean(),
     issuer: nullable(Type.String(), 'OpenID Connect: where its discovery document is read; oauth2: the RFC 9207 `iss` its answers name, if any'),
     authorization_endpoint: nullable(Type.String(), 'oauth2 only'),
@@ -43,7 +43,23 @@ export const Connection = Type.Object(
     domains: Type.Array(Type.String(), { description: 'email domains whose login_hint goes straight to this connection' }),
     default_roles: Type.Array(Type.String(), { description: 'roles an account created through it gets' }),
     create_users: Type.Boolean({ description: 'a first sign-in with a confirmed address creates the account' }),
-    redirect_uri: Type.String({ description: 'what to register at the provider as the redirect (callback) URI' }),
+    redirect_uri: Type.String({ description: 'what to register at the provider as the redirect (callback) URI; saml: the ACS URL' }),
+    saml: nullable(
+      Type.Object(
+        {
+          entity_id: Type.String({ description: "this service provider's entity ID (the audience assertions must name): its metadata URL" }),
+          metadata_url: Type.String({ description: 'the SP metadata to give the identity provider' }),
+          acs_url: Type.String({ description: 'the assertion consumer service (HTTP-POST) to register at the identity provider' }),
+          idp_entity_id: Type.String(),
+          idp_sso_url: Type.String({ description: 'where AuthnRequests go (HTTP-Redirect)' }),
+          idp_certificate_fingerprints: Type.Array(Type.String(), { description: "SHA-256 of the IdP's signing certificates from its metadata" }),
+          want_authn_requests_signed: Type.Boolean(),
+          sp_certificate: Type.String({ description: "the SP's signing certificate (PEM); its private key is never shown" }),
+        },
+        { additionalProperties: false },
+      ),
+      'saml only',
+    ),
     created_at: Timestamp,
     updated_at: Timestamp,
   },
@@ -68,6 +84,7 @@ const settable = {
   tenant: Type.Optional(Type.String({ maxLength: 100, description: 'microsoft (default common)' })),
   team_id: Type.Optional(Type.String({ maxLength: 10 })),
   key_id: Type.Optional(Type.String({ maxLength: 10 })),
+  metadata: Type.Optional(Type.String({ maxLength: 200_000, description: "saml (required): the identity provider's metadata XML" })),
   domains: Type.Optional(Type.Array(Type.String({ maxLength: 253 }), { maxItems: 100 })),
   default_roles: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 50 })),
   create_users: Type.Optional(Type.Boolean()),
@@ -90,7 +107,7 @@ export const listConnectionsSchema = {
 };
 
 export const createConnectionSchema = {
-  summary: 'Add a connection: sign-in with an OpenID Connect or OAuth 2.0 provider, or Google, Microsoft, GitHub, Apple',
+  summary: 'Add a connection: sign-in with an OpenID Connect, OAuth 2.0 or SAML 2.0 provider, or Google, Microsoft, GitHub, Apple',
   description: 'Register `redirect_uri` of the answer at the provider. Nothing is fetched from the provider until the first sign-in.',
   tags,
   params: TenantParams,

@@ -33,7 +33,8 @@ async function upstreamUser(email: string, options: { verified?: boolean; name?:
 }
 
 beforeAll(async () => {
-  bed = await startOidcTestBed();
+  // The upstream is a tenant of this very server, on 127.0.0.1: a private host the SSRF guard refuses by default.
+  bed = await startOidcTestBed(1, { env: { CONNECTIONS_ALLOW_PRIVATE_HOSTS: 'true' } });
   [down, up] = await Promise.all([createTestTenant(bed, uniqueTenantId('down')), createTestTenant(bed, uniqueTenantId('up'))]);
   const upstreamApp = await createClient(up, { name: 'Down tenant', type: 'confidential', redirectUris: [connectionCallbackUrl(down)], firstParty: true }, TEST_ACTOR);
   const clientId = upstreamApp.client.client_id;

@@ -77,6 +77,7 @@ describe('POST /connections', () => {
       default_roles: ['staff'],
       create_users: true,
       redirect_uri: `${acme.issuer}/connections/callback`,
+      saml: null,
       created_at: expect.any(String),
       updated_at: expect.any(String),
     });

@@ -11,10 +11,11 @@ import { passwordSection } from './password-section.ts';
 import { sessionsSection } from './sessions-section.ts';
 import { appsSection } from './apps-section.ts';
 import { twoFactorSection } from './two-factor-section.ts';
+import { identitiesSection } from './identities-section.ts';
 import { callbackSchema, homeSchema, signInSchema, signOutSchema } from './manage.schemas.ts';
 
 /** The sections, in the order the navigation lists them; the first is where the page opens. */
-const SECTIONS: readonly AccountSection[] = [profileSection, emailSection, passwordSection, twoFactorSection, sessionsSection, appsSection];
+const SECTIONS: readonly AccountSection[] = [profileSection, emailSection, passwordSection, twoFactorSection, identitiesSection, sessionsSection, appsSection];
 
 /**
  * The account page `/t/<id>/account`: a person signs in with the tenant's own OIDC

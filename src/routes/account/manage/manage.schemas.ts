@@ -197,3 +197,17 @@ export const twoFactorRenameSchema = sectionForm(
   { 200: html('renamed: the section again'), 404: pageOrError('tenant_not_found, or the factor was already gone (the section again)') },
 );
 export const recoveryCodesSchema = sectionForm({ current_password: CurrentPassword }, { 200: html('ten new recovery codes, shown once; the earlier ones are void'), 409: html('no factor: no recovery codes'), ...THROTTLED });
+
+export const identitiesPageSchema = sectionPage('the accounts at other providers linked to this one, each with an Unlink form');
+export const unlinkIdentitySchema = sectionForm(
+  {
+    identity: Type.Optional(Type.String({ maxLength: 100, description: 'the id of the linked account to unlink' })),
+    current_password: Type.Optional(Type.String({ description: 'needed unless you signed in moments ago' })),
+  },
+  {
+    200: html('unlinked: the list again'),
+    404: pageOrError('tenant_not_found, or that linked account is gone (the list again)'),
+    409: html('the last way to sign in (no password, one linked account): the list again'),
+    ...THROTTLED,
+  },
+);

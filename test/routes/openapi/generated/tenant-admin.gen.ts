@@ -7439,9 +7439,9 @@ export type GetConnectionsResponses = {
              * the login page button says "Continue with <display_name>"
              */
             display_name: string;
-            type: 'oidc' | 'oauth2' | 'google' | 'microsoft' | 'github' | 'apple';
+            type: 'oidc' | 'oauth2' | 'saml' | 'google' | 'microsoft' | 'github' | 'apple';
             /**
-             * oidc or oauth2
+             * oidc, oauth2 or saml
              */
             protocol: string;
             enabled: boolean;
@@ -7512,9 +7512,40 @@ export type GetConnectionsResponses = {
              */
             create_users: boolean;
             /**
-             * what to register at the provider as the redirect (callback) URI
+             * what to register at the provider as the redirect (callback) URI; saml: the ACS URL
              */
             redirect_uri: string;
+            /**
+             * saml only
+             */
+            saml: {
+                /**
+                 * this service provider's entity ID (the audience assertions must name): its metadata URL
+                 */
+                entity_id: string;
+                /**
+                 * the SP metadata to give the identity provider
+                 */
+                metadata_url: string;
+                /**
+                 * the assertion consumer service (HTTP-POST) to register at the identity provider
+                 */
+                acs_url: string;
+                idp_entity_id: string;
+                /**
+                 * where AuthnRequests go (HTTP-Redirect)
+                 */
+                idp_sso_url: string;
+                /**
+                 * SHA-256 of the IdP's signing certificates from its metadata
+                 */
+                idp_certificate_fingerprints: Array<string>;
+                want_authn_requests_signed: boolean;
+                /**
+                 * the SP's signing certificate (PEM); its private key is never shown
+                 */
+                sp_certificate: string;
+            } | null;
             created_at: string;
             updated_at: string;
         }>;
@@ -7533,7 +7564,7 @@ export type PostConnectionsData = {
          * lowercase letters, digits and "-", e.g. google
          */
         name: string;
-        type: 'oidc' | 'oauth2' | 'google' | 'microsoft' | 'github' | 'apple';
+        type: 'oidc' | 'oauth2' | 'saml' | 'google' | 'microsoft' | 'github' | 'apple';
         display_name?: string;
         /**
          * oidc (required) and oauth2
@@ -7581,6 +7612,10 @@ export type PostConnectionsData = {
         tenant?: string;
         team_id?: string;
         key_id?: string;
+        /**
+         * saml (required): the identity provider's metadata XML
+         */
+        metadata?: string;
         domains?: Array<string>;
         default_roles?: Array<string>;
         create_users?: boolean;
@@ -7701,9 +7736,9 @@ export type PostConnectionsResponses = {
          * the login page button says "Continue with <display_name>"
          */
         display_name: string;
-        type: 'oidc' | 'oauth2' | 'google' | 'microsoft' | 'github' | 'apple';
+        type: 'oidc' | 'oauth2' | 'saml' | 'google' | 'microsoft' | 'github' | 'apple';
         /**
-         * oidc or oauth2
+         * oidc, oauth2 or saml
          */
         protocol: string;
         enabled: boolean;
@@ -7774,9 +7809,40 @@ export type PostConnectionsResponses = {
          */
         create_users: boolean;
         /**
-         * what to register at the provider as the redirect (callback) URI
+         * what to register at the provider as the redirect (callback) URI; saml: the ACS URL
          */
         redirect_uri: string;
+        /**
+         * saml only
+         */
+        saml: {
+            /**
+             * this service provider's entity ID (the audience assertions must name): its metadata URL
+             */
+            entity_id: string;
+            /**
+             * the SP metadata to give the identity provider
+             */
+            metadata_url: string;
+            /**
+             * the assertion consumer service (HTTP-POST) to register at the identity provider
+             */
+            acs_url: string;
+            idp_entity_id: string;
+            /**
+             * where AuthnRequests go (HTTP-Redirect)
+             */
+            idp_sso_url: string;
+            /**
+             * SHA-256 of the IdP's signing certificates from its metadata
+             */
+            idp_certificate_fingerprints: Array<string>;
+            want_authn_requests_signed: boolean;
+            /**
+             * the SP's signing certificate (PEM); its private key is never shown
+             */
+            sp_certificate: string;
+        } | null;
         created_at: string;
         updated_at: string;
     };
@@ -8016,9 +8082,9 @@ export type GetConnectionsByConnectionIdResponses = {
          * the login page button says "Continue with <display_name>"
          */
         display_name: string;
-        type: 'oidc' | 'oauth2' | 'google' | 'microsoft' | 'github' | 'apple';
+        type: 'oidc' | 'oauth2' | 'saml' | 'google' | 'microsoft' | 'github' | 'apple';
         /**
-         * oidc or oauth2
+         * oidc, oauth2 or saml
          */
         protocol: string;
         enabled: boolean;
@@ -8089,9 +8155,40 @@ export type GetConnectionsByConnectionIdResponses = {
          */
         create_users: boolean;
         /**
-         * what to register at the provider as the redirect (callback) URI
+         * what to register at the provider as the redirect (callback) URI; saml: the ACS URL
          */
         redirect_uri: string;
+        /**
+         * saml only
+         */
+        saml: {
+            /**
+             * this service provider's entity ID (the audience assertions must name): its metadata URL
+             */
+            entity_id: string;
+            /**
+             * the SP metadata to give the identity provider
+             */
+            metadata_url: string;
+            /**
+             * the assertion consumer service (HTTP-POST) to register at the identity provider
+             */
+            acs_url: string;
+            idp_entity_id: string;
+            /**
+             * where AuthnRequests go (HTTP-Redirect)
+             */
+            idp_sso_url: string;
+            /**
+             * SHA-256 of the IdP's signing certificates from its metadata
+             */
+            idp_certificate_fingerprints: Array<string>;
+            want_authn_requests_signed: boolean;
+            /**
+             * the SP's signing certificate (PEM); its private key is never shown
+             */
+            sp_certificate: string;
+        } | null;
         created_at: string;
         updated_at: string;
     };
@@ -8148,6 +8245,10 @@ export type PatchConnectionsByConnectionIdData = {
         tenant?: string;
         team_id?: string;
         key_id?: string;
+        /**
+         * saml (required): the identity provider's metadata XML
+         */
+        metadata?: string;
         domains?: Array<string>;
         default_roles?: Array<string>;
         create_users?: boolean;
@@ -8279,9 +8380,9 @@ export type PatchConnectionsByConnectionIdResponses = {
          * the login page button says "Continue with <display_name>"
          */
         display_name: string;
-        type: 'oidc' | 'oauth2' | 'google' | 'microsoft' | 'github' | 'apple';
+        type: 'oidc' | 'oauth2' | 'saml' | 'google' | 'microsoft' | 'github' | 'apple';
         /**
-         * oidc or oauth2
+         * oidc, oauth2 or saml
          */
         protocol: string;
         enabled: boolean;
@@ -8352,9 +8453,40 @@ export type PatchConnectionsByConnectionIdResponses = {
          */
         create_users: boolean;
         /**
-         * what to register at the provider as the redirect (callback) URI
+         * what to register at the provider as the redirect (callback) URI; saml: the ACS URL
          */
         redirect_uri: string;
+        /**
+         * saml only
+         */
+        saml: {
+            /**
+             * this service provider's entity ID (the audience assertions must name): its metadata URL
+             */
+            entity_id: string;
+            /**
+             * the SP metadata to give the identity provider
+             */
+            metadata_url: string;
+            /**
+             * the assertion consumer service (HTTP-POST) to register at the identity provider
+             */
+            acs_url: string;
+            idp_entity_id: string;
+            /**
+             * where AuthnRequests go (HTTP-Redirect)
+             */
+            idp_sso_url: string;
+            /**
+             * SHA-256 of the IdP's signing certificates from its metadata
+             */
+            idp_certificate_fingerprints: Array<string>;
+            want_authn_requests_signed: boolean;
+            /**
+             * the SP's signing certificate (PEM); its private key is never shown
+             */
+            sp_certificate: string;
+        } | null;
         created_at: string;
         updated_at: string;
     };
