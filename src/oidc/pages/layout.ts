@@ -59,15 +59,21 @@ export function styleHashSource(css: string): string {
  * sign-in or sign-out button), no plugin or remote resource, and no script. Stylesheets and
  * images come from this origin only (the tenant's branding, served under its own path), and the
  * one inline stylesheet by its hash: 'unsafe-inline' never, so nothing injected could style a
- * page either. The provider's self-submitting forms (form_post, sign-out without a session) add
+ * page either (`data:` images are for the empty icon each page names, so that a browser does not
+ * ask for /favicon.ico). The provider's self-submitting forms (form_post, sign-out without a session) add
  * the hash of their one script to `script-src` themselves, which a browser then allows instead
  * of 'none'; nothing else on a page runs.
  */
-export function pageSecurityHeaders(inlineStyles: readonly string[], imageSources = "'self'"): Readonly<Record<string, string>> {
+export function pageSecurityHeaders(
+  inlineStyles: readonly string[],
+  imageSources = "'self' data:",
+  scripts: { script: string; connect?: string } = { script: "'none'" },
+): Readonly<Record<string, string>> {
   const styles = ["'self'", ...inlineStyles.map(styleHashSource)].join(' ');
+  const connect = scripts.connect ? `; connect-src ${scripts.connect}` : '';
   return Object.freeze({
     'x-frame-options': 'DENY',
-    'content-security-policy': `default-src 'none'; script-src 'none'; style-src ${styles}; img-src ${imageSources}; frame-ancestors 'none'; base-uri 'none'`,
+    'content-security-policy': `default-src 'none'; script-src ${scripts.script}${connect}; style-src ${styles}; img-src ${imageSources}; frame-ancestors 'none'; base-uri 'none'`,
     'x-content-type-options': 'nosniff',
     'referrer-policy': 'no-referrer',
   });
@@ -100,6 +106,7 @@ export function page(title: string, body: string, options: { wide?: boolean } = 
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>${escapeHtml(title)}</title>
+<link rel="icon" href="data:,">
 <style>${STYLE}</style>${branding.link}
 </head>
 <body>

@@ -1,4 +1,4 @@
-import { escapeHtml } from './layout.ts';
+import { STYLE, escapeHtml, pageSecurityHeaders } from './layout.ts';
 import { hiddenField } from './form-parts.ts';
 
 /**
@@ -16,9 +16,7 @@ import { hiddenField } from './form-parts.ts';
  * this origin. Still no inline script, no framing, no other origin. No `form-action`: Chromium
  * applies it to the redirects after a post too, and a sign-in ends at the application's origin.
  */
-export const PASSKEY_PAGE_HEADERS: Readonly<Record<string, string>> = Object.freeze({
-  'content-security-policy': "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'",
-});
+export const PASSKEY_PAGE_HEADERS: Readonly<Record<string, string>> = pageSecurityHeaders([STYLE], undefined, { script: "'self'", connect: "'self'" });
 
 /** Where the script lives: `<tenant path>/passkey-assets/<build>/passkeys.js`. */
 export interface PasskeyScript {
