@@ -64,6 +64,23 @@ function samlView(scope: Pick<TenantScope, 'issuer'>, connection: Connection): S
   };
 }
 
+/** What an admin sets on a connection beyond its endpoints and client: the view and the audit summary both show it. */
+function settings(connection: Connection) {
+  return {
+    scopes: connection.scopes,
+    claim_mapping: connection.type === 'oauth2' ? connection.claimMapping : null,
+    token_endpoint_auth_method: connection.authMethod,
+    response_mode: connection.responseMode,
+    trust_email: connection.trustEmail,
+    tenant: connection.microsoftTenant,
+    team_id: connection.appleTeamId,
+    key_id: connection.appleKeyId,
+    domains: connection.domains,
+    default_roles: connection.defaultRoles,
+    create_users: connection.createUsers,
+  };
+}
+
 export function connectionView(scope: Pick<TenantScope, 'issuer'>, connection: Connection): ConnectionView {
   return {
     id: connection.id,
@@ -78,17 +95,7 @@ export function connectionView(scope: Pick<TenantScope, 'issuer'>, connection: C
     userinfo_endpoint: connection.endpoints?.userinfo ?? null,
     client_id: connection.clientId,
     client_secret_set: connection.hasSecret,
-    scopes: connection.scopes,
-    claim_mapping: connection.type === 'oauth2' ? connection.claimMapping : null,
-    token_endpoint_auth_method: connection.authMethod,
-    response_mode: connection.responseMode,
-    trust_email: connection.trustEmail,
-    tenant: connection.microsoftTenant,
-    team_id: connection.appleTeamId,
-    key_id: connection.appleKeyId,
-    domains: connection.domains,
-    default_roles: connection.defaultRoles,
-    create_users: connection.createUsers,
+    ...settings(connection),
     redirect_uri: connection.saml ? samlAcsUrl(scope, connection.name) : connectionCallbackUrl(scope),
     saml: samlView(scope, connection),
     created_at: connection.createdAt.toISOString(),
@@ -106,16 +113,6 @@ export function connectionAuditSummary(connection: Connection) {
     issuer: connection.issuer,
     endpoints: connection.endpoints,
     client_id: connection.clientId,
-    scopes: connection.scopes,
-    claim_mapping: connection.type === 'oauth2' ? connection.claimMapping : null,
-    token_endpoint_auth_method: connection.authMethod,
-    response_mode: connection.responseMode,
-    trust_email: connection.trustEmail,
-    tenant: connection.microsoftTenant,
-    team_id: connection.appleTeamId,
-    key_id: connection.appleKeyId,
-    domains: connection.domains,
-    default_roles: connection.defaultRoles,
-    create_users: connection.createUsers,
+    ...settings(connection),
   };
 }
