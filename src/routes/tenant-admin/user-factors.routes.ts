@@ -14,7 +14,7 @@ const nullableTimestamp = (description: string) => Type.Union([Type.String({ for
 const Factor = Type.Object(
   {
     id: Type.String(),
-    kind: Type.Union([Type.Literal('totp'), Type.Literal('webauthn')], { description: 'totp: an authenticator app' }),
+    kind: Type.Union([Type.Literal('totp'), Type.Literal('webauthn')], { description: 'totp: an authenticator app; webauthn: a passkey (device-bound or synced)' }),
     label: Type.String(),
     confirmed_at: nullableTimestamp('null while a setup waits for its first code (such a factor is never asked for)'),
     last_used_at: nullableTimestamp('the last sign-in it passed'),

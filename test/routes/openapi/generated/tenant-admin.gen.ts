@@ -2066,7 +2066,7 @@ export type GetUsersByUserIdFactorsResponses = {
         factors: Array<{
             id: string;
             /**
-             * totp: an authenticator app
+             * totp: an authenticator app; webauthn: a passkey (device-bound or synced)
              */
             kind: 'totp' | 'webauthn';
             label: string;
