@@ -11,7 +11,7 @@ import { createClient } from '../../../src/modules/clients/clients.service.ts';
 import * as oidc from 'openid-client';
 import { signIn as signInWithoutJavaScript, startAuthorization, TestBrowser } from '../../support/browser.ts';
 import { startTestSmtpServer, type TestSmtpServer } from '../../support/smtp.ts';
-import { linkIn, nthMailTo } from '../../support/account-flows.ts';
+import { BROWSER_ACCEPT, linkIn, nthMailTo } from '../../support/account-flows.ts';
 import { generate } from 'otplib';
 import { confirmTotpEnrolment, startTotpEnrolment } from '../../../src/modules/mfa/enrolment.service.ts';
 import { insertIdentity } from '../../../src/modules/connections/identities.repository.ts';
@@ -61,7 +61,7 @@ describe('the console page', () => {
     const response = await fetch(consoleUrl(acme));
     expect(response.status).toBe(200);
     expect(response.headers.get('content-security-policy')).toBe(
-      "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+      "default-src 'none'; script-src 'self'; style-src 'self' blob:; connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
     );
     expect(response.headers.get('cache-control')).toBe('no-cache');
     const page = await response.text();
@@ -107,6 +107,7 @@ describe('an administrator', () => {
       ['Connections', 'Connections'],
       ['Signing keys', 'Signing keys'],
       ['Settings', 'Settings'],
+      ['Branding', 'Branding'],
       ['Audit log', 'Audit log'],
       ['Sign-in activity', 'Sign-in activity'],
       ['Mail', 'Mail'],
@@ -578,6 +579,49 @@ describe('the new pages on a 375 px phone', () => {
     } finally {
       await admin.setViewportSize({ width: 1280, height: 860 });
     }
+    expect(adminProblems).toEqual([]);
+  });
+});
+
+describe('branding', () => {
+  it('draws the login page live from the draft in a sandboxed frame, saves with If-Match, and the real login page shows it', async () => {
+    await open(admin, 'Branding');
+    const preview = admin.frameLocator('iframe[title="Preview of the login page"]');
+    await preview.getByRole('button', { name: 'Sign in', exact: true }).waitFor();
+
+    await admin.getByLabel('Display name', { exact: true }).fill('Acme Rot');
+    await admin.getByLabel('Primary colour', { exact: true }).fill('#b01030');
+    // The frame is drawn again from the draft: the new name, and the new colour on its button.
+    await preview.getByText('Acme Rot').first().waitFor();
+    await expect
+      .poll(() => preview.getByRole('button', { name: 'Sign in', exact: true }).evaluate((button) => getComputedStyle(button).backgroundColor))
+      .toBe('rgb(176, 16, 48)');
+    // A sandbox without scripts, forms or navigation, its page under the console's own policy.
+    await expect(admin.locator('iframe[title="Preview of the login page"]').getAttribute('sandbox')).resolves.toBe('allow-same-origin');
+    await screenshot(admin, SHOTS, 'branding');
+
+    await admin.getByRole('button', { name: 'Save branding' }).click();
+    await admin.getByText('Saved: every page and mail of the tenant shows it from now on.').waitFor();
+
+    // The tenant's real login page, as a browser reaches it from an authorization request.
+    const login = new TestBrowser();
+    const authorize = new URL(`${acme.issuer}/auth`);
+    authorize.search = new URLSearchParams({
+      client_id: 'tansu-console',
+      redirect_uri: `${acme.issuer}/console/callback`,
+      response_type: 'code',
+      scope: 'openid',
+      code_challenge: oidc.randomPKCECodeVerifier(),
+      code_challenge_method: 'S256',
+    }).toString();
+    const redirect = await login.request(authorize);
+    expect(redirect.status).toBe(303);
+    const page = await login.request(new URL(redirect.headers.get('location')!, authorize), { headers: BROWSER_ACCEPT });
+    expect(page.status).toBe(200);
+    const body = await page.text();
+    expect(body).toContain('Acme Rot');
+    const stylesheet = /<link rel="stylesheet" href="([^"]+)">/.exec(body)![1]!;
+    expect(await (await fetch(new URL(stylesheet, acme.issuer))).text()).toContain('--tansu-primary:#b01030');
     expect(adminProblems).toEqual([]);
   });
 });
