@@ -16,6 +16,8 @@ const LANGUAGES = [
   ['tr', 'Türkçe'],
 ];
 const PREVIEW_DELAY_MS = 400;
+/** The pages' own colours where the tenant sets none (src/oidc/pages/layout.ts), for the picker to start from. */
+const BUILT_IN = { primary: '#2b6cb0', accent: '#1f4f85' };
 
 export function BrandingPage({ app }) {
   const loaded = useAsync(() => app.api.get('/branding'), []);
@@ -87,8 +89,10 @@ function BrandingForm({ app, answer, onSaved, onStale }) {
           secondary=${stale ? html`<button type="button" class="secondary" onClick=${onStale}>Load the current version</button>` : null}>
           <${TextField} label="Display name" value=${form.displayName} onInput=${set('displayName')} autocomplete="off"
             hint=${`What pages and mails call the tenant. Empty: ${app.settings.tenant_name}.`} />
-          <${ColorField} label="Primary colour" value=${form.primaryColor} onInput=${set('primaryColor')} hint="Buttons and focus rings, as #rrggbb. Empty: the built-in blue." />
-          <${ColorField} label="Accent colour" value=${form.accentColor} onInput=${set('accentColor')} hint="Links and secondary buttons, as #rrggbb. Empty: the built-in colour." />
+          <${ColorField} label="Primary colour" value=${form.primaryColor} fallback=${BUILT_IN.primary} onInput=${set('primaryColor')}
+            hint=${`Buttons and focus rings, as #rrggbb. Empty: the built-in ${BUILT_IN.primary}.`} />
+          <${ColorField} label="Accent colour" value=${form.accentColor} fallback=${BUILT_IN.accent} onInput=${set('accentColor')}
+            hint=${`Links and button borders, as #rrggbb. Empty: the built-in ${BUILT_IN.accent}.`} />
           <${SelectField} label="Default language" value=${form.language} onChange=${set('language')} options=${LANGUAGES}
             hint="For visitors whose browser asks for none of these languages." />
           <${LogoField} logo=${shownLogo} onChange=${setLogo} />
@@ -106,9 +110,9 @@ function BrandingForm({ app, answer, onSaved, onStale }) {
 }
 
 /** A colour as text (#rrggbb, or empty for the default) with a picker beside it; both labelled. */
-function ColorField({ label, value, onInput, hint }) {
+function ColorField({ label, value, fallback, onInput, hint }) {
   const id = useId();
-  const full = /^#[0-9a-f]{6}$/i.test(value) ? value : /^#[0-9a-f]{3}$/i.test(value) ? `#${[...value.slice(1)].map((c) => c + c).join('')}` : '#000000';
+  const full = /^#[0-9a-f]{6}$/i.test(value) ? value : /^#[0-9a-f]{3}$/i.test(value) ? `#${[...value.slice(1)].map((c) => c + c).join('')}` : fallback;
   return html`<div class="field">
     <label for=${id}>${label}</label>
     <div class="color-pair">

@@ -16,6 +16,7 @@ import { generate } from 'otplib';
 import { confirmTotpEnrolment, startTotpEnrolment } from '../../../src/modules/mfa/enrolment.service.ts';
 import { insertIdentity } from '../../../src/modules/connections/identities.repository.ts';
 import { readMailTemplate, saveMailTemplate } from '../../../src/modules/mail/mail-templates.service.ts';
+import { readBranding, updateBranding } from '../../../src/modules/branding/branding.service.ts';
 
 /**
  * The tenant console in a real browser: an administrator signs in through the tenant's own
@@ -622,6 +623,16 @@ describe('branding', () => {
     expect(body).toContain('Acme Rot');
     const stylesheet = /<link rel="stylesheet" href="([^"]+)">/.exec(body)![1]!;
     expect(await (await fetch(new URL(stylesheet, acme.issuer))).text()).toContain('--tansu-primary:#b01030');
+
+    // Another admin changes the branding meanwhile: this page's ETag is stale, its save refused (412), theirs kept.
+    await updateBranding(acme, { accentColor: '#123456' }, TEST_ACTOR);
+    await admin.getByLabel('Display name', { exact: true }).fill('Acme Grün');
+    await admin.getByRole('button', { name: 'Save branding' }).click();
+    await admin.getByText('Someone changed the branding after you opened it.').waitFor();
+    expect((await readBranding(acme.db)).displayName).toBe('Acme Rot');
+    expect(adminProblems.splice(0)).toEqual([expect.stringContaining('412 (Precondition Failed)')]);
+    await admin.getByRole('button', { name: 'Load the current version' }).click();
+    await expect.poll(() => admin.getByLabel('Accent colour', { exact: true }).inputValue()).toBe('#123456');
     expect(adminProblems).toEqual([]);
   });
 });
