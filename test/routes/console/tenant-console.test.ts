@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
+import zlib from 'node:zlib';
 import { uniqueTenantId } from '../../support/platform.ts';
 import { createTestTenant, startOidcTestBed, type OidcTestBed, type TestTenant } from '../../support/oidc.ts';
 import { chromiumForThisFile, openPage, screenshot, watchPage } from '../../support/chromium.ts';
@@ -584,6 +585,27 @@ describe('the new pages on a 375 px phone', () => {
   });
 });
 
+/** A PNG of red and dark stripes, big enough to be seen as a logo in the screenshot. */
+function stripedPng(width: number, height: number): Buffer {
+  const chunk = (type: string, data: Buffer) => {
+    const typed = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(data.length);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(zlib.crc32(typed));
+    return Buffer.concat([length, typed, crc]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 2, 0, 0, 0], 8); // 8 bits, RGB
+  const rows = Buffer.alloc((width * 3 + 1) * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) rows.set(Math.floor(x / 12) % 2 === 0 ? [176, 16, 48] : [40, 40, 60], y * (width * 3 + 1) + 1 + x * 3);
+  }
+  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', header), chunk('IDAT', zlib.deflateSync(rows)), chunk('IEND', Buffer.alloc(0))]);
+}
+
 describe('branding', () => {
   it('draws the login page live from the draft in a sandboxed frame, saves with If-Match, and the real login page shows it', async () => {
     await open(admin, 'Branding');
@@ -592,6 +614,9 @@ describe('branding', () => {
 
     await admin.getByLabel('Display name', { exact: true }).fill('Acme Rot');
     await admin.getByLabel('Primary colour', { exact: true }).fill('#b01030');
+    // The logo is read in the browser as a data: URL.
+    await admin.getByLabel('Logo', { exact: true }).setInputFiles({ name: 'logo.png', mimeType: 'image/png', buffer: stripedPng(120, 36) });
+    await preview.getByRole('img', { name: 'Acme Rot' }).waitFor();
     // The frame is drawn again from the draft: the new name, and the new colour on its button.
     await preview.getByText('Acme Rot').first().waitFor();
     await expect
@@ -621,6 +646,7 @@ describe('branding', () => {
     expect(page.status).toBe(200);
     const body = await page.text();
     expect(body).toContain('Acme Rot');
+    expect(body).toContain(`${new URL(acme.issuer).pathname}/branding/logo?v=`);
     const stylesheet = /<link rel="stylesheet" href="([^"]+)">/.exec(body)![1]!;
     expect(await (await fetch(new URL(stylesheet, acme.issuer))).text()).toContain('--tansu-primary:#b01030');
 
