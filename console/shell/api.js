@@ -29,7 +29,7 @@ export function createApi(base, session) {
   /**
    * @param {string} method
    * @param {string} path
-   * @param {{query?: Record<string, string | number | undefined | null>, body?: unknown, etag?: string | null}} [options]
+   * @param {{query?: Record<string, string | number | undefined | null>, body?: unknown, etag?: string | null, text?: boolean}} [options]
    * @returns {Promise<Answer>}
    */
   async function request(method, path, options = {}) {
@@ -39,7 +39,7 @@ export function createApi(base, session) {
     }
     const send = async (token) => {
       /** @type {Record<string, string>} */
-      const headers = { authorization: `Bearer ${token}`, accept: 'application/json' };
+      const headers = { authorization: `Bearer ${token}`, accept: options.text ? 'text/html, application/json' : 'application/json' };
       if (options.body !== undefined) headers['content-type'] = 'application/json';
       if (options.etag) headers['if-match'] = options.etag;
       return fetch(url, { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
@@ -58,7 +58,7 @@ export function createApi(base, session) {
       if (response.status === 401 && !session.isAdmin) throw new SessionEnded('not an administrator');
       throw new ApiError(response.status, data?.error ?? `http_${response.status}`, data?.error_description ?? `the admin API answered ${response.status} ${response.statusText}`);
     }
-    return { data, etag: response.headers.get('etag') };
+    return { data: options.text ? text : data, etag: response.headers.get('etag') };
   }
 
   return {
@@ -66,6 +66,8 @@ export function createApi(base, session) {
     get: (path, query) => request('GET', path, { query }),
     /** @param {string} path @param {unknown} [body] */
     post: (path, body) => request('POST', path, { body }),
+    /** A POST answered with a page, not JSON (the branding preview): `data` is its text. @param {string} path @param {unknown} [body] */
+    postForText: (path, body) => request('POST', path, { body, text: true }),
     /** @param {string} path @param {unknown} body @param {string | null} [etag] */
     patch: (path, body, etag) => request('PATCH', path, { body, etag }),
     /** @param {string} path @param {unknown} body @param {string | null} [etag] */

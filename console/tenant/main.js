@@ -8,6 +8,7 @@ import { ClientPage } from './pages/client.js';
 import { ApisPage, ApiPage } from './pages/apis.js';
 import { KeysPage } from './pages/keys.js';
 import { SettingsPage } from './pages/settings.js';
+import { BrandingPage } from './pages/branding.js';
 import { AuditPage } from './pages/audit.js';
 import { ActivityPage } from './pages/activity.js';
 import { MailPage } from './pages/mail.js';
@@ -29,6 +30,7 @@ startConsole({
     { to: 'connections', label: 'Connections' },
     { to: 'keys', label: 'Signing keys' },
     { to: 'settings', label: 'Settings' },
+    { to: 'branding', label: 'Branding' },
     { to: 'audit', label: 'Audit log' },
     { to: 'activity', label: 'Sign-in activity' },
     { to: 'mail', label: 'Mail' },
@@ -49,6 +51,7 @@ startConsole({
     { pattern: 'connections/:id', title: 'Connection', nav: 'connections', page: ConnectionPage },
     { pattern: 'keys', title: 'Signing keys', nav: 'keys', page: KeysPage },
     { pattern: 'settings', title: 'Settings', nav: 'settings', page: SettingsPage },
+    { pattern: 'branding', title: 'Branding', nav: 'branding', page: BrandingPage },
     { pattern: 'audit', title: 'Audit log', nav: 'audit', page: AuditPage },
     { pattern: 'activity', title: 'Sign-in activity', nav: 'activity', page: ActivityPage },
     { pattern: 'mail', title: 'Mail', nav: 'mail', page: MailPage },

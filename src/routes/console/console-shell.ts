@@ -18,12 +18,15 @@ export interface ConsoleShell {
 /**
  * A strict policy: scripts, styles and requests only from this origin, no inline script or
  * style, no framing, no `<base>`, forms only to this origin. `img-src data:` is for the empty
- * icon the page names, so the browser does not ask for /favicon.ico. The tokens the console holds are worth an attacker's
+ * icon the page names, so the browser does not ask for /favicon.ico. `style-src blob:` is for the
+ * branding preview (console/tenant/pages/branding.js): its page sits in a sandboxed srcdoc frame,
+ * under this policy, its inline styles turned into blob: stylesheets; only a script of this
+ * origin can make a blob: URL of it, and only our own files run. The tokens the console holds are worth an attacker's
  * script, so nothing but our own files may run.
  */
 export const CONSOLE_SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
   'content-security-policy':
-    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+    "default-src 'none'; script-src 'self'; style-src 'self' blob:; connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
   'x-frame-options': 'DENY',
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
+import zlib from 'node:zlib';
 import { uniqueTenantId } from '../../support/platform.ts';
 import { createTestTenant, startOidcTestBed, type OidcTestBed, type TestTenant } from '../../support/oidc.ts';
 import { chromiumForThisFile, openPage, screenshot, watchPage } from '../../support/chromium.ts';
@@ -11,11 +12,12 @@ import { createClient } from '../../../src/modules/clients/clients.service.ts';
 import * as oidc from 'openid-client';
 import { signIn as signInWithoutJavaScript, startAuthorization, TestBrowser } from '../../support/browser.ts';
 import { startTestSmtpServer, type TestSmtpServer } from '../../support/smtp.ts';
-import { linkIn, nthMailTo } from '../../support/account-flows.ts';
+import { BROWSER_ACCEPT, linkIn, nthMailTo } from '../../support/account-flows.ts';
 import { generate } from 'otplib';
 import { confirmTotpEnrolment, startTotpEnrolment } from '../../../src/modules/mfa/enrolment.service.ts';
 import { insertIdentity } from '../../../src/modules/connections/identities.repository.ts';
 import { readMailTemplate, saveMailTemplate } from '../../../src/modules/mail/mail-templates.service.ts';
+import { readBranding, updateBranding } from '../../../src/modules/branding/branding.service.ts';
 
 /**
  * The tenant console in a real browser: an administrator signs in through the tenant's own
@@ -61,7 +63,7 @@ describe('the console page', () => {
     const response = await fetch(consoleUrl(acme));
     expect(response.status).toBe(200);
     expect(response.headers.get('content-security-policy')).toBe(
-      "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+      "default-src 'none'; script-src 'self'; style-src 'self' blob:; connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
     );
     expect(response.headers.get('cache-control')).toBe('no-cache');
     const page = await response.text();
@@ -107,6 +109,7 @@ describe('an administrator', () => {
       ['Connections', 'Connections'],
       ['Signing keys', 'Signing keys'],
       ['Settings', 'Settings'],
+      ['Branding', 'Branding'],
       ['Audit log', 'Audit log'],
       ['Sign-in activity', 'Sign-in activity'],
       ['Mail', 'Mail'],
@@ -578,6 +581,84 @@ describe('the new pages on a 375 px phone', () => {
     } finally {
       await admin.setViewportSize({ width: 1280, height: 860 });
     }
+    expect(adminProblems).toEqual([]);
+  });
+});
+
+/** A PNG of red and dark stripes, big enough to be seen as a logo in the screenshot. */
+function stripedPng(width: number, height: number): Buffer {
+  const chunk = (type: string, data: Buffer) => {
+    const typed = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(data.length);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(zlib.crc32(typed));
+    return Buffer.concat([length, typed, crc]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 2, 0, 0, 0], 8); // 8 bits, RGB
+  const rows = Buffer.alloc((width * 3 + 1) * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) rows.set(Math.floor(x / 12) % 2 === 0 ? [176, 16, 48] : [40, 40, 60], y * (width * 3 + 1) + 1 + x * 3);
+  }
+  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', header), chunk('IDAT', zlib.deflateSync(rows)), chunk('IEND', Buffer.alloc(0))]);
+}
+
+describe('branding', () => {
+  it('draws the login page live from the draft in a sandboxed frame, saves with If-Match, and the real login page shows it', async () => {
+    await open(admin, 'Branding');
+    const preview = admin.frameLocator('iframe[title="Preview of the login page"]');
+    await preview.getByRole('button', { name: 'Sign in', exact: true }).waitFor();
+
+    await admin.getByLabel('Display name', { exact: true }).fill('Acme Rot');
+    await admin.getByLabel('Primary colour', { exact: true }).fill('#b01030');
+    // The logo is read in the browser as a data: URL.
+    await admin.getByLabel('Logo', { exact: true }).setInputFiles({ name: 'logo.png', mimeType: 'image/png', buffer: stripedPng(120, 36) });
+    await preview.getByRole('img', { name: 'Acme Rot' }).waitFor();
+    // The frame is drawn again from the draft: the new name, and the new colour on its button.
+    await preview.getByText('Acme Rot').first().waitFor();
+    await expect
+      .poll(() => preview.getByRole('button', { name: 'Sign in', exact: true }).evaluate((button) => getComputedStyle(button).backgroundColor))
+      .toBe('rgb(176, 16, 48)');
+    // A sandbox without scripts, forms or navigation, its page under the console's own policy.
+    await expect(admin.locator('iframe[title="Preview of the login page"]').getAttribute('sandbox')).resolves.toBe('allow-same-origin');
+    await screenshot(admin, SHOTS, 'branding');
+
+    await admin.getByRole('button', { name: 'Save branding' }).click();
+    await admin.getByText('Saved: every page and mail of the tenant shows it from now on.').waitFor();
+
+    // The tenant's real login page, as a browser reaches it from an authorization request.
+    const login = new TestBrowser();
+    const authorize = new URL(`${acme.issuer}/auth`);
+    authorize.search = new URLSearchParams({
+      client_id: 'tansu-console',
+      redirect_uri: `${acme.issuer}/console/callback`,
+      response_type: 'code',
+      scope: 'openid',
+      code_challenge: oidc.randomPKCECodeVerifier(),
+      code_challenge_method: 'S256',
+    }).toString();
+    const redirect = await login.request(authorize);
+    expect(redirect.status).toBe(303);
+    const page = await login.request(new URL(redirect.headers.get('location')!, authorize), { headers: BROWSER_ACCEPT });
+    expect(page.status).toBe(200);
+    const body = await page.text();
+    expect(body).toContain('Acme Rot');
+    expect(body).toContain(`${new URL(acme.issuer).pathname}/branding/logo?v=`);
+    const stylesheet = /<link rel="stylesheet" href="([^"]+)">/.exec(body)![1]!;
+    expect(await (await fetch(new URL(stylesheet, acme.issuer))).text()).toContain('--tansu-primary:#b01030');
+
+    // Another admin changes the branding meanwhile: this page's ETag is stale, its save refused (412), theirs kept.
+    await updateBranding(acme, { accentColor: '#123456' }, TEST_ACTOR);
+    await admin.getByLabel('Display name', { exact: true }).fill('Acme Grün');
+    await admin.getByRole('button', { name: 'Save branding' }).click();
+    await admin.getByText('Someone changed the branding after you opened it.').waitFor();
+    expect((await readBranding(acme.db)).displayName).toBe('Acme Rot');
+    expect(adminProblems.splice(0)).toEqual([expect.stringContaining('412 (Precondition Failed)')]);
+    await admin.getByRole('button', { name: 'Load the current version' }).click();
+    await expect.poll(() => admin.getByLabel('Accent colour', { exact: true }).inputValue()).toBe('#123456');
     expect(adminProblems).toEqual([]);
   });
 });
