@@ -158,6 +158,7 @@ describe('languages', () => {
     expect(german.html).toContain('<html lang="de">');
     expect(german.html).toContain('<label for="password">Passwort</label>');
     expect(german.html).toContain('Passwort vergessen?');
+    expect(german.html).toContain('>Mit Passkey anmelden</button>');
     const spanish = await loginPageIn(globex, {}, 'es');
     expect(spanish.html).toContain('¿Has olvidado la contraseña?');
     expect(spanish.html).toContain('Inicia sesión en Flows SPA');

@@ -10,6 +10,7 @@ import { relyingPartyOf } from '../../../modules/mfa/passkey-relying-party.ts';
 import { AppError } from '../../../errors.ts';
 import { passkeyScriptSrc } from '../../passkeys/passkey-assets.ts';
 import { qrCodeSvg } from '../../../oidc/pages/qr-code.ts';
+import { t } from '../../../oidc/pages/i18n/translate.ts';
 import { formProblemOf } from '../account-page.ts';
 import type { AccountSection } from './account-section.ts';
 import { loadSignedIn, showSection, signedInRecently, type SignedInPage } from './signed-in.ts';
@@ -65,7 +66,7 @@ async function showSetup(page: SignedInPage, status: number, enrolment: TotpEnro
 function showPasskeyPage(page: SignedInPage, status: number, error?: string) {
   const proof = { recentSignIn: signedInRecently(page), signInAgainHref: `${page.home}/sign-in?section=${PATH}&fresh=1` };
   return showSection(page, status, {
-    title: 'Add a passkey',
+    title: t('passkey.add'),
     error,
     headers: PASSKEY_PAGE_HEADERS,
     body: passkeyRegistration({
@@ -156,16 +157,16 @@ export const twoFactorSection: AccountSection = {
       if (!page) return reply;
       const { label, response } = (request.body ?? {}) as { label?: string; response?: string };
       if (!(await factorsOffered(page))) return showOverview(page, 409, { error: `${page.tenant.row.display_name} does not offer second factors.` });
-      if (!response) return showPasskeyPage(page, 400, 'Adding a passkey needs a browser with passkey support and JavaScript.');
+      if (!response) return showPasskeyPage(page, 400, t('passkey.unsupported'));
       let added;
       try {
         added = await registerPasskey(page.tenant.scope, { rp: relyingParty(page), userId: page.user.id, binding: page.session.sessionId, label, response }, page.actor);
       } catch (error) {
         const problem = formProblemOf(page, error, ['passkey_refused', 'passkey_exists', 'invalid_label']);
-        return showPasskeyPage(page, problem.status, problem.status === 409 ? 'This passkey is added already.' : 'The passkey could not be added (the request may have expired). Try again.');
+        return showPasskeyPage(page, problem.status, problem.status === 409 ? t('passkey.alreadyAdded') : t('passkey.notAdded'));
       }
-      if (added.recoveryCodes) return showCodes(page, 'Your passkey is added', added.recoveryCodes);
-      return showOverview(page, 200, { notice: 'Your passkey is added.' });
+      if (added.recoveryCodes) return showCodes(page, t('passkey.addedTitle'), added.recoveryCodes);
+      return showOverview(page, 200, { notice: t('passkey.added') });
     });
 
     scope.post(`/t/:tenant/account/${PATH}/confirm`, { schema: twoFactorConfirmSchema }, async (request, reply) => {
