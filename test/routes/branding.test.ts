@@ -159,6 +159,8 @@ describe('languages', () => {
     expect(german.html).toContain('<label for="password">Passwort</label>');
     expect(german.html).toContain('Passwort vergessen?');
     expect(german.html).toContain('>Mit Passkey anmelden</button>');
+    const refused = await fetch(`${acme.issuer}/interaction/no-such-sign-in`, { headers: { ...BROWSER_ACCEPT, 'accept-language': 'de' } });
+    expect(await refused.text()).toContain('<h1>Diese Anmeldung kann nicht fortgesetzt werden</h1>');
     const spanish = await loginPageIn(globex, {}, 'es');
     expect(spanish.html).toContain('¿Has olvidado la contraseña?');
     expect(spanish.html).toContain('Inicia sesión en Flows SPA');

@@ -20,7 +20,7 @@ import { InteractionRefused, sendPage } from './respond.ts';
  * is the interaction's own URL, so only the browser that asked sends it there.
  */
 
-const OFF = 'This sign-in does not offer links by email. Go back and sign in with your password.';
+const OFF = 'refusal.magicLinksOff';
 
 const visitorOf = (request: FastifyRequest) => ({ type: 'anonymous' as const, id: 'visitor', ip: request.ip });
 
@@ -143,7 +143,7 @@ export async function openMagicLink(app: FastifyInstance, request: FastifyReques
     if (!isAppError(error)) throw error;
     if (error.code === 'invalid_link') return linkUnusable(reply, interaction.basePath);
     if (error.code === 'magic_links_disabled') throw new InteractionRefused(403, OFF);
-    if (error.code === 'user_disabled') throw new InteractionRefused(403, 'This account is disabled. Ask the administrator of this service to enable it.');
+    if (error.code === 'user_disabled') throw new InteractionRefused(403, 'refusal.accountDisabled');
     throw error;
   }
   await finishSignIn(interaction, magicLinkSignIn(userId));

@@ -22,8 +22,8 @@ const INVALID_CODE = 'That code is not correct, or was already used. Enter the c
 /** The second step the form answers, or a page saying the sign-in must start over. */
 function requirePending(interaction: LoadedInteraction, step: PendingSecondFactor['step']): PendingSecondFactor {
   const state = pendingSecondFactor(interaction);
-  if (!state) throw new InteractionRefused(400, 'This sign-in took too long or has not passed its first step. Go back to the application and sign in again.');
-  if (state.step !== step) throw new InteractionRefused(400, 'This step of the sign-in is already done. Go back to the application and sign in again.');
+  if (!state) throw new InteractionRefused(400, 'refusal.firstStepMissing');
+  if (state.step !== step) throw new InteractionRefused(400, 'refusal.stepDone');
   return state;
 }
 
@@ -37,7 +37,7 @@ export async function checkSecondFactor(interaction: LoadedInteraction) {
   const { app, request, reply, tenant } = interaction;
   const form = (request.body ?? {}) as CodeForm;
   const context = await secondFactorContext(tenant.scope, state.signIn.accountId);
-  if (!context) throw new InteractionRefused(403, 'This account cannot sign in.');
+  if (!context) throw new InteractionRefused(403, 'refusal.accountUnavailable');
   const result = await verifySecondFactor(tenant.scope, loginKeysFor(app.platform.config, tenant.id), {
     user: context.user,
     code: (form.code ?? '').slice(0, 100),
@@ -110,7 +110,7 @@ export async function confirmEnrolment(interaction: LoadedInteraction) {
     const context = await secondFactorContext(tenant.scope, userId);
     const enrolment =
       context && (await pendingTotpEnrolment(tenant.scope, { userId, issuerName: tenant.row.display_name, accountName: context.user.email, factorId: state.factorId! }));
-    if (!enrolment) throw new InteractionRefused(400, 'This setup is no longer open. Go back to the application and sign in again.');
+    if (!enrolment) throw new InteractionRefused(400, 'refusal.setupClosed');
     return showEnrolmentPage(interaction, state, enrolment, 401, 'That code is not correct. Enter the code your app shows now for this account.');
   }
   await savePendingSecondFactor(interaction, { ...state, step: 'enrolled' });

@@ -230,6 +230,19 @@ export const en = {
   'passkey.notAdded': 'The passkey could not be added (the request may have expired). Try again.',
   'passkey.addedTitle': 'Your passkey is added',
   'passkey.added': 'Your passkey is added.',
+  'refusal.title': 'This sign-in cannot continue',
+  'refusal.formExpired': 'The form expired or did not come from this site. Go back and try again.',
+  'refusal.alreadySignedIn': 'You are already signed in for this request.',
+  'refusal.nothingToAllow': 'There is nothing to allow for this request.',
+  'refusal.firstStepMissing': 'This sign-in took too long or has not passed its first step. Go back to the application and sign in again.',
+  'refusal.stepDone': 'This step of the sign-in is already done. Go back to the application and sign in again.',
+  'refusal.accountUnavailable': 'This account cannot sign in.',
+  'refusal.setupClosed': 'This setup is no longer open. Go back to the application and sign in again.',
+  'refusal.magicLinksOff': 'This sign-in does not offer links by email. Go back and sign in with your password.',
+  'refusal.accountDisabled': 'This account is disabled. Ask the administrator of this service to enable it.',
+  'refusal.expired': 'This sign-in has expired or was started in another browser.',
+  'refusal.wrongPage': 'This sign-in page does not belong to the current sign-in.',
+  'refusal.unknownPrompt': 'This sign-in asks for a step this server does not offer.',
 } as const;
 
 export type MessageKey = keyof typeof en;
