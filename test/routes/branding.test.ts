@@ -161,6 +161,10 @@ describe('languages', () => {
     expect(german.html).toContain('>Mit Passkey anmelden</button>');
     const refused = await fetch(`${acme.issuer}/interaction/no-such-sign-in`, { headers: { ...BROWSER_ACCEPT, 'accept-language': 'de' } });
     expect(await refused.text()).toContain('<h1>Diese Anmeldung kann nicht fortgesetzt werden</h1>');
+    const unfinished = await fetch(`${acme.issuer}/account/callback?state=stale`, { headers: { ...BROWSER_ACCEPT, 'accept-language': 'de' } });
+    const unfinishedHtml = await unfinished.text();
+    expect(unfinishedHtml).toContain('Anmeldung nicht abgeschlossen');
+    expect(unfinishedHtml).toContain('>Erneut anmelden</a>');
     const spanish = await loginPageIn(globex, {}, 'es');
     expect(spanish.html).toContain('¿Has olvidado la contraseña?');
     expect(spanish.html).toContain('Inicia sesión en Flows SPA');
