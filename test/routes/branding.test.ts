@@ -188,6 +188,7 @@ describe('languages', () => {
     const [form] = formsOf(html, `${acme.issuer}/forgot-password`);
     const sent = await browser.request(form!.action, { form: { ...form!.fields, email }, headers });
     expect(sent.status).toBeLessThan(400);
+    expect(await sent.text()).toContain('<h1>Revisa tu correo</h1>');
     const received = await nthMailTo(bed.smtp, email);
     expect(received.mail.subject).toBe('Restablece tu contraseña de Acme Blau');
     expect(received.mail.text).toContain('durante 30 minutos');
