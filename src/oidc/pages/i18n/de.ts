@@ -353,4 +353,13 @@ export const de: Messages = {
   'invitation.readyNext': 'Kehren Sie zur Anwendung zurück, zu der Sie eingeladen wurden, und melden Sie sich mit dieser Adresse und dem eben gewählten Passwort an.',
   'upstream.tooManyAttempts': 'Zu viele Versuche. Versuchen Sie es später erneut.',
   'upstream.wrongPassword': 'Das Passwort ist nicht richtig.',
+  'secondFactor.reasonRequired': 'Ihre Organisation verlangt bei der Anmeldung einen zweiten Schritt.',
+  'secondFactor.reasonDemanded': 'Die Anwendung, bei der Sie sich anmelden, verlangt einen zweiten Schritt.',
+  'secondFactor.invalidCode': 'Dieser Code ist nicht richtig oder wurde bereits verwendet. Geben Sie den Code ein, den Ihre App jetzt anzeigt.',
+  'secondFactor.tooManyCodes.one': 'Zu viele falsche Codes. Versuchen Sie es in {count} Minute erneut.',
+  'secondFactor.tooManyCodes.other': 'Zu viele falsche Codes. Versuchen Sie es in {count} Minuten erneut.',
+  'secondFactor.passkeyCopied': 'Dieser Passkey wurde abgelehnt: Er wurde möglicherweise kopiert. Verwenden Sie einen anderen Passkey oder einen Code.',
+  'secondFactor.passkeyFailed': 'Dieser Passkey konnte nicht geprüft werden oder hat zu lange gebraucht. Versuchen Sie es erneut oder geben Sie einen Code ein.',
+  'totp.wrongCode': 'Dieser Code ist nicht richtig. Geben Sie den Code ein, den Ihre App jetzt für dieses Konto anzeigt.',
+  'totp.qrAlt': 'QR-Code zum Scannen mit Ihrer Authenticator-App',
 };

@@ -356,6 +356,15 @@ export const en = {
   'invitation.readyNext': 'Go back to the application you were invited to and sign in with this address and the password you just chose.',
   'upstream.tooManyAttempts': 'Too many attempts. Try again later.',
   'upstream.wrongPassword': 'The password is not correct.',
+  'secondFactor.reasonRequired': 'Your organisation requires a second step when you sign in.',
+  'secondFactor.reasonDemanded': 'The application you are signing in to requires a second step when you sign in.',
+  'secondFactor.invalidCode': 'That code is not correct, or was already used. Enter the code your app shows now.',
+  'secondFactor.tooManyCodes.one': 'Too many wrong codes. Try again in {count} minute.',
+  'secondFactor.tooManyCodes.other': 'Too many wrong codes. Try again in {count} minutes.',
+  'secondFactor.passkeyCopied': 'This passkey was refused: it may have been copied. Use another passkey or a code.',
+  'secondFactor.passkeyFailed': 'That passkey could not be verified, or took too long. Try again, or type a code.',
+  'totp.wrongCode': 'That code is not correct. Enter the code your app shows now for this account.',
+  'totp.qrAlt': 'QR code to scan with your authenticator app',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -353,4 +353,13 @@ export const es: Messages = {
   'invitation.readyNext': 'Vuelve a la aplicación a la que te invitaron e inicia sesión con esta dirección y la contraseña que acabas de elegir.',
   'upstream.tooManyAttempts': 'Demasiados intentos. Inténtalo más tarde.',
   'upstream.wrongPassword': 'La contraseña no es correcta.',
+  'secondFactor.reasonRequired': 'Tu organización exige un segundo paso al iniciar sesión.',
+  'secondFactor.reasonDemanded': 'La aplicación en la que estás iniciando sesión exige un segundo paso.',
+  'secondFactor.invalidCode': 'Ese código no es correcto o ya se ha usado. Escribe el código que muestra ahora tu aplicación.',
+  'secondFactor.tooManyCodes.one': 'Demasiados códigos incorrectos. Inténtalo de nuevo dentro de {count} minuto.',
+  'secondFactor.tooManyCodes.other': 'Demasiados códigos incorrectos. Inténtalo de nuevo dentro de {count} minutos.',
+  'secondFactor.passkeyCopied': 'Esta llave de acceso se ha rechazado: puede que se haya copiado. Usa otra llave de acceso o un código.',
+  'secondFactor.passkeyFailed': 'No se ha podido verificar esa llave de acceso, o ha tardado demasiado. Inténtalo de nuevo o escribe un código.',
+  'totp.wrongCode': 'Ese código no es correcto. Escribe el código que muestra ahora tu aplicación para esta cuenta.',
+  'totp.qrAlt': 'Código QR para escanear con tu aplicación de autenticación',
 };

@@ -353,4 +353,13 @@ export const fr: Messages = {
   'invitation.readyNext': 'Retournez à l\'application à laquelle vous avez été invité et connectez-vous avec cette adresse et le mot de passe que vous venez de choisir.',
   'upstream.tooManyAttempts': 'Trop de tentatives. Réessayez plus tard.',
   'upstream.wrongPassword': 'Le mot de passe n\'est pas correct.',
+  'secondFactor.reasonRequired': 'Votre organisation exige une seconde étape lors de la connexion.',
+  'secondFactor.reasonDemanded': 'L\'application à laquelle vous vous connectez exige une seconde étape.',
+  'secondFactor.invalidCode': 'Ce code n\'est pas correct ou a déjà servi. Saisissez le code que votre application affiche maintenant.',
+  'secondFactor.tooManyCodes.one': 'Trop de codes erronés. Réessayez dans {count} minute.',
+  'secondFactor.tooManyCodes.other': 'Trop de codes erronés. Réessayez dans {count} minutes.',
+  'secondFactor.passkeyCopied': 'Cette clé d\'accès a été refusée : elle a peut-être été copiée. Utilisez une autre clé d\'accès ou un code.',
+  'secondFactor.passkeyFailed': 'Cette clé d\'accès n\'a pas pu être vérifiée, ou a mis trop de temps. Réessayez, ou saisissez un code.',
+  'totp.wrongCode': 'Ce code n\'est pas correct. Saisissez le code que votre application affiche maintenant pour ce compte.',
+  'totp.qrAlt': 'QR code à scanner avec votre application d\'authentification',
 };

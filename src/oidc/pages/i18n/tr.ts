@@ -354,4 +354,13 @@ export const tr: Messages = {
   'invitation.readyNext': 'Davet edildiğiniz uygulamaya dönüp bu adres ve az önce seçtiğiniz parolayla oturum açın.',
   'upstream.tooManyAttempts': 'Çok fazla deneme yapıldı. Daha sonra yeniden deneyin.',
   'upstream.wrongPassword': 'Parola doğru değil.',
+  'secondFactor.reasonRequired': 'Kuruluşunuz oturum açarken ikinci bir adım istiyor.',
+  'secondFactor.reasonDemanded': 'Oturum açtığınız uygulama ikinci bir adım istiyor.',
+  'secondFactor.invalidCode': 'Bu kod doğru değil ya da daha önce kullanıldı. Uygulamanızın şu an gösterdiği kodu girin.',
+  'secondFactor.tooManyCodes.one': 'Çok fazla hatalı kod girildi. {count} dakika sonra yeniden deneyin.',
+  'secondFactor.tooManyCodes.other': 'Çok fazla hatalı kod girildi. {count} dakika sonra yeniden deneyin.',
+  'secondFactor.passkeyCopied': 'Bu geçiş anahtarı reddedildi: kopyalanmış olabilir. Başka bir geçiş anahtarı ya da kod kullanın.',
+  'secondFactor.passkeyFailed': 'Bu geçiş anahtarı doğrulanamadı ya da çok uzun sürdü. Yeniden deneyin ya da bir kod yazın.',
+  'totp.wrongCode': 'Bu kod doğru değil. Uygulamanızın bu hesap için şu an gösterdiği kodu girin.',
+  'totp.qrAlt': 'Doğrulama uygulamanızla taranacak QR kodu',
 };

@@ -55,7 +55,7 @@ async function showSetup(page: SignedInPage, status: number, enrolment: TotpEnro
       cancelHref: `${page.home}/${PATH}`,
       csrfToken: page.csrfToken,
       factorId: enrolment.factorId,
-      qrSvg: await qrCodeSvg(enrolment.uri, 'QR code to scan with your authenticator app'),
+      qrSvg: await qrCodeSvg(enrolment.uri, t('totp.qrAlt')),
       secret: enrolment.secret,
       error,
     }),
