@@ -158,6 +158,13 @@ describe('languages', () => {
     expect(german.html).toContain('<html lang="de">');
     expect(german.html).toContain('<label for="password">Passwort</label>');
     expect(german.html).toContain('Passwort vergessen?');
+    expect(german.html).toContain('>Mit Passkey anmelden</button>');
+    const refused = await fetch(`${acme.issuer}/interaction/no-such-sign-in`, { headers: { ...BROWSER_ACCEPT, 'accept-language': 'de' } });
+    expect(await refused.text()).toContain('<h1>Diese Anmeldung kann nicht fortgesetzt werden</h1>');
+    const unfinished = await fetch(`${acme.issuer}/account/callback?state=stale`, { headers: { ...BROWSER_ACCEPT, 'accept-language': 'de' } });
+    const unfinishedHtml = await unfinished.text();
+    expect(unfinishedHtml).toContain('Anmeldung nicht abgeschlossen');
+    expect(unfinishedHtml).toContain('>Erneut anmelden</a>');
     const spanish = await loginPageIn(globex, {}, 'es');
     expect(spanish.html).toContain('¿Has olvidado la contraseña?');
     expect(spanish.html).toContain('Inicia sesión en Flows SPA');
@@ -181,6 +188,7 @@ describe('languages', () => {
     const [form] = formsOf(html, `${acme.issuer}/forgot-password`);
     const sent = await browser.request(form!.action, { form: { ...form!.fields, email }, headers });
     expect(sent.status).toBeLessThan(400);
+    expect(await sent.text()).toContain('<h1>Revisa tu correo</h1>');
     const received = await nthMailTo(bed.smtp, email);
     expect(received.mail.subject).toBe('Restablece tu contraseña de Acme Blau');
     expect(received.mail.text).toContain('durante 30 minutos');

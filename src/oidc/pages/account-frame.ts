@@ -1,11 +1,12 @@
 import { escapeHtml, page } from './layout.ts';
 import { errorBlock, hiddenField } from './form-parts.ts';
-import { t, tHtml, tenantNameShown } from './i18n/translate.ts';
+import { t, tHtml, tenantNameShown, type MessageKey } from './i18n/translate.ts';
 
 /** One section of the account page as its navigation lists it (`<home>/<path>`). */
 export interface AccountNavLink {
   path: string;
-  label: string;
+  /** The catalogue key of its name: said in the request's language when the page is drawn. */
+  label: MessageKey;
 }
 
 export interface AccountFrameInput {
@@ -34,7 +35,7 @@ export function accountFramePage(input: AccountFrameInput): string {
   const links = input.nav
     .map((link) => {
       const current = link.path === input.current ? ' aria-current="page"' : '';
-      return `<li><a href="${escapeHtml(`${input.home}/${link.path}`)}"${current}>${escapeHtml(link.label)}</a></li>`;
+      return `<li><a href="${escapeHtml(`${input.home}/${link.path}`)}"${current}>${escapeHtml(t(link.label))}</a></li>`;
     })
     .join('');
   const tenant = tenantNameShown(input.tenantName);

@@ -1,6 +1,7 @@
 import { escapeHtml } from './layout.ts';
 import { hiddenField } from './form-parts.ts';
 import { timeText } from './account-frame.ts';
+import { t, tHtml } from './i18n/translate.ts';
 
 export interface LinkedAccount {
   id: string;
@@ -24,28 +25,28 @@ function accountItem(account: LinkedAccount, input: LinkedAccountsInput, index: 
   const heading = `linked-${index}`;
   const password = input.recentSignIn
     ? ''
-    : `<label for="password-${index}">Current password</label>
+    : `<label for="password-${index}">${escapeHtml(t('common.currentPassword'))}</label>
 <input id="password-${index}" name="current_password" type="password" autocomplete="current-password">`;
   return `<li>
 <h3 id="${heading}">${escapeHtml(account.provider)}</h3>
 <p>${escapeHtml(account.who)}</p>
-<p class="muted">Linked ${timeText(account.linkedAt)}</p>
+<p class="muted">${tHtml('account.identities.linkedAt', { time: timeText(account.linkedAt) })}</p>
 <form method="post" action="${escapeHtml(input.unlinkAction)}">
 ${hiddenField('csrf', input.csrfToken)}
 ${hiddenField('identity', account.id)}
 ${password}
-<button type="submit" class="secondary" aria-describedby="${heading}">Unlink</button>
+<button type="submit" class="secondary" aria-describedby="${heading}">${escapeHtml(t('account.identities.unlink'))}</button>
 </form>
 </li>`;
 }
 
 /** The linked accounts section: the other providers that sign in as this account, each with Unlink. */
 export function linkedAccountsList(input: LinkedAccountsInput): string {
-  if (input.accounts.length === 0) return `<p>No account elsewhere is linked to your ${escapeHtml(input.tenantName)} account.</p>`;
+  if (input.accounts.length === 0) return `<p>${escapeHtml(t('account.identities.none', { tenant: input.tenantName }))}</p>`;
   const proof = input.recentSignIn
     ? ''
-    : `<p class="muted">Unlinking asks for your current password, or <a href="${escapeHtml(input.signInAgainHref)}">sign in again</a> first.</p>`;
-  return `<p class="muted">Accounts at other providers you can sign in to ${escapeHtml(input.tenantName)} with. An unlinked account no longer signs you in.</p>
+    : `<p class="muted">${tHtml('account.identities.proof', { link: `<a href="${escapeHtml(input.signInAgainHref)}">${escapeHtml(t('common.signInAgain'))}</a>` })}</p>`;
+  return `<p class="muted">${escapeHtml(t('account.identities.lead', { tenant: input.tenantName }))}</p>
 ${proof}
 <ul>
 ${input.accounts.map((account, index) => accountItem(account, input, index)).join('\n')}

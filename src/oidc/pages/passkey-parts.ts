@@ -1,5 +1,6 @@
 import { STYLE, escapeHtml, pageSecurityHeaders } from './layout.ts';
 import { hiddenField } from './form-parts.ts';
+import { t } from './i18n/translate.ts';
 
 /**
  * The passkey pieces of the hosted pages (login, second step, account page). A passkey needs
@@ -50,7 +51,7 @@ export function passkeySignIn(input: PasskeySignInInput): string {
   return `<form method="post" action="${escapeHtml(input.action)}" id="passkey-form" data-passkey="sign-in" data-options-url="${escapeHtml(input.optionsAction)}" data-autofill="${input.autofill ? 'on' : 'off'}" hidden>
 ${hiddenField('csrf', input.csrfToken)}
 ${hiddenField('response', '')}
-<div class="actions"><button type="button" class="secondary" id="passkey-button">Sign in with a passkey</button></div>
+<div class="actions"><button type="button" class="secondary" id="passkey-button">${escapeHtml(t('passkey.signIn'))}</button></div>
 ${errorSlot}
 </form>
 ${scriptTag(input)}`;
@@ -68,10 +69,10 @@ export function passkeySecondFactor(input: PasskeySecondFactorInput): string {
   return `<form method="post" action="${escapeHtml(input.action)}" id="passkey-form" data-passkey="second-factor" data-options="${escapeHtml(JSON.stringify(input.options))}" hidden>
 ${hiddenField('csrf', input.csrfToken)}
 ${hiddenField('response', '')}
-<div class="actions"><button type="button" id="passkey-button">Use your passkey</button></div>
+<div class="actions"><button type="button" id="passkey-button">${escapeHtml(t('passkey.use'))}</button></div>
 ${errorSlot}
 </form>
-<p class="muted" id="passkey-or" hidden>Or type a code:</p>
+<p class="muted" id="passkey-or" hidden>${escapeHtml(t('passkey.orCode'))}</p>
 ${scriptTag(input)}`;
 }
 
@@ -89,17 +90,16 @@ export interface PasskeyRegistrationInput extends PasskeyScript {
  * changes, then the browser's own dialog. Without WebAuthn the page says so instead of the form.
  */
 export function passkeyRegistration(input: PasskeyRegistrationInput): string {
-  return `<p>A passkey signs you in with your device's screen lock or a security key, with no password to type or steal.
-It can also be the second step after your password.</p>
-<p class="muted" id="passkey-unsupported">Adding a passkey needs a browser with passkey support and JavaScript.</p>
+  return `<p>${escapeHtml(t('passkey.lead'))}</p>
+<p class="muted" id="passkey-unsupported">${escapeHtml(t('passkey.unsupported'))}</p>
 <form method="post" action="${escapeHtml(input.action)}" id="passkey-form" data-passkey="register" data-options-url="${escapeHtml(input.optionsAction)}" hidden>
 ${hiddenField('csrf', input.csrfToken)}
 ${hiddenField('response', '')}
-<label for="passkey-label">Name</label>
-<input id="passkey-label" name="label" type="text" required maxlength="100" value="Passkey" aria-describedby="passkey-label-help">
-<p class="muted" id="passkey-label-help">So you can tell your passkeys apart, for example the device it is on.</p>
+<label for="passkey-label">${escapeHtml(t('passkey.name'))}</label>
+<input id="passkey-label" name="label" type="text" required maxlength="100" value="${escapeHtml(t('passkey.defaultName'))}" aria-describedby="passkey-label-help">
+<p class="muted" id="passkey-label-help">${escapeHtml(t('passkey.nameHelp'))}</p>
 ${input.proofField}
-<div class="actions"><button type="submit" id="passkey-button">Add a passkey</button> <a href="${escapeHtml(input.cancelHref)}">Cancel</a></div>
+<div class="actions"><button type="submit" id="passkey-button">${escapeHtml(t('passkey.add'))}</button> <a href="${escapeHtml(input.cancelHref)}">${escapeHtml(t('common.cancel'))}</a></div>
 ${errorSlot}
 </form>
 ${scriptTag(input)}`;

@@ -8,6 +8,7 @@ import { loginKeysFor, type TenantLoginKeys } from '../../modules/users/login-ke
 import { sendPage } from '../interactions/respond.ts';
 import { formTokenFor, requireFormToken, type FormTokenContext } from './form-token.ts';
 import { issuerPath } from '../../platform/issuer.ts';
+import { t, tCount } from '../../oidc/pages/i18n/translate.ts';
 
 /** What every account page works with: the request, its tenant, and the ways back into a sign-in. */
 export interface AccountPage {
@@ -78,9 +79,9 @@ export function formProblemOf(page: AccountPage, error: unknown, codes: readonly
     const seconds = Number(error.details?.retryAfterSeconds ?? 60);
     page.reply.header('retry-after', String(seconds));
     const minutes = Math.ceil(seconds / 60);
-    return { status: 429, message: `Too many requests. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.` };
+    return { status: 429, message: tCount('common.tooManyRequests', minutes) };
   }
-  if (error.code === 'invalid_email') return { status: 400, message: 'Enter a valid email address.' };
+  if (error.code === 'invalid_email') return { status: 400, message: t('common.invalidEmail') };
   return { status: error.status, message: sentence(error.message) };
 }
 

@@ -3,35 +3,36 @@ import { acceptInvitation, openInvitation } from '../../modules/users/invitation
 import { acceptInvitationPage } from '../../oidc/pages/accept-invitation.ts';
 import { noticePage } from '../../oidc/pages/notice.ts';
 import { accountHref, formProblemOf, formTokenOf, showPage, type AccountPage } from './account-page.ts';
+import { t } from '../../oidc/pages/i18n/translate.ts';
 
 /** Each reason a link cannot be used (invitation-accept.service.ts), in the invitee's words, with its status. */
 function refusalPage(page: AccountPage, error: AppError) {
   const tenantName = page.tenant.row.display_name;
-  const forgot = { href: accountHref(page, 'forgot-password'), label: 'Forgot your password?' };
+  const forgot = { href: accountHref(page, 'forgot-password'), label: t('invitation.forgotPassword') };
   const refusals: Record<string, { status: number; title: string; paragraphs: string[]; link?: { href: string; label: string } }> = {
     invitation_used: {
       status: 410,
-      title: 'Invitation already accepted',
-      paragraphs: ['This invitation was accepted already: its account exists.', 'Sign in to the application with the invited address and the password chosen then.'],
+      title: t('invitation.usedTitle'),
+      paragraphs: [t('invitation.used'), t('invitation.usedNext')],
       link: forgot,
     },
     invitation_expired: {
       status: 410,
-      title: 'This invitation has expired',
-      paragraphs: ['The invitation is no longer valid.', `Ask whoever invited you to ${tenantName} to send it again: the new mail has a fresh link.`],
+      title: t('invitation.expiredTitle'),
+      paragraphs: [t('invitation.expired'), t('invitation.expiredNext', { tenant: tenantName })],
     },
     user_exists: {
       status: 409,
-      title: 'You already have an account',
-      paragraphs: [`${String(error.details?.email)} has an account at ${tenantName} already, so the invitation is not needed.`, 'Sign in with that account.'],
+      title: t('invitation.userExistsTitle'),
+      paragraphs: [t('invitation.userExists', { email: String(error.details?.email), tenant: tenantName }), t('invitation.userExistsNext')],
       link: forgot,
     },
     invalid_invitation: {
       status: 400,
-      title: 'This invitation link cannot be used',
+      title: t('invitation.invalidTitle'),
       paragraphs: [
-        'The link is not valid: the invitation may have been withdrawn, or sent again with a new link (only the newest mail works).',
-        `If you still need an account at ${tenantName}, ask whoever invited you to send the invitation again.`,
+        t('invitation.invalid'),
+        t('invitation.invalidNext', { tenant: tenantName }),
       ],
     },
   };
@@ -97,12 +98,12 @@ export async function submitAcceptInvitation(page: AccountPage) {
     page,
     200,
     noticePage({
-      title: 'Your account is ready',
+      title: t('invitation.readyTitle'),
       paragraphs: [
-        `The account for ${email} at ${page.tenant.row.display_name} is ready, and its address is confirmed.`,
-        'Go back to the application you were invited to and sign in with this address and the password you just chose.',
+        t('invitation.ready', { email: String(email), tenant: page.tenant.row.display_name }),
+        t('invitation.readyNext'),
       ],
-      link: { href: `${page.tenantPath}/account`, label: 'Go to your account page' },
+      link: { href: `${page.tenantPath}/account`, label: t('account.goToAccount') },
     }),
   );
 }

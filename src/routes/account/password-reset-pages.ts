@@ -1,9 +1,10 @@
 import { peekResetLink, requestPasswordReset, resetPassword } from '../../modules/users/password-reset.service.ts';
-import { lifetimeInWords } from '../../modules/users/email-tokens.ts';
+import { EMAIL_TOKEN_LIFETIME_SECONDS } from '../../modules/users/email-tokens.ts';
 import { emailRequestPage } from '../../oidc/pages/email-request.ts';
 import { resetPasswordPage } from '../../oidc/pages/reset-password.ts';
 import { noticePage } from '../../oidc/pages/notice.ts';
 import { accountHref, formProblemOf, formTokenOf, showPage, type AccountPage } from './account-page.ts';
+import { t, tDuration } from '../../oidc/pages/i18n/translate.ts';
 
 function forgotForm(page: AccountPage, status: number, email?: string, error?: string) {
   return showPage(
@@ -40,12 +41,12 @@ export async function submitForgotPassword(page: AccountPage) {
     page,
     200,
     noticePage({
-      title: 'Check your mail',
+      title: t('common.checkMail'),
       paragraphs: [
-        `If ${email} has an account at ${page.tenant.row.display_name}, a link to choose a new password is on its way to it.`,
-        `The link works once, for ${lifetimeInWords('reset_password')}. No mail? Look in the spam folder, or ask again in a few minutes.`,
+        t('reset.sent', { email: String(email), tenant: page.tenant.row.display_name }),
+        t('reset.sentLifetime', { time: tDuration(EMAIL_TOKEN_LIFETIME_SECONDS.reset_password) }),
       ],
-      link: page.signInHref ? { href: page.signInHref, label: 'Back to sign in' } : undefined,
+      link: page.signInHref ? { href: page.signInHref, label: t('common.backToSignIn') } : undefined,
     }),
   );
 }
@@ -55,9 +56,9 @@ function linkUnusable(page: AccountPage) {
     page,
     400,
     noticePage({
-      title: 'This link cannot be used',
-      paragraphs: ['The password reset link is invalid, was already used or has expired.', 'Ask for a new one: each link works once, for a short time.'],
-      link: { href: accountHref(page, 'forgot-password'), label: 'Get a new link' },
+      title: t('common.linkUnusable'),
+      paragraphs: [t('reset.unusable'), t('reset.askNew')],
+      link: { href: accountHref(page, 'forgot-password'), label: t('common.getNewLink') },
       alert: true,
     }),
   );
@@ -102,10 +103,10 @@ export async function submitResetPassword(page: AccountPage) {
     page,
     200,
     noticePage({
-      title: 'Password changed',
+      title: t('reset.changedTitle'),
       paragraphs: [
-        `The password of ${email} is changed, and every session of the account has been signed out.`,
-        'Go back to the application and sign in with the new password.',
+        t('reset.changed', { email }),
+        t('reset.changedNext'),
       ],
     }),
   );

@@ -4,6 +4,7 @@ import { signupActor } from '../../platform/tenant-scope.ts';
 import { signupPage } from '../../oidc/pages/signup.ts';
 import { noticePage } from '../../oidc/pages/notice.ts';
 import { formProblemOf, formTokenOf, showPage, type AccountPage } from './account-page.ts';
+import { t } from '../../oidc/pages/i18n/translate.ts';
 
 interface SignupForm {
   email?: string;
@@ -19,9 +20,9 @@ function signupClosed(page: AccountPage) {
     page,
     403,
     noticePage({
-      title: 'Signing up is not available',
-      paragraphs: [`Accounts at ${page.tenant.row.display_name} are created by its administrators.`],
-      link: page.signInHref ? { href: page.signInHref, label: 'Back to sign in' } : undefined,
+      title: t('signup.closedTitle'),
+      paragraphs: [t('signup.closed', { tenant: page.tenant.row.display_name })],
+      link: page.signInHref ? { href: page.signInHref, label: t('common.backToSignIn') } : undefined,
     }),
   );
 }
@@ -76,21 +77,21 @@ export async function submitSignup(page: AccountPage) {
   const { verifiedEmailRequired } = await readTenantSettings(page.tenant.scope);
   const email = form.email ?? '';
   const paragraphs = invitation
-    ? [`If ${email} can be used, its account is ready.`]
+    ? [t('signup.readyInvited', { email })]
     : [
-        `If ${email} can be used, its account is ready, and a link to confirm the address is on its way to it. The link works for 24 hours.`,
-        verifiedEmailRequired ? 'Open the link before you sign in.' : 'You can sign in now; confirm the address when the mail arrives.',
+        t('signup.ready', { email }),
+        verifiedEmailRequired ? t('signup.openFirst') : t('signup.signInNow'),
       ];
   return showPage(
     page,
     200,
     noticePage({
-      title: invitation ? 'Account ready' : 'Check your mail',
+      title: invitation ? t('signup.readyTitle') : t('common.checkMail'),
       paragraphs,
       link: page.signInHref
-        ? { href: page.signInHref, label: 'Continue signing in' }
+        ? { href: page.signInHref, label: t('signup.continue') }
         : invitation
-          ? { href: `${page.tenantPath}/account`, label: 'Go to your account page' }
+          ? { href: `${page.tenantPath}/account`, label: t('account.goToAccount') }
           : undefined,
     }),
   );

@@ -1,18 +1,19 @@
 import { peekVerificationLink, requestVerificationMail, verifyEmail } from '../../modules/users/email-verification.service.ts';
-import { lifetimeInWords } from '../../modules/users/email-tokens.ts';
+import { EMAIL_TOKEN_LIFETIME_SECONDS } from '../../modules/users/email-tokens.ts';
 import { confirmEmailPage } from '../../oidc/pages/verify-email.ts';
 import { emailRequestPage } from '../../oidc/pages/email-request.ts';
 import { noticePage } from '../../oidc/pages/notice.ts';
 import { accountHref, formProblemOf, formTokenOf, showPage, type AccountPage } from './account-page.ts';
+import { t, tDuration } from '../../oidc/pages/i18n/translate.ts';
 
 function linkUnusable(page: AccountPage) {
   return showPage(
     page,
     400,
     noticePage({
-      title: 'This link cannot be used',
-      paragraphs: ['The confirmation link is invalid, was already used or has expired.', 'If the address still needs confirming, ask for a new link.'],
-      link: { href: accountHref(page, 'resend-verification'), label: 'Get a new link' },
+      title: t('common.linkUnusable'),
+      paragraphs: [t('verify.unusable'), t('verify.askNew')],
+      link: { href: accountHref(page, 'resend-verification'), label: t('common.getNewLink') },
       alert: true,
     }),
   );
@@ -52,7 +53,7 @@ export async function submitVerifyEmail(page: AccountPage) {
   return showPage(
     page,
     200,
-    noticePage({ title: 'Address confirmed', paragraphs: [`${email} is confirmed. You can sign in with it now.`] }),
+    noticePage({ title: t('verify.confirmedTitle'), paragraphs: [t('verify.confirmed', { email })] }),
   );
 }
 
@@ -92,12 +93,12 @@ export async function submitResendVerification(page: AccountPage) {
     page,
     200,
     noticePage({
-      title: 'Check your mail',
+      title: t('common.checkMail'),
       paragraphs: [
-        `If ${email} has an account at ${page.tenant.row.display_name} that still needs confirming, a new link is on its way to it.`,
-        `The link works for ${lifetimeInWords('verify_email')}. Open it, then sign in.`,
+        t('verify.resent', { email: String(email), tenant: page.tenant.row.display_name }),
+        t('verify.resentLifetime', { time: tDuration(EMAIL_TOKEN_LIFETIME_SECONDS.verify_email) }),
       ],
-      link: page.signInHref ? { href: page.signInHref, label: 'Back to sign in' } : undefined,
+      link: page.signInHref ? { href: page.signInHref, label: t('common.backToSignIn') } : undefined,
     }),
   );
 }

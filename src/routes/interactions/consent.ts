@@ -4,13 +4,14 @@ import { csrfTokenOf } from './csrf.ts';
 import { finishInteraction } from './finish.ts';
 import type { InteractionClient, LoadedInteraction } from './load.ts';
 import { sendPage } from './respond.ts';
+import { t, type MessageKey } from '../../oidc/pages/i18n/translate.ts';
 
-const SCOPE_DESCRIPTIONS: Record<string, string> = {
-  openid: 'Know who you are',
-  profile: 'See your name',
-  email: 'See your email address',
-  roles: 'See your roles',
-  offline_access: 'Stay signed in while you are away',
+const SCOPE_DESCRIPTIONS: Record<string, MessageKey> = {
+  openid: 'consent.scope.openid',
+  profile: 'consent.scope.profile',
+  email: 'consent.scope.email',
+  roles: 'consent.scope.roles',
+  offline_access: 'consent.scope.offlineAccess',
 };
 
 /** What a consent prompt lists as not yet granted. */
@@ -25,12 +26,12 @@ function missingOf(interaction: LoadedInteraction): ConsentDetails {
 }
 
 function consentLines(missing: ConsentDetails): string[] {
-  const lines = (missing.missingOIDCScope ?? []).map((scope) => SCOPE_DESCRIPTIONS[scope] ?? `Use the "${scope}" scope`);
-  if (missing.missingOIDCClaims?.length) lines.push(`See these details: ${missing.missingOIDCClaims.join(', ')}`);
+  const lines = (missing.missingOIDCScope ?? []).map((scope) => t(SCOPE_DESCRIPTIONS[scope] ?? 'consent.scope.other', { scope }));
+  if (missing.missingOIDCClaims?.length) lines.push(t('consent.claims', { claims: missing.missingOIDCClaims.join(', ') }));
   for (const [api, scopes] of Object.entries(missing.missingResourceScopes ?? {})) {
-    lines.push(scopes.length > 0 ? `Call ${api} with: ${scopes.join(', ')}` : `Call ${api}`);
+    lines.push(scopes.length > 0 ? t('consent.apiWith', { api, scopes: scopes.join(', ') }) : t('consent.api', { api }));
   }
-  return lines.length > 0 ? lines : ['Sign you in'];
+  return lines.length > 0 ? lines : [t('consent.signIn')];
 }
 
 /** Records what the consent prompt asked for in the user's grant for this client. */

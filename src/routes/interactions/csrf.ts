@@ -27,6 +27,6 @@ export function csrfTokenOf(interaction: LoadedInteraction): string {
 export function requireCsrf(interaction: LoadedInteraction): void {
   const form = (interaction.request.body ?? {}) as { csrf?: unknown };
   if (!csrfTokenValid(interaction.csrfKey, interaction.details.uid, form.csrf)) {
-    throw new InteractionRefused(403, 'The form expired or did not come from this site. Go back and try again.');
+    throw new InteractionRefused(403, 'refusal.formExpired');
   }
 }

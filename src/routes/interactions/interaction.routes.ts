@@ -9,6 +9,7 @@ import { checkPassword } from './password.ts';
 import { openMagicLink, sendMagicLink, showMagicLinkForm } from './magic-link.ts';
 import { showPrompt } from './prompt.ts';
 import { InteractionRefused, sendPage } from './respond.ts';
+import { t } from '../../oidc/pages/i18n/translate.ts';
 import { checkSecondFactor, confirmEnrolment, finishEnrolment } from './second-factor.ts';
 import {
   abortSchema,
@@ -37,7 +38,7 @@ export async function interactionRoutes(app: FastifyInstance): Promise<void> {
     acceptForms(scope);
 
     scope.setErrorHandler((error, _request, reply) => {
-      if (error instanceof InteractionRefused) return sendPage(reply, error.status, messagePage('This sign-in cannot continue', error.message));
+      if (error instanceof InteractionRefused) return sendPage(reply, error.status, messagePage(t('refusal.title'), t(error.key)));
       throw error;
     });
 
@@ -49,20 +50,20 @@ export async function interactionRoutes(app: FastifyInstance): Promise<void> {
     scope.post('/t/:tenant/interaction/:uid/login', { schema: loginSchema }, async (request, reply) => {
       const interaction = await loadInteraction(app, request, reply);
       requireCsrf(interaction);
-      requirePrompt(interaction, 'login', 'You are already signed in for this request.');
+      requirePrompt(interaction, 'login', 'refusal.alreadySignedIn');
       return checkPassword(interaction);
     });
 
     scope.get('/t/:tenant/interaction/:uid/magic-link', { schema: magicLinkPageSchema }, async (request, reply) => {
       const interaction = await loadInteraction(app, request, reply);
-      requirePrompt(interaction, 'login', 'You are already signed in for this request.');
+      requirePrompt(interaction, 'login', 'refusal.alreadySignedIn');
       return showMagicLinkForm(interaction);
     });
 
     scope.post('/t/:tenant/interaction/:uid/magic-link', { schema: magicLinkSchema }, async (request, reply) => {
       const interaction = await loadInteraction(app, request, reply);
       requireCsrf(interaction);
-      requirePrompt(interaction, 'login', 'You are already signed in for this request.');
+      requirePrompt(interaction, 'login', 'refusal.alreadySignedIn');
       return sendMagicLink(interaction);
     });
 
@@ -78,7 +79,7 @@ export async function interactionRoutes(app: FastifyInstance): Promise<void> {
       scope.post(`/t/:tenant/interaction/:uid/${path}`, { schema }, async (request, reply) => {
         const interaction = await loadInteraction(app, request, reply);
         requireCsrf(interaction);
-        requirePrompt(interaction, 'login', 'You are already signed in for this request.');
+        requirePrompt(interaction, 'login', 'refusal.alreadySignedIn');
         return step(interaction);
       });
     }
@@ -86,7 +87,7 @@ export async function interactionRoutes(app: FastifyInstance): Promise<void> {
     scope.post('/t/:tenant/interaction/:uid/consent', { schema: consentSchema }, async (request, reply) => {
       const interaction = await loadInteraction(app, request, reply);
       requireCsrf(interaction);
-      requirePrompt(interaction, 'consent', 'There is nothing to allow for this request.');
+      requirePrompt(interaction, 'consent', 'refusal.nothingToAllow');
       return decideConsent(interaction);
     });
 

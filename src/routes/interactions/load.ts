@@ -6,6 +6,7 @@ import { tenantCsrfKey } from '../../oidc/cookie-keys.ts';
 import { presentRequestToProvider } from '../../http/forwarded-headers.ts';
 import { issuerPath } from '../../platform/issuer.ts';
 import { InteractionRefused } from './respond.ts';
+import type { MessageKey } from '../../oidc/pages/i18n/translate.ts';
 import { setUiLocales } from '../../modules/branding/page-context.ts';
 
 /** What every step works on: this request, its tenant and the interaction it continues. */
@@ -34,11 +35,11 @@ export async function loadInteraction(app: FastifyInstance, request: FastifyRequ
   } catch (error) {
     const providerError = error as { statusCode?: number; expose?: boolean };
     if (typeof providerError.statusCode === 'number' && providerError.expose) {
-      throw new InteractionRefused(providerError.statusCode, 'This sign-in has expired or was started in another browser.');
+      throw new InteractionRefused(providerError.statusCode, 'refusal.expired');
     }
     throw error;
   }
-  if (details.uid !== uid) throw new InteractionRefused(400, 'This sign-in page does not belong to the current sign-in.');
+  if (details.uid !== uid) throw new InteractionRefused(400, 'refusal.wrongPage');
   const basePath = `${issuerPath(tenant.issuer)}/interaction/${details.uid}`;
   // The application's language wish, before the browser's (modules/branding/page-context.ts).
   setUiLocales((details.params as { ui_locales?: unknown }).ui_locales);
@@ -46,7 +47,7 @@ export async function loadInteraction(app: FastifyInstance, request: FastifyRequ
 }
 
 /** A form answers the prompt the interaction is at, not one it has passed (a second tab, a back button). */
-export function requirePrompt(interaction: LoadedInteraction, prompt: 'login' | 'consent', refusal: string): void {
+export function requirePrompt(interaction: LoadedInteraction, prompt: 'login' | 'consent', refusal: MessageKey): void {
   if (interaction.details.prompt.name !== prompt) throw new InteractionRefused(400, refusal);
 }
 

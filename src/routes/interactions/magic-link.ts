@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isAppError } from '../../errors.ts';
 import { accountMail } from '../../modules/users/account-mail.ts';
-import { lifetimeInWords } from '../../modules/users/email-tokens.ts';
+import { EMAIL_TOKEN_LIFETIME_SECONDS } from '../../modules/users/email-tokens.ts';
 import { loginKeysFor } from '../../modules/users/login-keys.ts';
 import { magicLinkWaiting, requestMagicLink, useMagicLink } from '../../modules/users/magic-link.service.ts';
 import { readTenantSettings } from '../../modules/settings/settings.service.ts';
@@ -12,6 +12,7 @@ import { csrfTokenOf } from './csrf.ts';
 import { finishSignIn } from './finish.ts';
 import { loadInteraction, type LoadedInteraction } from './load.ts';
 import { InteractionRefused, sendPage } from './respond.ts';
+import { t, tCount, tDuration } from '../../oidc/pages/i18n/translate.ts';
 
 /**
  * "Email me a sign-in link" (modules/users/magic-link.service.ts): the address form and its post,
@@ -20,7 +21,7 @@ import { InteractionRefused, sendPage } from './respond.ts';
  * is the interaction's own URL, so only the browser that asked sends it there.
  */
 
-const OFF = 'This sign-in does not offer links by email. Go back and sign in with your password.';
+const OFF = 'refusal.magicLinksOff';
 
 const visitorOf = (request: FastifyRequest) => ({ type: 'anonymous' as const, id: 'visitor', ip: request.ip });
 
@@ -65,23 +66,23 @@ export async function sendMagicLink(interaction: LoadedInteraction) {
   } catch (error) {
     if (!isAppError(error)) throw error;
     if (error.code === 'magic_links_disabled') throw new InteractionRefused(403, OFF);
-    if (error.code === 'invalid_email') return addressForm(interaction, 400, email, 'Enter a valid email address.');
+    if (error.code === 'invalid_email') return addressForm(interaction, 400, email, t('common.invalidEmail'));
     if (error.code !== 'throttled') throw error;
     const seconds = Number(error.details?.retryAfterSeconds ?? 60);
     const minutes = Math.ceil(seconds / 60);
     reply.header('retry-after', String(seconds));
-    return addressForm(interaction, 429, email, `Too many requests. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`);
+    return addressForm(interaction, 429, email, tCount('common.tooManyRequests', minutes));
   }
   return sendPage(
     reply,
     200,
     noticePage({
-      title: 'Check your mail',
+      title: t('common.checkMail'),
       paragraphs: [
-        `If ${email} has an account at ${tenant.row.display_name}, a sign-in link is on its way to it.`,
-        `Open the link in this browser: it signs you in here, once, within ${lifetimeInWords('magic_link')}. No mail? Look in the spam folder, or ask again in a few minutes.`,
+        t('magicLink.sent', { email: String(email), tenant: tenant.row.display_name }),
+        t('magicLink.openHere', { time: tDuration(EMAIL_TOKEN_LIFETIME_SECONDS.magic_link) }),
       ],
-      link: { href: interaction.basePath, label: 'Back to sign in' },
+      link: { href: interaction.basePath, label: t('common.backToSignIn') },
     }),
   );
 }
@@ -91,12 +92,12 @@ function linkUnusable(reply: FastifyReply, signInHref?: string) {
     reply,
     400,
     noticePage({
-      title: 'This link cannot be used',
+      title: t('common.linkUnusable'),
       paragraphs: [
-        'The sign-in link is invalid, was already used or has expired.',
-        'Go back to the application and sign in again: each link works once, for a short time, in the sign-in that asked for it.',
+        t('magicLink.unusable'),
+        t('magicLink.unusableNext'),
       ],
-      link: signInHref ? { href: signInHref, label: 'Back to sign in' } : undefined,
+      link: signInHref ? { href: signInHref, label: t('common.backToSignIn') } : undefined,
       alert: true,
     }),
   );
@@ -108,10 +109,10 @@ function openedElsewhere(reply: FastifyReply) {
     reply,
     403,
     noticePage({
-      title: 'Open the link in the browser where you started',
+      title: t('magicLink.elsewhereTitle'),
       paragraphs: [
-        'This sign-in link only works in the browser where you asked for it, while that sign-in is open.',
-        'Copy the link into that browser, or start signing in again here and ask for a new link.',
+        t('magicLink.elsewhere'),
+        t('magicLink.elsewhereNext'),
       ],
       alert: true,
     }),
@@ -143,7 +144,7 @@ export async function openMagicLink(app: FastifyInstance, request: FastifyReques
     if (!isAppError(error)) throw error;
     if (error.code === 'invalid_link') return linkUnusable(reply, interaction.basePath);
     if (error.code === 'magic_links_disabled') throw new InteractionRefused(403, OFF);
-    if (error.code === 'user_disabled') throw new InteractionRefused(403, 'This account is disabled. Ask the administrator of this service to enable it.');
+    if (error.code === 'user_disabled') throw new InteractionRefused(403, 'refusal.accountDisabled');
     throw error;
   }
   await finishSignIn(interaction, magicLinkSignIn(userId));

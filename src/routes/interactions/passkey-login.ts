@@ -5,6 +5,7 @@ import { passkeySignIn } from '../../oidc/sign-in.ts';
 import { finishSignIn } from './finish.ts';
 import type { LoadedInteraction } from './load.ts';
 import { showLoginError } from './password.ts';
+import { t, type MessageKey } from '../../oidc/pages/i18n/translate.ts';
 import { relyingPartyFor } from './passkey-login-page.ts';
 
 /**
@@ -25,17 +26,17 @@ export async function passkeyOptions(interaction: LoadedInteraction) {
   return interaction.reply.header('cache-control', 'no-store').send({ options });
 }
 
-const REFUSALS: Readonly<Record<string, string>> = {
-  unknown_credential: 'This passkey is not registered for an account here. Sign in with your password, then add a passkey on your account page.',
-  counter_regression: 'This passkey was refused: it may have been copied. Sign in another way and check your passkeys on your account page.',
-  account_unavailable: 'This account cannot sign in.',
-  not_verified: 'The passkey could not be verified, or took too long. Try again.',
+const REFUSALS: Readonly<Record<string, MessageKey>> = {
+  unknown_credential: 'passkey.refused.unknownCredential',
+  counter_regression: 'passkey.refused.counterRegression',
+  account_unavailable: 'passkey.refused.accountUnavailable',
+  not_verified: 'passkey.refused.notVerified',
 };
 
 /** `…/passkey`: the browser's answer. Right: signed in, both factors. Wrong: the login page saying why. */
 export async function signInWithPasskey(interaction: LoadedInteraction) {
   const { mfa } = await readTenantSettings(interaction.tenant.scope);
-  if (mfa.policy === 'off') return showLoginError(interaction, 409, 'Passkeys are not offered here. Sign in with your password.');
+  if (mfa.policy === 'off') return showLoginError(interaction, 409, t('passkey.notOffered'));
   const { request, tenant } = interaction;
   const result = await verifyPasskey(tenant.scope, {
     rp: relyingPartyFor(interaction),
@@ -47,7 +48,7 @@ export async function signInWithPasskey(interaction: LoadedInteraction) {
   });
   if (!result.ok) {
     request.log.info({ reason: result.reason, detail: result.message }, 'passkey sign-in refused');
-    return showLoginError(interaction, result.reason === 'account_unavailable' ? 403 : 401, REFUSALS[result.reason]!);
+    return showLoginError(interaction, result.reason === 'account_unavailable' ? 403 : 401, t(REFUSALS[result.reason]!));
   }
   await finishSignIn(interaction, passkeySignIn(result.userId, result.method));
 }

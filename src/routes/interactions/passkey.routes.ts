@@ -18,7 +18,7 @@ export function passkeySteps(app: FastifyInstance, scope: FastifyInstance): void
 
   const loginStep = async (interaction: LoadedInteraction) => {
     requireCsrf(interaction);
-    requirePrompt(interaction, 'login', 'You are already signed in for this request.');
+    requirePrompt(interaction, 'login', 'refusal.alreadySignedIn');
   };
 
   scope.post('/t/:tenant/interaction/:uid/passkey/options', { schema: passkeyOptionsSchema }, async (request, reply) => {

@@ -22,6 +22,6 @@ export async function showPrompt(interaction: LoadedInteraction) {
     case 'consent':
       return showConsentPage(interaction, client, clientName);
     default:
-      throw new InteractionRefused(400, 'This sign-in asks for a step this server does not offer.');
+      throw new InteractionRefused(400, 'refusal.unknownPrompt');
   }
 }

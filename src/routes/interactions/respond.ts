@@ -1,5 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import { PAGE_SECURITY_HEADERS } from '../../oidc/pages/layout.ts';
+import { en } from '../../oidc/pages/i18n/en.ts';
+import type { MessageKey } from '../../oidc/pages/i18n/translate.ts';
 
 /**
  * Pages must not be cached, framed or allowed to load anything but their inline style.
@@ -16,12 +18,15 @@ export function sendPage(reply: FastifyReply, status: number, html: string, head
 
 /**
  * A step that cannot go on throws this; the route table's error handler shows the message on a
- * page with the status, so every step refuses the same way.
+ * page with the status, so every step refuses the same way. It carries the catalogue key: the page
+ * says it in the request's language, while `message` (what a JSON answer and the log carry) stays English.
  */
 export class InteractionRefused extends Error {
   readonly status: number;
-  constructor(status: number, message: string) {
-    super(message);
+  readonly key: MessageKey;
+  constructor(status: number, key: MessageKey) {
+    super(en[key]);
     this.status = status;
+    this.key = key;
   }
 }

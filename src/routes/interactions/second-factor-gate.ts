@@ -18,6 +18,7 @@ import { PASSKEY_PAGE_HEADERS, type PasskeySecondFactorInput } from '../../oidc/
 import { passkeyScriptSrc } from '../passkeys/passkey-assets.ts';
 import { relyingPartyFor } from './passkey-login-page.ts';
 import { pendingSecondFactor } from './second-factor-state.ts';
+import { t } from '../../oidc/pages/i18n/translate.ts';
 
 /**
  * The second step of a sign-in (modules/mfa/): after any first factor, finishSignIn (finish.ts)
@@ -121,9 +122,10 @@ export async function showEnrolmentPage(interaction: LoadedInteraction, state: P
       action: `${interaction.basePath}/mfa/enrol`,
       abortAction: `${interaction.basePath}/abort`,
       csrfToken: csrfTokenOf(interaction),
-      qrSvg: await qrCodeSvg(enrolment.uri, 'QR code to scan with your authenticator app'),
+      qrSvg: await qrCodeSvg(enrolment.uri, t('totp.qrAlt')),
       secret: enrolment.secret,
-      reason: state.reason ?? REASON_REQUIRED,
+      // The state keeps the English sentence (it names which reason); the page says it in the request's language.
+      reason: t(state.reason === REASON_DEMANDED ? 'secondFactor.reasonDemanded' : 'secondFactor.reasonRequired'),
       error,
     }),
   );

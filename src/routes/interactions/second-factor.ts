@@ -11,19 +11,20 @@ import { issuerPath } from '../../platform/issuer.ts';
 import { showCodePage, showEnrolmentPage, showRecoveryCodes } from './second-factor-gate.ts';
 import { verifyPasskey } from '../../modules/mfa/passkeys.service.ts';
 import { relyingPartyFor } from './passkey-login-page.ts';
+import { t } from '../../oidc/pages/i18n/translate.ts';
 
 interface CodeForm {
   code?: string;
   remember?: string;
 }
 
-const INVALID_CODE = 'That code is not correct, or was already used. Enter the code your app shows now.';
+const INVALID_CODE = 'secondFactor.invalidCode';
 
 /** The second step the form answers, or a page saying the sign-in must start over. */
 function requirePending(interaction: LoadedInteraction, step: PendingSecondFactor['step']): PendingSecondFactor {
   const state = pendingSecondFactor(interaction);
-  if (!state) throw new InteractionRefused(400, 'This sign-in took too long or has not passed its first step. Go back to the application and sign in again.');
-  if (state.step !== step) throw new InteractionRefused(400, 'This step of the sign-in is already done. Go back to the application and sign in again.');
+  if (!state) throw new InteractionRefused(400, 'refusal.firstStepMissing');
+  if (state.step !== step) throw new InteractionRefused(400, 'refusal.stepDone');
   return state;
 }
 
@@ -37,7 +38,7 @@ export async function checkSecondFactor(interaction: LoadedInteraction) {
   const { app, request, reply, tenant } = interaction;
   const form = (request.body ?? {}) as CodeForm;
   const context = await secondFactorContext(tenant.scope, state.signIn.accountId);
-  if (!context) throw new InteractionRefused(403, 'This account cannot sign in.');
+  if (!context) throw new InteractionRefused(403, 'refusal.accountUnavailable');
   const result = await verifySecondFactor(tenant.scope, loginKeysFor(app.platform.config, tenant.id), {
     user: context.user,
     code: (form.code ?? '').slice(0, 100),
@@ -47,9 +48,9 @@ export async function checkSecondFactor(interaction: LoadedInteraction) {
     if (result.reason === 'throttled') {
       const minutes = Math.ceil(result.retryAfterSeconds / 60);
       reply.header('retry-after', String(result.retryAfterSeconds));
-      return showCodePage(interaction, 429, `Too many wrong codes. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`);
+      return showCodePage(interaction, 429, t(minutes === 1 ? 'secondFactor.tooManyCodes.one' : 'secondFactor.tooManyCodes.other', { count: minutes }));
     }
-    return showCodePage(interaction, 401, INVALID_CODE);
+    return showCodePage(interaction, 401, t(INVALID_CODE));
   }
   const days = context.mfa.rememberBrowserDays;
   if (form.remember === 'yes' && days > 0) {
@@ -92,8 +93,8 @@ export async function checkPasskeySecondFactor(interaction: LoadedInteraction) {
     request.log.info({ reason: result.reason, detail: result.message }, 'passkey second factor refused');
     const message =
       result.reason === 'counter_regression'
-        ? 'This passkey was refused: it may have been copied. Use another passkey or a code.'
-        : 'That passkey could not be verified, or took too long. Try again, or type a code.';
+        ? t('secondFactor.passkeyCopied')
+        : t('secondFactor.passkeyFailed');
     return showCodePage(interaction, 401, message);
   }
   await completeSignIn(interaction, withSecondFactor(state.signIn, result.method));
@@ -110,8 +111,8 @@ export async function confirmEnrolment(interaction: LoadedInteraction) {
     const context = await secondFactorContext(tenant.scope, userId);
     const enrolment =
       context && (await pendingTotpEnrolment(tenant.scope, { userId, issuerName: tenant.row.display_name, accountName: context.user.email, factorId: state.factorId! }));
-    if (!enrolment) throw new InteractionRefused(400, 'This setup is no longer open. Go back to the application and sign in again.');
-    return showEnrolmentPage(interaction, state, enrolment, 401, 'That code is not correct. Enter the code your app shows now for this account.');
+    if (!enrolment) throw new InteractionRefused(400, 'refusal.setupClosed');
+    return showEnrolmentPage(interaction, state, enrolment, 401, t('totp.wrongCode'));
   }
   await savePendingSecondFactor(interaction, { ...state, step: 'enrolled' });
   return showRecoveryCodes(interaction, confirmed.recoveryCodes);

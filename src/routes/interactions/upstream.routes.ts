@@ -13,20 +13,20 @@ export function upstreamSteps(app: FastifyInstance, scope: FastifyInstance): voi
   scope.post('/t/:tenant/interaction/:uid/connections/:connection', { schema: connectionStartSchema }, async (request, reply) => {
     const interaction = await loadInteraction(app, request, reply);
     requireCsrf(interaction);
-    requirePrompt(interaction, 'login', 'You are already signed in for this request.');
+    requirePrompt(interaction, 'login', 'refusal.alreadySignedIn');
     return startConnection(interaction, (request.params as { connection: string }).connection);
   });
 
   scope.get('/t/:tenant/interaction/:uid/upstream/:trip', { schema: upstreamReturnSchema }, async (request, reply) => {
     const interaction = await loadInteraction(app, request, reply);
-    requirePrompt(interaction, 'login', 'You are already signed in for this request.');
+    requirePrompt(interaction, 'login', 'refusal.alreadySignedIn');
     return finishConnection(interaction, (request.params as { trip: string }).trip);
   });
 
   scope.post('/t/:tenant/interaction/:uid/upstream/:trip/link', { schema: upstreamLinkSchema }, async (request, reply) => {
     const interaction = await loadInteraction(app, request, reply);
     requireCsrf(interaction);
-    requirePrompt(interaction, 'login', 'You are already signed in for this request.');
+    requirePrompt(interaction, 'login', 'refusal.alreadySignedIn');
     return linkWithPassword(interaction, (request.params as { trip: string }).trip);
   });
 }

@@ -14,6 +14,7 @@ import { csrfTokenOf } from './csrf.ts';
 import { finishSignIn } from './finish.ts';
 import type { LoadedInteraction } from './load.ts';
 import { sendPage } from './respond.ts';
+import { t } from '../../oidc/pages/i18n/translate.ts';
 
 /**
  * The interaction's side of a sign-in through an upstream provider (modules/connections/): the
@@ -140,7 +141,7 @@ export async function linkWithPassword(interaction: LoadedInteraction, tripId: s
     if (!outcome.ok || outcome.user.id !== pending.user_id) {
       const throttled = !outcome.ok && outcome.reason === 'throttled';
       if (throttled) interaction.reply.header('retry-after', String(outcome.retryAfterSeconds));
-      const message = throttled ? 'Too many attempts. Try again later.' : 'The password is not correct.';
+      const message = throttled ? t('upstream.tooManyAttempts') : t('upstream.wrongPassword');
       return showLinkPage(interaction, tripId, pending.connection, pending.email, message, throttled ? 429 : 401);
     }
     const linked = await linkAfterPassword(tenant.scope, tripId, interaction.details.uid, request.ip);

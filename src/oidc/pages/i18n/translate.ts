@@ -29,8 +29,13 @@ export function tHtml(key: MessageKey, html: Record<string, string>): string {
 }
 
 /** `{n} day` or `{n} days`: a message with a `.one` and an `.other` form. */
-export function tCount(key: 'count.days' | 'count.codesLeft', count: number): string {
+export function tCount(key: 'count.days' | 'count.codesLeft' | 'count.minutes' | 'count.hours' | 'common.tooManyRequests', count: number): string {
   return t(`${key}.${count === 1 ? 'one' : 'other'}` as MessageKey, { count });
+}
+
+/** A link's lifetime in words: whole hours as hours, anything else in minutes. */
+export function tDuration(seconds: number): string {
+  return seconds % 3600 === 0 ? tCount('count.hours', seconds / 3600) : tCount('count.minutes', Math.round(seconds / 60));
 }
 
 /** The tenant's name as its pages show it: the branding's display name where it set one. */

@@ -13,6 +13,7 @@ import {
 } from './account-cookies.ts';
 import { redeemAccountCode } from './code-redemption.ts';
 import type { AccountSite } from './account-section.ts';
+import { t } from '../../../oidc/pages/i18n/translate.ts';
 
 /**
  * The account page signs people in as any relying party of the tenant would: the built-in public
@@ -68,7 +69,7 @@ function cannotFinish(page: AccountPage, paragraphs: string[]) {
   return showPage(
     page,
     400,
-    noticePage({ title: 'Sign-in not finished', paragraphs, link: { href: `${accountHome(page)}/sign-in`, label: 'Sign in again' }, alert: true }),
+    noticePage({ title: t('account.signIn.notFinished'), paragraphs, link: { href: `${accountHome(page)}/sign-in`, label: t('account.signInAgain') }, alert: true }),
   );
 }
 
@@ -93,10 +94,10 @@ export async function finishAccountSignIn(site: AccountSite, page: AccountPage) 
   const pending = readPendingSignIn(page.request, cookies);
   clearPendingSignIn(page.request, page.reply, cookies);
   if (!pending || !query.state || !sameText(query.state, pending.state) || (query.iss !== undefined && query.iss !== page.tenant.issuer)) {
-    return cannotFinish(page, ['This sign-in expired, or it was started in another tab or browser.']);
+    return cannotFinish(page, [t('account.signIn.expired')]);
   }
   if (query.error || !query.code) {
-    return cannotFinish(page, [query.error === 'access_denied' ? 'The sign-in was cancelled.' : 'The sign-in could not be completed.']);
+    return cannotFinish(page, [query.error === 'access_denied' ? t('account.signIn.cancelled') : t('account.signIn.failed')]);
   }
   let signedIn;
   try {
@@ -109,7 +110,7 @@ export async function finishAccountSignIn(site: AccountSite, page: AccountPage) 
     });
   } catch (error) {
     page.request.log.warn({ err: (error as Error).message, tenant: page.tenant.id }, 'account page sign-in refused');
-    return cannotFinish(page, ['The sign-in could not be completed.']);
+    return cannotFinish(page, [t('account.signIn.failed')]);
   }
   const now = nowInSeconds();
   writeAccountSession(page.request, page.reply, cookies, { ...signedIn, startedAt: now, seenAt: now });

@@ -5,6 +5,7 @@ import { formProblemOf } from '../account-page.ts';
 import type { AccountSection } from './account-section.ts';
 import { loadSignedIn, showSection, type SignedInPage } from './signed-in.ts';
 import { appsPageSchema, revokeAppSchema } from './manage.schemas.ts';
+import { t } from '../../../oidc/pages/i18n/translate.ts';
 
 const PATH = 'apps';
 const SHOWN = 100;
@@ -34,7 +35,7 @@ async function showApps(page: SignedInPage, status: number, extra: { notice?: st
   // make this page fetch a new one at the next sign-in.
   const apps = items.filter((grant) => grant.client_id !== ACCOUNT_CLIENT_ID).map((grant) => appOf(page, grant));
   return showSection(page, status, {
-    title: 'Connected apps',
+    title: t('account.section.apps'),
     ...extra,
     body: connectedAppsList({ tenantName: page.tenant.row.display_name, revokeAction: `${page.home}/${PATH}/revoke`, csrfToken: page.csrfToken, apps }),
   });
@@ -47,7 +48,7 @@ async function showApps(page: SignedInPage, status: number, extra: { notice?: st
  */
 export const appsSection: AccountSection = {
   path: PATH,
-  label: 'Connected apps',
+  label: 'account.section.apps',
   register(scope, site) {
     scope.get(`/t/:tenant/account/${PATH}`, { schema: appsPageSchema }, async (request, reply) => {
       const page = await loadSignedIn(site, request, reply, PATH, { form: false });
@@ -62,9 +63,9 @@ export const appsSection: AccountSection = {
         await revokeUserGrant(page.tenant.scope, { userId: page.user.id, grantId: grant ?? '' }, page.actor);
       } catch (error) {
         formProblemOf(page, error, ['grant_not_found']);
-        return showApps(page, 404, { error: 'That app is no longer connected.' });
+        return showApps(page, 404, { error: t('account.apps.gone') });
       }
-      return showApps(page, 200, { notice: 'The app is disconnected.' });
+      return showApps(page, 200, { notice: t('account.apps.disconnected') });
     });
   },
 };

@@ -6,13 +6,14 @@ import { formProblemOf, formTokenOf, loadAccountForm, loadAccountPage, showPage,
 import type { AccountSection } from './account-section.ts';
 import { loadSignedIn, showSection, signedInRecently, type SignedInPage } from './signed-in.ts';
 import { confirmEmailPageSchema, confirmEmailSchema, emailChangeSchema, emailPageSchema } from './manage.schemas.ts';
+import { t } from '../../../oidc/pages/i18n/translate.ts';
 
 const PATH = 'email';
 const REFUSALS = ['invalid_email', 'same_email', 'invalid_password', 'throttled'];
 
 function showEmail(page: SignedInPage, status: number, extra: { notice?: string; error?: string; newEmail?: string } = {}) {
   return showSection(page, status, {
-    title: 'Email address',
+    title: t('account.section.email'),
     notice: extra.notice,
     error: extra.error,
     body: emailChangeForm({
@@ -33,12 +34,12 @@ function linkUnusable(page: AccountPage) {
     page,
     400,
     noticePage({
-      title: 'This link cannot be used',
+      title: t('account.email.linkUnusable'),
       paragraphs: [
-        'The link to confirm a new address is invalid, was already used or has expired, or the address cannot be used.',
-        'Ask for a new one on your account page: each link works once, for a limited time.',
+        t('account.email.linkUnusableText'),
+        t('account.email.askNew'),
       ],
-      link: { href: `${page.tenantPath}/account/${PATH}`, label: 'Go to your account page' },
+      link: { href: `${page.tenantPath}/account/${PATH}`, label: t('account.goToAccount') },
       alert: true,
     }),
   );
@@ -51,7 +52,7 @@ function linkUnusable(page: AccountPage) {
  */
 export const emailSection: AccountSection = {
   path: PATH,
-  label: 'Email address',
+  label: 'account.section.email',
   register(scope, site) {
     scope.get(`/t/:tenant/account/${PATH}`, { schema: emailPageSchema }, async (request, reply) => {
       const page = await loadSignedIn(site, request, reply, PATH, { form: false });
@@ -82,7 +83,7 @@ export const emailSection: AccountSection = {
         return showEmail(page, problem.status, { error: problem.message, newEmail: form.email });
       }
       return showEmail(page, 200, {
-        notice: `If ${email} can be used, a link to confirm it is on its way to it. Your address stays ${page.user.email} until the link is used.`,
+        notice: t('account.email.sent', { email, current: page.user.email }),
       });
     });
 
@@ -118,9 +119,9 @@ export const emailSection: AccountSection = {
         page,
         200,
         noticePage({
-          title: 'Address changed',
-          paragraphs: [`${email} is now the address of your account at ${page.tenant.row.display_name}, and confirmed.`, 'Sign in with it from now on.'],
-          link: { href: `${page.tenantPath}/account`, label: 'Go to your account page' },
+          title: t('account.email.changed'),
+          paragraphs: [t('account.email.changedText', { email, tenant: page.tenant.row.display_name }), t('account.email.signInWithIt')],
+          link: { href: `${page.tenantPath}/account`, label: t('account.goToAccount') },
         }),
       );
     });

@@ -6,15 +6,16 @@ import { formProblemOf } from '../account-page.ts';
 import type { AccountSection } from './account-section.ts';
 import { loadSignedIn, showSection, signedInRecently, type SignedInPage } from './signed-in.ts';
 import { identitiesPageSchema, unlinkIdentitySchema } from './manage.schemas.ts';
+import { t } from '../../../oidc/pages/i18n/translate.ts';
 
 const PATH = 'linked-accounts';
-const TITLE = 'Linked accounts';
+const TITLE = 'account.section.identities';
 
 async function showIdentities(page: SignedInPage, status: number, extra: { notice?: string; error?: string } = {}) {
   const [identities, connections] = await Promise.all([listUserIdentities(page.tenant.scope, page.user.id), listEnabledConnections(page.tenant.db)]);
   const names = new Map(connections.map((connection) => [connection.name, connection.display_name]));
   return showSection(page, status, {
-    title: TITLE,
+    title: t(TITLE),
     ...extra,
     body: linkedAccountsList({
       tenantName: page.tenant.row.display_name,
@@ -59,7 +60,7 @@ export const identitiesSection: AccountSection = {
         const problem = formProblemOf(page, error, ['invalid_password', 'throttled', 'identity_not_found', 'last_sign_in_method']);
         return showIdentities(page, problem.status, { error: problem.message });
       }
-      return showIdentities(page, 200, { notice: 'The account is unlinked.' });
+      return showIdentities(page, 200, { notice: t('account.identities.unlinked') });
     });
   },
 };

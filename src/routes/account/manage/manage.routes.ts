@@ -13,6 +13,7 @@ import { appsSection } from './apps-section.ts';
 import { twoFactorSection } from './two-factor-section.ts';
 import { identitiesSection } from './identities-section.ts';
 import { callbackSchema, homeSchema, signInSchema, signOutSchema } from './manage.schemas.ts';
+import { t } from '../../../oidc/pages/i18n/translate.ts';
 
 /** The sections, in the order the navigation lists them; the first is where the page opens. */
 const SECTIONS: readonly AccountSection[] = [profileSection, emailSection, passwordSection, twoFactorSection, identitiesSection, sessionsSection, appsSection];
@@ -36,9 +37,9 @@ export function manageAccountRoutes(scope: FastifyInstance, app: FastifyInstance
           page,
           200,
           noticePage({
-            title: 'Signed out',
-            paragraphs: [`You are signed out of your ${page.tenant.row.display_name} account.`],
-            link: { href: `${accountHome(page)}/sign-in`, label: 'Sign in again' },
+            title: t('account.signedOut.title'),
+            paragraphs: [t('account.signedOut.text', { tenant: page.tenant.row.display_name })],
+            link: { href: `${accountHome(page)}/sign-in`, label: t('account.signInAgain') },
           }),
         );
       }

@@ -4,12 +4,13 @@ import { formProblemOf } from '../account-page.ts';
 import type { AccountSection } from './account-section.ts';
 import { loadSignedIn, showSection, type SignedInPage } from './signed-in.ts';
 import { passwordChangeSchema, passwordPageSchema } from './manage.schemas.ts';
+import { t } from '../../../oidc/pages/i18n/translate.ts';
 
 const PATH = 'password';
 
 function showPassword(page: SignedInPage, status: number, extra: { notice?: string; error?: string } = {}) {
   return showSection(page, status, {
-    title: 'Password',
+    title: t('account.section.password'),
     ...extra,
     body: passwordChangeForm({ action: `${page.home}/${PATH}`, csrfToken: page.csrfToken, email: page.user.email }),
   });
@@ -22,7 +23,7 @@ function showPassword(page: SignedInPage, status: number, extra: { notice?: stri
  */
 export const passwordSection: AccountSection = {
   path: PATH,
-  label: 'Password',
+  label: 'account.section.password',
   register(scope, site) {
     scope.get(`/t/:tenant/account/${PATH}`, { schema: passwordPageSchema }, async (request, reply) => {
       const page = await loadSignedIn(site, request, reply, PATH, { form: false });
@@ -51,7 +52,7 @@ export const passwordSection: AccountSection = {
         return showPassword(page, problem.status, { error: problem.message });
       }
       return showPassword(page, 200, {
-        notice: 'Your password is changed. Every other session is signed out, and apps must sign in again; this browser stays signed in.',
+        notice: t('account.password.changed'),
       });
     });
   },

@@ -4,6 +4,7 @@ import { formProblemOf } from '../account-page.ts';
 import type { AccountSection } from './account-section.ts';
 import { loadSignedIn, showSection, type SignedInPage } from './signed-in.ts';
 import { profilePageSchema, profileSchema } from './manage.schemas.ts';
+import { t } from '../../../oidc/pages/i18n/translate.ts';
 
 const PATH = 'profile';
 
@@ -16,7 +17,7 @@ interface ProfileFields {
 function showProfile(page: SignedInPage, status: number, extra: { notice?: string; error?: string; form?: ProfileFields } = {}) {
   const { user } = page;
   return showSection(page, status, {
-    title: 'Profile',
+    title: t('account.section.profile'),
     notice: extra.notice,
     error: extra.error,
     body: profileForm({
@@ -38,7 +39,7 @@ const nameOrNull = (value: string | undefined) => (value === undefined || value.
 /** The names of the account, saved through the users service with the user as actor (audited). */
 export const profileSection: AccountSection = {
   path: PATH,
-  label: 'Profile',
+  label: 'account.section.profile',
   register(scope, site) {
     scope.get(`/t/:tenant/account/${PATH}`, { schema: profilePageSchema }, async (request, reply) => {
       const page = await loadSignedIn(site, request, reply, PATH, { form: false });
@@ -55,7 +56,7 @@ export const profileSection: AccountSection = {
           { userId: page.user.id, name: nameOrNull(form.name), givenName: nameOrNull(form.given_name), familyName: nameOrNull(form.family_name) },
           page.actor,
         );
-        return showProfile({ ...page, user: updated }, 200, { notice: 'Your profile is saved.' });
+        return showProfile({ ...page, user: updated }, 200, { notice: t('account.profile.saved') });
       } catch (error) {
         const problem = formProblemOf(page, error, ['invalid_name']);
         return showProfile(page, problem.status, { error: problem.message, form });

@@ -4,6 +4,7 @@ import { formProblemOf } from '../account-page.ts';
 import type { AccountSection } from './account-section.ts';
 import { loadSignedIn, showSection, type SignedInPage } from './signed-in.ts';
 import { revokeOtherSessionsSchema, revokeSessionSchema, sessionsPageSchema } from './manage.schemas.ts';
+import { t } from '../../../oidc/pages/i18n/translate.ts';
 
 const PATH = 'sessions';
 /** More than anyone has browsers; the rest of a longer list is not shown. */
@@ -30,7 +31,7 @@ async function showSessions(page: SignedInPage, status: number, extra: { notice?
     })),
   );
   return showSection(page, status, {
-    title: 'Sessions',
+    title: t('account.section.sessions'),
     ...extra,
     body: sessionsList({
       tenantName: page.tenant.row.display_name,
@@ -48,7 +49,7 @@ async function showSessions(page: SignedInPage, status: number, extra: { notice?
  */
 export const sessionsSection: AccountSection = {
   path: PATH,
-  label: 'Sessions',
+  label: 'account.section.sessions',
   register(scope, site) {
     scope.get(`/t/:tenant/account/${PATH}`, { schema: sessionsPageSchema }, async (request, reply) => {
       const page = await loadSignedIn(site, request, reply, PATH, { form: false });
@@ -60,22 +61,22 @@ export const sessionsSection: AccountSection = {
       if (!page) return reply;
       const { session } = (request.body ?? {}) as { session?: string };
       if (!session || session === page.session.sessionId) {
-        return showSessions(page, 400, { error: 'To end the session you are using, sign out.' });
+        return showSessions(page, 400, { error: t('account.sessions.notThis') });
       }
       try {
         await revokeUserSession(page.tenant.scope, { userId: page.user.id, sessionId: session }, page.actor);
       } catch (error) {
         const problem = formProblemOf(page, error, ['session_not_found']);
-        return showSessions(page, problem.status, { error: 'That session has already ended.' });
+        return showSessions(page, problem.status, { error: t('account.sessions.gone') });
       }
-      return showSessions(page, 200, { notice: 'The session is signed out.' });
+      return showSessions(page, 200, { notice: t('account.sessions.ended') });
     });
 
     scope.post(`/t/:tenant/account/${PATH}/revoke-others`, { schema: revokeOtherSessionsSchema }, async (request, reply) => {
       const page = await loadSignedIn(site, request, reply, PATH, { form: true });
       if (!page) return reply;
       const count = await revokeOtherUserSessions(page.tenant.scope, { userId: page.user.id, keepSessionId: page.session.sessionId }, page.actor);
-      return showSessions(page, 200, { notice: count === 1 ? '1 other session is signed out.' : `${count} other sessions are signed out.` });
+      return showSessions(page, 200, { notice: t(count === 1 ? 'account.sessions.othersEnded.one' : 'account.sessions.othersEnded.other', { count }) });
     });
   },
 };

@@ -10,6 +10,7 @@ import { relyingPartyOf } from '../../../modules/mfa/passkey-relying-party.ts';
 import { AppError } from '../../../errors.ts';
 import { passkeyScriptSrc } from '../../passkeys/passkey-assets.ts';
 import { qrCodeSvg } from '../../../oidc/pages/qr-code.ts';
+import { t } from '../../../oidc/pages/i18n/translate.ts';
 import { formProblemOf } from '../account-page.ts';
 import type { AccountSection } from './account-section.ts';
 import { loadSignedIn, showSection, signedInRecently, type SignedInPage } from './signed-in.ts';
@@ -17,13 +18,13 @@ import { passkeyAddSchema, passkeyPageSchema, passkeyRegistrationOptionsSchema }
 import { recoveryCodesSchema, twoFactorConfirmSchema, twoFactorPageSchema, twoFactorRemoveSchema, twoFactorRenameSchema, twoFactorSetupSchema } from './manage.schemas.ts';
 
 const PATH = 'two-factor';
-const TITLE = 'Two-factor authentication';
+const TITLE = 'account.section.twoFactor';
 const PROOF_REFUSALS = ['invalid_password', 'throttled'];
 
 async function showOverview(page: SignedInPage, status: number, extra: { notice?: string; error?: string } = {}) {
   const [{ factors, recovery_codes_left }, offered] = await Promise.all([listUserFactors(page.tenant.scope, page.user.id), factorsOffered(page)]);
   return showSection(page, status, {
-    title: TITLE,
+    title: t(TITLE),
     ...extra,
     body: twoFactorOverview({
       setupAction: `${page.home}/${PATH}/setup`,
@@ -47,14 +48,14 @@ async function showOverview(page: SignedInPage, status: number, extra: { notice?
 
 async function showSetup(page: SignedInPage, status: number, enrolment: TotpEnrolment, error?: string) {
   return showSection(page, status, {
-    title: 'Set up an authenticator app',
+    title: t('account.mfa.setUp'),
     error,
     body: twoFactorSetup({
       confirmAction: `${page.home}/${PATH}/confirm`,
       cancelHref: `${page.home}/${PATH}`,
       csrfToken: page.csrfToken,
       factorId: enrolment.factorId,
-      qrSvg: await qrCodeSvg(enrolment.uri, 'QR code to scan with your authenticator app'),
+      qrSvg: await qrCodeSvg(enrolment.uri, t('totp.qrAlt')),
       secret: enrolment.secret,
       error,
     }),
@@ -65,7 +66,7 @@ async function showSetup(page: SignedInPage, status: number, enrolment: TotpEnro
 function showPasskeyPage(page: SignedInPage, status: number, error?: string) {
   const proof = { recentSignIn: signedInRecently(page), signInAgainHref: `${page.home}/sign-in?section=${PATH}&fresh=1` };
   return showSection(page, status, {
-    title: 'Add a passkey',
+    title: t('passkey.add'),
     error,
     headers: PASSKEY_PAGE_HEADERS,
     body: passkeyRegistration({
@@ -117,7 +118,7 @@ export const twoFactorSection: AccountSection = {
     scope.post(`/t/:tenant/account/${PATH}/setup`, { schema: twoFactorSetupSchema }, async (request, reply) => {
       const page = await loadSignedIn(site, request, reply, PATH, { form: true });
       if (!page) return reply;
-      if (!(await factorsOffered(page))) return showOverview(page, 409, { error: `${page.tenant.row.display_name} does not offer second factors.` });
+      if (!(await factorsOffered(page))) return showOverview(page, 409, { error: t('account.mfa.notOfferedBy', { tenant: page.tenant.row.display_name }) });
       // A new factor, like removing one, needs the password or a recent sign-in: else a
       // borrowed session could add the borrower's app and keep the account.
       try {
@@ -132,7 +133,7 @@ export const twoFactorSection: AccountSection = {
     scope.get(`/t/:tenant/account/${PATH}/passkey`, { schema: passkeyPageSchema }, async (request, reply) => {
       const page = await loadSignedIn(site, request, reply, PATH, { form: false });
       if (!page) return reply;
-      if (!(await factorsOffered(page))) return showOverview(page, 409, { error: `${page.tenant.row.display_name} does not offer second factors.` });
+      if (!(await factorsOffered(page))) return showOverview(page, 409, { error: t('account.mfa.notOfferedBy', { tenant: page.tenant.row.display_name }) });
       return showPasskeyPage(page, 200);
     });
 
@@ -155,17 +156,17 @@ export const twoFactorSection: AccountSection = {
       const page = await loadSignedIn(site, request, reply, PATH, { form: true });
       if (!page) return reply;
       const { label, response } = (request.body ?? {}) as { label?: string; response?: string };
-      if (!(await factorsOffered(page))) return showOverview(page, 409, { error: `${page.tenant.row.display_name} does not offer second factors.` });
-      if (!response) return showPasskeyPage(page, 400, 'Adding a passkey needs a browser with passkey support and JavaScript.');
+      if (!(await factorsOffered(page))) return showOverview(page, 409, { error: t('account.mfa.notOfferedBy', { tenant: page.tenant.row.display_name }) });
+      if (!response) return showPasskeyPage(page, 400, t('passkey.unsupported'));
       let added;
       try {
         added = await registerPasskey(page.tenant.scope, { rp: relyingParty(page), userId: page.user.id, binding: page.session.sessionId, label, response }, page.actor);
       } catch (error) {
         const problem = formProblemOf(page, error, ['passkey_refused', 'passkey_exists', 'invalid_label']);
-        return showPasskeyPage(page, problem.status, problem.status === 409 ? 'This passkey is added already.' : 'The passkey could not be added (the request may have expired). Try again.');
+        return showPasskeyPage(page, problem.status, problem.status === 409 ? t('passkey.alreadyAdded') : t('passkey.notAdded'));
       }
-      if (added.recoveryCodes) return showCodes(page, 'Your passkey is added', added.recoveryCodes);
-      return showOverview(page, 200, { notice: 'Your passkey is added.' });
+      if (added.recoveryCodes) return showCodes(page, t('passkey.addedTitle'), added.recoveryCodes);
+      return showOverview(page, 200, { notice: t('passkey.added') });
     });
 
     scope.post(`/t/:tenant/account/${PATH}/confirm`, { schema: twoFactorConfirmSchema }, async (request, reply) => {
@@ -174,12 +175,12 @@ export const twoFactorSection: AccountSection = {
       const { factor, code } = (request.body ?? {}) as { factor?: string; code?: string };
       const result = factor ? await confirmTotpEnrolment(page.tenant.scope, { userId: page.user.id, factorId: factor, code: code ?? '' }, page.actor) : undefined;
       if (result?.ok) {
-        if (result.recoveryCodes) return showCodes(page, 'Your authenticator app is set up', result.recoveryCodes);
-        return showOverview(page, 200, { notice: 'Your authenticator app is set up.' });
+        if (result.recoveryCodes) return showCodes(page, t('account.mfa.appSetUpTitle'), result.recoveryCodes);
+        return showOverview(page, 200, { notice: t('account.mfa.appSetUp') });
       }
       const pending = factor && (await pendingTotpEnrolment(page.tenant.scope, { ...enrolmentInput(page), factorId: factor }));
-      if (!pending) return showOverview(page, 400, { error: 'That setup is no longer waiting for a code. Start it again.' });
-      return showSetup(page, 400, pending, 'That code is not right. Type the code the app shows now.');
+      if (!pending) return showOverview(page, 400, { error: t('account.mfa.setupGone') });
+      return showSetup(page, 400, pending, t('account.mfa.wrongCode'));
     });
 
     scope.post(`/t/:tenant/account/${PATH}/remove`, { schema: twoFactorRemoveSchema }, async (request, reply) => {
@@ -188,14 +189,14 @@ export const twoFactorSection: AccountSection = {
       const { factor, current_password } = (request.body ?? {}) as { factor?: string; current_password?: string };
       try {
         await proveItIsThem(page, current_password);
-        if (!factor) return showOverview(page, 400, { error: 'Choose the factor to remove.' });
+        if (!factor) return showOverview(page, 400, { error: t('account.mfa.chooseToRemove') });
         await removeOwnFactor(page.tenant.scope, { userId: page.user.id, factorId: factor }, page.actor);
       } catch (error) {
         const problem = formProblemOf(page, error, [...PROOF_REFUSALS, 'factor_not_found', 'factor_required']);
-        const message = problem.status === 404 ? 'That factor was already removed.' : problem.message;
+        const message = problem.status === 404 ? t('account.mfa.alreadyRemoved') : problem.message;
         return showOverview(page, problem.status, { error: message });
       }
-      return showOverview(page, 200, { notice: 'The factor is removed.' });
+      return showOverview(page, 200, { notice: t('account.mfa.removed') });
     });
 
     scope.post(`/t/:tenant/account/${PATH}/rename`, { schema: twoFactorRenameSchema }, async (request, reply) => {
@@ -203,13 +204,13 @@ export const twoFactorSection: AccountSection = {
       if (!page) return reply;
       const { factor, label } = (request.body ?? {}) as { factor?: string; label?: string };
       try {
-        if (!factor) return showOverview(page, 400, { error: 'Choose the factor to rename.' });
+        if (!factor) return showOverview(page, 400, { error: t('account.mfa.chooseToRename') });
         await renameOwnFactor(page.tenant.scope, { userId: page.user.id, factorId: factor, label }, page.actor);
       } catch (error) {
         const problem = formProblemOf(page, error, ['invalid_label', 'factor_not_found']);
-        return showOverview(page, problem.status, { error: problem.status === 404 ? 'That factor was already removed.' : problem.message });
+        return showOverview(page, problem.status, { error: problem.status === 404 ? t('account.mfa.alreadyRemoved') : problem.message });
       }
-      return showOverview(page, 200, { notice: 'The factor is renamed.' });
+      return showOverview(page, 200, { notice: t('account.mfa.renamed') });
     });
 
     scope.post(`/t/:tenant/account/${PATH}/recovery-codes`, { schema: recoveryCodesSchema }, async (request, reply) => {
@@ -224,7 +225,7 @@ export const twoFactorSection: AccountSection = {
         const problem = formProblemOf(page, error, [...PROOF_REFUSALS, 'no_second_factor']);
         return showOverview(page, problem.status, { error: problem.message });
       }
-      return showCodes(page, 'New recovery codes', codes);
+      return showCodes(page, t('account.mfa.newCodes'), codes);
     });
   },
 };
