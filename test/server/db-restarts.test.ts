@@ -13,6 +13,7 @@ import { openTenantDatabase, type TenantDb } from '../../src/db/tenant-database.
 import { createClient, deleteTenantClient } from '../../src/modules/clients/clients.service.ts';
 import { startRestartableCluster, type RestartableCluster } from '../support/restartable-cluster.ts';
 import { isAlive, startTansuNode, type TansuNode } from '../support/tansu-node.ts';
+import { SERVING_PROCESS_APPLICATION_NAME } from '../../src/platform/serving-processes.repository.ts';
 import { freePort } from '../support/ports.ts';
 import { SERVER_START_MS, SLOW_MACHINE_MS } from '../support/eventually.ts';
 import { testScope } from '../support/scope.ts';
@@ -237,15 +238,18 @@ it('answers 503 while the database is stopped, /readyz included, and serves agai
   await assertTokensKept(outcomes);
 });
 
+/** The LISTEN sessions: a serving node's (named so that the rate limits can count the fleet's processes), and any other. */
+const LISTENERS = [SERVING_PROCESS_APPLICATION_NAME, 'tansu-listener'];
+
 it('drops every cached tenant context when LISTEN comes back, so a client deleted meanwhile is refused on every worker', async () => {
   await until('both workers hold the tenant', fullyServing);
   // The LISTEN sessions go away and cannot come back; requests are still served meanwhile.
   await withMaintenanceSession(pg.url, async (client) => {
     await client.query(`ALTER ROLE ${DIRECT_ROLE} NOLOGIN`);
-    await client.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'tansu-listener'");
+    await client.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = ANY($1)', [LISTENERS]);
   });
   await until('the listeners are gone', async () =>
-    withMaintenanceSession(pg.url, async (client) => (await client.query("SELECT 1 FROM pg_stat_activity WHERE application_name = 'tansu-listener'")).rowCount === 0),
+    withMaintenanceSession(pg.url, async (client) => (await client.query('SELECT 1 FROM pg_stat_activity WHERE application_name = ANY($1)', [LISTENERS])).rowCount === 0),
   );
   // Each worker holds the client again, then it is deleted: the NOTIFY reaches no one.
   expect(await fullyServing()).toBe(true);
