@@ -214,7 +214,7 @@ describe('languages', () => {
       await page.getByRole('heading', { name: 'Bei Flows SPA anmelden' }).waitFor();
       const border = await page.locator('main').evaluate((element) => getComputedStyle(element).borderTopColor);
       expect(border).toBe('rgb(217, 72, 15)');
-      const button = await page.getByRole('button', { name: 'Anmelden' }).evaluate((element) => getComputedStyle(element).backgroundColor);
+      const button = await page.getByRole('button', { name: 'Anmelden', exact: true }).evaluate((element) => getComputedStyle(element).backgroundColor);
       expect(button).toBe('rgb(0, 170, 119)');
       expect(await page.locator('img[alt="Acme Blau"]').evaluate((element) => (element as HTMLImageElement).naturalWidth)).toBe(1);
       await screenshot(page, 'branding', 'login-de');
