@@ -21,10 +21,12 @@ function showError(message) {
 
 /** What a person can do about a failed ceremony, in words. */
 function explain(error) {
-  if (error && error.name === 'NotAllowedError') return 'The passkey request was cancelled or timed out. Try again.';
-  if (error && error.name === 'InvalidStateError') return 'This device already holds a passkey for your account.';
+  // The page puts these sentences in its own language on the form (data-msg-*).
+  const say = form.dataset;
+  if (error && error.name === 'NotAllowedError') return say.msgCancelled || 'The passkey request was cancelled or timed out. Try again.';
+  if (error && error.name === 'InvalidStateError') return say.msgExists || 'This device already holds a passkey for your account.';
   if (error && error.error_description) return error.error_description.charAt(0).toUpperCase() + error.error_description.slice(1) + '.';
-  return 'The passkey did not work here. Try again, or use another way.';
+  return say.msgFailed || 'The passkey did not work here. Try again, or use another way.';
 }
 
 /** Asks the server for fresh options (a new challenge); its refusals are `{error, error_description}`. */
@@ -62,8 +64,10 @@ async function offerInAutofill() {
   try {
     submitWith(await startAuthentication({ optionsJSON: await fetchOptions(), useBrowserAutofill: true }));
   } catch (error) {
-    // Aborted when the button starts a ceremony of its own, or left unanswered: nothing to say.
-    if (error && error.name !== 'AbortError' && error.name !== 'NotAllowedError') showError(explain(error));
+    // Aborted when the button starts a ceremony of its own, left unanswered, or not possible on
+    // this page (SecurityError: an RP ID the origin cannot use, e.g. an IP address): nothing the
+    // person asked for failed, so nothing to say. The button still reports its own failures.
+    if (error && !['AbortError', 'NotAllowedError', 'SecurityError'].includes(error.name)) showError(explain(error));
   }
 }
 

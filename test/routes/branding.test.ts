@@ -214,6 +214,10 @@ describe('languages', () => {
       await page.getByRole('heading', { name: 'Bei Flows SPA anmelden' }).waitFor();
       const border = await page.locator('main').evaluate((element) => getComputedStyle(element).borderTopColor);
       expect(border).toBe('rgb(217, 72, 15)');
+      // The passkey script has its sentences in the page's language, and says nothing on load: the
+      // autofill offer cannot run here (an IP address is no RP ID), which the person did not ask for.
+      expect(await page.locator('#passkey-form').getAttribute('data-msg-failed')).toBe('Der Passkey hat hier nicht funktioniert. Versuchen Sie es erneut oder wählen Sie einen anderen Weg.');
+      expect(await page.locator('#passkey-error').isHidden()).toBe(true);
       const button = await page.getByRole('button', { name: 'Anmelden', exact: true }).evaluate((element) => getComputedStyle(element).backgroundColor);
       expect(button).toBe('rgb(0, 170, 119)');
       expect(await page.locator('img[alt="Acme Blau"]').evaluate((element) => (element as HTMLImageElement).naturalWidth)).toBe(1);

@@ -28,6 +28,10 @@ const scriptTag = (script: PasskeyScript) => `<script type="module" src="${escap
 
 const errorSlot = '<p class="error" role="alert" id="passkey-error" hidden></p>';
 
+/** What the script may have to say when the browser's ceremony fails, in the page's language. */
+const scriptMessages = () =>
+  ` data-msg-cancelled="${escapeHtml(t('passkey.script.cancelled'))}" data-msg-exists="${escapeHtml(t('passkey.script.exists'))}" data-msg-failed="${escapeHtml(t('passkey.script.failed'))}"`;
+
 export interface PasskeySignInInput extends PasskeyScript {
   /** Posts the browser's answer (the interaction's `…/passkey`). */
   action: string;
@@ -48,7 +52,7 @@ export interface PasskeySignInInput extends PasskeyScript {
  * (conditional UI) without a click.
  */
 export function passkeySignIn(input: PasskeySignInInput): string {
-  return `<form method="post" action="${escapeHtml(input.action)}" id="passkey-form" data-passkey="sign-in" data-options-url="${escapeHtml(input.optionsAction)}" data-autofill="${input.autofill ? 'on' : 'off'}" hidden>
+  return `<form method="post" action="${escapeHtml(input.action)}" id="passkey-form"${scriptMessages()} data-passkey="sign-in" data-options-url="${escapeHtml(input.optionsAction)}" data-autofill="${input.autofill ? 'on' : 'off'}" hidden>
 ${hiddenField('csrf', input.csrfToken)}
 ${hiddenField('response', '')}
 <div class="actions"><button type="button" class="secondary" id="passkey-button">${escapeHtml(t('passkey.signIn'))}</button></div>
@@ -66,7 +70,7 @@ export interface PasskeySecondFactorInput extends PasskeyScript {
 
 /** The second step's passkey button: the options come with the page, for this account's passkeys. */
 export function passkeySecondFactor(input: PasskeySecondFactorInput): string {
-  return `<form method="post" action="${escapeHtml(input.action)}" id="passkey-form" data-passkey="second-factor" data-options="${escapeHtml(JSON.stringify(input.options))}" hidden>
+  return `<form method="post" action="${escapeHtml(input.action)}" id="passkey-form"${scriptMessages()} data-passkey="second-factor" data-options="${escapeHtml(JSON.stringify(input.options))}" hidden>
 ${hiddenField('csrf', input.csrfToken)}
 ${hiddenField('response', '')}
 <div class="actions"><button type="button" id="passkey-button">${escapeHtml(t('passkey.use'))}</button></div>
@@ -92,7 +96,7 @@ export interface PasskeyRegistrationInput extends PasskeyScript {
 export function passkeyRegistration(input: PasskeyRegistrationInput): string {
   return `<p>${escapeHtml(t('passkey.lead'))}</p>
 <p class="muted" id="passkey-unsupported">${escapeHtml(t('passkey.unsupported'))}</p>
-<form method="post" action="${escapeHtml(input.action)}" id="passkey-form" data-passkey="register" data-options-url="${escapeHtml(input.optionsAction)}" hidden>
+<form method="post" action="${escapeHtml(input.action)}" id="passkey-form"${scriptMessages()} data-passkey="register" data-options-url="${escapeHtml(input.optionsAction)}" hidden>
 ${hiddenField('csrf', input.csrfToken)}
 ${hiddenField('response', '')}
 <label for="passkey-label">${escapeHtml(t('passkey.name'))}</label>
