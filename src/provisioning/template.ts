@@ -86,8 +86,20 @@ async function listSpares(client: pg.Client): Promise<string[]> {
   return rows.map((r) => r.datname);
 }
 
+/**
+ * A spare is copied under this name and renamed to SPARE_PREFIX only once it is closed to PUBLIC:
+ * CREATE DATABASE and the REVOKE after it are two statements, and a creation claiming (renaming)
+ * the spare between them made the REVOKE fail with "tuple concurrently updated", or miss the
+ * database altogether.
+ */
+const FILLING_PREFIX = 'tansu_filling_';
+
 async function dropSpareDatabases(client: pg.Client): Promise<void> {
   for (const spare of await listSpares(client)) await dropDatabase(client, spare);
+  // Copies a process left half made (it died between the copy and the rename); none is being made
+  // now, since copies hold the template's shared lock and this runs under the exclusive one.
+  const { rows } = await client.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE 'tansu\\_filling\\_%'");
+  for (const { datname } of rows) await dropDatabase(client, datname);
 }
 
 /** The spare each cluster's refill is copying right now, in this process. */
@@ -137,8 +149,11 @@ export function refillSpareDatabases(clusterUrl: string): Promise<void> {
       for (let copied = true; copied; ) {
         const step = (async () => {
           if ((await listSpares(client)).length >= SPARES_PER_CLUSTER) return false;
-          const spare = SPARE_PREFIX + crypto.randomBytes(6).toString('hex');
-          await withTemplateReadLock(client, () => cloneDatabase(client, spare, TEMPLATE_DATABASE));
+          const suffix = crypto.randomBytes(6).toString('hex');
+          await withTemplateReadLock(client, async () => {
+            await cloneDatabase(client, FILLING_PREFIX + suffix, TEMPLATE_DATABASE);
+            await renameDatabase(client, FILLING_PREFIX + suffix, SPARE_PREFIX + suffix);
+          });
           return true;
         })();
         sparesBeingCopied.set(clusterUrl, step);
